@@ -473,7 +473,9 @@ def _to_ascii_domain(
             )
     # The other dots IDNA reads as label separators (RFC 3490 §3.1): an input method for
     # Chinese or Japanese types "。" or "．", also as the trailing dot.
-    name = re.sub("[\u3002\uff0e\uff61]", ".", name).rstrip(".")
+    name = re.sub("[\u3002\uff0e\uff61]", ".", name)
+    # A trailing dot (the root, as a zone file writes "org.") is typed, but separates no label.
+    dotted, name = name.endswith("."), name.rstrip(".")
     if not name:
         raise DomainNameError("Enter a domain name, for example example.com.")
     try:
@@ -541,13 +543,7 @@ def _to_ascii_domain(
     if len(labels) < 2:
         # One label is a top-level domain or a name only a local network answers for
         # (localhost, a computer's own name): say which, not only that it was refused.
-        why = special_use_reason(ascii_name) or (
-            "it has no dot, so it is a top-level domain or a computer's name on a local network"
-        )
-        raise DomainNameError(
-            f"{typed} is not a registrable domain name: {why}. Enter the whole domain, "
-            "such as example.com."
-        )
+        raise DomainNameError(_single_label_refusal(typed, ascii_name, dotted))
     if labels[-1].isdigit():
         # No top-level domain is all digits (RFC 3696 §2): "123.456" is no domain.
         raise DomainNameError(f"{typed} is not a valid domain name.")
@@ -579,6 +575,29 @@ def _to_ascii_domain(
             f"{ascii_name} is a public suffix, not a domain someone owns; enter your own domain."
         )
     return ascii_name
+
+
+def _single_label_refusal(typed: str, label: str, dotted: bool) -> str:
+    """Why the one label `label` (an A-label) is no domain name to check. A top-level domain
+    of the Public Suffix List's ICANN section is called one, with a name under it to enter
+    ("such as example.org"); another label is a computer's name on a local network or a
+    top-level domain newer than the list. `dotted`: typed with its trailing dot ("ORG."),
+    of which "it has no dot" would be untrue (before s35g it said so)."""
+    enter = "Enter the whole domain, such as example.com."
+    why = special_use_reason(label)
+    if why is None and _icann_psl().publicsuffix(label, accept_unknown=False) == label:
+        try:
+            shown = _to_u_label(label) if label.startswith("xn--") else label
+        except UnicodeError:  # pragma: no cover - the labels' own checks decoded it
+            shown = label
+        why = f"it is a single label, the top-level domain .{shown}, not a domain under it"
+        if label.isalpha():
+            enter = f"Enter the whole domain, such as example.{label}."
+    elif why is None and dotted:
+        why = "it is a single label, so a top-level domain or a computer's name on a local network"
+    elif why is None:
+        why = "it has no dot, so it is a top-level domain or a computer's name on a local network"
+    return f"{typed} is not a registrable domain name: {why}. {enter}"
 
 
 # First labels of names people enter meaning the domain above them: a web site's address

@@ -119,6 +119,26 @@ def get_domain_pk_and_role_or_404(request: HttpRequest, code: UUID) -> tuple[int
     return row[0], row[1]
 
 
+def find_own_domain(request: HttpRequest, name: str) -> Domain | None:
+    """The domain `name` (an A-label) in one of the signed-in user's teams, the current team's
+    first, else the oldest (its `in_current_team` says which); None for someone signed out, or whose teams have it not (a page
+    that only offers a link to it: the free check). Another team's row is never read, so
+    nothing of it can show. Asks nothing of a current team that is missing (current_team
+    would create one: not for a page anyone may look at)."""
+    if not request.user.is_authenticated:
+        return None
+    profile = Profile.objects.filter(user=request.user)
+    current = profile.values_list("current_team", flat=True).first()
+    rows = Domain.objects.select_related("team").filter(
+        name=name, team__memberships__user=request.user
+    )
+    found = min(rows, key=lambda d: (d.team_id != current, d.created), default=None)
+    if found is not None:
+        # Whether the page must name the team (the person looks at another one now).
+        found.in_current_team = found.team_id == current  # type: ignore[attr-defined]
+    return found
+
+
 def get_run_or_404(request: HttpRequest, domain_code: UUID, run_code: UUID) -> CheckRun:
     try:
         return CheckRun.objects.select_related("domain").get(

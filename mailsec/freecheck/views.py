@@ -14,6 +14,7 @@ from django_htmx.http import push_url
 
 from checks.cli import host_name_note
 from checks.domainname import MAX_INPUT_CHARS, DomainNameError, to_ascii_domain
+from mailsec.accounts.scope import find_own_domain
 from mailsec.freecheck import concurrency, ratelimit
 from mailsec.freecheck.models import REUSE_FOR, FreeCheck, free_check_config
 from mailsec.freecheck.ratelimit import RateLimited
@@ -133,12 +134,21 @@ def _report_context(request: HttpRequest, check: FreeCheck, **extra: Any) -> dic
         "host_name_note": host_name_note(check.display_domain, check.display_host_of)
         if check.looks_like_host_of
         else "",
+        **_offer_context(request, check),
         "reuse_minutes": int(REUSE_FOR.total_seconds() // 60),
         "client_rate": settings.MAILSEC_FREE_CHECK_RATE,
         "domain_rate": settings.MAILSEC_FREE_CHECK_DOMAIN_RATE,
         **allowance_context(request),
         **extra,
     }
+
+
+def _offer_context(request: HttpRequest, check: FreeCheck) -> dict[str, Any]:
+    """What the offer under the results needs (freecheck/_offer.html): the visitor's own
+    domain of that name, if one of their teams has it (a link to its page instead of "add
+    it", which the Domains page would answer with "already in your team"; only their own
+    teams are asked). A name that does not exist is offered no monitoring (the template)."""
+    return {"own_domain": find_own_domain(request, check.monitor_domain)}
 
 
 def _noindex(response: HttpResponse) -> HttpResponse:
@@ -188,8 +198,12 @@ def again(request: HttpRequest, code: str) -> HttpResponse:
 @never_cache
 @require_GET
 def results(request: HttpRequest, code: str) -> HttpResponse:
-    """The htmx partial the report page polls while the run is under way."""
-    return render(request, "freecheck/_results.html", {"check": _get_check(code)})
+    """The htmx partial the report page polls while the run is under way. The answer that
+    shows the run finished swaps the offer under it too (htmx out of band): loaded while the
+    run was under way, the page offered to monitor a name that may turn out not to exist."""
+    check = _get_check(code)
+    ctx = {"check": check, **(_offer_context(request, check) if check.is_finished else {})}
+    return render(request, "freecheck/_results_poll.html", ctx)
 
 
 def _json_error(message: str, status: int, retry_after: int | None = None) -> JsonResponse:
