@@ -23,7 +23,9 @@ from __future__ import annotations
 import gzip
 import io
 import json
+from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -287,6 +289,28 @@ def test_reparse_reused_ids_counts_the_days_stored_as_duplicates_before(
     call_command("reparse", "--reused-ids", stdout=out)
     assert "reused-ids: no copy stored as a duplicate or set aside" in out.getvalue()
     assert reports() == [("2026-06-01", 100 + 31877), ("2026-06-02", 200 + 31877)]
+
+
+def test_reparse_reused_ids_raises_no_alerts_for_an_imported_day(
+    address: ReportAddress,
+) -> None:
+    # An import is history (reports.ingest): the day it kept as a copy is counted now, and
+    # marked evaluated as the import marks its reports, not alerted on.
+    ingest_many([(address, gzip.compress(report_of(*d))) for d in (DAY1, DAY2)])
+    first, later = RawReport.objects.order_by("pk")
+    TlsReport.objects.exclude(pk=first.report_id).delete()
+    RawReport.objects.filter(pk=later.pk).update(
+        parse_status=RawReport.DUPLICATE, report_id=first.report_id
+    )
+    # On-commit hooks run once the command's transactions are over, as they do outside tests.
+    hooks: list[Callable[[], Any]] = []
+    with mock.patch("django.db.transaction.on_commit", lambda f, **kw: hooks.append(f)):
+        call_command("reparse", "--reused-ids", "--queue", stdout=io.StringIO())
+    for hook in hooks:
+        hook()  # the alert task finds the report evaluated
+    report = TlsReport.objects.get(day="2026-06-02")
+    assert report.alerts_evaluated_at == report.created
+    assert RawReport.objects.get(pk=later.pk).report_id == report.pk
 
 
 def test_the_identity_is_unique_with_the_day() -> None:

@@ -156,13 +156,19 @@ class Command(BaseCommand):
         its sender reused) is a report of its own since s35i (reports.models.same_report),
         stored and counted now; a copy of its report's day or range stays one. Every such
         copy is read, not only those whose reason names another range: a copy stored before
-        s33r does not say it."""
+        s33r does not say it. A copy ingest_files imported is parsed here even with --queue,
+        its new report marked evaluated: an import raises no alerts for history."""
         counts: Counter[str] = Counter()
         for pk in _copy_rows():
             raw = RawReport.objects.defer("body").filter(pk=pk).first()
             if raw is None or raw.parse_status not in _COPIES:
                 continue  # gone, or parsed meanwhile (a copy taking over its report)
-            status = self._parse(raw, options["queue"], force=True)
+            if raw.source == RawReport.HTTPS and raw.processed_at == raw.received_at:
+                # Imported by ingest_files (stored and parsed in one instant): a report it
+                # becomes is history, marked evaluated as the import marks its reports.
+                status = self._parse_imported(raw, False, force=True)
+            else:
+                status = self._parse(raw, options["queue"], force=True)
             counts[status] += 1
             if options["verbosity"] >= 2:
                 self.stdout.write(f"{raw.public_id}: {status} {raw.error}".rstrip())
