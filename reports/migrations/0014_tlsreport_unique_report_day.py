@@ -11,7 +11,8 @@ On PostgreSQL the index is built CONCURRENTLY (review s35v: ALTER TABLE … ADD 
 it under an ACCESS EXCLUSIVE lock, so every parse and every page reading reports waited for the
 whole build of a big table), outside a transaction (the migration is not atomic), then made the
 constraint with USING INDEX, and the old one dropped: two short locks. An index a failed run
-left behind half built (invalid) is dropped and built again. Elsewhere (SQLite) the constraint
+left behind half built (invalid) is dropped and built again; a run stopped after the attach or
+the drop (not recorded, as the migration is not atomic) runs again to the end. Elsewhere (SQLite) the constraint
 is added as Django adds one. Copies stored as duplicates before are counted by `manage.py
 reparse --reused-ids` (docs/reports.md, "Upgrading past s35i")."""
 
@@ -53,9 +54,27 @@ class AddConstraintUsingIndex(migrations.AddConstraint):
         if schema_editor.connection.vendor != "postgresql":
             super().database_forwards(app_label, schema_editor, from_state, to_state)
             return
+        # A run stopped after this step (the migration is not atomic, so it is not recorded)
+        # finds the constraint there when run again: attached once only.
         schema_editor.execute(
-            f'ALTER TABLE "{TABLE}" ADD CONSTRAINT "{NAME}" UNIQUE USING INDEX "{NAME}"'
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = "
+            f"'{NAME}' AND conrelid = '{TABLE}'::regclass) THEN "
+            f'ALTER TABLE "{TABLE}" ADD CONSTRAINT "{NAME}" UNIQUE USING INDEX "{NAME}"; '
+            "END IF; END $$"
         )
+
+
+class RemoveConstraintIfThere(migrations.RemoveConstraint):
+    """RemoveConstraint, which on PostgreSQL leaves alone a constraint already dropped by a
+    run stopped before it was recorded."""
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+            return
+        schema_editor.execute(f'ALTER TABLE "{TABLE}" DROP CONSTRAINT IF EXISTS "{self.name}"')
 
 
 class Migration(migrations.Migration):
@@ -69,8 +88,5 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunPython(build_index, migrations.RunPython.noop, elidable=False),
         AddConstraintUsingIndex(model_name="tlsreport", constraint=CONSTRAINT),
-        migrations.RemoveConstraint(
-            model_name="tlsreport",
-            name="tlsreport_unique_report",
-        ),
+        RemoveConstraintIfThere(model_name="tlsreport", name="tlsreport_unique_report"),
     ]
