@@ -355,13 +355,43 @@ VANTAGE_GRACE_SECONDS = 2.0
 
 
 def resolver_warning(answers: Sequence[ResolverAnswer]) -> str:
-    """The one line to print when a resolver does not validate DNSSEC as the checks need
-    (checks.vantage.check_resolver); "" when none is known not to."""
+    """The one line to print when a resolver is down (it does not answer, answers SERVFAIL or
+    says names that exist do not: checks.vantage.check_resolver) or does not validate DNSSEC
+    as the checks need; "" when none is known to be either.
+
+    Down, it says what that does to the results below: with every resolver down, each
+    "could not check" (and, from one that answers NXDOMAIN, each "does not exist") is the
+    resolver's doing, not the domain's. With others that answer, the engine asked them in
+    its place (checks.dns: a timeout or SERVFAIL goes to the next resolver), so no result is
+    blamed on it as a whole."""
+    down = [a for a in answers if a.verdict == Verdict.DOWN]
     broken = [a for a in answers if a.verdict == Verdict.BROKEN]
-    if not broken:
+    parts = []
+    if down:
+        said = "; ".join(f"DNS resolver {a.resolver} {a.detail}" for a in down)
+        if len(down) < len(answers):
+            said += (
+                "; the other resolvers were asked in its place, so a result below may still "
+                "be its doing"
+            )
+        elif any(a.nxdomain for a in down):
+            said += (
+                ". So a domain below that reads as not existing, and every 'could not check', "
+                "is your resolver's doing, not the domain's: check again through a resolver "
+                "that sees the public DNS (--resolver HOST:PORT)"
+            )
+        else:
+            said += (
+                ". So every 'could not check' below is your resolver's doing, not the "
+                "domain's: check again through a resolver that answers (--resolver HOST:PORT)"
+            )
+        parts.append(said)
+    if broken:
+        said = "; ".join(f"DNS resolver {a.resolver} {a.detail}" for a in broken)
+        parts.append(f"{said}; DNSSEC and DANE results are unreliable")
+    if not parts:
         return ""
-    said = "; ".join(f"DNS resolver {a.resolver} {a.detail}" for a in broken)
-    return f"warning: {_safe(said)}; DNSSEC and DANE results are unreliable"
+    return f"warning: {_safe('; '.join(parts))}"
 
 
 async def run_checks_and_vantage(

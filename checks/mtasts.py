@@ -4003,21 +4003,30 @@ def alias_certificate_fix(
     fix = (
         f"{host.name} is an alias (CNAME) of {target}, whose certificate names {target}: "
         "senders check the name in the MX record (RFC 8461 §4.2). Use the server's own name"
+        + mx_pointing_steps(mxset, host, target, patterns)
     )
-    record = f"{mxset.answer.name}. MX {host.preference} {target}."
-    if patterns is None:
-        fix += f": point the MX at it:\n{record}"
-    elif any(policy_matches(p, target) for p in patterns):
-        fix += f", which the policy's mx patterns already cover:\n{record}"
-    else:
-        fix += (
-            f": add to the policy file, then give the record a new id:\nmx: {target}\n"
-            f"then point the MX at it:\n{record}\n(the policy's line for {host.name} can go "
-            "after that)."
-        )
     return (
         f"{fix}\nOr have the operator of {target} install a certificate that also names "
         f"{host.name}."
+    )
+
+
+def mx_pointing_steps(
+    mxset: mx.MxSet, host: mx.MxHost, target: str, patterns: list[str] | None
+) -> str:
+    """How to point the MX at `target` in place of `host`, to follow 'Use <it>': the MX
+    record alone with no policy senders apply (`patterns` None), the name listed in the
+    policy first when its mx patterns do not cover it (senders match the name in the MX
+    record, RFC 8461 §4.1). alias_certificate_fix and starttls.own_name_option share it."""
+    record = f"{mxset.answer.name}. MX {host.preference} {target}."
+    if patterns is None:
+        return f": point the MX at it:\n{record}"
+    if any(policy_matches(p, target) for p in patterns):
+        return f", which the policy's mx patterns already cover:\n{record}"
+    return (
+        f": add to the policy file, then give the record a new id:\nmx: {target}\n"
+        f"then point the MX at it:\n{record}\n(the policy's line for {host.name} can go "
+        "after that)."
     )
 
 
@@ -4285,7 +4294,9 @@ async def _validation_findings(
             # alias's target below is the owner's own.
             fix = starttls.for_the_operator(ctx, host, fix, probe)
             if not session:
-                fix = alias_certificate_fix(mxset, host, probe, state.patterns) or fix
+                fix = alias_certificate_fix(mxset, host, probe, state.patterns) or (
+                    fix + starttls.own_name_option(ctx, mxset, host, probe, state.patterns)
+                )
             if status == Status.FAIL and target.mode == "testing":
                 # Under enforce the MX gets no mail until then; testing lets senders deliver
                 # meanwhile, and only a new id makes them drop the cached enforce policy. A

@@ -2229,11 +2229,18 @@ def _per_probe(
     if not elsewhere:
         return
     owners = {_alias_fix(mxset, host, q, policy) for q in (p, p.rsa_variant)} - {""}
+    applies = policy.sts_usable and policy.sts_mode in {"enforce", "testing"}
     for index in range(first, len(out.findings)):
         finding = out.findings[index]
         if finding.fix in owners or (finding.id == "SMTP-02" and p.accepts_no_mail):
             continue
-        out.findings[index] = replace(finding, fix=for_the_operator(ctx, host, finding.fix, p))
+        fix = for_the_operator(ctx, host, finding.fix, p)
+        if finding.id == "SMTP-11" and finding.status in (Status.WARN, Status.FAIL):
+            # The certificate it is about: the second one's (SmtpProbe.rsa_variant) or p's.
+            second = bool(finding.evidence.get("second_certificate"))
+            q = p.rsa_variant if second else p
+            fix += own_name_option(ctx, mxset, host, q, policy.patterns if applies else None)
+        out.findings[index] = replace(finding, fix=fix)
 
 
 # What the owner of a domain can do instead of waiting for a provider to change its server.
@@ -2298,6 +2305,47 @@ def _named_elsewhere(
     if len(orgs) != 1 or "" in orgs or own in orgs:
         return None
     return names[0], how, orgs.pop()
+
+
+def own_name_option(
+    ctx: CheckContext | None,
+    mxset: MxSet | None,
+    host: Any,
+    probe: SmtpProbe | None,
+    patterns: list[str] | None,
+) -> str:
+    """What SMTP-11 (and MTASTS-32) add to the fix for the owner's MX name pointing straight
+    at a server whose certificate names it a host of another organisation (_named_elsewhere,
+    'in its certificate'), when the name is all that fails (verify_error 'name-mismatch'):
+    that server's own name, as its certificate gives it, may take the place of the MX name,
+    as for an alias of such a server (mtasts.alias_certificate_fix). An option only: the
+    owner may run that server, so it is said 'if that server is your provider's'. The first
+    name of the certificate that is no wildcard (an MX record names one host); '' otherwise.
+    `patterns`: the policy's mx patterns when senders apply one, else None."""
+    from checks import mtasts
+
+    named = _named_elsewhere(ctx, host, probe)
+    if (
+        named is None
+        or mxset is None
+        or probe is None
+        or named[1] != "in its certificate"
+        # Stand-in probes (MTASTS-32's tests) may lack what a real probe has.
+        or getattr(probe, "verify_error", None) != "name-mismatch"
+        or not getattr(probe, "chain_der", None)
+        or getattr(probe, "leaf", None) is None
+    ):
+        return ""
+    der = probe.chain_der[0]
+    names = [san for san in probe.leaf.sans if "*" not in san and certs.san_matches(der, san)]
+    if not names:
+        return ""
+    name = names[0].lower()
+    return (
+        f"\nIf that server is your provider's, the name its certificate gives, {name}, can take "
+        f"the place of {host.name}: senders check the name in the MX record (RFC 8461 §4.2). "
+        "Use it" + mtasts.mx_pointing_steps(mxset, host, name, patterns)
+    )
 
 
 def _hosters_change(host: str, probe: SmtpProbe, named: tuple[str, str, str], fix: str) -> str:

@@ -856,8 +856,23 @@ def _nests_deeper(text: str | bytes, levels: int, start: int = 0, end: int | Non
     return bool(brackets)
 
 
+class JsonFraction(float):
+    """A JSON number written with a fraction or an exponent (RFC 8259 §6): the float it
+    decodes to, keeping the text the sender wrote, so a warning quotes that and not the
+    float (120.00000000000000001 is no "120.0"; 1e3 no "1000.0")."""
+
+    __slots__ = ("text",)
+
+    def __new__(cls, text: str) -> JsonFraction:
+        number = super().__new__(cls, text)
+        number.text = str(text)
+        return number
+
+
 _WS = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates, parse_constant=_no_constants, parse_float=JsonFraction
+)
 # A \u escape of a UTF-16 surrogate (D800-DFFF): an escaped pair is one character, an unpaired
 # one decodes to a lone surrogate. (An escaped backslash before "ud800" matches too; the
 # decoded value tells.)
@@ -1268,7 +1283,9 @@ class _Checker:
         if isinstance(value, str):
             shown = f"the string {value[:40]!r}"
         elif isinstance(value, float):
-            shown = f"the number {value!r}"  # 12.0, 1e3: JSON numbers, not integers
+            # 12.0, 1e3: JSON numbers, not integers; quoted as written (JsonFraction).
+            written = getattr(value, "text", None) or repr(value)
+            shown = f"the number {written[:40]}{'…' if len(written) > 40 else ''}"
         else:
             shown = _kind(value)  # null, an array, an object: nothing to quote
         self.warn(f"{where} is {shown}, not an integer ≥ 0; entry dropped")
@@ -1329,6 +1346,7 @@ def _kind(value: Any) -> str:
         bool: "a boolean",
         int: "a number",
         float: "a number",
+        JsonFraction: "a number",
         str: "a string",
         list: "an array",
         dict: "an object",
@@ -1512,8 +1530,11 @@ def _policy(
         policy_string = _MISSING
     elif "policy-string" not in pol:
         # RFC 8460 §4.4: the policy-string encodes the policy applied; with none found there
-        # is none to quote, so only an sts or tlsa entry lacks one.
-        if policy_type != "no-policy-found":
+        # is none to quote, so only an sts or tlsa entry lacks one. Of an unknown (or missing)
+        # policy-type nothing says what it applied, nor whether it should quote it: its
+        # warning is all there is to say (s35k: 'no_policy_found' got the note about
+        # Microsoft's and mail.ru's sts entries).
+        if policy_type in ("sts", "tlsa"):
             ck.note(f"{where}: no policy-string (as Microsoft and mail.ru send)")
     elif isinstance(policy_string, str) and "\n" in policy_string.rstrip("\r\n"):
         # The whole policy file in one string: its lines are the policy-string (RFC 8460
