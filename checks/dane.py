@@ -484,7 +484,6 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     for (h, _), p in zip(probe_jobs, probes, strict=True):
         by_host.setdefault(h.name, []).append(p)
 
-    await _policy_domain_tlsa(out, ctx, [h.name for h in hosts])
     known = _known_certificates(ctx, probes)
     # DANE-01's advice for a host without TLSA says "sign the zone" from a missing AD bit,
     # which means nothing from a resolver that validates nothing.
@@ -497,6 +496,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 
         validates = (await dnssec.resolver_validation(ctx)).validates
     misplaced = await _misplaced_tlsa(ctx, hosts, states)
+    await _policy_domain_tlsa(out, ctx, [h.name for h in hosts], misplaced)
     with_tlsa = []
     for host, state in zip(hosts, states, strict=True):
         host_probes = by_host.get(host.name, [])
@@ -632,21 +632,46 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     return out.findings
 
 
-async def _policy_domain_tlsa(out: Collector, ctx: CheckContext, hosts: list[str]) -> None:
-    # DANE-01: TLSA at _25._tcp.<policy domain> is irrelevant unless the domain is an MX host.
+async def _policy_domain_tlsa(
+    out: Collector, ctx: CheckContext, hosts: list[str], misplaced: dict[str, Misplaced]
+) -> None:
+    """DANE-01: TLSA at _25._tcp.<policy domain> is irrelevant unless the domain is an MX host.
+    When an MX host's own DANE-01 names these records (_misplaced_tlsa found them for a host
+    without TLSA), that finding says what to publish where and what to delete: this one says
+    only that it does, with no fix of its own (s35p: the fix was said twice)."""
     if ctx.domain in hosts:
         return
-    answer = await ctx.dns.query(f"_25._tcp.{ctx.domain}", "TLSA")
-    if answer.exists:
+    name = f"_25._tcp.{ctx.domain}"
+    answer = await ctx.dns.query(name, "TLSA")
+    if not answer.exists:
+        return
+    told = [
+        host
+        for host, found in misplaced.items()
+        if any(normalize(at) == normalize(name) for at, _ in found.found)
+    ]
+    if told:
         out.add(
             "DANE-01",
             Status.INFO,
-            f"_25._tcp.{ctx.domain} has TLSA records, but senders look up TLSA under each "
-            f"MX host name (_25._tcp.<mx>), not under the mail domain.",
-            subject=f"_25._tcp.{ctx.domain}",
+            f"{name} has TLSA records, but senders look up TLSA under each MX host name "
+            f"(_25._tcp.<mx>), not under the mail domain: DANE-01 for "
+            f"{' and '.join(told)} says what to publish at "
+            f"{'its name' if len(told) == 1 else 'each of their names'} instead, and to "
+            "delete these.",
+            subject=name,
             evidence=answer.evidence(),
-            fix="Publish the records at _25._tcp.<mx host> for each MX host.",
         )
+        return
+    out.add(
+        "DANE-01",
+        Status.INFO,
+        f"{name} has TLSA records, but senders look up TLSA under each "
+        f"MX host name (_25._tcp.<mx>), not under the mail domain.",
+        subject=name,
+        evidence=answer.evidence(),
+        fix="Publish the records at _25._tcp.<mx host> for each MX host.",
+    )
 
 
 def _known_certificates(ctx: CheckContext, probes: list[Any]) -> tuple[bytes, ...]:

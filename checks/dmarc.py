@@ -1967,21 +1967,34 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
 
 
 def _suffix_as_org(out: Collector, policy: DmarcPolicy) -> None:
-    """DMARC-10 for a public suffix's record without psd=y that RFC 9989 receivers take as the
-    domain's Organizational Domain (s35m). The tree walk reads no list: without psd=y (which
-    RFC 9989 asks of every record a public suffix operator publishes), the record with the
-    fewest labels is the Organizational Domain's (§4.10.2 rule 3), so gov.uk is when
-    _dmarc.gov.uk has no psd=y. Relaxed alignment then holds between the domain and every
-    other domain under the suffix, another registrant's too, and a subdomain gets the
-    operator's record rather than its owner's Organizational Domain's (§4.10.1). RFC 7489
-    receivers take the list's Organizational Domain. psd=n in the owner's record there stops
-    the walk at it (rule 1). A warning, but a note when the record applied asks strict
-    alignment of both SPF and DKIM (no other domain aligns then)."""
+    """DMARC-10 for a public suffix that RFC 9989 receivers take as the domain's Organizational
+    Domain (s35m, s35p). The tree walk reads no list: a suffix's record without psd=y (which
+    RFC 9989 asks of every record a public suffix operator publishes) is the record with the
+    fewest labels (§4.10.2 rule 3), so gov.uk is when _dmarc.gov.uk has no psd=y; and psd=y
+    one label above the suffix (_dmarc.uk) with nothing at the suffix makes the suffix the
+    Organizational Domain too (rule 2: the name one label below the psd=y record), s35p.
+    Relaxed alignment then holds between the domain and every other domain under the suffix,
+    another registrant's too, and a subdomain gets the operator's record (the suffix's, or
+    with none there the Public Suffix Domain's) rather than its owner's Organizational
+    Domain's (§4.10.1). RFC 7489 receivers take the list's Organizational Domain. psd=n in
+    the owner's record there stops the walk at it (rule 1). A warning, but a note when the
+    record applied asks strict alignment of both SPF and DKIM (no other domain aligns then).
+    Where DMARC-19 gives that same psd=n step (the operator's record applied over the
+    owner's, s35n), this finding names it and has no fix of its own: one finding carries it."""
     suffix, org, domain = policy.org_9989, policy.org_7489, policy.domain
     if not suffix or not policy.operators(suffix) or policy.failed:
         return
     look = policy.lookups.get(suffix)
-    if look is None or look.record is None:
+    if look is None:
+        return
+    parent = suffix.split(".", 1)[1] if "." in suffix else ""
+    above = policy.lookups.get(parent) if parent else None
+    psd_above = (
+        above is not None
+        and above.record is not None
+        and (parse_dmarc(above.record).tags.get("psd") or "").strip().lower() == "y"
+    )
+    if look.record is None and not psd_above:
         return
     applied = policy.record
     strict = (
@@ -1989,18 +2002,46 @@ def _suffix_as_org(out: Collector, policy: DmarcPolicy) -> None:
         and (applied.tags.get("adkim") or "").strip().lower() == "s"
         and (applied.tags.get("aspf") or "").strip().lower() == "s"
     )
-    psd = (parse_dmarc(look.record).tags.get("psd") or "").strip().lower()
-    has = "psd=n" if psd == "n" else "no psd=y"
     own_look = policy.lookups.get(org)
     own = parse_dmarc(own_look.record) if own_look is not None and own_look.record else None
-    operators = policy.record_domain == suffix and own is not None and domain != org
+    at = policy.record_domain
+    operators = at in (suffix, parent) and own is not None and domain != org
+    if psd_above:
+        assert above is not None and above.record is not None
+        has = (
+            "publishes no DMARC record"
+            if look.record is None
+            else "publishes a record without psd=y"
+        )
+        why = (
+            f"_dmarc.{parent} is a public suffix operator's record with psd=y, and {suffix} (on "
+            f"the Public Suffix List too) {has}. RFC 9989 receivers, which find the "
+            "Organizational Domain by the DNS tree walk and read no list, therefore take the "
+            f"name one label below the psd=y record, {suffix}, for the Organizational Domain "
+            f"of {domain} (§4.10.2), while RFC 7489 receivers take the list's, {org}. "
+        )
+        whose = (
+            "the Organizational Domain's record, else the public suffix domain's"
+            if look.record is None
+            else "the Organizational Domain's record"
+        )
+        evidence_record = look.record or above.record
+    else:
+        psd = (parse_dmarc(look.record or "").tags.get("psd") or "").strip().lower()
+        why = (
+            f"_dmarc.{suffix} is a public suffix operator's record ({suffix} is on the Public "
+            f"Suffix List) with {'psd=n' if psd == 'n' else 'no psd=y'}, where RFC 9989 asks "
+            "psd=y of a public suffix operator. RFC 9989 receivers, which find the "
+            "Organizational Domain by the DNS tree walk and read no list, therefore take "
+            f"{suffix} for the Organizational Domain of {domain} (§4.10.2: the record with the "
+            f"fewest labels), while RFC 7489 receivers take the list's, {org}. "
+        )
+        whose = "the Organizational Domain's record"
+        evidence_record = look.record
+    # DMARC-19 gives the psd=n step when the operator's record is applied over the owner's.
+    views_fix = policy.operator_over_own and any(f.id == "DMARC-19" and f.fix for f in out.findings)
     text = (
-        f"_dmarc.{suffix} is a public suffix operator's record ({suffix} is on the Public "
-        f"Suffix List) with {has}, where RFC 9989 asks psd=y of a public suffix operator. RFC "
-        "9989 receivers, which find the Organizational Domain by the DNS tree walk and read "
-        f"no list, therefore take {suffix} for the Organizational Domain of {domain} (§4.10.2: "
-        "the record with the fewest labels), while RFC 7489 receivers take the list's, "
-        f"{org}. "
+        why
         + (
             f"The record applied asks strict alignment (adkim=s, aspf=s), so no other domain "
             f"under {suffix} aligns with {domain}; relaxed alignment would let one."
@@ -2010,13 +2051,21 @@ def _suffix_as_org(out: Collector, policy: DmarcPolicy) -> None:
             "receivers."
         )
         + (
-            f" They also apply the operator's record to {domain}, not yours at _dmarc.{org} "
-            "(§4.10.1: the Organizational Domain's record)."
+            f" They also apply the operator's record at _dmarc.{at} to {domain}, not yours "
+            f"at _dmarc.{org} (§4.10.1: {whose})."
             if operators
             else ""
         )
+        + (
+            f" psd=n in your record at _dmarc.{org}, the step DMARC-19's fix gives, ends this "
+            f"too: RFC 9989 receivers then take {org} for the Organizational Domain."
+            if views_fix and not strict
+            else ""
+        )
     )
-    if own is not None:
+    if views_fix:
+        fix = ""
+    elif own is not None:
         record = psd_n_record(org, own)
         fix = (
             f"Add psd=n to your record at _dmarc.{org}: RFC 9989 receivers then end the walk "
@@ -2036,7 +2085,7 @@ def _suffix_as_org(out: Collector, policy: DmarcPolicy) -> None:
         text,
         # Where the fix goes: the owner's name, not the operator's record it is about.
         subject=f"_dmarc.{org}",
-        evidence={"record": look.record, "views": policy.views()},
+        evidence={"record": evidence_record, "views": policy.views()},
         fix="" if strict else fix,
     )
 
