@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from reports import views
+from reports import all_domains, views
 from reports.intake_http import TOKEN_PATTERN
 
 app_name = "reports"
@@ -24,6 +24,8 @@ class TokenConverter:
 register_converter(TokenConverter, "token")
 
 urlpatterns = [
+    # Before the intake's <str:token>, which takes any text (a token is hex: no clash).
+    path("all-domains/", all_domains.all_domains, name="all_domains"),
     # RFC 8460 §5.4 intake; no trailing slash so the rua URI is exactly what the owner publishes.
     # Any text is taken as a token here, so that a sender is answered 404 by the view, in
     # JSON, not with the site's HTML page.

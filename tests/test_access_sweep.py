@@ -99,6 +99,8 @@ SIGNED_IN = {
     "domains:records_csv": ("get",),
     # Verify all (s25m): the current team's unverified domains; a viewer is refused (403).
     "domains:verify_all": ("post",),
+    # TLS reports of every domain of the person's teams (s35t): their own teams' only.
+    "reports:all_domains": ("get",),
     "alerts:settings": ("get",),
     "alerts:set_weekly": ("post",),
     "alerts:resubscribe": ("post",),
