@@ -229,6 +229,11 @@ class WeeklyInTheReadersZoneTestCase(BaseTestCase):
                 total_failed=0,
             )
         Profile.objects.filter(user=self.bob).update(time_zone="Pacific/Honolulu")
+        # Her previous summary went at 07:17 on Monday 23 Nov in Tokyo (setUp's 07:00 UTC is
+        # a UTC reader's): since s35x the report days start where the previous one's ended.
+        Notification.objects.filter(user=self.alice, kind="weekly").update(
+            covers_until=utc(2026, 11, 22, 22, 17)
+        )
         self.beats(utc(2026, 11, 29, 22), 20)  # alice's (Tokyo), then bob's (Honolulu)
         bodies = {}
         for n in Notification.objects.filter(kind="weekly", digest_day__day=30):

@@ -493,12 +493,12 @@ def _reports_subject_line(headline: Change | None, ctx: dict[str, Any]) -> str:
 
 
 def _weekly_message(n: Notification) -> EmailMultiAlternatives:
-    from mailsec.alerts.weekly import attention, last_week, subject, summarise
+    from mailsec.alerts.weekly import attention, period, subject, summarise_days
 
     # In the reader's zone (build_message): their week, as `due` and `make` read it.
     now = timezone.localtime(n.covers_until or n.created)
-    weeks = summarise(n.user, now)
-    first, last = last_week(now)
+    weeks, first, last = summarise_days(n.user, now)
+    days = period(first, last)
     report_urls = reports_urls([week.domain for week in weeks])
     for week in weeks:
         week.url = domain_url(week.domain)
@@ -506,9 +506,13 @@ def _weekly_message(n: Notification) -> EmailMultiAlternatives:
     ctx: dict[str, Any] = {
         "weeks": weeks,
         "news": subject(weeks),
-        "attention": attention(weeks),
+        "attention": attention(weeks, days if days == "last week" else "in those days"),
         "first_day": first,
         "last_day": last,
+        # The report days in words before their dates, and after them ("no sessions
+        # reported ..."): "last week" for seven days, else how many (weekly.report_days).
+        "period": days,
+        "in_period": days if days == "last week" else "in those days",
         "settings_url": settings.SITE_ROOT + reverse("alerts:settings"),
         "unsubscribe_url": unsubscribe_url(n.user, None, WEEKLY),
     }

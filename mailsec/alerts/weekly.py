@@ -192,7 +192,7 @@ def _said(reasons: list[tuple[list[DomainWeek], str, str]]) -> list[str]:
     return said
 
 
-def attention(weeks: list[DomainWeek]) -> str:
+def attention(weeks: list[DomainWeek], days: str = "last week") -> str:
     """The summary's opening after its dates: which domains lose points, have open problems,
     had failed sessions, have trouble with their hosted policy ("2 domains lose points:
     a.example and b.example."), each reason what the domain's own lines below show (Points
@@ -200,7 +200,8 @@ def attention(weeks: list[DomainWeek]) -> str:
     their Score line says, and which could not be checked at their latest check (the score
     shown is older, as the line under it says). "Nothing needs fixing." only when no domain
     has any of these; with no problem but some domains without a (current) score, that is
-    said of the others alone."""
+    said of the others alone. `days`: the report days in words ("last week", else "in those
+    days": the dates said before it)."""
     problems = _said(
         [
             (
@@ -215,8 +216,8 @@ def attention(weeks: list[DomainWeek]) -> str:
             ),
             (
                 [w for w in weeks if w.failed],
-                "{names} had failed TLS sessions last week.",
-                "{count} domains had failed TLS sessions last week: {names}.",
+                "{names} had failed TLS sessions " + days + ".",
+                "{count} domains had failed TLS sessions " + days + ": {names}.",
             ),
             (
                 [w for w in weeks if w.hosting_trouble],
@@ -338,16 +339,25 @@ def summary_wanted(user: User) -> str:
     return ""
 
 
-def last_week(now: datetime) -> tuple[date, date]:
-    """The TLS reports' days the summary made at `now` (in its reader's zone) tells of: the
-    days of the reader's last week, Monday to Sunday. Report days are UTC days (RFC 8460), so
-    where Monday's hour comes before Sunday has ended in UTC (east of UTC+7 at 07:00), no
-    report of that Sunday can exist yet: the week is then the last seven UTC days that have
-    ended, Sunday to Saturday, and the email says those dates."""
-    monday = week_start(now).date() - WEEK
-    ended = now.astimezone(UTC).date() - timedelta(days=1)
-    last = min(monday + timedelta(days=6), ended)
-    return last - timedelta(days=6), last
+def report_days(since: datetime, now: datetime) -> tuple[date, date]:
+    """The TLS reports' days a summary whose window is `since` to `now` tells of: the whole
+    UTC days that ended in it (report days are UTC days, RFC 8460 §4.1), so that one
+    summary's days start where the previous one's ended, as its news does (news_since): a
+    summary after a missed week tells both weeks (at most NEWS_AT_MOST), a late one the days
+    up to its sending, and the next one none of those again (s35x: they were the reader's
+    calendar week, whatever the window). On time each Monday that is the seven days before,
+    Monday to Sunday (east of UTC+7 at 07:00, where that Sunday has not ended in UTC yet,
+    Sunday to Saturday), as before. A window in which no whole day ended (two summaries
+    within a day, after a change of zone) tells the last day that did, again."""
+    first = since.astimezone(UTC).date()
+    last = now.astimezone(UTC).date() - timedelta(days=1)
+    return min(first, last), last
+
+
+def period(first: date, last: date) -> str:
+    """The report days in words before their dates: "last week" for seven, else how many."""
+    days = (last - first).days + 1
+    return "last week" if days == 7 else f"over {days} day{'' if days == 1 else 's'}"
 
 
 def news_since(user: User, now: datetime) -> datetime:
@@ -375,16 +385,23 @@ def news_since(user: User, now: datetime) -> datetime:
 
 def summarise(user: User, now: datetime) -> list[DomainWeek]:
     """Per domain the person gets emails for: the score and open problems as they are now,
-    the trouble with its hosted policy, and the TLS reports of last week (last_week: whole
-    UTC days, Monday to Sunday of the reader's week); the news (for the subject) is what
-    happened after news_since and up to `now`, when the summary was made (a send retried
-    later tells what came meanwhile next week). A few queries for all of them, however many
-    (an MSP has hundreds): each reads every domain at once, and only the rows it shows."""
-    first, last = last_week(now.astimezone(reader_zone(user)))
+    the trouble with its hosted policy, and the TLS reports of the window's days
+    (report_days); the news (for the subject) is what happened after news_since and up to
+    `now`, when the summary was made (a send retried later tells what came meanwhile next
+    week). A few queries for all of them, however many (an MSP has hundreds): each reads
+    every domain at once, and only the rows it shows."""
+    return summarise_days(user, now)[0]
+
+
+def summarise_days(user: User, now: datetime) -> tuple[list[DomainWeek], date, date]:
+    """summarise, and the first and last of the report days it counted (report_days), which
+    the email says: found with the window, no query of their own."""
     weeks = {domain.pk: DomainWeek(domain) for domain in domains_for(user)}
     if not weeks:
-        return []
+        first, last = report_days(now - WEEK, now)
+        return [], first, last
     since = news_since(user, now)
+    first, last = report_days(since, now)
     for week in weeks.values():
         when = week.could_not_be_checked
         week.unchecked_news = when is not None and since < when <= now
@@ -399,7 +416,7 @@ def summarise(user: User, now: datetime) -> list[DomainWeek]:
     _add_changes(weeks, since, now)
     _add_reports(weeks, first, last)
     _add_hosting(weeks, since, now)
-    return list(weeks.values())
+    return list(weeks.values()), first, last
 
 
 def _add_changes(weeks: dict[int, DomainWeek], since: datetime, now: datetime) -> None:

@@ -438,15 +438,34 @@ def index(request: HttpRequest) -> HttpResponse:
             # The list of the new team under the heading of the old one would mislead: the
             # whole page again, as the filter asked, under its own heading.
             messages.info(request, f"Your current team changed: this is {team.name}'s list.")
-            return HttpResponseClientRedirect(request.get_full_path())
+            return HttpResponseClientRedirect(_list_url(request))
         shown = _list_form(request)
         html, words = _list_html(team, shown, request.GET.get("page"), True, request=request)
         live = format_html('<p id="list-live" hx-swap-oob="innerHTML">{}</p>', words)
-        return HttpResponse(html + live)
+        response = HttpResponse(html + live)
+        # The address bar gets the filter without its empty parameters (s35x: htmx pushed
+        # the request's own URL, ?q=&status=failing&sort=score): the form's requests push
+        # it, the text box's (LIST_FIND) replace the current entry, as their hx-push-url /
+        # hx-replace-url ask; the header takes their place.
+        how = "HX-Replace-Url" if request.htmx.trigger == LIST_FIND else "HX-Push-Url"
+        response[how] = _list_url(request)
+        return response
     # ?add= comes from the free check's "Monitor … — sign up free" (freecheck.signup_url):
     # the name is put in the add field for the person to press Add, never added on a GET.
     to_add = request.GET.get("add", "").strip()[:ADD_PREFILL_LENGTH]
     return _list_page(request, AddDomainForm(initial={"name": to_add} if to_add else None))
+
+
+# The id of the list filter's text box field (index.html), whose requests replace the
+# address rather than push it.
+LIST_FIND = "list-find"
+
+
+def _list_url(request: HttpRequest) -> str:
+    """The list's address for the filter's request, its empty parameters left out (the others
+    as asked, in their order)."""
+    kept = [(key, value) for key, values in request.GET.lists() for value in values if value]
+    return reverse("domains:index") + (f"?{urlencode(kept)}" if kept else "")
 
 
 def _list_form(request: HttpRequest) -> DomainListForm:
