@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from unittest import mock
 
 from django.urls import reverse
 from django.utils import timezone
@@ -191,3 +192,12 @@ class VerifyAllWordingTestCase(BaseTestCase):
         self.assertNotIn(f"Verify all {VERIFY_ALL_MAX + 5} now", html)
         self.assertIn(f"Verify the next {VERIFY_ALL_MAX}", html)
         self.assertIn(f"{VERIFY_ALL_MAX + 5} waiting", html)
+
+    def test_the_wording_follows_what_one_press_looks_at(self) -> None:
+        # The template reads views.VERIFY_ALL_MAX (it had 50 written in): one number only.
+        for n in range(5):
+            Domain.objects.create(team=self.team, name=f"w{n}.example")
+        with mock.patch("mailsec.domains.views.VERIFY_ALL_MAX", 3):
+            html = self.list_html()
+        self.assertIn("Verify the next 3", html)
+        self.assertIn("one press looks at 3;", html)

@@ -364,7 +364,12 @@ def _list_html(
         and not shown.choice["q"]
         and team.can_edit(request.user)  # type: ignore[arg-type]
     ):
-        ctx.update(verify_all=kept_count, team_code=team.code, csrf_token=get_token(request))
+        ctx.update(
+            verify_all=kept_count,
+            verify_all_max=VERIFY_ALL_MAX,  # one press looks at so many
+            team_code=team.code,
+            csrf_token=get_token(request),
+        )
     if kept_count and shown.choice["status"] == "unverified":
         # Every record those domains need, in one file (records_csv), for whoever may read
         # the list: the viewer who hands them on to the DNS people too.
