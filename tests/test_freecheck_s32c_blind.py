@@ -128,8 +128,8 @@ class ZoneDNS:
 
 
 class Harness:
-    def __init__(self, stub: ZoneDNS, listener: Listener) -> None:
-        self.stub, self.listener = stub, listener
+    def __init__(self, stub: ZoneDNS, listener: Listener, timeout: float = 1.0) -> None:
+        self.stub, self.listener, self.timeout = stub, listener, timeout
         self.client = Client(REMOTE_ADDR="198.51.100.7")
 
     def post(self, typed: str) -> Any:
@@ -142,7 +142,7 @@ class Harness:
             resolvers=((DNS_ADDR, self.stub.port),),
             smtp_port=self.listener.port,
             https_port=self.listener.port,
-            timeout=1.0,
+            timeout=self.timeout,
             probe_cache_seconds=0,
         )
 
@@ -152,7 +152,11 @@ def set_lab(settings: Any, lab: bool) -> None:
 
 
 @contextmanager
-def harness_for(settings: Any, stub: ZoneDNS, lab: bool = False) -> Iterator[Harness]:
+def harness_for(
+    settings: Any, stub: ZoneDNS, lab: bool = False, timeout: float = 1.0
+) -> Iterator[Harness]:
+    """`timeout` is the engine's per-question wait: 1 s keeps the rows that wait on a silent
+    server short; a test that must see every answer under a loaded CI gives more."""
     set_lab(settings, lab)
     with (
         stub,
@@ -161,7 +165,7 @@ def harness_for(settings: Any, stub: ZoneDNS, lab: bool = False) -> Iterator[Har
         patch.dict("os.environ", {"MAILSEC_ALLOW_PRIVATE_TARGETS": "1" if lab else ""}),
         patch.object(ratelimit, "KEY_PREFIX", f"test-{uuid.uuid4().hex}"),
     ):
-        h = Harness(stub, listener)
+        h = Harness(stub, listener, timeout)
         with (
             patch("mailsec.freecheck.models.engine_config", h.engine_config),
             patch(
