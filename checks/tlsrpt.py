@@ -20,7 +20,7 @@ import dns.rdataclass
 import dns.rdatatype
 from dns.rdtypes.ANY.TXT import TXT
 
-from checks import https, mx
+from checks import https, mx, net
 from checks.context import CheckContext
 from checks.dns import (
     DnsAnswer,
@@ -162,6 +162,34 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
         # A local part is a dot-atom or a quoted string (RFC 6068 §2, RFC 5322 §3.4.1): an
         # '@' outside quotes makes no address, written '%40' too. "mailto:a@x.orgmailto:b@y.net"
         # is two addresses whose ',' is missing (run_together), not a mailbox 'a@x.orgmailto:b'.
+        if at and local and not stray_at(local) and domain.startswith("[") and domain.endswith("]"):
+            # An address literal (RFC 6068 §2's domain "[" *dtext "]", RFC 5321 §4.1.3): mail
+            # for it goes straight to that address, no MX. Whether the address is reachable is
+            # TLSRPT-10's question (_literal_mailbox_finding).
+            literal = address_literal(domain)
+            if literal is None:
+                return ReportUri(
+                    text,
+                    scheme,
+                    False,
+                    why=(
+                        f"has the address literal {domain!r}, which holds no IPv4 address "
+                        "and no 'IPv6:' address (RFC 5321 §4.1.3), so senders have no "
+                        "address to report to"
+                    ),
+                )
+            if "[" in text or "]" in text:
+                problems.append(
+                    Problem(
+                        "TLSRPT-07",
+                        Status.WARN,
+                        f"The report address {text!r} writes the brackets of its address "
+                        "literal as they are: in a mailto: URI they must be percent-encoded "
+                        f"as %5B and %5D (RFC 6068 §2), {_percent_encode_mailto(text)!r}, "
+                        "or senders' URI parsers may refuse it.",
+                    )
+                )
+            return ReportUri(text, scheme, True, literal, local=local)
         ok = bool(at and local and _HOST.fullmatch(domain)) and not stray_at(local)
         if not ok:
             return ReportUri(text, scheme, False)
@@ -931,7 +959,9 @@ def _repaired_uri(uri: ReportUri) -> str:
         if uri.scheme == "mailto":
             # "!10m" is DMARC's size limit, not part of a TLS-RPT address (TLSRPT-07); a '!'
             # in the local part ("mailto:a!b@…") is the address's own and gets encoded.
-            return _percent_encode(_SIZE_SUFFIX.sub(lambda m: m[0].split("!", 1)[0], uri.uri))
+            return _percent_encode_mailto(
+                _SIZE_SUFFIX.sub(lambda m: m[0].split("!", 1)[0], uri.uri)
+            )
         return _percent_encode(uri.uri)
     if uri.scheme == "mailto" and uri.uri.endswith(".") and not uri.uri.endswith(".."):
         # "mailto:tls@example.com.": a domain written as in a zone file; the dot is certain
@@ -953,6 +983,34 @@ def _repaired_uri(uri: ReportUri) -> str:
 def _percent_encode(uri: str) -> str:
     """The characters TLSRPT-07 asks to percent-encode (a '"' would also end the TXT string)."""
     return uri.translate({ord("!"): "%21", ord('"'): "%22", ord("<"): "%3C", ord(">"): "%3E"})
+
+
+def _percent_encode_mailto(uri: str) -> str:
+    """_percent_encode, and the brackets of a mailto: URI's address literal (RFC 6068 §2:
+    '[' and ']' are among the gen-delims a mailto: URI encodes; an https: URL's IPv6 host
+    keeps its own)."""
+    return _percent_encode(uri).translate({ord("["): "%5B", ord("]"): "%5D"})
+
+
+def address_literal(domain: str) -> str | None:
+    """The address of an address literal as RFC 5321 §4.1.3 writes one in a mailbox,
+    '[192.0.2.1]' or '[IPv6:2001:db8::1]', written back so ('[IPv6:2001:db8::1]', the address
+    in its short form); None for brackets holding no such address."""
+    inner = domain[1:-1] if domain.startswith("[") and domain.endswith("]") else ""
+    tag, colon, v6 = inner.partition(":")
+    try:
+        if colon and tag.lower() == "ipv6":
+            return f"[IPv6:{ipaddress.IPv6Address(v6)}]"
+        if re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", inner):
+            return f"[{ipaddress.IPv4Address(inner)}]"
+    except ValueError:
+        return None
+    return None
+
+
+def literal_address(target: str) -> str:
+    """The IP address of a mailbox's address literal ('[IPv6:2001:db8::1]' is 2001:db8::1)."""
+    return target.strip("[]").removeprefix("IPv6:")
 
 
 async def _transport_security_deployed(ctx: CheckContext, mxset: mx.MxSet) -> list[str]:
@@ -1336,10 +1394,13 @@ async def _endpoint_findings(
     checks: list[tuple[ReportUri, Any]] = []
     literals: list[ReportUri] = []
     numeric: list[ReportUri] = []  # mailboxes at numbers, not at a mail domain
+    boxes: list[ReportUri] = []  # mailboxes at an address literal (mailto:r@[192.0.2.1])
     for uri in record.uris:
         if not uri.usable or "!" in uri.uri:
             continue  # already reported under TLSRPT-06/07
-        if uri.scheme == "mailto" and _numeric_mail_domain(uri.target):
+        if uri.scheme == "mailto" and uri.target.startswith("["):
+            boxes.append(uri)
+        elif uri.scheme == "mailto" and _numeric_mail_domain(uri.target):
             numeric.append(uri)
         elif uri.scheme == "mailto":
             checks.append((uri, ctx.dns.query(uri.target, "MX")))
@@ -1366,6 +1427,27 @@ async def _endpoint_findings(
             f"a mail domain, not {uri.target}."
         )
         out.add("TLSRPT-10", Status.WARN, _numeric_mailbox_text(uri), subject=uri.uri, evidence={})
+    for uri in boxes:
+        # As MX-06 has an MX host: a non-public address is no route from the internet (the
+        # lab's allow_private_targets reaches its own).
+        address = literal_address(uri.target)
+        if ctx.config.allow_private_targets or net.is_public_address(address):
+            continue
+        all_ok = False
+        remedies[uri.uri] = (
+            "Change the address to a mailbox at a domain that receives mail (its MX names "
+            "the server that takes the reports), or write the public address of that server "
+            "in the brackets."
+        )
+        out.add(
+            "TLSRPT-10",
+            Status.WARN,
+            f"Reports to {uri.uri} cannot be delivered: {uri.target} is an address literal, "
+            "so the mail goes straight to the server at that address (RFC 5321 §4.1.3), which "
+            f"is {net.describe_non_public([address])}: senders on the internet cannot reach it.",
+            subject=uri.uri,
+            evidence={"address": address},
+        )
     for (uri, _), result in zip(checks, results, strict=True):
         if uri.scheme == "mailto":
             answer: DnsAnswer = result
@@ -1540,11 +1622,20 @@ async def _endpoint_findings(
         if refused and any(_repaired_uri(u) for u in kept)
         else ""
     )
-    if all_ok and (checks or literals):
+    if all_ok and (checks or literals or boxes):
         parts = []
         if checks:
             parts.append(
                 "The report addresses resolve (mail domains have an MX, HTTPS hosts an address)."
+            )
+        if boxes:
+            parts.append(
+                f"{', '.join(u.uri for u in boxes)} "
+                f"{'is a mailbox' if len(boxes) == 1 else 'are mailboxes'} at an address "
+                "literal (RFC 5321 §4.1.3): senders deliver straight to "
+                f"{', '.join(literal_address(u.target) for u in boxes)}, with no MX to look up "
+                "(not every mail server takes mail for an address literal; a mailbox at a mail "
+                "domain is the surer way)."
             )
         if probed:
             parts.append(
@@ -1573,7 +1664,9 @@ async def _endpoint_findings(
             "TLSRPT-10",
             Status.PASS,
             " ".join(parts) + " No test report was sent.",
-            subject=", ".join([u.uri for u, _ in checks] + [u.uri for u in literals]),
+            subject=", ".join(
+                [u.uri for u, _ in checks] + [u.uri for u in boxes] + [u.uri for u in literals]
+            ),
         )
     return without
 
