@@ -1066,10 +1066,13 @@ def lock_report(
 ) -> TlsReport | None:
     """The stored report (address, submitter, report-id) that a report of `span` (start,
     end, day) is a copy of (same_report), locked after its copies (lock_copies); None when
-    there is none yet (the unique index then decides between two workers storing the same
-    day at once)."""
+    there is none yet, and then, until the transaction ends, no other worker stores a report
+    of this identity (lock_identity): the caller stores its own, and a copy parsed at the
+    same instant, of the same day or of another day whose range overlaps, finds it once it
+    may look (s36r; the unique index alone tells only the same day apart)."""
     start, end, day = span
     key = {"address": address, "submitter": submitter, "report_id": report_id}
+    identity_locked = False
     while True:
         rows = (
             TlsReport.objects.filter(**key)
@@ -1079,12 +1082,34 @@ def lock_report(
         )
         found = same_report(rows, start, end, day)
         if found is None:
-            return None
+            # Nothing stored yet: wait for any worker storing this identity (its report is
+            # then committed, and read by looking again), or hold it for our own.
+            if identity_locked or not lock_identity(address.pk, submitter, report_id):
+                return None
+            identity_locked = True
+            continue
         lock_copies(found.pk)
         report = TlsReport.objects.select_for_update().filter(pk=found.pk, **key).first()
         if report is not None:
             return report
         # Removed (settle_report) while we waited for its copies: look again.
+
+
+def lock_identity(address_pk: int, submitter: str, report_id: str) -> bool:
+    """Hold a report identity (address, submitter, report-id) until the transaction ends:
+    PostgreSQL's transaction-level advisory lock on its hash (two identities sharing a hash
+    wait for each other, no more). Taken only where no stored report was found, before any
+    of its copies or its row is locked (lock_copies' order holds: a worker holding a
+    report's rows has found that report and takes no identity lock). False where nothing is
+    locked: another database (SQLite has one writer at a time), or outside a transaction."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            [f"reports.tlsreport {address_pk} {len(submitter)}:{submitter} {report_id}"],
+        )
+    return True
 
 
 # The start of the warning a report stored under a report-id another of its reports has.
