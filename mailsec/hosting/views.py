@@ -29,7 +29,7 @@ from mailsec.hosting.models import FLAP_UNDONE, MX_STABLE_HOURS, HostedPolicy, H
 from mailsec.hosting.readiness import enforce_readiness, seen_policy
 from mailsec.hosting.zone import PolicyZone
 from reports.models import ReportAddress
-from reports.templatetags.reports_tags import misplaced_records, moved_record, record_to_keep
+from reports.templatetags.reports_tags import misplaced_deletes, moved_record, record_to_keep
 
 
 def not_found() -> HttpResponse:
@@ -202,9 +202,13 @@ def _tlsrpt_row(
     if not found:
         # Deleted once the record above is published (TLSRPT-01's fix says the same).
         misplaced = "".join(
-            f" Then delete the TLS-RPT record at {where}, where senders never look (the value "
-            "above keeps its addresses)."
-            for where, _ in misplaced_records(run)
+            f" Then delete the alias (CNAME) at {where}, which reaches a TLS-RPT record (the "
+            f"one at {alias}): senders never look at {where} (the value above keeps its "
+            "addresses)."
+            if alias
+            else f" Then delete the TLS-RPT record at {where}, where senders never look (the "
+            "value above keeps its addresses)."
+            for where, alias, _ in misplaced_deletes(run)
         )
         return RecordRow(
             name,

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from checks import scoring, tlsrpt
-from checks.dns import txt_fix
+from checks.dns import normalize, txt_fix
 from checks.tlsrpt import TlsRptState
 from reports.explain import ResultType
 from reports.models import ReportAddress
@@ -66,6 +66,28 @@ def misplaced_records(run: Any) -> list[tuple[str, str]]:
             found = (finding.get("evidence") or {}).get("misplaced") or []
             return [(str(m.get("name", "")), str(m.get("record", ""))) for m in found]
     return []
+
+
+def misplaced_deletes(run: Any) -> list[tuple[str, str, str]]:
+    """What deletes each misplaced record (misplaced_records), as TLSRPT-01's fix says it
+    (checks.dns.moved_fix): (name, alias target or '', the line to delete). A name that is an
+    alias (CNAME, the evidence's 'alias') holds no TXT record: the record is the target's (no
+    other data beside a CNAME, RFC 2181 §10.1), so the alias goes, once for all it reaches."""
+    deletes: dict[str, tuple[str, str, str]] = {}
+    for finding in (run.findings or []) if run is not None else []:
+        if finding.get("id") != "TLSRPT-01":
+            continue
+        for found in (finding.get("evidence") or {}).get("misplaced") or []:
+            name, record = str(found.get("name", "")), str(found.get("record", ""))
+            target = normalize(str(found.get("alias") or ""))
+            if target:
+                line = f"{normalize(name)}. CNAME {target}."
+                deletes.setdefault(line, (name, target, line))
+            else:
+                line = txt_fix(name, record)
+                deletes.setdefault(line, (name, "", line))
+        break
+    return list(deletes.values())
 
 
 def record_to_keep(run: Any) -> str | None:
@@ -141,7 +163,7 @@ def record_context(address: ReportAddress, run: Any) -> dict[str, Any]:
         "record": address.rua_record(existing if existing is not None else moved_record(run)),
         # Records at a name senders never look: the record above keeps their addresses, and
         # each is deleted once it is published (TLSRPT-01's fix says the same).
-        "misplaced": [(n, txt_fix(n, r)) for n, r in misplaced_records(run)],
+        "misplaced": misplaced_deletes(run),
         # Our mailbox and our URL as senders read them (written 'tlsrpt%2B…' too), each a
         # whole URI of the rua list: '<our URL>x' is another address.
         "published": used is not None and address.named_in_rua([uri.uri for uri in used.uris]),
