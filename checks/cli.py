@@ -389,6 +389,12 @@ def resolver_warning(answers: Sequence[ResolverAnswer]) -> str:
     if broken:
         said = "; ".join(f"DNS resolver {a.resolver} {a.detail}" for a in broken)
         parts.append(f"{said}; DNSSEC and DANE results are unreliable")
+    # A mistyped MAILSEC_VANTAGE_SIGNED_NAME: the results are fine, the self-check is not.
+    parts += [
+        f"DNS resolver {a.resolver}: {a.detail}"
+        for a in answers
+        if a.verdict == Verdict.MISCONFIGURED
+    ]
     if not parts:
         return ""
     return f"warning: {_safe('; '.join(parts))}"

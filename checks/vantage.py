@@ -17,6 +17,13 @@ not exist; a re-probe through the same resolver would confirm that, so alerts wa
 unknown (could not tell: the probe's own lookups failed in a way that says nothing, or the names
 configured do not fit) or not tested (port 25 with no host configured). "broken" and "down" are
 faults to show people; "unknown" is never a fault.
+
+The signed zone is a canary, and a canary can fail on its own: its servers answer SERVFAIL for
+a while, or the name configured is mistyped. So when it fails, the resolver is asked for the
+root zone's keys too, which any validating resolver answers with AD. The root well and the
+canary failing is "canary failing" (its servers' trouble, not ours), or "misconfigured" when
+the canary does not exist (NXDOMAIN): neither is a fault to show people; `selftest` fails on
+the second, which is the operator's to fix. The root failing too is the resolver down.
 """
 
 from __future__ import annotations
@@ -73,6 +80,9 @@ RESOLVER_NXDOMAIN_PROBLEM = (
     "for that. "
     "Nothing is wrong with your domain because of it."
 )
+# The second canary, asked only when the first fails: the root zone's keys, which any resolver
+# that resolves public names has (cached for two days) and validates against its trust anchor.
+ROOT_NAME = "."
 # Rcodes of the signed zone's lookup that mean this resolver cannot resolve a name that exists
 # (no answer at all, a network error, SERVFAIL), asked twice. REFUSED is a policy (a resolver
 # for some zones only, as the lab's): "unknown", as a name that does not fit.
@@ -84,13 +94,28 @@ class Verdict(StrEnum):
     BROKEN = "broken"
     # The resolver cannot resolve names that exist (resolvers only).
     DOWN = "down"
+    # MAILSEC_VANTAGE_SIGNED_NAME does not exist, while the resolver validates the root zone:
+    # a setting to fix (selftest fails on it), nothing wrong with the resolver (resolvers only).
+    MISCONFIGURED = "misconfigured"
     UNKNOWN = "unknown"
+    # The signed zone fails (SERVFAIL, no answer) while the root zone is answered with AD: the
+    # zone's own servers' trouble, not the resolver's (resolvers only). Not a fault.
+    CANARY_FAILING = "canary failing"
     NOT_TESTED = "not tested"
 
 
 # Worst first: several resolvers, or several hosts, add up to the worst of them. A resolver
 # down is worse than one that does not validate: it makes every check wrong, not DNSSEC's.
-_SEVERITY = [Verdict.DOWN, Verdict.BROKEN, Verdict.UNKNOWN, Verdict.NOT_TESTED, Verdict.OK]
+# A wrong setting is worse than "could not tell": it stays until someone fixes it.
+_SEVERITY = [
+    Verdict.DOWN,
+    Verdict.BROKEN,
+    Verdict.MISCONFIGURED,
+    Verdict.UNKNOWN,
+    Verdict.CANARY_FAILING,
+    Verdict.NOT_TESTED,
+    Verdict.OK,
+]
 
 
 def worst(verdicts: Iterable[Verdict]) -> Verdict:
@@ -213,6 +238,12 @@ class VantageResult:
         up; signed zones read as unsigned), and a re-probe through it would confirm it."""
         return self.resolver_verdict in (Verdict.DOWN, Verdict.BROKEN)
 
+    @property
+    def config_errors(self) -> list[str]:
+        """What is wrong with the self-check's own settings (a canary name that does not
+        exist): the operator's to fix, never a banner (`selftest` fails on it)."""
+        return [r.detail for r in self.resolvers if r.verdict == Verdict.MISCONFIGURED]
+
     def carry_over(self, previous: VantageResult | None) -> VantageResult:
         """Set resolver_down_since: kept from `previous` while the resolver stays down, this
         result's own time when it has just gone down, "" when it is not down."""
@@ -271,6 +302,24 @@ class VantageResult:
         )
 
 
+def for_the_pages(results: Iterable[VantageResult]) -> VantageResult | None:
+    """The one result the pages show when several probes machines each keep their own. A
+    check runs on whichever machine takes it, so one machine's fault is some checks' fault:
+    the resolver answers of the machine with the worst resolver verdict (of several down, the
+    one down the longest, for the banner's "since"), and the worst port 25 answer of any."""
+    kept = list(results)
+    if not kept:
+        return None
+
+    def order(result: VantageResult) -> tuple[int, str]:
+        return _SEVERITY.index(result.resolver_verdict), (
+            result.resolver_down_since or result.checked_at
+        )
+
+    port25 = min((r.port25 for r in kept), key=lambda a: _SEVERITY.index(a.verdict))
+    return replace(min(kept, key=order), port25=port25)
+
+
 def _label(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
@@ -286,9 +335,14 @@ async def check_resolver(config: CheckConfig, targets: VantageTargets) -> Resolv
 
     The signed zone exists, so a resolver that cannot resolve it is "down": it did not answer
     (every try of the lookup, UDP and TCP, within the timeout) or answered SERVFAIL, and again
-    when asked a second time; or it says the zone does not exist (NXDOMAIN without AD, which a
-    resolver that does not see the public DNS says of every name). Other failed lookups (a
-    REFUSED: a resolver for some zones only) say nothing about validation: "unknown".
+    when asked a second time; or it says the zone does not exist (NXDOMAIN, which a resolver
+    that does not see the public DNS says of every name). Other failed lookups (a REFUSED: a
+    resolver for some zones only) say nothing about validation: "unknown".
+
+    Unless the root zone says otherwise, asked only then (the second canary): its DNSKEY RRset
+    answered with AD, the resolver resolves and validates, and the signed zone's failure is
+    the zone's ("canary failing"), or, for NXDOMAIN, the setting's ("misconfigured": the
+    name is mistyped). Answered with keys and without AD, the resolver does not validate.
     """
     client = DnsClient(config)
     host, port = client.resolvers[0]
@@ -298,26 +352,39 @@ async def check_resolver(config: CheckConfig, targets: VantageTargets) -> Resolv
         client.query(targets.bogus_name, "DNSKEY"),
     )
     evidence = [signed.evidence(), bogus.evidence()]
+    root: DnsAnswer | None = None
     if signed.rcode in DOWN_RCODES:
         # One lost burst of datagrams, one SERVFAIL while the zone's servers were briefly out
-        # of reach, is no outage: ask again, past the cache, before saying the resolver is down.
-        signed = await client.query(targets.signed_name, "DNSKEY", want_dnssec=True, fresh=True)
-        evidence.append(signed.evidence())
+        # of reach, is no outage: ask again, past the cache, before saying the resolver is down;
+        # and ask for the root zone meanwhile, to tell the canary's trouble from the resolver's.
+        signed, root = await asyncio.gather(
+            client.query(targets.signed_name, "DNSKEY", want_dnssec=True, fresh=True),
+            client.query(ROOT_NAME, "DNSKEY", want_dnssec=True),
+        )
+        evidence += [signed.evidence(), root.evidence()]
+    elif signed.rcode == "NXDOMAIN":
+        root = await client.query(ROOT_NAME, "DNSKEY", want_dnssec=True)
+        evidence.append(root.evidence())
 
     def verdict(value: Verdict, detail: str, nxdomain: bool = False) -> ResolverAnswer:
         return ResolverAnswer(value, detail, evidence, resolver=label, nxdomain=nxdomain)
 
     asked = f"{targets.signed_name} DNSKEY"
+    if root is not None and (signed.rcode in DOWN_RCODES or signed.rcode == "NXDOMAIN"):
+        judged = _judged_by_the_root(signed, root, targets, verdict)
+        if judged is not None:
+            return judged
     if signed.rcode in DOWN_RCODES:
         doing = (
             "does not answer"
             if signed.rcode in ("TIMEOUT", "NETWORK")
             else "cannot resolve names that exist"
         )
+        root_too = f", and the root zone too ({_root_failure(root)})" if root is not None else ""
         return verdict(
             Verdict.DOWN,
-            f"{doing}: {signed.describe_failure()}, twice; every check through it says "
-            "'could not check'",
+            f"{doing}: {signed.describe_failure()}, twice{root_too}; every check through it "
+            "says 'could not check'",
         )
     if signed.failed:
         return verdict(Verdict.UNKNOWN, f"could not tell: {signed.describe_failure()}")
@@ -344,6 +411,53 @@ async def check_resolver(config: CheckConfig, targets: VantageTargets) -> Resolv
             f"does not validate DNSSEC: {asked} came back without the AD bit",
         )
     return _bogus_verdict(bogus, targets, verdict)
+
+
+def _root_failure(root: DnsAnswer | None) -> str:
+    if root is None:
+        return "not asked"
+    if root.failed or root.rcode == "NXDOMAIN":
+        return root.describe_failure().replace(" for  DNSKEY", " for . DNSKEY")
+    return f". DNSKEY: {'no keys' if not root.exists else 'keys without the AD bit'}"
+
+
+def _judged_by_the_root(
+    signed: DnsAnswer,
+    root: DnsAnswer,
+    targets: VantageTargets,
+    verdict: Callable[..., ResolverAnswer],
+) -> ResolverAnswer | None:
+    """The verdict when the signed zone failed (no answer, SERVFAIL, twice; or NXDOMAIN) and
+    the root zone's keys were answered: with AD, the resolver resolves and validates, so the
+    failure is the canary's; without, it does not validate. None when the root failed too (the
+    resolver is down, as the signed zone says)."""
+    if not root.exists:
+        return None
+    if not root.ad:
+        also = (
+            f" (and {SIGNED_NAME_VARIABLE}={targets.signed_name} does not exist here: NXDOMAIN)"
+            if signed.rcode == "NXDOMAIN"
+            else f" ({signed.describe_failure()}, twice)"
+        )
+        return verdict(
+            Verdict.BROKEN,
+            f"does not validate DNSSEC: . DNSKEY came back without the AD bit{also}",
+        )
+    if signed.rcode == "NXDOMAIN":
+        return verdict(
+            Verdict.MISCONFIGURED,
+            f"{SIGNED_NAME_VARIABLE}={targets.signed_name} does not exist (NXDOMAIN), while "
+            "this resolver answers and validates the root zone: set it to a signed zone that "
+            "exists",
+        )
+    name = targets.signed_name
+    return verdict(
+        Verdict.CANARY_FAILING,
+        f"answers and validates the root zone (. DNSKEY with the AD bit), but "
+        f"{signed.describe_failure()}, twice: {name}'s trouble, not this resolver's; checks "
+        f"through it are not affected (if it lasts, set {SIGNED_NAME_VARIABLE} to another "
+        "signed zone)",
+    )
 
 
 def _bogus_verdict(

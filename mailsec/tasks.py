@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from datetime import timedelta
+from contextlib import suppress
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import shared_task
@@ -14,14 +15,20 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from checks.vantage import VantageResult, check_vantage_sync
+from checks.vantage import VantageResult, check_vantage_sync, for_the_pages
 from mailsec.models import Ping
 
 logger = logging.getLogger(__name__)
 
-VANTAGE_CACHE_KEY = "vantage:latest"
+# Every probes machine's latest result, by machine (MAILSEC_VANTAGE_ID, else the host name):
+# {machine: {"kept_at": ISO time, "result": VantageResult.to_dict()}}. One value, written by the one task beat sends every ten
+# minutes (two writes at once, which could lose one machine's entry until its next turn, need
+# two self-checks running at once). Named anew from s36o's per-machine shape ("vantage:latest"
+# held one result): a worker of the release before, during a rolling deploy, cannot overwrite it.
+VANTAGE_CACHE_KEY = "vantage:machines"
 # Six beat intervals: a result no worker has renewed for an hour (beat or every probes worker
-# stopped) stops being shown, rather than telling of an old fault for ever.
+# stopped, or that machine is gone) stops being shown, rather than telling of an old fault for
+# ever. Each machine's result ages on its own (from when it was kept).
 VANTAGE_CACHE_SECONDS = 3600
 
 
@@ -68,40 +75,91 @@ def run_vantage_check() -> VantageResult:
 
 @shared_task(soft_time_limit=90, time_limit=120)
 def check_vantage() -> dict[str, Any]:
-    """Check this worker's vantage point and keep the result for the pages' banner (routed to
-    the probes queue: the answer is about the machines that probe). Returns the result.
-    A resolver down since an earlier result keeps that result's time (the banner's "since")."""
+    """Check this worker's vantage point and keep the result, as this machine's, for the pages'
+    banner and the alerts' hold (routed to the probes queue: the answer is about the machines
+    that probe). Returns the result. A resolver down since this machine's earlier result keeps
+    that result's time (the banner's "since"): another machine's answer in between, good or
+    bad, neither resets nor sets it."""
     result = run_vantage_check().carry_over(latest_vantage())
-    data = result.to_dict()
-    cache.set(VANTAGE_CACHE_KEY, data, VANTAGE_CACHE_SECONDS)
+    keep_vantage(result)
     if result.broken:
         logger.warning("vantage self-check: %s", " | ".join(result.lines()))
-    return data
+    for error in result.config_errors:
+        logger.error("vantage self-check: %s", error)
+    return result.to_dict()
 
 
-def latest_vantage() -> VantageResult | None:
-    """The last result check_vantage kept, if any is less than VANTAGE_CACHE_SECONDS old."""
+def vantage_machine() -> str:
+    """The machine this process runs on, as the self-check's results are kept by."""
+    return str(settings.MAILSEC_VANTAGE_ID)
+
+
+def _kept() -> dict[str, tuple[datetime, VantageResult]]:
+    """Each machine's latest result and when it was kept, of those less than
+    VANTAGE_CACHE_SECONDS old."""
     data = cache.get(VANTAGE_CACHE_KEY)
-    if not data:
-        return None
-    try:
-        return VantageResult.from_dict(data)
-    except (KeyError, TypeError, ValueError):  # kept by another release in another shape
-        return None
+    if not isinstance(data, dict):
+        return {}
+    oldest = timezone.now() - timedelta(seconds=VANTAGE_CACHE_SECONDS)
+    kept = {}
+    for machine, item in data.items():
+        with suppress(KeyError, TypeError, ValueError, AttributeError):  # another shape
+            at = datetime.fromisoformat(item["kept_at"])
+            if at > oldest:
+                kept[str(machine)] = (at, VantageResult.from_dict(item["result"]))
+    return kept
+
+
+def kept_vantage() -> dict[str, VantageResult]:
+    """Each machine's latest result, of those less than VANTAGE_CACHE_SECONDS old."""
+    return {machine: result for machine, (_, result) in _kept().items()}
+
+
+def keep_vantage(result: VantageResult, machine: str | None = None) -> None:
+    """Keep `result` as `machine`'s (this machine's by default), forgetting results that
+    are too old."""
+    data = {
+        name: {"kept_at": at.isoformat(), "result": r.to_dict()}
+        for name, (at, r) in _kept().items()
+    }
+    data[machine or vantage_machine()] = {
+        "kept_at": timezone.now().isoformat(),
+        "result": result.to_dict(),
+    }
+    cache.set(VANTAGE_CACHE_KEY, data, VANTAGE_CACHE_SECONDS)
+
+
+def latest_vantage(machine: str | None = None) -> VantageResult | None:
+    """The last result check_vantage kept on `machine` (this machine by default), if it is
+    less than VANTAGE_CACHE_SECONDS old."""
+    return kept_vantage().get(machine or vantage_machine())
+
+
+def pages_vantage() -> VantageResult | None:
+    """What the pages' banner shows: a fault any machine has (checks.vantage.for_the_pages)."""
+    return for_the_pages(kept_vantage().values())
 
 
 def resolver_fault() -> str:
-    """The latest vantage result's resolver verdict when it is a fault that makes runs wrong
-    for every domain alike ("down": names that exist read as gone or could not be looked up;
-    "broken": signed zones read as not validated), else "". mailsec.alerts leaves a run
-    uncompared when what it shows is what that fault makes every domain show
-    (rules.explained_by_our_resolver); the first run after it is well again compares with
-    the same baseline, so a real problem is found then."""
+    """The resolver verdict of the machine doing the checks (this one: mailsec.alerts observes
+    a run in the check task, on the probes worker that ran it) when it is a fault that makes
+    runs wrong for every domain alike ("down": names that exist read as gone or could not be
+    looked up; "broken": signed zones read as not validated), else "". Without a result of
+    its own (beat's task, which one probes worker takes every ten minutes, has not come its
+    way within the hour), the newest result of any machine: most deployments give every probes
+    machine the same kind of resolver. mailsec.alerts leaves a run uncompared when what it
+    shows is what that fault makes every domain show (rules.explained_by_our_resolver); the
+    first run after it is well again compares with the same baseline, so a real problem is
+    found then."""
     try:
-        result = latest_vantage()
+        kept = _kept()
     except Exception:  # a cache that is down costs the hold, never the alerts
         logger.warning("could not read the vantage self-check's result", exc_info=True)
         return ""
+    own = kept.get(vantage_machine())
+    if own is None and kept:
+        own = max(kept.values(), key=lambda item: item[0])  # the newest
+    result = own[1] if own is not None else None
     if result is None or not result.holds_alerts:
         return ""
     return str(result.resolver_verdict)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from mailsec.accounts.models import Team
 from mailsec.accounts.scope import CURRENT_TEAM_SQL
 from mailsec.celery import app as celery_app
-from mailsec.tasks import latest_vantage
+from mailsec.tasks import pages_vantage
 
 # allauth's pages of the account (reached from the Account page): base.html marks "Account" as
 # the current page on them, as on the Account page itself. allauth's views set no `page`.
@@ -69,7 +69,7 @@ def site_context(request: HttpRequest) -> dict[str, Any]:
 
 
 def _vantage_problems() -> list[str]:
-    result = latest_vantage()
+    result = pages_vantage()
     return result.problems(at=_local_time) if result is not None else []
 
 

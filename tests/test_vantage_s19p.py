@@ -32,7 +32,7 @@ from checks.vantage import (
 )
 from mailsec.celery import app
 from mailsec.domains.models import Domain
-from mailsec.tasks import VANTAGE_CACHE_KEY, latest_vantage
+from mailsec.tasks import VANTAGE_CACHE_KEY, keep_vantage, latest_vantage
 from tests.conftest import BaseTestCase
 from tests.test_freecheck_s9_results import NULL_MX, fake_dns
 from tests.test_mx import FakeDns
@@ -155,8 +155,10 @@ class BannerTests(BaseTestCase):
         self.addCleanup(cache.delete, VANTAGE_CACHE_KEY)
 
     def keep(self, result: VantageResult | dict[str, object]) -> None:
-        data = result.to_dict() if isinstance(result, VantageResult) else result
-        cache.set(VANTAGE_CACHE_KEY, data, 60)
+        if isinstance(result, VantageResult):
+            keep_vantage(result)  # this machine's (s36o: kept per machine)
+        else:
+            cache.set(VANTAGE_CACHE_KEY, result, 60)
 
     def page(self, url: str, client: Client | None = None) -> str:
         response = (client or self.client).get(url)

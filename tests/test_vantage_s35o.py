@@ -36,7 +36,13 @@ from checks.vantage import (
 )
 from mailsec.accounts.models import Profile
 from mailsec.domains.models import Domain
-from mailsec.tasks import VANTAGE_CACHE_KEY, check_vantage, latest_vantage, resolver_fault
+from mailsec.tasks import (
+    VANTAGE_CACHE_KEY,
+    check_vantage,
+    keep_vantage,
+    latest_vantage,
+    resolver_fault,
+)
 from tests.conftest import BaseTestCase
 from tests.test_domains import stub_dns
 from tests.test_vantage_s19p import counting_resolver as counting_resolver  # a fixture
@@ -152,7 +158,7 @@ def test_an_old_cached_shape_still_reads() -> None:
 def test_the_task_keeps_since_from_the_result_it_replaces(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAILSEC_CHECK_TIMEOUT", "2")
     an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat(timespec="seconds")
-    cache.set(VANTAGE_CACHE_KEY, _down(since=an_hour_ago).to_dict(), 60)
+    keep_vantage(_down(since=an_hour_ago))  # this machine's earlier result (s36o)
     with stub_dns({}), override_settings(MAILSEC_VANTAGE=VantageTargets()):
         data = check_vantage()
     assert data["resolvers"][0]["verdict"] == "down"
@@ -173,7 +179,7 @@ class DownBannerTests(BaseTestCase):
         self.client.force_login(self.alice)
 
     def keep(self, result: VantageResult) -> None:
-        cache.set(VANTAGE_CACHE_KEY, result.to_dict(), 60)
+        keep_vantage(result)
 
     def page(self, url: str, client: Client | None = None) -> str:
         response = (client or self.client).get(url)
