@@ -26,6 +26,7 @@ commit — no longer Python.
 from __future__ import annotations
 
 import binascii
+import bisect
 import hashlib
 import json
 import logging
@@ -35,7 +36,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -60,7 +61,6 @@ from reports.models import (
     report_fields,
     resend_reason,
     reused_warning,
-    same_report,
 )
 from reports.parse import ParsedReport, ReportRejected, parse_report, report_members, sniff
 
@@ -228,8 +228,67 @@ class _Report:
     report: TlsReport | None = None  # a new one's row (the ORM path)
 
 
+# A date-range longer than this (RFC 8460 §4.1 expects one UTC day; the parser warns past
+# 48 hours) is looked through apart in _Group.find: the others are found by their start.
+_SHORT = timedelta(hours=48)
+
+
+class _Group:
+    """The reports of one (address, submitter, report-id): those stored, then those of the
+    batch, in that order (same_report's `candidates`). same_report's answer without going
+    through them all (s36r: a sender reusing one report-id for thousands of days made each
+    file's match go through thousands): the report of the day by the day, and the first
+    whose range overlaps among the few whose start is near (one report per day: a range
+    of at most 48 hours that overlaps starts at most 48 hours before), the longer ones
+    apart. Also what reused_warning says: the earliest three days and how many."""
+
+    __slots__ = ("by_day", "first_days", "long", "members", "starts", "short")
+
+    def __init__(self) -> None:
+        self.members: list[_Report] = []  # in the order added
+        self.by_day: dict[date, int] = {}  # the first member of each day (its place)
+        self.starts: list[tuple[datetime, int]] = []  # (start, place) of the short ranges
+        self.short: list[int] = []  # their places, in the order of `starts`
+        self.long: list[int] = []  # places of the ranges longer than _SHORT
+        self.first_days: list[date] = []  # the three earliest days
+
+    def __iter__(self) -> Iterator[_Report]:
+        return iter(self.members)
+
+    def add(self, report: _Report) -> None:
+        place = len(self.members)
+        self.members.append(report)
+        if report.day in self.by_day:
+            return  # found by its day's first member; a day is counted once
+        self.by_day[report.day] = place
+        if report.end - report.start <= _SHORT:
+            at = bisect.bisect_right(self.starts, (report.start, place))
+            self.starts.insert(at, (report.start, place))
+            self.short.insert(at, place)
+        else:
+            self.long.append(place)
+        if len(self.first_days) < 3 or report.day < self.first_days[-1]:
+            bisect.insort(self.first_days, report.day)
+            del self.first_days[3:]
+
+    def find(self, start: datetime, end: datetime, day: date) -> _Report | None:
+        """same_report(self, start, end, day): the member of `day`, else the first (in the
+        order added) whose range overlaps start to end."""
+        if (place := self.by_day.get(day)) is not None:
+            return self.members[place]
+        first: int | None = None
+        # A short range overlapping this one starts after start - _SHORT and before end.
+        lo = bisect.bisect_right(self.starts, (start - _SHORT, len(self.members)))
+        hi = bisect.bisect_left(self.starts, (end, -1))
+        for place in [*self.short[lo:hi], *self.long]:
+            r = self.members[place]
+            if start < r.end and r.start < end and (first is None or place < first):
+                first = place
+        return None if first is None else self.members[first]
+
+
 # Reports by (address, submitter, report-id): those stored, then those of the batch.
-_Groups = dict[tuple[int, str, str], list[_Report]]
+_Groups = dict[tuple[int, str, str], _Group]
 
 
 def _match(groups: _Groups, key: tuple[int, str, str], f: _File) -> tuple[_Report, bool]:
@@ -238,14 +297,15 @@ def _match(groups: _Groups, key: tuple[int, str, str], f: _File) -> tuple[_Repor
     sender used for another day is another report, with a warning naming those days."""
     p = f.parsed
     assert p is not None
-    group = groups.setdefault(key, [])
-    found = same_report(group, p.start, p.end, p.day)
+    group = groups.setdefault(key, _Group())
+    found = group.find(p.start, p.end, p.day)
     if found is not None:
         return found, False
-    days = sorted({r.day for r in group})
-    reused = reused_warning(p.report_id, days, p.start, p.end) if days else ""
+    reused = ""
+    if group.by_day:
+        reused = reused_warning(p.report_id, group.first_days, len(group.by_day), p.start, p.end)
     mine = _Report(p.start, p.end, p.day, first=p, reused=reused)
-    group.append(mine)
+    group.add(mine)
     return mine, True
 
 
@@ -325,7 +385,7 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
     ):
         key = (r.address_id, r.submitter, r.report_id)
         if key in wanted:
-            groups.setdefault(key, []).append(_Report(r.start, r.end, r.day, pk=r.pk))
+            groups.setdefault(key, _Group()).add(_Report(r.start, r.end, r.day, pk=r.pk))
     copies = _stored_copies(r.pk for group in groups.values() for r in group if r.pk)
     now = timezone.now()
     new: list[tuple[_File, TlsReport]] = []
@@ -568,7 +628,7 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
         cursor.execute(STORED_REPORTS, [json.dumps(wanted)])
         groups: _Groups = {}
         for a, sub, r, pk, start, end, day in cursor.fetchall():
-            groups.setdefault((a, sub, r), []).append(_Report(start, end, day, pk=pk))
+            groups.setdefault((a, sub, r), _Group()).add(_Report(start, end, day, pk=pk))
         copies = _stored_copies(r.pk for group in groups.values() for r in group if r.pk)
         # Which report each file is: a copy of one stored or carried earlier in the batch,
         # or the first file of a report not stored yet, which carries it.

@@ -1116,14 +1116,25 @@ def lock_identity(address_pk: int, submitter: str, report_id: str) -> bool:
 REUSED = "This sender reused report-id "
 
 
-def reused_warning(report_id: str, days: list[date], start: datetime, end: datetime) -> str:
-    """The warning of a report stored under the report-id of its sender's reports of `days`
-    (other days, whose ranges this one's does not overlap: same_report)."""
-    shown = [d.isoformat() for d in days[:3]]
+# Days a reused_warning counts exactly: past them it says "over". Counting every report of
+# an id a sender reused for thousands of days, for each new one, would be quadratic work.
+REUSED_COUNTED = 1000
+
+
+def reused_warning(
+    report_id: str, first_days: list[date], count: int, start: datetime, end: datetime
+) -> str:
+    """The warning of a report stored under the report-id of `count` reports of its sender
+    of other days (whose ranges this one's does not overlap: same_report), the earliest of
+    those days first in `first_days` (three are named). `count` past REUSED_COUNTED reads as
+    over that many."""
+    shown = [d.isoformat() for d in first_days[:3]]
     named = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + f" and {shown[-1]}"
-    if len(days) > len(shown):
-        named = ", ".join(shown) + f" and {len(days) - len(shown)} more days"
-    those = "that report" if len(days) == 1 else "those reports"
+    if count > REUSED_COUNTED:
+        named = ", ".join(shown) + f" and over {REUSED_COUNTED - len(shown)} more days"
+    elif count > len(shown):
+        named = ", ".join(shown) + f" and {count - len(shown)} more days"
+    those = "that report" if count == 1 else "those reports"
     return (
         f"{REUSED}{report_id!r} of {named} for this report of "
         f"{_range_text(start, end)} (RFC 8460 §4.4: a report-id is a unique identifier for "
@@ -1138,16 +1149,29 @@ def with_reused_warning(
     """Put reused_warning in `parsed`'s warnings when the address holds other reports of its
     submitter and report-id stored before `same` (the one it is stored as; all of them for a
     new one); only then, and once. Stored before: the report of the first day says nothing,
-    also when parsed again (nothing was reused when it came)."""
+    also when parsed again (nothing was reused when it came).
+
+    Two queries of a few rows each, however many days the id was used for (s36r): the first
+    three days by the unique index's order, and the reports counted up to REUSED_COUNTED.
+    One report a day per identity (the unique index), so reports are days."""
     others = TlsReport.objects.filter(
         address=address, submitter=submitter, report_id=parsed.report_id
     )
     if same is not None:
         others = others.filter(pk__lt=same.pk)
-    days = sorted(set(others.values_list("day", flat=True)))
     parsed.warnings = [w for w in parsed.warnings if not w.startswith(REUSED)]
-    if days:
-        parsed.warnings.append(reused_warning(parsed.report_id, days, parsed.start, parsed.end))
+    first_days = list(others.order_by("day").values_list("day", flat=True)[:3])
+    if first_days:
+        count = others.order_by()[: REUSED_COUNTED + 1].count() if len(first_days) == 3 else 0
+        parsed.warnings.append(
+            reused_warning(
+                parsed.report_id,
+                first_days,
+                max(count, len(first_days)),
+                parsed.start,
+                parsed.end,
+            )
+        )
 
 
 def counted_copy(report: TlsReport, other_than: int | None = None) -> RawReport | None:
