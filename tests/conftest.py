@@ -217,6 +217,19 @@ def _no_system_resolver() -> Iterator[None]:
     checks.dns._system_resolvers = original
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_lookup_at_add() -> Iterator[None]:
+    """The Domains page looks each name it adds up (mailsec.domains.existence): in tests that
+    is 127.0.0.1:9 (above), which never answers, so every add would wait its whole bound. Off
+    here; tests of it turn it on (tests/test_webapp_s36w.py)."""
+    from mailsec.domains import existence
+
+    original = existence.LOOKUP_SECONDS
+    existence.LOOKUP_SECONDS = 0
+    yield
+    existence.LOOKUP_SECONDS = original
+
+
 @pytest.fixture
 def unanswered_lookups_end_soon(monkeypatch: pytest.MonkeyPatch) -> None:
     """For tests that reach a live lookup (the hosting page's records, a recheck of the

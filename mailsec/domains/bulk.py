@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 
 from checks.domainname import host_name_parent, quoted
 from mailsec.accounts.models import Team
+from mailsec.domains import existence
 from mailsec.domains.forms import AddDomainForm, host_name_words
 from mailsec.domains.models import Domain, display_name
 from mailsec.freecheck import ratelimit
@@ -198,6 +199,8 @@ class Outcome:
     reason: str = ""  # why it was refused or not added, or what to know about it
     domain: Domain | None = None
     line: int = 0  # the line of the paste it is on
+    # Added, and the DNS answered NXDOMAIN for it (existence.not_in_dns): most often a typo.
+    missing: bool = False
 
     @property
     def display_name(self) -> str:
@@ -310,6 +313,12 @@ def add_names(team: Team, entries: list[Entry], limits: Limits) -> list[Outcome]
                 parent = host_name_parent(o.name, suffixes)
                 if parent is not None:
                     o.reason = host_name_words(o.display_name, display_name(parent))
+    # Looked up once the team's lock is released, all together within one bound: a typo is
+    # added all the same (a domain being set up may not exist yet), with a word on its row.
+    added = [o for o in new if o.status == "added"]
+    missing = existence.not_in_dns([o.name for o in added])
+    for o in added:
+        o.missing = o.name in missing
     return outcomes
 
 
@@ -337,6 +346,11 @@ class Summary:
             having("refused"),
             having("over"),
         )
+
+    @property
+    def missing(self) -> int:
+        """How many of the names added do not exist in the DNS (NXDOMAIN)."""
+        return sum(1 for o in self.added if o.missing)
 
     @property
     def refused_lines(self) -> str:

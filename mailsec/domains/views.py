@@ -49,7 +49,7 @@ from mailsec.accounts.scope import (
     get_run_or_404,
     require_editor,
 )
-from mailsec.domains import bulk, export, listing, pagecache
+from mailsec.domains import bulk, existence, export, listing, pagecache
 from mailsec.domains.fixparts import ZoneRecords, published_records, records_to_publish
 from mailsec.domains.forms import (
     AddDomainForm,
@@ -563,6 +563,10 @@ def add(request: HttpRequest) -> HttpResponse:
                 request, f"Added {domain.display_name}{came}. Now prove you control it."
             )
             _warn_if_host_name(request, domain)
+            # Looked up once added, the team's lock released: a typo is added all the same
+            # (a domain being set up may not exist yet), with a word (existence.py).
+            if existence.not_in_dns([domain.name]):
+                messages.warning(request, existence.missing_words(domain.display_name))
         else:
             # Typed again (in another case, as a URL, or by a teammate earlier): the same row.
             messages.info(

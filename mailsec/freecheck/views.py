@@ -173,8 +173,10 @@ def again(request: HttpRequest, code: str) -> HttpResponse:
     domain still under way is shared instead: a double click starts one run.
 
     htmx swaps the answer into the page (#fc-report): the new run's report, polling, with
-    the address bar moved to its permalink; a refusal comes back as the same report with
-    the reason and the wait in its notice (200 for htmx, which swaps no 4xx; 429 otherwise).
+    the address bar moved to its permalink, and the offer under it drawn for the new run (out
+    of band: before s36w the old run's stayed until the new one finished); a refusal comes
+    back as the same report with the reason and the wait in its notice (200 for htmx, which
+    swaps no 4xx; 429 otherwise), and the old run's offer stays.
     """
     old = _get_check(code)
     try:
@@ -190,7 +192,8 @@ def again(request: HttpRequest, code: str) -> HttpResponse:
     if created:
         run_free_check.delay(str(run.code))
     if request.htmx:
-        response = render(request, "freecheck/_report.html", _report_context(request, run))
+        # The offer under the report too (out of band): the old run's is not the new one's.
+        response = render(request, "freecheck/_again.html", _report_context(request, run))
         return _noindex(push_url(response, run.get_absolute_url()))
     return redirect(run)
 

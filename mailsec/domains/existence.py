@@ -1,0 +1,70 @@
+"""Whether names just added to a team exist in the DNS (task s36w): a typo (`exmaple.com`) is
+added all the same, since a domain being set up may not exist yet, but the Domains page says
+so at once instead of leaving it to wait for a verification that cannot come.
+
+One question per name, MX at the name (as the checks ask it: an NXDOMAIN there is what the
+free check and the domain's first check call "does not exist", checks.scoring.does_not_exist),
+through the engine's resolver settings (MAILSEC_RESOLVER, its timeout). Only NXDOMAIN counts: a
+lookup that failed (SERVFAIL, a timeout, a refusal) or was not made in time says nothing.
+
+Bounded as a whole, not per name: LOOKUP_SECONDS for one name or a paste of hundreds, at most
+LOOKUP_PARALLEL questions at a time, none started with less than LOOKUP_MIN seconds left. The
+lookups run after the add's team lock is released (nobody waits on the DNS for their turn)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Sequence
+
+log = logging.getLogger(__name__)
+
+# The whole wait of an add (or of a bulk add, whatever the number of names) for the answers.
+LOOKUP_SECONDS = 3.0
+LOOKUP_PARALLEL = 10
+LOOKUP_MIN = 0.5
+
+
+def not_in_dns(names: Sequence[str]) -> set[str]:
+    """Those of `names` (A-labels) the DNS answered NXDOMAIN for, within LOOKUP_SECONDS."""
+    if not names or LOOKUP_SECONDS <= 0:
+        return set()
+    from checks.dns import DnsAnswer, DnsClient
+    from checks.tasks import engine_config
+
+    config = engine_config()
+    deadline = time.monotonic() + LOOKUP_SECONDS
+    turns = asyncio.Semaphore(LOOKUP_PARALLEL)
+
+    async def one(name: str) -> DnsAnswer | None:
+        async with turns:
+            left = deadline - time.monotonic()
+            if left < LOOKUP_MIN:
+                return None
+            # A client each (its question budget is one check's), its timeout within the rest.
+            client = DnsClient(dataclasses.replace(config, timeout=min(config.timeout, left)))
+            try:
+                return await asyncio.wait_for(client.query(name, "MX"), left)
+            except TimeoutError:
+                return None
+
+    async def every() -> list[DnsAnswer | BaseException | None]:
+        return list(await asyncio.gather(*(one(n) for n in names), return_exceptions=True))
+
+    missing = set()
+    for name, answer in zip(names, asyncio.run(every()), strict=True):
+        if isinstance(answer, BaseException):
+            log.error("Add: looking up %s failed", name, exc_info=answer)
+        elif answer is not None and answer.nxdomain:
+            missing.add(name)
+    return missing
+
+
+def missing_words(name: str) -> str:
+    """What the single add says of a name `not_in_dns` found missing (a display name in)."""
+    return (
+        f"{name} does not exist in the DNS (NXDOMAIN): check the spelling. It is added all "
+        "the same, as a domain being set up may not exist yet; remove it if the name is a typo."
+    )
