@@ -362,11 +362,12 @@ class AlertHistoryModelTest(HypothesisTestCase, BaseTestCase):
         changes = list(Change.objects.select_related("domain"))
         for change in changes:
             first = runs[change.first_seen_run_id]
-            # Raised only by a run compared with a baseline of the same rubric, but for a
-            # record the DNS no longer has (rules.gone_from_dns: a removal at the same check
-            # as a release is told, s26a W03).
+            # Raised only by a run compared with a baseline of the same rubric, but for what
+            # the DNS or time changed (rules.release_facts: a removal at the same check as a
+            # release is told, s26a W03; an expired certificate, an MX host outside the
+            # policy, s36b).
             if first.baseline_version != first.run.score_version:
-                gone = rules.gone_from_dns(
+                gone = rules.release_facts(
                     rules.Snapshot.from_dict(first.baseline or {}),
                     rules.Snapshot.from_run(first.run),
                 )

@@ -961,8 +961,10 @@ class AlertState(models.Model):
         baseline = rules.Snapshot.from_dict(self.baseline)
         # A release changed the checks (the score version moves with them, docs/scoring.md):
         # what this run sees differently may be the checks, not the domain. Open changes that
-        # still hold are followed; nothing new is raised but a record the DNS no longer has
-        # (rules.gone_from_dns), nothing is called fixed, and this run becomes the reference.
+        # still hold are followed; nothing new is raised but what the DNS or time changed (a
+        # record gone, a certificate past its end, an MX host outside the policy:
+        # rules.release_facts), nothing is called fixed, and this run becomes the reference
+        # (not one that could not look up a record the baseline had: rules.records_unanswered).
         new_checks = not baseline.same_rubric(current)
         drop = settings.ALERT_SCORE_DROP
         now = timezone.now()
@@ -1040,7 +1042,7 @@ class AlertState(models.Model):
 
         open_keys = set(domain.changes.filter(state__in=Change.OPEN).values_list("key", flat=True))
         found = (
-            rules.gone_from_dns(baseline, current)
+            rules.release_facts(baseline, current)
             if new_checks
             else rules.detect(baseline, current, drop, self._best_recent_score(current, window))
         )
@@ -1075,7 +1077,8 @@ class AlertState(models.Model):
         # nothing newly uncheckable (an error hides what the baseline must remember).
         settled = not domain.changes.filter(state=Change.State.SUSPECTED).exists()
         if settled and (
-            new_checks or not (current.errored_mechanisms() - baseline.errored_mechanisms())
+            (new_checks and not rules.records_unanswered(baseline, current))
+            or not (current.errored_mechanisms() - baseline.errored_mechanisms())
         ):
             # Not while a suspicion waits: its re-check is judged against this baseline.
             self._move_baseline(run, current, outcome)

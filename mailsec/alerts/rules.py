@@ -719,6 +719,56 @@ def gone_from_dns(baseline: Snapshot, current: Snapshot) -> list[Observation]:
     return out
 
 
+def release_facts(baseline: Snapshot, current: Snapshot) -> list[Observation]:
+    """The regressions a run made with other checks than the baseline's (a release) still
+    tells: facts of the DNS or of time that no change of the checks makes. A record the DNS
+    no longer has (gone_from_dns); a certificate the baseline saw valid whose notAfter has
+    passed since, the very same one (its host's failures now: the checks did not expire it);
+    an MX host added to the MX records that the enforced policy's mx lines do not name (the
+    MX answer changed, the policy did not follow). Taken as the new reference untold, each
+    was never told (s36b Z01, Z05)."""
+    return [
+        *gone_from_dns(baseline, current),
+        *_expired_since(baseline, current),
+        *_mx_added_uncovered(baseline, current),
+    ]
+
+
+def _expired_since(baseline: Snapshot, current: Snapshot) -> list[Observation]:
+    before = baseline.certificates()
+    hosts = {
+        host
+        for host, seen in current.certificates().items()
+        for not_after in seen
+        if not_after in before.get(host, set())
+        and _days_left(not_after, baseline.taken_at) > 0
+        and _days_left(not_after, current.taken_at) <= 0
+    }
+    if not hosts:
+        return []
+    return [o for o in _fail_findings(baseline, current) if host_subject(o.subject) in hosts]
+
+
+def _mx_added_uncovered(baseline: Snapshot, current: Snapshot) -> list[Observation]:
+    if not set(_mx_names(current)) - set(_mx_names(baseline)):
+        return []  # the same MX hosts: what the new checks make of the policy is theirs
+    return _mx_coverage(baseline, current)
+
+
+def records_unanswered(baseline: Snapshot, current: Snapshot) -> bool:
+    """Whether `current` could not look up (SERVFAIL, a timeout) an MTA-STS or TLS-RPT record
+    that the baseline found published: a release's run must not become the reference then,
+    or the record's absence, found later, is compared with "could not check" and never told
+    (s36b Z03)."""
+    for check_id in RECORD_FINDINGS.values():
+        old, new = baseline.first(check_id), current.first(check_id)
+        # A finding the run did not make at all (a name that is gone, a renamed check) is
+        # for the other rules: only a lookup that did not answer holds the reference.
+        if old and old.get("status") == "pass" and new and new.get("status") == "error":
+            return True
+    return False
+
+
 def _mx_names(snap: Snapshot) -> list[str]:
     f = snap.first("MX-01")
     answers = ((f or {}).get("evidence") or {}).get("answers") or []

@@ -1,0 +1,86 @@
+"""Round s36b's product defects, each on its own (found by the blind sequences of
+tests/test_alerts_s36b_blind.py, Z01, Z03 and Z05): the first check of a new checks release
+took as the new normal, untold, what was a fact of the DNS or of time rather than of the
+checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tests.test_alerts_s36b_blind as blind
+from mailsec.alerts.models import Change
+
+
+class ReleaseFactsTestCase(blind.S36bBlindSequencesTestCase):
+    """The blind round's player, its sequences not played again here."""
+
+    test_the_blind_sequences = None  # type: ignore[assignment]
+
+    def told(self, steps: list[list[Any]]) -> list[tuple[str, str, str]]:
+        return sorted((to, kind, subject) for to, kind, subject, _ in self.play({"steps": steps}))
+
+    def test_it_tells_a_certificate_that_expired_just_before_the_release_check(self) -> None:
+        """The same certificate, valid at the old release's last check, past its notAfter at
+        the new release's first: time passed, the checks did not make it. Told once a re-check
+        agrees (Z01); the renewal is its fix."""
+        steps = [
+            ["run", "old-ends-2dec", "s"],
+            ["at", "2026-12-02T13:00:00+00:00"],
+            ["run", "ends-2dec", "s"],
+            ["run", "ends-2dec", "c"],
+            ["run", "ends-2dec", "s"],
+        ]
+        told = self.told(steps)
+        self.assertEqual(
+            [(to, kind) for to, kind, _ in told], [("alice", "alert"), ("bob", "alert")]
+        )
+        self.assertIn("mx1.a.test", told[0][2])
+        self.assertIn("expired", told[0][2])
+
+    def test_a_certificate_the_new_checks_alone_fail_is_still_not_told(self) -> None:
+        """Control: a certificate the old release saw valid and whose notAfter has not passed,
+        failed by the new release's checks, is the checks' doing: nothing (s32h X06 keeps the
+        other side: a different, long-expired certificate at the deploy)."""
+        steps = [
+            ["run", "old-good", "s"],
+            ["run", "bad", "s"],
+            ["run", "bad", "c"],
+            ["run", "bad", "s"],
+        ]
+        self.assertEqual(self.told(steps), [])
+
+    def test_a_record_gone_at_the_release_is_told_after_a_re_check_that_could_not_look(
+        self,
+    ) -> None:
+        """Z03: the release's first check finds the TLS-RPT record gone, its re-check
+        SERVFAILs on it. That run must not become the reference with the record's state
+        unknown, or the record's absence is never compared again."""
+        steps = [
+            ["run", "old-good", "s"],
+            ["run", "no-rpt", "s"],
+            ["run", "rpt-servfail", "c"],
+            ["run", "no-rpt", "s"],
+            ["run", "no-rpt", "c"],
+        ]
+        told = self.told(steps)
+        self.assertEqual(
+            [(to, kind) for to, kind, _ in told], [("alice", "alert"), ("bob", "alert")]
+        )
+        self.assertIn("TLS-RPT record", told[0][2])
+
+    def test_an_mx_host_added_outside_the_policy_at_the_release_is_told(self) -> None:
+        """Z05: the MX records changed in the DNS at the release's first check, adding a host
+        the enforced policy does not name: the MX set left the policy, told once."""
+        steps = [
+            ["run", "old-good", "s"],
+            ["run", "mx2-uncovered", "s"],
+            ["run", "mx2-uncovered", "c"],
+            ["run", "mx2-uncovered", "s"],
+        ]
+        told = self.told(steps)
+        self.assertEqual(
+            [(to, kind) for to, kind, _ in told], [("alice", "alert"), ("bob", "alert")]
+        )
+        self.assertTrue(
+            Change.objects.filter(key__startswith="mx-coverage:", state="confirmed").exists()
+        )
