@@ -158,7 +158,8 @@ class AddTestCase(LookupOn):
             started = time.monotonic()
             _, said = self.add("slow.example.org")
             took = time.monotonic() - started
-        self.assertLess(took, 3.0)
+        # The bound (1 s) and the page, with room for a loaded machine: unbounded, 30 s.
+        self.assertLess(took, 5.0)
         self.assertTrue(Domain.objects.filter(name="slow.example.org").exists())
         self.assertFalse([m for m in said if "not exist" in m], said)
 
@@ -203,10 +204,13 @@ class BulkAddTestCase(LookupOn):
             started = time.monotonic()
             page = self.paste(names)
             took = time.monotonic() - started
-        self.assertLess(took, existence.LOOKUP_SECONDS + 1.5)
+        # Every other name told below: all 40 were answered within the 3 s, so not one after
+        # another. The time, with room for a loaded machine: serial lookups take 16 s.
+        self.assertLess(took, 8.0)
         self.assertEqual(Domain.objects.filter(team=self.team).count(), 40)
-        self.assertIn("does not exist in the DNS", self.row(page, "n0.example.org"))
-        self.assertNotIn("not exist", self.row(page, "n1.example.org"))
+        for i, name in enumerate(names):
+            told = "does not exist in the DNS" in self.row(page, name)
+            self.assertEqual(told, i % 2 == 0, name)
 
     def test_a_resolver_that_never_answers_holds_the_paste_for_the_bound_only(self) -> None:
         names = [f"n{i}.example.org" for i in range(30)]
@@ -214,7 +218,7 @@ class BulkAddTestCase(LookupOn):
             started = time.monotonic()
             page = self.paste(names)
             took = time.monotonic() - started
-        self.assertLess(took, 3.0)
+        self.assertLess(took, 5.0)  # the bound (1 s) and the page; unbounded, 30 s a name
         self.assertNotIn("not exist", page)
         self.assertEqual(Domain.objects.filter(team=self.team).count(), 30)
 
