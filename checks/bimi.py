@@ -1725,9 +1725,13 @@ def _could_not_fetch(result: Any) -> bool:
     a certificate that starts within the clock difference we allow."""
     from checks.https import COULD_NOT_CHECK
 
-    # A refused connection too: the logo host's, which says nothing about the document.
+    # A refused connection too: the logo host's, which says nothing about the document. And a
+    # URL at another port than 443, which mailsec does not connect to (https.fetch: a URL in
+    # someone's DNS must not aim our probes at any port): not fetched, so nothing is known of
+    # the document (s36g; it was BIMI-09/BIMI-10's fail, "could not be fetched").
     return (
-        bool(result.dns_failed)
+        getattr(result, "refused_port", None) is not None
+        or bool(result.dns_failed)
         or (result.error_kind or "") in COULD_NOT_CHECK | {"connect"}
         or _starts_within_skew(result)
     )

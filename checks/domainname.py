@@ -410,6 +410,49 @@ def numbers_read_as(host: str) -> str | None:
     return f"{host} is {address} {how}"
 
 
+def _url_host_text(host: str) -> str | None:
+    """`host` as WHATWG URL host parsing has it before its IPv4 test: percent-escapes decoded
+    (UTF-8), then UTS #46 mapped (full-width digits to ASCII, the ideographic full stop to a
+    dot), lower case, one final dot dropped; None when that fails (no host a parser takes)."""
+    from urllib.parse import unquote
+
+    try:
+        import idna  # a dependency of httpx, always installed with the engine
+
+        text = unquote(host, errors="strict")
+        text = idna.uts46_remap(text, std3_rules=False, transitional=False)
+    except (ImportError, UnicodeError, ValueError):
+        return None
+    text = text.lower()
+    return text[:-1] if text.endswith(".") else text
+
+
+def url_ipv4(host: str) -> str | None:
+    """The IPv4 address a URL parser reads the host of a URL as (browser_ipv4), also when it
+    is written with percent-escapes (%31%32%37.0.0.1) or in characters UTS #46 maps to digits
+    and dots (full-width １２７。０。０。１): a reporter's HTTP client posts to that address,
+    never looks up the text as a name. None for any other host."""
+    address = browser_ipv4(host)
+    if address is not None or (host.isascii() and "%" not in host):
+        return address
+    text = _url_host_text(host)
+    return browser_ipv4(text) if text else None
+
+
+def url_numbers_read_as(host: str) -> str | None:
+    """numbers_read_as for a URL's host, in the words of how it is written: 'X is 127.0.0.1
+    percent-encoded' or '... written in characters URL parsers map to digits and dots (UTS
+    #46)', as url_ipv4 reads it; numbers_read_as for a host in plain ASCII."""
+    if host.isascii() and "%" not in host:
+        return numbers_read_as(host)
+    address = url_ipv4(host)
+    if address is None:
+        return None
+    if "%" in host:
+        return f"{host} is {address} percent-encoded"
+    return f"{host} is {address} written in characters URL parsers map to digits and dots (UTS #46)"
+
+
 def _to_ascii_domain(
     text: str, extra_public_suffixes: tuple[str, ...], allow_special_use: bool
 ) -> str:

@@ -223,6 +223,9 @@ class HttpsResult:
     # For a 'tls' failure after a retry: HANG_UPS_MIXED when one try was reset during its
     # handshake and the other hung up right after one (no "twice in a row" of either); ''.
     hang_ups: str = ""
+    # The URL's port when it is not the HTTPS port and so was never connected to (error_kind
+    # 'http'): our refusal, not the server's answer, which findings read as could not check.
+    refused_port: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -1262,7 +1265,7 @@ async def fetch(
     if port != ctx.config.https_port:
         # Only the HTTPS port: a URL published in someone's DNS must not point our probes
         # (and the free check's) at any port of any host.
-        result.error_kind = "http"
+        result.error_kind, result.refused_port = "http", port
         result.error = f"{url} names port {port}; mailsec fetches only from port 443"
         return result
     host = parts.hostname.rstrip(".").lower()

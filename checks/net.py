@@ -48,7 +48,9 @@ _NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
 # Special-purpose ranges some Python versions do not flag: CGNAT (RFC 6598), benchmarking
 # (RFC 2544), IETF protocol assignments, documentation (RFC 5737, RFC 3849, and RFC 9637's
-# 3fff::/20, which Python before 3.12.7 counts as global), ORCHIDv2, discard-only.
+# 3fff::/20, which Python before 3.12.7 counts as global), ORCHIDv2, discard-only, and the
+# 6to4 relay anycast prefix 192.88.99.0/24 (deprecated by RFC 7526, not globally reachable in
+# IANA's special-purpose registry; Python counts it global: a probe connected there, s36g).
 _ALWAYS_REFUSED = [
     ipaddress.ip_network(n)
     for n in (
@@ -56,6 +58,7 @@ _ALWAYS_REFUSED = [
         "100.64.0.0/10",
         "192.0.0.0/24",
         "192.0.2.0/24",
+        "192.88.99.0/24",
         "198.18.0.0/15",
         "198.51.100.0/24",
         "203.0.113.0/24",
@@ -90,6 +93,10 @@ def is_public_address(address: str) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
+        # A zone id ("2620:fe::fe%eth0", RFC 4007 §11) picks one of OUR interfaces: no address
+        # published on the internet carries one, whatever the address is.
         return False
     if isinstance(ip, ipaddress.IPv6Address):
         # IPv6 forms that carry an IPv4 address reach that IPv4 host: judge the embedded one
@@ -131,6 +138,11 @@ def non_public_kind(address: str) -> str | None:
         return None
     if is_public_address(address):
         return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
+        unscoped = ipaddress.IPv6Address(address.partition("%")[0])
+        if is_public_address(str(unscoped)):
+            return "zone-scoped"  # public but for its zone id: is_public_address
+        ip = unscoped
     if isinstance(ip, ipaddress.IPv6Address) and (carried := _carried_ipv4(ip)) is not None:
         # Named by the host it leads to, as is_public_address judges it: 64:ff9b::7f00:1 and
         # 2002:7f00:1:: are the loopback address 127.0.0.1 reached through NAT64 or 6to4.

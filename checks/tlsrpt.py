@@ -34,7 +34,7 @@ from checks.dns import (
     split_at_schemes,
     txt_fix,
 )
-from checks.domainname import browser_ipv4, numbers_read_as
+from checks.domainname import browser_ipv4, numbers_read_as, url_ipv4, url_numbers_read_as
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
 from checks.lookalike import INVISIBLE, QUOTES, SPACES, lookalikes, unquoted
 
@@ -1404,7 +1404,7 @@ async def _endpoint_findings(
             numeric.append(uri)
         elif uri.scheme == "mailto":
             checks.append((uri, ctx.dns.query(uri.target, "MX")))
-        elif _is_ip_literal(uri.target) or browser_ipv4(uri.target) is not None:
+        elif _is_ip_literal(uri.target) or url_ipv4(uri.target) is not None:
             # https://198.51.100.7/… or https://[2001:db8::7]/…: nothing to look up, the
             # sender posts to that address; probed below as a name's addresses are (the SSRF
             # guard refusing a non-public one: could not check). A host written as numbers
@@ -1658,7 +1658,7 @@ async def _endpoint_findings(
             parts.extend(
                 f"{words}; senders' URL parsers read it so."
                 for u in literals
-                if (words := numbers_read_as(u.target))
+                if (words := url_numbers_read_as(u.target))
             )
         out.add(
             "TLSRPT-10",
@@ -2040,7 +2040,7 @@ def _probe_url(uri: ReportUri) -> str:
     """The URL a sender posts to: one whose host is written as numbers (https://127.1/r) with
     the IPv4 address its URL parser reads there (https://127.0.0.1/r, as WHATWG URL writes it
     back); any other as published."""
-    address = browser_ipv4(uri.target) if not _is_ip_literal(uri.target) else None
+    address = url_ipv4(uri.target) if not _is_ip_literal(uri.target) else None
     if address is None:
         return uri.uri
     parts = urlsplit(uri.uri)
@@ -2055,7 +2055,7 @@ def _numeric_host_words(findings: list[Finding], literals: list[ReportUri]) -> N
     name: few report servers have a certificate for an address, and one written so reads as a
     name to a reader that is no URL parser."""
     for uri in literals:
-        words = numbers_read_as(uri.target)
+        words = url_numbers_read_as(uri.target)
         if words is None:
             continue
         path = urlsplit(uri.uri).path or "/"
