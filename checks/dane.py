@@ -435,6 +435,47 @@ async def get_tlsa(ctx: CheckContext, host: str) -> TlsaState:
     return await ctx.once(f"dane:tlsa:{name}", lambda: _resolve_state(ctx, name))
 
 
+def known_tlsa(ctx: CheckContext | None, host: str) -> TlsaState | None:
+    """get_tlsa's state for `host` when this run has looked it up already (starttls's
+    _policy_context does before any finding), else None: for fixes built without awaiting."""
+    return ctx.known(f"dane:tlsa:{normalize(host)}") if ctx is not None else None
+
+
+def renamed_mx_note(state: TlsaState | None, host: str, new: str, probe: Any = None) -> str:
+    """What pointing the MX at `new` in place of the MX host `host` does to DANE, for a fix
+    that offers it (starttls.own_name_option, mtasts.alias_certificate_fix): DANE senders look
+    TLSA records up under the name in the MX record (RFC 7672 §2.2.2, the CNAME-expanded name
+    first when the alias is signed), so records at _25._tcp.<host> stop applying and the new
+    name's operator would have to publish its own. Records already found at `new` (the
+    alias target's name, looked up first) stay as they are. '' without TLSA records."""
+    if state is None or not state.present:
+        return ""
+    host, new, base = normalize(host), normalize(new), normalize(state.base)
+    if base == new:
+        return (
+            f"\nDANE: the TLSA records at {state.qname} stay the ones DANE senders use: they "
+            f"look up the alias target's name first already (RFC 7672 §2.2.2), and with the MX "
+            f"pointed at {new} it is the MX name itself."
+        )
+    if base != host:
+        return ""
+    now = (
+        " They authenticate this server for DANE senders now (a DANE-EE record does not look "
+        "at the certificate's names, RFC 7672 §3.1.1): the name fails only the senders that "
+        "check it."
+        if probe is not None and state.applies and state.authenticates(probe)
+        else ""
+    )
+    return (
+        f"\nDANE: you publish TLSA records at {state.qname}."
+        f"{now} DANE senders look TLSA records up under the name in the MX record (RFC 7672 "
+        f"§2.2.2), so with the MX pointed at {new} they look at _25._tcp.{new} instead: "
+        f"the records at {state.qname} stop applying, and DANE protects the mail only if the "
+        f"operator of {new} publishes TLSA records there, in a DNSSEC-signed zone. Ask them "
+        f"before the change; delete the records at {state.qname} after it."
+    )
+
+
 def recommended_record(state: TlsaState, chain: list[bytes]) -> str:
     if not chain:
         return ""

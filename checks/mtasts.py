@@ -3978,7 +3978,11 @@ def _certificate_failures(probe: object, host: str) -> CertificateFailures:
 
 
 def alias_certificate_fix(
-    mxset: mx.MxSet, host: mx.MxHost, probe: object, patterns: list[str] | None
+    mxset: mx.MxSet,
+    host: mx.MxHost,
+    probe: object,
+    patterns: list[str] | None,
+    tlsa: Any = None,
 ) -> str:
     """The fix for an MX name that is an alias (MX-04) of a server whose certificate names
     the alias's target and not the MX name (a hoster's shared server): senders check the
@@ -3987,8 +3991,10 @@ def alias_certificate_fix(
     listing it in the policy) makes the certificate it has valid; '' when that is not the
     case (the certificate fails for another reason too, or names neither). `patterns` are
     the policy's mx patterns, None when no MTA-STS policy applies (STARTTLS's SMTP-11 for a
-    domain without one: only the MX record changes). MTASTS-32 and SMTP-11 share it."""
-    from checks import starttls
+    domain without one: only the MX record changes). `tlsa`: the MX host's TLSA state
+    (dane.get_tlsa), whose records the new MX name leaves behind (dane.renamed_mx_note).
+    MTASTS-32 and SMTP-11 share it."""
+    from checks import dane, starttls
 
     target = host.cname_target
     if (
@@ -4004,6 +4010,7 @@ def alias_certificate_fix(
         f"{host.name} is an alias (CNAME) of {target}, whose certificate names {target}: "
         "senders check the name in the MX record (RFC 8461 §4.2). Use the server's own name"
         + mx_pointing_steps(mxset, host, target, patterns)
+        + dane.renamed_mx_note(tlsa, host.name, target, probe)
     )
     return (
         f"{fix}\nOr have the operator of {target} install a certificate that also names "
@@ -4294,7 +4301,16 @@ async def _validation_findings(
             # alias's target below is the owner's own.
             fix = starttls.for_the_operator(ctx, host, fix, probe)
             if not session:
-                fix = alias_certificate_fix(mxset, host, probe, state.patterns) or (
+                # The TLSA records the offered MX name would leave behind (SMTP-11's words):
+                # looked up once per run, as the STARTTLS check has them already.
+                from checks import dane
+
+                tlsa = (
+                    await dane.get_tlsa(ctx, host.name)
+                    if getattr(probe, "verify_error", None) == "name-mismatch"
+                    else None
+                )
+                fix = alias_certificate_fix(mxset, host, probe, state.patterns, tlsa) or (
                     fix + starttls.own_name_option(ctx, mxset, host, probe, state.patterns)
                 )
             if status == Status.FAIL and target.mode == "testing":

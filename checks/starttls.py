@@ -1788,18 +1788,26 @@ async def _policy_context(ctx: CheckContext, hosts: list[str]) -> _Context:
     return out
 
 
-def _alias_fix(mxset: MxSet | None, host: Any, p: SmtpProbe | None, policy: _Context) -> str:
+def _alias_fix(
+    mxset: MxSet | None,
+    host: Any,
+    p: SmtpProbe | None,
+    policy: _Context,
+    ctx: CheckContext | None = None,
+) -> str:
     """SMTP-11's fix when the MX name is an alias (MX-04) of a server whose certificate names
     the alias's target (a hoster's shared server): the MX pointed at that name, listed in the
     policy first when senders apply one, as MTASTS-32 says it (mtasts.alias_certificate_fix);
     '' otherwise. Under mode none no sender matches the policy's mx patterns (RFC 8461 §5),
     so only the MX record changes."""
-    from checks import mtasts
+    from checks import dane, mtasts
 
     if p is None or mxset is None or not getattr(host, "cname_target", None):
         return ""
     applies = policy.sts_usable and policy.sts_mode in {"enforce", "testing"}
-    return mtasts.alias_certificate_fix(mxset, host, p, policy.patterns if applies else None)
+    return mtasts.alias_certificate_fix(
+        mxset, host, p, policy.patterns if applies else None, dane.known_tlsa(ctx, host.name)
+    )
 
 
 def _pattern_matches(pattern: str, host: str) -> bool:
@@ -2228,7 +2236,7 @@ def _per_probe(
     _probe_findings(out, host, p, policy, dane_state, ctx, mxset, run_elsewhere=elsewhere)
     if not elsewhere:
         return
-    owners = {_alias_fix(mxset, host, q, policy) for q in (p, p.rsa_variant)} - {""}
+    owners = {_alias_fix(mxset, host, q, policy, ctx) for q in (p, p.rsa_variant)} - {""}
     applies = policy.sts_usable and policy.sts_mode in {"enforce", "testing"}
     for index in range(first, len(out.findings)):
         finding = out.findings[index]
@@ -2322,7 +2330,7 @@ def own_name_option(
     owner may run that server, so it is said 'if that server is your provider's'. The first
     name of the certificate that is no wildcard (an MX record names one host); '' otherwise.
     `patterns`: the policy's mx patterns when senders apply one, else None."""
-    from checks import mtasts
+    from checks import dane, mtasts
 
     named = _named_elsewhere(ctx, host, probe)
     if (
@@ -2344,7 +2352,9 @@ def own_name_option(
     return (
         f"\nIf that server is your provider's, the name its certificate gives, {name}, can take "
         f"the place of {host.name}: senders check the name in the MX record (RFC 8461 §4.2). "
-        "Use it" + mtasts.mx_pointing_steps(mxset, host, name, patterns)
+        "Use it"
+        + mtasts.mx_pointing_steps(mxset, host, name, patterns)
+        + dane.renamed_mx_note(dane.known_tlsa(ctx, host.name), host.name, name, probe)
     )
 
 
@@ -2659,12 +2669,12 @@ def _probe_findings(
             evidence={"cipher": p.cipher, "legacy_cipher": p.legacy_cipher},
         )
 
-    name_fix = _alias_fix(mxset, host, p, policy)
+    name_fix = _alias_fix(mxset, host, p, policy, ctx)
     certificate_findings(
         out, p, subj, ev, policy.enforce, dane_ok, testing=policy.testing, name_fix=name_fix
     )
     _second_certificate(
-        out, p, subj, policy, dane_state, ctx, _alias_fix(mxset, host, p.rsa_variant, policy)
+        out, p, subj, policy, dane_state, ctx, _alias_fix(mxset, host, p.rsa_variant, policy, ctx)
     )
 
     # SMTP-13: no SNI (RFC 8461 §7.1: servers MUST NOT require SNI).
