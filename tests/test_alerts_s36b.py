@@ -84,3 +84,46 @@ class ReleaseFactsTestCase(blind.S36bBlindSequencesTestCase):
         self.assertTrue(
             Change.objects.filter(key__startswith="mx-coverage:", state="confirmed").exists()
         )
+
+    def test_a_digest_does_not_call_fixed_a_problem_that_is_back(self) -> None:
+        """Z19: told in one digest, fixed and back (each confirmed) before the next: the next
+        digest told it under "New problems" and, below, under "Fixed", the same certificate in
+        the same words, untrue by the time it is read. Only the problem as it is now is told."""
+        steps = [
+            ["mode", "alice", "a.test", "digest"],
+            ["mode", "bob", "a.test", "off"],
+            ["run", "good", "s"],
+            ["run", "bad", "s"],
+            ["run", "bad", "c"],
+            ["digest_hourly", 1],
+            ["at", "2026-12-01T09:00:00+00:00"],
+            ["run", "good", "s"],
+            ["run", "good", "c"],
+            ["at", "2026-12-01T12:00:00+00:00"],
+            ["run", "bad", "s"],
+            ["run", "bad", "c"],
+            ["digest_hourly", 20],
+        ]
+        told = self.told(steps)
+        self.assertEqual([(to, kind) for to, kind, _ in told], [("alice", "digest")] * 2)
+        second = self.bodies[-1]
+        self.assertIn("New problems", second)
+        self.assertIn("mx1.a.test", second)
+        self.assertNotIn("Fixed", second)
+
+    def test_a_digest_still_tells_a_fix_that_held(self) -> None:
+        """Control: told, then fixed (confirmed) and not back: the next digest says Fixed."""
+        steps = [
+            ["mode", "alice", "a.test", "digest"],
+            ["mode", "bob", "a.test", "off"],
+            ["run", "good", "s"],
+            ["run", "bad", "s"],
+            ["run", "bad", "c"],
+            ["digest_hourly", 1],
+            ["at", "2026-12-01T09:00:00+00:00"],
+            ["run", "good", "s"],
+            ["run", "good", "c"],
+            ["digest_hourly", 23],
+        ]
+        self.told(steps)
+        self.assertIn("Fixed", self.bodies[-1])

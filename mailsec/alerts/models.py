@@ -1666,6 +1666,8 @@ class Notification(models.Model):
         confirmed = [c for c in confirmed if c.pk not in already]
         told = cls.told(user, recovered)
         recovered = [c for c in recovered if c.pk in told]
+        back = cls._back_since(recovered)
+        recovered = [c for c in recovered if c.pk not in back]
         if not confirmed and not recovered or not user.email:
             return None
         day: date = now.date()
@@ -1682,6 +1684,30 @@ class Notification(models.Model):
         except IntegrityError:
             return None  # another beat made today's digest already
         return n
+
+    @staticmethod
+    def _back_since(recovered: list[Change]) -> set[int]:
+        """The changes of `recovered` whose problem, fixed, is back: the same problem of its
+        domain confirmed again after that fix and still open. A digest tells it as it is now
+        (a new problem, or one already told), not "Fixed" as well, the same words under both
+        headings (s36b Z19: told at 07:00, fixed at 09:22, back at 12:22, and the next digest
+        said both). One query, only when there is a fix to tell."""
+        if not recovered:
+            return set()
+        again: dict[tuple[int, str], datetime] = {}
+        for domain_id, key, at in Change.objects.filter(
+            domain_id__in={c.domain_id for c in recovered},
+            key__in={c.key for c in recovered},
+            state=Change.State.CONFIRMED,
+            confirmed_at__isnull=False,
+        ).values_list("domain_id", "key", "confirmed_at"):
+            again[(domain_id, key)] = max(at, again.get((domain_id, key), at))
+        return {
+            c.pk
+            for c in recovered
+            if c.recovered_at is not None
+            and again.get((c.domain_id, c.key), c.recovered_at) > c.recovered_at
+        }
 
     # --- sending --------------------------------------------------------------------------
 
