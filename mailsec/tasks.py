@@ -3,20 +3,34 @@ checker's vantage point (checks/vantage.py) and the banner it puts on result pag
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
 from contextlib import suppress
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from checks.vantage import VantageResult, check_vantage_sync, for_the_pages
+from checks.config import CheckConfig
+from checks.vantage import (
+    Answer,
+    ResolverAnswer,
+    VantageResult,
+    VantageTargets,
+    Verdict,
+    check_resolvers,
+    check_vantage_sync,
+    for_the_pages,
+)
 from mailsec.models import Ping
+
+if TYPE_CHECKING:
+    from mailsec.domains.models import CheckRun
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +44,9 @@ VANTAGE_CACHE_KEY = "vantage:machines"
 # stopped, or that machine is gone) stops being shown, rather than telling of an old fault for
 # ever. Each machine's result ages on its own (from when it was kept).
 VANTAGE_CACHE_SECONDS = 3600
+# A run's own self-check (vantage_for_run) is not made within this long of this machine's last
+# result: during an outage the runs of one machine ask once a minute at most, not each.
+VANTAGE_RUN_SECONDS = 60
 
 
 @shared_task(soft_time_limit=10, time_limit=15)
@@ -87,6 +104,52 @@ def check_vantage() -> dict[str, Any]:
     for error in result.config_errors:
         logger.error("vantage self-check: %s", error)
     return result.to_dict()
+
+
+def check_resolvers_sync(config: CheckConfig, targets: VantageTargets) -> list[ResolverAnswer]:
+    return asyncio.run(check_resolvers(config, targets))
+
+
+def vantage_for_run(run: CheckRun) -> None:
+    """The run's own signal, before mailsec.alerts compares it: when `run` shows what a fault
+    of our resolver makes every domain show (rules.explained_by_our_resolver against the
+    domain's baseline: the name gone, DNSSEC or DANE no longer passing), ask the resolvers'
+    questions of the self-check now, on this machine, with the engine's configuration (the
+    run's resolvers), and keep the answer as this machine's result; resolver_fault, read by the
+    comparison right after, then holds the run on an answer as fresh as it, not on the beat's
+    of up to ten minutes ago. Not asked when this machine's result is under
+    VANTAGE_RUN_SECONDS old. Port 25 is not asked: the earlier answer is kept. Rare by
+    design: other runs, even during an outage (a resolver that does not answer makes "could
+    not check", which compares nothing), ask nothing. Never raises: a check is never lost to
+    its self-check."""
+    from checks.tasks import engine_config
+    from mailsec.alerts import rules
+    from mailsec.alerts.models import AlertState
+
+    try:
+        state = AlertState.objects.filter(domain_id=run.domain_id).first()
+        baseline = state.baseline_snapshot() if state is not None else None
+        current = rules.Snapshot.from_run(run)
+        faults = (Verdict.DOWN, Verdict.BROKEN)
+        if not any(rules.explained_by_our_resolver(f, baseline, current) for f in faults):
+            return
+        kept = _kept().get(vantage_machine())
+        if kept is not None and timezone.now() - kept[0] < timedelta(seconds=VANTAGE_RUN_SECONDS):
+            return
+        previous = kept[1] if kept is not None else None
+        started = timezone.now().isoformat(timespec="seconds")
+        resolvers = check_resolvers_sync(engine_config(), settings.MAILSEC_VANTAGE)
+        port25 = (
+            previous.port25
+            if previous is not None
+            else Answer(Verdict.NOT_TESTED, "not asked: a check run's own self-check")
+        )
+        result = VantageResult(started, resolvers, port25).carry_over(previous)
+        keep_vantage(result)
+        if result.broken:
+            logger.warning("vantage self-check (run %s): %s", run.code, " | ".join(result.lines()))
+    except Exception:
+        logger.warning("the self-check of run %s failed", run.code, exc_info=True)
 
 
 def vantage_machine() -> str:

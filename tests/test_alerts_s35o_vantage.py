@@ -32,6 +32,7 @@ from mailsec.tasks import VANTAGE_CACHE_KEY, check_vantage, keep_vantage
 from tests.conftest import BaseTestCase
 from tests.test_alerts_s19y_nxdomain import NAME, exists, gone
 from tests.test_domains import stub_dns
+from tests.test_vantage_s36o import canary_dns
 
 
 def _vantage(resolver: Verdict, port25: Verdict = Verdict.NOT_TESTED) -> VantageResult:
@@ -130,9 +131,15 @@ class HeldWhileOurResolverIsDownTestCase(BaseTestCase):
         self.assertEqual(self.mails(), [])
 
     def test_the_same_run_is_a_suspicion_when_our_resolver_is_well(self) -> None:
-        # The control: without the vantage's word, the run above is a suspected change.
+        # The control: a resolver that answers the self-check's canary and the root zone,
+        # validated (s36o: the run asks them itself when it reads the name as gone), says
+        # NXDOMAIN for the domain: the run above is a suspected change.
         self.observe(exists())
-        with stub_dns({}):
+        well = {"isc.org": "ad", ".": "ad", "dnssec-failed.org": "servfail"}
+        with (
+            canary_dns(well) as address,
+            mock.patch.dict("os.environ", {"MAILSEC_RESOLVER": address}),
+        ):
             run = self.checked("scheduled")
         self.assertEqual(
             list(Change.objects.filter(first_seen_run=run).values_list("key", "state")),

@@ -175,8 +175,12 @@ def run_check(run_code: str) -> str:
     if run.status == CheckRun.Status.DONE:
         # Compare with the last confirmed state; suspected regressions get a re-probe, confirmed
         # ones an email (mailsec/alerts). Never raises: alerts must not sink a stored check.
+        # A run that shows what a fault of our resolver would make it show asks the resolver
+        # first (the hold then reads an answer as fresh as the run). Never raises either.
         from mailsec.alerts.tasks import observe_run
+        from mailsec.tasks import vantage_for_run
 
+        vantage_for_run(run)
         observe_run(run)
         try:
             from mailsec.domains.views import warm_page_cache
