@@ -57,7 +57,7 @@ from mailsec.tasks import (
 )
 from tests.conftest import BaseTestCase
 
-# A DNSKEY (ECDSA P-256, the root's algorithm since 2024 aside): any key will do for the stub.
+# A DNSKEY (algorithm 13, ECDSA P-256): the stub signs nothing, so any key will do.
 KEY = (
     "257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L"
     "53eKGQ=="
