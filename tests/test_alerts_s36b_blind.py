@@ -23,7 +23,23 @@ re-check task of a suspicion, run later), "fault" (our resolver's vantage verdic
 on: "down", "broken" or "" for well). Emails are [to, kind, subject words, optional body
 words] as s25a's; "absent" lists [to, words] that no email to that reader may contain
 (subject or text); a row with "planted" is a deliberately wrong expectation that must keep
-failing (the round can fail)."""
+failing (the round can fail).
+
+Results of the first batch (Z01-Z30, P01-P03, committed in 7da9cd97 before any ran): 26 of
+the 30 held as written. Four were product defects, each kept as written and fixed with a
+failing-first test in tests/test_alerts_s36b.py: Z01 (a certificate expiring just before a
+release's first check was taken as the new normal, never told), Z05 (an MX host added outside
+the enforced policy at that check, the same), Z03 (a release's run whose re-check SERVFAILed
+on a record it found gone became the reference, so the absence was never compared again):
+fixed in 85df4429 (rules.release_facts, rules.records_unanswered); Z19 (a digest told a
+problem fixed and back both under "New problems" and under "Fixed", in the same words): fixed
+in 5feca68d. The three planted rows failed as wrong expectations (P01: bob, removed, was not
+emailed; P02: a 421 told nothing; P03: alice's email said 15:35 (Asia/Tokyo), not UTC) and
+stay planted, asserted to keep failing.
+
+Second batch (Z31-Z36, committed before it ran), with the world key "policy_cert" (the
+policy host mta-sts.<domain>'s 90-day certificate ending then: MTASTS-12 passing, or failing
+once expired) and the step "verified" of s17."""
 
 from __future__ import annotations
 
@@ -81,6 +97,9 @@ WORLDS: dict[str, Any] = {
     "three-mx3": {"mx": _mx(mx1="good", mx2="good", mx3="expired"), "patterns": THREE},
     "three-mx2-mx3": {"mx": _mx(mx1="good", mx2="expired", mx3="expired"), "patterns": THREE},
     "nx": {"nx": True},
+    "policy-22dec": {"policy_cert": "2026-12-22T06:30:00+00:00"},
+    "old-policy-2dec": {"release": OLD, "policy_cert": "2026-12-02T12:00:00+00:00"},
+    "policy-2dec": {"policy_cert": "2026-12-02T12:00:00+00:00"},
 }
 
 BOTH_ALERT = [["alice", "alert", []], ["bob", "alert", []]]
@@ -702,6 +721,134 @@ SEQUENCES: list[dict[str, Any]] = [
     },
 ]
 
+# Second batch, committed before it ran.
+SEQUENCES += [
+    {
+        "id": "Z31",
+        "title": "the policy host mta-sts.a.test's certificate (ends 22 Dec 06:30) crosses 21 "
+        "days left; checks and re-checks go on",
+        "why": "product lessons: policy host certificates expire unnoticed; docs: told 21, 7 "
+        "and 2 days before: one alert each naming the host and what to do",
+        "steps": [
+            ["run", "policy-22dec", "s"],
+            ["run", "policy-22dec", "s"],
+            ["at", "2026-12-01T06:30:00+00:00"],
+            ["run", "policy-22dec", "s"],
+            ["run", "policy-22dec", "c"],
+            ["run", "policy-22dec", "s"],
+        ],
+        "emails": [
+            ["alice", "alert", ["expires"], ["mta-sts.a.test", "Renew"]],
+            ["bob", "alert", ["expires"], ["mta-sts.a.test", "Renew"]],
+        ],
+    },
+    {
+        "id": "Z32",
+        "title": "the policy host's certificate ends 2 Dec 12:00 (2-day warning told under the "
+        "old release); the deploy's first check (2 Dec 13:11) finds it expired; re-check agrees",
+        "why": "as Z01 for the policy host: an expiry is time, not the checks: told",
+        "steps": [
+            ["run", "old-policy-2dec", "s"],
+            ["run", "old-policy-2dec", "s"],
+            ["run", "old-policy-2dec", "c"],
+            ["at", "2026-12-02T13:00:00+00:00"],
+            ["run", "policy-2dec", "s"],
+            ["run", "policy-2dec", "c"],
+            ["run", "policy-2dec", "s"],
+        ],
+        "emails": [
+            ["alice", "alert", ["expires"]],
+            ["bob", "alert", ["expires"]],
+            ["alice", "alert", [], ["mta-sts.a.test", "expired"]],
+            ["bob", "alert", [], ["mta-sts.a.test", "expired"]],
+        ],
+    },
+    {
+        "id": "Z33",
+        "title": "a.test's verification is lost while a suspicion waits (its re-check task "
+        "then runs); verified again; the next check and its re-check still see mx1 expired",
+        "why": "nothing while not verified; once monitored again the problem is found and "
+        "told, once",
+        "steps": [
+            ["run", "good", "s"],
+            ["run", "bad", "s"],
+            ["remember", "a.test"],
+            ["verified", "a.test", False],
+            ["confirm_remembered"],
+            ["verified", "a.test", True],
+            ["run", "bad", "s"],
+            ["run", "bad", "c"],
+        ],
+        "emails": BOTH_ALERT,
+    },
+    {
+        "id": "Z34",
+        "title": "tickets@ gets the team's daily digest, alice and bob alerts at once; mx1 "
+        "expires on a.test and on b.test in the same hour (each confirmed)",
+        "why": "docs: the changes one check confirms are one email, per domain: two alerts "
+        "each for the members; one digest for the address naming both domains",
+        "steps": [
+            ["address", "tickets@msp.example", "digest"],
+            ["run", "good", "s"],
+            ["run", "good", "s", "b.test"],
+            ["run", "bad", "s"],
+            ["run", "bad", "s", "b.test"],
+            ["run", "bad", "c"],
+            ["run", "bad", "c", "b.test"],
+            ["digest_hourly", 1],
+        ],
+        "emails": [
+            ["alice", "alert", [], ["mx1.a.test"]],
+            ["alice", "alert", [], ["mx1.b.test"]],
+            ["bob", "alert", [], ["mx1.a.test"]],
+            ["bob", "alert", [], ["mx1.b.test"]],
+            ["tickets", "digest", ["Daily digest"], ["mx1.a.test", "mx1.b.test"]],
+        ],
+        "digest_hours": [7],
+    },
+    {
+        "id": "Z35",
+        "title": "mx1's expiry told to alice and bob; carol joins; fixed (confirmed); expired "
+        "again (confirmed)",
+        "why": "the fix goes to those told (not carol); the relapse is a new confirmed change, "
+        "told to every member, carol too",
+        "steps": [
+            ["run", "good", "s"],
+            ["run", "bad", "s"],
+            ["run", "bad", "c"],
+            ["join", "carol", "member"],
+            ["run", "good", "s"],
+            ["run", "good", "c"],
+            ["run", "bad", "s"],
+            ["run", "bad", "c"],
+        ],
+        "emails": [*BOTH_ALERT, *BOTH_FIXED, *BOTH_ALERT, ["carol", "alert", []]],
+    },
+    {
+        "id": "Z36",
+        "title": "mx1's certificate is expired on four scheduled checks in a row; each re-check "
+        "times out (a server that refuses a second connection so soon)",
+        "why": "'could not check' confirms nothing, but two scheduled checks the confirmation "
+        "delay apart that both saw it are two runs' word, not one: told once (by 'another "
+        "check'), not never",
+        "steps": [
+            ["run", "good", "s"],
+            ["run", "bad", "s"],
+            ["run", "timeout", "c"],
+            ["run", "bad", "s"],
+            ["run", "timeout", "c"],
+            ["run", "bad", "s"],
+            ["run", "timeout", "c"],
+            ["run", "bad", "s"],
+            ["run", "timeout", "c"],
+        ],
+        "emails": [
+            ["alice", "alert", [], ["another check"]],
+            ["bob", "alert", [], ["another check"]],
+        ],
+    },
+]
+
 DATA = {"worlds": WORLDS, "sequences": SEQUENCES}
 
 
@@ -736,11 +883,37 @@ def nx_result(domain: str) -> dict[str, Any]:
     return data
 
 
+def policy_cert_finding(domain: str, end: str, now: datetime) -> dict[str, Any]:
+    """MTASTS-12 of the policy host's 90-day certificate ending at `end`: passing while it
+    is valid, failing once it has expired (as checks.mtasts words a failed fetch)."""
+    host = f"mta-sts.{domain}"
+    not_after = datetime.fromisoformat(end)
+    cert = {
+        "not_after": not_after.isoformat(),
+        "not_before": (not_after - timedelta(days=90)).isoformat(),
+        "days_left": (not_after - now).days,
+    }
+    if now < not_after:
+        status, summary = Status.PASS, f"The certificate of {host} is valid until {end[:10]}."
+    else:
+        status = Status.FAIL
+        summary = (
+            f"The certificate of {host} expired on {end[:10]}: senders refuse it, and so the "
+            "policy."
+        )
+    finding = Finding("MTASTS-12", status, Mechanism.MTASTS, summary, host, {"certificate": cert})
+    return finding.to_dict()
+
+
 def _nx(result_for: Any) -> Any:
     def wrapper(domain: str, world: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
         if world.get("nx"):
             return nx_result(domain)
-        return result_for(domain, world, *args, **kwargs)
+        result = result_for(domain, world, *args, **kwargs)
+        if "policy_cert" in world:
+            now = args[0] if args else kwargs["now"]
+            result["findings"].append(policy_cert_finding(domain, world["policy_cert"], now))
+        return result
 
     return wrapper
 
