@@ -532,6 +532,17 @@ def _to_ascii_domain(
         raise DomainNameError(
             f"{typed} is an IP address ({shorthand}, as a browser reads it); enter a domain name."
         )
+    if not name.isascii() and (mapped := _url_host_text(name)) is not None:
+        # Full-width digits (１２７.０.０.１, ２１３０７０６４３３): UTS #46 maps them to ASCII
+        # digits, so to a browser (WHATWG URL) and to IDNA they are the address itself.
+        try:
+            address: str | None = str(ipaddress.ip_address(mapped))
+        except ValueError:
+            address = browser_ipv4(mapped)
+        if address is not None:
+            raise DomainNameError(
+                f"{typed} is an IP address ({address}, as a browser reads it); enter a domain name."
+            )
     invalid = f"{typed} is not a valid domain name"
     if re.search(r"\s", name):
         raise DomainNameError(f"{invalid}: it contains a space or a line break.")

@@ -130,3 +130,31 @@ def test_a_bimi_document_at_another_port_could_not_be_checked(record: str, check
     found = [f for f in findings if f.id == check_id]
     assert [f.status for f in found] == ["error"], [(f.status, f.summary) for f in found]
     assert "names port 8443; mailsec fetches only from port 443" in found[0].summary
+
+
+# 5. Found by the second batch (tests/test_ssrf_s36g_pages_blind.py): an address typed in
+# full-width digits was refused as 'not a valid domain name' (１２７。０。０。１) or as a single
+# label, 'a computer's name on a local network' (２１３０７０６４３３); UTS #46 maps both to the
+# address a browser reads (127.0.0.1), refused as an IP address like its ASCII spelling.
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "\uff11\uff12\uff17\u3002\uff10\u3002\uff10\u3002\uff11",
+        "\uff11\uff12\uff17\uff0e\uff10\uff0e\uff10\uff0e\uff11",
+        "\uff12\uff11\uff13\uff10\uff17\uff10\uff16\uff14\uff13\uff13",
+        "https://\uff11\uff12\uff17\u3002\uff11/",
+    ],
+)
+def test_an_address_in_full_width_digits_is_an_ip_address(typed: str) -> None:
+    from checks.domainname import DomainNameError, to_ascii_domain
+
+    with pytest.raises(DomainNameError) as refused:
+        to_ascii_domain(typed, allow_special_use=False)
+    assert "is an IP address (127.0.0.1, as a browser reads it)" in str(refused.value)
+
+
+def test_a_full_width_name_is_still_a_name() -> None:
+    """Control: full-width letters are a name, mapped to ASCII as before."""
+    from checks.domainname import to_ascii_domain
+
+    assert to_ascii_domain("\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.org") == "example.org"
