@@ -1521,7 +1521,9 @@ def _policy(
     else:
         policy_type = ck.text(policy_type, f"{where}: policy-type", MAX_NAME_CHARS)
         if policy_type not in POLICY_TYPES:
-            ck.warn(f"unknown policy-type {policy_type!r} (RFC 8460 §4.4); kept as sent")
+            # Said of its entry, as every other warning about a policy (before s36r it named
+            # none: which of 10,000 entries was it?).
+            ck.warn(f"{where}: unknown policy-type {policy_type!r} (RFC 8460 §4.4); kept as sent")
 
     policy_string = pol.get("policy-string", _MISSING)
     if policy_string is None and policy_type == "no-policy-found":
@@ -1536,6 +1538,16 @@ def _policy(
         # Microsoft's and mail.ru's sts entries).
         if policy_type in ("sts", "tlsa"):
             ck.note(f"{where}: no policy-string (as Microsoft and mail.ru send)")
+    elif isinstance(policy_string, str) and not policy_string.strip("\r\n"):
+        # "" (or a line break alone) quotes no line of any policy: no lines, said (before s36r
+        # it was wrapped as one empty line, a policy line nobody wrote). With no policy found
+        # there is none to quote: read as the member left out, as null is there.
+        if policy_type != "no-policy-found":
+            ck.warn(
+                f"{where}: policy-string is the string {policy_string!r}, not an array of "
+                "strings; read as no lines"
+            )
+        policy_string = _MISSING
     elif isinstance(policy_string, str) and "\n" in policy_string.rstrip("\r\n"):
         # The whole policy file in one string: its lines are the policy-string (RFC 8460
         # §4.4, RFC 8461 §3.2), else 'mode: testing' would be no line of it.

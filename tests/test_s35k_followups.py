@@ -173,7 +173,10 @@ def test_an_unknown_policy_type_without_policy_string_is_only_warned_unknown(
 ) -> None:
     data = json.dumps(_report({"policy-type": policy_type, "policy-domain": "example.com"}))
     warnings, notes = _read(data.encode(), monkeypatch)
-    assert warnings == [f"unknown policy-type {policy_type!r} (RFC 8460 §4.4); kept as sent"]
+    # Said with its entry since s36r (tests/test_reports_s36r_parse.py).
+    assert warnings == [
+        f"policies[0]: unknown policy-type {policy_type!r} (RFC 8460 §4.4); kept as sent"
+    ]
     assert notes == []
 
 
