@@ -1194,9 +1194,11 @@ def suggested_record(
     promote: Collection[str] = (),
     suffixes: tuple[str, ...] = (),
     hold: Mapping[str, str] | None = None,
+    psd: str | None = None,
 ) -> str:
     """The record `parsed` with only what its finding is about changed; `p` overrides the
-    policy.
+    policy, `psd` the psd tag (DMARC-10's psd=n under a public suffix RFC 9989 receivers take
+    for the Organizational Domain).
 
     Owners publish a fix verbatim, so every valid choice in `parsed` is kept as it is: sp and
     np (sp=none under p=reject too: DMARC-07 says so, its own fix changes it), report
@@ -1267,7 +1269,9 @@ def suggested_record(
         tags.append(f"pct={pct}")
     for tag, valid in (("t", ("y", "n")), ("psd", ("y", "n", "u"))):
         value = (written(tag) or "").strip().lower()
-        if value in valid and tag not in drop:
+        if tag == "psd" and psd:
+            tags.append(f"psd={psd}")
+        elif value in valid and tag not in drop:
             # psd=y where it is false is DMARC-10's to remove: dropping it from another fix
             # would move the RFC 9989 Organizational Domain of every name below (§4.10.2).
             tags.append(f"{tag}={value}")
@@ -1298,6 +1302,8 @@ class _Offer:
     # Whether the record with every repair may be offered (DMARC-19: only when both views
     # then agree); else the finding keeps its own fix.
     accept: Callable[[str], bool] | None = None
+    # Words before the record (DMARC-10's and DMARC-19's 'Add psd=n to your record ...').
+    lead: str = ""
 
 
 @dataclass
@@ -1306,6 +1312,8 @@ class _Ask:
     add_rua: bool = False
     raised: set[str] = field(default_factory=set)
     drop: set[str] = field(default_factory=set)
+    psd: str | None = None
+    psd_by: str = ""  # the finding whose step the psd value is
 
 
 class RecordRepairs:
@@ -1343,13 +1351,17 @@ class RecordRepairs:
         drop: tuple[str, ...] = (),
         choice: dict[str, Any] | None = None,
         accept: Callable[[str], bool] | None = None,
+        psd: str | None = None,
+        lead: str = "",
     ) -> None:
         ask = self.asks.setdefault((at, parsed.text), _Ask())
         ask.p = ask.p or p
         ask.add_rua = ask.add_rua or add_rua
         ask.raised.update(raised)
         ask.drop.update(drop)
-        self.offers.append(_Offer(finding, at, parsed, choice or {}, accept))
+        if psd and not ask.psd:
+            ask.psd, ask.psd_by = psd, finding.id
+        self.offers.append(_Offer(finding, at, parsed, choice or {}, accept, lead))
 
     def apply(self) -> None:
         """Give each offered finding the record with every repair (and its own choice)."""
@@ -1369,14 +1381,21 @@ class RecordRepairs:
                     "raised": tuple(sorted(ask.raised | raised)),
                     "drop": tuple(sorted(ask.drop | set(choice.get("drop", ())))),
                     "promote": promote,
+                    "psd": ask.psd,
                 },
                 # The policies this finding's own choice sets are its to raise (DMARC-06 off
                 # p=none, DMARC-07 protecting subdomains, DMARC-17 a tag written with ':').
                 exempt=({"p"} if choice.get("p") else set()) | raised | set(promote),
                 own=_OWN_TRIAL_ADVICE.get(offer.finding.id, ()),
             )
+            if ask.psd and not offer.lead:
+                # Another finding's step in this record: said, so it reads as no slip.
+                note += (
+                    f"\nIt also has psd={ask.psd}, the step {ask.psd_by} gives, so that one "
+                    "record does both."
+                )
             if offer.accept is None or offer.accept(record):
-                offer.finding.fix = txt_fix(f"_dmarc.{offer.at}", record) + note
+                offer.finding.fix = offer.lead + txt_fix(f"_dmarc.{offer.at}", record) + note
 
 
 _STEP_DOWN = {"reject": "quarantine", "quarantine": "none", "none": "none"}
@@ -1942,7 +1961,7 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
     repairs = RecordRepairs()
     await _tags(out, ctx, at, parsed, policy, evidence, repairs)
     _views(out, domain, policy, evidence, repairs)
-    _suffix_as_org(out, policy)
+    _suffix_as_org(out, policy, repairs, (at, parsed))
     repairs.apply()
     # The author domain's own record is the policy from the first answer (RFC 9989 §4.10.1);
     # the walk goes on up only to find the Organizational Domain (§4.10.2), so "finding the
@@ -1966,7 +1985,34 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
     return out.findings
 
 
-def _suffix_as_org(out: Collector, policy: DmarcPolicy) -> None:
+def suffix_takes_org(policy: DmarcPolicy) -> bool:
+    """Whether RFC 9989 receivers take a public suffix for the domain's Organizational Domain
+    (_suffix_as_org's case: a suffix's record without psd=y, §4.10.2 rule 3; psd=y one label
+    above a suffix with no record, rule 2), so that psd=n belongs in the owner's record at
+    the list's Organizational Domain (rule 1)."""
+    suffix = policy.org_9989
+    if not suffix or not policy.operators(suffix) or policy.failed:
+        return False
+    look = policy.lookups.get(suffix)
+    if look is None:
+        return False
+    if look.record is not None:
+        return True
+    parent = suffix.split(".", 1)[1] if "." in suffix else ""
+    above = policy.lookups.get(parent) if parent else None
+    return (
+        above is not None
+        and above.record is not None
+        and (parse_dmarc(above.record).tags.get("psd") or "").strip().lower() == "y"
+    )
+
+
+def _suffix_as_org(
+    out: Collector,
+    policy: DmarcPolicy,
+    repairs: RecordRepairs | None = None,
+    judged: tuple[str, ParsedDmarc] | None = None,
+) -> None:
     """DMARC-10 for a public suffix that RFC 9989 receivers take as the domain's Organizational
     Domain (s35m, s35p). The tree walk reads no list: a suffix's record without psd=y (which
     RFC 9989 asks of every record a public suffix operator publishes) is the record with the
@@ -1980,13 +2026,16 @@ def _suffix_as_org(out: Collector, policy: DmarcPolicy) -> None:
     the owner's record there stops the walk at it (rule 1). A warning, but a note when the
     record applied asks strict alignment of both SPF and DKIM (no other domain aligns then).
     Where DMARC-19 gives that same psd=n step (the operator's record applied over the
-    owner's, s35n), this finding names it and has no fix of its own: one finding carries it."""
+    owner's, s35n), this finding names it and has no fix of its own: one finding carries it.
+    The psd=n step is one record with the other fixes' repairs (s36e): when the record judged
+    (`judged`: its name and record) is the owner's at the Organizational Domain, psd=n is asked
+    of `repairs`, so every fix there offers one record with it. With no record of the owner's
+    at its Organizational Domain, the record DMARC-01 offers there has psd=n already."""
     suffix, org, domain = policy.org_9989, policy.org_7489, policy.domain
-    if not suffix or not policy.operators(suffix) or policy.failed:
+    if not suffix_takes_org(policy):
         return
     look = policy.lookups.get(suffix)
-    if look is None:
-        return
+    assert look is not None
     parent = suffix.split(".", 1)[1] if "." in suffix else ""
     above = policy.lookups.get(parent) if parent else None
     psd_above = (
@@ -1994,8 +2043,6 @@ def _suffix_as_org(out: Collector, policy: DmarcPolicy) -> None:
         and above.record is not None
         and (parse_dmarc(above.record).tags.get("psd") or "").strip().lower() == "y"
     )
-    if look.record is None and not psd_above:
-        return
     applied = policy.record
     strict = (
         applied is not None
@@ -2063,23 +2110,43 @@ def _suffix_as_org(out: Collector, policy: DmarcPolicy) -> None:
             else ""
         )
     )
+    lead = (
+        f"Add psd=n to your record at _dmarc.{org}: RFC 9989 receivers then end the walk there "
+        f"and take {org} for the Organizational Domain, as RFC 7489 receivers do.\n"
+    )
+    # The record judged is the owner's at the Organizational Domain: psd=n joins its other
+    # fixes' repairs, one record for all (RecordRepairs).
+    merged = (
+        repairs is not None
+        and judged is not None
+        and own is not None
+        and judged[0] == org
+        and judged[1].text == own.text
+    )
+    offered = _dmarc01_record(out, org)
     if views_fix:
         fix = ""
     elif own is not None:
-        record = psd_n_record(org, own)
+        fix = lead + txt_fix(f"_dmarc.{org}", psd_n_record(org, own))
+    elif offered:
+        # DMARC-01's record, which has psd=n (_not_found): the same record, not another.
         fix = (
-            f"Add psd=n to your record at _dmarc.{org}: RFC 9989 receivers then end the walk "
-            f"there and take {org} for the Organizational Domain, as RFC 7489 receivers do.\n"
-            + txt_fix(f"_dmarc.{org}", record)
+            f"Publish your own record at _dmarc.{org} with psd=n in it, as DMARC-01's fix "
+            f"writes it: RFC 9989 receivers then end the walk there and take {org} for the "
+            "Organizational Domain, as RFC 7489 receivers do.\n" + offered
         )
     else:
+        # DMARC-01's record is at the subdomain: the record at the Organizational Domain
+        # written out, reports to a mailbox there.
         fix = (
-            f"Publish your own record at _dmarc.{org}"
-            + (" (see DMARC-01)" if policy.from_operator else "")
-            + f" with psd=n in it: RFC 9989 receivers then end the walk there and take {org} "
-            "for the Organizational Domain, as RFC 7489 receivers do."
+            f"Publish a record of your own at _dmarc.{org} with psd=n in it: RFC 9989 "
+            f"receivers then end the walk there and take {org} for the Organizational Domain, "
+            "as RFC 7489 receivers do; your subdomains then get your policy from it.\n"
+            + txt_fix(
+                f"_dmarc.{org}", f"v=DMARC1; p=none; rua=mailto:{example_address(org)}; psd=n"
+            )
         )
-    out.add(
+    finding = out.add(
         "DMARC-10",
         Status.INFO if strict else Status.WARN,
         text,
@@ -2088,6 +2155,18 @@ def _suffix_as_org(out: Collector, policy: DmarcPolicy) -> None:
         evidence={"record": evidence_record, "views": policy.views()},
         fix="" if strict else fix,
     )
+    if merged and finding.fix:
+        assert repairs is not None and judged is not None
+        repairs.offer(finding, org, judged[1], psd="n", lead=lead)
+
+
+def _dmarc01_record(out: Collector, org: str) -> str:
+    """The record line DMARC-01's fix offers at _dmarc.<org> (with psd=n there, _not_found),
+    '' when it offers none there."""
+    for f in out.findings:
+        if f.id == "DMARC-01" and f.fix.startswith(f"_dmarc.{org}. TXT "):
+            return f.fix.split("\n", 1)[0]
+    return ""
 
 
 def _operator_over_own_words(policy: DmarcPolicy) -> str:
@@ -2351,10 +2430,20 @@ async def _not_found(
         suggestion = "v=DMARC1; p=none"
     else:
         suggestion = f"v=DMARC1; p=none; rua=mailto:{example_address(domain)}"
+    # An Organizational Domain under a public suffix RFC 9989 receivers take for it (DMARC-10):
+    # psd=n in the record, which DMARC-10 would otherwise ask of it as another record (s36e).
+    psd_n = domain == policy.org_7489 and suffix_takes_org(policy)
+    if psd_n:
+        suggestion += "; psd=n"
     fix = txt_fix(f"_dmarc.{domain}", suggestion)
     if why:
         fix += (
             f"\nNo report address is made up at {domain}: {why}. For reports, add {OTHER_MAILBOX}."
+        )
+    if psd_n:
+        fix += (
+            f"\npsd=n makes RFC 9989 receivers take {domain} for the Organizational Domain, as "
+            f"RFC 7489 receivers do; without it they take {policy.org_9989} (see DMARC-10)."
         )
     # p=none asks RFC 9989 receivers for less than an operator's enforcing policy they apply
     # now: said, so that the owner moves on rather than stopping there.
@@ -3642,10 +3731,15 @@ def _views(
             fix=fix,
         )
         record, at = policy.record, policy.record_domain
+        own, org = policy.legacy_record, policy.legacy_domain
         if finding.fix.startswith(f"_dmarc.{at}. TXT ") and record is not None and at:
             # Its record leaves pct out: one of the record's repairs, checked again on the
             # record with all of them, as _views_fix checks its own.
             repairs.offer(finding, at, record, drop=("pct",), accept=_views_agree(policy))
+        elif policy.operator_over_own and own is not None and org is not None and fix:
+            # psd=n in the owner's record: one of its repairs too, so that the record the
+            # owner's other findings offer is this one (s36e: two records at one name).
+            repairs.offer(finding, org, own, psd="n", lead=fix.split("\n", 1)[0] + "\n")
     else:
         out.add(
             "DMARC-19",
