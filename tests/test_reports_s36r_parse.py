@@ -94,3 +94,51 @@ def test_a_one_line_policy_string_is_still_wrapped_as_one_line(
     assert parsed.warnings == [
         "policies[0]: policy-string is a string, not an array of strings; read as one element"
     ]
+
+
+# --- 4. result types (RFC 8460 §4.3) and addresses (§4.4) -----------------------------------
+
+
+def detail_of(report: dict[str, Any]) -> dict[str, Any]:
+    return report["policies"][0]["failure-details"][0]
+
+
+def test_a_result_type_we_do_not_know_is_information_not_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    report = sample()
+    detail_of(report)["result-type"] = "certificate-revoked"
+    parsed = parse(report, monkeypatch)
+    assert parsed.warnings == []
+    assert parsed.notes == [
+        "unknown result-type 'certificate-revoked': not in RFC 8460 §4.3, whose list is "
+        "expected to grow (it may be a type registered since); kept as sent"
+    ]
+    assert parsed.policies[0].failure_details[0].result_type == "certificate-revoked"
+
+
+@pytest.mark.parametrize("written", ["CERTIFICATE-EXPIRED", "certificate-expired  "])
+def test_a_defined_result_type_written_otherwise_is_still_a_warning(
+    written: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = sample()
+    detail_of(report)["result-type"] = written
+    parsed = parse(report, monkeypatch)
+    assert parsed.warnings == [
+        f"unknown result-type {written!r} (not in RFC 8460 §4.3); kept as sent"
+    ]
+    assert parsed.notes == []
+
+
+def test_an_empty_address_is_warned_and_an_absent_one_is_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    report = sample()
+    detail_of(report)["sending-mta-ip"] = ""
+    parsed = parse(report, monkeypatch)
+    assert parsed.warnings == ["policies[0]: failure-details[0]: sending-mta-ip is empty (RPT-12)"]
+    report = sample()
+    for key in ("sending-mta-ip", "receiving-ip", "receiving-mx-hostname"):
+        detail_of(report).pop(key, None)
+    parsed = parse(report, monkeypatch)
+    assert parsed.warnings == [] and parsed.notes == []
