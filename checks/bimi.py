@@ -16,6 +16,7 @@ import asyncio
 import base64
 import binascii
 import hashlib
+import ipaddress
 import re
 import string
 import zlib
@@ -37,6 +38,8 @@ from checks.domainname import (
     browser_ipv4,
     numbers_read_as,
     organizational_domain,
+    url_ipv4,
+    url_numbers_read_as,
 )
 from checks.findings import Collector, Finding, Mechanism, Status
 from checks.lookalike import lookalikes, retyped, unquoted
@@ -198,6 +201,21 @@ def check_https_uri(uri: str, *, svg: bool) -> str:
             "as an error (RFC 9110 §4.2.4)"
         )
     host = (parts.hostname or "").rstrip(".")
+    if ":" in host:
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:
+            # An IPv6 literal ([2001:db8::1], [::ffff:127.0.0.1]): an address as much as
+            # 192.0.2.1 is (it was 'no host name: its last label is all digits').
+            return f"{host} is an IP address; it must be a fully qualified domain name"
+    if host and "%" in host and url_ipv4(host) is not None:
+        # %31%30.0.0.1: URL parsers decode the escapes and read 10.0.0.1 (as TLSRPT-10, s36g).
+        return (
+            f"{host} is an IP address ({url_numbers_read_as(host)}; URL parsers read it so); "
+            "it must be a fully qualified domain name"
+        )
     if host and browser_ipv4(host) is not None:
         # RFC 3986 §3.2.2: a host matching IPv4address is an address, not a reg-name; the
         # draft wants an FQDN in a=. Numbers a URL parser reads as IPv4 (WHATWG URL:

@@ -158,3 +158,24 @@ def test_a_full_width_name_is_still_a_name() -> None:
     from checks.domainname import to_ascii_domain
 
     assert to_ascii_domain("\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.org") == "example.org"
+
+
+# 6. BIMI-04/05 (fail either way, wording only): an IPv6 literal host and a host that is an IPv4
+# address percent-encoded were 'no host name: its last label is all digits (RFC 3696 §2)'.
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("https://[::ffff:127.0.0.1]/logo.svg", "::ffff:127.0.0.1 is an IP address; "),
+        ("https://[2001:db8::1]/logo.svg", "2001:db8::1 is an IP address; "),
+        (
+            "https://%31%30.0.0.1/logo.svg",
+            "%31%30.0.0.1 is an IP address (%31%30.0.0.1 is 10.0.0.1 percent-encoded; URL "
+            "parsers read it so); ",
+        ),
+    ],
+)
+def test_a_bimi_url_at_an_address_says_so(url: str, words: str) -> None:
+    problem = bimi.check_https_uri(url, svg=True)
+    assert problem.startswith(words), problem
+    assert "last label is all digits" not in problem
+    assert problem.endswith("it must be a fully qualified domain name")
