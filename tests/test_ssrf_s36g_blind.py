@@ -69,10 +69,12 @@ looked up (9.9.9.9, refused by the watch) and never at the later private answers
 setting (control) reaches the listener through the mapped address.
 
 Noticed, left: TLSRPT-05 passes a rua holding non-ASCII characters (https://１２７。０。０。１/r),
-which is no URI (RFC 3986); BIMI-04 calls https://[::ffff:127.0.0.1]/ and
-https://%31%30.0.0.1/ 'no host name: its last label is all digits' (fail either way; 'an IP
-address' would say it better); TLSRPT-10 for a URL at port 8443 is info ('could not tell'),
-BIMI now error, for the same refusal.
+which is no URI (RFC 3986); TLSRPT-10 for a URL at port 8443 is info ('could not tell'), BIMI
+now error, for the same refusal; a TLS-RPT https host that is a name with percent-escapes
+(r%65ports.example) is looked up as written, where a reporter decodes it (no probe goes
+anywhere the guard did not judge). BIMI-04 called https://[::ffff:127.0.0.1]/ and
+https://%31%30.0.0.1/ 'no host name: its last label is all digits' (fail either way): it says
+'is an IP address' since 96bc0311.
 """
 
 from __future__ import annotations
