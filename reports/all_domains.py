@@ -3,21 +3,29 @@ hundreds of domains, which the per-domain dashboard shows one at a time.
 
 Three queries whatever the number of domains: the addresses the person may read, the sums of
 their reports in the period, and their failed sessions by result type (the top one per
-domain is picked here)."""
+domain is picked here). A name filter (?q=, as the domain list's text box: s36m) keeps the
+addresses whose name holds the text, picked from the first query's rows, so the other two
+read the kept domains' reports alone and the count is the same filtered or not."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from mailsec.accounts.models import Membership
+from mailsec.domains.models import display_name
+from mailsec.domains.views import htmx_login_required
 from mailsec.ordering import by_name
 from reports.explain import ResultType, defined_type, explain
 from reports.models import FailureDetail, ReportAddress, TlsReport
@@ -45,11 +53,28 @@ class DomainRow:
         return f"{100 * self.failed / total:.1f}%"
 
 
-def team_rows(user: object, days: int = PERIOD_DAYS) -> tuple[list[DomainRow], int]:
+def needle(text: str) -> str:
+    """The text to find as names are compared, as the domain list's (DomainListForm.needle):
+    NFC, without case, without the trailing dot of a fully qualified name."""
+    return unicodedata.normalize("NFC", text.strip()).rstrip(".").casefold()
+
+
+def name_holds(name: str, found: str) -> bool:
+    """Whether the domain `name` (an A-label, as stored) holds `found` (a needle): as stored,
+    or for an A-label as people read it (bücher finds xn--bcher-kva.example). Only names with
+    an A-label are decoded."""
+    return found in name or ("xn--" in name and found in display_name(name).casefold())
+
+
+def team_rows(
+    user: object, days: int = PERIOD_DAYS, find: str = ""
+) -> tuple[list[DomainRow], int, int]:
     """The rows of the domains that received counted reports in the last `days` days (UTC),
-    most failed sessions first, then by name; and how many of the person's domains with a
-    report address received none. Verified domains of the person's own teams only, as the
-    dashboard (reports.views.get_address_for) shows them."""
+    most failed sessions first, then by name; how many of the person's domains with a
+    report address received none; and how many domains with an address were looked at.
+    Verified domains of the person's own teams only, as the dashboard
+    (reports.views.get_address_for) shows them; with `find` (a needle) only those whose name
+    holds it, the counts too."""
     today = timezone.now().date()
     since = today - timedelta(days=days - 1)
     addresses = list(
@@ -62,6 +87,8 @@ def team_rows(user: object, days: int = PERIOD_DAYS) -> tuple[list[DomainRow], i
         .order_by(*by_name("domain_name"), "pk")
         .values_list("pk", "domain_name", "token", "domain_id")
     )
+    if find:
+        addresses = [a for a in addresses if name_holds(a[1], find)]
     ids = [pk for pk, _, _, _ in addresses]
     reports = TlsReport.objects.filter(
         address_id__in=ids, counted=True, day__gte=since, day__lte=today
@@ -117,17 +144,43 @@ def team_rows(user: object, days: int = PERIOD_DAYS) -> tuple[list[DomainRow], i
     rows.sort(key=lambda r: -r.failed)
     # Domains, not addresses: a domain with an address that received nothing besides one
     # that did is no silent domain.
-    return rows, len({domain_id for _, _, _, domain_id in addresses} - reporting)
+    domains = {domain_id for _, _, _, domain_id in addresses}
+    return rows, len(domains - reporting), len(domains)
 
 
-@login_required
+# The list's id (all_domains.html): the filter's htmx requests target it and get it alone.
+LIST_ID = "all-domains-list"
+# The id of the filter's text box field, whose requests replace the address rather than push
+# it (as the domain list's LIST_FIND).
+FIND_ID = "all-find"
+
+
+# Outermost, so every answer carries them: the same URL answers a page or the list alone,
+# and it is one person's list.
+@vary_on_headers("HX-Request")
+@cache_control(private=True, no_cache=True)
+@htmx_login_required
 @require_GET
 def all_domains(request: HttpRequest) -> HttpResponse:
-    rows, silent = team_rows(request.user)
+    """The page, filtered by name as ?q= says (a URL to share; without JavaScript, Apply).
+    The filter's htmx requests get the list alone, and the address without empty parameters
+    to push (Apply) or to put in place of the current one (typing), as the domain list's."""
+    q = request.GET.get("q", "").strip()[:255]
+    found = needle(q)
+    rows, silent, total = team_rows(request.user, find=found)
     ctx = {
         "page": "domains",
         "rows": rows,
         "silent": silent,
         "days": PERIOD_DAYS,
+        "q": q,
+        "filtered": bool(found),
+        "kept": total,
     }
+    url = reverse("reports:all_domains") + (f"?{urlencode({'q': q})}" if found else "")
+    if request.htmx.target == LIST_ID and not request.htmx.history_restore_request:
+        response = render(request, "reports/_all_domains_list.html", ctx)
+        how = "HX-Replace-Url" if request.htmx.trigger == FIND_ID else "HX-Push-Url"
+        response[how] = url
+        return response
     return render(request, "reports/all_domains.html", ctx)
