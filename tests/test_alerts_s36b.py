@@ -127,3 +127,35 @@ class ReleaseFactsTestCase(blind.S36bBlindSequencesTestCase):
         ]
         self.told(steps)
         self.assertIn("Fixed", self.bodies[-1])
+
+    def test_a_problem_each_check_sees_is_told_when_every_re_check_cannot_look(self) -> None:
+        """Z36: expired on every scheduled check, each re-check timing out (a server refusing
+        a second connection so soon). Each timeout dismissed the suspicion and the next check
+        raised it anew, to be dismissed again: never told. The next check that sees it again,
+        the confirmation delay after it was first seen, is the second run's word (as when the
+        re-check is lost, s24a U02): told once, by another check."""
+        steps = [
+            ["run", "good", "s"],
+            ["run", "bad", "s"],
+            ["run", "timeout", "c"],
+            ["run", "bad", "s"],
+            ["run", "timeout", "c"],
+            ["run", "bad", "s"],
+        ]
+        told = self.told(steps)
+        self.assertEqual(
+            [(to, kind) for to, kind, _ in told], [("alice", "alert"), ("bob", "alert")]
+        )
+        self.assertIn("another check 22 minutes later", self.bodies[0])
+
+    def test_a_problem_seen_once_between_timeouts_is_not_told(self) -> None:
+        """Control: seen once, the re-check times out, the next check sees it fixed: nothing
+        (one run's word); nor is a later sighting, after a clear check, confirmed by the old."""
+        steps = [
+            ["run", "good", "s"],
+            ["run", "bad", "s"],
+            ["run", "timeout", "c"],
+            ["run", "good", "s"],
+            ["run", "bad", "s"],
+        ]
+        self.assertEqual(self.told(steps), [])

@@ -51,6 +51,11 @@ RETRY_BACKOFF = [
 SENDING_STUCK_AFTER = timedelta(minutes=10)
 
 
+# Why a suspicion was dismissed when its re-check could not test it (a timeout, a 421): the
+# next run that sees it again confirms it (AlertState._seen_before_an_untested_re_check).
+UNTESTED = "the re-check could not test it"
+
+
 def confirm_delay() -> timedelta:
     return timedelta(seconds=settings.ALERT_CONFIRM_DELAY)
 
@@ -951,6 +956,7 @@ class AlertState(models.Model):
     def _observe(self, run: CheckRun, outcome: Outcome) -> None:
         domain = self.domain
         current = rules.Snapshot.from_run(run)
+        previous_run_at = self.last_run_created
         self.last_run, self.last_run_created = run, run.created
         if not self.baseline:
             # The first run is the reference; nothing to compare it with.
@@ -1005,7 +1011,7 @@ class AlertState(models.Model):
                 elif due and verdict == rules.Verdict.UNKNOWN:
                     # Never confirmed by "could not check"; the next scheduled run compares
                     # with the same baseline again, so a real problem is found again.
-                    self._dismiss(change, now, "the re-check could not test it")
+                    self._dismiss(change, now, UNTESTED)
                     outcome.dismissed.append(change)
                 elif due and verdict == rules.Verdict.HOLDS:
                     change.refresh_from(obs)
@@ -1054,6 +1060,34 @@ class AlertState(models.Model):
             ):
                 continue  # this threshold of this certificate was already told (one per threshold)
             open_keys.add(obs.key)
+            seen_before = self._seen_before_an_untested_re_check(
+                obs, run, previous_run_at, outcome.dismissed
+            )
+            if seen_before is not None:
+                # The previous run was this problem's re-check and could not test it; this
+                # run sees it again, the delay after it was first seen: two runs' word, as when
+                # the re-check is lost (s36b Z36: a server refusing the quick second
+                # connection kept every suspicion from being confirmed, and it was never told).
+                confirmed = Change.objects.create(
+                    domain=domain,
+                    kind=obs.kind,
+                    key=obs.key,
+                    subject=obs.subject[:300],
+                    mechanism=obs.mechanism,
+                    check_id=obs.check_id,
+                    before=obs.before[:100],
+                    after=obs.after[:100],
+                    summary=obs.summary,
+                    fix=obs.fix,
+                    evidence=obs.evidence,
+                    first_seen_run=seen_before.first_seen_run,
+                    created=seen_before.created,
+                    state=Change.State.CONFIRMED,
+                    confirmed_run=run,
+                    confirmed_at=now,
+                )
+                outcome.confirmed.append(confirmed)
+                continue
             outcome.suspected.append(
                 Change.objects.create(
                     domain=domain,
@@ -1093,6 +1127,33 @@ class AlertState(models.Model):
             Notification.queue(domain, outcome.confirmed, Notification.Kind.ALERT)
         if outcome.recovered:
             Notification.queue(domain, outcome.recovered, Notification.Kind.RECOVERY)
+
+    def _seen_before_an_untested_re_check(
+        self,
+        obs: rules.Observation,
+        run: CheckRun,
+        previous_run_at: datetime | None,
+        dismissed_now: list[Change],
+    ) -> Change | None:
+        """The suspicion of `obs` that the previous run, its re-check, dismissed because it
+        could not test it, when this run is at least the confirmation delay after it was first
+        seen; else None. Only the run just before (not this one, which could not test it
+        either: `dismissed_now`): a run between that saw it fixed, or did not see it, leaves
+        this one a first sighting."""
+        if previous_run_at is None:
+            return None
+        return (
+            self.domain.changes.exclude(pk__in=[c.pk for c in dismissed_now])
+            .filter(
+                key=obs.key,
+                state=Change.State.DISMISSED,
+                note=UNTESTED,
+                dismissed_at__gte=previous_run_at,
+                created__lte=run.created - confirm_delay(),
+            )
+            .order_by("-created")
+            .first()
+        )
 
     def _carry_over(self, run: CheckRun, current: rules.Snapshot) -> list[Change]:
         """The first run of a domain its team removed and added again: the problems it had
