@@ -159,3 +159,27 @@ class ReleaseFactsTestCase(blind.S36bBlindSequencesTestCase):
             ["run", "bad", "s"],
         ]
         self.assertEqual(self.told(steps), [])
+
+    def test_an_expiry_warning_subject_says_expires(self) -> None:
+        """Z31: the subject kept the first 40 and last 59 characters of a 101-character
+        headline and cut out the very words 'expires in' for the policy host of a.test (for
+        any longer name too): 'The certificate of mta-sts.a.test … 20 days (2026-12-22),
+        within the 21-day warning threshold'. It now says '…, 21-day warning' (the cut keeps
+        the last 59 characters: 'expires in' is among them); the email's text keeps the
+        threshold's sentence whole."""
+        steps = [
+            ["run", "policy-22dec", "s"],
+            ["at", "2026-12-01T06:30:00+00:00"],
+            ["run", "policy-22dec", "s"],
+            ["run", "policy-22dec", "c"],
+        ]
+        told = self.told(steps)
+        self.assertEqual(
+            [subject for _, _, subject in told],
+            [
+                "[mailsec] a.test: The certificate of mta-sts.a.test expires in 20 days "
+                "(2026-12-22), 21-day warning"
+            ]
+            * 2,
+        )
+        self.assertIn("within the 21-day warning threshold", self.bodies[0])

@@ -693,6 +693,18 @@ class Change(models.Model):
         return first_sentence(self.summary)
 
     @property
+    def subject_headline(self) -> str:
+        """The headline as a subject says it: an expiry warning's threshold clause shortened
+        to "21-day warning" (the text says it whole). At 101 characters or more the subject's
+        middle cut took 'expires in' out (s36b Z31: 'The certificate of mta-sts.a.test … 20
+        days (2026-12-22), within the 21-day warning threshold'); the cut keeps the last 59,
+        which now always hold 'expires in <n> days (<date>), <t>-day warning'."""
+        line = self.headline
+        if self.kind == rules.Kind.CERT_EXPIRY and ", within the " in line:
+            line = f"{line.split(', within the ', 1)[0]}, {self.before}-day warning"
+        return line
+
+    @property
     def consequence_line(self) -> str:
         """How an alert names it under the change it follows from (changes_context): its
         headline without the reason after a colon, which is that change's own sentence
