@@ -40,6 +40,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from unittest import mock
+
+from django.db import transaction
 
 from tests import test_hosting_s12_blind as s12
 from tests import test_hosting_s19o_start as s19o
@@ -80,7 +83,8 @@ CASES: list[dict[str, Any]] = [
              "ask": {"mta-sts.example.org": 200, "MTA-STS.EXAMPLE.ORG": 200,
                      "mta-sts.example.org.": 200, "Mta-Sts.Example.Org.": 200,
                      "example.org": 403, "www.example.org": 403,
-                     "mta-sts.mail.example.org": 403, "mta-sts.example.com": 200,
+                     # "mta-sts.example.com" planted wrong in 4973a2ac (200); corrected.
+                     "mta-sts.mail.example.org": 403, "mta-sts.example.com": 403,
                      "mta-sts.exämple.org": 403, "": 403},
              "expect": {"served": served("testing", [MX1]), "id": "new", "zone": "new"}},
         ],
@@ -225,8 +229,9 @@ CASES: list[dict[str, Any]] = [
             {"at": "2d", "do": "set_mode", "mode": "enforce", "reason": "enforce again",
              "expect": {"served": served("enforce", [MX1, MX2]), "id": "new", "zone": "new",
                         "events": ["mode"], "emails": 0}},
+            # Planted wrong in 4973a2ac (a new id for the same text); corrected.
             {"at": "3d", "do": "set_mode", "mode": "enforce", "reason": "enforce once more",
-             "expect": {"served": served("enforce", [MX1, MX2]), "id": "new", "zone": "new",
+             "expect": {"served": served("enforce", [MX1, MX2]), "id": "same", "zone": "none",
                         "events": [], "emails": 0}},
         ],
     },
@@ -240,8 +245,8 @@ CASES: list[dict[str, Any]] = [
             {"at": "5m", "sts": "current", "do": "sync", "reason": "in place",
              "expect": {"id": "same", "events": [], "emails": 0}},
             {"at": "1h", "do": "set_mode", "mode": "enforce", "reason": "enforce",
-             "expect": {"served": served("enforce", [MX1]), "id": "new", "events": ["mode"],
-                        "emails": 1,
+             "expect": {"served": served("enforce", [MX1]), "id": "new",
+                        "events": ["mode", "record"], "emails": 1,
                         "email_says": ['_mta-sts.example.org TXT "v=STSv1; id={id};"']}},
             {"at": "2h", "do": "set_mode", "mode": "enforce", "reason": "again",
              "expect": {"served": served("enforce", [MX1]), "id": "same", "events": [],
@@ -350,7 +355,7 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "mx_leaves_comes_back_and_leaves_again",
         "zone": True,
-        "why": "mx2 leaves at 1d (due 2026-12-08 12:00), is back at 2d (nothing pending), "
+        "why": "mx2 leaves at 1d (due 2026-12-09 12:00), is back at 2d (nothing pending), "
                "leaves again at 3d: senders may hold an MX answer from 3d, so its removal is "
                "due a max_age from the second departure (2026-12-11 12:00), not the first.",
         "steps": [
@@ -358,7 +363,7 @@ CASES: list[dict[str, Any]] = [
              "expect": {"served": served("testing", [MX1, MX2]), "id": "new", "zone": "new"}},
             {"at": "1d", "dns": d(MX1), "do": "sync", "reason": "mx2 leaves",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "same", "zone": "none",
-                        "events": ["mx-leaving"], "emails": 1, "says": ["2026-12-08 12:00"],
+                        "events": ["mx-leaving"], "emails": 1, "says": ["2026-12-09 12:00"],
                         "pending": [MX2]}},
             {"at": "2d", "dns": d(MX1, MX2), "do": "sync", "reason": "mx2 back",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "same", "zone": "none",
@@ -367,9 +372,11 @@ CASES: list[dict[str, Any]] = [
              "expect": {"served": served("testing", [MX1, MX2]), "id": "same", "zone": "none",
                         "events": ["mx-leaving"], "emails": 1, "says": ["2026-12-11 12:00"],
                         "pending": [MX2]}},
-            {"at": "7d+5m", "do": "sync", "reason": "the first date passed: still listed",
-             "expect": {"served": served("testing", [MX1]), "id": "new", "zone": "new",
-                        "events": ["mx-removed"], "pending": []}},
+            # Planted wrong in 4973a2ac (removed at 7d+5m); corrected: listed past the first
+            # departure's date (8d), the clock having started again at 3d.
+            {"at": "8d+5m", "do": "sync", "reason": "the first date passed: still listed",
+             "expect": {"served": served("testing", [MX1, MX2]), "id": "same", "zone": "none",
+                        "events": [], "pending": [MX2]}},
             {"at": "10d+5m", "do": "sync", "reason": "removed",
              "expect": {"served": served("testing", [MX1]), "id": "new", "zone": "new",
                         "events": ["mx-removed"], "emails": 1, "pending": []}},
@@ -475,16 +482,24 @@ CASES: list[dict[str, Any]] = [
                "§3.2's 31557600): we serve at most 31557600, in enforce; a sender may hold the "
                "served copy for the two years it said, so Stop hosting a day later serves mode "
                "none until 2028-11-30 12:00.",
+        "corrected": "expected the start in enforce with max_age capped at 31557600 and the "
+                     "release after the two-year copy (2028-11-30 12:00). The engine reads a "
+                     "max_age above 31557600 as an invalid policy that senders reject "
+                     "(MTASTS-23 fail: §3.2 gives max_age a maximum value, so such a text is "
+                     "no policy), "
+                     "so no sender holds an enforce copy to weaken: docs/hosting.md's 'nothing "
+                     "valid is served' start applies (testing, a week, the live MX), and Stop "
+                     "a day later serves none for max_age from the stop (2026-12-09 12:00).",
         "steps": [
             {"at": "0", "dns": d(MX1, B1), "sts": "cname",
              "checked_serving": policy_text("enforce", [MX1, B1], 63072000),
              "do": "enable", "reason": "start",
-             "expect": {"served": served("enforce", [B1, MX1], 31557600), "id": "new",
+             "expect": {"served": served("testing", [B1, MX1]), "id": "new",
                         "zone": "new"}},
             {"at": "1d", "do": "disable", "reason": "stop",
-             "expect": {"served": served("none", [B1, MX1], 31557600), "id": "new",
+             "expect": {"served": served("none", [B1, MX1]), "id": "new",
                         "zone": "new", "events": ["disabling"], "emails": 1,
-                        "says": ["2028-11-30 12:00"]}},
+                        "says": ["2026-12-09 12:00"]}},
         ],
     },
     {
@@ -509,8 +524,8 @@ CASES: list[dict[str, Any]] = [
                "max_age from the stop as documented (2026-12-18 12:00); then released, and the "
                "owner is told to remove the records.",
         "steps": [
-            {"at": "0", "dns": d(MX1), "sts": "cname", "do": "enable", "reason": "start",
-             "expect": {"id": "new", "zone": "new"}},
+            {"at": "0", "dns": d(MX1), "sts": "cname", "mta_sts": "ours", "do": "enable",
+             "reason": "start", "expect": {"id": "new", "zone": "new"}},
             {"at": "1h", "do": "set_mode", "mode": "none", "reason": "none",
              "ask": {"mta-sts.example.org": 200},
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
@@ -545,6 +560,83 @@ CASES: list[dict[str, Any]] = [
                         "events": []}},
         ],
     },
+    # --- second batch: written and committed after the first ran, before it ran itself -------
+    {
+        "id": "stop_from_none_with_a_plain_txt",
+        "why": "A plain TXT owner in mode none (the record with its id in place) presses Stop: "
+               "the text does not move, so the id stays and nobody is asked to publish a new "
+               "record; the email gives the date (max_age from the stop).",
+        "steps": [
+            {"at": "0", "dns": d(MX1), "do": "enable", "reason": "start",
+             "expect": {"id": "new"}},
+            {"at": "5m", "sts": "current", "do": "sync", "reason": "in place",
+             "expect": {"id": "same", "events": [], "emails": 0}},
+            {"at": "1h", "do": "set_mode", "mode": "none", "reason": "none",
+             "expect": {"served": served("none", [MX1]), "id": "new",
+                        "events": ["mode", "record"], "emails": 1}},
+            {"at": "2h", "sts": "current", "do": "sync", "reason": "new id in place",
+             "expect": {"id": "same", "events": [], "emails": 0}},
+            {"at": "10d", "do": "disable", "reason": "stop",
+             "expect": {"served": served("none", [MX1]), "id": "same",
+                        "events": ["disabling"], "emails": 1,
+                        "says": ["2026-12-18 12:00"],
+                        "email_not_says": ["in place of the current record"]}},
+        ],
+    },
+    {
+        "id": "settings_that_move_nothing_record_nothing",
+        "why": "Extra patterns that only repeat a live MX (in capitals), and a plain TXT owner "
+               "saving Settings unchanged: no text change, so no id, no Settings event, no "
+               "email.",
+        "steps": [
+            {"at": "0", "dns": d(MX1, MX2), "do": "enable", "reason": "start",
+             "expect": {"id": "new"}},
+            {"at": "5m", "sts": "current", "do": "sync", "reason": "in place",
+             "expect": {"id": "same", "events": [], "emails": 0}},
+            {"at": "1h", "do": "settings", "form": {"extra": ["MX2.EXAMPLE.ORG"]},
+             "reason": "mx2 typed in capitals",
+             "expect": {"served": served("testing", [MX1, MX2]), "id": "same", "events": [],
+                        "emails": 0}},
+            {"at": "2h", "do": "settings", "form": {}, "reason": "saved as is",
+             "expect": {"id": "same", "events": [], "emails": 0}},
+        ],
+    },
+    {
+        "id": "ask_gate_for_names_no_handshake_carries",
+        "zone": True,
+        "why": "A server name is dotted labels, never empty ones (RFC 6066 §3): "
+               "'mta-sts.example.org..' and '.mta-sts.example.org' are no names Caddy can "
+               "hold a certificate for; the gate refuses them rather than reading them as ours.",
+        "steps": [
+            {"at": "0", "dns": d(MX1), "sts": "cname", "mta_sts": "ours", "do": "enable",
+             "reason": "hosted",
+             "ask": {"mta-sts.example.org..": 403, ".mta-sts.example.org": 403,
+                     "mta-sts..example.org": 403, "mta-sts.example.org": 200},
+             "expect": {"id": "new", "zone": "new"}},
+        ],
+    },
+    {
+        "id": "lost_control_then_the_release_with_nobody_taking_over",
+        "zone": True,
+        "why": "Alice loses control at 2d (testing served since 0): mode none detached until "
+               "2026-12-10 12:00 (max_age from the loss), certificate kept meanwhile; nobody "
+               "hosts it after; at the release 404, our TXT withdrawn, no certificate.",
+        "steps": [
+            {"at": "0", "dns": d(MX1), "sts": "cname", "mta_sts": "ours",
+             "challenge": ["alice"], "do": "enable", "reason": "alice hosts",
+             "expect": {"served": served("testing", [MX1]), "id": "new", "zone": "new"}},
+            {"at": "2d", "challenge": ["charlie"], "do": "verify_other",
+             "reason": "charlie proves control",
+             "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
+                        "verified": False, "emails": 1}},
+            {"at": "9d-5m", "do": "sync", "reason": "not yet",
+             "ask": {"mta-sts.example.org": 200},
+             "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none"}},
+            {"at": "9d+5m", "do": "sync", "reason": "released",
+             "ask": {"mta-sts.example.org": 403},
+             "expect": {"served": "404", "zone": "withdrawn", "emails": 0}},
+        ],
+    },
 ]
 # fmt: on
 
@@ -559,7 +651,16 @@ class S36hHistories(s33h.S33hHistories):
         if "checked_serving" in step:
             zone = dict(s19o.ZONE)
             s19o.store_run(self.domain, s19o.engine_findings(zone, step["checked_serving"]), [])
-        super().play_step26(step, state, ids, where)
+        if step["do"] == "verify_other":
+            # Losing control publishes the none text's id to our zone once the transaction
+            # that unverifies the domain commits (service.detach, on_commit); the test case's
+            # own transaction never commits, so the callback runs as it is registered.
+            with mock.patch.object(
+                transaction, "on_commit", lambda func, using=None, robust=False: func()
+            ):
+                super().play_step26(step, state, ids, where)
+        else:
+            super().play_step26(step, state, ids, where)
         for name, status in step.get("ask", {}).items():
             r = self.client.get("/hosting/ask", {"domain": name}, REMOTE_ADDR="127.0.0.1")
             assert r.status_code == status, (
