@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, Q, Sum, Value, When, Window
+from django.db.models import Case, Count, F, Max, Min, Q, Sum, Value, When, Window
 from django.db.models.functions import RowNumber
 
 from checks.findings import Mechanism
@@ -72,6 +72,23 @@ class DomainWeek:
     # It could not be checked (could_not_be_checked) and that happened in the summary's
     # window: news for the subject.
     unchecked_news: bool = False
+    # Reports of days before the summary's (report_days) that arrived in its window, after
+    # any earlier summary was made: no summary counted them (s36m). Their number, sessions,
+    # first and last days, and the start of the window they arrived in.
+    late_reports: int = 0
+    late_successful: int = 0
+    late_failed: int = 0
+    late_first: date | None = None
+    late_last: date | None = None
+    late_since: datetime | None = None
+
+    @property
+    def late_sessions(self) -> int:
+        return self.late_successful + self.late_failed
+
+    @property
+    def late_failure_percent(self) -> float | None:
+        return 100 * self.late_failed / self.late_sessions if self.late_sessions else None
 
     @property
     def trend(self) -> int | None:
@@ -415,6 +432,7 @@ def summarise_days(user: User, now: datetime) -> tuple[list[DomainWeek], date, d
         scored[run_id].points_lost = points_lost(detail, findings or [])
     _add_changes(weeks, since, now)
     _add_reports(weeks, first, last)
+    _add_late_reports(weeks, first, since, now)
     _add_hosting(weeks, since, now)
     return list(weeks.values()), first, last
 
@@ -488,6 +506,43 @@ def _add_reports(weeks: dict[int, DomainWeek], first: date, last: date) -> None:
             week.top_failures.append(
                 (row["result_type"], row["sessions"], explain(row["result_type"]).meaning)
             )
+
+
+def _add_late_reports(
+    weeks: dict[int, DomainWeek], first: date, since: datetime, now: datetime
+) -> None:
+    """The reports of days before the summary's first that arrived after `since` (where the
+    previous summary's window ended) up to `now`: the previous summary was made before they
+    came and this one's days start after theirs, so no summary counted them (s36m: senders
+    send a day's report within the next day, so Sunday's often came after Monday's summary
+    and was told nowhere). One query for every domain. Not an import of history
+    (ingest_files marks its reports evaluated in the instant it stores them): that is no
+    report arriving late."""
+    late = (
+        TlsReport.objects.filter(
+            address__domain_id__in=weeks,
+            counted=True,
+            day__lt=first,
+            created__gt=since,
+            created__lte=now,
+        )
+        .exclude(alerts_evaluated_at=F("created"))
+        .values("address__domain_id")
+        .annotate(
+            n=Count("pk"),
+            ok=SessionSum("total_successful"),
+            bad=SessionSum("total_failed"),
+            first_day=Min("day"),
+            last_day=Max("day"),
+        )
+        .order_by()
+    )
+    for row in late:
+        week = weeks[row["address__domain_id"]]
+        week.late_reports = row["n"]
+        week.late_successful, week.late_failed = row["ok"] or 0, row["bad"] or 0
+        week.late_first, week.late_last = row["first_day"], row["last_day"]
+        week.late_since = since
 
 
 def _add_hosting(weeks: dict[int, DomainWeek], since: datetime, now: datetime) -> None:
