@@ -17,8 +17,10 @@ from urllib.parse import urlencode
 from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -148,6 +150,16 @@ def team_rows(
     return rows, len(domains - reporting), len(domains)
 
 
+def _live_words(shown: int, filtered: bool, kept: int, q: str) -> str:
+    """The list in words: how many domains it shows, and of how many kept by the filter."""
+    reporting = f"{shown} domain{pluralize(shown)} with TLS reports"
+    if not filtered:
+        return f"{reporting}."
+    if not kept:
+        return f"No domain with \u201c{q}\u201d in the name."
+    return f"{kept} domain{pluralize(kept)} with \u201c{q}\u201d in the name: {reporting}."
+
+
 # The list's id (all_domains.html): the filter's htmx requests target it and get it alone.
 LIST_ID = "all-domains-list"
 # The id of the filter's text box field, whose requests replace the address rather than push
@@ -180,6 +192,12 @@ def all_domains(request: HttpRequest) -> HttpResponse:
     url = reverse("reports:all_domains") + (f"?{urlencode({'q': q})}" if found else "")
     if request.htmx.target == LIST_ID and not request.htmx.history_restore_request:
         response = render(request, "reports/_all_domains_list.html", ctx)
+        # What the list now shows, in words, for the page's live region (as the domain
+        # list's #list-live): the table itself is no thing to read out on every key.
+        response.content += format_html(
+            '<p id="all-live" hx-swap-oob="innerHTML">{}</p>',
+            _live_words(len(rows), bool(found), total, q),
+        ).encode()
         how = "HX-Replace-Url" if request.htmx.trigger == FIND_ID else "HX-Push-Url"
         response[how] = url
         return response

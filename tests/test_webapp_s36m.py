@@ -104,6 +104,12 @@ class AllDomainsFilterTestCase(BaseTestCase):
         self.assertNotIn("<form", html)
         self.assertEqual(rows(html), ["shop-a.example", "shop-b.example"])
         self.assertEqual(response["HX-Push-Url"], f"{URL}?q=shop")
+        # The page's live region says it in words, out of band (not the whole table).
+        self.assertIn(
+            '<p id="all-live" hx-swap-oob="innerHTML">3 domains with \u201cshop\u201d in the '
+            "name: 2 domains with TLS reports.</p>",
+            html,
+        )
         self.assertIn("HX-Request", response["Vary"])
         # Typing replaces the current address rather than adding a step to the history.
         typed = self.client.get(URL, {"q": "sh"}, HTTP_HX_TRIGGER="all-find", **HTMX)
@@ -112,6 +118,9 @@ class AllDomainsFilterTestCase(BaseTestCase):
         # An empty text box: the page's own address, no empty ?q=.
         cleared = self.client.get(URL, {"q": ""}, **HTMX)
         self.assertEqual(cleared["HX-Push-Url"], URL)
+        self.assertIn(">4 domains with TLS reports.</p>", cleared.content.decode())
+        none = self.client.get(URL, {"q": "<zz>"}, **HTMX).content.decode()
+        self.assertIn(">No domain with \u201c&lt;zz&gt;\u201d in the name.</p>", none)
         self.assertEqual(len(rows(cleared.content.decode())), 4)
 
     def test_htmx_restoring_the_page_on_back_gets_the_page(self) -> None:
