@@ -74,7 +74,9 @@ def ask(request: HttpRequest) -> HttpResponse:
     """Caddy's on-demand TLS gate: 200 only for mta-sts.<d> of a hosted, verified domain whose
     mta-sts name leads to our policy host. Anything else gets no certificate, which also keeps
     strangers from making us spend ACME rate limits on their names."""
-    name = request.GET.get("domain", "").strip().lower().rstrip(".")
+    # One trailing dot is the absolute form of the name; more than one is an empty label,
+    # no server name (RFC 6066 §3), and must not be read as ours.
+    name = request.GET.get("domain", "").strip().lower().removesuffix(".")
     if not name.startswith("mta-sts.") or not _SNI_NAME.fullmatch(name):
         return HttpResponse(b"not a policy host\n", status=403, content_type="text/plain")
     domain = name.removeprefix("mta-sts.")
