@@ -20,10 +20,13 @@ faults to show people; "unknown" is never a fault.
 
 The signed zone is a canary, and a canary can fail on its own: its servers answer SERVFAIL for
 a while, or the name configured is mistyped. So when it fails, the resolver is asked for the
-root zone's keys too, which any validating resolver answers with AD. The root well and the
-canary failing is "canary failing" (its servers' trouble, not ours), or "misconfigured" when
-the canary does not exist (NXDOMAIN): neither is a fault to show people; `selftest` fails on
-the second, which is the operator's to fix. The root failing too is the resolver down.
+root zone's keys too, which any validating resolver answers with AD, and for the canary's
+keys with checking disabled (CD). The root well and the canary's keys there unchecked is
+"canary failing" (its signatures' trouble, not ours); the root well and the canary nowhere is
+"unknown" (the root's keys may come from the resolver's cache, so its way out may be cut);
+"misconfigured" when the canary does not exist (NXDOMAIN). None is a fault to show people;
+`selftest` fails on the last, which is the operator's to fix. The root failing too is the
+resolver down.
 """
 
 from __future__ import annotations
@@ -340,9 +343,12 @@ async def check_resolver(config: CheckConfig, targets: VantageTargets) -> Resolv
     resolver for some zones only) say nothing about validation: "unknown".
 
     Unless the root zone says otherwise, asked only then (the second canary): its DNSKEY RRset
-    answered with AD, the resolver resolves and validates, and the signed zone's failure is
-    the zone's ("canary failing"), or, for NXDOMAIN, the setting's ("misconfigured": the
-    name is mistyped). Answered with keys and without AD, the resolver does not validate.
+    answered with AD, the resolver validates, and the signed zone's failure is the zone's
+    ("canary failing") when its keys come back with checking disabled (CD: its servers
+    answer, its signatures fail), "unknown" when they do not (the root's keys may come from
+    the resolver's cache: its way out may be cut), or, for NXDOMAIN, the setting's
+    ("misconfigured": the name is mistyped). Answered with keys and without AD, the resolver
+    does not validate.
     """
     client = DnsClient(config)
     host, port = client.resolvers[0]
@@ -353,6 +359,7 @@ async def check_resolver(config: CheckConfig, targets: VantageTargets) -> Resolv
     )
     evidence = [signed.evidence(), bogus.evidence()]
     root: DnsAnswer | None = None
+    unchecked: DnsAnswer | None = None
     if signed.rcode in DOWN_RCODES:
         # One lost burst of datagrams, one SERVFAIL while the zone's servers were briefly out
         # of reach, is no outage: ask again, past the cache, before saying the resolver is down;
@@ -362,6 +369,12 @@ async def check_resolver(config: CheckConfig, targets: VantageTargets) -> Resolv
             client.query(ROOT_NAME, "DNSKEY", want_dnssec=True),
         )
         evidence += [signed.evidence(), root.evidence()]
+        if signed.rcode in DOWN_RCODES and root.exists and root.ad:
+            # The root's keys may come from the resolver's cache (two days), also when it
+            # reaches nothing more: the zone's keys with checking disabled (CD) coming back
+            # show it reached the zone's servers, whose signatures failed (s36v).
+            unchecked = await client.query(targets.signed_name, "DNSKEY", cd=True, fresh=True)
+            evidence.append({**unchecked.evidence(), "cd": True})
     elif signed.rcode == "NXDOMAIN":
         root = await client.query(ROOT_NAME, "DNSKEY", want_dnssec=True)
         evidence.append(root.evidence())
@@ -371,7 +384,7 @@ async def check_resolver(config: CheckConfig, targets: VantageTargets) -> Resolv
 
     asked = f"{targets.signed_name} DNSKEY"
     if root is not None and (signed.rcode in DOWN_RCODES or signed.rcode == "NXDOMAIN"):
-        judged = _judged_by_the_root(signed, root, targets, verdict)
+        judged = _judged_by_the_root(signed, root, unchecked, targets, verdict)
         if judged is not None:
             return judged
     if signed.rcode in DOWN_RCODES:
@@ -424,13 +437,18 @@ def _root_failure(root: DnsAnswer | None) -> str:
 def _judged_by_the_root(
     signed: DnsAnswer,
     root: DnsAnswer,
+    unchecked: DnsAnswer | None,
     targets: VantageTargets,
     verdict: Callable[..., ResolverAnswer],
 ) -> ResolverAnswer | None:
     """The verdict when the signed zone failed (no answer, SERVFAIL, twice; or NXDOMAIN) and
-    the root zone's keys were answered: with AD, the resolver resolves and validates, so the
-    failure is the canary's; without, it does not validate. None when the root failed too (the
-    resolver is down, as the signed zone says)."""
+    the root zone's keys were answered: with AD, the resolver validates, so the failure is the
+    canary's when the zone's keys came back with checking disabled (`unchecked`: its servers
+    answer, its signatures fail), and could not tell when they did not (a resolver answers
+    the root's keys from its cache for up to two days, also one that reaches nothing more:
+    the zone's servers or the resolver's way out, nobody can tell from here); without AD, it
+    does not validate. None when the root failed too (the resolver is down, as the signed
+    zone says)."""
     if not root.exists:
         return None
     if not root.ad:
@@ -451,6 +469,16 @@ def _judged_by_the_root(
             "exists",
         )
     name = targets.signed_name
+    if unchecked is None or not unchecked.exists:
+        return verdict(
+            Verdict.UNKNOWN,
+            f"could not tell: {signed.describe_failure()}, twice, and with checking disabled "
+            f"(CD) too, while . DNSKEY came back with the AD bit; a resolver answers the root "
+            f"zone's keys from its cache for up to two days, so either {name}'s servers are "
+            "out of reach or this resolver cannot reach the internet (then every check "
+            f"through it says 'could not check'; if it lasts, ask this resolver for a name it "
+            "has not cached)",
+        )
     return verdict(
         Verdict.CANARY_FAILING,
         f"answers and validates the root zone (. DNSKEY with the AD bit), but "
