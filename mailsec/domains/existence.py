@@ -5,7 +5,10 @@ so at once instead of leaving it to wait for a verification that cannot come.
 One question per name, MX at the name (as the checks ask it: an NXDOMAIN there is what the
 free check and the domain's first check call "does not exist", checks.scoring.does_not_exist),
 through the engine's resolver settings (MAILSEC_RESOLVER, its timeout). Only NXDOMAIN counts: a
-lookup that failed (SERVFAIL, a timeout, a refusal) or was not made in time says nothing.
+lookup that failed (SERVFAIL, a timeout, a refusal) or was not made in time says nothing; nor
+does any NXDOMAIN of a resolver that says the self-check's signed zone does not exist either
+(MAILSEC_VANTAGE_SIGNED_NAME, asked only when a name was found missing: a resolver that does
+not see the public DNS says NXDOMAIN of every name, s36v).
 
 Bounded as a whole, not per name: LOOKUP_SECONDS for one name or a paste of hundreds, at most
 LOOKUP_PARALLEL questions at a time, none started with less than LOOKUP_MIN seconds left. The
@@ -31,6 +34,8 @@ def not_in_dns(names: Sequence[str]) -> set[str]:
     """Those of `names` (A-labels) the DNS answered NXDOMAIN for, within LOOKUP_SECONDS."""
     if not names or LOOKUP_SECONDS <= 0:
         return set()
+    from django.conf import settings
+
     from checks.dns import DnsAnswer, DnsClient
     from checks.tasks import engine_config
 
@@ -38,7 +43,7 @@ def not_in_dns(names: Sequence[str]) -> set[str]:
     deadline = time.monotonic() + LOOKUP_SECONDS
     turns = asyncio.Semaphore(LOOKUP_PARALLEL)
 
-    async def one(name: str) -> DnsAnswer | None:
+    async def one(name: str, rdtype: str = "MX") -> DnsAnswer | None:
         async with turns:
             left = deadline - time.monotonic()
             if left < LOOKUP_MIN:
@@ -46,15 +51,32 @@ def not_in_dns(names: Sequence[str]) -> set[str]:
             # A client each (its question budget is one check's), its timeout within the rest.
             client = DnsClient(dataclasses.replace(config, timeout=min(config.timeout, left)))
             try:
-                return await asyncio.wait_for(client.query(name, "MX"), left)
+                return await asyncio.wait_for(client.query(name, rdtype), left)
             except TimeoutError:
                 return None
 
-    async def every() -> list[DnsAnswer | BaseException | None]:
-        return list(await asyncio.gather(*(one(n) for n in names), return_exceptions=True))
+    async def canary_missing() -> bool:
+        # The self-check's signed zone exists: NXDOMAIN there is a resolver that does not see
+        # the public DNS (checks.vantage's "down" with NXDOMAIN), and says so of every name.
+        answer = await one(settings.MAILSEC_VANTAGE.signed_name, "DNSKEY")
+        return answer is not None and answer.nxdomain
+
+    async def every() -> tuple[list[DnsAnswer | BaseException | None], bool]:
+        answers = await asyncio.gather(*(one(n) for n in names), return_exceptions=True)
+        found = any(isinstance(a, DnsAnswer) and a.nxdomain for a in answers)
+        return list(answers), found and await canary_missing()
 
     missing = set()
-    for name, answer in zip(names, asyncio.run(every()), strict=True):
+    answers, resolver_sees_nothing = asyncio.run(every())
+    if resolver_sees_nothing:
+        log.warning(
+            "Add: the resolver says %s does not exist either: its NXDOMAIN for %d names "
+            "is not told",
+            settings.MAILSEC_VANTAGE.signed_name,
+            len(names),
+        )
+        return set()
+    for name, answer in zip(names, answers, strict=True):
         if isinstance(answer, BaseException):
             log.error("Add: looking up %s failed", name, exc_info=answer)
         elif answer is not None and answer.nxdomain:
