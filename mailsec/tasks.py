@@ -35,10 +35,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Every probes machine's latest result, by machine (MAILSEC_VANTAGE_ID, else the host name):
-# {machine: {"kept_at": ISO time, "result": VantageResult.to_dict()}}. One value, written by the one task beat sends every ten
-# minutes (two writes at once, which could lose one machine's entry until its next turn, need
-# two self-checks running at once). Named anew from s36o's per-machine shape ("vantage:latest"
-# held one result): a worker of the release before, during a rolling deploy, cannot overwrite it.
+# {machine: {"kept_at": ISO time, "result": VantageResult.to_dict()}}. One value, read, changed
+# and written back (keep_vantage) by the task beat sends every ten minutes and by a run's own
+# self-check (vantage_for_run, on any probes machine): two machines writing in the same few
+# milliseconds lose the first one's entry until its next write (its runs' hold meanwhile goes
+# by the newest of the others, resolver_fault, and its next such run asks again). Named anew
+# from s36o's per-machine shape ("vantage:latest" held one result): a worker of the release
+# before, during a rolling deploy, cannot overwrite it.
 VANTAGE_CACHE_KEY = "vantage:machines"
 # Six beat intervals: a result no worker has renewed for an hour (beat or every probes worker
 # stopped, or that machine is gone) stops being shown, rather than telling of an old fault for
