@@ -23,7 +23,7 @@ a while, or the name configured is mistyped. So when it fails, the resolver is a
 root zone's keys too, which any validating resolver answers with AD, and for the canary's
 keys with checking disabled (CD). The root well and the canary's keys there unchecked is
 "canary failing" (its signatures' trouble, not ours); the root well and the canary nowhere is
-"unknown" (the root's keys may come from the resolver's cache, so its way out may be cut);
+"down" (the root's keys may come from the resolver's cache: its way out is most likely cut);
 "misconfigured" when the canary does not exist (NXDOMAIN). None is a fault to show people;
 `selftest` fails on the last, which is the operator's to fix. The root failing too is the
 resolver down.
@@ -345,8 +345,8 @@ async def check_resolver(config: CheckConfig, targets: VantageTargets) -> Resolv
     Unless the root zone says otherwise, asked only then (the second canary): its DNSKEY RRset
     answered with AD, the resolver validates, and the signed zone's failure is the zone's
     ("canary failing") when its keys come back with checking disabled (CD: its servers
-    answer, its signatures fail), "unknown" when they do not (the root's keys may come from
-    the resolver's cache: its way out may be cut), or, for NXDOMAIN, the setting's
+    answer, its signatures fail), "down" when they do not (the root's keys may come from
+    the resolver's cache: its way out is most likely cut), or, for NXDOMAIN, the setting's
     ("misconfigured": the name is mistyped). Answered with keys and without AD, the resolver
     does not validate.
     """
@@ -444,9 +444,9 @@ def _judged_by_the_root(
     """The verdict when the signed zone failed (no answer, SERVFAIL, twice; or NXDOMAIN) and
     the root zone's keys were answered: with AD, the resolver validates, so the failure is the
     canary's when the zone's keys came back with checking disabled (`unchecked`: its servers
-    answer, its signatures fail), and could not tell when they did not (a resolver answers
-    the root's keys from its cache for up to two days, also one that reaches nothing more:
-    the zone's servers or the resolver's way out, nobody can tell from here); without AD, it
+    answer, its signatures fail), and the resolver down when they did not (a resolver
+    answers the root's keys from its cache for up to two days, also one that reaches nothing
+    more: its way out cut is far likelier than every server of the zone out of reach); without AD, it
     does not validate. None when the root failed too (the resolver is down, as the signed
     zone says)."""
     if not root.exists:
@@ -470,14 +470,16 @@ def _judged_by_the_root(
         )
     name = targets.signed_name
     if unchecked is None or not unchecked.exists:
+        # Down, not "could not tell": every server of a zone on several anycast networks out
+        # of reach at once is far rarer than one resolver's way out cut, and a banner shown
+        # for the rarer case costs less than every check saying "could not check" unexplained.
         return verdict(
-            Verdict.UNKNOWN,
-            f"could not tell: {signed.describe_failure()}, twice, and with checking disabled "
-            f"(CD) too, while . DNSKEY came back with the AD bit; a resolver answers the root "
-            f"zone's keys from its cache for up to two days, so either {name}'s servers are "
-            "out of reach or this resolver cannot reach the internet (then every check "
-            f"through it says 'could not check'; if it lasts, ask this resolver for a name it "
-            "has not cached)",
+            Verdict.DOWN,
+            f"cannot resolve names that exist: {signed.describe_failure()}, twice, and with "
+            f"checking disabled (CD) too, while . DNSKEY came back with the AD bit, which a "
+            "resolver answers from its cache for up to two days: its way to the internet is "
+            f"most likely cut (unless every server of {name} is out of reach); every check "
+            "through it says 'could not check'",
         )
     return verdict(
         Verdict.CANARY_FAILING,

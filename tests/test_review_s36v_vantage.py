@@ -93,8 +93,10 @@ def test_a_root_answered_from_cache_does_not_clear_a_resolver_that_cannot_reach_
     answer = _ask({"isc.org": "servfail", ".": "ad", "dnssec-failed.org": "servfail"})
     assert answer.verdict != Verdict.CANARY_FAILING, answer.detail
     assert "not affected" not in answer.detail
-    assert answer.verdict == Verdict.UNKNOWN, answer.detail
-    assert answer.detail.startswith("could not tell: ")
+    # Down (lead, after the review): every server of isc.org out of reach at once is far
+    # rarer than this resolver's way out cut; the banner says so, and selftest fails.
+    assert answer.verdict == Verdict.DOWN, answer.detail
+    assert answer.detail.startswith("cannot resolve names that exist: ")
     assert "cache" in answer.detail and "isc.org" in answer.detail
     # The question with checking disabled is evidence too: the first, the second, the CD one.
     assert sum(e["query"] == "isc.org DNSKEY" for e in answer.evidence) == 3
