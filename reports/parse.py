@@ -380,12 +380,19 @@ _LEADING_BLANKS = re.compile(rb"[ \t\r\n]*")
 
 def label_mismatch(label: str, found: str | None) -> str | None:
     """What a report labelled with one registered type should be labelled, when its bytes are
-    the other (+json on gzip or zip bytes, +gzip on plain JSON; RFC 8460 §5.3, §5.4); None
-    when the label fits or is no report type. One wording for the HTTPS door and mailed parts."""
+    not that type (+json on gzip or zip bytes, +gzip on plain JSON or on a zip; RFC 8460
+    §5.3, §5.4); None when the label fits or is no report type. One wording for the HTTPS
+    door and mailed parts. A zip is no gzip: application/tlsrpt+gzip's registration gives the
+    magic number 0x1f 0x8b (blind round s36q: a zip so labelled was read without a word)."""
     if label == "application/tlsrpt+json" and found in ("gzip", "zip"):
         return "a compressed report is application/tlsrpt+gzip"
     if label == "application/tlsrpt+gzip" and found == "json":
         return "an uncompressed report is application/tlsrpt+json"
+    if label == "application/tlsrpt+gzip" and found == "zip":
+        return (
+            "application/tlsrpt+gzip is one report gzipped (its registered magic number is "
+            "0x1f 0x8b), not a zip archive"
+        )
     return None
 
 
