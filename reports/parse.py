@@ -1180,6 +1180,7 @@ class _Checker:
         self._seen: set[str] = set()
         self._noted: set[str] = set()
         self.suppressed = 0
+        self.notes_suppressed = 0
         self._shared: dict[str, str] = {}
         # Values already found valid (IPs, host names): 200,000 failure details repeat them,
         # and ipaddress/regex checks dominate the parse time otherwise.
@@ -1207,7 +1208,12 @@ class _Checker:
     def note(self, text: str) -> None:
         # A set too: since s36r every unknown result-type is a note, and 200,000 failure
         # details of as many invented types must not cost a search of the list each.
-        if text in self._noted or len(self.notes) >= MAX_MESSAGES:
+        # Past the cap they are counted, as warnings are ("… and N more", s36n: they were
+        # dropped without a word).
+        if text in self._noted:
+            return
+        if len(self.notes) >= MAX_MESSAGES:
+            self.notes_suppressed += 1
             return
         self._noted.add(text)
         self.notes.append(text)
@@ -1653,6 +1659,14 @@ def _policy(
     mx_hosts = []
     for host in _strings(ck, mx_value, f"{where}: mx-host", MAX_HOST_CHARS, MAX_POLICY_LINES):
         # Patterns as in the policy (RFC 8461 §3.2): a host name, or "*." and one.
+        if not host:
+            # No host name and no pattern (RFC 8460 §4.4, RFC 8461 §3.2): it matches no MX, so
+            # it is no pattern, as a string of blanks is not (until s36n kept as one '').
+            ck.warn(
+                f"{where}: mx-host holds an empty string, no host name or pattern "
+                "(RFC 8460 §4.4); that element is ignored"
+            )
+            continue
         if host != host.strip():
             if not host.strip():
                 ck.warn(f"{where}: mx-host holds a string of only blanks; that element is ignored")
@@ -2007,6 +2021,10 @@ def _finish(
     warnings += [w for w in policy_ck.warnings if w not in warnings]
     if policy_ck.suppressed:
         warnings.append(f"… and {policy_ck.suppressed} more warnings like these, not listed")
+    notes = header_ck.notes + [n for n in policy_ck.notes if n not in header_ck.notes]
+    if header_ck.notes_suppressed + policy_ck.notes_suppressed:
+        more = header_ck.notes_suppressed + policy_ck.notes_suppressed
+        notes.append(f"… and {more} more notes like these, not listed")
     return ParsedReport(
         organization_name=org,
         contact_info=contact_info,
@@ -2015,7 +2033,7 @@ def _finish(
         end=end,
         policies=policies,
         warnings=warnings,
-        notes=header_ck.notes + [n for n in policy_ck.notes if n not in header_ck.notes],
+        notes=notes,
         local_day=local_day,
     )
 
