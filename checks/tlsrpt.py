@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
 
 import dns.exception
+import dns.name
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
@@ -150,6 +151,12 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
         return ReportUri(text, scheme, False)
     if _CONTROL.search(text):
         return ReportUri(text, scheme, False, why="contains a control character")
+    if scheme in ("mailto", "https") and not text.isascii():
+        # A URI is ASCII (RFC 3986 §2), and RFC 8460 §3 takes a rua's URIs from RFC 3986: one
+        # holding 'ü' or full-width digits is an IRI, which must be converted first (RFC 3987
+        # §3.1). Reporters parsing it as a URI find none; some URL parsers would convert it,
+        # others not, so it is no address to rely on (s36f). Its URI form is the fix.
+        return ReportUri(text, scheme, False, why=_non_ascii_why(text))
     if scheme == "mailto":
         address = rest.split("?", 1)[0]
         local, at, domain = address.rpartition("@")
@@ -224,6 +231,88 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
             )
         return ReportUri(text, scheme, bool(host), host.rstrip(".").lower())
     return ReportUri(text, scheme, False)
+
+
+def _percent_encode_non_ascii(text: str) -> str:
+    """`text` with each non-ASCII character percent-encoded as its UTF-8 octets (RFC 3987
+    §3.1 step 2), ASCII kept as it is."""
+    return "".join(c if c.isascii() else quote(c, safe="") for c in text)
+
+
+def _a_labels(host: str) -> str:
+    """A host name in A-labels as UTS #46 maps it (full-width letters, digits and the
+    ideographic full stop to ASCII); raises UnicodeError or DNSException when it has none."""
+    name = dns.name.from_unicode(host.rstrip("."), idna_codec=dns.name.IDNA_2008_UTS_46)
+    return name.to_text(omit_final_dot=True).lower()
+
+
+def uri_form(text: str) -> str | None:
+    """The URI of a mailto: or https: report address written with non-ASCII characters (an
+    IRI), converted as RFC 3987 §3.1 converts one: the host name (mail domain) in A-labels,
+    every other non-ASCII character percent-encoded as UTF-8 (RFC 6068 §2 for mailto:);
+    None when there is no such form (a host IDNA refuses) or `text` is ASCII already."""
+    if text.isascii():
+        return None
+    scheme, _, rest = text.partition(":")
+    try:
+        if scheme.lower() == "https":
+            parts = urlsplit(text)
+            host, port = parts.hostname or "", parts.port
+            if not host:
+                return None
+            host = host if host.isascii() else _a_labels(host)
+            userinfo, at, _ = parts.netloc.rpartition("@")
+            netloc = (
+                f"{_percent_encode_non_ascii(userinfo)}{at}"
+                f"{f'[{host}]' if ':' in host else host}{f':{port}' if port is not None else ''}"
+            )
+            return parts._replace(
+                scheme="https",
+                netloc=netloc,
+                path=_percent_encode_non_ascii(parts.path),
+                query=_percent_encode_non_ascii(parts.query),
+                fragment=_percent_encode_non_ascii(parts.fragment),
+            ).geturl()
+        if scheme.lower() == "mailto":
+            address, question, query = rest.partition("?")
+            local, at, domain = address.rpartition("@")
+            if not at or not local or not domain:
+                return None
+            size = re.search(r"!\d*[kmgtKMGT]?$", domain)
+            suffix = size.group(0) if size else ""
+            domain = domain.removesuffix(suffix)
+            domain = domain if domain.isascii() else _a_labels(domain)
+            return (
+                f"mailto:{_percent_encode_non_ascii(local)}@{domain}{suffix}"
+                f"{question}{_percent_encode_non_ascii(query)}"
+            )
+    except (ValueError, UnicodeError, dns.exception.DNSException):
+        return None
+    return None
+
+
+def _non_ascii_why(text: str) -> str:
+    """TLSRPT-06's words for a report address holding non-ASCII characters, with its URI form
+    when it has one."""
+    seen = list(dict.fromkeys(c for c in text if not c.isascii()))
+    named = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in seen[:3])
+    if len(seen) > 3:
+        named += f" and {len(seen) - 3} more"
+    why = (
+        f"holds non-ASCII characters ({named}), which a URI cannot hold (RFC 3986 §2; RFC 8460 "
+        "§3 reads the rua list as URIs), so reporters that parse it as one find no address "
+        "to report to"
+    )
+    form = uri_form(text)
+    if form is None:
+        return why
+    why += (
+        "; written as a URI (RFC 3987 §3.1: the host name in A-labels, other characters "
+        f"percent-encoded as UTF-8) it is {form!r}"
+    )
+    if form.startswith("https:") and _is_ip_literal(urlsplit(form).hostname or ""):
+        why += f", whose host is the IP address {urlsplit(form).hostname}"
+    return why
 
 
 def stray_at(local: str) -> bool:
@@ -967,6 +1056,11 @@ def _repaired_uri(uri: ReportUri) -> str:
         # "mailto:tls@example.com.": a domain written as in a zone file; the dot is certain
         # to be a slip, the address is not.
         again = _parse_uri(uri.uri[:-1], [])
+        return _repaired_uri(again) if again.usable else ""
+    if uri.scheme in ("mailto", "https") and (form := uri_form(uri.uri)):
+        # "https://bücher.example/r", "mailto:tlś@example.org": a URI is ASCII only; its URI
+        # form (RFC 3987 §3.1) is the address meant.
+        again = _parse_uri(form, [])
         return _repaired_uri(again) if again.usable else ""
     if uri.scheme == "mailto" and (a_label := a_label_mailbox(uri.uri.partition(":")[2])):
         # "mailto:tls@bücher.example": a URI is ASCII only, the mailbox meant is certain.

@@ -273,10 +273,13 @@ ENGINE_CASES = [
                [E("TLSRPT-10", "error", "127.0.0.1", "loopback")],
                never=[N("TLSRPT-10", "warn")]),
     # UTS #46 maps fullwidth digits and the ideographic full stop to ASCII: 127.0.0.1.
+    # Changed with the rule in s36f: non-ASCII characters make no URI (RFC 3986 §2), so the
+    # rua is TLSRPT-06's fail with its URI form, and nothing is looked up or probed (it was
+    # TLSRPT-10 error, the guard refusing 127.0.0.1).
     EngineCase("rua-idn-fullwidth-numeric", (tlsrpt,),
                tlsrpt_zone("https://\uff11\uff12\uff17\u3002\uff10\u3002\uff10\u3002\uff11/r"),
-               [E("TLSRPT-10", "error", "127.0.0.1", "loopback")],
-               never=[N("TLSRPT-10", "warn")]),
+               [E("TLSRPT-06", "fail", "non-ASCII", "https://127.0.0.1/r")],
+               never=[N("TLSRPT-10", ("warn", "pass"))]),
     EngineCase("rua-host-cname-to-teredo", (tlsrpt,),
                tlsrpt_zone(f"https://reports.{D}/r",
                            {(f"reports.{D}", "CNAME"): ["t.s36g-elsewhere.net."],
