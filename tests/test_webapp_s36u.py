@@ -1,0 +1,41 @@
+"""Task s36u: what a new admin of one mail domain met in the first hour (walked in Debian's
+chromium, tests/test_browser_s36u.py), pinned without a browser."""
+
+from __future__ import annotations
+
+import re
+
+from django.urls import reverse
+
+from mailsec.domains.models import CheckRun, Domain
+from tests.test_hosting import T0, HostingCase, fake_dns
+
+
+def text_of(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+class HostingPageTestCase(HostingCase):
+    def url(self, name: str) -> str:
+        return reverse(f"hosting:{name}", args=[self.domain.code])
+
+    def test_it_gives_a_check_button_where_it_asks_for_a_check(self) -> None:
+        """The Mode card's 'Run a check again.' had nothing to press on the hosting page: the
+        Check now button is on the domain's page, two links away."""
+        self.host(["mx1.example.org"])
+        run = CheckRun.objects.create(
+            domain=self.domain, status=CheckRun.Status.DONE, finished=T0, findings=[]
+        )
+        Domain.objects.filter(pk=self.domain.pk).update(last_run=run)
+        self.client.force_login(self.alice)
+        with fake_dns():
+            html = self.client.get(self.url("page")).content.decode()
+        assert "Run a check again." in text_of(html)
+        check = reverse("domains:check", args=[self.domain.code])
+        form = re.search(rf'<form method="post" action="{check}"[^>]*>(.*?)</form>', html, re.S)
+        assert form is not None, "no form posting to domains:check"
+        assert "Check now" in text_of(form.group(1))
+        r = self.client.post(check)
+        assert r.status_code == 302
+        assert r["Location"] == reverse("domains:details", args=[self.domain.code])
+        assert self.domain.runs.filter(kind="manual").exists()
