@@ -234,11 +234,44 @@ def domains() -> dict[str, bytes]:
     return {"V31": body(report([sts()])), "V32": body(report([sts()]))}
 
 
+def shown() -> dict[str, bytes]:
+    """Second batch, door "shown": reports of yesterday ({D-1}, filled in by the test), then
+    read on the dashboard, the report page and the CSV."""
+
+    def day(policies: list[dict]) -> dict:
+        r = shared.report(SENDER[0], "{D-1}T00:00:00Z_example.com", policies)
+        return shared.dates(r, "{D-1}T00:00:00Z", "{D-1}T23:59:59Z")
+
+    def one(ok: int, failed: int, count: Any, **fields: Any) -> bytes:
+        return body(
+            day([sts(ok, failed, [detail("certificate-expired", count, **fields)])]), ascii=False
+        )
+
+    out: dict[str, bytes] = {}
+    out["W01"] = one(97, 3, 3, **{"receiving-ip": 3325256729})
+    out["W02"] = one(97, 3, 3, **{"receiving-ip": "\uff11\uff19\uff18.51.100.25"})
+    out["W03"] = one(120, 0, 4)
+    tl = shared.tlsa("mx1.example.com", 50)
+    w04 = body(day([sts(), tl]))
+    out["W04"] = swap(
+        w04, b'"total-successful-session-count": 120', b'"total-successful-session-count": 120.0'
+    )
+    out["W05"] = body(day([sts(policy_domain="Example.Com.")]))
+    out["W06"] = one(97, 3, 3, **{"sending-mta-ip": "::ffff:c000:20a"})
+    many = [
+        detail("certificate-host-mismatch", 1, **{"sending-mta-ip": f"203.0.{i // 250}.{i % 250}"})
+        for i in range(6000)
+    ]
+    out["W07"] = body(day([sts(100, 6000, many)]), indent=None)
+    out["W08"] = one(119, 1, True)
+    return out
+
+
 def main() -> None:
     shared.write(
         HERE,
         {
-            ".json": {**bodies(), **domains()},
+            ".json": {**bodies(), **domains(), **shown()},
             ".bin": {**posts(), **pairs()},
             ".eml": mails(),
         },
