@@ -1040,8 +1040,9 @@ class PageTestCase(HostingCase):
             r = self.client.get(self.url("page"))
         text = " ".join(r.content.decode().split())
         assert (
-            "No TLS reports yet: publish the _smtp._tls record under Records to publish, then "
-            "wait for 7 days of reports from 2 sending organisations." in text
+            "No TLS reports yet: senders send them once the _smtp._tls record under Records to "
+            "publish is in place, the first usually within a day or two; then wait for 7 days "
+            "of reports from 2 sending organisations." in text
         )
         assert "0 day(s)" not in text and "reporter(s)" not in text
         self.add_reports(policy)

@@ -215,7 +215,10 @@ class VerdictTestCase(SelfHostedCase):
         self.check(engine_findings())
         _, text = self.page()
         assert "Too few reports to judge yet." in text
-        assert "No TLS reports yet: publish the record shown above, then wait for 7 days" in text
+        assert (
+            "No TLS reports yet: senders send them once the record shown above is in place, "
+            "the first usually within a day or two; then wait for 7 days" in text
+        )
 
 
 class CouldNotCheckTestCase(SelfHostedCase):

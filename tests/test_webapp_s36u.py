@@ -39,3 +39,19 @@ class HostingPageTestCase(HostingCase):
         assert r.status_code == 302
         assert r["Location"] == reverse("domains:details", args=[self.domain.code])
         assert self.domain.runs.filter(kind="manual").exists()
+
+    def test_no_reports_yet_does_not_say_to_publish_what_may_be_in_place(self) -> None:
+        """The Mode card said 'No TLS reports yet: publish the _smtp._tls record under Records
+        to publish' under a records panel whose live lookup had just said that record was in
+        place ('yes: TLS-RPT record found, with our report address'): the card cannot know
+        (the lookup is the panel's, loaded after the page), so it says what holds either way."""
+        self.host(["mx1.example.org"])
+        self.client.force_login(self.alice)
+        with fake_dns():
+            text = text_of(self.client.get(self.url("page")).content.decode())
+        assert "publish the _smtp._tls record under Records to publish, then" not in text
+        assert (
+            "No TLS reports yet: senders send them once the _smtp._tls record under Records to "
+            "publish is in place, the first usually within a day or two; then wait for 7 days "
+            "of reports from 2 sending organisations." in text
+        )

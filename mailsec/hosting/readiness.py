@@ -412,7 +412,7 @@ def judge(
     testing_since: datetime | None = None,
     began_testing: bool = False,
     first: list[Reason] | None = None,
-    record_hint: str = "publish the _smtp._tls record",
+    record_hint: str = "the _smtp._tls record",
     no_mail_advice: str = "",
 ) -> Readiness:
     """Enforce readiness of `domain` for the MX hosts `mx_hosts`, from its TLS reports since
@@ -537,7 +537,7 @@ def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
         testing_since=policy.testing_since,
         began_testing=policy.mode == HostedPolicy.Mode.TESTING,
         first=first,
-        record_hint="publish the _smtp._tls record under Records to publish",
+        record_hint="the _smtp._tls record under Records to publish",
         no_mail_advice="If it is to stay without mail, Stop hosting (we serve mode none "
         "until senders have dropped the policy, then release the name), or set mode none.",
     )
@@ -594,7 +594,7 @@ def self_hosted_readiness(domain: Domain, seen: SeenPolicy, now: datetime) -> Re
         seen.mx,
         now,
         first=first,
-        record_hint="publish the record shown above",
+        record_hint="the record shown above",
         no_mail_advice="If it is to stay without mail, you may remove the MTA-STS policy: "
         "serve it in mode none for its max_age first (senders drop the copy they hold), then "
         "remove the _mta-sts record and the policy file.",
@@ -648,7 +648,8 @@ def _why_no_days(
             )
         return f"No TLS reports since {since:%Y-%m-%d} ({earlier} older). " + wait
     return (
-        f"No TLS reports yet: {record_hint}, then wait for {MIN_DAYS} days of reports from "
+        f"No TLS reports yet: senders send them once {record_hint} is in place, the first "
+        f"usually within a day or two; then wait for {MIN_DAYS} days of reports from "
         f"{MIN_REPORTERS} sending organisations."
     )
 
