@@ -1784,8 +1784,8 @@ async def _post_probe(
     """TLSRPT-10 for an https report URL whose host resolves: (status, summary, evidence,
     fix) of each thing found wrong, [] when it takes POSTs over a valid certificate. Only the
     probe's own refusals warn (a refused connection, a failed handshake, 404/405/501); a
-    timeout, an unreachable network or an address the SSRF guard refuses is "could not
-    check"; a 5xx or a garbled answer says nothing either way (info)."""
+    timeout, an unreachable network, an address the SSRF guard refuses or a port other than
+    443 (never connected to) is "could not check"; a 5xx or a garbled answer says nothing either way (info)."""
     url = _probe_url(uri)
     result = await https.fetch(ctx, url, max_bytes=4096, post=_PROBE)
     verified = result
@@ -1856,7 +1856,14 @@ async def _post_probe(
                 "receives them at.",
             )
         )
-    elif result.error_kind in https.COULD_NOT_CHECK or result.error_kind == "dns":
+    elif (
+        result.error_kind in https.COULD_NOT_CHECK
+        or result.error_kind == "dns"
+        or result.refused_port is not None
+    ):
+        # A URL at a port other than 443 is our refusal (https.fetch connects to no other
+        # port), as the guard's is: nothing is known of the endpoint, so "could not check",
+        # as BIMI-09/10 say of the same refusal (s36f; it was an info, "could not tell").
         said.append(
             (
                 Status.ERROR,
@@ -1865,7 +1872,7 @@ async def _post_probe(
                 "",
             )
         )
-    elif result.error_kind is not None:  # 'http': a garbled answer, a port other than 443
+    elif result.error_kind is not None:  # 'http': a garbled answer
         said.append(
             (
                 Status.INFO,
