@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.db import models
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,6 +30,7 @@ from mailsec.alerts.models import (
     Notification,
     TeamAlertAddress,
     changes_context,
+    sent_to,
 )
 from mailsec.domains.models import Domain
 from mailsec.mail import notice_headers
@@ -248,6 +250,74 @@ def _digest_still_open(n: Notification, changes: list[Change]) -> list[Change]:
     return [c for c in confirmed if c.pk in told][:10]
 
 
+def _digest_start(n: Notification, until: datetime) -> datetime:
+    """Where digest `n`'s period began: the end of the last digest before it that was told
+    (sent) or not to be (skipped), else a day before its end; at most a week back, as
+    Notification._digest_since had it when `n` was made (later digests do not move it)."""
+    before = (
+        Notification.objects.filter(
+            sent_to(n.recipient),
+            kind=Notification.Kind.DIGEST,
+            covers_until__lt=until,
+            status__in=[Notification.Status.SENT, Notification.Status.SKIPPED],
+        )
+        .order_by("-covers_until")
+        .values_list("covers_until", flat=True)
+        .first()
+    )
+    return max(before or until - timedelta(days=1), until - timedelta(days=7))
+
+
+def _came_back(n: Notification, listed: list[Change], until: datetime) -> None:
+    """Gives each open problem of `listed` a `came_back` line when it was fixed and came back
+    within the digest's period ("It was fixed at 1 Dec 09:22 and back at 1 Dec 12:22 (UTC)."),
+    each fix confirmed in
+    the period that did not hold (an earlier change of the same domain and key) with the
+    confirmation of the change after it; empty otherwise. A user reading it as it is now
+    would not know it flapped (s36n, after s36b Z19 left the fix out of "Fixed"). One query,
+    only when there is something open to tell."""
+    for c in listed:
+        c.came_back = ""  # type: ignore[attr-defined]
+    still = [
+        c for c in listed if c.confirmed_at and (c.recovered_at is None or c.recovered_at > until)
+    ]
+    if not still:
+        return
+    since = _digest_start(n, until)
+    rows: dict[tuple[int, str], list[tuple[datetime, datetime | None]]] = {}
+    for domain_id, key, confirmed_at, recovered_at in (
+        Change.objects.filter(
+            domain_id__in={c.domain_id for c in still},
+            key__in={c.key for c in still},
+            confirmed_at__isnull=False,
+            confirmed_at__lte=until,
+        )
+        .filter(
+            models.Q(recovered_at__gt=since, recovered_at__lte=until)
+            | models.Q(pk__in=[c.pk for c in still])
+        )
+        .values_list("domain_id", "key", "confirmed_at", "recovered_at")
+    ):
+        rows.setdefault((domain_id, key), []).append((confirmed_at, recovered_at))
+    day = timezone.localtime(until).date()
+
+    def at(moment: datetime) -> str:
+        local = timezone.localtime(moment)
+        return f"{local:%H:%M}" if local.date() == day else f"{local.day} {local:%b %H:%M}"
+
+    for c in still:
+        assert c.confirmed_at is not None
+        history = sorted(r for r in rows.get((c.domain_id, c.key), []) if r[0] <= c.confirmed_at)
+        flaps = [
+            f"fixed at {at(fixed)} and back at {at(back)}"
+            for (_, fixed), (back, _) in zip(history, history[1:], strict=False)
+            if fixed is not None and since < fixed <= back
+        ]
+        if flaps:
+            when = ", then ".join(flaps)
+            c.came_back = f"It was {when} ({zone_label().strip('()')})."  # type: ignore[attr-defined]
+
+
 def _readable(changes: QuerySet[Change], n: Notification) -> QuerySet[Change]:
     """Of `changes`, those about domains the digest's reader may still hear of: a person's
     teams' (they may have left one since), or, for a team's extra address, the domains its
@@ -353,6 +423,9 @@ def _build_message(n: Notification) -> EmailMultiAlternatives:
             [c for c in recovered if c not in going],
             going + _digest_still_open(n, changes),
         )
+        # A problem listed open that was fixed and came back within the digest's period says
+        # so (s36n), once, on its own entry: the fix that did not hold is not under "Fixed".
+        _came_back(n, [*parts[0], *parts[2]], until)
         # Every reports address the digest links, in one query however many domains.
         reported = {c.domain_id: c.domain for part in parts for c in part if from_reports(c)}
         report_urls = reports_urls(list(reported.values()))
