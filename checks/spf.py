@@ -1494,10 +1494,22 @@ def txt_answer_size(answer: DnsAnswer) -> int:
 
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
-    domain = ctx.domain
     record, type99, mx = await asyncio.gather(
-        get_record(ctx), ctx.dns.query(domain, "SPF"), ctx.dns.query(domain, "MX")
+        get_record(ctx), ctx.dns.query(ctx.domain, "SPF"), ctx.dns.query(ctx.domain, "MX")
     )
+    await _own_record(out, ctx, record, type99, mx)
+    if not record.answer.failed:
+        # SPF-17 reads the MX hosts' own names, not the domain's record: a missing, doubled
+        # or broken record at the domain leaves that advice standing (blind round s36l).
+        await _helo(out, ctx, mx)
+    return out.findings
+
+
+async def _own_record(
+    out: Collector, ctx: CheckContext, record: SpfRecord, type99: DnsAnswer, mx: DnsAnswer
+) -> None:
+    """SPF-01..16, -18..20 on the domain's own record."""
+    domain = ctx.domain
     answer = record.answer
     if answer.failed:
         # "Could not check" for the record rule itself, plus the DNS failure (RFC 7208 §4.4
@@ -1527,7 +1539,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 },
                 fix=fix,
             )
-            return out.findings
+            return
         out.add(
             "SPF-20",
             Status.ERROR,
@@ -1536,7 +1548,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=domain,
             evidence={"dns": answer.evidence(), "failure": answer.describe_failure()},
         )
-        return out.findings
+        return
 
     null_mx = is_null_mx(mx)
     selection = record.selection or SpfSelection([], [], [], [])
@@ -1572,7 +1584,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             undotted = await find_undotted(ctx, domain, lambda a: select_records(a).records)
             if undotted is not None:
                 await _undotted_record(out, ctx, answer, mx, null_mx, *undotted)
-                return out.findings
+                return
         _no_record(
             out,
             domain,
@@ -1584,7 +1596,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             type99=_type99_texts(type99),
             type99_fix=vetted99,
         )
-        return out.findings
+        return
     if len(selection.records) > 1:
         endings = await record_endings(ctx, selection.records)
         merged = merged_record(selection.records, endings)
@@ -1626,7 +1638,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             _parked_unusable(
                 out, domain, "SPF-01", f"it publishes {len(selection.records)} SPF records"
             )
-        return out.findings
+        return
     out.add(
         "SPF-01",
         Status.PASS,
@@ -1740,7 +1752,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "SPF-04",
             )
             _parked_unusable(out, domain, cause, "its SPF record is invalid")
-        return out.findings
+        return
     if not any(p.check_id in PERMERROR_IDS for p in parsed.problems):
         out.add(
             "SPF-04",
@@ -1752,7 +1764,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 
     tree = await get_tree(ctx)
     if tree is None:  # unreachable: a single record always gives a tree
-        return out.findings
+        return
     # Lookups evaluated twice are named where SPF-05 warns or fails (a loop or a tree too deep
     # to follow has its own text); the count without the owner's copies is then exact.
     dedup = (
@@ -1803,8 +1815,6 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         )
     if null_mx:
         _parked(out, domain, tree)
-    await _helo(out, ctx, mx)
-    return out.findings
 
 
 async def _moved_before_all(ctx: CheckContext, parsed: ParsedSpf) -> tuple[str, str]:
@@ -2674,12 +2684,11 @@ def _no_record(
             "SPF-02",
             Status.FAIL,
             f"{domain} has a TXT record that looks like SPF but does not start with exactly "
-            "'v=spf1 ', so receivers ignore it: "
-            + selection.near_misses[0]
+            f"'v=spf1 ', so receivers ignore it: '{selection.near_misses[0]}'"
             + _quotes_note(selection.near_misses[0])
             + _pasted_note(selection.near_misses[0])
-            + (separators := _separator_note(selection.near_misses[0]))
-            + (f".{repair[1]}" if repair[1] else "." if separators else ""),
+            + _separator_note(selection.near_misses[0])
+            + f".{repair[1]}",
             subject=domain,
             evidence={"dns": answer.evidence()},
             fix=repair[0],
