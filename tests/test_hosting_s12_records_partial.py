@@ -90,7 +90,8 @@ class RecordsPartialTestCase(HostingCase):
         html = r.content.decode()
         assert "<html" not in html and "<body" not in html  # a fragment for htmx to swap in
         assert html.lstrip().startswith('<section class="card" id="records"')
-        assert "hx-get" not in html  # loaded once, never polled
+        # Loaded once, never polled: its one hx-get is Look again's, fetched when pressed.
+        assert "hx-trigger" not in html and html.count("hx-get") == 1
         text = text_of(html)
         assert "Records to publish" in text and "not yet" in text
         assert f"v=STSv1; id={self.policy.policy_id};" in html

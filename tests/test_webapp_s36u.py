@@ -55,3 +55,25 @@ class HostingPageTestCase(HostingCase):
             "publish is in place, the first usually within a day or two; then wait for 7 days "
             "of reports from 2 sending organisations." in text
         )
+
+    def test_the_records_panel_can_look_again(self) -> None:
+        """Once the panel had said 'not yet', nothing on it looked again: someone who had just
+        published the records had to know to reload the page. The live panel says when it
+        looked, and Look again (a link without JavaScript) fetches it anew in place."""
+        self.host(["mx1.example.org"])
+        self.client.force_login(self.alice)
+        records = self.url("records")
+        with fake_dns(points=False, record="missing"):
+            html = self.client.get(records, HTTP_HX_REQUEST="true").content.decode()
+        again = re.search(r"<a [^>]*id=\"records-again\"[^>]*>([^<]*)</a>", html)
+        assert again is not None, "no Look again in the live panel"
+        assert again.group(1) == "Look again"
+        tag = again.group(0)
+        assert f'href="{records}"' in tag and f'hx-get="{records}"' in tag
+        assert 'hx-target="#records"' in tag and 'hx-swap="outerHTML"' in tag
+        assert "hx-trigger" not in html  # pressed, never polled
+        assert re.search(r"Looked up at \d\d:\d\d:\d\d UTC", text_of(html))
+        # The page itself still loads the panel once, with no Look again before it has looked.
+        with fake_dns():
+            page = self.client.get(self.url("page")).content.decode()
+        assert 'id="records-again"' not in page and 'hx-trigger="load"' in page
