@@ -1548,16 +1548,35 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
         # record that keeps its own report address makes none up: asking would only wait on
         # MX-01's port-25 reading for nothing.
         rewrites = []
+        # A record of the owner's that RFC 9989 receivers then read before the public suffix
+        # operator's they apply now (no record of the owner's, or psd=n): at least what that
+        # one gives the domain, or the fix loosens it for them (s36p).
+        floor = (
+            dmarc.operators_floor(policy.record, policy.record_domain, policy.effective_9989)
+            if policy.from_operator or operator_at
+            else None
+        )
+        floors = {domain} if policy.from_operator else set(psd_n)
+        kept_by: list[str] = []
         for name, record in faults:
             kept = record is not None and bool(dmarc.kept_uris(record, "rua"))
             why = "" if kept else await dmarc.no_mailbox_reason(ctx, name)
             text = _enforcing_record(name, record, add_rua=not why)
+            if name in floors:
+                raised = dmarc.keep_operators(name, text, floor)
+                if raised != text:
+                    # Words for the checked domain: under psd=n the record at `name` is
+                    # the owner's, which those receivers apply to `name` itself already.
+                    kept_by.append(dmarc.kept_words(domain, raised, floor))
+                text = raised
             if name in psd_n:
                 text = dmarc.psd_n_record(name, dmarc.parse_dmarc(text))
             rewrites.append((name, text, why))
+        # Receivers apply the operator's enforcing policy already: no trial to wait for.
         monitoring = any(
-            record is None or record.policy("p") not in ("quarantine", "reject")
-            for _, record in faults
+            (record is None or record.policy("p") not in ("quarantine", "reject"))
+            and not (name in floors and floor is not None and floor.p != "none")
+            for name, record in faults
         )
         # The records proposed without a report address: no report can reach a mailbox there,
         # so the summary does not wait on reports the fix does not ask for.
@@ -1580,7 +1599,8 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
             "Mailbox providers will not show the logo because "
             + " and ".join(reasons)
             + "; BIMI needs p=quarantine (pct=100) or p=reject."
-            + caution,
+            + caution
+            + "".join(" " + words for words in kept_by),
             subject=f"_dmarc.{faults[0][0]}",
             evidence={
                 "dmarc": parsed.text if parsed else None,

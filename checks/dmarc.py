@@ -1314,6 +1314,9 @@ class _Ask:
     drop: set[str] = field(default_factory=set)
     psd: str | None = None
     psd_by: str = ""  # the finding whose step the psd value is
+    # With psd=n: what the public suffix operator's record gives the subdomains now, which
+    # the record keeps (keep_operators, s36p).
+    floor: OperatorsFloor | None = None
 
 
 class RecordRepairs:
@@ -1353,8 +1356,10 @@ class RecordRepairs:
         accept: Callable[[str], bool] | None = None,
         psd: str | None = None,
         lead: str = "",
+        floor: OperatorsFloor | None = None,
     ) -> None:
         ask = self.asks.setdefault((at, parsed.text), _Ask())
+        ask.floor = ask.floor or floor
         ask.p = ask.p or p
         ask.add_rua = ask.add_rua or add_rua
         ask.raised.update(raised)
@@ -1388,6 +1393,11 @@ class RecordRepairs:
                 exempt=({"p"} if choice.get("p") else set()) | raised | set(promote),
                 own=_OWN_TRIAL_ADVICE.get(offer.finding.id, ()),
             )
+            if ask.psd == "n" and ask.floor is not None:
+                kept = keep_operators(offer.at, record, ask.floor, subdomains_only=True)
+                if kept != record:
+                    note += "\n" + kept_for_subdomains(offer.at, kept, ask.floor)
+                    record = kept
             if ask.psd and not offer.lead:
                 # Another finding's step in this record: said, so it reads as no slip.
                 note += (
@@ -2127,7 +2137,12 @@ def _suffix_as_org(
     if views_fix:
         fix = ""
     elif own is not None:
-        fix = lead + txt_fix(f"_dmarc.{org}", psd_n_record(org, own))
+        # What the operator's record gives the names under org now, kept (s36p).
+        floor = operators_floor(parse_dmarc(evidence_record), suffix if look.record else parent)
+        record = psd_n_record(org, own, floor)
+        fix = lead + txt_fix(f"_dmarc.{org}", record)
+        if record != psd_n_record(org, own):
+            fix += "\n" + kept_for_subdomains(org, record, floor)
     elif offered:
         # DMARC-01's record, which has psd=n (_not_found): the same record, not another.
         fix = (
@@ -2137,14 +2152,18 @@ def _suffix_as_org(
         )
     else:
         # DMARC-01's record is at the subdomain: the record at the Organizational Domain
-        # written out, reports to a mailbox there.
+        # written out, reports to a mailbox there, at least the policy the operator's record
+        # gives {org} and its subdomains at RFC 9989 receivers now (s36p).
+        floor = operators_floor(parse_dmarc(evidence_record), suffix if look.record else parent)
+        record = keep_operators(org, f"v=DMARC1; p=none; rua=mailto:{example_address(org)}", floor)
+        kept = kept_words(org, record, floor)
         fix = (
             f"Publish a record of your own at _dmarc.{org} with psd=n in it: RFC 9989 "
             f"receivers then end the walk there and take {org} for the Organizational Domain, "
-            "as RFC 7489 receivers do; your subdomains then get your policy from it.\n"
-            + txt_fix(
-                f"_dmarc.{org}", f"v=DMARC1; p=none; rua=mailto:{example_address(org)}; psd=n"
-            )
+            "as RFC 7489 receivers do; your subdomains then get your policy from it."
+            + (" " + kept if kept else "")
+            + "\n"
+            + txt_fix(f"_dmarc.{org}", record + "; psd=n")
         )
     finding = out.add(
         "DMARC-10",
@@ -2157,7 +2176,14 @@ def _suffix_as_org(
     )
     if merged and finding.fix:
         assert repairs is not None and judged is not None
-        repairs.offer(finding, org, judged[1], psd="n", lead=lead)
+        repairs.offer(
+            finding,
+            org,
+            judged[1],
+            psd="n",
+            lead=lead,
+            floor=operators_floor(parse_dmarc(evidence_record), suffix if look.record else parent),
+        )
 
 
 def _dmarc01_record(out: Collector, org: str) -> str:
@@ -2187,10 +2213,123 @@ def _operator_over_own_words(policy: DmarcPolicy) -> str:
     )
 
 
-def psd_n_record(org: str, own: ParsedDmarc) -> str:
+def psd_n_record(org: str, own: ParsedDmarc, floor: OperatorsFloor | None = None) -> str:
     """The owner's record at its Organizational Domain with psd=n: RFC 9989 receivers end the
-    tree walk there and take it for the Organizational Domain (§4.10.2 rule 1)."""
-    return suggested_record(org, own, drop=("psd",)).rstrip("; ") + "; psd=n"
+    tree walk there and take it for the Organizational Domain (§4.10.2 rule 1). `floor`: what
+    the operator's record gives the subdomains now, which the record keeps (keep_operators)."""
+    record = suggested_record(org, own, drop=("psd",)).rstrip("; ")
+    return keep_operators(org, record, floor, subdomains_only=True) + "; psd=n"
+
+
+def kept_for_subdomains(org: str, record: str, floor: OperatorsFloor | None) -> str:
+    """Why a record with psd=n that keep_operators raised for the subdomains (sp, np) asks
+    what it asks, in plain words; '' when it asks nothing more."""
+    if floor is None:
+        return ""
+    parsed = parse_dmarc(record)
+    kept = [f"{tag}={parsed.policy(tag)}" for tag in ("sp", "np") if parsed.policy(tag)]
+    p = parsed.policy("p") or "none"
+    if floor.p == "none" and floor.np == "none" or not kept:
+        return ""
+    return (
+        f"Receivers following RFC 9989 already apply p={floor.p} to the names under {org} "
+        f"without a record of their own, from the public suffix operator's record at "
+        f"_dmarc.{floor.at}; psd=n makes them apply your record instead, so it keeps "
+        f"{' and '.join(kept)} for those names and loosens nothing for them (p={p} is your "
+        f"choice for {org} itself)."
+    )
+
+
+@dataclass(frozen=True)
+class OperatorsFloor:
+    """What RFC 9989 receivers apply today, from a public suffix operator's record, to a
+    domain that has no record of its own and to the names under it (s36p): `p` for a name
+    that exists (the record's sp, else p, §4.10.1 with §4.7), `np` for one that does not
+    (np, else sp, else p), each one step down under t=y. A record of the owner's, read
+    first by those receivers, must hold at least these, or publishing it loosens what they
+    apply (the p=none record DMARC-01 used to offer turned the operator's reject into none).
+    `at` is the operator's name."""
+
+    p: str
+    np: str
+    at: str
+
+
+def operators_floor(
+    operator: ParsedDmarc | None, at: str | None, applied: str | None = None
+) -> OperatorsFloor | None:
+    """The OperatorsFloor of the operator's record `operator` at `at` (`applied`: what the
+    receivers apply to the checked domain itself, effective_9989, which is np's for a name
+    that does not exist), None when it enforces nothing: an operator's p=none keeps the usual
+    p=none advice."""
+    if operator is None or not at:
+        return None
+    p = _policy_for(operator, False, legacy=False) or "none"
+    np = _policy_for(operator, False, legacy=False, exists=False) or "none"
+    if applied in _STRENGTH:
+        p = _stronger((p, applied))
+    if p == np == "none":
+        return None
+    return OperatorsFloor(p, np, at)
+
+
+def keep_operators(
+    domain: str, record: str, floor: OperatorsFloor | None, *, subdomains_only: bool = False
+) -> str:
+    """`record` (a suggested record for _dmarc.<domain>) raised where it asks less than the
+    operator's record gives today (`floor`): p to its p, a weaker sp too, and np where the
+    record would leave non-existent subdomains below the operator's np. Unchanged otherwise.
+    `subdomains_only`: the record is the owner's own, which RFC 9989 receivers apply to
+    <domain> itself already, and psd=n in it makes them apply it to its subdomains instead
+    of the operator's: p stays the owner's, sp (and np) keep what the subdomains get now."""
+    if floor is None:
+        return record
+    parsed = parse_dmarc(record)
+    p = parsed.policy("p") or "none"
+    raised = p if subdomains_only else _stronger((p, floor.p))
+    hold: dict[str, str] = {}
+    sp = parsed.policy("sp")
+    if _STRENGTH[sp or raised] < _STRENGTH[floor.p]:
+        hold["sp"] = floor.p
+    np_now = parsed.policy("np") or hold.get("sp") or sp or raised
+    if _STRENGTH[np_now] < _STRENGTH[floor.np]:
+        hold["np"] = floor.np
+    if raised == p and not hold:
+        return record
+    return suggested_record(domain, parsed, raised, hold=hold)
+
+
+def kept_words(domain: str, record: str, floor: OperatorsFloor | None) -> str:
+    """Why a record keep_operators raised asks what it asks, in plain words, for `domain`,
+    the name RFC 9989 receivers apply the operator's record to now; '' when the operator's
+    record enforces nothing."""
+    if floor is None:
+        return ""
+    parsed = parse_dmarc(record)
+    p, np = parsed.policy("p") or "none", parsed.policy("np")
+    if p == "none":
+        # An operator's p=none with a stricter np (np=reject): the record keeps that np.
+        return (
+            f"Receivers following RFC 9989 already apply np={np} to names under {domain} that "
+            f"do not exist, from the public suffix operator's record at _dmarc.{floor.at}; "
+            f"this record keeps np={np}, so that publishing it loosens nothing for them."
+            if np and np != "none" and floor.np == np
+            else ""
+        )
+    also = f" (and np={np} for names under it that do not exist)" if np else ""
+    reports = (
+        " and sends the aggregate reports to you, so that publishing it loosens nothing for "
+        "them and you see which of your own messages fail DMARC (and can mend their SPF or "
+        "DKIM)"
+        if parsed.valid_rua()
+        else ", so that publishing it loosens nothing for them"
+    )
+    return (
+        f"Receivers following RFC 9989 already apply p={floor.p} to {domain} from the public "
+        f"suffix operator's record at _dmarc.{floor.at}; this record keeps p={p}{also}"
+        f"{reports}. A weaker policy in your record (p=none, the usual start) would ask them "
+        "for less than they apply today."
+    )
 
 
 def _own_record_for_views(out: Collector) -> None:
@@ -2430,6 +2569,15 @@ async def _not_found(
         suggestion = "v=DMARC1; p=none"
     else:
         suggestion = f"v=DMARC1; p=none; rua=mailto:{example_address(domain)}"
+    # RFC 9989 receivers apply an operator's enforcing record to the domain now: the record
+    # keeps that (s36p: p=none in a record of the owner's, read first, loosened it).
+    floor = (
+        operators_floor(policy.record, policy.record_domain, policy.effective_9989)
+        if operator
+        else None
+    )
+    suggestion = keep_operators(domain, suggestion, floor)
+    kept = "" if null_mx else kept_words(domain, suggestion, floor)
     # An Organizational Domain under a public suffix RFC 9989 receivers take for it (DMARC-10):
     # psd=n in the record, which DMARC-10 would otherwise ask of it as another record (s36e).
     psd_n = domain == policy.org_7489 and suffix_takes_org(policy)
@@ -2440,20 +2588,25 @@ async def _not_found(
         fix += (
             f"\nNo report address is made up at {domain}: {why}. For reports, add {OTHER_MAILBOX}."
         )
+    if kept and floor is not None:
+        p, np = parse_dmarc(suggestion).policy("p"), parse_dmarc(suggestion).policy("np")
+        fix += (
+            f"\np={p} keeps what RFC 9989 receivers apply to {domain} today from the "
+            f"operator's record at _dmarc.{floor.at}: p=none would loosen it."
+            if p != "none"
+            else f"\nnp={np} keeps what RFC 9989 receivers apply today to names under {domain} "
+            f"that do not exist, from the operator's record at _dmarc.{floor.at}."
+        )
     if psd_n:
         fix += (
             f"\npsd=n makes RFC 9989 receivers take {domain} for the Organizational Domain, as "
             f"RFC 7489 receivers do; without it they take {policy.org_9989} (see DMARC-10)."
         )
-    # p=none asks RFC 9989 receivers for less than an operator's enforcing policy they apply
-    # now: said, so that the owner moves on rather than stopping there.
-    enforced = policy.effective_9989 if operator else None
     start = (
-        f" Start with p=none and reports (p=none asks less than the operator's {enforced}, "
-        f"which RFC 9989 receivers apply now), then move to {enforced}."
-        if enforced in ("quarantine", "reject") and "p=none" in suggestion
-        else " Start with p=none and reports, then move to quarantine/reject."
-    )
+        " Start with p=none and reports, then move to quarantine/reject."
+        if parse_dmarc(suggestion).policy("p") == "none"
+        else ""
+    ) + (" " + kept if kept else "")
     out.add(
         "DMARC-01",
         Status.INFO,
@@ -3739,7 +3892,14 @@ def _views(
         elif policy.operator_over_own and own is not None and org is not None and fix:
             # psd=n in the owner's record: one of its repairs too, so that the record the
             # owner's other findings offer is this one (s36e: two records at one name).
-            repairs.offer(finding, org, own, psd="n", lead=fix.split("\n", 1)[0] + "\n")
+            repairs.offer(
+                finding,
+                org,
+                own,
+                psd="n",
+                lead=fix.split("\n", 1)[0] + "\n",
+                floor=operators_floor(policy.record, policy.record_domain),
+            )
     else:
         out.add(
             "DMARC-19",
@@ -3800,11 +3960,20 @@ def _views_fix(policy: DmarcPolicy) -> str:
     at = policy.record_domain
     own, org = policy.legacy_record, policy.legacy_domain
     if policy.operator_over_own and own is not None and org is not None:
-        # The operator's record is not the owner's: the owner's step is psd=n in their own.
+        # The operator's record is not the owner's: the owner's step is psd=n in their own,
+        # keeping what the operator's gives the subdomains now (s36p).
+        floor = operators_floor(policy.record, at)
+        record = psd_n_record(org, own, floor)
+        kept = (
+            "\n" + kept_for_subdomains(org, record, floor)
+            if record != psd_n_record(org, own)
+            else ""
+        )
         return (
             f"Add psd=n to your record at _dmarc.{org}: RFC 9989 receivers then end the walk "
             f"there and apply it to {domain}, as RFC 7489 receivers do.\n"
-            + txt_fix(f"_dmarc.{org}", psd_n_record(org, own))
+            + txt_fix(f"_dmarc.{org}", record)
+            + kept
         )
     if policy.record is not None and at is not None and at == policy.legacy_domain:
         # Without pct a t=y trial may end at RFC 7489 receivers too: what they apply now

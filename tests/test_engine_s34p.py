@@ -80,12 +80,13 @@ def test_the_score_is_that_of_a_domain_without_a_record() -> None:
     assert inherited["points"] == nothing["points"] == 0
 
 
-def test_p_none_to_start_says_it_asks_less_than_the_operator() -> None:
+def test_the_record_keeps_the_operators_reject_rather_than_p_none() -> None:
     # The usual first step, p=none with reports, asks RFC 9989 receivers for less than the
-    # operator's reject they apply now: said, so the owner moves on to reject.
+    # operator's reject they apply now: a record of the owner's, which they read first, then
+    # loosened it (s36p). The record keeps p=reject, and says why.
     first = _one(_parish(), "DMARC-01")
     _, record = published(first.fix)
-    assert "p=none" in record, record
+    assert "p=reject" in record and "p=none" not in record, record
     assert "less than" in first.summary, first.summary
 
 
