@@ -101,6 +101,11 @@ def test_first_hour_of_a_one_domain_admin(
         lost = page.locator("main").inner_text()
         for line in ("MTA-STS −", "DMARC −", "STARTTLS on the MX hosts not counted"):
             assert line in lost, line
+        # DMARC's record names an invented mailbox: said under it, and not copied with the rest.
+        dmarc = page.locator("#mech-dmarc")
+        expect(dmarc).to_contain_text(f"dmarc-reports@{DOMAIN} is an example")
+        expect(page.locator("#all-records")).not_to_contain_text("dmarc-reports@")
+        expect(page.locator("#records-left-out")).to_contain_text(f"_dmarc.{DOMAIN} (TXT)")
         fits(page)
         shot(page, f"s36u-{width}-domain.png")
         assert csp_violations(page) == []

@@ -77,3 +77,22 @@ class HostingPageTestCase(HostingCase):
         with fake_dns():
             page = self.client.get(self.url("page")).content.decode()
         assert 'id="records-again"' not in page and 'hx-trigger="load"' in page
+
+
+def test_an_example_report_mailbox_is_not_among_the_records_copied_at_once() -> None:
+    """The domain page's Copy all records gave DMARC-01's record with the engine's invented
+    mailbox (dmarc-reports@<domain>), as a record to publish as it is; the free check says
+    under the same record that the mailbox is only an example. Reports sent to a mailbox that
+    does not exist are lost (or bounce)."""
+    from mailsec.domains.fixparts import records_to_publish
+
+    domain = "bakery-mail.example.com"
+    dmarc = f'_dmarc.{domain}. TXT "v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain}"'
+    spf = f'{domain}. TXT "v=spf1 mx -all"'
+    records = records_to_publish([dmarc, spf], domain)
+    assert records.lines == [spf]
+    why = dict(records.left_out)[f"_dmarc.{domain} (TXT)"]
+    assert f"dmarc-reports@{domain} is an example" in why
+    # A mailbox the owner named is theirs: copied with the others.
+    own = f'_dmarc.{domain}. TXT "v=DMARC1; p=none; rua=mailto:reports@dmarc.example.net"'
+    assert records_to_publish([own], domain).lines == [own]

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from checks import dmarc, tlsrpt
 from checks.dns import quote_txt
 
 # A domain name ending in a dot, as the engine writes a record's owner (checks.dns.txt_fix).
@@ -87,6 +88,41 @@ class FixPart:
     @property
     def placeholders(self) -> list[str]:
         return [text for fill, text in self.pieces if fill]
+
+
+def example_mailbox_note(fix: str, domain: str) -> str:
+    """What to say under a suggested record whose report mailbox is only the engine's example
+    (checks.tlsrpt.example_address, checks.dmarc.example_address): the engine cannot know a
+    real one, and a mailbox nobody reads, or that does not exist, loses every report (a page
+    must not present it as the address to publish). The example may name a parent of the
+    checked domain (a subdomain inherits its organisation's record); a real mailbox the owner
+    publishes (dmarc-reports@ at a report service) is not one. "" when there is none."""
+    labels = domain.rstrip(".").split(".")
+    names = [".".join(labels[i:]) for i in range(len(labels) - 1)] or [domain]
+    for example, note in (
+        (
+            tlsrpt.example_address,
+            "is an example: name a mailbox that exists and that someone reads. Add the domain "
+            "to a mailsec account to get a report address that keeps, reads and explains these "
+            "reports for you.",
+        ),
+        (
+            dmarc.example_address,
+            "is an example: name a mailbox that exists and that someone (or your DMARC report "
+            "service) reads; aggregate reports arrive daily.",
+        ),
+    ):
+        for name in names:
+            address = example(name)
+            if re.search(rf"mailto:{re.escape(address)}(?![A-Za-z0-9.-])", fix, re.IGNORECASE):
+                return f"{address} {note}"
+    return ""
+
+
+def example_mailbox(text: str, domain: str) -> str:
+    """The engine's example report mailbox in `text` (see example_mailbox_note), or ""."""
+    note = example_mailbox_note(text, domain)
+    return note.split(" ", 1)[0]
 
 
 def _unescape(string: str) -> str:
@@ -282,7 +318,8 @@ def records_to_publish(
     """The records of `fixes` (the findings a domain still has to fix) that can be published
     as they are, together: a fix that is its records alone. Left out, each with why: a
     record whose fix says more (a policy file to serve first, a record to delete or keep, a
-    choice), one with a value to fill in (PLACEHOLDER), one in another domain's zone, a name
+    choice), one with a value to fill in (PLACEHOLDER), one in another domain's zone, one
+    whose report mailbox is the engine's example (example_mailbox), a name
     and kind for which two fixes suggest different records (each fix mends its own finding:
     publishing both would make two SPF or DMARC records, which count as none), and a record
     another fix offers only after its file or steps (held back there, held back here). A
@@ -327,6 +364,9 @@ def records_to_publish(
                 leave_out(part, "it has a value to fill in")
             elif part.name.lower() != domain and not part.name.lower().endswith("." + domain):
                 leave_out(part, "it is in another domain's zone")
+            elif example := example_mailbox(part.rdata, domain):
+                # The engine's invented mailbox: published as it is, every report is lost.
+                leave_out(part, f"{example} is an example: name a mailbox that exists")
             else:
                 candidates.append(part)
     lines: list[str] = []

@@ -50,7 +50,12 @@ from mailsec.accounts.scope import (
     require_editor,
 )
 from mailsec.domains import bulk, existence, export, listing, pagecache
-from mailsec.domains.fixparts import ZoneRecords, published_records, records_to_publish
+from mailsec.domains.fixparts import (
+    ZoneRecords,
+    example_mailbox_note,
+    published_records,
+    records_to_publish,
+)
 from mailsec.domains.forms import (
     AddDomainForm,
     DomainListForm,
@@ -766,6 +771,7 @@ def _panels(run: CheckRun) -> list[Panel]:
     # Where the engine puts the record when _smtp._tls is an alias, as the TLS reports card says.
     alias_target = tlsrpt_alias_target(run) if ours is not None else ""
     name = run.domain.display_name if run.domain_id else ""
+    mail_name = run.domain.name if run.domain_id else ""  # as the engine writes it in fixes
     panels = []
     for mech in Mechanism:
         found = [f for f in run.findings if f.get("mechanism") == str(mech)]
@@ -778,6 +784,14 @@ def _panels(run: CheckRun) -> list[Panel]:
             ]
         if not found and str(mech) not in run.mechanisms:
             continue
+        # A record with the engine's example report mailbox says so under it, as the free
+        # check does (the TLS-RPT one has our address by now; DMARC's has none of ours).
+        found = [
+            {**f, "fix_note": note}
+            if (note := example_mailbox_note(f.get("fix") or "", mail_name))
+            else f
+            for f in found
+        ]
         found.sort(key=lambda f: order.get(f.get("status", ""), len(order)))
         category = categories.get(str(mech), {})
         status = _shown_status(run, str(mech))

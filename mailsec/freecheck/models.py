@@ -25,12 +25,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from checks import dmarc, scoring, tlsrpt
+from checks import scoring
 from checks.config import CheckConfig
 from checks.domainname import host_name_parent
 from checks.engine import check_domain
 from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Finding, Mechanism, Status
 from checks.tasks import engine_config
+from mailsec.domains.fixparts import example_mailbox_note
 
 # A finished run of the same domain is shown again instead of probing its servers anew.
 REUSE_FOR = timedelta(minutes=5)
@@ -532,7 +533,7 @@ class FreeCheck(models.Model):
                         "status_label": STATUS_LABELS.get(f["status"], f["status"]),
                         "evidence_json": _pretty(f.get("evidence")),
                         "anchor": f"{mechanism}-{number}",
-                        "fix_note": _fix_note(f.get("fix") or "", self.domain),
+                        "fix_note": example_mailbox_note(f.get("fix") or "", self.domain),
                     }
                     for number, f in enumerate(ranked, start=1)
                 ]
@@ -735,34 +736,6 @@ def _needs_attention(finding: dict[str, Any], category: dict[str, Any]) -> bool:
         or bool(finding.get("fix"))
         or finding["id"] in category.get("costs", ())
     )
-
-
-def _fix_note(fix: str, domain: str) -> str:
-    """What to say under a suggested record whose report mailbox is only the engine's example:
-    with no account there is no report address of ours, and a mailbox nobody reads loses every
-    report (the page must not present it as the address to publish). The example may name a
-    parent of the checked domain (a subdomain inherits its organisation's record); a real
-    mailbox the owner publishes (dmarc-reports@ at a report service) is not one."""
-    labels = domain.rstrip(".").split(".")
-    names = [".".join(labels[i:]) for i in range(len(labels) - 1)] or [domain]
-    for example, note in (
-        (
-            tlsrpt.example_address,
-            "is an example: name a mailbox that exists and that someone reads. Add the domain "
-            "to a mailsec account to get a report address that keeps, reads and explains these "
-            "reports for you.",
-        ),
-        (
-            dmarc.example_address,
-            "is an example: name a mailbox that exists and that someone (or your DMARC report "
-            "service) reads; aggregate reports arrive daily.",
-        ),
-    ):
-        for name in names:
-            address = example(name)
-            if re.search(rf"mailto:{re.escape(address)}(?![A-Za-z0-9.-])", fix, re.IGNORECASE):
-                return f"{address} {note}"
-    return ""
 
 
 def _duration_words(seconds: int) -> str:
