@@ -982,7 +982,8 @@ class AlertState(models.Model):
         # still hold are followed; nothing new is raised but what the DNS or time changed (a
         # record gone, a certificate past its end, an MX host outside the policy:
         # rules.release_facts), nothing is called fixed, and this run becomes the reference
-        # (not one that could not look up a record the baseline had: rules.records_unanswered).
+        # (keeping a record the baseline had that it could not look up:
+        # rules.keep_unanswered_records).
         new_checks = not baseline.same_rubric(current)
         drop = settings.ALERT_SCORE_DROP
         now = timezone.now()
@@ -1121,13 +1122,15 @@ class AlertState(models.Model):
 
         # The confirmed state moves on only when nothing is in doubt: no suspicion waiting, and
         # nothing newly uncheckable (an error hides what the baseline must remember).
+        # A record the baseline found that this run could not look up stays in it, so that
+        # a release's run becomes the reference at once (s36n; before, s36b held the old
+        # release's reference while the lookups failed, and every other regression waited).
         settled = not domain.changes.filter(state=Change.State.SUSPECTED).exists()
         if settled and (
-            (new_checks and not rules.records_unanswered(baseline, current))
-            or not (current.errored_mechanisms() - baseline.errored_mechanisms())
+            new_checks or not (current.errored_mechanisms() - baseline.errored_mechanisms())
         ):
             # Not while a suspicion waits: its re-check is judged against this baseline.
-            self._move_baseline(run, current, outcome)
+            self._move_baseline(run, rules.keep_unanswered_records(baseline, current), outcome)
         self.save()
 
         if outcome.suspected or recheck:

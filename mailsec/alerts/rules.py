@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -687,6 +687,12 @@ def _records_gone(
         if only is not None and mech != only:
             continue
         old, new = baseline.first(check_id), current.first(check_id)
+        if old and old.get("kept"):
+            # The record a failed lookup kept in the reference (keep_unanswered_records),
+            # maybe found by other checks: gone only from an answering lookup.
+            if new and _gone_by_dns(mech, old, new):
+                out.append(_record_observation(mech, old, new))
+            continue
         # "na" is a domain that stopped receiving mail (null MX): not a missing record.
         if old and old.get("status") == "pass" and new and new.get("status") in BAD | {"info"}:
             out.append(_record_observation(mech, old, new))
@@ -704,19 +710,25 @@ def gone_from_dns(baseline: Snapshot, current: Snapshot) -> list[Observation]:
     out = []
     for mech, check_id in RECORD_FINDINGS.items():
         old, new = baseline.first(check_id), current.first(check_id)
-        if not old or old.get("status") != "pass" or not new:
-            continue
-        if new.get("status") not in BAD | {"info"}:
-            continue  # "na": no mail any more (null MX), not a missing record
-        before, now = _dns_evidence(old), _dns_evidence(new)
-        answers = now.get("answers")
-        if not isinstance(answers, list) or now.get("rcode") not in (None, "NOERROR", "NXDOMAIN"):
-            continue  # the lookup did not answer: nothing is known
-        if _published_record(mech, list(map(str, before.get("answers") or []))) and not (
-            _published_record(mech, list(map(str, answers)))
-        ):
+        if old and new and _gone_by_dns(mech, old, new):
             out.append(_record_observation(mech, old, new))
     return out
+
+
+def _gone_by_dns(mech: str, old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether the record `old` found published is gone from `new`'s lookup, one that
+    answered, whatever checks judged either."""
+    if old.get("status") != "pass":
+        return False
+    if new.get("status") not in BAD | {"info"}:
+        return False  # "na": no mail any more (null MX), not a missing record
+    before, now = _dns_evidence(old), _dns_evidence(new)
+    answers = now.get("answers")
+    if not isinstance(answers, list) or now.get("rcode") not in (None, "NOERROR", "NXDOMAIN"):
+        return False  # the lookup did not answer: nothing is known
+    return bool(_published_record(mech, list(map(str, before.get("answers") or [])))) and not (
+        _published_record(mech, list(map(str, answers)))
+    )
 
 
 def release_facts(baseline: Snapshot, current: Snapshot) -> list[Observation]:
@@ -755,18 +767,23 @@ def _mx_added_uncovered(baseline: Snapshot, current: Snapshot) -> list[Observati
     return _mx_coverage(baseline, current)
 
 
-def records_unanswered(baseline: Snapshot, current: Snapshot) -> bool:
-    """Whether `current` could not look up (SERVFAIL, a timeout) an MTA-STS or TLS-RPT record
-    that the baseline found published: a release's run must not become the reference then,
-    or the record's absence, found later, is compared with "could not check" and never told
-    (s36b Z03)."""
+def keep_unanswered_records(baseline: Snapshot, current: Snapshot) -> Snapshot:
+    """`current` as the reference, but for an MTA-STS or TLS-RPT record the baseline found
+    published (pass) that `current`'s lookup could not look up (SERVFAIL, a timeout): there
+    the baseline's finding stays, marked "kept". Without it, the record's absence found later
+    is compared with "could not check" and never told (s36b Z03); with it, the rest of the run
+    can be the reference at once, and a release's first run no longer holds the old release's
+    reference, against which only release_facts are raised, for as long as the lookups fail
+    (s36n). A kept finding is compared by the DNS answers alone (_records_gone), as a
+    release's run is (gone_from_dns): it may come from other checks."""
+    findings = list(current.findings)
+    changed = False
     for check_id in RECORD_FINDINGS.values():
         old, new = baseline.first(check_id), current.first(check_id)
-        # A finding the run did not make at all (a name that is gone, a renamed check) is
-        # for the other rules: only a lookup that did not answer holds the reference.
         if old and old.get("status") == "pass" and new and new.get("status") == "error":
-            return True
-    return False
+            findings[findings.index(new)] = {**old, "kept": True}
+            changed = True
+    return replace(current, findings=findings) if changed else current
 
 
 def _mx_names(snap: Snapshot) -> list[str]:
