@@ -1787,7 +1787,8 @@ async def _own_record(
     ):
         dedup.fix, dedup.note = await _vetted_fix(ctx, dedup.record, "Without the copies")
     dead = {} if fused_terms or parsed.misspelt else await _dead_end_fixes(ctx, tree, parsed)
-    _tree_findings(out, ctx, tree, fused_names, dedup, dead)
+    fanout = {} if fused_terms or parsed.misspelt else await _mx_fanout_fixes(ctx, tree, parsed)
+    _tree_findings(out, ctx, tree, fused_names, dedup, dead, fanout)
     # A record with a mechanism written with '=' is fixed by SPF-04 first: a corrected record
     # built from it would keep the skipped term (and respelling it changes the lookup count).
     # When the fusion swallowed the `all` ("...google.com" "-all"), the record does end with
@@ -1815,6 +1816,44 @@ async def _own_record(
         )
     if null_mx:
         _parked(out, domain, tree)
+
+
+async def _mx_fanout_fixes(
+    ctx: CheckContext, tree: SpfNode, parsed: ParsedSpf
+) -> dict[str, tuple[str, str, int]]:
+    """SPF-07: for each 'mx' term of the owner's record whose name has more than ten MX hosts,
+    (fix, note, hosts): the record with that term replaced by the hosts' addresses today, with
+    its qualifier, vetted as the other fixes are (_vetted_fix). Nothing for a term with a
+    prefix length (it authorises each host's network, not its address) or a macro, nor when an
+    address lookup failed (a partial list would leave servers out) (blind round s36l)."""
+    fixes: dict[str, tuple[str, str, int]] = {}
+    tokens = parsed.text.split()
+    for term in parsed.terms:
+        if term.name != "mx" or term.has_macro or term.cidr4 is not None or term.cidr6 is not None:
+            continue
+        target = normalize(term.lookup_name or ctx.domain)
+        hosts = tree.mx_hosts.get(target, [])
+        if len(hosts) <= MX_FANOUT_LIMIT or target in fixes or term.text not in tokens:
+            continue
+        results = await asyncio.gather(*(ctx.dns.addresses(h) for h in hosts))
+        if any(a.failed for _, answers in results for a in answers):
+            continue
+        qualifier = "" if term.qualifier == "+" else term.qualifier
+        # In address order (IPv4 first), not the order the MX RRset happened to come in.
+        found = sorted(
+            {ipaddress.ip_address(addr) for addrs, _ in results for addr in addrs},
+            key=lambda a: (a.version, a),
+        )
+        listed = [f"{qualifier}ip{a.version}:{a}" for a in found]
+        if not listed:
+            continue
+        at = tokens.index(term.text)
+        record = " ".join([*tokens[:at], *listed, *tokens[at + 1 :]])
+        fix, note = await _vetted_fix(
+            ctx, record, "With the servers' addresses listed", error_said=True
+        )
+        fixes[target] = (fix, note, len(hosts))
+    return fixes
 
 
 async def _moved_before_all(ctx: CheckContext, parsed: ParsedSpf) -> tuple[str, str]:
@@ -3222,12 +3261,14 @@ def _tree_findings(
     fused: set[str] | None = None,
     dedup: Dedup | None = None,
     dead: dict[str, tuple[str, str]] | None = None,
+    fanout: dict[str, tuple[str, str, int]] | None = None,
 ) -> None:
     """SPF-05..08, 10, 11, 19, 20 from the tree. `fused` names the root's include/redirect
     targets that are terms fused across strings (SPF-03 reports them); `dedup` the lookups it
     evaluates more than once, with the owner's record without its copies (SPF-05); `dead` the
     (fix, note) for each name the owner's record includes or redirects to without SPF (SPF-08,
-    _dead_end_fixes)."""
+    _dead_end_fixes); `fanout` the (fix, note, hosts) for each name an 'mx' term of the
+    owner's record gives more than ten MX hosts (SPF-07, _mx_fanout_fixes)."""
     domain = ctx.domain
     nodes = tree.walk()
     evidence = {"tree": tree.to_evidence()}
@@ -3471,6 +3512,15 @@ def _tree_findings(
         theirs = organizational_domain(node.domain, extra) != own_org
         for target, count in node.mx_fanout.items():
             if count > MX_FANOUT_LIMIT:
+                fix, note, _ = (
+                    (fanout or {}).get(target, ("", "", 0)) if node is tree else ("", "", 0)
+                )
+                listed = (
+                    f" The record suggested lists the addresses its {count} hosts have today; "
+                    "it must be kept up to date when they change."
+                    if fix
+                    else note
+                )
                 out.add(
                     "SPF-07",
                     Status.FAIL,
@@ -3486,9 +3536,11 @@ def _tree_findings(
                         "Only the owner of that record can list the servers with ip4/ip6 instead."
                         if theirs
                         else "List the servers with ip4/ip6 instead."
-                    ),
+                    )
+                    + listed,
                     subject=node.domain,
                     evidence={"mx_hosts": count},
+                    fix=fix,
                 )
 
     missing = False

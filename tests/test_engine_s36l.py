@@ -106,3 +106,48 @@ def test_spf02_names_the_near_miss_in_quotes_and_ends_its_sentence(near_miss: st
     assert spf02.status == Status.FAIL
     assert f"so receivers ignore it: '{near_miss}'" in spf02.summary
     assert spf02.summary.endswith(".")
+
+
+# ------------------------------------------------------------------ SPF-07's fix
+# s36l-spfmxfan: 'v=spf1 mx mx:bulk... -all' where bulk.<domain> has 11 MX hosts. SPF-07 said
+# "List the servers with ip4/ip6 instead." with no record: the addresses are known (the
+# hosts' A/AAAA), so the record with the mx term replaced by them is the exact fix
+# (checklist §0: the fix is the exact record to publish where there is one).
+def _fanout(record: str, *, qualifier_hosts: int = 11, aaaa: bool = False) -> Finding:
+    rows: dict[tuple[str, str], list[str]] = {
+        (DOMAIN, "MX"): ["10 mx1.example.test."],
+        (DOMAIN, "TXT"): [f'"{record}"'],
+        ("mx1.example.test", "A"): ["192.0.2.200"],
+        ("mx1.example.test", "TXT"): ['"v=spf1 a -all"'],
+        ("bulk.example.test", "MX"): [
+            f"{10 * i} b{i:02d}.bulk.example.test." for i in range(1, qualifier_hosts + 1)
+        ],
+    }
+    for i in range(1, qualifier_hosts + 1):
+        rows[(f"b{i:02d}.bulk.example.test", "A")] = [f"192.0.2.{i}"]
+    if aaaa:
+        rows[("b01.bulk.example.test", "AAAA")] = ["2001:db8::1"]
+    config = CheckConfig(extra_public_suffixes=("test",))
+    ctx = CheckContext(DOMAIN, config, dns=ZoneDns(rows))  # type: ignore[arg-type]
+    (spf07,) = [f for f in asyncio.run(spf.evaluate(ctx)) if f.id == "SPF-07"]
+    assert spf07.status == Status.FAIL
+    return spf07
+
+
+def test_spf07_fix_lists_the_hosts_addresses_in_place_of_the_mx_term() -> None:
+    spf07 = _fanout("v=spf1 mx mx:bulk.example.test -all")
+    ips = " ".join(f"ip4:192.0.2.{i}" for i in range(1, 12))
+    assert spf07.fix == f'example.test. TXT "v=spf1 mx {ips} -all"'
+    assert "11 hosts" in spf07.summary and "kept up to date" in spf07.summary
+
+
+def test_spf07_fix_keeps_the_terms_qualifier_and_both_families() -> None:
+    spf07 = _fanout("v=spf1 mx ~mx:bulk.example.test -all", aaaa=True)
+    assert "~ip4:192.0.2.1 ~ip4:192.0.2.2 " in spf07.fix
+    assert "~ip4:192.0.2.11 ~ip6:2001:db8::1 -all" in spf07.fix
+
+
+def test_spf07_offers_no_record_for_an_mx_term_with_a_prefix_length() -> None:
+    # mx:bulk/24 authorises each host's /24, which a list of addresses does not say.
+    spf07 = _fanout("v=spf1 mx mx:bulk.example.test/24 -all")
+    assert spf07.fix == ""

@@ -36,7 +36,8 @@ identity, info) was said only when the domain's own SPF record was valid, so spf
 s36l domain with a broken or missing record heard nothing of it; mended, with SPF-02's
 sentence for a near miss, which ended on the bare record with no stop (tests/test_fix_texts.py
 caught it on these files) and now quotes it (tests/test_engine_s36l.py; docs/scoring.md v7
-line s36l).
+line s36l). SPF-07 over eleven MX hosts had no fix ("List the servers with ip4/ip6 instead"):
+it now gives the record with the hosts' addresses in place of the mx term (same file).
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
@@ -111,7 +112,21 @@ BLIND: list[Blind] = [
     Blind(
         "spfmxfan",
         fail=frozenset({"SPF-07"}),
-        rows=(("SPF-07", F, ("bulk." + _d("spfmxfan"), "11")),),
+        rows=(
+            ("SPF-07", F, ("bulk." + _d("spfmxfan"), "11")),
+            # Mended after the run: SPF-07 said "List the servers with ip4/ip6 instead." with
+            # no record; the fix now lists the eleven hosts' addresses in place of the term
+            # (tests/test_engine_s36l.py).
+            (
+                "SPF-07",
+                F,
+                (
+                    "v=spf1 mx ip4:127.0.225.1 ip4:127.0.225.2",
+                    "ip4:127.0.225.11 -all",
+                    "kept up to date",
+                ),
+            ),
+        ),
     ),
     # ------------------------------------------------------------------------ SPF-18, DMARC-04
     Blind(
