@@ -439,6 +439,32 @@ def url_ipv4(host: str) -> str | None:
     return browser_ipv4(text) if text else None
 
 
+_FORBIDDEN_IN_HOST = frozenset(" #/:<>?@[\\]^|%")
+
+
+def url_host_name(host: str) -> str | None:
+    """The host name a URL parser reads a URL's host written with percent-escapes as
+    ('r%65ports.example' is reports.example, 'b%C3%BCcher.example' is xn--bcher-kva.example):
+    RFC 3986 §3.2.2 has a reg-name's escapes stand for UTF-8 octets, decoded in normalisation
+    (§6.2.2.2), and a non-ASCII name is looked up in its IDNA form. `host` itself when it has
+    no escape; None when they decode to no name (not UTF-8, a label IDNA refuses)."""
+    if "%" not in host:
+        return host
+    text = _url_host_text(host)
+    # WHATWG URL's forbidden domain code points: a name decoding to a blank, '/', '%' or the
+    # like is no host a parser takes.
+    if not text or any(c in _FORBIDDEN_IN_HOST or ord(c) < 0x20 or c == "\x7f" for c in text):
+        return None
+    if text.isascii():
+        return text
+    try:
+        import idna  # a dependency of httpx, always installed with the engine
+
+        return idna.encode(text, uts46=False).decode("ascii").lower()
+    except (ImportError, UnicodeError, ValueError):
+        return None
+
+
 def url_numbers_read_as(host: str) -> str | None:
     """numbers_read_as for a URL's host, in the words of how it is written: 'X is 127.0.0.1
     percent-encoded' or '... written in characters URL parsers map to digits and dots (UTS

@@ -35,7 +35,13 @@ from checks.dns import (
     split_at_schemes,
     txt_fix,
 )
-from checks.domainname import browser_ipv4, numbers_read_as, url_ipv4, url_numbers_read_as
+from checks.domainname import (
+    browser_ipv4,
+    numbers_read_as,
+    url_host_name,
+    url_ipv4,
+    url_numbers_read_as,
+)
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
 from checks.lookalike import INVISIBLE, QUOTES, SPACES, lookalikes, unquoted
 
@@ -227,6 +233,19 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
                     f"names an IPv6 address with a zone id ('%{zone}'), which only means an "
                     "interface on the host that wrote it (RFC 6874), so reporters on the "
                     "internet cannot post to it; the URIs of a rua list (RFC 3986) hold none"
+                ),
+            )
+        if host and url_ipv4(host) is None and url_host_name(host) is None:
+            # "r%FFports.example", "a%2Fb.example": a reg-name's escapes stand for the UTF-8
+            # octets of a name (RFC 3986 §3.2.2); these decode to none a URL parser takes.
+            return ReportUri(
+                text,
+                scheme,
+                False,
+                why=(
+                    f"has the host {host!r}, whose percent-escapes decode to no host name "
+                    "(RFC 3986 §3.2.2: they stand for the UTF-8 octets of a name), so senders "
+                    "have no host to post to"
                 ),
             )
         return ReportUri(text, scheme, bool(host), host.rstrip(".").lower())
@@ -1051,7 +1070,10 @@ def _repaired_uri(uri: ReportUri) -> str:
             return _percent_encode_mailto(
                 _SIZE_SUFFIX.sub(lambda m: m[0].split("!", 1)[0], uri.uri)
             )
-        return _percent_encode(uri.uri)
+        # Encoded in its host, '<' or '"' makes escapes that decode to no host name (s36f):
+        # no repair then, as the host was none either.
+        encoded = _percent_encode(uri.uri)
+        return encoded if _parse_uri(encoded, []).usable else ""
     if uri.scheme == "mailto" and uri.uri.endswith(".") and not uri.uri.endswith(".."):
         # "mailto:tls@example.com.": a domain written as in a zone file; the dot is certain
         # to be a slip, the address is not.
@@ -1489,6 +1511,7 @@ async def _endpoint_findings(
     literals: list[ReportUri] = []
     numeric: list[ReportUri] = []  # mailboxes at numbers, not at a mail domain
     boxes: list[ReportUri] = []  # mailboxes at an address literal (mailto:r@[192.0.2.1])
+    escaped: list[ReportUri] = []  # https hosts named with percent-escapes (r%65ports.example)
     for uri in record.uris:
         if not uri.usable or "!" in uri.uri:
             continue  # already reported under TLSRPT-06/07
@@ -1506,7 +1529,12 @@ async def _endpoint_findings(
             # URL), never a name they look up: judged as that address is.
             literals.append(uri)
         else:
-            checks.append((uri, ctx.dns.addresses(uri.target)))
+            # A host name written with percent-escapes (https://r%65ports.example/) is the
+            # name a reporter's URL parser decodes (RFC 3986 §3.2.2, §6.2.2.2): that one is
+            # looked up (and probed, guarded), never the text as written.
+            if _host_name(uri) != uri.target:
+                escaped.append(uri)
+            checks.append((uri, ctx.dns.addresses(_host_name(uri))))
     results = await asyncio.gather(*(c for _, c in checks))
     reachable: list[ReportUri] = []  # https report hosts that resolve: probed below
     all_ok = True
@@ -1681,15 +1709,16 @@ async def _endpoint_findings(
             if not addrs:
                 all_ok = False
                 failed = any(a.failed for a in answers)
+                name = _host_name(uri)
                 if not failed:
                     remedies[uri.uri] = (
-                        f"Publish an address (A or AAAA record) for {uri.target}, the server "
+                        f"Publish an address (A or AAAA record) for {name}, the server "
                         "that receives the reports, or correct the host name in the URL."
                     )
                 out.add(
                     "TLSRPT-10",
                     Status.ERROR if failed else Status.WARN,
-                    f"{'Could not look up' if failed else 'The report host'} {uri.target}"
+                    f"{'Could not look up' if failed else 'The report host'} {name}"
                     f"{'' if failed else ' does not resolve'}, so HTTPS reports to "
                     f"{uri.uri} cannot be delivered.",
                     subject=uri.uri,
@@ -1708,6 +1737,7 @@ async def _endpoint_findings(
             out.add("TLSRPT-10", status, text, subject=uri.uri, evidence=evidence, fix=fix)
     _endpoint_fixes(ctx.domain, record, out.findings[first:], remedies, no_mail is not None)
     _numeric_host_words(out.findings[first:], literals)
+    _escaped_host_words(out.findings[first:], escaped)
     # The record without the addresses at null-MX domains (RFC 7505: certain to refuse mail;
     # a host that does not resolve may be fixed sooner than the record), when others remain.
     kept = [u for u in record.uris if u.uri not in refused]
@@ -1722,6 +1752,7 @@ async def _endpoint_findings(
             parts.append(
                 "The report addresses resolve (mail domains have an MX, HTTPS hosts an address)."
             )
+            parts.extend(f"{_escaped_words(u)}; senders' URL parsers read it so." for u in escaped)
         if boxes:
             parts.append(
                 f"{', '.join(u.uri for u in boxes)} "
@@ -2142,12 +2173,41 @@ def _probe_url(uri: ReportUri) -> str:
     the IPv4 address its URL parser reads there (https://127.0.0.1/r, as WHATWG URL writes it
     back); any other as published."""
     address = url_ipv4(uri.target) if not _is_ip_literal(uri.target) else None
+    if address is None and _host_name(uri) != uri.target:
+        address = _host_name(uri)  # r%65ports.example: reports.example, as a parser decodes it
     if address is None:
         return uri.uri
     parts = urlsplit(uri.uri)
     userinfo, at, host_port = parts.netloc.rpartition("@")
     port = f":{host_port.rpartition(':')[2]}" if ":" in host_port else ""
     return parts._replace(netloc=f"{userinfo}{at}{address}{port}").geturl()
+
+
+def _host_name(uri: ReportUri) -> str:
+    """The host name of an https report URI a reporter looks up: its percent-escapes decoded
+    (url_host_name: 'r%65ports.example' is reports.example), lower case, no final dot."""
+    return (url_host_name(uri.target) or uri.target).rstrip(".").lower()
+
+
+def _escaped_words(uri: ReportUri) -> str:
+    return f"{uri.target} is {_host_name(uri)} percent-encoded"
+
+
+def _escaped_host_words(findings: list[Finding], escaped: list[ReportUri]) -> None:
+    """Each TLSRPT-10 finding on an https report URL whose host name is written with
+    percent-escapes says which name it is, and, unless it passed, asks for it written plainly:
+    not every HTTP client decodes escapes in a host (httpx looks 'r%65ports.example' up as
+    written)."""
+    for uri in escaped:
+        for finding in findings:
+            if finding.id != "TLSRPT-10" or finding.subject != uri.uri:
+                continue
+            finding.summary += f" {_escaped_words(uri)}; senders' URL parsers read it so."
+            if finding.status == Status.PASS:
+                continue
+            plain = _probe_url(uri)
+            ask = f"Write the host name without percent-escapes: {plain}"
+            finding.fix = f"{finding.fix}\n{ask}" if finding.fix else ask
 
 
 def _numeric_host_words(findings: list[Finding], literals: list[ReportUri]) -> None:
