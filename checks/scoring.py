@@ -258,6 +258,12 @@ class Coverage:
         return 2 * self.checked >= self.of
 
     @property
+    def point_worth(self) -> float:
+        """What one point of a category is worth on the 0-100 score: the weights that count
+        (`checked`) are scaled to 100, so 0 of MTA-STS's 20 costs 30.8 when 65 count."""
+        return 100 / self.checked if self.checked else 0.0
+
+    @property
     def not_checked_titles(self) -> list[str]:
         return [MECHANISM_TITLES[m] for m in self.not_checked]
 

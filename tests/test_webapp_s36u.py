@@ -96,3 +96,35 @@ def test_an_example_report_mailbox_is_not_among_the_records_copied_at_once() -> 
     # A mailbox the owner named is theirs: copied with the others.
     own = f'_dmarc.{domain}. TXT "v=DMARC1; p=none; rua=mailto:reports@dmarc.example.net"'
     assert records_to_publish([own], domain).lines == [own]
+
+
+class PointsLostTestCase(HostingCase):
+    def test_the_points_lost_say_how_a_categorys_points_become_the_scores(self) -> None:
+        """'MTA-STS −30.8 (0 / 20, not deployed)': a category's points are out of the weights
+        that count for the domain, not out of 100, and nothing on the page said so: 0 of 20
+        costing 30.8 read as a sum that does not add up."""
+        from checks.findings import Finding, Mechanism, Status
+        from checks.scoring import coverage
+        from tests.test_domains import scored_run
+
+        run = scored_run(
+            self.domain,
+            [
+                Finding("MX-01", Status.PASS, Mechanism.MX, "MX ok"),
+                Finding("SPF-03", Status.PASS, Mechanism.SPF, "SPF ok"),
+                Finding("MTASTS-01", Status.INFO, Mechanism.MTASTS, "No MTA-STS record."),
+            ],
+        )
+        Domain.objects.filter(pk=self.domain.pk).update(last_run=run)
+        counted = coverage(run.score_detail).checked
+        assert counted not in (0, 100)
+        self.client.force_login(self.alice)
+        page = self.client.get(reverse("domains:details", args=[self.domain.code]))
+        text = text_of(page.content.decode())
+        lost = run.score_detail["categories"]["mta-sts"]["score_lost"]
+        assert f"MTA-STS −{lost:g} (0 / 20," in text
+        worth = f"{100 / counted:.2f}".removesuffix(".00")
+        assert (
+            f"Each category's points are out of the {counted} that count for this domain, "
+            f"scaled to 100: one point is worth {worth} on the score." in text
+        ), text[text.find("Points lost") :][:400]
