@@ -72,7 +72,10 @@ Noticed, left: TLSRPT-05 passes a rua holding non-ASCII characters (https://ï¼‘ï
 which is no URI (RFC 3986); TLSRPT-10 for a URL at port 8443 is info ('could not tell'), BIMI
 now error, for the same refusal; a TLS-RPT https host that is a name with percent-escapes
 (r%65ports.example) is looked up as written, where a reporter decodes it (no probe goes
-anywhere the guard did not judge). BIMI-04 called https://[::ffff:127.0.0.1]/ and
+anywhere the guard did not judge). All three taken up by task s36f: TLSRPT-06 fails a rua
+holding non-ASCII characters with its URI form (b973f473; rua-idn-fullwidth-numeric changed
+with it), TLSRPT-10 at another port is error (115326af), the decoded name is looked up and
+guarded (1a476220). BIMI-04 called https://[::ffff:127.0.0.1]/ and
 https://%31%30.0.0.1/ 'no host name: its last label is all digits' (fail either way): it says
 'is an IP address' since 96bc0311.
 """
