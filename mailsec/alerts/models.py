@@ -52,8 +52,10 @@ SENDING_STUCK_AFTER = timedelta(minutes=10)
 
 
 # Why a suspicion was dismissed when its re-check could not test it (a timeout, a 421): the
-# next run that sees it again confirms it (AlertState._seen_before_an_untested_re_check).
+# next run that sees it again suspects it anew as SEEN_AGAIN (its note), and a second re-check
+# that cannot test it confirms it (AlertState._seen_before_an_untested_re_check).
 UNTESTED = "the re-check could not test it"
+SEEN_AGAIN = "seen again after a re-check that could not test it"
 
 
 def confirm_delay() -> timedelta:
@@ -1021,9 +1023,19 @@ class AlertState(models.Model):
                 if verdict == rules.Verdict.CLEAR:
                     self._dismiss(change, now, "gone at the re-check")
                     outcome.dismissed.append(change)
+                elif due and verdict == rules.Verdict.UNKNOWN and change.note == SEEN_AGAIN:
+                    # Seen by two runs the delay apart, each re-check unable to test it: the
+                    # two runs' word confirms it, told as by the run that saw it again.
+                    change.state, change.confirmed_run, change.confirmed_at = (
+                        Change.State.CONFIRMED,
+                        change.first_seen_run,
+                        now,
+                    )
+                    change.save()
+                    outcome.confirmed.append(change)
                 elif due and verdict == rules.Verdict.UNKNOWN:
-                    # Never confirmed by "could not check"; the next scheduled run compares
-                    # with the same baseline again, so a real problem is found again.
+                    # Never confirmed by "could not check" alone; the next scheduled run
+                    # compares with the same baseline again, so a real problem is found again.
                     self._dismiss(change, now, UNTESTED)
                     outcome.dismissed.append(change)
                 elif due and verdict == rules.Verdict.HOLDS:
@@ -1078,28 +1090,31 @@ class AlertState(models.Model):
             )
             if seen_before is not None:
                 # The previous run was this problem's re-check and could not test it; this
-                # run sees it again, the delay after it was first seen: two runs' word, as when
-                # the re-check is lost (s36b Z36: a server refusing the quick second
-                # connection kept every suspicion from being confirmed, and it was never told).
-                confirmed = Change.objects.create(
-                    domain=domain,
-                    kind=obs.kind,
-                    key=obs.key,
-                    subject=obs.subject[:300],
-                    mechanism=obs.mechanism,
-                    check_id=obs.check_id,
-                    before=obs.before[:100],
-                    after=obs.after[:100],
-                    summary=obs.summary,
-                    fix=obs.fix,
-                    evidence=obs.evidence,
-                    first_seen_run=seen_before.first_seen_run,
-                    created=seen_before.created,
-                    state=Change.State.CONFIRMED,
-                    confirmed_run=run,
-                    confirmed_at=now,
+                # run sees it again, the delay after it was first seen. Not told yet: its own
+                # re-check decides, as for any suspicion (s33h Z01: seen fixed there, a
+                # flapping host, nothing), except that a second re-check that cannot test it
+                # confirms it on the two runs' word (s36b Z36: a server refusing the quick
+                # second connection kept every suspicion from being confirmed, and it was never
+                # told). It keeps the first sighting's time (the email says "another check N
+                # minutes later"); first_seen_run is this run, the one that saw it again.
+                outcome.suspected.append(
+                    Change.objects.create(
+                        domain=domain,
+                        kind=obs.kind,
+                        key=obs.key,
+                        subject=obs.subject[:300],
+                        mechanism=obs.mechanism,
+                        check_id=obs.check_id,
+                        before=obs.before[:100],
+                        after=obs.after[:100],
+                        summary=obs.summary,
+                        fix=obs.fix,
+                        evidence=obs.evidence,
+                        first_seen_run=run,
+                        created=seen_before.created,
+                        note=SEEN_AGAIN,
+                    )
                 )
-                outcome.confirmed.append(confirmed)
                 continue
             outcome.suspected.append(
                 Change.objects.create(
