@@ -1088,34 +1088,15 @@ class AlertState(models.Model):
             seen_before = self._seen_before_an_untested_re_check(
                 obs, run, previous_run_at, outcome.dismissed
             )
-            if seen_before is not None:
-                # The previous run was this problem's re-check and could not test it; this
-                # run sees it again, the delay after it was first seen. Not told yet: its own
-                # re-check decides, as for any suspicion (s33h Z01: seen fixed there, a
-                # flapping host, nothing), except that a second re-check that cannot test it
-                # confirms it on the two runs' word (s36b Z36: a server refusing the quick
-                # second connection kept every suspicion from being confirmed, and it was never
-                # told). It keeps the first sighting's time (the email says "another check N
-                # minutes later"); first_seen_run is this run, the one that saw it again.
-                outcome.suspected.append(
-                    Change.objects.create(
-                        domain=domain,
-                        kind=obs.kind,
-                        key=obs.key,
-                        subject=obs.subject[:300],
-                        mechanism=obs.mechanism,
-                        check_id=obs.check_id,
-                        before=obs.before[:100],
-                        after=obs.after[:100],
-                        summary=obs.summary,
-                        fix=obs.fix,
-                        evidence=obs.evidence,
-                        first_seen_run=run,
-                        created=seen_before.created,
-                        note=SEEN_AGAIN,
-                    )
-                )
-                continue
+            # First seen = when the run began: the re-check is due `delay` after it. Seen
+            # again: the previous run was this problem's re-check and could not test it, and
+            # this run sees it again, the delay after it was first seen. Not told yet: its own
+            # re-check decides, as for any suspicion (s33h Z01: seen fixed there, a flapping
+            # host, nothing), except that a second re-check that cannot test it confirms it on
+            # the two runs' word (s36b Z36: a server refusing the quick second connection kept
+            # every suspicion from being confirmed, and it was never told). It keeps the first
+            # sighting's time (the email says "another check N minutes later"); first_seen_run
+            # is this run, the one that saw it again.
             outcome.suspected.append(
                 Change.objects.create(
                     domain=domain,
@@ -1130,8 +1111,8 @@ class AlertState(models.Model):
                     fix=obs.fix,
                     evidence=obs.evidence,
                     first_seen_run=run,
-                    # first seen = when the run began: the re-check is due `delay` after it
-                    created=run.created,
+                    created=run.created if seen_before is None else seen_before.created,
+                    note="" if seen_before is None else SEEN_AGAIN,
                 )
             )
 
