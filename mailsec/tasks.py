@@ -4,7 +4,9 @@ checker's vantage point (checks/vantage.py) and the banner it puts on result pag
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import re
 import secrets
 import time
 from contextlib import suppress
@@ -34,15 +36,21 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Every probes machine's latest result, by machine (MAILSEC_VANTAGE_ID, else the host name):
-# {machine: {"kept_at": ISO time, "result": VantageResult.to_dict()}}. One value, read, changed
-# and written back (keep_vantage) by the task beat sends every ten minutes and by a run's own
-# self-check (vantage_for_run, on any probes machine): two machines writing in the same few
-# milliseconds lose the first one's entry until its next write (its runs' hold meanwhile goes
-# by the newest of the others, resolver_fault, and its next such run asks again). Named anew
-# from s36o's per-machine shape ("vantage:latest" held one result): a worker of the release
-# before, during a rolling deploy, cannot overwrite it.
-VANTAGE_CACHE_KEY = "vantage:machines"
+# Every probes machine's latest result, each under a key of its own (VANTAGE_MACHINE_KEY, by
+# MAILSEC_VANTAGE_ID, else the host name): {"machine", "kept_at": ISO time, "result":
+# VantageResult.to_dict()}. The beat's task (every ten minutes) and a run's own self-check
+# (vantage_for_run, on any probes machine) write only their own machine's key, so two machines
+# writing at once never lose each other's result (s36o kept all in one value, read, changed
+# and written back: the earlier of two such writes was lost). The pages find the machines by
+# VANTAGE_INDEX_KEY, a sorted list of ids; it is rewritten only when it lacks the writer's id
+# or names a machine whose result is gone, else touched. Two such rewrites at once can lose
+# one id (only while machines come or go): that machine's result stays in its key (its own
+# reads never go through the index) and its id is back on its next write (ten minutes at most
+# for the beat's). VANTAGE_LEGACY_KEY is s36o's one value, still read (never written): during
+# a rolling deploy, workers of that release keep writing it, and their results count.
+VANTAGE_MACHINE_KEY = "vantage:machine:{}"
+VANTAGE_INDEX_KEY = "vantage:machine-ids"
+VANTAGE_LEGACY_KEY = "vantage:machines"
 # Six beat intervals: a result no worker has renewed for an hour (beat or every probes worker
 # stopped, or that machine is gone) stops being shown, rather than telling of an old fault for
 # ever. Each machine's result ages on its own (from when it was kept).
@@ -136,7 +144,7 @@ def vantage_for_run(run: CheckRun) -> None:
         faults = (Verdict.DOWN, Verdict.BROKEN)
         if not any(rules.explained_by_our_resolver(f, baseline, current) for f in faults):
             return
-        kept = _kept().get(vantage_machine())
+        kept = _kept([vantage_machine()]).get(vantage_machine())
         if kept is not None and timezone.now() - kept[0] < timedelta(seconds=VANTAGE_RUN_SECONDS):
             return
         previous = kept[1] if kept is not None else None
@@ -160,19 +168,61 @@ def vantage_machine() -> str:
     return str(settings.MAILSEC_VANTAGE_ID)
 
 
-def _kept() -> dict[str, tuple[datetime, VantageResult]]:
-    """Each machine's latest result and when it was kept, of those less than
-    VANTAGE_CACHE_SECONDS old."""
-    data = cache.get(VANTAGE_CACHE_KEY)
+Kept = tuple[datetime, VantageResult]
+
+
+def _machine_key(machine: str) -> str:
+    """The cache key of `machine`'s result: the id itself when it is short and plain, else its
+    digest (a host name is, but MAILSEC_VANTAGE_ID may be anything)."""
+    if re.fullmatch(r"[A-Za-z0-9_.:-]{1,100}", machine):
+        return VANTAGE_MACHINE_KEY.format(machine)
+    return VANTAGE_MACHINE_KEY.format("sha256-" + hashlib.sha256(machine.encode()).hexdigest())
+
+
+def _read(item: Any, oldest: datetime) -> Kept | None:
+    """A kept result and when it was kept, if `item` has the shape and is recent enough."""
+    with suppress(KeyError, TypeError, ValueError, AttributeError):  # another shape
+        at = datetime.fromisoformat(item["kept_at"])
+        if at > oldest:
+            return at, VantageResult.from_dict(item["result"])
+    return None
+
+
+def _legacy(oldest: datetime) -> dict[str, Kept]:
+    """What workers of s36o's release keep in its one value (VANTAGE_LEGACY_KEY)."""
+    data = cache.get(VANTAGE_LEGACY_KEY)
     if not isinstance(data, dict):
         return {}
-    oldest = timezone.now() - timedelta(seconds=VANTAGE_CACHE_SECONDS)
     kept = {}
     for machine, item in data.items():
-        with suppress(KeyError, TypeError, ValueError, AttributeError):  # another shape
-            at = datetime.fromisoformat(item["kept_at"])
-            if at > oldest:
-                kept[str(machine)] = (at, VantageResult.from_dict(item["result"]))
+        if (read := _read(item, oldest)) is not None:
+            kept[str(machine)] = read
+    return kept
+
+
+def _index() -> list[str]:
+    ids = cache.get(VANTAGE_INDEX_KEY)
+    if not isinstance(ids, list):
+        return []
+    return [str(machine) for machine in ids]
+
+
+def _kept(machines: list[str] | None = None) -> dict[str, Kept]:
+    """Each machine's latest result and when it was kept, of those less than
+    VANTAGE_CACHE_SECONDS old: `machines` (read by their keys), else every machine the index
+    names and this one. The release before's value adds its machines (the newer result of a
+    machine in both)."""
+    oldest = timezone.now() - timedelta(seconds=VANTAGE_CACHE_SECONDS)
+    every = machines is None
+    names = sorted({*_index(), vantage_machine()}) if machines is None else machines
+    keys = {_machine_key(machine): machine for machine in names}
+    kept = {}
+    for key, item in cache.get_many(list(keys)).items():
+        if (read := _read(item, oldest)) is not None:
+            kept[keys[key]] = read
+    for machine, read in _legacy(oldest).items():
+        if (every or machine in names) and (machine not in kept or read[0] > kept[machine][0]):
+            kept[machine] = read
     return kept
 
 
@@ -182,23 +232,32 @@ def kept_vantage() -> dict[str, VantageResult]:
 
 
 def keep_vantage(result: VantageResult, machine: str | None = None) -> None:
-    """Keep `result` as `machine`'s (this machine's by default), forgetting results that
-    are too old."""
-    data = {
-        name: {"kept_at": at.isoformat(), "result": r.to_dict()}
-        for name, (at, r) in _kept().items()
-    }
-    data[machine or vantage_machine()] = {
-        "kept_at": timezone.now().isoformat(),
-        "result": result.to_dict(),
-    }
-    cache.set(VANTAGE_CACHE_KEY, data, VANTAGE_CACHE_SECONDS)
+    """Keep `result` as `machine`'s (this machine's by default) under its own key, and make
+    sure the index names it (forgetting machines whose results are too old)."""
+    name = machine or vantage_machine()
+    item = {"machine": name, "kept_at": timezone.now().isoformat(), "result": result.to_dict()}
+    cache.set(_machine_key(name), item, VANTAGE_CACHE_SECONDS)
+    ids = _index()
+    oldest = timezone.now() - timedelta(seconds=VANTAGE_CACHE_SECONDS)
+    keys = {_machine_key(other): other for other in ids if other != name}
+    alive = {keys[key] for key, other in cache.get_many(list(keys)).items() if _read(other, oldest)}
+    wanted = sorted(alive | {name})
+    if wanted != ids or not cache.touch(VANTAGE_INDEX_KEY, VANTAGE_CACHE_SECONDS):
+        cache.set(VANTAGE_INDEX_KEY, wanted, VANTAGE_CACHE_SECONDS)
+
+
+def forget_vantage() -> None:
+    """Forget every machine's result (tests; an operator's shell)."""
+    machines = {*_index(), vantage_machine()}
+    cache.delete_many([VANTAGE_INDEX_KEY, VANTAGE_LEGACY_KEY, *(_machine_key(m) for m in machines)])
 
 
 def latest_vantage(machine: str | None = None) -> VantageResult | None:
-    """The last result check_vantage kept on `machine` (this machine by default), if it is
-    less than VANTAGE_CACHE_SECONDS old."""
-    return kept_vantage().get(machine or vantage_machine())
+    """The last result kept on `machine` (this machine by default), if it is less than
+    VANTAGE_CACHE_SECONDS old: read by its key, whatever the index says."""
+    name = machine or vantage_machine()
+    kept = _kept([name]).get(name)
+    return kept[1] if kept is not None else None
 
 
 def pages_vantage() -> VantageResult | None:

@@ -19,7 +19,6 @@ from typing import Any
 from unittest import mock
 
 from django.core import mail
-from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
@@ -28,7 +27,7 @@ from mailsec.alerts.models import AlertState, Change, Notification, Outcome
 from mailsec.alerts.tasks import send_notification
 from mailsec.domains.models import CheckRun, Domain
 from mailsec.domains.tasks import run_check
-from mailsec.tasks import VANTAGE_CACHE_KEY, check_vantage, keep_vantage
+from mailsec.tasks import check_vantage, forget_vantage, keep_vantage
 from tests.conftest import BaseTestCase
 from tests.test_alerts_s19y_nxdomain import NAME, exists, gone
 from tests.test_domains import stub_dns
@@ -61,7 +60,7 @@ class HeldWhileOurResolverIsDownTestCase(BaseTestCase):
     def setUp(self) -> None:
         self.domain = Domain.objects.create(team=self.team, name=NAME, verified_at=timezone.now())
         self.clock = timezone.now() - timedelta(hours=2)
-        self.addCleanup(cache.delete, VANTAGE_CACHE_KEY)
+        self.addCleanup(forget_vantage)
 
     def observe(self, report: dict[str, Any], kind: str = "scheduled") -> Outcome:
         """Store a run as the check task does, observe it, and send what it queued (as
@@ -84,7 +83,7 @@ class HeldWhileOurResolverIsDownTestCase(BaseTestCase):
 
     def keep(self, result: VantageResult | None) -> None:
         if result is None:
-            cache.delete(VANTAGE_CACHE_KEY)
+            forget_vantage()
         else:
             keep_vantage(result)  # this machine's: the one doing the checks (s36o)
 

@@ -25,7 +25,6 @@ import dns.message
 import dns.query
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -47,7 +46,7 @@ from checks.vantage import (
 )
 from mailsec.accounts.models import Profile, Team
 from mailsec.domains.models import Domain
-from mailsec.tasks import VANTAGE_CACHE_KEY, check_vantage
+from mailsec.tasks import check_vantage, forget_vantage
 from tests.lab import dnslab
 from tests.lab.control import Lab
 from tests.test_engine_lab import lab_config
@@ -296,7 +295,7 @@ def test_the_worker_records_a_broken_vantage_and_result_pages_say_so(
     monkeypatch.setenv("MAILSEC_RESOLVER", "127.0.53.1:53")
     monkeypatch.setenv("MAILSEC_ALLOW_PRIVATE_TARGETS", "1")
     monkeypatch.setenv("MAILSEC_CHECK_TIMEOUT", "2")
-    cache.delete(VANTAGE_CACHE_KEY)
+    forget_vantage()
     try:
         with override_settings(
             MAILSEC_VANTAGE=replace(LAB_TARGETS, smtp_hosts=(DEAD_SMTP, DEAD_SMTP_2))
@@ -318,7 +317,7 @@ def test_the_worker_records_a_broken_vantage_and_result_pages_say_so(
         pages = _pages(alice)
         assert RESOLVER_PROBLEM not in pages["domain"] and PORT25_PROBLEM not in pages["domain"]
     finally:
-        cache.delete(VANTAGE_CACHE_KEY)
+        forget_vantage()
 
 
 @pytest.mark.django_db(transaction=True)

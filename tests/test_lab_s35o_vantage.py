@@ -11,7 +11,6 @@ from dataclasses import replace
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test.utils import override_settings
@@ -21,7 +20,7 @@ from checks.vantage import RESOLVER_PROBLEM
 from mailsec.alerts.models import AlertState, Change
 from mailsec.domains.models import CheckRun, Domain
 from mailsec.domains.tasks import run_check
-from mailsec.tasks import VANTAGE_CACHE_KEY, check_vantage
+from mailsec.tasks import check_vantage, forget_vantage
 from tests.lab.control import Lab
 from tests.test_lab_s19p_vantage import LAB_TARGETS, NOBODY, VALIDATING, _pages
 from tests.test_lab_s19p_vantage import alice as alice  # a fixture
@@ -41,7 +40,7 @@ def lab_env(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> Lab:
     for name, value in lab.env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("MAILSEC_CHECK_TIMEOUT", "2")
-    cache.delete(VANTAGE_CACHE_KEY)
+    forget_vantage()
     return lab
 
 
@@ -114,4 +113,4 @@ def test_a_check_through_the_dead_resolver_raises_nothing(
             assert state.last_run == after  # compared again
         assert not Change.objects.filter(domain=domain).exists()
     finally:
-        cache.delete(VANTAGE_CACHE_KEY)
+        forget_vantage()

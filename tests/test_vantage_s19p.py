@@ -32,7 +32,7 @@ from checks.vantage import (
 )
 from mailsec.celery import app
 from mailsec.domains.models import Domain
-from mailsec.tasks import VANTAGE_CACHE_KEY, keep_vantage, latest_vantage
+from mailsec.tasks import VANTAGE_LEGACY_KEY, forget_vantage, keep_vantage, latest_vantage
 from tests.conftest import BaseTestCase
 from tests.test_freecheck_s9_results import NULL_MX, fake_dns
 from tests.test_mx import FakeDns
@@ -152,13 +152,13 @@ class BannerTests(BaseTestCase):
     def setUp(self) -> None:
         self.domain = Domain.objects.create(team=self.team, name="example.org")
         self.client.force_login(self.alice)
-        self.addCleanup(cache.delete, VANTAGE_CACHE_KEY)
+        self.addCleanup(forget_vantage)
 
     def keep(self, result: VantageResult | dict[str, object]) -> None:
         if isinstance(result, VantageResult):
             keep_vantage(result)  # this machine's (s36o: kept per machine)
         else:
-            cache.set(VANTAGE_CACHE_KEY, result, 60)
+            cache.set(VANTAGE_LEGACY_KEY, result, 60)  # s36o's one value (s36j)
 
     def page(self, url: str, client: Client | None = None) -> str:
         response = (client or self.client).get(url)
@@ -199,7 +199,7 @@ class BannerTests(BaseTestCase):
             _result(Verdict.OK, Verdict.NOT_TESTED),
             {"checked_at": "x", "resolver": "broken"},
         ):
-            cache.delete(VANTAGE_CACHE_KEY)
+            forget_vantage()
             if kept is not None:
                 self.keep(kept)
             html = self.page(url)

@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client, override_settings
@@ -37,8 +36,8 @@ from checks.vantage import (
 from mailsec.accounts.models import Profile
 from mailsec.domains.models import Domain
 from mailsec.tasks import (
-    VANTAGE_CACHE_KEY,
     check_vantage,
+    forget_vantage,
     keep_vantage,
     latest_vantage,
     resolver_fault,
@@ -166,7 +165,7 @@ def test_the_task_keeps_since_from_the_result_it_replaces(monkeypatch: pytest.Mo
     kept = latest_vantage()
     assert kept is not None and kept.resolver_down_since == an_hour_ago
     assert resolver_fault() == "down"
-    cache.delete(VANTAGE_CACHE_KEY)
+    forget_vantage()
     assert resolver_fault() == ""
 
 

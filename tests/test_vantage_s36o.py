@@ -29,7 +29,6 @@ import dns.message
 import dns.rcode
 import dns.rrset
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
@@ -49,8 +48,8 @@ from checks.vantage import (
 )
 from mailsec.domains.models import Domain
 from mailsec.tasks import (
-    VANTAGE_CACHE_KEY,
     check_vantage,
+    forget_vantage,
     keep_vantage,
     latest_vantage,
     resolver_fault,
@@ -250,9 +249,9 @@ def _ok(checked_at: datetime) -> VantageResult:
 
 @pytest.fixture
 def clean_cache() -> Iterator[None]:
-    cache.delete(VANTAGE_CACHE_KEY)
+    forget_vantage()
     yield
-    cache.delete(VANTAGE_CACHE_KEY)
+    forget_vantage()
 
 
 @pytest.mark.django_db
@@ -317,8 +316,8 @@ class MachinesBannerTests(BaseTestCase):
     def setUp(self) -> None:
         self.domain = Domain.objects.create(team=self.team, name="example.org")
         self.client.force_login(self.alice)
-        cache.delete(VANTAGE_CACHE_KEY)
-        self.addCleanup(cache.delete, VANTAGE_CACHE_KEY)
+        forget_vantage()
+        self.addCleanup(forget_vantage)
 
     def page(self) -> str:
         response = self.client.get(reverse("domains:details", args=[self.domain.code]))

@@ -16,7 +16,6 @@ from datetime import timedelta
 from typing import Any
 from unittest import mock
 
-from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
@@ -24,7 +23,7 @@ from checks.vantage import Answer, ResolverAnswer, VantageResult, VantageTargets
 from mailsec.alerts.models import AlertState, Change
 from mailsec.domains.models import CheckRun, Domain
 from mailsec.domains.tasks import run_check
-from mailsec.tasks import VANTAGE_CACHE_KEY, keep_vantage, latest_vantage, vantage_for_run
+from mailsec.tasks import forget_vantage, keep_vantage, latest_vantage, vantage_for_run
 from tests.conftest import BaseTestCase
 from tests.test_alerts_s19y_nxdomain import NAME, exists
 from tests.test_domains import stub_dns
@@ -46,8 +45,8 @@ class TheRunAsksTestCase(BaseTestCase):
     def setUp(self) -> None:
         self.domain = Domain.objects.create(team=self.team, name=NAME, verified_at=timezone.now())
         self.clock = timezone.now() - timedelta(hours=2)
-        cache.delete(VANTAGE_CACHE_KEY)
-        self.addCleanup(cache.delete, VANTAGE_CACHE_KEY)
+        forget_vantage()
+        self.addCleanup(forget_vantage)
         self.env = mock.patch.dict("os.environ", {"MAILSEC_CHECK_TIMEOUT": "2"})
         self.env.start()
         self.addCleanup(self.env.stop)
