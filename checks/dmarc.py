@@ -26,11 +26,11 @@ from checks.dns import (
     split_at_schemes,
     txt_fix,
 )
-from checks.domainname import is_public_suffix, organizational_domain
+from checks.domainname import is_public_suffix, organizational_domain, url_host_name
 from checks.findings import Collector, Finding, Mechanism, Status, series
 from checks.lookalike import QUOTES, lookalikes, one_slip, unquoted
 from checks.mx import is_null_mx
-from checks.tlsrpt import stray_at
+from checks.tlsrpt import non_ascii_why, stray_at, uri_form
 
 if TYPE_CHECKING:
     from checks.mx import NoMailAnswer
@@ -127,6 +127,9 @@ class ReportUri:
     # The local part holds an '@' outside quotes once percent-decoded ('a%40b'): the problem
     # says how it reads.
     stray_at: bool = False
+    # The address holds non-ASCII characters ('mailto:dś@example.org'): the problem names them
+    # and its URI form (tlsrpt.non_ascii_why, s36k).
+    non_ascii: bool = False
 
 
 @dataclass
@@ -501,7 +504,12 @@ def parse_uris(value: str) -> list[ReportUri]:
             # tlsrpt._parse_uri reads it): '%2B' in the local part is '+', a domain written
             # with '%2E' is that domain (RFC 3986 §2.3). The local part stays as written for
             # _MAILBOX_RE, which takes '%XX' there; decoded, it may hold no '@' outside quotes.
-            match = _MAILBOX_RE.match(f"{local}@{unquote(domain)}" if at else address)
+            # A domain whose escapes stand for the UTF-8 of a non-ASCII name (RFC 6068 §2, RFC
+            # 3986 §3.2.2: 'b%C3%BCcher.example') is that name in A-labels, as TLS-RPT reads
+            # an https host (url_host_name, s36k).
+            if "%" in domain:
+                domain = url_host_name(domain) or unquote(domain)
+            match = _MAILBOX_RE.match(f"{local}@{domain}" if at else address)
             item.fused = [] if match else _run_together(text)
             if match and stray_at(read := unquote(local)):
                 item.syntactic = item.stray_at = True  # a URI (RFC 3986 takes '%40'), no address
@@ -516,6 +524,13 @@ def parse_uris(value: str) -> list[ReportUri]:
                     + " and ".join(f"'{part}'" for part in item.fused)
                     + " need a ',' between them (a record split into strings is joined with "
                     "nothing added)"
+                )
+            elif not match and not text.isascii():
+                # 'mailto:dś@example.org', 'mailto:d@bücher.example': a URI is ASCII (RFC 3986
+                # §2), its URI form (RFC 3987 §3.1) is named, as TLSRPT-06 names it (s36k).
+                item.non_ascii = True
+                item.problem = f"'{item.text}' is not a valid mailto: address: it " + non_ascii_why(
+                    text, reads="RFC 7489 §6.2 reads rua and ruf as URIs"
                 )
             elif not match:
                 item.problem = f"'{item.text}' is not a valid mailto: address"
@@ -533,7 +548,7 @@ def parse_uris(value: str) -> list[ReportUri]:
         out.append(item)
     for item in out:
         if not item.valid and (named := _quotes_named(item.text)):
-            item.problem, item.quoted = named, True
+            item.problem, item.quoted, item.non_ascii = named, True, False
     return out
 
 
@@ -926,6 +941,10 @@ def _repaired_uri(uri: ReportUri) -> ReportUri | None:
     scheme, _, address = text.partition(":")
     if scheme.lower() == "mailto" and (a_label := a_label_mailbox(address)):
         text = f"{scheme}:{a_label}"
+    elif scheme.lower() == "mailto" and (form := uri_form(text)):
+        # "mailto:dś@example.org": a URI is ASCII only; its URI form (RFC 3987 §3.1, RFC 6068
+        # §2: the local part percent-encoded as UTF-8) is the mailbox meant (s36k, as TLS-RPT).
+        text = form
     if text == uri.text:
         return None
     repaired = parse_uris(text)
@@ -3438,7 +3457,7 @@ async def _reporting(
                         + _glued_note(parsed, tag, suggested_record(at, parsed, add_rua=invent_rua))
                         if tag in parsed.glued_after
                         else "sent: " + "; ".join(u.problem for u in uris) + "."
-                        if all(u.quoted or u.fused or u.stray_at for u in uris)
+                        if all(u.quoted or u.fused or u.stray_at or u.non_ascii for u in uris)
                         else "sent. Use 'mailto:' followed by an address."
                     ),
                     subject=subject,

@@ -162,7 +162,7 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
         # holding 'ü' or full-width digits is an IRI, which must be converted first (RFC 3987
         # §3.1). Reporters parsing it as a URI find none; some URL parsers would convert it,
         # others not, so it is no address to rely on (s36f). Its URI form is the fix.
-        return ReportUri(text, scheme, False, why=_non_ascii_why(text))
+        return ReportUri(text, scheme, False, why=non_ascii_why(text))
     if scheme == "mailto":
         address = rest.split("?", 1)[0]
         local, at, domain = address.rpartition("@")
@@ -310,17 +310,17 @@ def uri_form(text: str) -> str | None:
     return None
 
 
-def _non_ascii_why(text: str) -> str:
+def non_ascii_why(text: str, reads: str = "RFC 8460 §3 reads the rua list as URIs") -> str:
     """TLSRPT-06's words for a report address holding non-ASCII characters, with its URI form
-    when it has one."""
+    when it has one; `reads` says which specification reads the list as URIs (DMARC-12 gives
+    RFC 7489's, s36k)."""
     seen = list(dict.fromkeys(c for c in text if not c.isascii()))
     named = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in seen[:3])
     if len(seen) > 3:
         named += f" and {len(seen) - 3} more"
     why = (
-        f"holds non-ASCII characters ({named}), which a URI cannot hold (RFC 3986 §2; RFC 8460 "
-        "§3 reads the rua list as URIs), so reporters that parse it as one find no address "
-        "to report to"
+        f"holds non-ASCII characters ({named}), which a URI cannot hold (RFC 3986 §2; {reads}), "
+        "so reporters that parse it as one find no address to report to"
     )
     form = uri_form(text)
     if form is None:
