@@ -139,6 +139,10 @@ def test_first_hour_of_a_one_domain_admin(
         assert csp_violations(page) == []
         mode.get_by_role("button", name="Check now").click()
         expect(page).to_have_url(f"{live_server.url}/domains/{domain.code}/")
+        # The check's MTA-STS fixes (a web server of one's own) are said not to be theirs.
+        expect(page.locator(".hosted-note")).to_contain_text(
+            f"We host the MTA-STS policy of {DOMAIN}"
+        )
 
         # The TLS reports page before any report, and the alerts.
         page.get_by_role("link", name=f"TLS reports dashboard for {DOMAIN}").click()

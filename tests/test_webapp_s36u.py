@@ -8,6 +8,7 @@ import re
 from django.urls import reverse
 
 from mailsec.domains.models import CheckRun, Domain
+from mailsec.hosting.models import HostedPolicy
 from tests.test_hosting import T0, HostingCase, fake_dns
 
 
@@ -128,3 +129,34 @@ class PointsLostTestCase(HostingCase):
             f"Each category's points are out of the {counted} that count for this domain, "
             f"scaled to 100: one point is worth {worth} on the score." in text
         ), text[text.find("Points lost") :][:400]
+
+    def test_with_hosting_on_the_mta_sts_fixes_point_to_its_records(self) -> None:
+        """Hosting switched on, its CNAME not yet published: the domain page's MTA-STS fixes
+        (from the check) said to publish A/AAAA records for a web server of one's own and to
+        serve the policy file there, which hosting does for them. The page says whose fixes
+        those are and where the records hosting needs are."""
+        from checks.findings import Finding, Mechanism, Status
+        from tests.test_domains import scored_run
+
+        self.host(["mx1.example.org"])
+        fix = "Publish A/AAAA records for mta-sts.example.org pointing to a web server"
+        run = scored_run(
+            self.domain,
+            [
+                Finding("MX-01", Status.PASS, Mechanism.MX, "MX ok"),
+                Finding("MTASTS-11", Status.FAIL, Mechanism.MTASTS, "No policy host.", fix=fix),
+            ],
+        )
+        Domain.objects.filter(pk=self.domain.pk).update(last_run=run)
+        self.client.force_login(self.alice)
+        url = reverse("domains:details", args=[self.domain.code])
+        html = self.client.get(url).content.decode()
+        hosting = reverse("hosting:page", args=[self.domain.code])
+        note = re.search(r'<p class="hosted-note[^"]*">(.*?)</p>', html, re.S)
+        assert note is not None, "no word that hosting changes the MTA-STS fixes"
+        assert f'href="{hosting}"' in note.group(1)
+        assert "We host the MTA-STS policy of example.org" in text_of(note.group(1))
+        # Without hosting the fixes are the owner's own to follow: no such note.
+        HostedPolicy.objects.all().delete()
+        html = self.client.get(url).content.decode()
+        assert "hosted-note" not in html
