@@ -38,6 +38,7 @@ from checks.domainname import (
     browser_ipv4,
     numbers_read_as,
     organizational_domain,
+    url_host_name,
     url_ipv4,
     url_numbers_read_as,
 )
@@ -226,6 +227,17 @@ def check_https_uri(uri: str, *, svg: bool) -> str:
             f"{host} is an IP address{f' ({read}; URL parsers read it so)' if read else ''}; "
             "it must be a fully qualified domain name"
         )
+    if host and "%" in host:
+        # l%6Fgo.example, b%C3%BCcher.example: a reg-name's escapes stand for the UTF-8 octets
+        # of a name (RFC 3986 §3.2.2), which a receiver's URL parser decodes (§6.2.2.2, WHATWG
+        # URL) and fetches, in A-labels when not ASCII; judged as that name (s36k, as TLS-RPT).
+        decoded = url_host_name(host)
+        if decoded is None:
+            return (
+                f"{host} is not a valid host name: its percent-escapes decode to no host name "
+                "(RFC 3986 §3.2.2: they stand for the UTF-8 octets of a name)"
+            )
+        host = decoded.rstrip(".")
     if host.rsplit(".", 1)[-1].isdigit():
         # 1.2.3.4.5: no address, and no top-level domain is all digits (RFC 3696 §2).
         return (
@@ -235,7 +247,7 @@ def check_https_uri(uri: str, *, svg: bool) -> str:
     if not host or "." not in host or not port_ok:
         return "it must name a fully qualified host"
     if not all(_HOST_LABEL_RE.fullmatch(label) for label in host.split(".")):
-        # "logo..example.com", "-logo.example.com", a 64-character label, "%41": no DNS name.
+        # "logo..example.com", "-logo.example.com", a 64-character label: no DNS name.
         return f"{host} is not a valid host name (letters, digits and '-' in dot-separated labels)"
     if len(host) > 253:
         return "the host name is longer than 253 characters"
@@ -1639,7 +1651,23 @@ async def _fetch(ctx: CheckContext, url: str, limit: int) -> Any:
         from checks import https
     except ImportError:  # the guarded HTTPS client is not available in this build
         return None
-    return await https.fetch(ctx, url, max_bytes=limit)
+    return await https.fetch(ctx, decoded_host_url(url), max_bytes=limit)
+
+
+def decoded_host_url(url: str) -> str:
+    """`url` with a host name written with percent-escapes as the name a URL parser decodes
+    ('https://l%6Fgo.example/x.svg' is fetched, looked up and guarded as logo.example: RFC 3986
+    §3.2.2, §6.2.2.2; domainname.url_host_name); any other URL as it is."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        return url
+    if "%" not in host or url_ipv4(host) is not None or not (name := url_host_name(host)):
+        return url
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    return parts._replace(netloc=f"{userinfo}{at}{name}{port}").geturl()
 
 
 # HTTP statuses that send the client elsewhere with a Location (RFC 9110 §15.4).

@@ -684,7 +684,11 @@ def test_svg_allows_references_into_the_document() -> None:
         ("https://logo.example.com/m\u00e4rke.svg", "https://logo.example.com/m%C3%A4rke.svg"),
         ("https://logo..example.com/logo.svg", "not a valid host name"),
         ("https://-logo.example.com/logo.svg", "not a valid host name"),
-        ("https://%6Cogo.example.com/logo.svg", "not a valid host name"),
+        # '%6C' is 'l' (RFC 3986 §3.2.2): https://%6Cogo.example.com/ is logo.example.com to
+        # a URL parser and is taken since s36k (tests/test_engine_s36k_bimi.py); escapes that
+        # decode to no name are no host.
+        ("https://%FFogo.example.com/logo.svg", "decode to no host name"),
+        ("https://logo%2Fx.example.com/logo.svg", "decode to no host name"),
         ("https://logo.example.com/%zz.svg", "%XX escape"),
     ],
 )
