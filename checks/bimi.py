@@ -1573,7 +1573,20 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
         for name, record in faults:
             kept = record is not None and bool(dmarc.kept_uris(record, "rua"))
             why = "" if kept else await dmarc.no_mailbox_reason(ctx, name)
-            text = _enforcing_record(name, record, add_rua=not why)
+            if record is None and name == domain:
+                # No record of the owner's: DMARC-01's record for it, built by the same code
+                # (psd=n where RFC 9989 receivers would take the suffix's name for the
+                # Organizational Domain), made enforcing: one record proposed per name (s36k).
+                found = dmarc.not_found_record(domain, policy, add_rua=not why)
+                text = _enforcing_record(name, dmarc.parse_dmarc(found.record), add_rua=not why)
+                if found.psd_n:
+                    kept_by.append(
+                        f"psd=n in it makes RFC 9989 receivers take {domain} for the "
+                        "Organizational Domain, as RFC 7489 receivers do, as in DMARC-01's "
+                        "record (see DMARC-10)."
+                    )
+            else:
+                text = _enforcing_record(name, record, add_rua=not why)
             if name in floors:
                 raised = dmarc.keep_operators(name, text, floor)
                 if raised != text:

@@ -14,7 +14,7 @@ import asyncio
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
 from checks.context import CheckContext
@@ -2582,26 +2582,8 @@ async def _not_found(
     # A domain that sends, with no MX and an own address that takes no mail: p=none, and
     # reports at a mailbox elsewhere, since none made up at the domain would receive any.
     why = "" if null_mx else await no_mailbox_reason(ctx, domain)
-    if null_mx:
-        suggestion = "v=DMARC1; p=reject"
-    elif why:
-        suggestion = "v=DMARC1; p=none"
-    else:
-        suggestion = f"v=DMARC1; p=none; rua=mailto:{example_address(domain)}"
-    # RFC 9989 receivers apply an operator's enforcing record to the domain now: the record
-    # keeps that (s36p: p=none in a record of the owner's, read first, loosened it).
-    floor = (
-        operators_floor(policy.record, policy.record_domain, policy.effective_9989)
-        if operator
-        else None
-    )
-    suggestion = keep_operators(domain, suggestion, floor)
+    suggestion, floor, psd_n = not_found_record(domain, policy, null_mx=null_mx, add_rua=not why)
     kept = "" if null_mx else kept_words(domain, suggestion, floor)
-    # An Organizational Domain under a public suffix RFC 9989 receivers take for it (DMARC-10):
-    # psd=n in the record, which DMARC-10 would otherwise ask of it as another record (s36e).
-    psd_n = domain == policy.org_7489 and suffix_takes_org(policy)
-    if psd_n:
-        suggestion += "; psd=n"
     fix = txt_fix(f"_dmarc.{domain}", suggestion)
     if why:
         fix += (
@@ -2639,6 +2621,42 @@ async def _not_found(
         evidence={"walk": walk_evidence, "views": policy.views()},
         fix=fix,
     )
+
+
+class NotFoundRecord(NamedTuple):
+    record: str
+    floor: OperatorsFloor | None  # the operator's policy the record keeps, if any
+    psd_n: bool  # the record ends with psd=n
+
+
+def not_found_record(
+    domain: str, policy: DmarcPolicy, *, null_mx: bool = False, add_rua: bool = True
+) -> NotFoundRecord:
+    """The record DMARC-01 proposes for `domain`, which has no DMARC record of its own:
+    p=reject at a null MX, else p=none with reports (none made up where `add_rua` is False);
+    at least the policy RFC 9989 receivers apply from a public suffix operator's record now
+    (s36p); psd=n for an Organizational Domain under a suffix RFC 9989 receivers take for it
+    (s36e). BIMI-08 builds its record on this one (s36k): one record proposed per name."""
+    if null_mx:
+        suggestion = "v=DMARC1; p=reject"
+    elif not add_rua:
+        suggestion = "v=DMARC1; p=none"
+    else:
+        suggestion = f"v=DMARC1; p=none; rua=mailto:{example_address(domain)}"
+    # RFC 9989 receivers apply an operator's enforcing record to the domain now: the record
+    # keeps that (s36p: p=none in a record of the owner's, read first, loosened it).
+    floor = (
+        operators_floor(policy.record, policy.record_domain, policy.effective_9989)
+        if _operators_policy(policy)
+        else None
+    )
+    suggestion = keep_operators(domain, suggestion, floor)
+    # An Organizational Domain under a public suffix RFC 9989 receivers take for it (DMARC-10):
+    # psd=n in the record, which DMARC-10 would otherwise ask of it as another record (s36e).
+    psd_n = domain == policy.org_7489 and suffix_takes_org(policy)
+    if psd_n:
+        suggestion += "; psd=n"
+    return NotFoundRecord(suggestion, floor, psd_n)
 
 
 def _operators_policy(policy: DmarcPolicy) -> str:
