@@ -1069,7 +1069,11 @@ def lock_report(
     there is none yet, and then, until the transaction ends, no other worker stores a report
     of this identity (lock_identity): the caller stores its own, and a copy parsed at the
     same instant, of the same day or of another day whose range overlaps, finds it once it
-    may look (s36r; the unique index alone tells only the same day apart)."""
+    may look (s36r; the unique index alone tells only the same day apart).
+
+    The identity lock may come after row locks the transaction holds already (lock_identity
+    says which and why that is safe): when a report found was removed (settle_report) while
+    we waited for its copies, their locks stay held as we look again and find none."""
     start, end, day = span
     key = {"address": address, "submitter": submitter, "report_id": report_id}
     identity_locked = False
@@ -1098,10 +1102,24 @@ def lock_report(
 def lock_identity(address_pk: int, submitter: str, report_id: str) -> bool:
     """Hold a report identity (address, submitter, report-id) until the transaction ends:
     PostgreSQL's transaction-level advisory lock on its hash (two identities sharing a hash
-    wait for each other, no more). Taken only where no stored report was found, before any
-    of its copies or its row is locked (lock_copies' order holds: a worker holding a
-    report's rows has found that report and takes no identity lock). False where nothing is
-    locked: another database (SQLite has one writer at a time), or outside a transaction."""
+    wait for each other, no more). Taken only where no stored report of this identity was
+    found, and then before any of that identity's report or copy rows is locked. It is not
+    always the transaction's first lock (review s36v), as it may come after:
+    - the raw copy being parsed (RawReport.process locks it first), and on a reparse the
+      copies of the report it pointed at (lock_copies), in settle_report that report's row too;
+    - the copies of a report found and removed while we waited for them (lock_report's retry);
+    - the copies and row of the report found under the organisation name, when this copy is
+      another reporter's (RawReport._save_parsed's second lock_report, its reporter_key).
+    No cycle comes of it in what is stored today: a worker holding an identity lock waits for
+    report rows only when that identity's report was committed between its look and its lock
+    (it then locks that report's copies and row, in lock_copies' order), and for such rows to
+    be held by a worker waiting for the same identity, that worker would have to be settling
+    that very report while re-parsing one of its copies into the same identity but a range
+    that does not overlap it, which the copy's earlier parse of the same body did not give
+    (only a parser change between the two, with `reparse`, could). Were it to happen,
+    PostgreSQL ends one of the two with a deadlock error, a DatabaseError that RawReport.process
+    leaves to the task's retry. False where nothing is locked: another database (SQLite has
+    one writer at a time), or outside a transaction."""
     if connection.vendor != "postgresql" or not connection.in_atomic_block:
         return False
     with connection.cursor() as cursor:
