@@ -18,31 +18,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks import starttls, tlsrpt
 from checks.https import HttpsResult
 from checks.tlsrpt import parse_tlsrpt_record
-from tests.blind_engine import EngineRun, run_engine
+from tests.test_engine_s36f_uri import PUBLIC, _of, _run
 from tests.test_ssrf_s34g_blind import watched
-
-D = "shop.s36f-owner.org"
-PUBLIC = "9.9.9.9"
-FULL_WIDTH = "\uff11\uff12\uff17\u3002\uff10\u3002\uff10\u3002\uff11"  # １２７。０。０。１
-
-
-def _run(rua: str, extra: dict[Any, Any] | None = None, fetch: Any = None) -> EngineRun:
-    zone: dict[Any, Any] = {
-        (D, "MX"): [f"10 mx.{D}."],
-        (f"mx.{D}", "A"): [PUBLIC],
-        (f"_smtp._tls.{D}", "TXT"): [f"v=TLSRPTv1; rua={rua}"],
-    }
-    zone.update(extra or {})
-    starttls.clear_cache()
-    return run_engine(tlsrpt, D, zone, fetch=fetch)
-
-
-def _of(run: EngineRun, check_id: str) -> list[Any]:
-    return [f for f in run.findings if f.id == check_id]
-
 
 # --- 3. a host name with percent-escapes ---------------------------------------------------
 
