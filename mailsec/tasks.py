@@ -46,8 +46,9 @@ logger = logging.getLogger(__name__)
 # or names a machine whose result is gone, else touched. Two such rewrites at once can lose
 # one id (only while machines come or go): that machine's result stays in its key (its own
 # reads never go through the index) and its id is back on its next write (ten minutes at most
-# for the beat's). VANTAGE_LEGACY_KEY is s36o's one value, still read (never written): during
-# a rolling deploy, workers of that release keep writing it, and their results count.
+# for the beat's). VANTAGE_LEGACY_KEY is the one value of this session's first draft (s36o),
+# still read, never written; no deployed release wrote it (the one before kept a single result
+# in "vantage:latest", not read), so it is dead weight a later change may remove.
 VANTAGE_MACHINE_KEY = "vantage:machine:{}"
 VANTAGE_INDEX_KEY = "vantage:machine-ids"
 VANTAGE_LEGACY_KEY = "vantage:machines"
@@ -189,7 +190,7 @@ def _read(item: Any, oldest: datetime) -> Kept | None:
 
 
 def _legacy(oldest: datetime) -> dict[str, Kept]:
-    """What workers of s36o's release keep in its one value (VANTAGE_LEGACY_KEY)."""
+    """What s36o's draft kept in its one value (VANTAGE_LEGACY_KEY; no release wrote it)."""
     data = cache.get(VANTAGE_LEGACY_KEY)
     if not isinstance(data, dict):
         return {}
@@ -210,7 +211,7 @@ def _index() -> list[str]:
 def _kept(machines: list[str] | None = None) -> dict[str, Kept]:
     """Each machine's latest result and when it was kept, of those less than
     VANTAGE_CACHE_SECONDS old: `machines` (read by their keys), else every machine the index
-    names and this one. The release before's value adds its machines (the newer result of a
+    names and this one. s36o's draft value adds its machines (the newer result of a
     machine in both)."""
     oldest = timezone.now() - timedelta(seconds=VANTAGE_CACHE_SECONDS)
     every = machines is None
