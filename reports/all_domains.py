@@ -9,7 +9,6 @@ read the kept domains' reports alone and the count is the same filtered or not."
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from mailsec.accounts.models import Membership
+from mailsec.domains.forms import needle
 from mailsec.domains.models import display_name
 from mailsec.domains.views import htmx_login_required
 from mailsec.ordering import by_name
@@ -53,12 +53,6 @@ class DomainRow:
         if not total:
             return None
         return f"{100 * self.failed / total:.1f}%"
-
-
-def needle(text: str) -> str:
-    """The text to find as names are compared, as the domain list's (DomainListForm.needle):
-    NFC, without case, without the trailing dot of a fully qualified name."""
-    return unicodedata.normalize("NFC", text.strip()).rstrip(".").casefold()
 
 
 def name_holds(name: str, found: str) -> bool:

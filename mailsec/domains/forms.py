@@ -168,6 +168,13 @@ class SelectorsForm(forms.Form):
         return selector
 
 
+def needle(text: str) -> str:
+    """`text` to find, as names are compared: NFC (a decomposed ü typed on a Mac still finds
+    bücher.de), without case (casefold: STRASSE finds straße), without the trailing dot of a
+    fully qualified name. The domain list's filter and the all-domains TLS reports page's."""
+    return unicodedata.normalize("NFC", text.strip()).rstrip(".").casefold()
+
+
 class DomainListForm(forms.Form):
     """What the domain list shows and in which order, as GET parameters (?q=&status=&sort=),
     so a filtered list has a URL to share, to bookmark and to come back to. A value the form
@@ -238,11 +245,7 @@ class DomainListForm(forms.Form):
 
     @cached_property
     def needle(self) -> str:
-        """The text to find, as names are compared: NFC (a decomposed ü typed on a Mac still
-        finds bücher.de), without case (casefold: STRASSE finds straße), without the trailing
-        dot of a fully qualified name."""
-        text = unicodedata.normalize("NFC", self.choice["q"].strip()).rstrip(".")
-        return text.casefold()
+        return needle(self.choice["q"])
 
     def query(self, **changes: str) -> str:
         """The parameters other than their defaults as a query string, ending with "&" when
