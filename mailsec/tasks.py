@@ -46,12 +46,10 @@ logger = logging.getLogger(__name__)
 # or names a machine whose result is gone, else touched. Two such rewrites at once can lose
 # one id (only while machines come or go): that machine's result stays in its key (its own
 # reads never go through the index) and its id is back on its next write (ten minutes at most
-# for the beat's). VANTAGE_LEGACY_KEY is the one value of this session's first draft (s36o),
-# still read, never written; no deployed release wrote it (the one before kept a single result
-# in "vantage:latest", not read), so it is dead weight a later change may remove.
+# for the beat's). Nothing else is read: s36o's draft value ("vantage:machines") was written
+# by no deployed release, and the release before kept a single result in "vantage:latest".
 VANTAGE_MACHINE_KEY = "vantage:machine:{}"
 VANTAGE_INDEX_KEY = "vantage:machine-ids"
-VANTAGE_LEGACY_KEY = "vantage:machines"
 # Six beat intervals: a result no worker has renewed for an hour (beat or every probes worker
 # stopped, or that machine is gone) stops being shown, rather than telling of an old fault for
 # ever. Each machine's result ages on its own (from when it was kept).
@@ -189,18 +187,6 @@ def _read(item: Any, oldest: datetime) -> Kept | None:
     return None
 
 
-def _legacy(oldest: datetime) -> dict[str, Kept]:
-    """What s36o's draft kept in its one value (VANTAGE_LEGACY_KEY; no release wrote it)."""
-    data = cache.get(VANTAGE_LEGACY_KEY)
-    if not isinstance(data, dict):
-        return {}
-    kept = {}
-    for machine, item in data.items():
-        if (read := _read(item, oldest)) is not None:
-            kept[str(machine)] = read
-    return kept
-
-
 def _index() -> list[str]:
     ids = cache.get(VANTAGE_INDEX_KEY)
     if not isinstance(ids, list):
@@ -211,19 +197,14 @@ def _index() -> list[str]:
 def _kept(machines: list[str] | None = None) -> dict[str, Kept]:
     """Each machine's latest result and when it was kept, of those less than
     VANTAGE_CACHE_SECONDS old: `machines` (read by their keys), else every machine the index
-    names and this one. s36o's draft value adds its machines (the newer result of a
-    machine in both)."""
+    names and this one."""
     oldest = timezone.now() - timedelta(seconds=VANTAGE_CACHE_SECONDS)
-    every = machines is None
     names = sorted({*_index(), vantage_machine()}) if machines is None else machines
     keys = {_machine_key(machine): machine for machine in names}
     kept = {}
     for key, item in cache.get_many(list(keys)).items():
         if (read := _read(item, oldest)) is not None:
             kept[keys[key]] = read
-    for machine, read in _legacy(oldest).items():
-        if (every or machine in names) and (machine not in kept or read[0] > kept[machine][0]):
-            kept[machine] = read
     return kept
 
 
@@ -250,7 +231,7 @@ def keep_vantage(result: VantageResult, machine: str | None = None) -> None:
 def forget_vantage() -> None:
     """Forget every machine's result (tests; an operator's shell)."""
     machines = {*_index(), vantage_machine()}
-    cache.delete_many([VANTAGE_INDEX_KEY, VANTAGE_LEGACY_KEY, *(_machine_key(m) for m in machines)])
+    cache.delete_many([VANTAGE_INDEX_KEY, *(_machine_key(m) for m in machines)])
 
 
 def latest_vantage(machine: str | None = None) -> VantageResult | None:

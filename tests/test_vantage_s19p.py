@@ -32,7 +32,13 @@ from checks.vantage import (
 )
 from mailsec.celery import app
 from mailsec.domains.models import Domain
-from mailsec.tasks import VANTAGE_LEGACY_KEY, forget_vantage, keep_vantage, latest_vantage
+from mailsec.tasks import (
+    _machine_key,
+    forget_vantage,
+    keep_vantage,
+    latest_vantage,
+    vantage_machine,
+)
 from tests.conftest import BaseTestCase
 from tests.test_freecheck_s9_results import NULL_MX, fake_dns
 from tests.test_mx import FakeDns
@@ -158,7 +164,7 @@ class BannerTests(BaseTestCase):
         if isinstance(result, VantageResult):
             keep_vantage(result)  # this machine's (s36o: kept per machine)
         else:
-            cache.set(VANTAGE_LEGACY_KEY, result, 60)  # s36o's one value (s36j)
+            cache.set(_machine_key(vantage_machine()), result, 60)  # another shape (s37f)
 
     def page(self, url: str, client: Client | None = None) -> str:
         response = (client or self.client).get(url)

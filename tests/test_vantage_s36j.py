@@ -125,40 +125,6 @@ def test_an_old_machine_leaves_the_index_after_the_hour() -> None:
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("clean")
-def test_the_one_value_of_the_release_before_is_read_during_a_rolling_deploy() -> None:
-    """A worker of s36o's release still writes vantage:machines: its machines' results count
-    (the newer of the two for a machine in both); other shapes are ignored."""
-    now = datetime.now(UTC)
-    old = {
-        "probe-old": {"kept_at": now.isoformat(), "result": _result(Verdict.BROKEN).to_dict()},
-        "probe-a": {
-            "kept_at": (now - timedelta(minutes=5)).isoformat(),
-            "result": _result(Verdict.DOWN).to_dict(),
-        },
-        "junk": {"kept_at": "yesterday"},
-        "stale": {
-            "kept_at": (now - timedelta(minutes=61)).isoformat(),
-            "result": _result(Verdict.DOWN).to_dict(),
-        },
-    }
-    cache.set(tasks.VANTAGE_LEGACY_KEY, old, 3600)
-    keep_vantage(_result(Verdict.OK), machine="probe-a")
-    kept = kept_vantage()
-    assert set(kept) == {"probe-a", "probe-old"}
-    assert kept["probe-a"].resolver_verdict == Verdict.OK  # its own key, newer
-    assert kept["probe-old"].resolver_verdict == Verdict.BROKEN
-    # This machine's earlier result from before the deploy carries its "since" over.
-    with override_settings(MAILSEC_VANTAGE_ID="probe-old"):
-        assert latest_vantage() is not None
-    for shape in ("x", ["probe-a"], {"checked_at": "x", "resolver": "broken"}):
-        cache.set(tasks.VANTAGE_LEGACY_KEY, shape, 60)
-        assert set(kept_vantage()) == {"probe-a"}
-    cache.set(tasks.VANTAGE_INDEX_KEY, {"not": "a list"}, 60)
-    assert latest_vantage("probe-a") is not None
-
-
-@pytest.mark.django_db
-@pytest.mark.usefixtures("clean")
 def test_machine_names_that_are_no_good_as_keys_are_kept_too() -> None:
     name = "probe a/ü" + "x" * 300
     keep_vantage(_result(Verdict.DOWN), machine=name)
