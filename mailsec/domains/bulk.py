@@ -201,6 +201,8 @@ class Outcome:
     line: int = 0  # the line of the paste it is on
     # Added, and the DNS answered NXDOMAIN for it (existence.not_in_dns): most often a typo.
     missing: bool = False
+    # Added, and the lookup told nothing of it (no answer in time, or it failed): s37f.
+    unknown: bool = False
 
     @property
     def display_name(self) -> str:
@@ -316,9 +318,9 @@ def add_names(team: Team, entries: list[Entry], limits: Limits) -> list[Outcome]
     # Looked up once the team's lock is released, all together within one bound: a typo is
     # added all the same (a domain being set up may not exist yet), with a word on its row.
     added = [o for o in new if o.status == "added"]
-    missing = existence.not_in_dns([o.name for o in added])
+    found = existence.look_up([o.name for o in added])
     for o in added:
-        o.missing = o.name in missing
+        o.missing, o.unknown = o.name in found.missing, o.name in found.unknown
     return outcomes
 
 
@@ -351,6 +353,11 @@ class Summary:
     def missing(self) -> int:
         """How many of the names added do not exist in the DNS (NXDOMAIN)."""
         return sum(1 for o in self.added if o.missing)
+
+    @property
+    def unknown(self) -> int:
+        """How many of the names added the lookup could not tell of (existence.Lookup)."""
+        return sum(1 for o in self.added if o.unknown)
 
     @property
     def refused_lines(self) -> str:

@@ -10,9 +10,16 @@ does any NXDOMAIN of a resolver that says the self-check's signed zone does not 
 (MAILSEC_VANTAGE_SIGNED_NAME, asked only when a name was found missing: a resolver that does
 not see the public DNS says NXDOMAIN of every name, s36v).
 
+A name whose lookup says nothing (no answer in time, a failed lookup, a resolver that says
+NXDOMAIN of everything) is "not looked up" (Lookup.unknown): the add says so plainly, so that
+silence is not read as "it exists" (s37f); it is added all the same, "could not check" never
+blocks an add.
+
 Bounded as a whole, not per name: LOOKUP_SECONDS for one name or a paste of hundreds, at most
-LOOKUP_PARALLEL questions at a time, none started with less than LOOKUP_MIN seconds left. The
-lookups run after the add's team lock is released (nobody waits on the DNS for their turn)."""
+LOOKUP_PARALLEL questions at a time, none started with less than LOOKUP_MIN seconds left, the
+canary within the same bound (measured in s37f against a real silent UDP resolver, one or three
+listed, any MAILSEC_CHECK_TIMEOUT: the add's POST took 3.0 s). The lookups run after the add's
+team lock is released (nobody waits on the DNS for their turn)."""
 
 from __future__ import annotations
 
@@ -30,10 +37,25 @@ LOOKUP_PARALLEL = 10
 LOOKUP_MIN = 0.5
 
 
+@dataclasses.dataclass(frozen=True)
+class Lookup:
+    """What the lookup of names just added found, by A-label."""
+
+    missing: frozenset[str] = frozenset()  # NXDOMAIN: most often a typo
+    unknown: frozenset[str] = frozenset()  # not looked up: no answer in time, or no use
+
+
 def not_in_dns(names: Sequence[str]) -> set[str]:
     """Those of `names` (A-labels) the DNS answered NXDOMAIN for, within LOOKUP_SECONDS."""
+    return set(look_up(names).missing)
+
+
+def look_up(names: Sequence[str]) -> Lookup:
+    """Ask the DNS about `names` (A-labels) within LOOKUP_SECONDS in all: those it answered
+    NXDOMAIN for (missing), and those it told nothing of (unknown). Nothing of either when
+    the lookup is off (LOOKUP_SECONDS 0: the tests')."""
     if not names or LOOKUP_SECONDS <= 0:
-        return set()
+        return Lookup()
     from django.conf import settings
 
     from checks.dns import DnsAnswer, DnsClient
@@ -66,7 +88,7 @@ def not_in_dns(names: Sequence[str]) -> set[str]:
         found = any(isinstance(a, DnsAnswer) and a.nxdomain for a in answers)
         return list(answers), found and await canary_missing()
 
-    missing = set()
+    missing, unknown = set(), set()
     answers, resolver_sees_nothing = asyncio.run(every())
     if resolver_sees_nothing:
         log.warning(
@@ -75,13 +97,16 @@ def not_in_dns(names: Sequence[str]) -> set[str]:
             settings.MAILSEC_VANTAGE.signed_name,
             len(names),
         )
-        return set()
+        return Lookup(unknown=frozenset(names))
     for name, answer in zip(names, answers, strict=True):
         if isinstance(answer, BaseException):
             log.error("Add: looking up %s failed", name, exc_info=answer)
-        elif answer is not None and answer.nxdomain:
+            unknown.add(name)
+        elif answer is None or answer.failed:
+            unknown.add(name)  # not asked or not answered in time; SERVFAIL, REFUSED…
+        elif answer.nxdomain:
             missing.add(name)
-    return missing
+    return Lookup(frozenset(missing), frozenset(unknown))
 
 
 def missing_words(name: str) -> str:
@@ -89,4 +114,13 @@ def missing_words(name: str) -> str:
     return (
         f"{name} does not exist in the DNS (NXDOMAIN): check the spelling. It is added all "
         "the same, as a domain being set up may not exist yet; remove it if the name is a typo."
+    )
+
+
+def unknown_words(name: str) -> str:
+    """What the single add says of a name `look_up` could not look up (a display name in)."""
+    return (
+        f"{name} could not be looked up in the DNS just now (no answer within "
+        f"{LOOKUP_SECONDS:g} seconds, or the lookup failed), so a misspelled name is not caught "
+        "here. It is added all the same; its first check will tell whether it exists."
     )

@@ -569,9 +569,13 @@ def add(request: HttpRequest) -> HttpResponse:
             )
             _warn_if_host_name(request, domain)
             # Looked up once added, the team's lock released: a typo is added all the same
-            # (a domain being set up may not exist yet), with a word (existence.py).
-            if existence.not_in_dns([domain.name]):
+            # (a domain being set up may not exist yet), with a word (existence.py); so is a
+            # name the lookup could not tell of, saying so (s37f).
+            found = existence.look_up([domain.name])
+            if domain.name in found.missing:
                 messages.warning(request, existence.missing_words(domain.display_name))
+            elif domain.name in found.unknown:
+                messages.info(request, existence.unknown_words(domain.display_name))
         else:
             # Typed again (in another case, as a URL, or by a teammate earlier): the same row.
             messages.info(
