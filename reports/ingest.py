@@ -38,7 +38,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from reports import conf
@@ -55,6 +55,7 @@ from reports.models import (
     ReportAddress,
     TlsReport,
     copy_outcome,
+    identity_lock_key,
     insert_details,
     keep_own_policies,
     policy_fields,
@@ -589,6 +590,10 @@ JOIN jsonb_to_recordset(%s::jsonb) AS k(a bigint, s text, r text)
     ON t.address_id = k.a AND t.submitter = k.s AND t.report_id = k.r
 ORDER BY t.start, t.id
 """
+# The batch's report identities locked as lock_identity locks one, in the array's order.
+IDENTITY_LOCKS = """
+SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest(%s::text[]) AS k
+"""
 # Ids for the new rows from the tables' own sequences, so rows go in by COPY.
 NEW_IDS = """
 SELECT
@@ -602,19 +607,25 @@ SELECT
 def _store_batch(batch: _Batch, outcome: Counter[str]) -> None:
     """Store a rendered batch: two queries say what is new, COPY writes it. A concurrent
     writer (the live intake) that stores one of its bodies or reports first makes the
-    batch fail on a unique constraint; it is then decided again, once it can see them."""
+    batch fail on a unique constraint; it is then decided again, once it can see them. So
+    does a deadlock PostgreSQL ends (the batch's identity locks against a live parse holding
+    a report row the batch's copies point at: lock_identity says when that can be)."""
     for attempt in range(3):
         try:
             with transaction.atomic():
                 statuses = _store_once(batch.files)
-        except IntegrityError:
-            if attempt == 2:
+        except (IntegrityError, OperationalError) as e:
+            if attempt == 2 or not (isinstance(e, IntegrityError) or _deadlock(e)):
                 raise
             continue
         outcome.update(statuses)
         if batch.repeated:
             outcome["already stored"] += batch.repeated
         return
+
+
+def _deadlock(e: OperationalError) -> bool:
+    return getattr(e.__cause__, "sqlstate", None) == "40P01"
 
 
 def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
@@ -624,7 +635,14 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
         cursor.execute(KNOWN_BODIES, [json.dumps(bodies)])
         known = set(cursor.fetchall())
         keys = {id(f): _key(f) for f, _ in staged if f.parsed is not None and _row(f) not in known}
-        wanted = [{"a": a, "s": s, "r": r} for a, s, r in set(keys.values())]
+        identities = sorted(set(keys.values()))
+        # Held until the batch commits, as the live parse holds one (lock_identity), before
+        # the look: a parse storing a report of one of these identities at the same instant
+        # is waited for and its report found, or waits and finds the batch's (s37c; the
+        # unique index alone tells only the same day apart). Taken first in the transaction,
+        # in one order, so two imports wait for each other rather than deadlock.
+        cursor.execute(IDENTITY_LOCKS, [[identity_lock_key(*k) for k in identities]])
+        wanted = [{"a": a, "s": s, "r": r} for a, s, r in identities]
         cursor.execute(STORED_REPORTS, [json.dumps(wanted)])
         groups: _Groups = {}
         for a, sub, r, pk, start, end, day in cursor.fetchall():

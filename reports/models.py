@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, DataError, IntegrityError, connection, models, transaction
 from django.db.models.functions import Least
+from django.db.models.lookups import GreaterThan
 from django.http import Http404
 from django.utils import timezone
 
@@ -1058,6 +1059,44 @@ def ranges_overlap(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -
     return a[0] < b[1] and b[0] < a[1]
 
 
+# A range of at most this long (RFC 8460 §4.1: one day; the parser warns beyond) that overlaps
+# another starts at most this long before it: the same bound as reports.ingest._SHORT.
+SHORT_RANGE = timedelta(hours=48)
+# end - start over SHORT_RANGE: an interval compared (immutable, so PostgreSQL takes it as an
+# index predicate; start + an interval is not), written once for the index and the query.
+LONG_RANGE = GreaterThan(
+    models.ExpressionWrapper(
+        models.F("end") - models.F("start"), output_field=models.DurationField()
+    ),
+    models.Value(SHORT_RANGE, output_field=models.DurationField()),
+)
+
+
+def stored_report(
+    key: dict[str, Any], start: datetime, end: datetime, day: date
+) -> TlsReport | None:
+    """same_report among the stored reports of `key` (address, submitter, report-id), read
+    by index, not by going through every report of the id (s37c: a sender reusing one id for
+    thousands of days made each parse read them all). The report of `day` (the unique
+    index's key); else the first by (start, pk) whose range overlaps start to end, among the
+    short ranges by a day window of the unique index (a short range overlapping this one
+    starts after start - SHORT_RANGE and ends before end + SHORT_RANGE, and a report's day is
+    within a day of its range) and the long ones by their partial index
+    (tlsreport_long_range). One query when the day's report is there, three otherwise."""
+    fields = ("pk", "start", "end", "day")
+    reports = TlsReport.objects.filter(**key)
+    of_day = reports.filter(day=day).only(*fields).first()
+    if of_day is not None:
+        return same_report([of_day], start, end, day)
+    overlapping = reports.filter(start__lt=end, end__gt=start).order_by("start", "pk")
+    lo = (start - SHORT_RANGE).date() - timedelta(days=1)
+    hi = (end + SHORT_RANGE).date() + timedelta(days=1)
+    short = overlapping.filter(~models.Q(LONG_RANGE), day__range=(lo, hi)).only(*fields).first()
+    long = overlapping.filter(LONG_RANGE).only(*fields).first()
+    found = sorted((r for r in (short, long) if r is not None), key=lambda r: (r.start, r.pk))
+    return same_report(found, start, end, day)
+
+
 def lock_report(
     address: ReportAddress,
     submitter: str,
@@ -1078,13 +1117,7 @@ def lock_report(
     key = {"address": address, "submitter": submitter, "report_id": report_id}
     identity_locked = False
     while True:
-        rows = (
-            TlsReport.objects.filter(**key)
-            .filter(models.Q(day=day) | models.Q(start__lt=end, end__gt=start))
-            .order_by("start", "pk")
-            .only("pk", "start", "end", "day")
-        )
-        found = same_report(rows, start, end, day)
+        found = stored_report(key, start, end, day)
         if found is None:
             # Nothing stored yet: wait for any worker storing this identity (its report is
             # then committed, and read by looking again), or hold it for our own.
@@ -1125,9 +1158,15 @@ def lock_identity(address_pk: int, submitter: str, report_id: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-            [f"reports.tlsreport {address_pk} {len(submitter)}:{submitter} {report_id}"],
+            [identity_lock_key(address_pk, submitter, report_id)],
         )
     return True
+
+
+def identity_lock_key(address_pk: int, submitter: str, report_id: str) -> str:
+    """The text whose hash lock_identity locks; a bulk import (reports.ingest) locks its
+    batch's identities by the same text."""
+    return f"reports.tlsreport {address_pk} {len(submitter)}:{submitter} {report_id}"
 
 
 # The start of the warning a report stored under a report-id another of its reports has.
@@ -1796,7 +1835,14 @@ class TlsReport(models.Model):
                 fields=["created"],
                 condition=models.Q(alerts_evaluated_at__isnull=True),
                 name="tlsreport_alerts_pending",
-            )
+            ),
+            # stored_report's long ranges (over SHORT_RANGE, warned by the parser: rare), which
+            # its day window of the unique index cannot bound.
+            models.Index(
+                fields=["address", "submitter", "report_id", "start"],
+                condition=models.Q(LONG_RANGE),
+                name="tlsreport_long_range",
+            ),
         ]
 
     def __str__(self) -> str:
