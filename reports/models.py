@@ -1089,12 +1089,23 @@ def stored_report(
     if of_day is not None:
         return same_report([of_day], start, end, day)
     overlapping = reports.filter(start__lt=end, end__gt=start).order_by("start", "pk")
-    lo = (start - SHORT_RANGE).date() - timedelta(days=1)
-    hi = (end + SHORT_RANGE).date() + timedelta(days=1)
+    lo, hi = (
+        _moved(start, -SHORT_RANGE - timedelta(days=1)),
+        _moved(end, SHORT_RANGE + timedelta(days=1)),
+    )
     short = overlapping.filter(~models.Q(LONG_RANGE), day__range=(lo, hi)).only(*fields).first()
     long = overlapping.filter(LONG_RANGE).only(*fields).first()
     found = sorted((r for r in (short, long) if r is not None), key=lambda r: (r.start, r.pk))
     return same_report(found, start, end, day)
+
+
+def _moved(when: datetime, by: timedelta) -> date:
+    """The date of `when` moved `by`, held at the calendar's ends (a report of the year 1 or
+    of 9999-12-31 is accepted: s24's G24, G25)."""
+    try:
+        return (when + by).date()
+    except OverflowError:
+        return date.min if by < timedelta(0) else date.max
 
 
 def lock_report(
