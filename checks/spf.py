@@ -782,9 +782,17 @@ def select_records(answer: DnsAnswer) -> SpfSelection:
             records.append(text)
             raws.append(raw)
             strings.append(parts)
-        elif _PASTED_RE.sub("", text)[:5].lower() == "v=spf" or _slipped_version(text):
+        elif is_near_miss(text):
             near.append(text)
     return SpfSelection(records, raws, strings, near)
+
+
+def is_near_miss(text: str) -> bool:
+    """`text` looks like SPF but fails RFC 7208 §4.5's version test ('v=spf1;', 'v=spf10',
+    'v=spf1<TAB>mx', a pasted quote, one slip of the keyboard): SPF-02's near miss."""
+    return not is_spf_record(text) and bool(
+        _PASTED_RE.sub("", text)[:5].lower() == "v=spf" or _slipped_version(text)
+    )
 
 
 def _slipped_version(text: str) -> str:
@@ -1555,17 +1563,25 @@ async def _own_record(
     # The policy of a type 99 record stands alone is offered as TXT (SPF-14, SPF-01) only once
     # it passes what SPF-04..09 demand: copied as it is, 'v=spf1 +all' would let every server
     # pass SPF as the domain, and a broken one would turn "no SPF" into a permanent error.
-    policy99 = (
-        next((t for t in _type99_texts(type99) if t.split(" ", 1)[0].lower() == "v=spf1"), "")
-        if not selection.records
-        else ""
-    )
+    # A type 99 text is read as a TXT one is (RFC 7208 §4.5): "v=spf1" followed by a space or
+    # the end. A near miss there ('v=spf1;', 'v=spf1<TAB>mx') is offered with its version
+    # written right, as SPF-02 offers it for TXT, not copied as a record receivers ignore (s37a).
+    texts99 = _type99_texts(type99) if not selection.records else []
+    policy99 = next((t for t in texts99 if is_spf_record(t)), "")
+    near99 = "" if policy99 else next((t for t in texts99 if is_near_miss(t)), "")
+    if near99:
+        policy99 = repaired_version(near99)
     vetted99 = (
-        await _vetted_fix(ctx, policy99, "Copied to TXT as it is", open_end=True)
+        await _vetted_fix(
+            ctx,
+            policy99,
+            "With the version fixed" if near99 else "Copied to TXT as it is",
+            open_end=True,
+        )
         if policy99
         else None
     )
-    _type99(out, domain, type99, has_txt=bool(selection.records), vetted=vetted99)
+    _type99(out, domain, type99, has_txt=bool(selection.records), vetted=vetted99, near=near99)
 
     if not selection.records:
         repair = (
@@ -1593,8 +1609,9 @@ async def _own_record(
             mx,
             null_mx,
             repair,
-            type99=_type99_texts(type99),
+            type99=[policy99] if policy99 else [],
             type99_fix=vetted99,
+            type99_near=near99,
         )
         return
     if len(selection.records) > 1:
@@ -2713,11 +2730,13 @@ def _no_record(
     *,
     type99: list[str] | None = None,
     type99_fix: tuple[str, str] | None = None,
+    type99_near: str = "",
 ) -> None:
     """SPF-01/02/18 for a domain without an SPF record. `repair` is the vetted (fix, note) for
     the first near-miss record with its version written right (SPF-02). `type99` holds the
-    SPF policies published only as the obsolete type 99 record (SPF-14 fail), `type99_fix`
-    the vetted (fix, note) for the first of them as TXT (_vetted_fix)."""
+    SPF policy published only as the obsolete type 99 record (SPF-14 fail), with its version
+    written right when the type 99 text is the near miss `type99_near`; `type99_fix` the
+    vetted (fix, note) for it as TXT (_vetted_fix)."""
     if selection.near_misses:
         out.add(
             "SPF-02",
@@ -2761,7 +2780,7 @@ def _no_record(
             evidence={"dns": answer.evidence()},
         )
         return
-    policies = [p for p in type99 or [] if p.split(" ", 1)[0].lower() == "v=spf1"]
+    policies = type99 or []
     if policies:
         # The owner wrote a policy, in the record type receivers stopped reading (SPF-14): the
         # fix is that policy as TXT, as SPF-14 says, not a new ~all starting record of ours
@@ -2771,10 +2790,12 @@ def _no_record(
             Status.WARN,
             f"{domain} publishes no SPF record as TXT, the only type receivers read (RFC 7208 "
             f"§3.1), so they cannot tell which servers may send its mail: its policy "
-            f"'{policies[0]}' sits in an obsolete type 99 record (see SPF-14). "
-            + _type99_advice(type99_fix),
+            f"'{type99_near or policies[0]}' sits in an obsolete type 99 record (see SPF-14)"
+            + (_near99_words() if type99_near else "")
+            + ". "
+            + _type99_advice(type99_fix, near=bool(type99_near)),
             subject=domain,
-            evidence={"dns": answer.evidence(), "type99": policies},
+            evidence={"dns": answer.evidence(), "type99": [type99_near or policies[0]]},
             fix=type99_fix[0] if type99_fix is not None else txt_fix(domain, policies[0]),
         )
         return
@@ -2849,12 +2870,23 @@ def _type99_texts(type99: DnsAnswer) -> list[str]:
     ]
 
 
-def _type99_advice(vetted: tuple[str, str] | None) -> str:
-    """What SPF-01 and SPF-14 ask of a policy published only as type 99: to publish it as TXT,
-    or, when it would be wrong as it is (_vetted_fix's note), to correct it first."""
+def _type99_advice(vetted: tuple[str, str] | None, *, near: bool = False) -> str:
+    """What SPF-01 and SPF-14 ask of a policy published only as type 99: to publish it as TXT
+    (with its version written 'v=spf1 ' when it is a `near` miss), or, when it would be wrong
+    as it is (_vetted_fix's note), to correct it first."""
     if vetted is None or vetted[0] or not vetted[1]:
+        if near:
+            return "Publish the same policy as a TXT record, with its version written 'v=spf1 '."
         return "Publish the same policy as a TXT record."
     return f"Correct it before publishing it as a TXT record:{vetted[1]}"
+
+
+def _near99_words() -> str:
+    """Why a type 99 near miss ('v=spf1;') would be ignored as TXT too (RFC 7208 §4.5)."""
+    return (
+        ", and it does not start with exactly 'v=spf1 ' (the version followed by a space or "
+        "the end of the record), so receivers would ignore it as a TXT record too (SPF-02)"
+    )
 
 
 def _type99(
@@ -2864,9 +2896,11 @@ def _type99(
     *,
     has_txt: bool,
     vetted: tuple[str, str] | None = None,
+    near: str = "",
 ) -> None:
     """SPF-14. `vetted` is the (fix, note) for the type 99 policy as TXT when no TXT record
-    stands (_vetted_fix); None when there is none to vet."""
+    stands (_vetted_fix); None when there is none to vet. `near` is the type 99 text when it
+    is a near miss, which `vetted` offers with its version written right."""
     if type99.failed or not type99.records:
         return
     if has_txt:
@@ -2884,8 +2918,13 @@ def _type99(
             "SPF-14",
             Status.FAIL,
             f"{domain} publishes SPF only as the obsolete type 99 record, which receivers ignore"
+            + (f" ('{near}'){_near99_words()}" if near else "")
             + (
-                "; publish it as a TXT record."
+                (
+                    "; publish it as a TXT record, with its version written 'v=spf1 '."
+                    if near
+                    else "; publish it as a TXT record."
+                )
                 if vetted is None or vetted[0] or not vetted[1]
                 else f".{vetted[1]}"
             ),
