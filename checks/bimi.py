@@ -1420,8 +1420,13 @@ def _not_enforcing(parsed: ParsedDmarc, of: str, *, inherited: bool) -> list[str
     return reasons
 
 
-def _enforcing_record(domain: str, parsed: ParsedDmarc | None, add_rua: bool = True) -> str:
+def _enforcing_record(
+    domain: str, parsed: ParsedDmarc | None, add_rua: bool = True, *, reject: bool = False
+) -> str:
     """The smallest change to `parsed` that meets BIMI's bar, with reports.
+
+    `reject`: `domain` publishes a null MX, so p=reject, as DMARC-01 and DMARC-06 propose for
+    a domain that accepts no mail (RFC 7505 §4.2: it SHOULD NOT send any), not quarantine (s37a).
 
     An enforcing p is kept (reject is never weakened); p=none, absent or invalid becomes
     quarantine, the first enforcing step DMARC-06 also suggests: reject straight from no
@@ -1435,7 +1440,7 @@ def _enforcing_record(domain: str, parsed: ParsedDmarc | None, add_rua: bool = T
     from checks import dmarc  # at run time, so the modules cannot import-cycle
 
     p = parsed.policy("p") if parsed is not None else None
-    policy = p if p in ("quarantine", "reject") else "quarantine"
+    policy = "reject" if reject else p if p in ("quarantine", "reject") else "quarantine"
     if parsed is None:
         return dmarc.suggested_record(domain, parsed, policy, add_rua=add_rua)
     raised = ("sp",) if dmarc.intended_policy(parsed, "sp") == "none" else ()
@@ -1446,7 +1451,9 @@ def _enforcing_record(domain: str, parsed: ParsedDmarc | None, add_rua: bool = T
     fixed = dmarc.parse_dmarc(record)
     # A sampled quarantine, as the record now applies it to the domain or its subdomains.
     applied = (fixed.policy("p"), fixed.policy("sp") or fixed.policy("p"))
-    if fixed.pct not in (None, 100) and "quarantine" in applied:
+    # Under a null MX (`reject`) no sampled policy either: all of the mail forged in the
+    # name of a domain that sends none is rejected.
+    if fixed.pct not in (None, 100) and ("quarantine" in applied or reject):
         drop = (*drop, "pct")
         record = dmarc.suggested_record(
             domain, parsed, policy, add_rua=add_rua, raised=raised, drop=drop
@@ -1556,6 +1563,9 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
             if at not in (name for name, _ in faults):
                 faults.append((at, parsed))
     if reasons:
+        # A domain with a null MX accepts no mail and SHOULD NOT send any (RFC 7505 §4.2): its
+        # record is DMARC-01's and DMARC-06's p=reject, not a first step to quarantine (s37a).
+        null_mx = await dmarc.publishes_null_mx(ctx, domain)
         # A report mailbox is made up only where it can receive, as DMARC-01/-06/-12 do. A
         # record that keeps its own report address makes none up: asking would only wait on
         # MX-01's port-25 reading for nothing.
@@ -1577,8 +1587,10 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
                 # No record of the owner's: DMARC-01's record for it, built by the same code
                 # (psd=n where RFC 9989 receivers would take the suffix's name for the
                 # Organizational Domain), made enforcing: one record proposed per name (s36k).
-                found = dmarc.not_found_record(domain, policy, add_rua=not why)
-                text = _enforcing_record(name, dmarc.parse_dmarc(found.record), add_rua=not why)
+                found = dmarc.not_found_record(domain, policy, null_mx=null_mx, add_rua=not why)
+                text = _enforcing_record(
+                    name, dmarc.parse_dmarc(found.record), add_rua=not why, reject=null_mx
+                )
                 if found.psd_n:
                     kept_by.append(
                         f"psd=n in it makes RFC 9989 receivers take {domain} for the "
@@ -1586,7 +1598,9 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
                         "record (see DMARC-10)."
                     )
             else:
-                text = _enforcing_record(name, record, add_rua=not why)
+                text = _enforcing_record(
+                    name, record, add_rua=not why, reject=null_mx and name == domain
+                )
             if name in floors:
                 raised = dmarc.keep_operators(name, text, floor)
                 if raised != text:
@@ -1608,7 +1622,15 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
         blind = [
             name for name, text, why in rewrites if why and not dmarc.parse_dmarc(text).valid_rua()
         ]
-        if monitoring and blind:
+        if null_mx and domain in (name for name, _ in faults):
+            caution = (
+                f" {domain} publishes a null MX (it accepts no mail): if it sends no mail, "
+                "publish p=reject (the record DMARC-01 and DMARC-06 propose for a null MX), so "
+                "that receivers reject all mail forged in its name; it then needs no BIMI record "
+                "(see MX-03). If it does send "
+                "mail, replace the null MX with MX records first (see MX-03)."
+            )
+        elif monitoring and blind:
             caution = (
                 " Move to quarantine only once you know your own mail passes DMARC: no report "
                 f"address is proposed at {', '.join(blind)} (see the fix), so add one at a "

@@ -154,7 +154,8 @@ def test_bimi08_makes_up_no_report_mailbox_at_a_null_mx_domain() -> None:
     bimi08 = one(report, "BIMI-08")
     assert bimi08.status == Status.FAIL  # unchanged
     assert f"@{D}" not in bimi08.fix
-    assert bimi08.fix.split("\n")[0] == f'_dmarc.{D}. TXT "v=DMARC1; p=quarantine"'
+    # s37a: DMARC-01's p=reject for a null MX, not a quarantine step of BIMI's own.
+    assert bimi08.fix.split("\n")[0] == f'_dmarc.{D}. TXT "v=DMARC1; p=reject"'
     assert "null MX" in bimi08.fix
 
 

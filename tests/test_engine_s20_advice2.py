@@ -242,8 +242,11 @@ def test_bimi08_waits_on_no_reports_it_does_not_propose() -> None:
     assert bimi08.status == Status.FAIL  # unchanged
     assert f"@{D}" not in bimi08.fix
     assert "once DMARC reports show" not in bimi08.summary
-    assert f"no report address is proposed at {D} (see the fix)" in bimi08.summary
-    assert "add one at a domain that receives mail" in bimi08.summary
+    # s37a: at a null MX no quarantine step waits on reports: p=reject if it sends no mail
+    # (DMARC-01/-06's record), the null MX replaced first if it does.
+    assert f"{D} publishes a null MX (it accepts no mail)" in bimi08.summary
+    assert "only once" not in bimi08.summary
+    assert f'_dmarc.{D}. TXT "v=DMARC1; p=reject"' in bimi08.fix
 
 
 def test_bimi08_keeps_its_words_where_it_proposes_a_report_address() -> None:
