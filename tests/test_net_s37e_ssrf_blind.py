@@ -1,0 +1,126 @@
+"""Blind round s37e: the SSRF guard on outbound probes, lab setting OFF.
+
+Expectations written before reading the existing SSRF tests. Each row is (case id, target,
+expected): "refused" means checks.net.guard raises TargetRefused with allow_private_targets off,
+"allowed" means it lets the address through. Rows W1-W3 are planted wrong and must fail.
+The fetch rows go through checks.https.fetch with the default config (private targets off) and
+never reach the network: every address is refused by the guard or the exchange is stubbed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from checks import https
+from checks.config import CheckConfig
+from checks.context import CheckContext
+from checks.net import TargetRefused, guard
+
+OFF = CheckConfig(allow_private_targets=False)
+
+ROWS: list[tuple[str, str, str]] = [
+    ("G01 IPv4-mapped loopback", "::ffff:127.0.0.1", "refused"),
+    ("G02 IPv4-mapped loopback, hex form", "::ffff:7f00:1", "refused"),
+    ("G03 NAT64 well-known prefix of RFC 1918", "64:ff9b::10.0.0.1", "refused"),
+    ("G04 NAT64 local-use prefix", "64:ff9b:1::a00:1", "refused"),
+    ("G05 6to4 of 192.168.1.1", "2002:c0a8:101::1", "refused"),
+    ("G06 unspecified v4", "0.0.0.0", "refused"),
+    ("G07 unspecified v6", "::", "refused"),
+    ("G08 CGNAT 100.64/10", "100.64.0.1", "refused"),
+    ("G09 benchmarking 198.18/15", "198.19.255.254", "refused"),
+    ("G10 v4 multicast", "224.0.0.1", "refused"),
+    ("G11 v6 multicast", "ff02::1", "refused"),
+    ("G12 class E 240/4", "240.0.0.1", "refused"),
+    ("G13 limited broadcast", "255.255.255.255", "refused"),
+    ("G14 ULA fc00::/7", "fd12:3456::1", "refused"),
+    ("G15 link-local with zone id", "fe80::1%eth0", "refused"),
+    ("G16 public v6 with a zone id", "2606:4700:4700::1111%eth0", "refused"),
+    ("G17 decimal literal of 127.0.0.1", "2130706433", "refused"),
+    ("G18 octal literal 0177.1", "0177.1", "refused"),
+    ("G19 octal dotted quad", "0177.0.0.1", "refused"),
+    ("G20 hex literal", "0x7f000001", "refused"),
+    ("G21 cloud metadata 169.254.169.254", "169.254.169.254", "refused"),
+    ("G22 v6 loopback", "::1", "refused"),
+    ("G23 Teredo", "2001:0:4136:e378:8000:63bf:3fff:fdd2", "refused"),
+    ("G24 IP literal with trailing dot", "127.0.0.1.", "refused"),
+    ("G25 IPv4-compatible (deprecated) ::127.0.0.1", "::127.0.0.1", "refused"),
+    ("G26 public v4", "8.8.8.8", "allowed"),
+    ("G27 public v6", "2606:4700:4700::1111", "allowed"),
+    ("G28 NAT64 of a public v4", "64:ff9b::808:808", "allowed"),
+    # Planted wrong: each of these must fail.
+    ("W1 planted: public v4 refused", "1.1.1.1", "refused"),
+    ("W2 planted: mapped RFC 1918 allowed", "::ffff:10.0.0.1", "allowed"),
+    ("W3 planted: zoned link-local allowed", "fe80::1%eth0", "allowed"),
+]
+
+
+def _verdict(target: str) -> str:
+    try:
+        guard(target, OFF)
+    except (TargetRefused, ValueError):
+        return "refused"
+    return "allowed"
+
+
+@pytest.mark.parametrize(("case", "target", "expected"), ROWS, ids=[r[0][:3] for r in ROWS])
+def test_guard_row(case: str, target: str, expected: str) -> None:
+    assert _verdict(target) == expected, case
+
+
+def _fetch(url: str) -> https.HttpsResult:
+    return asyncio.run(https.fetch(CheckContext("example.org", CheckConfig()), url))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil@127.0.0.1/",  # F01 userinfo before a loopback literal
+        "https://user:pw@[::ffff:127.0.0.1]/",  # F02 userinfo + mapped loopback
+        "https://[::ffff:a00:1]/.well-known/mta-sts.txt",  # F03 mapped RFC 1918
+        "https://127.0.0.1./",  # F04 literal with the root's dot
+        "https://[64:ff9b::a9fe:a9fe]/",  # F05 NAT64 of the metadata address
+    ],
+)
+def test_fetch_literal_refused(url: str) -> None:
+    result = _fetch(url)
+    assert result.status is None
+    assert result.error_kind == "refused-target", (url, result.error_kind, result.error)
+
+
+def test_fetch_zone_id_literal_not_fetched() -> None:
+    # F06: a zone id in the URL is never used, whatever the address.
+    result = _fetch("https://[fe80::1%25eth0]/")
+    assert result.status is None and result.per_address == []
+    assert result.error_kind in ("http", "refused-target")
+
+
+def test_fetch_mixed_addresses_connects_only_to_resolved_public(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # F07 DNS rebinding: a name with public and private addresses. Resolved once; the private
+    # ones are refused before any connection; the exchange is given the very address resolved
+    # (no second lookup by name), and only the public one.
+    lookups: list[str] = []
+    exchanged: list[str] = []
+
+    async def look_up(
+        ctx: CheckContext, url: str, host: str, result: https.HttpsResult
+    ) -> tuple[str, list[str]]:
+        lookups.append(host)
+        result.host = host
+        return host, ["10.0.0.7", "8.8.4.4", "::ffff:127.0.0.1", "fd00::1"]
+
+    async def exchange(self: object, address: str) -> None:
+        exchanged.append(address)
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(https, "_look_up", look_up)
+    monkeypatch.setattr(https._Fetch, "_exchange", exchange)
+    result = _fetch("https://rebind.example/")
+    assert lookups == ["rebind.example"]
+    assert exchanged == ["8.8.4.4"]
+    kinds = {o.address: o.error_kind for o in result.per_address}
+    for private in ("10.0.0.7", "::ffff:127.0.0.1", "fd00::1"):
+        assert kinds.get(private, "refused-target") == "refused-target", kinds
