@@ -124,3 +124,81 @@ def test_fetch_mixed_addresses_connects_only_to_resolved_public(
     kinds = {o.address: o.error_kind for o in result.per_address}
     for private in ("10.0.0.7", "::ffff:127.0.0.1", "fd00::1"):
         assert kinds.get(private, "refused-target") == "refused-target", kinds
+
+
+def test_fetch_never_follows_a_redirect_to_a_private_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # F08 RFC 8461 §3.3 (the policy fetch must not follow redirects), and the BIMI logo fetch
+    # (mailbox providers do not follow them either): a 302 to https://127.0.0.1/ is the answer;
+    # nothing is fetched from the Location.
+    lookups: list[str] = []
+    exchanged: list[str] = []
+
+    async def look_up(
+        ctx: CheckContext, url: str, host: str, result: https.HttpsResult
+    ) -> tuple[str, list[str]]:
+        lookups.append(host)
+        result.host = host
+        return host, ["8.8.4.4"]
+
+    async def exchange(self: https._Fetch, address: str) -> None:
+        exchanged.append(address)
+        self.status = 302
+        self.headers = {"location": "https://127.0.0.1/.well-known/mta-sts.txt"}
+        self.header_values = {"location": ["https://127.0.0.1/.well-known/mta-sts.txt"]}
+
+    monkeypatch.setattr(https, "_look_up", look_up)
+    monkeypatch.setattr(https._Fetch, "_exchange", exchange)
+    result = _fetch("https://mta-sts.example.org/.well-known/mta-sts.txt")
+    assert lookups == ["mta-sts.example.org"]
+    assert exchanged == ["8.8.4.4"]
+    assert result.status == 302
+
+
+def test_bimi_redirect_to_a_private_literal_is_never_the_fix() -> None:
+    # F09 a logo URL redirecting to a private address: the redirect is not followed, and the
+    # target is not offered as the record's new l= (an IP literal is no FQDN: BIMI).
+    from checks import bimi
+
+    result = https.HttpsResult(url="https://logo.example/l.svg")
+    result.status = 302
+    result.headers = {"location": "https://10.0.0.1/l.svg"}
+    result.header_values = {"location": ["https://10.0.0.1/l.svg"]}
+    redirect = bimi.redirect_of("https://logo.example/l.svg", result, svg=True)
+    assert redirect is not None
+    assert redirect.target == "https://10.0.0.1/l.svg"
+    assert redirect.problem
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0177.1", "0x7f.0.0.1", "xn--e1afmkfd.example"])
+def test_fetch_odd_hosts_are_guarded_after_lookup(
+    monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+    # F10-F13: a decimal/octal/hex "address" is not taken as 127.0.0.1 by fetch (it is a name,
+    # looked up through the engine's resolver); whatever it resolves to passes the guard: here a
+    # resolver answering loopback is refused. An IDN (A-label) host likewise.
+    exchanged: list[str] = []
+
+    async def look_up(
+        ctx: CheckContext, url: str, h: str, result: https.HttpsResult
+    ) -> tuple[str, list[str]]:
+        result.host = h
+        return h, ["127.0.0.1"]
+
+    async def exchange(self: https._Fetch, address: str) -> None:
+        exchanged.append(address)
+
+    monkeypatch.setattr(https, "_look_up", look_up)
+    monkeypatch.setattr(https._Fetch, "_exchange", exchange)
+    result = _fetch(f"https://{host}/")
+    assert exchanged == []
+    assert result.error_kind == "refused-target", (result.error_kind, result.error)
+
+
+def test_fetch_idn_host_is_guarded() -> None:
+    # F14: a U-label host is converted to its A-label and looked up; an invalid one is the URL's
+    # fault ("http"), never a connection.
+    result = _fetch("https://\u2488.example/")
+    assert result.status is None
+    assert result.per_address == []
