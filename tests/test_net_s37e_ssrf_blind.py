@@ -202,3 +202,18 @@ def test_fetch_idn_host_is_guarded() -> None:
     result = _fetch("https://\u2488.example/")
     assert result.status is None
     assert result.per_address == []
+
+
+@pytest.mark.parametrize(
+    "address", ["::ffff:127.0.0.1", "64:ff9b::c0a8:1", "fe80::1%eth0", "100.64.1.1", "0.0.0.0"]
+)
+def test_smtp_probe_to_a_non_public_mx_address_never_connects(address: str) -> None:
+    # F15-F19: an MX host's resolved address, private targets off: the probe is refused by the
+    # guard before any connection ("guard"), never a connection error or a TLS verdict.
+    from checks import starttls
+
+    ctx = CheckContext("example.org", CheckConfig())
+    probe = asyncio.run(starttls._run_probe(ctx, "mx.example.org", address))
+    assert probe.error_kind == "guard", (probe.error_kind, probe.problem)
+    assert probe.connections == 0
+    assert not probe.connected
