@@ -217,3 +217,38 @@ def test_smtp_probe_to_a_non_public_mx_address_never_connects(address: str) -> N
     assert probe.error_kind == "guard", (probe.error_kind, probe.problem)
     assert probe.connections == 0
     assert not probe.connected
+
+
+def test_authoritative_ttl_query_never_goes_to_a_non_public_name_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # F20: the published-TTL note asks the zone's own name servers directly (no resolver):
+    # a name server whose addresses are private (ns.example.org -> 10.0.0.53, ::ffff:127.0.0.1)
+    # is never asked; the public one is, at the very address looked up.
+    from checks import dns as engine_dns
+
+    asked: list[str] = []
+
+    class Client:
+        async def addresses(self, server: str) -> tuple[list[str], object]:
+            return {
+                "ns1.example.org": ["10.0.0.53", "::ffff:127.0.0.1"],
+                "ns2.example.org": ["8.8.8.8"],
+            }[server], None
+
+    async def zone_servers(client: object, name: str) -> tuple[str, list[str]]:
+        return "example.org", ["ns1.example.org", "ns2.example.org"]
+
+    async def authoritative_ttl(
+        name: str, rdtype: str, address: str, port: int, limit: float
+    ) -> int | None:
+        asked.append(address)
+        return None
+
+    monkeypatch.setattr(engine_dns, "_zone_servers", zone_servers)
+    monkeypatch.setattr(engine_dns, "_authoritative_ttl", authoritative_ttl)
+    got = asyncio.run(
+        engine_dns._published_ttl(Client(), CheckConfig(), "example.org", "TXT", 1.0)  # type: ignore[arg-type]
+    )
+    assert got is None
+    assert asked == ["8.8.8.8"]
