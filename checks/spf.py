@@ -2761,13 +2761,21 @@ def _no_record(
                 no_record=True,
             )
         return
+    policies = type99 or []
     if null_mx or (mx.empty and not mx.failed):
+        # A policy the owner wrote as type 99 is named by both (s37a): SPF-18's -all is the
+        # record if the domain sends no mail, SPF-14's TXT copy of the policy if it does.
         out.add(
             "SPF-18",
             Status.INFO,
             f"{domain} has no SPF record and "
             + ("does not receive mail (null MX)" if null_mx else "no MX records")
-            + "; if it never sends mail, publish 'v=spf1 -all' so nobody can send as it.",
+            + "; if it never sends mail, publish 'v=spf1 -all' so nobody can send as it."
+            + (
+                " If it does send mail, publish its type 99 policy as TXT instead (see SPF-14)."
+                if policies
+                else ""
+            ),
             subject=domain,
             evidence={"dns": answer.evidence(), "mx": mx.evidence()},
             fix=txt_fix(domain, "v=spf1 -all"),
@@ -2775,12 +2783,17 @@ def _no_record(
         out.add(
             "SPF-01",
             Status.INFO,
-            f"{domain} publishes no SPF record.",
+            (
+                f"{domain} publishes no SPF record as TXT, the only type receivers read (RFC "
+                f"7208 §3.1): its policy '{type99_near or policies[0]}' sits in an obsolete "
+                "type 99 record (see SPF-14)" + (_near99_words() if type99_near else "") + "."
+                if policies
+                else f"{domain} publishes no SPF record."
+            ),
             subject=domain,
             evidence={"dns": answer.evidence()},
         )
         return
-    policies = type99 or []
     if policies:
         # The owner wrote a policy, in the record type receivers stopped reading (SPF-14): the
         # fix is that policy as TXT, as SPF-14 says, not a new ~all starting record of ours

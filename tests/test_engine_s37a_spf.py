@@ -81,3 +81,17 @@ def test_txt_near_miss_unchanged() -> None:
     assert found["SPF-02"].status == Status.FAIL
     assert found["SPF-02"].fix == f'{D}. TXT "v=spf1 mx -all"'
     assert "SPF-14" not in found
+
+
+@pytest.mark.parametrize("mx", [{(D, "MX"): ["0 ."]}, {}], ids=["null MX", "no MX"])
+@pytest.mark.parametrize("text", ["v=spf1 mx -all", "v=spf1; mx -all"])
+def test_type99_policy_at_a_domain_taking_no_mail_is_named(mx: dict[Any, Any], text: str) -> None:
+    # SPF-01 (info, as before) said "publishes no SPF record." and SPF-18 offered 'v=spf1 -all'
+    # beside SPF-14's TXT copy of the type 99 policy, neither naming it: now both do.
+    found = _by_id(run(spf, D, {**mx, (D, "SPF"): [text]}))
+    assert (found["SPF-01"].status, found["SPF-18"].status) == (Status.INFO, Status.INFO)
+    assert found["SPF-14"].status == Status.FAIL
+    assert f"'{text}' sits in an obsolete type 99 record (see SPF-14)" in found["SPF-01"].summary
+    assert "see SPF-14" in found["SPF-18"].summary
+    assert found["SPF-18"].fix == f'{D}. TXT "v=spf1 -all"'  # if it sends no mail, as before
+    assert found["SPF-14"].fix == f'{D}. TXT "v=spf1 mx -all"'
