@@ -224,6 +224,9 @@ class WeeklyInTheReadersZoneTestCase(BaseTestCase):
                 report_id=f"r{day}",
                 start=start,
                 end=start + timedelta(days=1),
+                # Stored within the next day, as senders send a day's report (s37c: a summary
+                # counts the reports stored by the time it was made).
+                created=start + timedelta(days=1, hours=1),
                 day=start.date(),
                 total_successful=sessions,
                 total_failed=0,

@@ -85,6 +85,9 @@ class WeeklyTestCase(BaseTestCase):
             report_id=f"r-{domain.name}",
             start=start,
             end=start + timedelta(days=1),
+            # Stored within the next day, as senders send a day's report (s37c: a summary
+            # counts the reports stored by the time it was made).
+            created=start + timedelta(days=1, hours=1),
             day=day,
             total_successful=10,
             total_failed=failed,

@@ -44,6 +44,9 @@ def add_report(
         report_id=f"{org}-{start:%Y%m%d%H}",
         start=start,
         end=start + timedelta(days=1),
+        # Stored within the next day, as senders send a day's report (s37c: a summary
+        # counts the reports stored by the time it was made).
+        created=start + timedelta(days=1, hours=1),
         day=start.date(),
         total_successful=ok,
         total_failed=failed,

@@ -431,7 +431,7 @@ def summarise_days(user: User, now: datetime) -> tuple[list[DomainWeek], date, d
     for run_id, detail, findings in last_runs:
         scored[run_id].points_lost = points_lost(detail, findings or [])
     _add_changes(weeks, since, now)
-    _add_reports(weeks, first, last)
+    _add_reports(weeks, first, last, now)
     _add_late_reports(weeks, first, since, now)
     _add_hosting(weeks, since, now)
     return list(weeks.values()), first, last
@@ -463,13 +463,21 @@ def _add_changes(weeks: dict[int, DomainWeek], since: datetime, now: datetime) -
         week.new_problems = change.new_in_window
 
 
-def _add_reports(weeks: dict[int, DomainWeek], first: date, last: date) -> None:
-    """The sessions of each domain's reports of the days first to last, and the types its
-    failed ones failed with, the TOP_FAILURES most first."""
+def _add_reports(weeks: dict[int, DomainWeek], first: date, last: date, now: datetime) -> None:
+    """The sessions of each domain's reports of the days first to last stored up to `now`
+    (when the summary was made), and the types its failed ones failed with, the
+    TOP_FAILURES most first. A report of those days stored after `now` is the next
+    summary's late report (_add_late_reports), so a send retried later (a transient SMTP
+    error) tells what its first try would have, and no report is counted by two summaries
+    (s37c)."""
     # Reports about another domain sharing the address are shown on the dashboard but
     # counted nowhere (TlsReport.counted); the week is the reports' own UTC days.
     reports = TlsReport.objects.filter(
-        address__domain_id__in=weeks, counted=True, day__gte=first, day__lte=last
+        address__domain_id__in=weeks,
+        counted=True,
+        day__gte=first,
+        day__lte=last,
+        created__lte=now,
     )
     totals = (
         reports.values("address__domain_id")
