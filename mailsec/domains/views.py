@@ -74,7 +74,14 @@ from mailsec.domains.tasks import VERIFY_IN_BACKGROUND_FOR_DAYS
 from mailsec.freecheck import concurrency, ratelimit
 from mailsec.middleware import back_after_sign_in
 from mailsec.scoring.chart import MAX_POINTS, Chart, build_chart, sparse_chart
-from mailsec.scoring.explain import NOT_DEPLOYED, cost_text, explain, is_not_deployed, verdict_label
+from mailsec.scoring.explain import (
+    MISSING,
+    NOT_DEPLOYED,
+    cost_text,
+    explain,
+    is_not_deployed,
+    verdict_label,
+)
 
 if TYPE_CHECKING:
     from checks.dns import DnsAnswer
@@ -86,7 +93,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 37
+PANELS_VERSION = 38
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -799,6 +806,13 @@ def _panels(run: CheckRun) -> list[Panel]:
         found.sort(key=lambda f: order.get(f.get("status", ""), len(order)))
         category = categories.get(str(mech), {})
         status = _shown_status(run, str(mech))
+        if is_not_deployed(status, category):
+            # The notes of a mechanism that is not deployed cost the category's points (20-31):
+            # their badge says what is missing in warning colours, not "Note" (score unchanged).
+            found = [
+                {**f, "badge": MISSING, "badge_status": "warn"} if f.get("status") == "info" else f
+                for f in found
+            ]
         panels.append(
             Panel(
                 mechanism=str(mech),

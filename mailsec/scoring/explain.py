@@ -42,6 +42,8 @@ VERDICTS = {
 # A mechanism the score counts as not deployed: its findings are only notes ("info"), which
 # reads as harmless, yet it cost the category's points.
 NOT_DEPLOYED = "Not deployed"
+# The badge of such a note on the panel: it costs points, so it is not shown as a mere note.
+MISSING = "Missing"
 # Costs named on a panel's line before "and N more".
 COSTS_NAMED = 2
 
