@@ -64,6 +64,47 @@ class NotDeployedBadgeTests(BaseTestCase):
         self.assertIn('<span class="status status-info">Note</span> An informational', panel)
         self.assertNotIn("Missing", panel)
 
+    def test_an_unsigned_zone_reads_as_one_line_with_its_checks_listed_under_it(self) -> None:
+        findings = [
+            Finding("MX-01", Status.PASS, Mechanism.MX, "MX ok"),
+            Finding("DNSSEC-01", Status.INFO, Mechanism.DNSSEC, "example.org is not signed."),
+        ] + [
+            Finding(
+                f"DNSSEC-0{n}",
+                Status.NA,
+                Mechanism.DNSSEC,
+                "example.org is not signed; nothing to check.",
+                subject="example.org",
+            )
+            for n in range(2, 7)
+        ]
+        run = scored_run(self.domain, findings)
+        self.domain.set_last_run(run)
+        self.client.force_login(self.alice)
+        panel = self._panel(self.client.get(self.url).content.decode(), "dnssec")
+        self.assertEqual(panel.count("nothing to check.</h3>"), 0)
+        self.assertEqual(panel.count("is not DNSSEC-signed, so the DNSSEC checks"), 1)
+        self.assertIn("and DANE, which depends on them, don&#x27;t apply.", panel)
+        # Each rule's detail is still reachable, under the line.
+        self.assertIn("5 checks that do not apply", panel)
+        for n in range(2, 7):
+            self.assertIn(
+                f"<li>DNSSEC-0{n}: example.org is not signed; nothing to check.</li>", panel
+            )
+        self.assertEqual(panel.count('class="finding finding-na"'), 1)
+
+    def test_a_single_not_applicable_finding_is_shown_as_before(self) -> None:
+        findings = [
+            Finding("MX-01", Status.PASS, Mechanism.MX, "MX ok"),
+            Finding("DNSSEC-02", Status.NA, Mechanism.DNSSEC, "Only one of its kind."),
+        ]
+        run = scored_run(self.domain, findings)
+        self.domain.set_last_run(run)
+        self.client.force_login(self.alice)
+        panel = self._panel(self.client.get(self.url).content.decode(), "dnssec")
+        self.assertIn("Only one of its kind.", panel)
+        self.assertNotIn("checks that do not apply", panel)
+
 
 class HostingExplanationTests(BaseTestCase):
     def test_the_hosting_page_explains_mta_sts(self) -> None:

@@ -773,6 +773,44 @@ def change_lines(run: CheckRun, prev: CheckRun | None) -> list[ChangeLine]:
     return lines
 
 
+# An unsigned zone's DNSSEC checks all say "<apex> is not signed; nothing to check."
+UNSIGNED_SUFFIX = " is not signed; nothing to check."
+UNSIGNED_WORDS = (
+    "{apex} is not DNSSEC-signed, so the DNSSEC checks of its zone, and DANE, which depends "
+    "on them, don't apply."
+)
+
+
+def _collapse_na(found: list[dict[str, Any]], mechanism: str) -> list[dict[str, Any]]:
+    """Findings that do not apply and say the same words are one line, their checks listed
+    under it (an unsigned zone's five DNSSEC rows read as one plain sentence, task s37b)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for f in found:
+        if f.get("status") == "na":
+            groups.setdefault(f.get("summary", ""), []).append(f)
+    out: list[dict[str, Any]] = []
+    for f in found:
+        same = groups.get(f.get("summary", ""), []) if f.get("status") == "na" else []
+        if len(same) < 2:
+            out.append(f)
+            continue
+        if f is not same[0]:
+            continue
+        summary = f.get("summary", "")
+        if mechanism == "dnssec" and summary.endswith(UNSIGNED_SUFFIX):
+            summary = UNSIGNED_WORDS.format(apex=summary.removesuffix(UNSIGNED_SUFFIX))
+        out.append(
+            {
+                "id": ", ".join(g.get("id", "") for g in same),
+                "status": "na",
+                "summary": summary,
+                "subject": f.get("subject", ""),
+                "collapsed": same,
+            }
+        )
+    return out
+
+
 def _panels(run: CheckRun) -> list[Panel]:
     order = {str(s): i for i, s in enumerate(SEVERITY_ORDER)}
     categories = run.score_detail.get("categories", {})
@@ -804,6 +842,7 @@ def _panels(run: CheckRun) -> list[Panel]:
             for f in found
         ]
         found.sort(key=lambda f: order.get(f.get("status", ""), len(order)))
+        found = _collapse_na(found, str(mech))
         category = categories.get(str(mech), {})
         status = _shown_status(run, str(mech))
         if is_not_deployed(status, category):
