@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.db.models import Count, Max
@@ -32,6 +33,9 @@ from mailsec.ordering import by_name
 from reports.explain import ResultType, defined_type, explain
 from reports.models import FailureDetail, ReportAddress, TlsReport
 from reports.sums import SessionSum
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # The per-domain dashboard's period (reports.dashboard.summarise).
 PERIOD_DAYS = 30
@@ -63,7 +67,7 @@ def name_holds(name: str, found: str) -> bool:
 
 
 def team_rows(
-    user: object, days: int = PERIOD_DAYS, find: str = ""
+    user: User, days: int = PERIOD_DAYS, find: str = ""
 ) -> tuple[list[DomainRow], int, int]:
     """The rows of the domains that received counted reports in the last `days` days (UTC),
     most failed sessions first, then by name; how many of the person's domains with a

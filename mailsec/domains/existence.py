@@ -88,7 +88,8 @@ def look_up(names: Sequence[str]) -> Lookup:
         found = any(isinstance(a, DnsAnswer) and a.nxdomain for a in answers)
         return list(answers), found and await canary_missing()
 
-    missing, unknown = set(), set()
+    missing: set[str] = set()
+    unknown: set[str] = set()
     answers, resolver_sees_nothing = asyncio.run(every())
     if resolver_sees_nothing:
         log.warning(
