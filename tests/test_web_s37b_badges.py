@@ -105,6 +105,33 @@ class NotDeployedBadgeTests(BaseTestCase):
         self.assertIn("Only one of its kind.", panel)
         self.assertNotIn("checks that do not apply", panel)
 
+    def test_could_not_check_is_said_once_in_the_list_and_on_the_panel(self) -> None:
+        summary = "Could not check STARTTLS on mx.example.org at 192.0.2.1 this time: timed out."
+        findings = [
+            Finding("MX-01", Status.PASS, Mechanism.MX, "MX ok"),
+            Finding("STARTTLS-01", Status.ERROR, Mechanism.SMTP, summary),
+        ]
+        run = scored_run(self.domain, findings)
+        self.domain.set_last_run(run)
+        self.client.force_login(self.alice)
+        row = re.search(
+            r"<tr>\s*<th scope=\"row\"><a[^>]*>example\.org</a>.*?</tr>",
+            self.client.get("/domains/").content.decode(),
+            re.S,
+        )
+        assert row is not None
+        self.assertEqual(row.group(0).count("Could not check"), 1, row.group(0))
+        self.assertIn(
+            '<span class="status status-error">Could not check</span> STARTTLS on mx.example.org',
+            row.group(0),
+        )
+        panel = self._panel(self.client.get(self.url).content.decode(), "smtp")
+        self.assertIn(
+            '<span class="status status-error">Could not check</span> STARTTLS on mx.example.org',
+            panel,
+        )
+        self.assertNotIn("Could not check</span> Could not check", panel)
+
 
 class HostingExplanationTests(BaseTestCase):
     def test_the_hosting_page_explains_mta_sts(self) -> None:

@@ -48,7 +48,7 @@ ROW_FIELDS = (
     "next_check_at",
 )
 # Part of every row's cache key: bump it when templates/domains/_row.html or _list.html change.
-ROW_VERSION = 16
+ROW_VERSION = 17
 ROW_CACHE_SECONDS = 86400
 # Pages beyond this are made every time, not cached: the page number is in the cache key.
 CACHED_PAGES = 1000

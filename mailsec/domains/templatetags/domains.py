@@ -38,6 +38,17 @@ def verdict(status: str) -> str:
 
 
 @register.filter
+def after_verdict(summary: str, status: str) -> str:
+    """The summary as it reads after its badge: "Could not check STARTTLS on mx …" beside the
+    badge "Could not check" drops its own leading "Could not check", so the words are said
+    once (task s37b)."""
+    words = verdict_label(status)
+    if words and summary[: len(words) + 1].lower() == words.lower() + " ":
+        return summary[len(words) + 1 :]
+    return summary
+
+
+@register.filter
 def evidence_text(value: Any) -> str:
     """Evidence values are JSON: show scalars as they are, lists one per line."""
     if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
