@@ -52,6 +52,11 @@ class DomainRow:
     top_failure: ResultType | None
 
     @property
+    def shown(self) -> str:
+        """The name as the domain pages show it: the U-label of an IDN (task s37i)."""
+        return display_name(self.name)
+
+    @property
     def failure_percent(self) -> str | None:
         total = self.successful + self.failed
         if not total:

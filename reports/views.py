@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from mailsec.csvsafe import cell as _cell
+from mailsec.domains.models import display_name
 from mailsec.ordering import CodePointOrder, by_name
 from reports import conf
 from reports.alerts import is_future
@@ -119,6 +120,8 @@ def dashboard(request: HttpRequest, token: str) -> HttpResponse:
     ctx = {
         **record_context(address, run),
         "page": "domains",  # a domain's pages: the header marks Domains as the section
+        # The name as the domain pages show it: an IDN's U-label, its A-label beside (s37i).
+        "shown_name": display_name(address.domain_name),
         "summary": summary,
         # Nothing ever received (not even a report we could not read): one empty state in
         # place of an empty chart and empty tables.

@@ -64,7 +64,7 @@ class AllDomainsFilterTestCase(BaseTestCase):
         html = self.client.get(URL).content.decode()
         self.assertEqual(
             rows(html),
-            ["mail.example", "shop-a.example", "xn--bcher-kva.example", "shop-b.example"],
+            ["mail.example", "shop-a.example", "bücher.example", "shop-b.example"],
         )
         self.assertIn("2 domains received no report", flat(html))
 
@@ -87,7 +87,7 @@ class AllDomainsFilterTestCase(BaseTestCase):
         for q in ("bücher", "BU\u0308CHER", "xn--bcher"):
             self.assertEqual(
                 rows(self.client.get(URL, {"q": q}).content.decode()),
-                ["xn--bcher-kva.example"],
+                ["bücher.example"],
                 q,
             )
 
