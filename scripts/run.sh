@@ -85,7 +85,7 @@ if ! $PY manage.py selftest --timeout 30; then
 fi
 
 echo
-echo "mailsec is running at $URL   (web, worker, beat; Ctrl-C stops them all)"
+echo "mailsec is running at $URL   (web, worker, beat, smtpd; Ctrl-C stops them all)"
 echo "TLS-RPT reports: POST to ${URL}tlsrpt/<token>, or mail to SMTP $HOST:$SMTP_PORT (docs/reports.md)"
 echo
 
