@@ -12,6 +12,7 @@ import ipaddress
 import os
 import re
 import ssl
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -20,6 +21,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 
 from checks.domainname import _to_a_labels, _to_u_label
@@ -346,10 +348,29 @@ def _load_roots(ca_bundle: str | None) -> tuple[x509.Certificate, ...]:
             data = fh.read()
     except OSError:
         return ()
-    try:
-        return tuple(x509.load_pem_x509_certificates(data))
-    except ValueError:
-        return ()
+    return _each_certificate(data)
+
+
+_PEM_CERTIFICATE = re.compile(
+    rb"-----BEGIN CERTIFICATE-----\r?\n.+?-----END CERTIFICATE-----", re.DOTALL
+)
+
+
+def _each_certificate(bundle: bytes) -> tuple[x509.Certificate, ...]:
+    """Every certificate of a PEM bundle that parses, read one by one: a certificate the
+    library refuses costs only itself. Debian's bundle holds a root whose serial RFC 5280
+    forbids (cryptography warns, and says a future release refuses it); read as one, the
+    bundle would give no roots and every MX chain would read "not trusted". The warning is
+    the trust store's, not the checked domain's, so it is not shown on every run."""
+    found: list[x509.Certificate] = []
+    for block in _PEM_CERTIFICATE.finditer(bundle):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            try:
+                found.append(x509.load_pem_x509_certificate(block.group()))
+            except ValueError:
+                continue
+    return tuple(found)
 
 
 def roots_for(ca_bundle: str | None) -> tuple[x509.Certificate, ...]:
