@@ -41,6 +41,13 @@ class Channel(filesystem.Channel):
 class Transport(filesystem.Transport):
     Channel = Channel
 
+    @property
+    def default_connection_params(self) -> dict[str, Any]:
+        # A folder of files has no host. kombu's virtual transports default the hostname to
+        # 'localhost' and warn "No hostname was supplied. Reverting to default 'localhost'" on
+        # every connection (worker, beat, each `manage.py ingest_email`); no default, no warning.
+        return {"port": self.default_port}
+
 
 def register() -> None:
     TRANSPORT_ALIASES[ALIAS] = "mailsec.broker:Transport"
