@@ -22,6 +22,7 @@ $PY manage.py migrate --noinput
 
 DATA_DIR=$($PY -c 'import django; django.setup(); from django.conf import settings; print(settings.DATA_DIR)')
 LOG_DIR="$DATA_DIR/log"
+EMAIL_BACKEND=$($PY -c 'import django; django.setup(); from django.conf import settings; print(settings.EMAIL_BACKEND)')
 mkdir -p "$LOG_DIR"
 
 pids=()
@@ -87,6 +88,9 @@ fi
 echo
 echo "mailsec is running at $URL   (web, worker, beat, smtpd; Ctrl-C stops them all)"
 echo "TLS-RPT reports: POST to ${URL}tlsrpt/<token>, or mail to SMTP $HOST:$SMTP_PORT (docs/reports.md)"
+if [ "$EMAIL_BACKEND" = "django.core.mail.backends.console.EmailBackend" ]; then
+    echo "Mails are printed, not sent: sign-up and sign-in codes to $LOG_DIR/web.log (EMAIL_URL sets a server)"
+fi
 echo
 
 # Wait until Ctrl-C, or until one of the three exits on its own.
