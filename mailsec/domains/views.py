@@ -93,7 +93,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 38
+PANELS_VERSION = 39
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -620,6 +620,12 @@ class Panel:
     @property
     def verdict(self) -> str:
         return NOT_DEPLOYED if self.not_deployed else verdict_label(self.status)
+
+    @property
+    def verdict_status(self) -> str:
+        """The style of the header's label: "Not deployed" in warning colours, as its findings'
+        "Missing" badges (s37m); otherwise the panel's status. The score is unchanged."""
+        return "warn" if self.not_deployed else self.status
 
     @property
     def opened(self) -> bool:
