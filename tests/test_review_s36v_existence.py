@@ -48,5 +48,5 @@ class ResolverSeeingNothingTestCase(LookupOn):
     def test_bulk_rows_tell_no_typo_either(self) -> None:
         with answering({"a.example.org": "NXDOMAIN", "isc.org": "NXDOMAIN"}):
             names = ["a.example.org", "b.example.org"]
-            missing = existence.not_in_dns(names)
+            missing = set(existence.look_up(names).missing)
         self.assertEqual(missing, set())

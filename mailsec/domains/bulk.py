@@ -199,7 +199,7 @@ class Outcome:
     reason: str = ""  # why it was refused or not added, or what to know about it
     domain: Domain | None = None
     line: int = 0  # the line of the paste it is on
-    # Added, and the DNS answered NXDOMAIN for it (existence.not_in_dns): most often a typo.
+    # Added, and the DNS answered NXDOMAIN for it (existence.look_up): most often a typo.
     missing: bool = False
     # Added, and the lookup told nothing of it (no answer in time, or it failed): s37f.
     unknown: bool = False

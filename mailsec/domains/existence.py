@@ -45,11 +45,6 @@ class Lookup:
     unknown: frozenset[str] = frozenset()  # not looked up: no answer in time, or no use
 
 
-def not_in_dns(names: Sequence[str]) -> set[str]:
-    """Those of `names` (A-labels) the DNS answered NXDOMAIN for, within LOOKUP_SECONDS."""
-    return set(look_up(names).missing)
-
-
 def look_up(names: Sequence[str]) -> Lookup:
     """Ask the DNS about `names` (A-labels) within LOOKUP_SECONDS in all: those it answered
     NXDOMAIN for (missing), and those it told nothing of (unknown). Nothing of either when
@@ -111,7 +106,7 @@ def look_up(names: Sequence[str]) -> Lookup:
 
 
 def missing_words(name: str) -> str:
-    """What the single add says of a name `not_in_dns` found missing (a display name in)."""
+    """What the single add says of a name `look_up` found missing (a display name in)."""
     return (
         f"{name} does not exist in the DNS (NXDOMAIN): check the spelling. It is added all "
         "the same, as a domain being set up may not exist yet; remove it if the name is a typo."
