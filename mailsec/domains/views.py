@@ -75,12 +75,12 @@ from mailsec.freecheck import concurrency, ratelimit
 from mailsec.middleware import back_after_sign_in
 from mailsec.scoring.chart import MAX_POINTS, Chart, build_chart, sparse_chart
 from mailsec.scoring.explain import (
-    MISSING,
     NOT_DEPLOYED,
     cost_text,
     explain,
     is_not_deployed,
     verdict_label,
+    with_missing_badges,
 )
 
 if TYPE_CHECKING:
@@ -851,13 +851,7 @@ def _panels(run: CheckRun) -> list[Panel]:
         found = _collapse_na(found, str(mech))
         category = categories.get(str(mech), {})
         status = _shown_status(run, str(mech))
-        if is_not_deployed(status, category):
-            # The notes of a mechanism that is not deployed cost the category's points (20-31):
-            # their badge says what is missing in warning colours, not "Note" (score unchanged).
-            found = [
-                {**f, "badge": MISSING, "badge_status": "warn"} if f.get("status") == "info" else f
-                for f in found
-            ]
+        found = with_missing_badges(found, status, category)
         panels.append(
             Panel(
                 mechanism=str(mech),

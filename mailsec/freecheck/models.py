@@ -32,7 +32,7 @@ from checks.engine import check_domain
 from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Finding, Mechanism, Status
 from checks.tasks import engine_config
 from mailsec.domains.fixparts import example_mailbox_note
-from mailsec.scoring.explain import is_not_deployed
+from mailsec.scoring.explain import MISSING, with_missing_badges
 
 # A finished run of the same domain is shown again instead of probing its servers anew.
 REUSE_FOR = timedelta(minutes=5)
@@ -540,12 +540,14 @@ class FreeCheck(models.Model):
                 ]
                 view.category = categories.get(str(mechanism), {})
                 view.status, view.label = _verdict(ranked, view.category)
-                if is_not_deployed(view.status, view.category):
-                    # Its notes cost the category's points: badged as missing, in warning
-                    # colours, not as a mere note (as the domain page's panels; score unchanged).
-                    for f in view.findings:
-                        if f["status"] == "info":
-                            f["status_label"], f["badge_status"] = "missing", "warn"
+                # The free check's badges are lower-case ("fail", "info"): "missing" here.
+                view.findings = with_missing_badges(
+                    view.findings,
+                    view.status,
+                    view.category,
+                    label_key="status_label",
+                    label=MISSING.lower(),
+                )
             views.append(view)
         return views
 

@@ -67,6 +67,26 @@ def is_not_deployed(status: str, category: dict[str, Any]) -> bool:
     )
 
 
+def with_missing_badges(
+    findings: list[dict[str, Any]],
+    status: str,
+    category: dict[str, Any],
+    *,
+    label_key: str = "badge",
+    label: str = MISSING,
+) -> list[dict[str, Any]]:
+    """`findings` with the notes of a mechanism the score counts as not deployed badged `label`
+    (under `label_key`) in warning colours: they cost the category's points (20-31), so they
+    are not shown as a mere note. The score and the statuses are unchanged. One rule for the
+    domain page's panels ("Missing") and the free check ("missing")."""
+    if not is_not_deployed(status, category):
+        return findings
+    return [
+        {**f, label_key: label, "badge_status": "warn"} if f.get("status") == "info" else f
+        for f in findings
+    ]
+
+
 def _sentence_case(summary: str) -> str:
     """ "No MTA-STS record" → "no MTA-STS record"; an acronym ("MX host …") stays as it is."""
     summary = summary.strip().rstrip(".")
