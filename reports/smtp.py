@@ -92,6 +92,19 @@ def _stored_reply(stored: list[Accepted]) -> str:
     return f"250 2.0.0 {said[:1].upper()}{said[1:]}"
 
 
+def _log_accepted(message: bytes, stored: list[Accepted], peer: Any) -> None:
+    """One line per accepted message, so the log says that reports arrive and which raw
+    report each became (the token stays out: it is the domain owner's secret)."""
+    raws = ", ".join(f"{a.raw.public_id} ({'new' if a.created else 'duplicate'})" for a in stored)
+    log.info(
+        "accepted a message of %d bytes from %s, sha256 %s: raw report %s",
+        len(message),
+        peer[0] if isinstance(peer, tuple) and peer else "?",
+        stored[0].raw.sha256[:12],
+        raws,
+    )
+
+
 class ReportHandler:
     async def handle_RCPT(
         self,
@@ -130,6 +143,7 @@ class ReportHandler:
             return "451 4.3.0 Report could not be stored, try again later"
         if not stored:
             return "550 5.1.1 No such TLS report address"
+        _log_accepted(message, stored, session.peer)
         return _stored_reply(stored)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from typing import Any
@@ -42,6 +43,10 @@ class Command(BaseCommand):
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
+        # The settings' root level is WARNING; the listener's one line per accepted message
+        # is INFO, and what an operator reads to see that reports arrive (-v 0: quiet).
+        if options["verbosity"] >= 1:
+            logging.getLogger("reports.smtp").setLevel(logging.INFO)
         controller.start()
         tls = " with STARTTLS" if options["tls_cert"] else ""
         self.stdout.write(f"smtpd listening on {host}:{port}{tls}", ending="\n")
