@@ -1,0 +1,204 @@
+# ruff: noqa: F811 (pytest fixtures imported from other test modules)
+"""Blind round s38b: TLS-RPT report shapes real senders produce that no earlier round listed
+(the expectation files of rounds s12 to s36q were grepped for each shape first), aimed at the
+RPT ids tests named least when the round began (grep over tests/: RPT-15 in 10 files, RPT-13
+in 15, RPT-12 and RPT-14 in 16): the three policy types in one report; mx-host patterns in
+capitals with a root dot and a wildcard inside a label; counts of 2^53 and twice 2^53−1; a
+failure detail with only its result-type under no-policy-found; receiving-ip in brackets,
+with an IPv4 tail outside the well-known prefixes, with two equal zero runs, in capitals;
+date-ranges at +14:00 and −12:00, the UTC day written at −04:00, noon to noon at −07:00;
+additional-information written to slip a script past a link filter (a tab inside
+'javascript', a leading blank in capitals, data:, markup in an https URI); an IDN address's
+report with its policy-domain in A-label capitals with a root dot, as a U-label in capitals,
+and a U-label mx-host; a report about another team's domain; mails as multipart/mixed in
+multipart/mixed, a .json.gz declared application/octet-stream, base64 in lines of 1 to 77
+characters and one of 998, base64 without its padding, a gzip in quoted-printable, +json
+quoted-printable breaking a UTF-8 character, a zip of a .json and a .json.gz, and a
+TLS-Report-Domain header naming another domain; HTTPS with Content-Encoding x-gzip and GZIP.
+
+The inputs are tests/data/tlsrpt/s38b/ (its build.py writes them), the expectations
+tests/data/tlsrpt/s38b_expectations.json, committed before any run with three rows planted
+wrong on purpose (named under 'planted' there). Doors: "body" (both readers, gzip-POSTed,
+mailed signed), "post" (a body as sent, with its Content-Type and headers), "email" (the
+case's own mail, signed, piped into ingest_email and sent to the aiosmtpd listener), "idn"
+(gzip-POSTed to the address of xn--bcher-kva.example), "team" (gzip-POSTed to alice's
+example.com address while bob's team monitors the report's domain) and "links" (a report of
+yesterday, then the dashboard's and the report page's HTML).
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from mailsec.accounts.models import Profile, Team
+from mailsec.domains.models import Domain
+from reports.models import ReportAddress, TlsReport
+from tests.blind_reports import ReportsRound, stored_first
+from tests.test_reports_email import address, dns_stub, signer  # noqa: F401 (fixtures)
+from tests.test_reports_s12_blind import _post
+from tests.test_reports_s18_dashboard_blind import dated, read_page
+from tests.test_reports_s18_mail_blind import known  # noqa: F401 (fixture)
+
+ROUND = ReportsRound("s38b")
+CASES = ROUND.cases
+
+# Door "body": both readers, HTTPS, mail.
+test_a_report_body_reads_alike_through_both_readers = ROUND.reads_alike_test("body")
+test_a_report_body_posted_over_https_ends_as_expected = ROUND.posted_test("body")
+test_a_report_body_mailed_signed_ends_as_over_https = ROUND.mailed_test("body")
+
+# Door "email": the case's own mail, signed, through ingest_email and the SMTP listener.
+test_a_report_mail_piped_into_ingest_email_ends_as_expected = ROUND.piped_test("email")
+test_a_report_mail_sent_to_the_smtp_listener_ends_as_expected = ROUND.smtp_test("email")
+
+
+# --- Door "post": a body as sent, with its Content-Type and headers -------------------------------
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("post"))
+def test_a_body_posted_as_sent_ends_as_expected(
+    case_id: str, client: Client, address: ReportAddress
+) -> None:
+    case = CASES[case_id]
+    body = ROUND.input(case_id, ".bin")
+    response = _post(client, address.token, body, case["content_type"], **case.get("headers", {}))
+    assert response.status_code == case["http"], response.content
+    stored_first(case, [body])
+    ROUND.finish(case)
+
+
+# --- Door "idn": the address of xn--bcher-kva.example -------------------------------------------
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("idn"))
+def test_a_report_to_an_idn_address_ends_as_expected(
+    case_id: str, client: Client, db: None
+) -> None:
+    case = CASES[case_id]
+    idn = ReportAddress.objects.create(domain_name="xn--bcher-kva.example")
+    body = gzip.compress(ROUND.input(case_id, ".json"), mtime=0)
+    assert _post(client, idn.token, body).status_code == 201
+    stored_first(case, [body])
+    ROUND.finish(case)
+    assert TlsReport.objects.get().address == idn
+
+
+# --- Door "team": a report about another team's domain --------------------------------------------
+
+
+def person(name: str) -> tuple[User, Team]:
+    user = User.objects.create_user(name, f"{name}@example.org")
+    team = Team.create_for(user)
+    Profile.objects.create(user=user, current_team=team)
+    return user, team
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("team"))
+def test_a_report_about_another_teams_domain_ends_as_expected(case_id: str, db: None) -> None:
+    case = CASES[case_id]
+    cache.clear()  # a person's time zone is cached by user id, which a flushed table reuses
+    (alice, alices_team), (bob, bobs_team) = person("alice"), person("bob")
+    now = timezone.now()
+    mine = Domain.objects.create(team=alices_team, name="example.com", verified_at=now)
+    theirs = Domain.objects.create(team=bobs_team, name="other.example", verified_at=now)
+    alices, bobs = ReportAddress.for_domain(mine), ReportAddress.for_domain(theirs)
+    body = gzip.compress(ROUND.input(case_id, ".json"), mtime=0)
+    assert _post(Client(), alices.token, body).status_code == 201
+    stored_first(case, [body])
+    ROUND.finish(case)
+    assert TlsReport.objects.get().address == alices
+    want = case["team"]
+    assert TlsReport.objects.filter(address=bobs).count() == want["bob_reports"]
+    as_bob, as_alice = Client(), Client()
+    as_bob.force_login(bob)
+    as_alice.force_login(alice)
+    assert as_bob.get(f"/tlsrpt/{alices.token}/dashboard/").status_code == want["bob_sees_alice"]
+    assert as_bob.get(f"/tlsrpt/{alices.token}/export.csv").status_code == want["bob_sees_alice"]
+    bobs_page = as_bob.get(f"/tlsrpt/{bobs.token}/dashboard/")
+    assert bobs_page.status_code == 200
+    assert b"r-other" not in bobs_page.content
+    alices_page = as_alice.get(f"/tlsrpt/{alices.token}/dashboard/")
+    assert want["alice_contains"] in read_page(alices_page.content).plain
+
+
+# --- Door "links": additional-information on the dashboard and the report page ------------------
+
+
+class Hrefs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.hrefs += [v or "" for k, v in attrs if k in ("href", "src", "action", "formaction")]
+
+
+def scheme_as_a_browser_reads_it(url: str) -> str:
+    """WHATWG URL: leading/trailing C0 controls and blanks go, tabs and line breaks anywhere
+    go, the scheme is case-insensitive."""
+    url = re.sub(r"[\t\n\r]", "", url).strip(
+        "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c"
+        "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18"
+        "\x19\x1a\x1b\x1c\x1d\x1e\x1f "
+    )
+    m = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", url)
+    return m.group(1).lower() if m else ""
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("links"))
+def test_additional_information_never_becomes_a_script_link(case_id: str, db: None) -> None:
+    case = CASES[case_id]
+    cache.clear()
+    alice, team = person("alice")
+    domain = Domain.objects.create(team=team, name="example.com", verified_at=timezone.now())
+    address = ReportAddress.for_domain(domain)
+    body = gzip.compress(dated(ROUND.input(case_id, ".json").decode()).encode(), mtime=0)
+    assert _post(Client(), address.token, body).status_code == 201
+    stored_first(case, [body])
+    ROUND.finish(case)
+    report = TlsReport.objects.get()
+    client = Client()
+    client.force_login(alice)
+    pages = [
+        client.get(f"/tlsrpt/{address.token}/dashboard/"),
+        client.get(f"/tlsrpt/{address.token}/reports/{report.public_id}/"),
+    ]
+    want: dict[str, Any] = case["links"]
+    for response in pages:
+        assert response.status_code == 200
+        parser = Hrefs()
+        parser.feed(response.content.decode())
+        schemes = {scheme_as_a_browser_reads_it(h) for h in parser.hrefs}
+        assert not schemes & set(want["no_href_schemes"]), parser.hrefs
+        for text in want["html_not"]:
+            assert text.encode() not in response.content, text
+
+
+SUFFIXES = {
+    "body": [".json"],
+    "idn": [".json"],
+    "team": [".json"],
+    "links": [".json"],
+    "post": [".bin"],
+    "email": [".eml"],
+}
+
+
+def test_every_case_has_its_input_its_rpt_ids_and_a_door() -> None:
+    assert len(CASES) == 26
+    for case_id, case in CASES.items():
+        for suffix in SUFFIXES[case["door"]]:
+            assert (ROUND.inputs / f"{case_id}{suffix}").exists(), case_id
+        assert case["rpt"] and all(r.startswith("RPT-") for r in case["rpt"]), case_id
+        assert case["why"] and case["shape"], case_id
+        if case["outcome"] == "rejected":
+            assert case["reason"], case_id
