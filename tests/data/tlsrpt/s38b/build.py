@@ -147,7 +147,9 @@ def idn() -> dict[str, bytes]:
 
 
 def team() -> dict[str, bytes]:
-    return {"X16": dumps(report([sts(domain="other.example")], rid="r-other"))}
+    """Yesterday's ({D-1}, filled in by the test), so the dashboard's 30 days hold it."""
+    r = report([sts(domain="other.example")], rid="r-other")
+    return {"X16": dumps(shared.dates(r, "{D-1}T00:00:00Z", "{D-1}T23:59:59Z"))}
 
 
 def links() -> dict[str, bytes]:
