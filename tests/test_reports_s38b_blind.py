@@ -40,6 +40,18 @@ with a warning while twice 2^53-1 sums exactly; '2001:db8::198.51.100.25' is sto
 other.example stays at alice's address, uncounted, and bob sees neither it nor her
 dashboard; base64 without padding, gzip in quoted-printable, a QP soft break inside 'ü' and
 Content-Encoding x-gzip / GZIP all read.
+
+Second batch (Y01-Y15), expectations committed before its run, three rows planted wrong
+(named under 'planted_second_batch'): a gzip of two members splitting the JSON; IPv4-mapped
+in full and in capitals, NAT64's local-use prefix, the well-known prefix in capitals; a
+policy-domain in Unicode NFD and with an ideographic full stop at the IDN address; 2^53-1
+successful sessions and 1 failure on the dashboard and in the CSV (door "shown"); a
+streaming writer's zip (data descriptors, zip64) holding the same report twice; a macOS
+Finder zip with its __MACOSX/._ AppleDouble file; a signed mail piped with LF line ends
+(door "email_lf", as Postfix's pipe(8) delivers); a JavaMail boundary with '=_' and a blank;
+Content-Encoding gzip on a one-layer +gzip body; additional-information of 2,048 and 2,049
+characters; organization-name and report-id of 2,000 and 2,002 UTF-8 bytes (fewer
+characters); one mail carrying the same report as a .json.gz and inside a .zip.
 """
 
 from __future__ import annotations
@@ -59,10 +71,11 @@ from mailsec.accounts.models import Profile, Team
 from mailsec.domains.models import Domain
 from reports.models import ReportAddress, TlsReport
 from tests.blind_reports import ReportsRound, stored_first
-from tests.test_reports_email import address, dns_stub, signer  # noqa: F401 (fixtures)
+from tests.test_reports_email import address, dns_stub, ingest, signer  # noqa: F401 (fixtures)
 from tests.test_reports_s12_blind import _post
-from tests.test_reports_s18_dashboard_blind import dated, read_page
+from tests.test_reports_s18_dashboard_blind import dated, dated_tree, read_page
 from tests.test_reports_s18_mail_blind import known  # noqa: F401 (fixture)
+from tests.test_reports_s25_blind import check_csv, check_dashboard
 
 ROUND = ReportsRound("s38b")
 CASES = ROUND.cases
@@ -204,8 +217,50 @@ def test_additional_information_never_becomes_a_script_link(case_id: str, db: No
             assert text.encode() not in response.content, text
 
 
+# --- Second batch: door "shown" (a report of yesterday on the dashboard and in the CSV) ---------
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("shown"))
+def test_a_report_of_yesterday_is_shown_as_expected(case_id: str, db: None) -> None:
+    case = dated_tree(CASES[case_id])
+    cache.clear()
+    alice, team = person("alice")
+    domain = Domain.objects.create(team=team, name="example.com", verified_at=timezone.now())
+    address = ReportAddress.for_domain(domain)
+    body = gzip.compress(dated(ROUND.input(case_id, ".json").decode()).encode(), mtime=0)
+    assert _post(Client(), address.token, body).status_code == 201
+    stored_first(case, [body])
+    ROUND.finish(case)
+    client = Client()
+    client.force_login(alice)
+    dashboard = client.get(f"/tlsrpt/{address.token}/dashboard/")
+    assert dashboard.status_code == 200
+    check_dashboard(case["shown"], read_page(dashboard.content))
+    export = client.get(f"/tlsrpt/{address.token}/export.csv")
+    assert export.status_code == 200
+    check_csv(case["shown"], export.content)
+
+
+# --- Second batch: door "email_lf" (piped with LF line ends, as Postfix's pipe(8) delivers) ----
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("email_lf"))
+def test_a_report_mail_piped_with_lf_line_ends_ends_as_expected(
+    case_id: str, address: ReportAddress, signer: Any
+) -> None:
+    case = CASES[case_id]
+    signed = ROUND.build_mail(case, address, signer)
+    assert b"\r\n" in signed
+    message = signed.replace(b"\r\n", b"\n")
+    assert ingest(message) == case["exit"]
+    stored_first(case, [message])
+    ROUND.finish(case)
+
+
 SUFFIXES = {
     "body": [".json"],
+    "shown": [".json"],
+    "email_lf": [".eml"],
     "idn": [".json"],
     "team": [".json"],
     "links": [".json"],
@@ -215,7 +270,7 @@ SUFFIXES = {
 
 
 def test_every_case_has_its_input_its_rpt_ids_and_a_door() -> None:
-    assert len(CASES) == 26
+    assert len(CASES) == 41
     for case_id, case in CASES.items():
         for suffix in SUFFIXES[case["door"]]:
             assert (ROUND.inputs / f"{case_id}{suffix}").exists(), case_id

@@ -257,13 +257,134 @@ def mails() -> dict[str, bytes]:
     return m
 
 
+# --- Second batch (Y01-Y15), expectations written before its run ---------------------------------
+
+
+class _Unseekable(io.RawIOBase):
+    """A write-only stream: zipfile then writes each member's sizes in a data descriptor
+    after its data (flag bit 3), as streaming zip writers do."""
+
+    def __init__(self) -> None:
+        self.buf = io.BytesIO()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        return self.buf.write(b)
+
+
+def second_bodies() -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    ips = [
+        "0:0:0:0:0:ffff:c000:20a",
+        "::FFFF:192.0.2.10",
+        "64:ff9b:1::c000:20a",
+        "64:FF9B::C633:6419",
+    ]
+    out["Y02"] = dumps(
+        report(
+            [sts(96, 4, [detail("certificate-expired", 1, **{"receiving-ip": ip}) for ip in ips])]
+        )
+    )
+    base = "https://tlsrpt.sender.example/r/"
+    for case_id, length in (("Y11", 2048), ("Y12", 2049)):
+        uri = base + "a" * (length - len(base))
+        out[case_id] = dumps(
+            report(
+                [sts(119, 1, [detail("certificate-expired", 1, **{"additional-information": uri})])]
+            )
+        )
+    rid = "r" * 20
+    out["Y13"] = dumps(report([sts()], rid=rid, org="ü" * 990), ascii=False)
+    out["Y14"] = dumps(report([sts()], rid=rid, org="ü" * 991), ascii=False)
+    return out
+
+
+def second_idn() -> dict[str, bytes]:
+    a = "xn--bcher-kva.example"
+
+    def one(policy_domain: str) -> bytes:
+        entry = sts(domain=a, policy_domain=policy_domain)
+        return dumps(report([entry], rid="2026-06-01T00:00:00Z_" + a), ascii=False)
+
+    return {"Y03": one("bu\u0308cher.example"), "Y04": one("bücher\u3002example")}
+
+
+def second_shown() -> dict[str, bytes]:
+    r = report(
+        [sts(9007199254740991, 1, [detail("certificate-expired", 1)])],
+        rid="{D-1}T00:00:00Z_example.com",
+    )
+    return {"Y05": dumps(shared.dates(r, "{D-1}T00:00:00Z", "{D-1}T23:59:59Z"))}
+
+
+def second_posts() -> dict[str, bytes]:
+    js = dumps(report([sts()]))
+    g = gzip.compress(js, mtime=0)
+    out: dict[str, bytes] = {}
+    half = len(js) // 2
+    out["Y01"] = gzip.compress(js[:half], mtime=0) + gzip.compress(js[half:], mtime=0)
+    stream = _Unseekable()
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in ("a.json", "copy/a.json"):
+            info = zipfile.ZipInfo(name, (2026, 6, 2, 3, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with z.open(info, "w", force_zip64=True) as f:
+                f.write(js)
+    out["Y06"] = stream.buf.getvalue()
+    zbuf = io.BytesIO()
+    with zipfile.ZipFile(zbuf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo(FILENAME, (2026, 6, 2, 3, 0, 0)), g)
+        # macOS Finder's Compress: an AppleDouble file of the attributes beside each file.
+        apple = b"\x00\x05\x16\x07\x00\x02\x00\x00" + b"Mac OS X        " + b"\x00" * 58
+        z.writestr(zipfile.ZipInfo("__MACOSX/._" + FILENAME, (2026, 6, 2, 3, 0, 0)), apple)
+    out["Y07"] = zbuf.getvalue()
+    out["Y10"] = g
+    return out
+
+
+def second_mails() -> dict[str, bytes]:
+    m: dict[str, bytes] = {}
+    js = dumps(report([sts()]))
+    g = gzip.compress(js, mtime=0)
+    # Y08: the usual mail; the test delivers it with LF line ends, as Postfix's pipe(8) does.
+    m["Y08"] = header() + multi(REPORT_TYPE, "lf38", [TEXT, attached(GZ, FILENAME, b64(g))])
+    # Y09: a JavaMail-style boundary with '=_', a blank and dots.
+    m["Y09"] = header() + multi(
+        REPORT_TYPE, "----=_Part_0 123.456", [TEXT, attached(GZ, FILENAME, b64(g))]
+    )
+    # Y15: the same report attached as a .json.gz and again inside a .zip.
+    zbuf = io.BytesIO()
+    with zipfile.ZipFile(zbuf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo(FILENAME, (2026, 6, 2, 3, 0, 0)), g)
+    m["Y15"] = header() + multi(
+        REPORT_TYPE,
+        "twice38",
+        [
+            TEXT,
+            attached(GZ, FILENAME, b64(g)),
+            attached("application/zip", "report.zip", b64(zbuf.getvalue())),
+        ],
+    )
+    return m
+
+
 def main() -> None:
     shared.write(
         HERE,
         {
-            ".json": {**bodies(), **idn(), **team(), **links()},
-            ".bin": posts(),
-            ".eml": mails(),
+            ".json": {
+                **bodies(),
+                **idn(),
+                **team(),
+                **links(),
+                **second_bodies(),
+                **second_idn(),
+                **second_shown(),
+            },
+            ".bin": {**posts(), **second_posts()},
+            ".eml": {**mails(), **second_mails()},
         },
     )
 
