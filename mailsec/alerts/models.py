@@ -53,7 +53,7 @@ SENDING_STUCK_AFTER = timedelta(minutes=10)
 
 # Why a suspicion was dismissed when its re-check could not test it (a timeout, a 421): the
 # next run that sees it again suspects it anew as SEEN_AGAIN (its note), and a second re-check
-# that cannot test it confirms it (AlertState._seen_before_an_untested_re_check).
+# that cannot test it confirms it (AlertState._earlier_sightings).
 UNTESTED = "the re-check could not test it"
 SEEN_AGAIN = "seen again after a re-check that could not test it"
 
@@ -908,6 +908,16 @@ class Outcome:
     held: bool = False
 
 
+@dataclass
+class EarlierSightings:
+    """What AlertState._earlier_sightings found of the problems a run raises."""
+
+    # Keys raised before and not dismissed: suspected, confirmed or recovered.
+    told: set[str] = field(default_factory=set)
+    # Key -> when it was first seen, of those its untested re-check dismissed just before.
+    untested: dict[str, datetime] = field(default_factory=dict)
+
+
 class AlertState(models.Model):
     """Per domain: the last confirmed state the next run is compared with."""
 
@@ -1077,17 +1087,22 @@ class AlertState(models.Model):
             if new_checks
             else rules.detect(baseline, current, drop, self._best_recent_score(current, window))
         )
+        # What came before of the problems this run finds, read in one query however many
+        # it finds (a domain with a dozen MX hosts whose certificates all expired at once).
+        earlier = self._earlier_sightings(
+            {obs.key for obs in found if obs.key not in open_keys},
+            run,
+            previous_run_at,
+            outcome.dismissed,
+        )
+        new: list[Change] = []
         for obs in found:
             if obs.key in open_keys:
                 continue
-            if obs.kind == rules.Kind.CERT_EXPIRY and (
-                domain.changes.filter(key=obs.key).exclude(state=Change.State.DISMISSED).exists()
-            ):
+            if obs.kind == rules.Kind.CERT_EXPIRY and obs.key in earlier.told:
                 continue  # this threshold of this certificate was already told (one per threshold)
             open_keys.add(obs.key)
-            seen_before = self._seen_before_an_untested_re_check(
-                obs, run, previous_run_at, outcome.dismissed
-            )
+            seen_before = earlier.untested.get(obs.key)
             # First seen = when the run began: the re-check is due `delay` after it. Seen
             # again: the previous run was this problem's re-check and could not test it, and
             # this run sees it again, the delay after it was first seen. Not told yet: its own
@@ -1097,8 +1112,8 @@ class AlertState(models.Model):
             # every suspicion from being confirmed, and it was never told). It keeps the first
             # sighting's time (the email says "another check N minutes later"); first_seen_run
             # is this run, the one that saw it again.
-            outcome.suspected.append(
-                Change.objects.create(
+            new.append(
+                Change(
                     domain=domain,
                     kind=obs.kind,
                     key=obs.key,
@@ -1111,10 +1126,14 @@ class AlertState(models.Model):
                     fix=obs.fix,
                     evidence=obs.evidence,
                     first_seen_run=run,
-                    created=run.created if seen_before is None else seen_before.created,
+                    created=run.created if seen_before is None else seen_before,
                     note="" if seen_before is None else SEEN_AGAIN,
                 )
             )
+        if new:
+            # One INSERT (the primary keys come back on PostgreSQL and SQLite alike); Change
+            # has no save() of its own nor signal receivers that it would skip.
+            outcome.suspected += Change.objects.bulk_create(new)
 
         # The confirmed state moves on only when nothing is in doubt: no suspicion waiting, and
         # nothing newly uncheckable (an error hides what the baseline must remember).
@@ -1139,32 +1158,42 @@ class AlertState(models.Model):
         if outcome.recovered:
             Notification.queue(domain, outcome.recovered, Notification.Kind.RECOVERY)
 
-    def _seen_before_an_untested_re_check(
+    def _earlier_sightings(
         self,
-        obs: rules.Observation,
+        keys: set[str],
         run: CheckRun,
         previous_run_at: datetime | None,
         dismissed_now: list[Change],
-    ) -> Change | None:
-        """The suspicion of `obs` that the previous run, its re-check, dismissed because it
-        could not test it, when this run is at least the confirmation delay after it was first
-        seen; else None. Only the run just before (not this one, which could not test it
-        either: `dismissed_now`): a run between that saw it fixed, or did not see it, leaves
-        this one a first sighting."""
-        if previous_run_at is None:
-            return None
-        return (
-            self.domain.changes.exclude(pk__in=[c.pk for c in dismissed_now])
-            .filter(
-                key=obs.key,
+    ) -> EarlierSightings:
+        """Of the problems `keys` this run finds and that are not open, in one query: those
+        raised before and not dismissed (a certificate's threshold is told once), and those
+        the previous run, their re-check, dismissed because it could not test them, when this
+        run is at least the confirmation delay after they were first seen, with when they
+        were (the latest such sighting of each). Only the run just before (not this one,
+        which could not test them either: `dismissed_now`): a run between that saw one fixed,
+        or did not see it, leaves this one a first sighting."""
+        earlier = EarlierSightings()
+        if not keys:
+            return earlier
+        wanted = ~models.Q(state=Change.State.DISMISSED)
+        if previous_run_at is not None:
+            wanted |= models.Q(
                 state=Change.State.DISMISSED,
                 note=UNTESTED,
                 dismissed_at__gte=previous_run_at,
                 created__lte=run.created - confirm_delay(),
             )
-            .order_by("-created")
-            .first()
+        rows = (
+            self.domain.changes.filter(wanted, key__in=keys)
+            .exclude(pk__in=[c.pk for c in dismissed_now])
+            .values_list("key", "state", "created")
         )
+        for key, state, created in rows:
+            if state != Change.State.DISMISSED:
+                earlier.told.add(key)
+            elif key not in earlier.untested or created > earlier.untested[key]:
+                earlier.untested[key] = created
+        return earlier
 
     def _carry_over(self, run: CheckRun, current: rules.Snapshot) -> list[Change]:
         """The first run of a domain its team removed and added again: the problems it had
