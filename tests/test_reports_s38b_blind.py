@@ -65,6 +65,12 @@ never 0.00 %, a streaming zip holding one report twice counted once, LF-only pip
 signature still verifies, the 2,000-byte cap counted in bytes, and the same report in a .json.gz
 and a .zip counted once.
 
+Third batch (Z01-Z06, door "covers"), expectations committed before its run, three rows
+planted wrong (named under 'planted_third_batch'): yesterday as a sender's local day at
++14:00, -12:00, +12:00 and +13:45 (instants that are also another day at another offset:
+only the stored day may decide what the report page names), the UTC day written at -04:00,
+and the three policy types on the dashboard and in the CSV.
+
 Noticed and left: X27 (Content-Encoding GZIP) repeats round s13's T03, which the grep for this
 round's shapes missed; kept, it costs one POST.
 """
@@ -90,7 +96,7 @@ from tests.test_reports_email import address, dns_stub, ingest, signer  # noqa: 
 from tests.test_reports_s12_blind import _post
 from tests.test_reports_s18_dashboard_blind import dated, dated_tree, read_page
 from tests.test_reports_s18_mail_blind import known  # noqa: F401 (fixture)
-from tests.test_reports_s25_blind import check_csv, check_dashboard
+from tests.test_reports_s25_blind import check_csv, check_dashboard, check_report_page
 
 ROUND = ReportsRound("s38b")
 CASES = ROUND.cases
@@ -272,8 +278,41 @@ def test_a_report_mail_piped_with_lf_line_ends_ends_as_expected(
     ROUND.finish(case)
 
 
+# --- Third batch: door "covers" (recent reports at other offsets, on the pages) -------------------
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("covers"))
+def test_a_recent_report_at_another_offset_is_shown_as_expected(case_id: str, db: None) -> None:
+    case = dated_tree(CASES[case_id])
+    cache.clear()
+    alice, team = person("alice")
+    domain = Domain.objects.create(team=team, name="example.com", verified_at=timezone.now())
+    address = ReportAddress.for_domain(domain)
+    body = gzip.compress(dated(ROUND.input(case_id, ".json").decode()).encode(), mtime=0)
+    assert _post(Client(), address.token, body).status_code == 201
+    stored_first(case, [body])
+    ROUND.finish(case)
+    report = TlsReport.objects.get()
+    client = Client()
+    client.force_login(alice)
+    shown = case["shown"]
+    dashboard = client.get(f"/tlsrpt/{address.token}/dashboard/")
+    assert dashboard.status_code == 200
+    check_dashboard(shown, read_page(dashboard.content))
+    page = client.get(f"/tlsrpt/{address.token}/reports/{report.public_id}/")
+    assert page.status_code == 200
+    text = read_page(page.content).plain
+    check_report_page(shown, text)
+    for unwanted in shown.get("report_page_not_contains", []):
+        assert unwanted not in text, (unwanted, text[:2000])
+    export = client.get(f"/tlsrpt/{address.token}/export.csv")
+    assert export.status_code == 200
+    check_csv(shown, export.content)
+
+
 SUFFIXES = {
     "body": [".json"],
+    "covers": [".json"],
     "shown": [".json"],
     "email_lf": [".eml"],
     "idn": [".json"],
@@ -285,7 +324,7 @@ SUFFIXES = {
 
 
 def test_every_case_has_its_input_its_rpt_ids_and_a_door() -> None:
-    assert len(CASES) == 41
+    assert len(CASES) == 47
     for case_id, case in CASES.items():
         for suffix in SUFFIXES[case["door"]]:
             assert (ROUND.inputs / f"{case_id}{suffix}").exists(), case_id

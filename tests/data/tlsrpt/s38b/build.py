@@ -370,6 +370,34 @@ def second_mails() -> dict[str, bytes]:
     return m
 
 
+# --- Third batch (Z01-Z06): reports of recent days at other offsets, on the pages -------------
+
+
+def third_shown() -> dict[str, bytes]:
+    """Door "covers": {D-n} filled in by the test; the dashboard, the report page, the CSV."""
+
+    def at(start: str, end: str, policies: list[dict] | None = None) -> bytes:
+        r = report(policies or [sts()], rid="{D-1}_s38b")
+        return dumps(shared.dates(r, start, end))
+
+    return {
+        "Z01": at("{D-1}T00:00:00+14:00", "{D0}T00:00:00+14:00"),
+        "Z02": at("{D-1}T00:00:00-12:00", "{D-1}T23:59:59-12:00"),
+        "Z03": at("{D-1}T00:00:00+12:00", "{D0}T00:00:00+12:00"),
+        "Z04": at("{D-2}T20:00:00-04:00", "{D-1}T19:59:59-04:00"),
+        "Z05": at(
+            "{D-1}T00:00:00Z",
+            "{D-1}T23:59:59Z",
+            [
+                sts(100, 2, [detail("certificate-expired", 2)]),
+                shared.tlsa("mx1.example.com", 50),
+                no_policy(10),
+            ],
+        ),
+        "Z06": at("{D-1}T00:00:00+13:45", "{D0}T00:00:00+13:45"),
+    }
+
+
 def main() -> None:
     shared.write(
         HERE,
@@ -382,6 +410,7 @@ def main() -> None:
                 **second_bodies(),
                 **second_idn(),
                 **second_shown(),
+                **third_shown(),
             },
             ".bin": {**posts(), **second_posts()},
             ".eml": {**mails(), **second_mails()},
