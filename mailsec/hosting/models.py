@@ -241,8 +241,15 @@ class HostedPolicy(models.Model):
         listed = set(self.mx_live) | set(self.mx_extra) | set(self.pending_removals)
         return sorted(listed)
 
+    def listed_patterns(self) -> list[str]:
+        """patterns() as the text lists them: MX hosts no mx line can name are left out here,
+        not only by policy_text, since a `*` label is a valid pattern but no host
+        (rules.host_problem); the owner's extra patterns, wildcards included, are kept."""
+        extra = set(self.mx_extra)
+        return [p for p in self.patterns() if p in extra or rules.host_problem(p) is None]
+
     def render(self) -> str:
-        return rules.policy_text(self.served_mode, self.patterns(), self.max_age)
+        return rules.policy_text(self.served_mode, self.listed_patterns(), self.max_age)
 
     def refresh_text(self, now: datetime | None = None) -> bool:
         """Recompute the text; a different text gets a new id. True when it changed. When no
@@ -298,7 +305,7 @@ class HostedPolicy(models.Model):
                 said.append(self.new_mx_message(host))
         for host in self.mx_live:
             if host not in live:
-                if rules.pattern_problem(host) is not None:
+                if rules.host_problem(host) is not None:
                     # Never in the text (new_mx_message): nothing leaves the policy and no
                     # sender's copy names it, so there is nothing to wait for or to tell.
                     continue
@@ -504,7 +511,7 @@ class HostedPolicy(models.Model):
                 "the domain no longer receives mail, stop hosting; otherwise fix its MX records."
             )
         for host, when in self.removal_times():
-            if rules.pattern_problem(host) is not None:
+            if rules.host_problem(host) is not None:
                 continue  # never in the text
             covering = self.covering_extra(host)
             if host in self.mx_extra:
@@ -527,7 +534,7 @@ class HostedPolicy(models.Model):
 
     def new_mx_message(self, host: str) -> str:
         """What a new MX host means for the policy, in words for the owner."""
-        problem = rules.pattern_problem(host)
+        problem = rules.host_problem(host)
         if problem is not None:
             # Left out of the text (policy_text): listing it would make strict parsers refuse
             # the whole policy, and an mx line can only match a host name (RFC 8461 §3.2, §4.1;
@@ -665,7 +672,7 @@ class HostedPolicy(models.Model):
 
     def unlistable_mx(self) -> list[str]:
         """Live MX hosts no mx line can name (see new_mx_message)."""
-        return [h for h in self.mx_live if rules.pattern_problem(h) is not None]
+        return [h for h in self.mx_live if rules.host_problem(h) is not None]
 
     def drop_due_removals(self, now: datetime, live: list[str]) -> list[str]:
         """Remove departed hosts whose max_age has passed. `live` is the MX of a lookup that
@@ -676,12 +683,12 @@ class HostedPolicy(models.Model):
         for host, when in sorted(self.pending_removals.items()):
             if host in present:
                 continue
-            if rules.pattern_problem(host) is not None:
+            if rules.host_problem(host) is not None:
                 # Stored before apply_mx left such hosts out: it was never listed.
                 del self.pending_removals[host]
                 continue
             if datetime.fromisoformat(when) <= now:
-                rest = [p for p in self.patterns() if p != host]
+                rest = [p for p in self.listed_patterns() if p != host]
                 if self.served_mode != self.Mode.NONE and all(
                     rules.pattern_problem(p) for p in rest
                 ):
@@ -722,7 +729,7 @@ class HostedPolicy(models.Model):
         return [
             (host, when)
             for host, when in self.removal_times()
-            if host not in self.mx_extra and rules.pattern_problem(host) is None
+            if host not in self.mx_extra and rules.host_problem(host) is None
         ]
 
     # --- Mode and lifecycle ------------------------------------------------------------

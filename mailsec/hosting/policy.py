@@ -135,6 +135,21 @@ def pattern_problem(pattern: str) -> str | None:
     return None
 
 
+def host_problem(host: str) -> str | None:
+    """Why the MX host `host` cannot be named by an mx line, or None. As pattern_problem, and
+    a `*` label is no host name (RFC 1123 §2.1: letters, digits, hyphens): an MX record naming
+    `*.mx.example.org` written as an mx line would be a wildcard covering every host under
+    mx.example.org (RFC 8461 §4.1), which nobody chose. The owner's own patterns may be
+    wildcards; MX hosts never."""
+    if host.split(".", 1)[0] == "*":
+        rest = host.partition(".")[2]
+        return (
+            "the label * is no host name: as an mx line it would be a wildcard covering "
+            f"every host under {rest}"
+        )
+    return pattern_problem(host)
+
+
 def normalize_pattern(text: str, extra_public_suffixes: tuple[str, ...] = ()) -> str:
     """A manual mx pattern, normalised: a host name or `*.` plus a name with at least two
     labels, in A-labels (a name typed in Unicode is converted). Raises InvalidPattern."""
@@ -291,6 +306,6 @@ def start_from(
         kept=tuple(kept),
         dropped=tuple(dropped),
         # Only hosts a policy can name (new_mx_message says why the others are left out).
-        added=tuple(h for h in uncovered(hosts, patterns) if pattern_problem(h) is None),
+        added=tuple(h for h in uncovered(hosts, patterns) if host_problem(h) is None),
         served_max_age=max_age if kept_max_age != max_age else None,
     )

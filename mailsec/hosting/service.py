@@ -270,10 +270,10 @@ def enable_told(
         raise HostingRefused(
             f"{domain.name} has a null MX: it receives no mail, so MTA-STS has nothing to protect."
         )
-    if all(rules.pattern_problem(h) for h in found.hosts):
+    if all(rules.host_problem(h) for h in found.hosts):
         # Each host with its own reason: an IP address, an underscore and a name in raw
         # UTF-8 (not an A-label, RFC 8461 §3.2) each need a different fix.
-        why = "; ".join(f"{h}: {rules.pattern_problem(h)}" for h in found.hosts)
+        why = "; ".join(f"{h}: {rules.host_problem(h)}" for h in found.hosts)
         raise HostingRefused(
             f"No MX host of {domain.name} is a host name a policy may list ({why}): point "
             "the MX records at host names (in A-labels, xn--…, for a name in Unicode)."
