@@ -429,6 +429,18 @@ def corrupt_ds(text: str) -> str:
     return f"{tag} {alg} {dtype} {flipped}"
 
 
+# DS records per UPDATE message (a DS of a lab zone is some 60 octets on the wire).
+DS_PER_UPDATE = 400
+
+
+def publish_ds(parent: str, secret: str, adds: list[tuple[str, int, str, str]]) -> None:
+    """The children's DS records into `parent`, in batches: one UPDATE is one DNS message, at
+    most 65535 octets over TCP, and the DS records of the ~1,000 signed zones under lab.test
+    no longer fit in one (dnspython raised TooBig and no lab started, after s38a's zones)."""
+    for start in range(0, len(adds), DS_PER_UPDATE):
+        send_update(parent, secret, add=adds[start : start + DS_PER_UPDATE])
+
+
 def send_update(
     zone: str,
     secret: str,

@@ -371,7 +371,7 @@ def _up(extra_dirs: Iterable[str], delay_ms: int | None) -> dict[str, Any]:
             parent = dnslab.parent_of(z.name, zones)
             by_parent.setdefault(parent, []).extend((z.origin, 300, "DS", d) for d in ds)
         for parent, adds in by_parent.items():
-            dnslab.send_update(parent, secret, add=adds)
+            dnslab.publish_ds(parent, secret, adds)
         mark("ds_published")
         anchor = dnslab.ds_records("test.", keys["test"])
 
