@@ -69,7 +69,10 @@ Third batch (Z01-Z06, door "covers"), expectations committed before its run, thr
 planted wrong (named under 'planted_third_batch'): yesterday as a sender's local day at
 +14:00, -12:00, +12:00 and +13:45 (instants that are also another day at another offset:
 only the stored day may decide what the report page names), the UTC day written at -04:00,
-and the three policy types on the dashboard and in the CSV.
+and the three policy types on the dashboard and in the CSV. Run: the three planted rows
+failed on their row alone (Z03 counted on {D-2}, Z05 1.22 %, Z06 UTC+14:45) and are set
+right; the honest rows held: each local day counted on its date and named at its own offset
+(+14:00, U+2212 12:00), the UTC day at -04:00 no "local day".
 
 Noticed and left: X27 (Content-Encoding GZIP) repeats round s13's T03, which the grep for this
 round's shapes missed; kept, it costs one POST.
