@@ -74,6 +74,13 @@ failed on their row alone (Z03 counted on {D-2}, Z05 1.22 %, Z06 UTC+14:45) and 
 right; the honest rows held: each local day counted on its date and named at its own offset
 (+14:00, U+2212 12:00), the UTC day at -04:00 no "local day".
 
+Fourth batch (A01-A09), expectations committed before its run, three rows planted wrong
+(named under 'planted_fourth_batch'): a sender's local day across a daylight-saving change
+(Europe's autumn 25 hours and spring 23 hours, Sydney's autumn), counted and named on the
+report page (door "page"); a plain and a gzipped body at exactly the 10 MiB caps and one byte
+over (door "sized", built by the test: no 10 MiB file in the repository); an S/MIME
+multipart/signed around the report mail; boundary lines with transport padding.
+
 Noticed and left: X27 (Content-Encoding GZIP) repeats round s13's T03, which the grep for this
 round's shapes missed; kept, it costs one POST.
 """
@@ -93,7 +100,7 @@ from django.utils import timezone
 
 from mailsec.accounts.models import Profile, Team
 from mailsec.domains.models import Domain
-from reports.models import ReportAddress, TlsReport
+from reports.models import RawReport, ReportAddress, TlsReport
 from tests.blind_reports import ReportsRound, stored_first
 from tests.test_reports_email import address, dns_stub, ingest, signer  # noqa: F401 (fixtures)
 from tests.test_reports_s12_blind import _post
@@ -313,8 +320,59 @@ def test_a_recent_report_at_another_offset_is_shown_as_expected(case_id: str, db
     check_csv(shown, export.content)
 
 
+# --- Fourth batch: door "page" (the report page of a day across a DST change) -------------------
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("page"))
+def test_a_local_day_across_a_clock_change_is_shown_as_expected(case_id: str, db: None) -> None:
+    case = CASES[case_id]
+    cache.clear()
+    alice, team = person("alice")
+    domain = Domain.objects.create(team=team, name="example.com", verified_at=timezone.now())
+    address = ReportAddress.for_domain(domain)
+    body = gzip.compress(ROUND.input(case_id, ".json"), mtime=0)
+    assert _post(Client(), address.token, body).status_code == 201
+    stored_first(case, [body])
+    ROUND.finish(case)
+    report = TlsReport.objects.get()
+    client = Client()
+    client.force_login(alice)
+    page = client.get(f"/tlsrpt/{address.token}/reports/{report.public_id}/")
+    assert page.status_code == 200
+    check_report_page(case["shown"], read_page(page.content).plain)
+
+
+# --- Fourth batch: door "sized" (bodies at the caps and one byte over, built here) ---------------
+
+
+def padded(size: int) -> bytes:
+    """The 120-session report, blanks before its closing brace, exactly `size` bytes."""
+    report = gzip.decompress(ROUND.input("X26", ".bin"))
+    assert report.endswith(b"}")
+    return report[:-1] + b" " * (size - len(report)) + b"}"
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("sized"))
+def test_a_body_at_the_cap_or_one_byte_over_ends_as_expected(
+    case_id: str, client: Client, address: ReportAddress
+) -> None:
+    case = CASES[case_id]
+    data = padded(case["size"])
+    assert len(data) == case["size"]
+    body = gzip.compress(data, mtime=0) if case["gzip"] else data
+    response = _post(client, address.token, body, case["content_type"])
+    assert response.status_code == case["http"], response.content[:300]
+    if case["outcome"] == "refused":
+        assert not RawReport.objects.exists()
+        return
+    stored_first(case, [body])
+    ROUND.finish(case)
+
+
 SUFFIXES = {
     "body": [".json"],
+    "page": [".json"],
+    "sized": [],
     "covers": [".json"],
     "shown": [".json"],
     "email_lf": [".eml"],
@@ -327,7 +385,7 @@ SUFFIXES = {
 
 
 def test_every_case_has_its_input_its_rpt_ids_and_a_door() -> None:
-    assert len(CASES) == 47
+    assert len(CASES) == 56
     for case_id, case in CASES.items():
         for suffix in SUFFIXES[case["door"]]:
             assert (ROUND.inputs / f"{case_id}{suffix}").exists(), case_id

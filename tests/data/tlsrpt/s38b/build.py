@@ -398,6 +398,48 @@ def third_shown() -> dict[str, bytes]:
     }
 
 
+# --- Fourth batch (A01-A09) ---------------------------------------------------------------------
+
+
+def fourth_pages() -> dict[str, bytes]:
+    """Door "page": a sender's local day across a daylight-saving change (23 or 25 hours)."""
+
+    def at(start: str, end: str) -> bytes:
+        return dumps(shared.dates(report([sts()], rid="dst-" + start[:10]), start, end))
+
+    return {
+        "A01": at("2026-10-25T00:00:00+02:00", "2026-10-26T00:00:00+01:00"),
+        "A02": at("2026-03-29T00:00:00+01:00", "2026-03-30T00:00:00+02:00"),
+        "A03": at("2026-04-05T00:00:00+11:00", "2026-04-06T00:00:00+10:00"),
+    }
+
+
+def fourth_mails() -> dict[str, bytes]:
+    g = gzip.compress(dumps(report([sts()])), mtime=0)
+    inner = multi(REPORT_TYPE, "rep38", [TEXT, attached(GZ, FILENAME, b64(g))]).rstrip(b"\r\n")
+    smime = part(
+        [
+            "Content-Type: application/pkcs7-signature; name=smime.p7s",
+            "Content-Transfer-Encoding: base64",
+            'Content-Disposition: attachment; filename="smime.p7s"',
+        ],
+        b64(b"0\x82\x01\x00" + bytes(range(256))),
+    )
+    m: dict[str, bytes] = {}
+    # A08: an S/MIME gateway's multipart/signed around the multipart/report.
+    m["A08"] = header() + multi(
+        'multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256',
+        "sig38",
+        [inner, smime],
+    )
+    # A09: boundary delimiter lines with blanks after them (RFC 2046 §5.1.1 transport padding).
+    plain = multi(REPORT_TYPE, "pad38b", [TEXT, attached(GZ, FILENAME, b64(g))])
+    m["A09"] = header() + plain.replace(b"--pad38b\r\n", b"--pad38b  \t\r\n").replace(
+        b"--pad38b--\r\n", b"--pad38b-- \r\n"
+    )
+    return m
+
+
 def main() -> None:
     shared.write(
         HERE,
@@ -411,9 +453,10 @@ def main() -> None:
                 **second_idn(),
                 **second_shown(),
                 **third_shown(),
+                **fourth_pages(),
             },
             ".bin": {**posts(), **second_posts()},
-            ".eml": {**mails(), **second_mails()},
+            ".eml": {**mails(), **second_mails(), **fourth_mails()},
         },
     )
 
