@@ -916,6 +916,8 @@ class EarlierSightings:
     told: set[str] = field(default_factory=set)
     # Key -> when it was first seen, of those its untested re-check dismissed just before.
     untested: dict[str, datetime] = field(default_factory=dict)
+    # Key -> that dismissed suspicion's id.
+    untested_ids: dict[str, int] = field(default_factory=dict)
 
 
 class AlertState(models.Model):
@@ -981,6 +983,11 @@ class AlertState(models.Model):
         domain = self.domain
         current = rules.Snapshot.from_run(run)
         previous_run_at = self.last_run_created
+        # The reference is the run just before this one (a checks release's first run becomes
+        # it at once; any run that raised nothing and found nothing newly uncheckable does).
+        reference_is_previous = self.last_run_id is not None and (
+            self.baseline_run_id == self.last_run_id
+        )
         self.last_run, self.last_run_created = run, run.created
         if not self.baseline:
             # The first run is the reference; nothing to compare it with.
@@ -1089,11 +1096,18 @@ class AlertState(models.Model):
         )
         # What came before of the problems this run finds, read in one query however many
         # it finds (a domain with a dozen MX hosts whose certificates all expired at once).
+        # A suspicion the previous run, its re-check, could not test is followed by this run
+        # even when the comparison above did not raise it: that run became the reference, and
+        # what it could not check raises nothing against it (blind round s38d D01: an expiry
+        # the old release saw, whose re-check was the new release's first run and timed out,
+        # was never told).
+        untested_reference = reference_is_previous and bool(baseline.errored_mechanisms())
         earlier = self._earlier_sightings(
             {obs.key for obs in found if obs.key not in open_keys},
             run,
             previous_run_at,
             outcome.dismissed,
+            every_untested=untested_reference,
         )
         new: list[Change] = []
         for obs in found:
@@ -1130,6 +1144,7 @@ class AlertState(models.Model):
                     note="" if seen_before is None else SEEN_AGAIN,
                 )
             )
+        new += self._seen_again_unraised(earlier, open_keys, run, current, drop)
         if new:
             # One INSERT (the primary keys come back on PostgreSQL and SQLite alike); Change
             # has no save() of its own nor signal receivers that it would skip.
@@ -1164,6 +1179,7 @@ class AlertState(models.Model):
         run: CheckRun,
         previous_run_at: datetime | None,
         dismissed_now: list[Change],
+        every_untested: bool = False,
     ) -> EarlierSightings:
         """Of the problems `keys` this run finds and that are not open, in one query: those
         raised before and not dismissed (a certificate's threshold is told once), and those
@@ -1171,29 +1187,81 @@ class AlertState(models.Model):
         run is at least the confirmation delay after they were first seen, with when they
         were (the latest such sighting of each). Only the run just before (not this one,
         which could not test them either: `dismissed_now`): a run between that saw one fixed,
-        or did not see it, leaves this one a first sighting."""
+        or did not see it, leaves this one a first sighting. With `every_untested`, those of
+        other keys too (the untested ones this run's comparison did not raise:
+        _seen_again_unraised)."""
         earlier = EarlierSightings()
-        if not keys:
+        if not keys and (not every_untested or previous_run_at is None):
             return earlier
-        wanted = ~models.Q(state=Change.State.DISMISSED)
+        wanted = models.Q(key__in=keys) & ~models.Q(state=Change.State.DISMISSED)
         if previous_run_at is not None:
-            wanted |= models.Q(
+            untested = models.Q(
                 state=Change.State.DISMISSED,
                 note=UNTESTED,
                 dismissed_at__gte=previous_run_at,
                 created__lte=run.created - confirm_delay(),
             )
+            wanted |= untested if every_untested else untested & models.Q(key__in=keys)
         rows = (
-            self.domain.changes.filter(wanted, key__in=keys)
+            self.domain.changes.filter(wanted)
             .exclude(pk__in=[c.pk for c in dismissed_now])
-            .values_list("key", "state", "created")
+            .values_list("pk", "key", "state", "created")
         )
-        for key, state, created in rows:
+        for pk, key, state, created in rows:
             if state != Change.State.DISMISSED:
                 earlier.told.add(key)
             elif key not in earlier.untested or created > earlier.untested[key]:
                 earlier.untested[key] = created
+                earlier.untested_ids[key] = pk
         return earlier
+
+    def _seen_again_unraised(
+        self,
+        earlier: EarlierSightings,
+        open_keys: set[str],
+        run: CheckRun,
+        current: rules.Snapshot,
+        drop: int,
+    ) -> list[Change]:
+        """The suspicions the previous run dismissed as untested (earlier.untested_ids) that
+        this run's comparison did not raise and that hold in it: suspected again as seen
+        again, as the comparison's own would be (one query, only when there are such). A
+        certificate's threshold told since is not raised again."""
+        ids = {pk for key, pk in earlier.untested_ids.items() if key not in open_keys}
+        if not ids:
+            return []
+        rows = list(
+            self.domain.changes.filter(
+                models.Q(pk__in=ids)
+                | models.Q(
+                    key__in={key for key, pk in earlier.untested_ids.items() if pk in ids},
+                    state__in=[Change.State.CONFIRMED, Change.State.RECOVERED],
+                )
+            )
+        )
+        told = {c.key for c in rows if c.pk not in ids}
+        again: list[Change] = []
+        for dismissed in sorted((c for c in rows if c.pk in ids), key=lambda c: c.created):
+            if dismissed.key in open_keys or (
+                dismissed.kind == rules.Kind.CERT_EXPIRY and dismissed.key in told
+            ):
+                continue
+            verdict, obs = rules.evaluate(
+                dismissed.kind, dismissed.key, dismissed.before, current, drop, dismissed.evidence
+            )
+            if verdict != rules.Verdict.HOLDS:
+                continue  # fixed, moot, or still not testable: nothing seen again
+            open_keys.add(dismissed.key)
+            change = Change(
+                domain=self.domain,
+                # What the problem is (the fields a removed domain keeps of it), first seen then.
+                **{f: getattr(dismissed, f) for f in CARRIED_FIELDS if f != "confirmed_at"},
+                first_seen_run=run,
+                note=SEEN_AGAIN,
+            )
+            change.refresh_from(obs)
+            again.append(change)
+        return again
 
     def _carry_over(self, run: CheckRun, current: rules.Snapshot) -> list[Change]:
         """The first run of a domain its team removed and added again: the problems it had
