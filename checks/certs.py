@@ -44,6 +44,9 @@ class CertFacts:
     self_signed: bool = False
     is_ca: bool = False
     serial: str = ""
+    # RFC 5280 §4.1.2.2: the serial MUST be positive. A CA that issued 0 or a negative one
+    # made a certificate some clients refuse (SMTP-09 says which).
+    serial_positive: bool = True
     spki_sha256: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -51,10 +54,59 @@ class CertFacts:
 
 
 def load_der(der: bytes) -> x509.Certificate | None:
-    try:
-        return x509.load_der_x509_certificate(der)
-    except ValueError:
+    """The certificate in `der`, None when the library refuses it.
+
+    A serial number of 0 or below (RFC 5280 §4.1.2.2 forbids it) is read on purpose, without
+    cryptography's deprecation warning on every run: the checked server's certificate is
+    reported on (SMTP-09, from serial_of), not this process's logs."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        try:
+            return x509.load_der_x509_certificate(der)
+        except ValueError:
+            return None
+
+
+def serial_of(cert: x509.Certificate) -> int:
+    """The certificate's serial number, 0 or negative too, read without the library's warning
+    (load_der)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return cert.serial_number
+
+
+def der_serial(der: bytes) -> int | None:
+    """The serial number read from the certificate's DER itself (Certificate, TBSCertificate,
+    an optional [0] version, then the INTEGER), None when `der` is not laid out so.
+
+    cryptography says a future release refuses a certificate whose serial is not positive:
+    read this way, such a certificate is still reported for its serial, not as unparsable."""
+
+    def header(at: int) -> tuple[int, int, int] | None:
+        # (tag, where the content starts, its length)
+        if at + 2 > len(der):
+            return None
+        tag, size, at = der[at], der[at + 1], at + 2
+        if size & 0x80:
+            count = size & 0x7F
+            if not 0 < count <= 4 or at + count > len(der):
+                return None
+            size, at = int.from_bytes(der[at : at + count], "big"), at + count
+        return tag, at, size
+
+    outer = header(0)
+    tbs = header(outer[1]) if outer and outer[0] == 0x30 else None
+    if tbs is None or tbs[0] != 0x30:
         return None
+    field = header(tbs[1])
+    if field is not None and field[0] == 0xA0:  # [0] EXPLICIT version
+        field = header(field[1] + field[2])
+    if field is None or field[0] != 0x02 or not 0 < field[2] <= 64:
+        return None
+    start, size = field[1], field[2]
+    if start + size > len(der):
+        return None
+    return int.from_bytes(der[start : start + size], "big", signed=True)
 
 
 def name_text(name: x509.Name) -> str:
@@ -120,6 +172,15 @@ def spki_der(cert: x509.Certificate) -> bytes:
 def cert_facts(der: bytes, now: datetime | None = None) -> CertFacts:
     cert = load_der(der)
     if cert is None:
+        serial = der_serial(der)
+        if serial is not None and serial <= 0:
+            # A cryptography that refuses such serials (as 50 says a future release will):
+            # the reason is known, and SMTP-09 still says it.
+            return CertFacts(
+                subject="<certificate with a serial number that is not positive>",
+                serial=format(serial, "x"),
+                serial_positive=False,
+            )
         return CertFacts(subject="<unparsable certificate>")
     return facts_of(cert, now)
 
@@ -150,7 +211,8 @@ def facts_of(cert: x509.Certificate, now: datetime | None = None) -> CertFacts:
         signature_hash=signature_hash_name(cert),
         self_signed=cert.issuer == cert.subject,
         is_ca=is_ca,
-        serial=format(cert.serial_number, "x"),
+        serial=format(serial_of(cert), "x"),
+        serial_positive=serial_of(cert) > 0,
         spki_sha256=spki_hash,
     )
 
@@ -809,6 +871,14 @@ def verify_chain(
         elif not probe_names and not verifiable(reference):
             # No name here that the verifier takes (each has an underscore): the path linked
             # by signature to a root, with the dates and names checked above, is the verdict.
+            result.ok = True
+        elif "serial number cannot be negative" in error and any(
+            serial_of(cert) < 0 for cert in _leaf_path(certs)
+        ):
+            # cryptography's verifier stops at a negative serial (RFC 5280 §4.1.2.2), as Go
+            # does; OpenSSL (Postfix, Exim) validates the path. Judged as OpenSSL does, on what
+            # is checked above: linked by signature to a root, dates, name, keys. The refusal
+            # is SMTP-09's warning (CertFacts.serial_positive), not "does not validate".
             result.ok = True
         else:
             result.error, result.detail = "invalid", _verifier_reason(error, _leaf_path(certs))

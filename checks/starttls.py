@@ -2905,6 +2905,8 @@ def certificate_findings(
     else:
         sts_note = ""
 
+    serial_words, serial_fix = _serial_words(p, cert_word, under_sts)
+
     # SMTP-09 / SMTP-16: chain to a trusted root, intermediates sent (RFC 8461 §4.2, RFC 5280 §6).
     # An expired intermediate breaks the path like a missing one: SMTP-09, not SMTP-10.
     ca_expired = p.verify_error == "expired" and bool(p.expired_ca)
@@ -2988,10 +2990,11 @@ def certificate_findings(
         out.add(
             "SMTP-09",
             status,
-            f"{who} {what} ({presented}).{sts_or_dane}",
+            f"{who} {what} ({presented}).{sts_or_dane}"
+            + (f" The chain also {serial_words}" if serial_words else ""),
             subject=subj,
             evidence=ev,
-            fix=fix,
+            fix=fix + (" " + serial_fix if serial_fix else ""),
         )
     elif p.verify_ok and leaf.is_ca:
         # Checklist §0: implementations disagree, so warn. RFC 5280 does not forbid a CA
@@ -3010,11 +3013,28 @@ def certificate_findings(
                 ", so under this domain's MTA-STS policy (enforce) they will not deliver."
                 if under_sts
                 else " wherever they validate certificates (MTA-STS)."
-            ),
+            )
+            + (f" The chain also {serial_words}" if serial_words else ""),
             subject=subj,
             evidence=ev,
             fix=f"Reissue the {cert_word} of {p.host} as an end-entity certificate "
-            "(basicConstraints cA=FALSE, or no basicConstraints), as public CAs issue them.",
+            "(basicConstraints cA=FALSE, or no basicConstraints), as public CAs issue them."
+            + (" " + serial_fix if serial_fix else ""),
+        )
+    elif serial_words and (
+        p.verify_ok or leaf_error in {"expired", "not-yet-valid", "name-mismatch", "weak-key"}
+    ):
+        # Checklist §0: an RFC 5280 MUST broken where implementations disagree (OpenSSL
+        # accepts the serial, Go and cryptography's verifier refuse a negative one): warn, as
+        # for a leaf marked cA=TRUE above, under MTA-STS too.
+        out.add(
+            "SMTP-09",
+            Status.WARN,
+            f"{subj} sends a complete chain to a trusted root ({leaf.issuer}), but it "
+            + serial_words,
+            subject=subj,
+            evidence={**ev, "serials": [c.serial for c in p.chain]},
+            fix=serial_fix,
         )
     elif p.verify_ok or leaf_error in {"expired", "not-yet-valid", "name-mismatch", "weak-key"}:
         out.add(
@@ -3229,6 +3249,59 @@ def certificate_findings(
             # certificate), as the other findings' evidence (p.facts()) says it.
             evidence={"rsa_certificate": p.rsa_cert} if p.rsa_cert else {},
         )
+
+
+def _serial_words(p: SmtpProbe, cert_word: str, under_sts: bool) -> tuple[str, str]:
+    """SMTP-09's words ("breaks RFC 5280, …", to follow "the chain" or "it") and fix for the
+    certificates of the chain `p` sent whose serial number is 0 or negative, ('', '') when
+    every one is positive.
+
+    RFC 5280 §4.1.2.2: the serial "MUST be a positive integer", and clients "SHOULD be
+    prepared to gracefully handle" one that is not. OpenSSL (Postfix, Exim) accepts both; Go's
+    crypto/x509 refuses a negative serial at parse since Go 1.23, as cryptography's verifier
+    does; cryptography warns on either and says a future release refuses them. A root the
+    server sends is left out: verifiers take the trust store's copy."""
+    bad = [
+        (index, cert)
+        for index, cert in enumerate(p.chain)
+        if not cert.serial_positive and not (index > 0 and cert.self_signed)
+    ]
+    if not bad:
+        return "", ""
+    named = [
+        (f"its {cert_word}" if index == 0 else f"the CA certificate '{cert.subject}' it sends")
+        + f" has serial number {int(cert.serial, 16)}"
+        for index, cert in bad
+    ]
+    negative = any(int(cert.serial, 16) < 0 for _, cert in bad)
+    refused = (
+        "senders built on Go (1.23 and later) or Python's cryptography refuse a negative one"
+        + (
+            ", so under this domain's MTA-STS policy (enforce) they will not deliver"
+            if under_sts
+            else ""
+        )
+        if negative
+        else "stricter clients may refuse it: Python's cryptography already warns about "
+        "it and says a future release will refuse it"
+    )
+    words = (
+        "breaks RFC 5280, which requires a positive serial number: "
+        f"{' and '.join(named)}. OpenSSL-based senders such as Postfix and Exim accept it; "
+        f"{refused}."
+    )
+    fixes = []
+    if bad[0][0] == 0:
+        fixes.append(
+            f"Reissue the {cert_word} of {p.host} with a positive serial number (a CA "
+            "draws it at random, RFC 5280 §4.1.2.2)."
+        )
+    if any(index > 0 for index, _ in bad):
+        fixes.append(
+            "Ask your CA for a chain whose CA certificates have positive serial numbers, or "
+            "take the certificate from another CA (a CA certificate is the CA's to reissue)."
+        )
+    return words, " ".join(fixes)
 
 
 def _no_certificate(

@@ -14,6 +14,7 @@ import datetime as dt
 import gzip
 import hashlib
 import ipaddress
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tests.lab.scenarios import CertSpec, HttpFile, HttpsHost, Scenario
@@ -127,6 +129,35 @@ def _resigned_sha1(
     signature = issuer_key.sign(tbs_der, ec.ECDSA(hashes.SHA1()))
     body = tbs_der + ECDSA_SHA1_ALG + der_tlv(0x03, b"\x00" + signature)
     return x509.load_der_x509_certificate(der_tlv(0x30, body))
+
+
+def _der_integer(value: int) -> bytes:
+    """A DER INTEGER: the shortest two's-complement octets, 0 and negatives included."""
+    size = max(1, (value + (value < 0)).bit_length() // 8 + 1)
+    octets = value.to_bytes(size, "big", signed=True)
+    while len(octets) > 1 and (
+        (octets[0] == 0 and octets[1] < 0x80) or (octets[0] == 0xFF and octets[1] >= 0x80)
+    ):
+        octets = octets[1:]
+    return der_tlv(0x02, octets)
+
+
+def _reserialed(cert: x509.Certificate, issuer_key: Any, serial: int) -> x509.Certificate:
+    """The same certificate with serial number `serial`, signed again by `issuer_key` (s38e).
+    cryptography builds no certificate with a serial below 1 (RFC 5280 §4.1.2.2 forbids it),
+    so the TBS's serial is swapped and signed by hand, as _resigned_sha1 does its algorithm."""
+    tbs = _der_content(cert.tbs_certificate_bytes)
+    assert tbs[:5] == bytes.fromhex("a003020102"), "a v3 TBS: [0] version, then the serial"
+    old_size = tbs[6]
+    assert tbs[5] == 0x02 and old_size < 0x80
+    tbs_der = der_tlv(0x30, tbs[:5] + _der_integer(serial) + tbs[7 + old_size :])
+    assert isinstance(issuer_key, ec.EllipticCurvePrivateKey), "only ECDSA issuers re-sign"
+    signature = issuer_key.sign(tbs_der, ec.ECDSA(hashes.SHA256()))
+    body = tbs_der + ECDSA_SHA256_ALG + der_tlv(0x03, b"\x00" + signature)
+    with warnings.catch_warnings():
+        # cryptography warns that it will refuse such a serial one day: intended here.
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return x509.load_der_x509_certificate(der_tlv(0x30, body))
 
 
 def _leaf_key(kind: str) -> Any:
@@ -300,6 +331,8 @@ class LabPKI:
         cert = b.sign(issuer.key if issuer else key, hashes.SHA256())
         if spec.signature == "sha1":
             cert = _resigned_sha1(cert, issuer.key if issuer else key)
+        if spec.serial is not None:
+            cert = _reserialed(cert, issuer.key if issuer else key, spec.serial)
         chain: list[x509.Certificate] = []
         if spec.chain == "full" and issuer is self.issuing:
             chain = [self.issuing.cert]

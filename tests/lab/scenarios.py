@@ -68,6 +68,7 @@ SMTP_KEYS = {
     "require_sni", "ciphers", "close_after_starttls", "tls_alert", "own_cert",
     "key", "signature", "validity", "ehlo_delay", "starttls_keyword", "nosni_sans",
     "tls_ehlo_keywords", "starttls_masked", "starttls_pipelined", "starttls_stall",
+    "serial",
 }  # fmt: skip
 TLS_ALERTS = {a.name for a in ssl.AlertDescription}
 MTASTS_VALUES = {"valid", "invalid", "none"}
@@ -108,6 +109,9 @@ class CertSpec:
     signature: str = "sha256"  # one of CERT_SIGNATURES
     # (notBefore, notAfter) in days from T0 (fractions allowed); None: the kind's dates
     validity: tuple[float, float] | None = None
+    # s38e: the leaf's serial number, 0 or negative too (RFC 5280 §4.1.2.2 forbids both);
+    # None: a random positive one, as every other lab certificate
+    serial: int | None = None
 
     @property
     def weak(self) -> bool:
@@ -467,6 +471,11 @@ def _cert(path: Path, row: dict[str, object]) -> CertSpec:
             raise _fail(
                 path, "validity needs from < to and cert = 'valid', 'rogue' or 'self-signed'"
             )
+    serial = row.get("serial")
+    if serial is not None and (not isinstance(serial, int) or isinstance(serial, bool)):
+        raise _fail(path, f"serial = {serial!r}, expected an integer (0 or negative allowed)")
+    if serial is not None and (kind in ("self-signed", "rogue") or signature != "sha256"):
+        raise _fail(path, f"serial = {serial} needs a SHA-256 leaf issued by a lab CA")
     return CertSpec(
         kind=kind,
         sans=tuple(sans) if isinstance(sans, list) else (str(row["host"]),),
@@ -475,6 +484,7 @@ def _cert(path: Path, row: dict[str, object]) -> CertSpec:
         key=key,
         signature=signature,
         validity=validity,
+        serial=serial,
     )
 
 
