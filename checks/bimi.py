@@ -1622,7 +1622,25 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
         blind = [
             name for name, text, why in rewrites if why and not dmarc.parse_dmarc(text).valid_rua()
         ]
-        if null_mx and domain in (name for name, _ in faults):
+        # A subdomain with a null MX that gets the organisational domain's record (RFC 7489
+        # §6.6.3): p=reject goes in a record of its own, the one DMARC-01 proposes for a null
+        # MX. The inherited record also covers the organisational domain and its other
+        # subdomains, which may send: it is rewritten for BIMI as for any domain (s38e).
+        inherited_at = at if parsed is not None and at != domain and not operator_at else ""
+        own_reject = ""
+        if null_mx and inherited_at and domain not in (name for name, _ in faults):
+            own_reject = dmarc.not_found_record(domain, policy, null_mx=True, add_rua=False).record
+        if own_reject:
+            caution = (
+                f" {domain} publishes a null MX (it accepts no mail), and the policy it gets is "
+                f"inherited from _dmarc.{inherited_at}, which also covers {inherited_at} and "
+                f"its other subdomains: if {domain} sends no mail, publish a DMARC record of "
+                f"its own at _dmarc.{domain} with p=reject (the fix's first record), so that "
+                "receivers reject all mail forged in its name whatever the policy of "
+                f"{inherited_at}; it then needs no BIMI record (see MX-03). If it "
+                "does send mail, replace the null MX with MX records first (see MX-03)."
+            )
+        elif null_mx and domain in (name for name, _ in faults):
             caution = (
                 f" {domain} publishes a null MX (it accepts no mail): if it sends no mail, "
                 "publish p=reject (the record DMARC-01 and DMARC-06 propose for a null MX), so "
@@ -1655,7 +1673,8 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
                 "views": policy.views(),
             },
             fix="\n".join(
-                [txt_fix(f"_dmarc.{name}", text) for name, text, _ in rewrites]
+                ([txt_fix(f"_dmarc.{domain}", own_reject)] if own_reject else [])
+                + [txt_fix(f"_dmarc.{name}", text) for name, text, _ in rewrites]
                 + [
                     f"Delete the other DMARC record at _dmarc.{name}: "
                     f"{txt_fix(f'_dmarc.{name}', text)}"

@@ -2608,6 +2608,9 @@ async def _not_found(
         if parse_dmarc(suggestion).policy("p") == "none"
         else ""
     ) + (" " + kept if kept else "")
+    if null_mx:
+        # Why the fix is p=reject (s38e): the reason, in the words MX-03 and BIMI-08 use.
+        start = " " + null_mx_reject_reason(domain)
     out.add(
         "DMARC-01",
         Status.INFO,
@@ -2616,10 +2619,19 @@ async def _not_found(
             or f"{domain} has no DMARC policy, so receivers do not know what to do with mail "
             "that fails SPF and DKIM, and you get no reports."
         )
-        + ("" if null_mx else start),
+        + start,
         subject=f"_dmarc.{domain}",
         evidence={"walk": walk_evidence, "views": policy.views()},
         fix=fix,
+    )
+
+
+def null_mx_reject_reason(domain: str) -> str:
+    """Why p=reject suits `domain`, which publishes a null MX: one sentence for DMARC-01."""
+    return (
+        f"{domain} publishes a null MX, so it accepts no mail and should send none (RFC 7505), "
+        "and a domain that sends no mail should tell receivers to reject mail claiming to be "
+        "from it, which p=reject does (RFC 7489)."
     )
 
 
@@ -2981,6 +2993,9 @@ async def _tags(
         no_mail=no_mail,
         null_mx=frozenset(null_mx),
         no_mailbox=no_mailbox,
+        # The checked domain's own null MX, for a record it inherits (s38e; _monitoring reads
+        # it only then): its own record's null MX is `null_mx`'s. The run's DNS cache answers.
+        inherits_at_null_mx=await publishes_null_mx(ctx, policy.domain),
     )
 
     # DMARC-07: sp and np. sp on a record below the organisational domain is ignored by
@@ -3653,8 +3668,12 @@ def _monitoring(
     no_mail: NoMailAnswer | None = None,
     null_mx: frozenset[str] = frozenset(),
     no_mailbox: Mapping[str, str] | None = None,
+    inherits_at_null_mx: bool = False,
 ) -> None:
     """DMARC-06 for the policy the checked domain gets, in each view that found a record.
+    With `inherits_at_null_mx` (the checked domain publishes a null MX), a record it gets from
+    another name names the record of its own, p=reject, that suits a domain sending no mail: the
+    inherited record also covers its owner and the owner's other subdomains.
     With `no_mail` (mx.advises_no_mail), a record at the domain itself is not given a report
     mailbox there, where no report can arrive: MX-01's p=reject is offered instead, and so it
     is when the domain itself is in `null_mx` (it publishes a null MX), as DMARC-01 does.
@@ -3762,6 +3781,16 @@ def _monitoring(
         advice = (
             "Move to quarantine, then reject, once reports look clean (first add a report "
             "address, see below)."
+        )
+    if inherits_at_null_mx and at != domain:
+        # p=reject in the inherited record would reach its owner and every other subdomain
+        # (sp falls back to p): the subdomain that sends no mail says so in a record of its own.
+        own = suggested_record(domain, None, "reject")
+        advice += (
+            f" {domain} publishes a null MX (it accepts no mail): if it sends none, "
+            f'publish a record of its own, _dmarc.{domain} "{own}", so that receivers reject '
+            f"mail forged in its name; the record at {name} also covers {at} and its other "
+            "subdomains."
         )
     because = ""
     if lost is not None:
