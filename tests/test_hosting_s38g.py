@@ -53,3 +53,20 @@ class LiteralWildcardMx(HostingCase):
         assert rules.pattern_problem("*.mx.example.org") is None
         assert rules.host_problem("mx1.example.org") is None
         assert rules.host_problem("*.mx.example.org") is not None
+
+
+class KeepsListingWhatTheTextLists(HostingCase):
+    """The notices that say what the policy keeps listing (a null MX, lookups failing for a
+    day, a flap, Keep hosting) named every live MX, those left out of the text too (an IP
+    address, an underscore, a '*' label): 'keeps listing 192.0.2.1, mx1.example.org' while
+    senders get only mx1. They name what the text lists (noticed in blind round s38g)."""
+
+    def test_the_null_mx_notice_names_only_listed_hosts(self) -> None:
+        state: dict[str, Any] = {"mx": ["mx1.example.org.", "*.mx.example.org.", "192.0.2.1."]}
+        with s12.wire_mx(state):
+            policy, _ = service.enable_told(self.domain, now=T0)
+            state["mx"] = "null"
+            _, said = service.sync_told(policy, now=T0 + s12.offset("1h"))
+        [notice] = [m for kind, m in said if kind == "mx-unusable"]
+        assert "keeps listing mx1.example.org." in notice, notice
+        assert "192.0.2.1" not in notice and "*.mx" not in notice, notice

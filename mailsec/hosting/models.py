@@ -403,8 +403,9 @@ class HostedPolicy(models.Model):
             f"{answers_in_words(answers)}. Most likely its name servers are out of "
             "sync (a secondary that missed an update, or a name server still in the "
             "delegation serving an old zone). "
-            f"The policy keeps listing {', '.join(self.patterns())}: a host that keeps coming "
-            f"back is never removed, so senders deliver either way. {self.flapping_advice()} "
+            f"The policy keeps listing {', '.join(self.listed_patterns())}: a host that keeps "
+            "coming back is never removed, so senders deliver either way. "
+            f"{self.flapping_advice()} "
             f"Until one answer has held for {MX_STABLE_HOURS} hours, MX hosts leaving and "
             "coming back are listed on the hosting page but not emailed; one email says when "
             f"the answers agree again. {FLAP_UNDONE}"
@@ -470,8 +471,8 @@ class HostedPolicy(models.Model):
             f"Our resolver's answer to the latest: {latest or 'not recorded'}.",
             "Without an answer we cannot tell which MX hosts you have, so the policy is kept "
             f"as it was: we keep serving mode {self.served_mode} with mx "
-            f"{', '.join(self.patterns())} (id {self.policy_id}), and an MX you add or remove "
-            "meanwhile is not followed until a lookup answers.",
+            f"{', '.join(self.listed_patterns())} (id {self.policy_id}), and an MX you add or "
+            "remove meanwhile is not followed until a lookup answers.",
         ]
         # Hosts due to leave: only a lookup that answers may take them out (drop_due_removals).
         leaving = [h for h, _ in self.leaving_times()]
@@ -507,8 +508,9 @@ class HostedPolicy(models.Model):
         said = [f"The MX answers for {self.name} agree again since {since}: {self.mx_answer()}."]
         if self.mx_unusable:
             said.append(
-                f"The policy is unchanged and keeps listing {', '.join(self.patterns())}. If "
-                "the domain no longer receives mail, stop hosting; otherwise fix its MX records."
+                "The policy is unchanged and keeps listing "
+                f"{', '.join(self.listed_patterns())}. If the domain no longer receives mail, "
+                "stop hosting; otherwise fix its MX records."
             )
         for host, when in self.removal_times():
             if rules.host_problem(host) is not None:

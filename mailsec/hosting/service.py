@@ -336,7 +336,7 @@ def enable_told(
             record_told = plain_txt_told(policy)
             steps += record_told
         policy.save()
-        mx = ", ".join(policy.patterns())
+        mx = ", ".join(policy.listed_patterns())
         if kept:
             steps.insert(
                 0,
@@ -842,7 +842,7 @@ def follow_mx(
                 (
                     "mx-unusable",
                     f"{policy.name}: {found.unusable}. The policy is unchanged and keeps "
-                    f"listing {', '.join(policy.patterns())}. If the domain no longer "
+                    f"listing {', '.join(policy.listed_patterns())}. If the domain no longer "
                     "receives mail, stop hosting; otherwise fix its MX records.",
                 )
             )
