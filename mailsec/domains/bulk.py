@@ -321,6 +321,8 @@ def add_names(team: Team, entries: list[Entry], limits: Limits) -> list[Outcome]
     found = existence.look_up([o.name for o in added])
     for o in added:
         o.missing, o.unknown = o.name in found.missing, o.name in found.unknown
+    # Kept on the domains, for the list, their pages and the export to say after this answer.
+    Domain.note_not_in_dns([o.domain for o in added if o.missing and o.domain is not None])
     return outcomes
 
 

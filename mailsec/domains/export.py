@@ -26,7 +26,7 @@ from typing import Any
 from checks.findings import Mechanism
 from mailsec.accounts.models import Team
 from mailsec.csvsafe import cell
-from mailsec.domains.models import display_name, name_sort_key, stored_coverage
+from mailsec.domains.models import NOT_IN_DNS, display_name, name_sort_key, stored_coverage
 from mailsec.scoring.explain import NOT_DEPLOYED, is_not_deployed, verdict_label
 
 # Excel takes a CSV for UTF-8 only when it begins with this (see the module's docstring).
@@ -50,7 +50,8 @@ COLUMNS = [
     "score_points_checked",
     "score_points_of",
     # yes when the last check found the name not in the DNS (NXDOMAIN): no score, and each
-    # mechanism but MX "Not checked".
+    # mechanism but MX "Not checked"; for a domain not verified, when the last lookup of its
+    # name (at the add, Verify or Verify all) found it so (Domain.not_in_dns), blank otherwise.
     "does_not_exist",
 ]
 CHUNK = 500
@@ -100,12 +101,13 @@ def _chunk(team: Team, pks: list[int]) -> Iterator[tuple[Any, ...]]:
             "last_run__score_version",
             "last_run__mechanisms",
             "last_run__score_detail",
+            "verify_error",
         )
     )
 
 
 def _row(row: tuple[Any, ...]) -> list[Any]:
-    name, verified_at, run_id, score, checked_at, worst, version, mechanisms, detail = row
+    name, verified_at, run_id, score, checked_at, worst, version, mechanisms, detail, why = row
     # As the list reads them (listing._row): a deleted last run (admin, SET_NULL) leaves
     # the domain "not checked".
     checked = run_id is not None and checked_at is not None
@@ -129,7 +131,9 @@ def _row(row: tuple[Any, ...]) -> list[Any]:
         checked_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if checked else "",
         ("yes" if worst.get("no_mail") else "no") if checked else "",
         *(("", "") if coverage.complete else (coverage.checked, coverage.of)),
-        ("yes" if worst.get("does_not_exist") else "no") if checked else "",
+        ("yes" if worst.get("does_not_exist") else "no")
+        if checked
+        else ("yes" if verified_at is None and why.startswith(NOT_IN_DNS) else ""),
     ]
 
 

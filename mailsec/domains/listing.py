@@ -29,7 +29,7 @@ from checks.findings import MECHANISM_TITLES, Mechanism
 from checks.scoring import Coverage
 from mailsec.accounts.models import Team
 from mailsec.domains import pagecache
-from mailsec.domains.models import display_name, name_sort_key, stored_coverage
+from mailsec.domains.models import NOT_IN_DNS, display_name, name_sort_key, stored_coverage
 from mailsec.domains.templatetags.domains import ago
 
 PAGE_SIZE = 50
@@ -46,9 +46,10 @@ ROW_FIELDS = (
     "week_ago_score",
     "last_failed_at",
     "next_check_at",
+    "verify_error",
 )
 # Part of every row's cache key: bump it when templates/domains/_row.html or _list.html change.
-ROW_VERSION = 17
+ROW_VERSION = 18
 ROW_CACHE_SECONDS = 86400
 # Pages beyond this are made every time, not cached: the page number is in the cache key.
 CACHED_PAGES = 1000
@@ -82,6 +83,9 @@ class DomainRow(NamedTuple):
     no_trend: tuple[str, str] = ("", "")
     # A verified domain never checked: where its first check is (first_check_words).
     first_check: str = ""
+    # Not verified, and the last lookup of its name found it not in the DNS (models.NOT_IN_DNS,
+    # Domain.not_in_dns): most often a typo, which no record can verify.
+    not_in_dns: bool = False
 
     @property
     def trend(self) -> int | None:
@@ -182,6 +186,7 @@ def _row(values: dict[str, Any], now: datetime) -> DomainRow:
         coverage=coverage,
         no_trend=no_trend_words(worst, coverage) if checked_at else ("", ""),
         first_check=first_check_words(values, now) if verified and not checked_at else "",
+        not_in_dns=not verified and values["verify_error"].startswith(NOT_IN_DNS),
     )
 
 

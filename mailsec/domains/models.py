@@ -24,7 +24,7 @@ from checks.findings import MECHANISM_TITLES, Mechanism
 from checks.findings import Status as FindingStatus
 from checks.mtasts import kept_policy_digest
 from mailsec.accounts.models import Team
-from mailsec.domains import pagecache
+from mailsec.domains import existence, pagecache
 from mailsec.mail import send_templated
 
 if TYPE_CHECKING:
@@ -37,6 +37,16 @@ log = logging.getLogger(__name__)
 CHALLENGE_PREFIX = "_mailsec-challenge"
 # How a verify_error with the wrong-name hint begins (kept by background verification).
 MISPLACED = "The value is published at"
+# How a verify_error begins that says the domain's own name is not in the DNS (NXDOMAIN, as
+# existence.look_up finds it at the add, at Verify and at Verify all): most often a typo, for
+# which no record can be published. Kept by background verification, which does not look the
+# name itself up, until a lookup finds it (s38f: an MSP's typo hid among thirty names waiting
+# for their records, each "No TXT record found").
+NOT_IN_DNS = "The domain does not exist in the DNS (NXDOMAIN)"
+NOT_IN_DNS_WORDS = (
+    f"{NOT_IN_DNS}: check the spelling, and remove it if it is a typo. A domain being set up "
+    "can be verified once it exists."
+)
 CHALLENGE_VALUE_PREFIX = "mailsec-verification="
 # A run still "running" after this long lost its worker (the embedded broker does not
 # redeliver a task whose worker was killed); a "pending" one this old was never picked up.
@@ -327,7 +337,26 @@ class Domain(models.Model):
                 return place
         return None
 
-    def verify(self, hints: bool = True, answer: DnsAnswer | None = None) -> bool:
+    @property
+    def not_in_dns(self) -> bool:
+        """Not verified, and the last lookup of its name found it not in the DNS (NOT_IN_DNS)."""
+        return self.verified_at is None and self.verify_error.startswith(NOT_IN_DNS)
+
+    @classmethod
+    def note_not_in_dns(cls, domains: list[Domain]) -> None:
+        """Keep what the add's lookup found (existence.look_up's missing) on these domains not
+        verified, for the list, the domain's page and the export to say it after the add's
+        answer is gone."""
+        pks = [d.pk for d in domains]
+        cls.objects.filter(pk__in=pks, verified_at=None).update(
+            verify_error=NOT_IN_DNS_WORDS, verify_checked_at=timezone.now()
+        )
+        for domain in domains:
+            pagecache.changed(team_id=domain.team_id, domain_id=domain.pk)
+
+    def verify(
+        self, hints: bool = True, answer: DnsAnswer | None = None, missing: bool | None = None
+    ) -> bool:
         """Look for the challenge TXT. Records the outcome; True when verified. A domain
         verified here for the first time contests the same name verified by other teams.
         `hints`, for a person pressing Verify (the background task passes False): look for
@@ -335,7 +364,10 @@ class Domain(models.Model):
         VERIFY_WEB_BUDGET, as the person waits for them in a web request. Without, the lookup
         gets the engine's timeout (the background task keeps its own budget). `answer`: the
         challenge name's answer, looked up already (Verify all looks a team's names up
-        together, domains.views.verify_all): read instead of looking it up again."""
+        together, domains.views.verify_all): read instead of looking it up again. `missing`:
+        whether the domain's own name is not in the DNS (existence.look_up, made by Verify all
+        for the names whose challenge answer was NXDOMAIN); None when not looked up, and then
+        a person's Verify looks it up itself."""
         deadline = time.monotonic() + VERIFY_WEB_BUDGET
         if answer is None:
             answer = self._look_up_challenge(VERIFY_WEB_BUDGET if hints else None)
@@ -358,8 +390,22 @@ class Domain(models.Model):
         elif answer.empty:
             # The hint costs lookups of names the user typed: only when a person asks.
             misplaced = self._misplaced_challenge(deadline) if hints else None
-            if not hints and self.verify_error.startswith(MISPLACED):
+            if (
+                missing is None
+                and hints
+                and misplaced is None
+                and answer.nxdomain
+                and deadline - time.monotonic() >= existence.LOOKUP_SECONDS
+            ):
+                # Whether the name itself exists: "No TXT record found" reads as "publish it",
+                # which cannot be done in a zone that does not exist (a typo, most often).
+                missing = self.name in existence.look_up([self.name]).missing
+            if missing and answer.nxdomain and misplaced is None:
+                self.verify_error = NOT_IN_DNS_WORDS
+            elif not hints and self.verify_error.startswith(MISPLACED):
                 pass  # the hint a person was given stays until they press Verify again
+            elif missing is None and answer.nxdomain and self.verify_error.startswith(NOT_IN_DNS):
+                pass  # the name was not looked up this time: what the last lookup found stays
             elif misplaced is None:
                 self.verify_error = f"No TXT record found at {self.challenge_name} yet."
             else:

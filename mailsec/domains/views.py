@@ -581,6 +581,7 @@ def add(request: HttpRequest) -> HttpResponse:
             found = existence.look_up([domain.name])
             if domain.name in found.missing:
                 messages.warning(request, existence.missing_words(domain.display_name))
+                Domain.note_not_in_dns([domain])  # the list and its page keep saying it
             elif domain.name in found.unknown:
                 messages.info(request, existence.unknown_words(domain.display_name))
         else:
@@ -1272,6 +1273,17 @@ def verify_domains(domains: list[Domain], deadline: float) -> list[VerifyOutcome
         else:
             asked.append(outcome)
     answers = _challenge_answers([o.domain for o in asked], deadline)
+    # The names whose challenge name does not exist: whether the name itself does, all
+    # together within existence's bound ("No TXT record found" cannot be acted on for a name
+    # not in the DNS, most often a typo).
+    nxdomain = [
+        o.domain.name
+        for o, a in zip(asked, answers, strict=True)
+        if a is not None and not isinstance(a, BaseException) and a.nxdomain
+    ]
+    found = existence.look_up(nxdomain)
+    # None: not known (no answer in time, or the lookup off), and the note kept stays.
+    unknown = found.unknown | (set() if existence.LOOKUP_SECONDS > 0 else set(nxdomain))
     for outcome, answer in zip(asked, answers, strict=True):
         domain = outcome.domain
         if answer is None:
@@ -1285,7 +1297,11 @@ def verify_domains(domains: list[Domain], deadline: float) -> list[VerifyOutcome
         if isinstance(answer, BaseException):
             log.error("Verify all: looking up %s failed", domain.name, exc_info=answer)
             outcome.looked_up, outcome.why = False, NOT_LOOKED_UP["crash"]
-        elif domain.verify(hints=False, answer=answer):
+        elif domain.verify(
+            hints=False,
+            answer=answer,
+            missing=None if domain.name in unknown else domain.name in found.missing,
+        ):
             outcome.verified = True
             domain.request_check(kind="scheduled")
         elif not Domain.objects.filter(pk=domain.pk).exists():
