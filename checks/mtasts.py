@@ -1078,7 +1078,20 @@ def _field_rules(policy: Policy, seen: dict[str, str]) -> None:
         )
     else:
         policy.max_age = int(max_age)
-        if policy.max_age < 86400:
+        if policy.mode == "none" and policy.max_age < 604800:
+            # The withdrawal path: RFC 8461 §8.3 asks for a small max_age ("e.g., one day")
+            # with mode none, so senders soon look again and find no policy. The notes below
+            # (forgotten too quickly, weeks are usual) are about a policy that protects.
+            add(
+                Problem(
+                    "MTASTS-23",
+                    Status.PASS,
+                    f"max_age {max_age} is short, as it should be while MTA-STS is withdrawn "
+                    "(mode none): RFC 8461 §8.3 advises a small max_age such as one day, so "
+                    "senders soon check again.",
+                )
+            )
+        elif policy.max_age < 86400:
             add(
                 Problem(
                     "MTASTS-23",
@@ -1757,7 +1770,12 @@ def listable(name: str) -> bool:
     """Whether an mx line can hold this MX host name as it is (RFC 8461 §3.2: `Domain` of
     RFC 5321, A-labels). An MX target that is an IP address (MX-05) or a name with "_" or
     non-ASCII (MX-07) cannot: a policy listing it would fail MTASTS-25, and no certificate
-    from a public CA names it. Such an MX is repaired in DNS, not in the policy."""
+    from a public CA names it. Nor can a name with a '*' label ('*.mx.example.org', MX-07):
+    as an mx line it is a wildcard covering every host one label below, which nobody chose
+    (RFC 8461 §4.1; hosting leaves it out too, mailsec.hosting.policy.host_problem). Such an
+    MX is repaired in DNS, not in the policy."""
+    if "*" in name:
+        return False
     pattern, problems = check_mx_value(name)
     return pattern is not None and not problems
 
@@ -1765,6 +1783,30 @@ def listable(name: str) -> bool:
 def listable_hosts(hosts: list[str]) -> list[str]:
     """The MX names a proposed policy lists; a placeholder when none can be."""
     return [h for h in hosts if listable(h)] or ["<MX host>"]
+
+
+def with_alias_targets(mxset: mx.MxSet, names: list[str]) -> tuple[list[str], str]:
+    """`names` with, after each MX name that is an alias (MX-04), the name it aliases, and the
+    sentence saying why. Senders match the name in the MX record (RFC 8461 §4.1), and MX-04's
+    fix points the MX record at the target (the name its certificate is most likely to give,
+    SMTP-11): a file listing both fits the MX record before and after that change."""
+    targets = {
+        h.name: h.cname_target
+        for h in mxset.hosts
+        if h.cname_target and not h.cname_dangling and listable(h.cname_target)
+    }
+    listed: list[str] = []
+    for name in names:
+        listed += [name] + ([targets[name]] if name in targets else [])
+    aliased = [name for name in names if name in targets]
+    if not aliased:
+        return names, ""
+    pairs = ", ".join(f"{name} is an alias (CNAME) of {targets[name]}" for name in aliased)
+    return list(dict.fromkeys(listed)), (
+        f"The file lists both names of an aliased MX: {pairs} (see MX-04). Senders match the "
+        "name in the MX record (RFC 8461 §4.1), so the file fits it before and after MX-04's "
+        "fix points the MX at the real host; the alias's line can go after that, with a new id."
+    )
 
 
 def addressless(mxset: mx.MxSet) -> list[str]:
@@ -2219,11 +2261,12 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "mail."
             )
         else:
-            fix = setup_fix(
-                ctx.domain, listable_hosts([h for h in hosts if h not in gone]), moved_extensions
-            )
+            listed, aliases = with_alias_targets(mxset, [h for h in hosts if h not in gone])
+            fix = setup_fix(ctx.domain, listable_hosts(listed), moved_extensions)
             if gone:
                 fix += "\n" + left_out(gone)
+            if aliases:
+                fix += "\n" + aliases
             if served:
                 fix = await _announce_fix(ctx, state, mxset, moved_extensions or None)
             # mta-sts.<domain> already leads to our hosted MTA-STS: hosting is turned on (or
@@ -2522,17 +2565,20 @@ def _record_findings(
     # Only the MTA-STS record's own strings: other TXT records at _mta-sts (a site
     # verification token split in two) are none of senders' business.
     split = [
-        r
+        joined
         for r in state.answer.records
         if len(getattr(r, "strings", ())) > 1
-        and looks_like_sts(b"".join(r.strings).decode("utf-8", errors="replace"))
+        and looks_like_sts(joined := b"".join(r.strings).decode("utf-8", errors="replace"))
     ]
     if split:
+        # Say what senders read once joined: a split inside the id ("id=2026" "1204") is where
+        # a reader that adds a space or keeps the first string goes wrong (blind s38h).
+        quoted = " and ".join(f'"{record}"' for record in split)
         out.add(
             "MTASTS-03",
             Status.INFO,
             "The record is split into several strings; they are joined without spaces "
-            "(RFC 8461 §3.1).",
+            f"(RFC 8461 §3.1), so senders read {quoted}.",
             subject=subject,
             evidence=txt_ev,
         )
@@ -3748,6 +3794,12 @@ async def _mx_findings(
             "of letters, digits and hyphens, RFC 8461 §3.2) and gets no certificate from a "
             "public CA: point the MX record at such a host name instead (see the MX findings)."
         )
+        covers += [
+            f"As an mx line, {name} would be a wildcard covering every host one label below "
+            f"{name.partition('.')[2]} (RFC 8461 §4.1), not the one MX."
+            for name in unlisted
+            if name.split(".", 1)[0] == "*"
+        ]
     cover = "\n".join(covers)
     # An MX name that is an alias (MX-04) of a host the policy names: senders match the name in
     # the MX record, not where it points (RFC 8461 §4.1), so the policy misses it. Pointing the
