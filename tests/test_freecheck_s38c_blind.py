@@ -10,7 +10,18 @@ The zones are tests/lab/scenarios/s38c_*.toml (MX hosts on 127.0.184.x, policy h
 written from checklist §0, §1, §2, §3, §6, §9, RFC 8461 (§3.4, §4.1, §4.2, §5, §8.3), RFC 8460
 §3, RFC 5321 §5.1, RFC 2181 §10.3, RFC 7489 §7.1 and docs/webapp.md ("The free check") BEFORE
 the product ran on them. Three rows are planted wrong to prove the harness can fail (W1, W2,
-W3): they must fail.
+W3): all three failed, alone, and are set right below.
+
+Outcome (run on the lab, CI's environment, PostgreSQL): of the 8 honest rows, 7 held as written
+and every scenario's blind [expect] held in tests/test_engine_lab.py. P03 was wrong in one label:
+a withdrawn policy's MTASTS-33 note is badged "missing" (the score counts mode none as not
+deployed; s37k's rule), not "info". Reading the pages found two product defects, fixed with
+failing tests first (tests/test_engine_s38c_withdraw.py, tests/test_engine_s38c_alias.py) and
+rows added here: MTASTS-23 advised "weeks or more" (badged "missing") against RFC 8461 §8.3's
+small max_age for a withdrawal (P03), and MTASTS-01 offered a policy naming only an aliased MX
+while MX-04 and SMTP-11 on the same page point the MX at the alias's target (P07). The silent
+MX under testing reads "could not check" on the STARTTLS and MTA-STS cards, never "fail"; a
+refusing MX is SMTP-01's fail (an answer), and MTA-STS in testing fails nothing there either.
 
 - P rows: a lab domain typed into the page (the real view, form and task, the engine on the
   lab); the cards' labels, the findings' labels, words a card must hold, and the records a
@@ -81,10 +92,15 @@ ROWS: dict[str, Row] = {
         not_findings={"MTASTS-32": ("fail",)},
         card_says={"mta-sts": ("testing",)},
     ),
-    # RFC 8461 §8.3: mode none is the withdrawal path: MTASTS-33 info, no warning or failure.
+    # RFC 8461 §8.3: mode none is the withdrawal path: no warning or failure. Written blind as
+    # MTASTS-33 "info"; the page badges it "missing": the score counts a withdrawn policy as
+    # not deployed, and since s37k such a mechanism's notes are badged "missing" (expectation
+    # corrected). The run found MTASTS-23's "under one week; weeks are usual" note badged
+    # "missing" beside it, against §8.3's small max_age: now a pass (task s38c), checked here.
     "P03-mode-none-withdrawn": Row(
         "s38c-modenone.lab.test",
-        findings={"MTASTS-33": "info"},
+        findings={"MTASTS-33": "missing", "MTASTS-23": "pass"},
+        not_findings={"MTASTS-23": ("missing", "warning", "info")},
         not_badges={"mta-sts": ("fail", "warning", "could not check")},
         card_says={"mta-sts": ("withdraw",)},
         no_fail_anywhere=True,
@@ -125,11 +141,17 @@ ROWS: dict[str, Row] = {
     ),
     # RFC 8461 §3.4: the provider's policy is not this domain's: MTA-STS not deployed here;
     # MX-04 warns of the alias (RFC 2181 §10.3).
+    # The run found MTASTS-01's policy naming only the alias while MX-04 and SMTP-11 on the
+    # same page point the MX at the provider's host: now the file lists both names (task s38c).
     "P07-mx-cname-to-sts-provider": Row(
         "s38c-mxcnamests.lab.test",
         badges={"mta-sts": "not deployed", "mx": "warning"},
         findings={"MX-04": "warning"},
         not_badges={"mta-sts": ("pass",)},
+        fix_offers={
+            "MTASTS-01": ("mx: mail.s38c-mxcnamests.lab.test", "mx: mx1.s38cprov-m.test"),
+            "MX-04": ("10 mx1.s38cprov-m.test.",),
+        },
         no_fail_anywhere=True,
     ),
     # DMARC p=none (DMARC-06 warn), reports to a vendor that authorises them (DMARC-13 not a
@@ -142,13 +164,13 @@ ROWS: dict[str, Row] = {
         fix_offers={"DMARC-06": ("p=quarantine", "rua=mailto:agg@s38cprov-d.test")},
         no_fail_anywhere=True,
     ),
-    # --- planted wrong (must fail) ---
-    # W1: the silent MX called a failure (the very reading the product must avoid).
-    "W1-planted-silent-mx-fail": Row("s38c-testdead.lab.test", badges={"smtp": "fail"}),
-    # W2: the uncovered backup MX read as a failure (checklist MTASTS-30: warn).
-    "W2-planted-partial-fail": Row("s38c-mxpartial.lab.test", findings={"MTASTS-30": "fail"}),
-    # W3: a valid TLS-RPT record read as failing.
-    "W3-planted-rpt-fail": Row("s38c-rptonly.lab.test", badges={"tls-rpt": "fail"}),
+    # --- planted wrong; all three failed on their row alone and are set right here ---
+    # W1 was the silent MX as "fail" (the reading the product must avoid): "could not check".
+    "W1-planted-silent-mx-fail": Row("s38c-testdead.lab.test", badges={"smtp": "could not check"}),
+    # W2 was the uncovered backup as MTASTS-30 "fail" (checklist: warn): "warning".
+    "W2-planted-partial-fail": Row("s38c-mxpartial.lab.test", findings={"MTASTS-30": "warning"}),
+    # W3 was the valid TLS-RPT record's card as "fail": "pass".
+    "W3-planted-rpt-fail": Row("s38c-rptonly.lab.test", badges={"tls-rpt": "pass"}),
 }
 
 
