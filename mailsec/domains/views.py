@@ -338,6 +338,7 @@ def _list_html(
     domains = team.domains.all()
     where = shown.where(domains)
     found: list[listing.StatusCount] = []
+    others: list[listing.StatusCount] = []
     if where is None:
         # Sorted, nothing left out: the total, and what to look at (listing.statuses) as
         # the list of every domain says it, in the same query.
@@ -346,9 +347,15 @@ def _list_html(
         kept = domains
         found = listing.statuses(counts)
     else:
-        counts = domains.aggregate(total=Count("pk"), kept=Count("pk", filter=where))
+        # With a status kept, what the team's domains have too (the same query): an empty list
+        # says it, so "Needs attention" finding none does not read as all well while some
+        # are failing (s38f).
+        by_status = listing.status_counts() if shown.choice["status"] else {}
+        counts = domains.aggregate(total=Count("pk"), kept=Count("pk", filter=where), **by_status)
         total, kept_count = counts["total"], counts["kept"]
         kept = domains.filter(where)
+        if not kept_count and not shown.choice["q"]:
+            others = listing.statuses(counts)
     pages = Paginator(_ListOrder(kept, shown, kept_count), listing.PAGE_SIZE).get_page(page)
     wanted = list(pages.object_list)
     by_pk = {v["pk"]: v for v in domains.filter(pk__in=wanted).values(*listing.ROW_FIELDS)}
@@ -364,6 +371,8 @@ def _list_html(
         "summary": summary,
         "query": shown.query(),
         "statuses": found,
+        # A status kept none: what the team's domains have instead, as links (_list.html).
+        "other_statuses": others,
         # Its links keep the order chosen.
         "status_sort": "" if shown.choice["sort"] == "name" else f"&sort={shown.choice['sort']}",
         # Clearing the filter keeps the order chosen.
