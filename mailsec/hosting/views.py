@@ -376,7 +376,11 @@ def _start_preview(domain: Domain) -> StartPreview:
     point = service.starting_point(domain, hosts)
     text = ""
     if point.start is not None:
-        patterns = sorted({*hosts, *point.start.extra})
+        # Hosts no mx line can name are left out as HostedPolicy.listed_patterns leaves them
+        # out: a `*` label is a valid pattern, so policy_text alone would show it, a wildcard
+        # nobody chose that Host MTA-STS then does not serve (review s38i).
+        listable = [h for h in hosts if rules.host_problem(h) is None]
+        patterns = sorted({*listable, *point.start.extra})
         try:
             text = rules.policy_text(point.start.mode, patterns, point.start.max_age)
         except rules.EmptyPolicy:
