@@ -1770,7 +1770,12 @@ def listable(name: str) -> bool:
     """Whether an mx line can hold this MX host name as it is (RFC 8461 §3.2: `Domain` of
     RFC 5321, A-labels). An MX target that is an IP address (MX-05) or a name with "_" or
     non-ASCII (MX-07) cannot: a policy listing it would fail MTASTS-25, and no certificate
-    from a public CA names it. Such an MX is repaired in DNS, not in the policy."""
+    from a public CA names it. Nor can a name with a '*' label ('*.mx.example.org', MX-07):
+    as an mx line it is a wildcard covering every host one label below, which nobody chose
+    (RFC 8461 §4.1; hosting leaves it out too, mailsec.hosting.policy.host_problem). Such an
+    MX is repaired in DNS, not in the policy."""
+    if "*" in name:
+        return False
     pattern, problems = check_mx_value(name)
     return pattern is not None and not problems
 
@@ -3786,6 +3791,12 @@ async def _mx_findings(
             "of letters, digits and hyphens, RFC 8461 §3.2) and gets no certificate from a "
             "public CA: point the MX record at such a host name instead (see the MX findings)."
         )
+        covers += [
+            f"As an mx line, {name} would be a wildcard covering every host one label below "
+            f"{name.partition('.')[2]} (RFC 8461 §4.1), not the one MX."
+            for name in unlisted
+            if name.split(".", 1)[0] == "*"
+        ]
     cover = "\n".join(covers)
     # An MX name that is an alias (MX-04) of a host the policy names: senders match the name in
     # the MX record, not where it points (RFC 8461 §4.1), so the policy misses it. Pointing the
