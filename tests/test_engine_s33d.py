@@ -33,7 +33,7 @@ from checks.config import CheckConfig
 from checks.findings import DomainReport, Finding
 from checks.onerecord import KINDS, offered_records, one_record_per_name
 from tests.test_engine_s19z_nomail import in_memory_dns
-from tests.test_fix_texts import _cases, findings_for
+from tests.test_fix_texts import CASES, findings_for
 from tests.test_mx import FakeDns
 
 D = "example.org"
@@ -175,9 +175,6 @@ def test_s33d_sweep_finds_the_rival_records_it_reads() -> None:
         Finding("DMARC-08", "warn", "dmarc", "", fix=f'_dmarc.{D}. TXT "v=DMARC1; p=none"'),  # type: ignore[arg-type]
     ]
     assert list(rival_groups(findings)) == [(f"_dmarc.{D}", "v=dmarc1")]
-
-
-CASES = list(_cases())
 
 
 @pytest.mark.parametrize(("domain", "zone", "served", "selectors"), CASES)

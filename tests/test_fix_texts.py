@@ -229,6 +229,11 @@ def _cases() -> Iterator[Any]:
         yield pytest.param(D, zone, served, ("s1",), id=name)
 
 
+# The corpus, built once per process: tests/test_fixparts_s32k.py and tests/test_engine_s33d.py
+# run their sweeps over it too, and each build reads every scenario's zone (about 2 s of CPU).
+CASES = list(_cases())
+
+
 # ---------------------------------------------------------------------------------------------
 # The properties
 
@@ -477,7 +482,7 @@ def missing_fix(finding: Finding, findings: list[Finding] = []) -> list[str]:  #
     return []
 
 
-@pytest.mark.parametrize(("domain", "zone", "served", "selectors"), list(_cases()))
+@pytest.mark.parametrize(("domain", "zone", "served", "selectors"), CASES)
 def test_fixes_are_publishable_and_summaries_read_well(
     domain: str, zone: Zone, served: Served, selectors: tuple[str, ...]
 ) -> None:
@@ -528,7 +533,7 @@ def _record_fix(finding: Finding) -> tuple[str, str] | None:
     return owner.rstrip(".").lower(), b"".join(rdata.strings).decode()
 
 
-@pytest.mark.parametrize(("domain", "zone", "served", "selectors"), list(_cases()))
+@pytest.mark.parametrize(("domain", "zone", "served", "selectors"), CASES)
 def test_one_fix_does_not_bring_back_what_another_fixes(
     domain: str, zone: Zone, served: Served, selectors: tuple[str, ...]
 ) -> None:

@@ -390,11 +390,20 @@ def _header_lines(table: dict[str, object]) -> tuple[tuple[str, str], ...]:
     return tuple(lines)
 
 
+# Scenarios read in this process, by the file's path and its bytes: collecting the suite lists
+# every scenario 48 times (test modules and blind rounds, as they are imported), 0.3-0.4 s of
+# CPU each, in every pytest-xdist worker. A file whose bytes changed is read anew; Scenario is
+# frozen, so every caller can share one.
+_read: dict[tuple[Path, bytes], Scenario] = {}
+
+
 def load_file(path: Path) -> Scenario:
     try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-        return _parse(data, path)
+        raw = path.read_bytes()
+        key = (path.resolve(), raw)
+        if key not in _read:
+            _read[key] = _parse(tomllib.loads(raw.decode("utf-8")), path)
+        return _read[key]
     except ScenarioError:
         raise
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as e:
