@@ -19,6 +19,7 @@ import hashlib
 import ipaddress
 import re
 import string
+import warnings
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,9 +29,10 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 
 from cryptography import x509
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtensionOID
 
-from checks.certs import NOT_BEFORE_SKEW, issued_by, load_der, name_text, utc_text
+from checks.certs import NOT_BEFORE_SKEW, issued_by, load_der, name_text, serial_of, utc_text
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import (
@@ -645,7 +647,8 @@ class MarkReport:
     # What each problem (and warning) is, one code per entry in the same order, so its fix is
     # chosen by what is wrong rather than by its words: 'not-pem', 'der', 'chain-broken',
     # 'self-signed', 'expired', 'not-yet-valid', 'ca-expired', 'ca-not-yet-valid',
-    # 'no-bimi-eku', 'names', 'logotype', 'logo-differs'; warnings: 'leaf-only'.
+    # 'no-bimi-eku', 'names', 'logotype', 'logo-differs'; warnings: 'leaf-only', 'serial',
+    # 'ca-serial'.
     kinds: list[str] = field(default_factory=list)
     warning_kinds: list[str] = field(default_factory=list)
 
@@ -662,14 +665,19 @@ def _load_pem_chain(data: bytes) -> list[x509.Certificate] | str:
     """The certificates of a PEM file, or why there are none usable.
 
     cryptography parses names and extensions lazily, so each one is read here once: a damaged
-    certificate is refused up front instead of raising in the middle of the checks.
+    certificate is refused up front instead of raising in the middle of the checks. A serial
+    number of 0 or below (RFC 5280 §4.1.2.2 forbids it) is read on purpose, without
+    cryptography's deprecation warning on every run, as certs.load_der does: BIMI-10 reports
+    it (check_mark_certificate), not this process's logs.
     """
     if b"-----BEGIN CERTIFICATE-----" not in data:
         return "the file at a= is not a PEM certificate chain"
     try:
-        certs = x509.load_pem_x509_certificates(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            certs = x509.load_pem_x509_certificates(data)
         for cert in certs:
-            _ = (cert.subject, cert.issuer, cert.extensions, cert.serial_number)
+            _ = (cert.subject, cert.issuer, cert.extensions, serial_of(cert))
             _ = (cert.not_valid_before_utc, cert.not_valid_after_utc)
     except Exception as exc:  # any damage inside the PEM armour: unusable, never a crash
         return f"the file at a= is not a PEM certificate chain ({str(exc)[:120]})"
@@ -731,7 +739,7 @@ def check_mark_certificate(
         for c in certs
     ]
     report.facts.update(chain[0])
-    report.facts["serial"] = format(leaf.serial_number, "x")
+    report.facts["serial"] = format(serial_of(leaf), "x")
     report.facts["chain"] = chain
     report.facts["chain_note"] = "signatures between the certificates checked; " + NOT_AN_MVA_CHECK
     mark_type = _mark_type(leaf)
@@ -800,6 +808,8 @@ def check_mark_certificate(
                 f"{what} is not valid before {utc_text(cert.not_valid_before_utc)}{beyond}",
             )
 
+    _check_serials(report, certs, chain)
+
     # EKU id-kp-BrandIndicatorforMessageIdentification.
     eku = _extension(leaf, ExtensionOID.EXTENDED_KEY_USAGE)
     eku_oids = [o.dotted_string for o in eku] if isinstance(eku, x509.ExtendedKeyUsage) else []
@@ -831,6 +841,38 @@ def check_mark_certificate(
 
     _check_logotype(report, leaf, logo)
     return report
+
+
+def _check_serials(
+    report: MarkReport, certs: list[x509.Certificate], chain: list[dict[str, str]]
+) -> None:
+    """A warning for each certificate in the file, but a root, whose serial number is 0 or
+    below: RFC 5280 §4.1.2.2 wants it positive (the mark certificate guidelines take the
+    CA/Browser Forum's random positive serial). Implementations disagree (checklist §0: warn):
+    OpenSSL accepts both, Go's crypto/x509 refuses a negative serial at parse since Go 1.23,
+    Python's cryptography warns on either and says a future release refuses them. A root in
+    the file is left out: verifiers take their trust store's copy."""
+    for index, cert in enumerate(certs):
+        serial = serial_of(cert)
+        if serial > 0 or (index > 0 and cert.issuer == cert.subject):
+            continue
+        what = (
+            "the mark certificate"
+            if index == 0
+            else f"the CA certificate '{chain[index]['subject']}'"
+        )
+        refused = (
+            "receivers validating with Go (1.23 and later) or Python's cryptography refuse a "
+            "negative one"
+            if serial < 0
+            else "stricter receivers may refuse it: Python's cryptography already warns "
+            "about it and says a future release will refuse it"
+        )
+        report.warn(
+            "serial" if index == 0 else "ca-serial",
+            f"{what} has serial number {serial}, which breaks RFC 5280 (a serial number must "
+            f"be positive); OpenSSL accepts it, {refused}",
+        )
 
 
 def _check_logotype(report: MarkReport, leaf: x509.Certificate, logo: bytes | None) -> None:
@@ -2112,6 +2154,18 @@ def _mark_fix(
             f"Publish at {url} a mark certificate that is valid now, and this one from its "
             f"start: the one published {when}. If it is your only one, ask the authority that "
             f"issued it{by} why it starts then."
+        )
+    if kind == "serial":
+        return (
+            f"Ask the authority that issued the mark certificate{by.rstrip(',')} to reissue it "
+            "with a positive serial number (a CA draws it at random, RFC 5280 §4.1.2.2), then "
+            f"publish the new PEM file at {url}."
+        )
+    if kind == "ca-serial":
+        return (
+            f"Ask the authority that issued the mark certificate{by.rstrip(',')} for its CA "
+            "certificates with positive serial numbers (a CA certificate is the CA's to "
+            f"reissue), and publish them after the mark certificate at {url}."
         )
     if kind in ("ca-expired", "ca-not-yet-valid"):
         current = "current" if kind == "ca-expired" else "valid now"
