@@ -9,23 +9,25 @@
 # Arguments (and PYTEST_ADDOPTS) go to both pytest runs: an option naming an output file, such
 # as --junitxml, would have both write it. Fails if either part fails, or collects no test
 # (with arguments, as `scripts/test.sh tests/test_hosting.py`: if neither part does).
+# Each part ends with its 25 slowest tests (setup, call and teardown apart), so a run's log
+# shows where its time went.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 workers=${TEST_WORKERS:-2}
 if [ "$workers" = 0 ]; then
-    exec .venv/bin/python -m pytest "$@"
+    exec .venv/bin/python -m pytest --durations=25 "$@"
 fi
 
 rest_log=$(mktemp)
 trap 'rm -f "$rest_log"' EXIT
 echo "scripts/test.sh: lab tests here; the others in $workers processes, their output after"
-.venv/bin/python -m pytest -p tests.xdist_env -n "$workers" --dist loadfile -m "not lab" "$@" \
+.venv/bin/python -m pytest -p tests.xdist_env -n "$workers" --dist loadfile -m "not lab" --durations=25 "$@" \
     > "$rest_log" 2>&1 &
 rest=$!
 # Interrupted (Ctrl-C, CI's time limit): stop the other part too, not leave it running.
 trap 'kill "$rest" 2>/dev/null; exit 130' INT TERM
-.venv/bin/python -m pytest -m lab "$@"
+.venv/bin/python -m pytest -m lab --durations=25 "$@"
 lab_rc=$?
 wait "$rest"
 rest_rc=$?
