@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import binascii
+import hashlib
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -1081,7 +1082,7 @@ def _host_findings(
             f"same, which makes the RRset large.{renewal}",
             subject=subj,
             evidence=ev,
-            fix=_fix_for(state, probes),
+            fix=_full_fix(state, full, probes),
         )
     elif other:
         # A DANE-EE record in another form: the '3 1 1' of the certificate presented, to publish
@@ -1572,6 +1573,32 @@ def _tls_first(state: TlsaState, probes: list[Any]) -> str:
 def _is_at_or_below(name: str, domain: str) -> bool:
     name, domain = normalize(name), normalize(domain)
     return name == domain or name.endswith("." + domain)
+
+
+def _full_fix(state: TlsaState, full: list[TlsaRecord], probes: list[Any]) -> str:
+    """DANE-06's fix for Full(0) records. A DANE-TA one ('2 x 0') becomes its SHA-256 form
+    ('2 x 1' of the same data): it still names the CA, so a leaf that CA renews with a new key
+    stays authenticated (RFC 7671 §5.2.1); the '3 1 1' of today's leaf would break at that
+    renewal (s38a-tlsata210). A DANE-EE one gets the recommended '3 1 1' of the key presented."""
+    anchors = sorted(
+        {
+            f"{state.qname}. IN TLSA 2 {r.selector} 1 {hashlib.sha256(r.data).hexdigest().upper()}"
+            for r in full
+            if r.usage == 2
+        }
+    )
+    leaf = _fix_for(state, probes) if any(r.usage == 3 for r in full) else ""
+    if not anchors:
+        return leaf
+    what = "CA certificate" if all(r.selector == 0 for r in full if r.usage == 2) else "CA key"
+    fix = (
+        "Replace each '2 x 0' record with its SHA-256 form: it names the same "
+        f"{what}, so a certificate that CA issues, even one renewed with a new key, stays "
+        "authenticated:\n" + "\n".join(anchors)
+    )
+    if leaf:
+        fix += f"\nand each '3 x 0' record with the recommended '3 1 1':\n{leaf}"
+    return fix
 
 
 def _fix_for(state: TlsaState, probes: list[Any]) -> str:

@@ -1556,7 +1556,7 @@ async def _consistency(out: Collector, ctx: CheckContext, apex: str, dnskey: Dns
     keysets = {k: v[1] for k, v in seen.items()}
     besides = f" ({unanswered} our queries)" if silent else ""
     if len(set(serials.values())) > 1 or len(set(keysets.values())) > 1:
-        summary, fix = _disagreement(apex, serials, keysets)
+        summary, fix = _disagreement(apex, serials, keysets, await _primary_name(ctx, apex))
         out.add(
             "DNSSEC-10",
             Status.WARN,
@@ -1603,8 +1603,20 @@ def _key_tags(keys: frozenset[str]) -> set[int]:
     return tags
 
 
+async def _primary_name(ctx: CheckContext, apex: str) -> str | None:
+    """The zone's primary server as its SOA record names it (MNAME, RFC 1035 §3.3.13), or None
+    when the SOA cannot be read."""
+    soa = await ctx.dns.query(apex, "SOA")
+    if not soa.exists or not soa.records:
+        return None
+    return normalize(soa.records[0].mname.to_text())  # type: ignore[attr-defined]
+
+
 def _disagreement(
-    apex: str, serials: dict[str, int], keysets: dict[str, frozenset[str]]
+    apex: str,
+    serials: dict[str, int],
+    keysets: dict[str, frozenset[str]],
+    primary: str | None = None,
 ) -> tuple[str, str]:
     """DNSSEC-10's warning (without its final stop) and fix when the authoritative servers of
     `apex` (by "name [address]") serve different SOA serials or DNSKEY sets (s35l): which
@@ -1618,7 +1630,25 @@ def _disagreement(
     # default raised StopIteration, the mechanism's internal error).
     newest = next((s for s in distinct if all(_serial_newer(s, o) for o in distinct - {s})), None)
     unordered = len(distinct) > 1 and newest is None
-    if len(distinct) > 1 and newest is not None:
+    # The primary itself behind (s38a-nsserialahead: rebuilt from a backup, its serial went
+    # backwards): secondaries take no transfer of a serial lower than their own (RFC 1982,
+    # RFC 1996 §4.7), so no NOTIFY or transfer check on the primary mends it.
+    behind = (
+        [k for k, v in serials.items() if v != newest and k.split(" [")[0] == primary]
+        if primary and len(distinct) > 1 and newest is not None
+        else []
+    )
+    if behind:
+        lagging = [k for k, v in serials.items() if v != newest]
+        parts.append(
+            f"{series([f'{k} serves SOA serial {serials[k]}' for k in lagging])}, older than "
+            f"the {newest} of {series([k for k, v in serials.items() if v == newest])}, and "
+            f"{primary} is the zone's primary (its SOA names it): its serial went backwards, "
+            "as after a restore from a backup. A secondary takes no transfer of a serial "
+            "lower than its own (RFC 1982), so the servers stay apart and resolvers get "
+            "different answers depending on the server they ask"
+        )
+    elif len(distinct) > 1 and newest is not None:
         lagging = [k for k, v in serials.items() if v != newest]
         parts.append(
             f"{series([f'{k} serves SOA serial {serials[k]}' for k in lagging])}, older than "
@@ -1666,6 +1696,15 @@ def _disagreement(
             f"knotc zone-retransfer), and check that each gets {transfer}. If a server no "
             f"longer serves {apex}, remove it from the zone's NS records and from the "
             "delegation at the registrar."
+        )
+    elif behind:
+        fix = (
+            f"First make sure the zone on the primary {primary} holds every change you want "
+            "(the secondaries' newer copy may carry changes the primary lost), then raise its "
+            f"SOA serial above {newest}, so that the secondaries take the zone from it again "
+            "(check that they get its NOTIFY and can transfer the zone). Or have each "
+            "secondary transfer the zone anew (BIND: rndc retransfer; Knot: knotc "
+            "zone-retransfer)."
         )
     elif lagging:
         names = sorted({k.split(" [")[0] for k in lagging})
