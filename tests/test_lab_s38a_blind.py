@@ -23,7 +23,21 @@ cover its shapes.
 The expectations below were written from the checklist and the RFCs before the engine ran on
 any of them; each file's note gives the reasoning. Three rows are planted wrong so that the
 round can be seen to fail: DKIM-12 at warn on dkimnoteqp (the checklist says info), SMTP-18 at
-warn on requiretlslower (info), DMARC-15 at warn on dmarcruf (info).
+warn on requiretlslower (info), DMARC-15 at warn on dmarcruf (info); each failed the first run
+on its status, and was put right. dmarcruf's rows, not reached behind the planted status, then
+showed one wording row of mine to correct (DMARC-14 names 'fo=0 and fo=1', not '0:1').
+
+The first run (against HEAD 2c2b68e2 exported alone, as the shared checkout held others'
+unfinished engine edits): of the seventeen honest scenarios fourteen read as written, statuses
+and rows. Two expectations were mine to correct, each with its reason at its row: dkimhalves
+gets DKIM-06 beside DKIM-02, tlsa311long DANE-11 beside DANE-05. Two engine faults, in fixes
+(statuses unchanged), mended with tests/test_engine_s38a.py: DANE-06 on tlsata210 said a
+SHA-256 digest would match the same, then offered the '3 1 1' of today's leaf key, a DANE-EE
+pin that breaks when the CA renews the leaf with a new key (the '2 1 1' of the same CA key is
+the digest form); DNSSEC-10 on nsserialahead, the primary behind its secondary, told the owner
+to check that the primary gets "the primary's NOTIFY". Read, not failed: MTASTS-30's policy on
+mxpolicytypo keeps the mistyped 'mx: mx01...' line and adds mx1 (MTASTS-31 names mx01 as
+matching no MX; the engine cannot tell a typo from a host to come).
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
@@ -90,9 +104,14 @@ BLIND: list[Blind] = [
     # ------------------------------------------------------------------------ DKIM-02
     Blind(
         "dkimhalves",
-        fail=frozenset({"DKIM-02"}),
+        # Corrected after the run (expectation mine): I wrote DKIM-02 alone. DKIM-06 fails
+        # beside it: the record with the tags, read alone as a receiver that takes one RR of
+        # the set does, holds only the start of the key; its fix points to DKIM-02's joined
+        # record. That is what such a receiver meets, so it stands.
+        fail=frozenset({"DKIM-02", "DKIM-06"}),
         rows=(
             ("DKIM-02", F, (_sel("s1", "dkimhalves"),)),
+            ("DKIM-06", F, (_sel("s1", "dkimhalves"), "DKIM-02")),
             # The fix joins the halves: these 20 characters straddle the cut at octet 200 of
             # the key, so only a joined record holds them.
             ("DKIM-02", F, ("UkjAgclx/IjFBXeAozvE",)),
@@ -103,9 +122,9 @@ BLIND: list[Blind] = [
     # ------------------------------------------------------------------------ DKIM-12
     Blind(
         "dkimnoteqp",
-        # Planted wrong: checklist DKIM-12 is info.
-        warn=frozenset({"DKIM-12"}),
-        rows=(("DKIM-12", W, (_sel("s1", "dkimnoteqp"),)),),
+        # Planted wrong as DKIM-12 warn; it failed the first run on that row alone and is put
+        # right: checklist DKIM-12 is info.
+        rows=(("DKIM-12", INFO, (_sel("s1", "dkimnoteqp"),)),),
     ),
     # ------------------------------------------------------------------------ DANE-05, DANE-06
     Blind(
@@ -122,7 +141,10 @@ BLIND: list[Blind] = [
         warn=frozenset({"DANE-06"}),
         rows=(
             ("DANE-06", W, (_h("mx1", "tlsata210"), "2 1 0")),
-            ("DANE-06", W, ("2 1 1",)),
+            # Mended after the run: the fix was the '3 1 1' of today's leaf key, which breaks at
+            # a renewal with a new key; it is now the '2 1 1' of the same CA key
+            # (tests/test_engine_s38a.py).
+            ("DANE-06", W, ("IN TLSA 2 1 1", "renewed")),
             ("DANE-07", P, (_h("mx1", "tlsata210"),)),
             ("DANE-07", P, (_h("mx2", "tlsata210"),)),
         ),
@@ -130,8 +152,13 @@ BLIND: list[Blind] = [
     Blind(
         "tlsa311long",
         fail=frozenset({"DANE-05"}),
+        # Corrected after the run (expectation mine): I wrote no warning. DANE-11 warns that
+        # only mx2 has a usable TLSA record: DANE senders authenticate mx2 alone, the partial
+        # coverage checklist DANE-11 describes, and it names DANE-05 as the cause.
+        warn=frozenset({"DANE-11"}),
         rows=(
             ("DANE-05", F, (_h("mx1", "tlsa311long"),)),
+            ("DANE-11", W, (_h("mx1", "tlsa311long"), "DANE-05")),
             ("DANE-07", P, (_h("mx2", "tlsa311long"),)),
         ),
     ),
@@ -147,7 +174,12 @@ BLIND: list[Blind] = [
     Blind(
         "nsserialahead",
         warn=frozenset({"DNSSEC-10"}),
-        rows=(("DNSSEC-10", W, ("2026120301", "2026120415")),),
+        rows=(
+            ("DNSSEC-10", W, ("2026120301", "2026120415")),
+            # Mended after the run: the fix asked to check that ns1.test "gets the primary's
+            # NOTIFY", while ns1.test is the primary (tests/test_engine_s38a.py).
+            ("DNSSEC-10", W, ("ns1.test", "primary", "above 2026120415")),
+        ),
     ),
     # ------------------------------------------------------------------------ SMTP-05, SMTP-06
     Blind(
@@ -170,12 +202,12 @@ BLIND: list[Blind] = [
     # ------------------------------------------------------------------------ SMTP-18
     Blind(
         "requiretlslower",
-        # Planted wrong: checklist SMTP-18 is info.
-        warn=frozenset({"SMTP-18"}),
+        # Planted wrong as SMTP-18 warn; it failed the first run on that row alone and is put
+        # right: checklist SMTP-18 is info.
         rows=(
             (
                 "SMTP-18",
-                W,
+                INFO,
                 (
                     "advertised by " + _h("mx1", "requiretlslower"),
                     "not by " + _h("mx2", "requiretlslower"),
@@ -200,12 +232,15 @@ BLIND: list[Blind] = [
     # ------------------------------------------------------------------------ DMARC-14, -15
     Blind(
         "dmarcruf",
-        # DMARC-15 planted wrong at warn: checklist DMARC-15 is info.
-        warn=frozenset({"DMARC-14", "DMARC-15"}),
+        # Planted wrong as DMARC-15 warn; it failed the first run on that row alone and is put
+        # right: checklist DMARC-15 is info.
+        warn=frozenset({"DMARC-14"}),
         rows=(
-            ("DMARC-14", W, ("0:1",)),
+            # Corrected after the second run (expectation mine, wording): I asked for the value
+            # as written ('0:1'); the warning names the two values, 'fo=0 and fo=1', and why.
+            ("DMARC-14", W, ("fo=0", "mutually exclusive")),
             ("DMARC-14", W, ("fo=1",)),
-            ("DMARC-15", W, ("ruf",)),
+            ("DMARC-15", INFO, ("ruf",)),
         ),
     ),
 ]
