@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter
@@ -59,6 +59,16 @@ class AccountAdapter(DefaultAccountAdapter):
             ctx["expires_minutes"] = max(1, seconds // 60)
         if "signup_url" in context:
             ctx["signup_url"] = settings.SITE_ROOT + reverse("account_signup")
+            # A code asked for on the way to an invitation, by its address, which has no
+            # account yet (allauth's unknown-account mail): the sign-up link leads back to the
+            # invitation, so that the sign-up starts with that address and ends at Join.
+            # Another address's mail does not name the invitation.
+            from mailsec.accounts.forms import invitation_next
+
+            invite = invitation_next(allauth_context.request)
+            if invite is not None and invite.email.lower() == email.lower():
+                path = reverse("accounts:invite", args=[invite.token])
+                ctx["signup_url"] += "?" + urlencode({"next": path})
         ctx["login_url"] = settings.SITE_ROOT + reverse("account_request_login_code")
         if allauth_context.request is None:
             # Outside a request (a notice sent from a shell: mailsec.accounts.signals) allauth's

@@ -52,17 +52,27 @@ class LoginForm(AllauthLoginForm):
     failed tries (ACCOUNT_RATE_LIMITS "login_failed"), and a wrong one reads the same whether
     the address has an account or not."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and not self.initial.get("login"):
+            # Signing in to accept an invitation (the invitation page's first button): its
+            # address, as on the sign-up page. Still editable: Join checks the address.
+            invited = _invited_address(allauth_context.request)
+            if invited:
+                self.initial["login"] = invited
+
     def _setup_password_field(self) -> None:
         field = self.fields["password"]
         field.required = False
         field.widget.attrs["placeholder"] = "Password (leave empty for a code)"
 
 
-def _invited_address(request: HttpRequest | None) -> str | None:
-    """The address of the usable invitation a sign-up's ?next= leads back to, if it does."""
+def invitation_next(request: HttpRequest | None) -> Invite | None:
+    """The usable invitation a sign-up's or sign-in's next (?next=, or the form's own field
+    when posted) leads back to, if it does."""
     if request is None:
         return None
-    after = request.GET.get("next", "")
+    after = request.GET.get("next", "") or request.POST.get("next", "")
     if not after or not url_has_allowed_host_and_scheme(
         after, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -74,7 +84,13 @@ def _invited_address(request: HttpRequest | None) -> str | None:
     if match.view_name != "accounts:invite":
         return None
     invite = Invite.objects.filter(token=match.kwargs["token"]).first()
-    return invite.email if invite is not None and invite.is_usable() else None
+    return invite if invite is not None and invite.is_usable() else None
+
+
+def _invited_address(request: HttpRequest | None) -> str | None:
+    """The address of the usable invitation a sign-up's or sign-in's next leads back to."""
+    invite = invitation_next(request)
+    return invite.email if invite is not None else None
 
 
 # In the email verification state of a sign-up whose address has an account: the code mailed
