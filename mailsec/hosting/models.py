@@ -605,17 +605,32 @@ class HostedPolicy(models.Model):
                 "max_age)."
             )
         # A target listed already (the MX was just renamed to an alias of a host that is
-        # still listed while its removal is pending) is not added again: it stays.
-        follows = (
-            f"{target} stays listed" if target in self.patterns() else f"{target} is added at once"
-        )
+        # still listed while its removal is pending) is not added again: it stays. What the
+        # text lists decides (listed_patterns), as in the other notices: a target no mx line
+        # can name (an IP address, a '_' or a '*' label) is never listed, live MX or not.
+        problem = None if target in self.mx_extra else rules.host_problem(target)
+        if problem is not None:
+            point = (
+                f"Point the MX record at your mail server's own host name ({target} cannot be "
+                f"listed in an MTA-STS policy: {problem}; the policy follows: a new MX is "
+                f"added at once, {host} stays listed for max_age)."
+            )
+        else:
+            follows = (
+                f"{target} stays listed"
+                if target in self.listed_patterns()
+                else f"{target} is added at once"
+            )
+            point = (
+                f"Point the MX record at {target} (the policy follows: {follows}, {host} "
+                "stays listed for max_age)."
+            )
         return (
             f"The MX target {host} is an alias (CNAME) for {target}. An MX record must name "
             "the mail server's own host name, not an alias (RFC 2181 §10.3; RFC 5321 §5.1 "
             "puts one outside the standard), so senders may refuse to deliver to it. The policy "
             f"lists {host}, the name in your MX record, which MTA-STS senders match: its "
-            f"certificate must be valid for {host}. Point the MX record at {target} (the "
-            f"policy follows: {follows}, {host} stays listed for max_age)."
+            f"certificate must be valid for {host}. {point}"
         )
 
     def alias_warnings(self) -> list[str]:
