@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
+import dns.exception
+import dns.message
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
@@ -33,10 +35,44 @@ def private_cache(settings: Any) -> None:
     settings.CACHES = LOCMEM
 
 
+class SilentResolver:
+    """The silent resolver's UDP socket, read to learn which names lookups have asked about."""
+
+    def __init__(self, udp: socket.socket) -> None:
+        self.udp = udp
+        self.asked: set[str] = set()
+
+    def wait_until_asked(self, *domains: str, within: float = 10.0) -> None:
+        """Return once a query for each of `domains` (or a name below it) has arrived: the
+        lookup that sent it is under way, and stalls from then on. A fixed sleep waited a whole
+        second for what takes a few milliseconds, and could not tell if it had happened."""
+        wanted = {d.lower().rstrip(".") for d in domains}
+        deadline = time.monotonic() + within
+
+        def seen(domain: str) -> bool:
+            return any(n == domain or n.endswith("." + domain) for n in self.asked)
+
+        while not all(seen(d) for d in wanted):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                pytest.fail(f"no query about {sorted(wanted)} within {within} s: {self.asked}")
+            self.udp.settimeout(left)
+            try:
+                wire = self.udp.recv(65535)
+            except TimeoutError:
+                continue
+            try:
+                query = dns.message.from_wire(wire)
+            except dns.exception.DNSException:
+                continue
+            self.asked.update(q.name.to_text().lower().rstrip(".") for q in query.question)
+
+
 @pytest.fixture
-def silent_resolver() -> Iterator[None]:
+def silent_resolver() -> Iterator[SilentResolver]:
     """A resolver that never answers: every lookup lasts the whole DNS timeout, as a
-    challenge name whose servers stall would."""
+    challenge name whose servers stall would. Its `wait_until_asked` tells when lookups have
+    reached it."""
     # TCP on the same port as UDP takes the connection (the kernel's backlog) and never
     # answers either: a refused connection would end the lookup early. The port UDP gets may
     # be taken for TCP (another test process): try another.
@@ -56,7 +92,7 @@ def silent_resolver() -> Iterator[None]:
     tcp.listen(16)
     env = {"MAILSEC_RESOLVER": f"127.0.0.1:{port}", "MAILSEC_CHECK_TIMEOUT": str(LOOKUP_SECONDS)}
     with mock.patch.dict(os.environ, env):
-        yield
+        yield SilentResolver(udp)
     udp.close()
     tcp.close()
 
@@ -90,14 +126,15 @@ def press(user: User, domain: Domain) -> tuple[float, list[str]]:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_second_press_while_a_lookup_runs_is_refused_and_changes_nothing(
-    private_cache: None, silent_resolver: None
+    private_cache: None, silent_resolver: SilentResolver
 ) -> None:
     alice, team = person("alice")
     first = Domain.objects.create(team=team, name="first.example")
     second = Domain.objects.create(team=team, name="second.example")
     running = threading.Thread(target=press, args=(alice, first))
     running.start()
-    time.sleep(1)  # the first press is inside its lookup (LOOKUP_SECONDS long)
+    # the first press is inside its lookup (LOOKUP_SECONDS long)
+    silent_resolver.wait_until_asked(first.challenge_name)
     try:
         took, said = press(alice, second)
     finally:
@@ -118,7 +155,7 @@ def test_a_second_press_while_a_lookup_runs_is_refused_and_changes_nothing(
 
 @pytest.mark.django_db(transaction=True)
 def test_other_people_verify_at_the_same_time(
-    private_cache: None, silent_resolver: None, settings: Any
+    private_cache: None, silent_resolver: SilentResolver, settings: Any
 ) -> None:
     # The per-person slot holds no one else up; the global cap (default 1) is not at issue.
     settings.MAILSEC_VERIFY_CONCURRENCY = 2
@@ -128,7 +165,7 @@ def test_other_people_verify_at_the_same_time(
     his = Domain.objects.create(team=daves_team, name="dave.example")
     running = threading.Thread(target=press, args=(alice, mine))
     running.start()
-    time.sleep(1)
+    silent_resolver.wait_until_asked(mine.challenge_name)  # alice's press is in its lookup
     try:
         _, said = press(dave, his)
     finally:

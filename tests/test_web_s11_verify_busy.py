@@ -11,7 +11,6 @@ signed-in customer's Verify answer "busy" for up to 25 s."""
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -21,7 +20,13 @@ from mailsec.domains import views
 from mailsec.domains.models import Domain
 from mailsec.freecheck import concurrency
 from tests.test_domains import stub_dns
-from tests.test_web_s10_verify import person, press, private_cache, silent_resolver
+from tests.test_web_s10_verify import (
+    SilentResolver,
+    person,
+    press,
+    private_cache,
+    silent_resolver,
+)
 
 __all__ = ["private_cache", "silent_resolver"]  # fixtures used by name
 
@@ -33,7 +38,7 @@ def api_check(domain: str, answers: list[int]) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_press_over_verifys_cap_is_told_to_come_back(
-    private_cache: None, silent_resolver: None, settings: Any
+    private_cache: None, silent_resolver: SilentResolver, settings: Any
 ) -> None:
     settings.MAILSEC_VERIFY_CONCURRENCY = 2
     people = [person(name) for name in ("alice", "dave", "erin")]
@@ -47,7 +52,8 @@ def test_a_press_over_verifys_cap_is_told_to_come_back(
     ]
     for thread in running:
         thread.start()
-    time.sleep(1)  # both are inside their lookups (LOOKUP_SECONDS long)
+    # both are inside their lookups (LOOKUP_SECONDS long)
+    silent_resolver.wait_until_asked(*(domain.challenge_name for domain in domains[:2]))
     try:
         took, said = press(people[2][0], domains[2])
     finally:
@@ -67,7 +73,7 @@ def test_a_press_over_verifys_cap_is_told_to_come_back(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_stalled_api_checks_do_not_make_verify_busy(
-    private_cache: None, silent_resolver: None, settings: Any
+    private_cache: None, silent_resolver: SilentResolver, settings: Any
 ) -> None:
     settings.MAILSEC_FREE_CHECK_API_CONCURRENCY = 2
     settings.MAILSEC_VERIFY_CONCURRENCY = 1
@@ -81,7 +87,8 @@ def test_two_stalled_api_checks_do_not_make_verify_busy(
     ]
     for caller in callers:
         caller.start()
-    time.sleep(1)  # both runs are under way, each holding an API slot
+    # both runs are under way, each holding an API slot
+    silent_resolver.wait_until_asked("stalled-one.example.com", "stalled-two.example.com")
     try:
         # The API is full: a third caller is told to come back.
         third: list[int] = []
