@@ -39,3 +39,6 @@ urlpatterns = [
     path("tlsrpt/", include("reports.urls")),
     path("", include("mailsec.accounts.urls")),
 ]
+
+# The 400 page without the request: no csrftoken cookie for a refused Host (views.bad_request).
+handler400 = views.bad_request

@@ -9,8 +9,9 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -135,6 +136,15 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     fresh token when there was none, so that reloading the form and sending it again works."""
     context = {"debug_reason": reason if settings.DEBUG else ""}
     return render(request, "csrf_failure.html", context, status=403)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400: templates/400.html rendered without the request, as the page expects (no
+    navigation, nothing of who is signed in). Django 5.2's bad_request renders it with the
+    request, so the layout's {{ csrf_token }} made a token and a csrftoken cookie went out,
+    even to a Host header refused by ALLOWED_HOSTS, a name that is not ours: a page with no
+    form needs none."""
+    return HttpResponseBadRequest(loader.render_to_string("400.html"))
 
 
 # The check form says how many free checks this visitor has left: never stored by a cache.
