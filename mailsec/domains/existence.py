@@ -19,7 +19,8 @@ Bounded as a whole, not per name: LOOKUP_SECONDS for one name or a paste of hund
 LOOKUP_PARALLEL questions at a time, none started with less than LOOKUP_MIN seconds left, the
 canary within the same bound (measured in s37f against a real silent UDP resolver, one or three
 listed, any MAILSEC_CHECK_TIMEOUT: the add's POST took 3.0 s). The lookups run after the add's
-team lock is released (nobody waits on the DNS for their turn)."""
+team lock is released (nobody waits on the DNS for their turn). Verify all's lookup gets what
+is left of its press's budget when that is less (s38n): it had run up to 3 s past it."""
 
 from __future__ import annotations
 
@@ -45,19 +46,24 @@ class Lookup:
     unknown: frozenset[str] = frozenset()  # not looked up: no answer in time, or no use
 
 
-def look_up(names: Sequence[str]) -> Lookup:
-    """Ask the DNS about `names` (A-labels) within LOOKUP_SECONDS in all: those it answered
-    NXDOMAIN for (missing), and those it told nothing of (unknown). Nothing of either when
-    the lookup is off (LOOKUP_SECONDS 0: the tests')."""
+def look_up(names: Sequence[str], seconds: float | None = None) -> Lookup:
+    """Ask the DNS about `names` (A-labels) within LOOKUP_SECONDS in all, or `seconds` when
+    less (what is left of a caller's own budget: Verify all's): those it answered NXDOMAIN
+    for (missing), and those it told nothing of (unknown; all of them, none asked, when less
+    than LOOKUP_MIN is left). Nothing of either when the lookup is off (LOOKUP_SECONDS 0:
+    the tests')."""
     if not names or LOOKUP_SECONDS <= 0:
         return Lookup()
+    bound = LOOKUP_SECONDS if seconds is None else min(seconds, LOOKUP_SECONDS)
+    if bound < LOOKUP_MIN:
+        return Lookup(unknown=frozenset(names))
     from django.conf import settings
 
     from checks.dns import DnsAnswer, DnsClient
     from checks.tasks import engine_config
 
     config = engine_config()
-    deadline = time.monotonic() + LOOKUP_SECONDS
+    deadline = time.monotonic() + bound
     turns = asyncio.Semaphore(LOOKUP_PARALLEL)
 
     async def one(name: str, rdtype: str = "MX") -> DnsAnswer | None:

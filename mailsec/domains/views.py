@@ -1283,14 +1283,15 @@ def verify_domains(domains: list[Domain], deadline: float) -> list[VerifyOutcome
             asked.append(outcome)
     answers = _challenge_answers([o.domain for o in asked], deadline)
     # The names whose challenge name does not exist: whether the name itself does, all
-    # together within existence's bound ("No TXT record found" cannot be acted on for a name
-    # not in the DNS, most often a typo).
+    # together within existence's bound and what is left of the press's ("No TXT record
+    # found" cannot be acted on for a name not in the DNS, most often a typo). Too little
+    # left: not looked up, and the names are "not known", as without an answer.
     nxdomain = [
         o.domain.name
         for o, a in zip(asked, answers, strict=True)
         if a is not None and not isinstance(a, BaseException) and a.nxdomain
     ]
-    found = existence.look_up(nxdomain)
+    found = existence.look_up(nxdomain, seconds=deadline - time.monotonic())
     # None: not known (no answer in time, or the lookup off), and the note kept stays.
     unknown = found.unknown | (set() if existence.LOOKUP_SECONDS > 0 else set(nxdomain))
     for outcome, answer in zip(asked, answers, strict=True):
