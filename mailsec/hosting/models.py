@@ -594,26 +594,50 @@ class HostedPolicy(models.Model):
         """What an MX target that is an alias means, in words for the owner (the event and
         the page; the engine's MX-04 says the same of a check). `dangling`: `target` does not
         exist, so no record can point there and no sender can deliver to `host`."""
+        # What the text lists decides, as in the other notices (listed_patterns): the alias
+        # itself may be a name no mx line can name (a '_' or a '*' label), left out of the
+        # text, so it is not "listed" and nothing of it "stays listed" (task s38q).
+        unlistable = None if host in self.mx_extra else rules.host_problem(host)
+        stays = "" if unlistable else f", {host} stays listed for max_age"
+        left_out = ""
+        if unlistable is None:
+            matched = (
+                f"The policy lists {host}, the name in your MX record, which MTA-STS senders match"
+            )
+        elif (covering := self.covering_extra(host)) is not None:
+            matched = (
+                f"{host} cannot be listed in an MTA-STS policy ({unlistable}); your extra "
+                f"pattern {covering} matches it, as MTA-STS senders match the name in your MX "
+                "record"
+            )
+        else:
+            matched = ""
+            left_out = (
+                f"{host} cannot be listed in an MTA-STS policy ({unlistable}), so the policy "
+                "leaves it out: senders applying the policy refuse to deliver to it in mode "
+                "enforce (in testing they report failures)."
+            )
         if dangling:
             return (
                 f"The MX target {host} is an alias (CNAME) for {target}, which does not exist "
                 f"(a dangling alias): no sender can deliver to {host}. An MX record must name "
                 "the mail server's own host name, not an alias (RFC 2181 §10.3; RFC 5321 §5.1). "
-                f"The policy lists {host}, the name in your MX record, which MTA-STS senders "
-                f"match. Point the MX record at your mail server's own host name, or remove it "
-                f"(the policy follows: a new MX is added at once, {host} stays listed for "
-                "max_age)."
+                f"{f'{matched}.' if matched else left_out} Point the MX record at your mail "
+                "server's own host name, or remove it (the policy follows: a new MX is added "
+                f"at once{stays})."
             )
+        # Someone can deliver to it: the certificate matters, for the name senders match.
+        said = f"{matched}: its certificate must be valid for {host}." if matched else left_out
         # A target listed already (the MX was just renamed to an alias of a host that is
-        # still listed while its removal is pending) is not added again: it stays. What the
-        # text lists decides (listed_patterns), as in the other notices: a target no mx line
-        # can name (an IP address, a '_' or a '*' label) is never listed, live MX or not.
+        # still listed while its removal is pending) is not added again: it stays. A target
+        # no mx line can name (an IP address, a '_' or a '*' label) is never listed, live MX
+        # or not.
         problem = None if target in self.mx_extra else rules.host_problem(target)
         if problem is not None:
             point = (
                 f"Point the MX record at your mail server's own host name ({target} cannot be "
                 f"listed in an MTA-STS policy: {problem}; the policy follows: a new MX is "
-                f"added at once, {host} stays listed for max_age)."
+                f"added at once{stays})."
             )
         else:
             follows = (
@@ -621,16 +645,12 @@ class HostedPolicy(models.Model):
                 if target in self.listed_patterns()
                 else f"{target} is added at once"
             )
-            point = (
-                f"Point the MX record at {target} (the policy follows: {follows}, {host} "
-                "stays listed for max_age)."
-            )
+            point = f"Point the MX record at {target} (the policy follows: {follows}{stays})."
         return (
             f"The MX target {host} is an alias (CNAME) for {target}. An MX record must name "
             "the mail server's own host name, not an alias (RFC 2181 §10.3; RFC 5321 §5.1 "
-            "puts one outside the standard), so senders may refuse to deliver to it. The policy "
-            f"lists {host}, the name in your MX record, which MTA-STS senders match: its "
-            f"certificate must be valid for {host}. {point}"
+            f"puts one outside the standard), so senders may refuse to deliver to it. {said} "
+            f"{point}"
         )
 
     def alias_warnings(self) -> list[str]:
