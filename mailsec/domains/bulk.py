@@ -401,9 +401,18 @@ class Summary:
     @property
     def zone_lines(self) -> str:
         """Every challenge record to publish, in zone-file form, one a line: one copy for a
-        DNS panel or a script that takes many records at once."""
+        DNS panel or a script that takes many records at once. Not those of names the DNS
+        answered NXDOMAIN for: no zone holds them, so nobody can publish them (a zone import
+        would refuse them, or put them in a zone that is not the name's); missing_names lists
+        those apart. A name that could not be looked up may well exist: its record stays."""
         return "\n".join(
             f'{o.domain.challenge_name}. 3600 IN TXT "{o.domain.challenge_value}"'
             for o in self.added
-            if o.domain is not None
+            if o.domain is not None and not o.missing
         )
+
+    @property
+    def missing_names(self) -> list[str]:
+        """The names added that do not exist in the DNS, as the page shows them, in the order
+        pasted: beside the block of records, to check their spelling."""
+        return [o.display_name for o in self.added if o.missing]
