@@ -21,6 +21,7 @@ from checks.context import CheckContext
 from checks.dns import (
     DnsAnswer,
     a_label_mailbox,
+    cname_loop,
     normalize,
     quote_txt,
     split_at_schemes,
@@ -1825,6 +1826,31 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
     domain = normalize(ctx.domain)
     first = policy.lookups[domain]
     if first.answer.failed:
+        loop = await cname_loop(ctx.dns, first.answer)
+        if loop:
+            # Still "could not check" (a SERVFAIL is never a fail), but the owner is told what
+            # every receiver meets and what to publish instead (RFC 1034 §3.6.2).
+            others = sorted(set(loop[1:]) - {loop[0]})
+            also = f" (and at {', '.join(others)}, unless something else uses it)"
+            out.add(
+                "DMARC-01",
+                Status.ERROR,
+                f"Could not look up the DMARC record at _dmarc.{domain}: it is a CNAME loop "
+                f"({' -> '.join(loop)}). Resolvers answer such a loop with an error, so no "
+                "receiver finds a DMARC policy either, and DMARC was not checked.",
+                subject=f"_dmarc.{domain}",
+                evidence={
+                    "dns": first.answer.evidence(),
+                    "failure": first.answer.describe_failure(),
+                    "cname_loop": loop,
+                },
+                fix=f"Delete the CNAME record at _dmarc.{domain}{also if others else ''}, "
+                "then publish the policy there:\n"
+                + txt_fix(
+                    f"_dmarc.{domain}", f"v=DMARC1; p=none; rua=mailto:{example_address(domain)}"
+                ),
+            )
+            return out.findings
         out.add(
             "DMARC-01",
             Status.ERROR,

@@ -137,6 +137,28 @@ class _Querier(Protocol):
     ) -> DnsAnswer: ...
 
 
+async def cname_loop(client: _Querier, answer: DnsAnswer) -> list[str]:
+    """The names of the CNAME loop `answer` failed on, from its own name to the first name
+    seen again ([a, b, a]), or [] when it failed for another reason. RFC 1034 §3.6.2: loops
+    are "signalled as an error", so a validating resolver answers SERVFAIL and says no more;
+    the chain is then read one alias at a time (a CNAME question is answered with the alias
+    itself, not followed), only after such a failure."""
+    if answer.rcode == "CNAMELOOP":  # the looping chain came with NOERROR (DnsClient._parse)
+        return [normalize(answer.name), *answer.cnames]
+    if answer.rcode != "SERVFAIL":
+        return []
+    chain = [normalize(answer.name)]
+    for _ in range(CHAIN_REQUERIES):
+        alias = await client.query(chain[-1], "CNAME")
+        targets = [r.target for r in alias.records if r.rdtype == dns.rdatatype.CNAME]
+        if not targets:
+            return []
+        chain.append(normalize(targets[0].to_text()))
+        if chain[-1] in chain[:-1]:
+            return chain
+    return []
+
+
 async def servfail_is_bogus(client: _Querier, servfail: DnsAnswer, cd_retry: DnsAnswer) -> bool:
     """Whether a SERVFAIL is bogus data ("could not check" otherwise).
 
