@@ -19,7 +19,24 @@ zone under s38mhost.test and s38mesp.test) give them.
 
 The expectations below were written from the checklist and the RFCs before the engine ran on
 any of them; each file's note gives the reasoning. Three rows are planted wrong so that the
-round can be seen to fail (named in the round's results commit, after the run).
+round can be seen to fail: DMARC-02 at warn on dmarctwocase (the checklist says fail), MX-06 at
+fail on mxnodata (warn while another MX takes mail), SPF-08 at fail on spfinclcname (the include
+target publishes SPF through its CNAME); each failed the first run on its status, and was put
+right.
+
+The first run (against HEAD d6789116 exported alone, as the shared checkout held others'
+unfinished engine edits): of the twelve honest scenarios ten read as written. Two expectations
+were mine to correct, each with its reason at its row: spfcaps ('V=spf1' is SPF: RFC 7208 §12
+matches quoted strings without regard to case, and receivers do), and mxnodot, whose void MX
+lookup is SPF-06 warn beside MX-06 (mxnodata's too, behind its planted row). One engine fault,
+in wording and fix (status unchanged), mended with tests/test_engine_s38m_cname_loop.py:
+DMARC-01 on dmarcloop said only that "the DNS query failed" (Unbound's SERVFAIL at the loop); it
+now names the loop and asks to delete the CNAME and publish the record. Read, not changed: on
+stsempty MTASTS-01 says the served policy is announced by no _mta-sts TXT record, where one
+stands holding an empty string; DMARC-02's fix on dmarctwocase keeps both rua addresses, which
+differ only in case (local parts may be case-sensitive, RFC 5321 §2.4); SPF-15 on spfendash
+gives the retyped record in its sentence and no fix field; nslame's shape (a silent second name
+server) is s33l's at another address.
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
@@ -55,7 +72,16 @@ BLIND: list[Blind] = [
         ),
     ),
     # ------------------------------------------------------ a CNAME loop at _dmarc
-    Blind("dmarcloop", error=frozenset({"DMARC-01"}), rows=(("DMARC-01", E, ("_dmarc",)),)),
+    Blind(
+        "dmarcloop",
+        error=frozenset({"DMARC-01"}),
+        rows=(
+            ("DMARC-01", E, ("_dmarc",)),
+            # Mended after the run: the finding said only "the DNS query failed" (Unbound's
+            # SERVFAIL); it now names the loop and the fix (tests/test_engine_s38m_cname_loop.py).
+            ("DMARC-01", E, ("CNAME loop", _h("_dmarc-old", "dmarcloop"), "Delete the CNAME")),
+        ),
+    ),
     # ------------------------------------------------------ a DNAME above the selector
     Blind("dkimdname", rows=(("DKIM-07", P, (_sel("s2048", "dkimdname"),)),)),
     # ------------------------------------------------------ a wildcard answers _dmarc
@@ -75,17 +101,36 @@ BLIND: list[Blind] = [
     # ------------------------------------------------------ records differing only in case
     Blind(
         "dmarctwocase",
-        warn=frozenset({"DMARC-02"}),
-        rows=(("DMARC-02", W, (f"_dmarc.{_d('dmarctwocase')}",)),),
+        # Planted wrong as DMARC-02 warn; it failed the first run on that row alone and is put
+        # right: checklist DMARC-02 is fail (every record is discarded).
+        fail=frozenset({"DMARC-02"}),
+        rows=(("DMARC-02", F, (f"_dmarc.{_d('dmarctwocase')}", "2 DMARC records")),),
     ),
-    Blind("spfcaps", warn=frozenset({"SPF-02"}), rows=(("SPF-02", W, ("v=spf1 mx -all",)),)),
+    # Corrected after the run (expectation mine): I wrote SPF-02 warn, as verifiers disagreeing.
+    # They do not: RFC 7208 §12 says its quoted strings match without regard to case (RFC 5234
+    # §2.3), and the RFC 7208 test suite (openspf 2014.04) requires 'V=spf1' to be read as SPF;
+    # pyspf, Mail::SPF, libspf2 and rspamd do. The scanners that miss it (zdns #253,
+    # trustymail #39) are no receivers. The engine reads the record as SPF, no finding.
+    Blind("spfcaps", rows=(("SPF-01", P, ()),)),
     # ------------------------------------------------------ NXDOMAIN and NODATA MX targets
+    # Corrected after the run (expectation mine): I left out SPF-06. 'v=spf1 mx -all' looks up
+    # the address of every MX host; the one that comes back empty is a void lookup (RFC 7208
+    # §4.6.4), checklist SPF-06 warn at 1-2 of them, naming NXDOMAIN here and NODATA below.
     Blind(
         "mxnodot",
-        warn=frozenset({"MX-06"}),
-        rows=(("MX-06", W, (f"mx2.{_d('mxnodot')}.{_d('mxnodot')}",)),),
+        warn=frozenset({"MX-06", "SPF-06"}),
+        rows=(
+            ("MX-06", W, (f"mx2.{_d('mxnodot')}.{_d('mxnodot')}", "final dot")),
+            ("SPF-06", W, ("NXDOMAIN",)),
+        ),
     ),
-    Blind("mxnodata", fail=frozenset({"MX-06"}), rows=(("MX-06", F, (_h("mx2", "mxnodata"),)),)),
+    Blind(
+        "mxnodata",
+        # Planted wrong as MX-06 fail; it failed the first run on that row alone and is put
+        # right: checklist MX-06 is warn while another MX host takes mail.
+        warn=frozenset({"MX-06", "SPF-06"}),
+        rows=(("MX-06", W, (_h("mx2", "mxnodata"),)), ("SPF-06", W, ("NODATA",))),
+    ),
     # ------------------------------------------------------ one of two name servers silent
     Blind(
         "nslame",
@@ -99,7 +144,9 @@ BLIND: list[Blind] = [
         rows=(("DKIM-07", W, (_sel("s8192", "dkim8192"), "8192")),),
     ),
     # ------------------------------------------------------ an SPF include through a CNAME
-    Blind("spfinclcname", fail=frozenset({"SPF-08"}), rows=(("SPF-08", F, ("_spf",)),)),
+    # Planted wrong as SPF-08 fail; it failed the first run on that row alone and is put right:
+    # the include target publishes SPF through its CNAME, so nothing fails.
+    Blind("spfinclcname"),
 ]
 
 
