@@ -66,6 +66,8 @@ class SmtpProbe:
     connected: bool = False
     banner: str = ""
     banner_code: int | None = None
+    # Connected, then no greeting (not one line of it) within the timeout: no dialogue began.
+    no_greeting: bool = False
     ehlo_ok: bool = False
     # EHLO refused (5xx) but HELO accepted: plain SMTP without extensions, so no STARTTLS.
     helo_only: bool = False
@@ -707,6 +709,13 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
         probe.problem = probe.problem or str(exc)
     except TimeoutError:
         probe.error_kind = probe.error_kind or "timeout"
+        if probe.banner_code is None and not probe.problem:
+            # Connected, then silence: no dialogue began (a tarpit, a server past its limit).
+            probe.no_greeting = True
+            probe.problem = (
+                "the server accepted the connection but never sent its greeting within "
+                f"{config.timeout:g} seconds"
+            )
         probe.problem = probe.problem or f"the server stopped answering ({config.timeout:g}s)"
     except _ProtocolError as exc:
         probe.error_kind, probe.problem = "protocol", str(exc)
@@ -2078,11 +2087,13 @@ def _reachability(
                 evidence=ev,
             )
         elif p.error_kind == "timeout" and not _unfinished_in_tls(p):
+            # No greeting: no dialogue to speak of; the problem says what happened.
+            during = "" if p.no_greeting else "during the SMTP dialogue "
             out.add(
                 "SMTP-01",
                 Status.ERROR,
-                f"Could not check STARTTLS on {p.host} at {p.address} this time: during "
-                f"the SMTP dialogue {p.problem}.",
+                f"Could not check STARTTLS on {p.host} at {p.address} this time: {during}"
+                f"{p.problem}.",
                 subject=p.subject,
                 evidence=ev,
             )
