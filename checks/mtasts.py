@@ -1801,12 +1801,31 @@ def with_alias_targets(mxset: mx.MxSet, names: list[str]) -> tuple[list[str], st
     aliased = [name for name in names if name in targets]
     if not aliased:
         return names, ""
-    pairs = ", ".join(f"{name} is an alias (CNAME) of {targets[name]}" for name in aliased)
-    return list(dict.fromkeys(listed)), (
-        f"The file lists both names of an aliased MX: {pairs} (see MX-04). Senders match the "
-        "name in the MX record (RFC 8461 §4.1), so the file fits it before and after MX-04's "
-        "fix points the MX at the real host; the alias's line can go after that, with a new id."
-    )
+    # An alias no mx line can name (a '_' or '*' label) is left out of the file
+    # (listable_hosts): only its target is listed, so the file fits the MX only after MX-04's
+    # fix, and "both names ... before and after" would be untrue (review s38p).
+    both = [name for name in aliased if listable(name)]
+    target_only = [name for name in aliased if not listable(name)]
+    said: list[str] = []
+    if both:
+        pairs = ", ".join(f"{name} is an alias (CNAME) of {targets[name]}" for name in both)
+        said.append(
+            f"The file lists both names of an aliased MX: {pairs} (see MX-04). Senders match "
+            "the name in the MX record (RFC 8461 §4.1), so the file fits it before and after "
+            "MX-04's fix points the MX at the real host; the alias's line can go after that, "
+            "with a new id."
+        )
+    if target_only:
+        pairs = ", ".join(
+            f"{name}, an alias (CNAME) of {targets[name]}, cannot be named in a policy"
+            for name in target_only
+        )
+        said.append(
+            f"The file lists the host an aliased MX points to: {pairs} (RFC 8461 §3.2). "
+            "Senders match the name in the MX record (RFC 8461 §4.1), so the MX fits the file "
+            "once MX-04's fix points the MX record at that host."
+        )
+    return list(dict.fromkeys(listed)), "\n".join(said)
 
 
 def addressless(mxset: mx.MxSet) -> list[str]:
