@@ -29,7 +29,7 @@ from mailsec.domains.models import Domain
 REAL = ["f01.lab.test", "f02.lab.test"]  # lab zones: they exist
 TYPOS = ["f01-typo.lab.test", "clinet-typo.lab.test"]  # NXDOMAIN in the lab's lab.test zone
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-SILENT_HOST = "127.0.226.53"  # s38l's loopback range: 127.0.226.x
+SILENT_HOST = "127.0.227.53"  # s38l's loopback range: 127.0.227.x (127.0.226.x is s38m's lab zones)
 
 
 def block(page: str) -> str:
