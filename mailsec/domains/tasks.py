@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
 from celery import shared_task
@@ -14,8 +14,11 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from mailsec.domains import pagecache
+from mailsec.domains import existence, pagecache
 from mailsec.domains.models import CheckRun, Domain, check_interval
+
+if TYPE_CHECKING:
+    from checks.dns import DnsAnswer
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +26,8 @@ log = logging.getLogger(__name__)
 VERIFY_IN_BACKGROUND_FOR_DAYS = 7
 # One run of verify_pending (every 5 minutes) looks at this many domains at most, and starts
 # no lookup after VERIFY_BUDGET_SECONDS: with one lookup's timeout (8 s, MAILSEC_CHECK_TIMEOUT)
-# on top it ends well within its soft time limit.
+# and the one existence lookup of the names noted "not in the DNS" (existence.LOOKUP_SECONDS,
+# 3 s, however many) on top it ends well within its soft time limit.
 VERIFY_BATCH = 200
 VERIFY_BUDGET_SECONDS = 90
 VERIFY_SOFT_TIME_LIMIT = 120
@@ -211,20 +215,26 @@ def verify_pending() -> int:
         F("verify_checked_at").asc(nulls_first=True), "pk"
     )
     verified: list[Domain] = []
+    # Domains noted "not in the DNS" whose challenge name still answers NXDOMAIN, with that
+    # answer: whether the name itself exists now is looked up for all of them together below.
+    noted: list[tuple[Domain, DnsAnswer]] = []
     for domain in pending[:VERIFY_BATCH]:
         if time.monotonic() >= deadline:
             break
         try:
-            if domain.verify(hints=False):
+            if domain.not_in_dns:
+                answer = domain._look_up_challenge()
+                if not answer.failed and answer.nxdomain:
+                    noted.append((domain, answer))
+                    continue
+                if domain.verify(hints=False, answer=answer):
+                    verified.append(domain)
+            elif domain.verify(hints=False):
                 verified.append(domain)
         except Exception as exc:
-            # verify() stamps the domain only when its lookup returns: stamp it here too, or a
-            # domain whose lookup crashes would come first in every run.
-            Domain.objects.filter(pk=domain.pk).update(verify_checked_at=timezone.now())
-            pagecache.changed(domain_id=domain.pk)  # a bare UPDATE: its page shows the time
-            if isinstance(exc, SoftTimeLimitExceeded):
-                raise  # past the budget after all: end now, not at the hard kill
-            log.exception("verifying %s failed", domain.name)
+            _verify_failed(domain, exc)
+    if noted:
+        _verify_noted(noted)
     try:
         # Nobody was looking when these were verified: their teams hear once, by email.
         from mailsec.domains.notices import tell_verified
@@ -236,6 +246,42 @@ def verify_pending() -> int:
         log.exception("could not tell the teams of %d domains verified", len(verified))
     recheck_contested(deadline)
     return len(verified)
+
+
+def _verify_failed(domain: Domain, exc: Exception) -> None:
+    """verify() stamps the domain only when its lookup returns: stamp it here too, or a domain
+    whose lookup crashes would come first in every run."""
+    Domain.objects.filter(pk=domain.pk).update(verify_checked_at=timezone.now())
+    pagecache.changed(domain_id=domain.pk)  # a bare UPDATE: its page shows the time
+    if isinstance(exc, SoftTimeLimitExceeded):
+        raise exc  # past the budget after all: end now, not at the hard kill
+    log.exception("verifying %s failed", domain.name, exc_info=exc)
+
+
+def _verify_noted(noted: list[tuple[Domain, DnsAnswer]]) -> None:
+    """Record the challenge answers of domains noted "not in the DNS" (models.NOT_IN_DNS),
+    with whether each name exists now: the note goes once the owner has created the name, as
+    at Verify and Verify all (s38q; before, it stayed until someone pressed one). One
+    existence.look_up for the whole run, LOOKUP_SECONDS in all however many names, and only
+    for these: a name that exists and waits for its record (its challenge name answers
+    NXDOMAIN too) costs no lookup here. None is verified: their answers are NXDOMAIN."""
+    names = [domain.name for domain, _ in noted]
+    try:
+        found = existence.look_up(names)
+    except Exception as exc:
+        if isinstance(exc, SoftTimeLimitExceeded):
+            raise
+        log.exception("looking up %d names noted not in the DNS failed", len(names))
+        found = existence.Lookup(unknown=frozenset(names))
+    # Told nothing (no answer in time, a resolver that says NXDOMAIN of every name, the lookup
+    # off) is not "it exists": missing None keeps the note (Domain.verify).
+    unknown = found.unknown | (set() if existence.LOOKUP_SECONDS > 0 else set(names))
+    for domain, answer in noted:
+        missing = None if domain.name in unknown else domain.name in found.missing
+        try:
+            domain.verify(hints=False, answer=answer, missing=missing)
+        except Exception as exc:
+            _verify_failed(domain, exc)
 
 
 def recheck_contested(deadline: float) -> int:
