@@ -3728,16 +3728,36 @@ def _advise_enforce(
     # A note on MX hosts no mail goes to (no address, a 521 greeting) holds nothing back:
     # enforce cannot refuse mail that is not sent there in the first place.
     blockers = [f for f in mx_checks if f.status != Status.PASS and not _about_no_mail(f)]
+    # A check we could not make (a probe that timed out) is no fault of the domain (checklist
+    # §0): it holds enforce back, as the host is not known to validate, but is checked again,
+    # not resolved.
+    unchecked = [f for f in blockers if f.status == Status.ERROR]
+    faults = [f for f in blockers if f.status != Status.ERROR]
     if blockers:
-        ids = ", ".join(sorted({f.id for f in blockers}))
+        ids = ", ".join(sorted({f.id for f in faults}))
+        why = (
+            f"({ids} not passing)"
+            if faults
+            else f"({', '.join(sorted({f.id for f in unchecked}))} could not be checked this time)"
+        )
         testing.summary = (
             "Mode testing: failures are only reported, so there is no downgrade protection "
-            f"yet. Do not switch to enforce yet ({ids} not passing): under enforce senders do not "
-            "deliver to an MX host that fails them."
+            f"yet. Do not switch to enforce yet {why}: under enforce senders do not deliver to "
+            "an MX host that fails them."
         )
-        testing.fix = "Before switching to enforce, resolve:\n" + "\n".join(
-            f"- {f.id}: {f.summary}" for f in blockers
-        )
+        listed = {
+            "resolve": "\n".join(f"- {f.id}: {f.summary}" for f in faults),
+            "check again": "\n".join(f"- {f.id}: {f.summary}" for f in unchecked),
+        }
+        if faults and unchecked:
+            testing.fix = (
+                f"Before switching to enforce, resolve:\n{listed['resolve']}\n"
+                f"Then check again:\n{listed['check again']}"
+            )
+        elif faults:
+            testing.fix = f"Before switching to enforce, resolve:\n{listed['resolve']}"
+        else:
+            testing.fix = f"Before switching to enforce, check again:\n{listed['check again']}"
     elif target.changes:
         offered = dict.fromkeys(f.id for f in out.findings if target.fix in f.fix)
         wanted = ", ".join(offered) or "the findings above"
