@@ -62,8 +62,12 @@ def env_debug() -> bool:
     if _raw("DEBUG") is None:
         signals = production_signals()
         if signals:
+            seen = (
+                ", ".join(signals[:-1]) + " and " + signals[-1] if len(signals) > 1 else signals[0]
+            )
+            verb = "look" if len(signals) > 1 else "looks"
             raise ImproperlyConfigured(
-                f"DEBUG is not set, but {', '.join(signals)} look like production, where "
+                f"DEBUG is not set, but {seen} {verb} like production, where "
                 "DEBUG's default (on, for `make run`) would show debug pages and turn off HSTS, "
                 "the Content-Security-Policy and secure cookies. Set DEBUG=0 for production "
                 "or DEBUG=1 for development."
