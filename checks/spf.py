@@ -123,6 +123,8 @@ class SpfProblem:
     one_modifier: str = ""
     # The record with each macro written without braces ('%d') given them ('%{d}', SPF-16).
     braced: str = ""
+    # The record with its look-alike characters (an en dash, curly quotes) typed in ASCII.
+    retyped: str = ""
 
 
 @dataclass
@@ -534,6 +536,7 @@ def _parsed(text: str) -> ParsedSpf:
                 f"The record contains {pasted.describe()}: it {pasted.fault}, "
                 "and SPF records must be US-ASCII (RFC 7208 §3.1). Retype "
                 f"the record by hand: '{pasted.cleaned.strip()}'.",
+                retyped=pasted.cleaned.strip(),
             )
         )
     elif not text.isascii() and (labelled := _a_labelled(text)) is not None:
@@ -1759,6 +1762,8 @@ async def _own_record(
                 ctx, problem.braced, "With the macros in braces", error_said=said
             )
             if problem.braced
+            else await _vetted_fix(ctx, problem.retyped, "Retyped in ASCII", error_said=said)
+            if problem.retyped
             else ("", "")
         )
         _problem(out, domain, problem, parsed, respelt=respelt, unquoted_fix=unquoted_fix)
