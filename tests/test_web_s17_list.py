@@ -81,6 +81,20 @@ def _shown_score(values: dict[str, Any]) -> int | None:
     return score
 
 
+def _score_group(values: dict[str, Any]) -> tuple[int, int]:
+    """Sorted by score: the score shown, then the rows without a number in groups (task
+    s38q; before, one group): no score from a check (none could be made, not enough checked),
+    not checked yet, a null MX's n/a."""
+    score = _shown_score(values)
+    if score is not None and (values["last_worst"] or {}).get("coverage", {}).get("enough", True):
+        return (0, score)
+    if _checked_at(values) is None:
+        return (2, 0)
+    if (values["last_worst"] or {}).get("no_mail"):
+        return (3, 0)
+    return (1, 0)
+
+
 def _row_statuses(values: dict[str, Any]) -> set[str]:
     found = set()
     worst = (values["last_worst"] or {}) if _checked_at(values) else {}
@@ -108,8 +122,7 @@ def _keeps(values: dict[str, Any], needle: str, status: str) -> bool:
 def _sort_key(values: dict[str, Any], sort: str) -> tuple[Any, ...]:
     name = _name_sort_key(values["name"])
     if sort == "score":
-        score = _shown_score(values)
-        return (score is None, score or 0, name)
+        return (*_score_group(values), name)
     if sort == "checked":
         at = _checked_at(values)
         return (at is None, at.timestamp() if at else 0.0, name)

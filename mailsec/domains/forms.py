@@ -298,19 +298,18 @@ class DomainListForm(forms.Form):
 
     def order_key(self) -> Case | None:
         """What the list is sorted by before the name, as SQL (None for the name alone):
-        the score the row shows as a number, or when the last run shown finished. Domains
-        without one (n/a, never checked, a deleted run) have NULL, sorted after the others.
+        the score the row shows as a number, or when the last run shown finished. By score,
+        the rows without a number come after every score in groups (SCORE_SORT_AFTER); by
+        the last check, domains never checked (or a deleted run) have NULL, sorted last.
         Equal keys are sorted by name naturally, which SQL cannot (name_sort_key)."""
         sort = self.choice["sort"]
         if sort == "score":
-            # n/a for a null MX or for too little checked for a score, as the row shows it;
-            # none for a domain never checked.
             return Case(
+                When(NOT_CHECKED, then=Value(SCORE_SORT_AFTER["not checked yet"])),
+                When(Q(last_worst__no_mail=True), then=Value(SCORE_SORT_AFTER["no mail"])),
                 When(
-                    NOT_CHECKED
-                    | Q(last_worst__no_mail=True)
-                    | Q(last_worst__coverage__enough=False),
-                    then=Value(None),
+                    Q(last_score__isnull=True) | Q(last_worst__coverage__enough=False),
+                    then=Value(SCORE_SORT_AFTER["no score"]),
                 ),
                 default=F("last_score"),
                 output_field=models.PositiveSmallIntegerField(),
@@ -323,6 +322,13 @@ class DomainListForm(forms.Form):
             )
         return None
 
+
+# Sorted by score, worst first, the rows showing no number come after every score (0-100), in
+# this order (task s38q; before, one group by name): a check that could not score the domain
+# (n/a could not be checked, n/a not enough checked, does not exist), something to look at;
+# then the domains not checked yet (not verified, or waiting for their first check); last a
+# null MX's "n/a receives no mail", a real result with nothing to do.
+SCORE_SORT_AFTER = {"no score": 101, "not checked yet": 102, "no mail": 103}
 
 # A domain whose last run shown is gone (deleted in the admin: SET_NULL) or never finished
 # reads "not checked" on its row (listing._row): no score, no verdict, no time.
