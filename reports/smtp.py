@@ -6,6 +6,10 @@ answered 250 only after the message is committed to the database (or was already
 resend),
 451 when it could not be stored and 452 when it would take an address over its daily quota
 (the sending MTA keeps it and retries), 552 when it is too large, 554 when it is empty.
+
+No AUTH: senders deliver reports as to any MX, unauthenticated. EHLO does not offer it and the
+command is answered 502, so nobody is invited to guess passwords (aiosmtpd 1.4 offers
+LOGIN and PLAIN after STARTTLS, and an empty `250-AUTH` even with both excluded).
 """
 
 from __future__ import annotations
@@ -106,6 +110,20 @@ def _log_accepted(message: bytes, stored: list[Accepted], peer: Any) -> None:
 
 
 class ReportHandler:
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        """aiosmtpd's planned EHLO lines without AUTH (aiosmtpd 1.4 has no setting for that:
+        this hook is its documented way to change the list). The hook must record the
+        client's name itself, or MAIL is refused with "send HELO first"."""
+        session.host_name = hostname
+        return [line for line in responses if not line[4:].upper().startswith("AUTH")]
+
     async def handle_RCPT(
         self,
         server: SMTP,
@@ -154,6 +172,14 @@ class ReportSMTP(SMTP):
     # ingest_email stores the same message, so take them. aiosmtpd also uses this as its
     # stream buffer limit, which 64 KiB keeps small.
     line_length_limit = 64 * 1024
+
+    # No @syntax: HELP leaves it out, as EHLO does (ReportHandler.handle_EHLO). 502 rather
+    # than aiosmtpd's 535 per attempt (or 538 before STARTTLS), which reads as "wrong
+    # password, try another".
+    async def smtp_AUTH(self, arg: str) -> None:
+        await self.push(
+            "502 5.5.1 AUTH not offered: this server takes TLS reports without authentication"
+        )
 
 
 class ReportController(Controller):
