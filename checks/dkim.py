@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
 
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, normalize, txt_fix
+from checks.dns import DnsAnswer, cname_loop, normalize, txt_fix
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 from checks.lookalike import Unquoted, lookalikes, unquoted
@@ -1084,7 +1084,26 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     # The selectors a wildcard answers are said once (_wildcard_words), not as keys of their own.
     wild = [r for r in keys.results if r.from_wildcard]
     found = [r for r in keys.results if r.found and not r.from_wildcard]
-    for result in keys.failed:
+    # Concurrently: a lame _domainkey subtree fails every selector tried at once.
+    loops = await asyncio.gather(*(cname_loop(ctx.dns, r.answer) for r in keys.failed))
+    for result, loop in zip(keys.failed, loops, strict=True):
+        if loop:
+            # Still "could not check" (a SERVFAIL is never a fail), but the owner is told what
+            # every verifier meets (RFC 1034 §3.6.2) and where to mend it.
+            out.add(
+                "DKIM-01",
+                Status.ERROR,
+                f"Could not look up the DKIM selector '{result.selector}': {loop[0]} is a "
+                f"CNAME loop ({' -> '.join(loop)}). Resolvers answer such a loop with an "
+                "error, so no receiver can verify mail signed with this selector either; "
+                "it was not checked.",
+                subject=result.name,
+                evidence={"dns": result.answer.evidence(), "cname_loop": loop},
+                fix=f"Delete the CNAME record at {loop[0]}, then publish the selector's key "
+                "there (v=DKIM1; k=rsa; p=<the public key>), or a CNAME to the name your mail "
+                "provider gives for it.",
+            )
+            continue
         out.add(
             "DKIM-01",
             Status.ERROR,

@@ -1,4 +1,5 @@
-"""DMARC-01 at a _dmarc name that is a CNAME loop (blind round s38m, dmarcloop).
+"""DMARC-01 at a _dmarc name that is a CNAME loop (blind round s38m, dmarcloop), and DKIM-01
+at a selector that is one.
 
 RFC 1034 §3.6.2: CNAME loops are "signalled as an error": a validating resolver answers the
 TXT question with SERVFAIL, and every receiver meets the same, so no DMARC policy is ever
@@ -16,7 +17,7 @@ import dns.message
 import dns.rcode
 import dns.rdatatype
 
-from checks import dmarc
+from checks import dkim, dmarc
 from checks.config import CheckConfig
 from checks.context import CheckContext
 from checks.findings import Finding, Status
@@ -26,6 +27,8 @@ DOMAIN = "example.org"
 ALIASES = {
     f"_dmarc.{DOMAIN}.": f"_dmarc-old.{DOMAIN}.",
     f"_dmarc-old.{DOMAIN}.": f"_dmarc.{DOMAIN}.",
+    f"s1._domainkey.{DOMAIN}.": f"s1.dkim.{DOMAIN}.",
+    f"s1.dkim.{DOMAIN}.": f"s1._domainkey.{DOMAIN}.",
 }
 
 
@@ -84,3 +87,13 @@ def test_a_plain_servfail_still_says_only_that_the_query_failed() -> None:
     assert found.status == Status.ERROR
     assert "the DNS query failed" in found.summary and "loop" not in found.summary
     assert not found.fix
+
+
+def test_a_selector_that_is_a_cname_loop_is_named_so() -> None:
+    with fake_dns(_resolver()) as server:  # type: ignore[arg-type]
+        config = CheckConfig(resolvers=(server.address,), timeout=2.0, dkim_selectors=("s1",))
+        findings = asyncio.run(dkim.evaluate(CheckContext(DOMAIN, config)))
+    (found,) = [f for f in findings if f.id == "DKIM-01" and f.status == Status.ERROR]
+    assert found.subject == f"s1._domainkey.{DOMAIN}"
+    assert f"s1._domainkey.{DOMAIN} -> s1.dkim.{DOMAIN} -> s1._domainkey.{DOMAIN}" in found.summary
+    assert f"Delete the CNAME record at s1._domainkey.{DOMAIN}" in found.fix
