@@ -4,6 +4,13 @@ Runs first in MIDDLEWARE, before anything reads request.get_host(): customer nam
 ALLOWED_HOSTS (they can't be: there are thousands, added at runtime), and neither sessions, CSRF,
 redirects to HTTPS nor any other page may leak onto a customer's name. Caddy's `ask` call
 (plain HTTP from the same machine, by IP) is answered here too, for the same reasons.
+
+So is /healthz asked for a name ALLOWED_HOSTS does not list (not a customer's mta-sts name,
+which gets only its policy): a load balancer's check asks by address (`Host: 10.0.0.5:8000`),
+which would be refused with 400, taking a healthy site out of service. It builds no URL from
+the Host header and says only whether the database and the broker answer, which it says at
+the site's own name to anyone anyway. At an allowed name it goes through the whole stack as
+every page does (its security headers included).
 """
 
 from __future__ import annotations
@@ -11,11 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 
+from mailsec import views as site_views
 from mailsec.hosting import views
 
 ASK_PATH = "/hosting/ask"
+HEALTHZ_PATH = "/healthz"
 
 
 def raw_host(request: HttpRequest) -> str:
@@ -50,4 +60,9 @@ class PolicyHostMiddleware:
                 # ask which names we host and have us look them up in DNS.
                 return views.not_found()
             return views.ask(request)
+        if request.path_info == HEALTHZ_PATH:
+            try:
+                request.get_host()
+            except DisallowedHost:
+                return site_views.healthz(request)
         return self.get_response(request)
