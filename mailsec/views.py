@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from mailsec.accounts.models import Team
 from mailsec.accounts.scope import CURRENT_TEAM_SQL
@@ -170,7 +170,7 @@ def check_broker() -> None:
 
 
 @never_cache
-@require_GET
+@require_safe  # GET and HEAD: some load balancers check with HEAD.
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 {"database": "ok", "broker": "ok"} when both answer; 503 naming what failed."""
     result: dict[str, str] = {}

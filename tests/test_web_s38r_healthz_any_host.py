@@ -54,5 +54,5 @@ def test_the_site_name_and_policy_hosts_are_unchanged(client: Client) -> None:
     # A customer's mta-sts name serves its policy and nothing else (mailsec/hosting).
     r = client.get("/healthz", HTTP_HOST="mta-sts.example.org")
     assert r.status_code == 404 and b"database" not in r.content
-    # Only GET, as before.
+    # GET and HEAD only (tests/test_web_s38s_healthz_head.py).
     assert client.post("/healthz", HTTP_HOST="10.0.0.5:8000").status_code == 405
