@@ -148,16 +148,25 @@ def lines(team: Team) -> Iterable[str]:
 # The challenge records still to publish (/domains/records.csv), one row per domain not
 # verified: its name, the zone a DNS panel most likely holds it in and the host to type
 # there (as its page gives them, Domain.panel_zone), the record's full name, type and value.
+# A name last found not in the DNS (NOT_IN_DNS) has no row, as the bulk add's copy block
+# leaves it out: no zone holds a record under a name that does not exist (most often a
+# typo), so its row would be one nobody can publish. It stays on the list with its note, and
+# its row comes back once a lookup finds the name.
 RECORD_COLUMNS = ["domain", "domain_ascii", "zone", "host", "name", "type", "value"]
 
 
 def record_lines(team: Team) -> Iterable[str]:
     """The CSV text of every challenge record `team` has still to publish, in the list's
-    order, a line at a time: the BOM and the header, then one row per domain not verified.
-    One query: those domains are at most MAILSEC_MAX_UNVERIFIED (views.max_unverified)."""
+    order, a line at a time: the BOM and the header, then one row per domain not verified
+    and not noted not in the DNS. One query: those domains are at most
+    MAILSEC_MAX_UNVERIFIED (views.max_unverified)."""
     writer = csv.writer(_Line())
     yield BOM + writer.writerow(RECORD_COLUMNS)
-    pending = team.domains.filter(verified_at=None).only("pk", "team", "name", "challenge")
+    pending = (
+        team.domains.filter(verified_at=None)
+        .exclude(verify_error__startswith=NOT_IN_DNS)
+        .only("pk", "team", "name", "challenge")
+    )
     for domain in sorted(pending, key=lambda d: name_sort_key(d.name)):
         yield writer.writerow(
             [
