@@ -1606,6 +1606,23 @@ async def _endpoint_findings(
                 hosts = sorted({t for t in targets if t})
                 looked_up = await asyncio.gather(*(ctx.dns.addresses(h) for h in hosts))
                 if any(addrs for addrs, _ in looked_up):
+                    own = _mailbox_at(uri, ctx.domain)
+                    unreached = await _own_mx_unreached(ctx) if own else []
+                    if unreached:
+                        all_ok = False
+                        out.add(
+                            "TLSRPT-10",
+                            Status.INFO,
+                            f"Reports to {uri.uri} go to {uri.target}'s own MX hosts, and none "
+                            "of them could be reached on port 25 in this check (see SMTP-01): "
+                            "while that lasts, reports sent there may not arrive (senders "
+                            "retry for a while). The address itself is right.",
+                            subject=uri.uri,
+                            evidence={
+                                "lookups": [answer.evidence()],
+                                "mx_probes": [f"{p.subject}: {p.problem}" for p in unreached],
+                            },
+                        )
                     continue
                 all_ok = False
                 host_answers = [a for _, answers in looked_up for a in answers]
@@ -1794,6 +1811,43 @@ async def _endpoint_findings(
             ),
         )
     return without
+
+
+async def _own_mx_unreached(ctx: CheckContext) -> list[Any]:
+    """This run's STARTTLS probes (starttls.probe_mx, once per run: no connection of our own)
+    of the domain's MX addresses when they reached none: each refused the connection, did not
+    answer, or accepted it and never greeted; else []. [] too when an address was left
+    unprobed, or the probes are not done within OWN_MX_WAIT_TIMEOUTS timeouts (they go on for
+    STARTTLS): a note is only given on what was seen. Not reached is a note for TLSRPT-10 at
+    most, never a failure: the refusal or the silence may be our network's or passing
+    (checklist §0)."""
+    from checks import starttls
+
+    planned, left_out = await starttls.probe_plan(ctx)
+    if not planned or left_out:
+        return []
+    probing = asyncio.gather(*(starttls.probe_mx(ctx, h, a) for h, a in planned))
+    try:
+        # Giving up cancels only this wait: ctx.once shields the probes themselves.
+        probes = await asyncio.wait_for(probing, OWN_MX_WAIT_TIMEOUTS * ctx.config.timeout)
+    except TimeoutError:
+        return []
+    return probes if all(_unreached(p) for p in probes) else []
+
+
+def _unreached(probe: Any) -> bool:
+    """The probe found no mail server to talk to: the connection refused, lost on the way,
+    not answered, or accepted and never greeted. Not an address our guard kept us from (a
+    non-public one: MX-06 and SMTP-01 judge it) nor one of a family this checker has no route
+    for (no-route): no connection was tried, nothing seen."""
+    if probe.error_kind in ("refused", "network"):
+        return True
+    return probe.error_kind == "timeout" and (not probe.connected or probe.no_greeting)
+
+
+# How long TLSRPT-10 waits for the STARTTLS probes of the domain's own MX, in timeouts: one
+# that never connects ends within a connect timeout, one that never greets within two.
+OWN_MX_WAIT_TIMEOUTS = 3
 
 
 # TLSRPT-10 connects to at most this many https report URLs of a record: each is a host of
