@@ -191,6 +191,7 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_FORMS = {
     "signup": "mailsec.accounts.forms.SignupForm",
     "login": "mailsec.accounts.forms.LoginForm",
+    "request_login_code": "mailsec.accounts.forms.RequestLoginCodeForm",
     "change_password": "mailsec.accounts.forms.ChangePasswordForm",
     "set_password": "mailsec.accounts.forms.SetPasswordForm",
     "reset_password_from_key": "mailsec.accounts.forms.ResetPasswordKeyForm",

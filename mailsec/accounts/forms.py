@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import get_adapter
 from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
 from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SetPasswordForm as AllauthSetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
@@ -65,6 +66,19 @@ class LoginForm(AllauthLoginForm):
         field = self.fields["password"]
         field.required = False
         field.widget.attrs["placeholder"] = "Password (leave empty for a code)"
+
+
+class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
+    """allauth's "email me a sign-in code" form. Reached from the sign-in page on the way to an
+    invitation (its link carries the same next): the invited address, as on the sign-in and
+    sign-up pages, still editable (Join checks the address)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and "email" in self.fields and not self.initial.get("email"):
+            invited = _invited_address(allauth_context.request)
+            if invited:
+                self.initial["email"] = invited
 
 
 def invitation_next(request: HttpRequest | None) -> Invite | None:
