@@ -2327,6 +2327,19 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 f"A policy file is served at {policy_url(ctx.domain)} but not announced: "
                 f"without the {txt_subject} TXT record senders will not use it."
             )
+        held = _held_texts(answer)
+        if held:
+            # The owner sees a TXT record at _mta-sts (an empty one, as a DNS panel saves a
+            # blank value): "no record" alone would contradict it; said what it is instead.
+            if served:
+                summary = f"A policy file is served at {policy_url(ctx.domain)} but not announced."
+            one = len(answer.texts()) == 1
+            summary += (
+                f" {txt_subject} holds {held}, which "
+                + ("is not an MTA-STS record" if one else "are not MTA-STS records")
+                + ' (one begins "v=STSv1;", RFC 8461 §3.1), so senders ignore '
+                + ("it." if one else "them.")
+            )
         evidence = {"txt": txt_ev, **({"policy": fetch_ev} if served else {})}
         pairs = [(name, record.raw) for name, record in misplaced]
         aliases = await misplaced_aliases(ctx)
@@ -2341,7 +2354,11 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=txt_subject,
             evidence=evidence,
             # The record alone announces a policy nobody serves (MTASTS-10, -11).
-            fix=_moved_fix(ctx.domain, fix, pairs, aliases, either_way=bool(null_mx)),
+            fix=_in_place_of(
+                _moved_fix(ctx.domain, fix, pairs, aliases, either_way=bool(null_mx)),
+                txt_subject,
+                held,
+            ),
         )
         return out.findings
 
@@ -2381,6 +2398,32 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         for finding in out.findings:
             finding.fix = delegated(finding.fix, ctx.domain, answer.cnames[-1])
     return out.findings
+
+
+def _held_texts(answer: DnsAnswer) -> str:
+    """The TXT records at _mta-sts that are no MTA-STS record, as the owner would name them:
+    'a TXT record with an empty string' for an empty one, the text quoted for any other (a long
+    one by its start); "" when there are none."""
+    named = [
+        "a TXT record with an empty string"
+        if not text.strip()
+        else f"a TXT record {text if len(text) <= 120 else text[:120] + '…'!r}"
+        for text in answer.texts()
+    ]
+    return " and ".join(named)
+
+
+def _in_place_of(fix: str, name: str, held: str) -> str:
+    """MTASTS-01's fix when `name` holds only empty TXT records (`held`): a record saved with
+    its value left blank, whose value the record the fix publishes becomes. Another text is
+    left alone: it may be a wildcard's (* TXT) answer, with no record at `name` to change."""
+    if not held or f"{name}. TXT " not in fix or "'" in held:
+        return fix
+    return (
+        f"{fix}\nPublish the record in place of "
+        f"{held.replace('a TXT record', 'the TXT record')} at {name} (write it as that "
+        "record's value): senders ignore the empty one."
+    )
 
 
 async def _left_over(ctx: CheckContext) -> tuple[str, str, dict[str, Any]] | None:
