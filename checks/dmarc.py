@@ -22,6 +22,8 @@ from checks.dns import (
     DnsAnswer,
     a_label_mailbox,
     cname_loop,
+    held_txt_records,
+    in_place_of_empty,
     normalize,
     quote_txt,
     split_at_schemes,
@@ -1821,6 +1823,31 @@ def _through_aliases(findings: list[Finding], policy: DmarcPolicy) -> None:
                 )
 
 
+def _not_dmarc_note(findings: list[Finding], domain: str, answer: DnsAnswer) -> None:
+    """DMARC-01 for a domain without a policy whose _dmarc name holds other TXT records (one
+    empty string, as a DNS panel saves a blank value): the owner sees a record there, and
+    "no DMARC policy" alone would contradict it. Said what stands there, right after the
+    first sentence; for an empty one the fix publishes the record in its place."""
+    held = held_txt_records(answer)
+    if not held or answer.failed:
+        return
+    owner = f"_dmarc.{domain}"
+    one = len(answer.texts()) == 1
+    said = (
+        f"{owner} holds {held}, which "
+        + ("is not a DMARC record" if one else "are not DMARC records")
+        + ' (one begins "v=DMARC1;", RFC 7489 §6.3), so receivers ignore '
+        + ("it." if one else "them.")
+    )
+    for finding in findings:
+        if finding.id != "DMARC-01" or finding.subject != owner or said in finding.summary:
+            continue
+        head, dot, rest = finding.summary.partition(". ")
+        finding.summary = f"{head}. {said} {rest}" if dot else f"{head} {said}"
+        if not answer.cnames:  # through an alias the empty record is the target's
+            finding.fix = in_place_of_empty(finding.fix, owner, held, "receivers")
+
+
 async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
     out = Collector(MECHANISM)
     domain = normalize(ctx.domain)
@@ -1990,6 +2017,7 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
             # deployed with a weakness).
             return out.findings
         await _not_found(out, ctx, domain, policy, walk_evidence)
+        _not_dmarc_note(out.findings, domain, first.answer)
         await _alignment(out, ctx)
         return out.findings
 

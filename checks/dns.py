@@ -381,6 +381,33 @@ def _misplaced_listed(
     return names, listed
 
 
+def held_txt_records(answer: DnsAnswer) -> str:
+    """The TXT records of `answer` as the owner would name them, for a finding saying that none
+    is the record it looks for: 'a TXT record with an empty string' for an empty one (a DNS
+    panel saving a blank value), the text quoted for any other (a long one by its start); ""
+    when there are none."""
+    return " and ".join(
+        "a TXT record with an empty string"
+        if not text.strip()
+        else f"a TXT record {text if len(text) <= 120 else text[:120] + '…'!r}"
+        for text in answer.texts()
+    )
+
+
+def in_place_of_empty(fix: str, name: str, held: str, readers: str) -> str:
+    """A fix publishing a TXT record at `name`, where `name` holds only empty TXT records
+    (`held`, as held_txt_records names them): a record saved with its value left blank, whose
+    value the record becomes. Another text is left alone: it may be a wildcard's (* TXT)
+    answer, with no record at `name` to change. `readers`: who ignores the empty one."""
+    if not held or f"{name}. TXT " not in fix or "'" in held:
+        return fix
+    return (
+        f"{fix}\nPublish the record in place of "
+        f"{held.replace('a TXT record', 'the TXT record')} at {name} (write it as that "
+        f"record's value): {readers} ignore the empty one."
+    )
+
+
 def misplaced_note(
     what: str,
     home: str,

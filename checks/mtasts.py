@@ -20,6 +20,8 @@ from checks import certs, https, mx, net, tlsrpt
 from checks.context import CheckContext
 from checks.dns import (
     DnsAnswer,
+    held_txt_records,
+    in_place_of_empty,
     misplaced_lookup,
     misplaced_note,
     moved_fix,
@@ -2327,7 +2329,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 f"A policy file is served at {policy_url(ctx.domain)} but not announced: "
                 f"without the {txt_subject} TXT record senders will not use it."
             )
-        held = _held_texts(answer)
+        held = held_txt_records(answer)
         if held:
             # The owner sees a TXT record at _mta-sts (an empty one, as a DNS panel saves a
             # blank value): "no record" alone would contradict it; said what it is instead.
@@ -2354,10 +2356,12 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=txt_subject,
             evidence=evidence,
             # The record alone announces a policy nobody serves (MTASTS-10, -11).
-            fix=_in_place_of(
+            fix=in_place_of_empty(
                 _moved_fix(ctx.domain, fix, pairs, aliases, either_way=bool(null_mx)),
                 txt_subject,
-                held,
+                # Through an alias the empty record is the target's, not at _mta-sts.
+                "" if answer.cnames else held,
+                "senders",
             ),
         )
         return out.findings
@@ -2398,32 +2402,6 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         for finding in out.findings:
             finding.fix = delegated(finding.fix, ctx.domain, answer.cnames[-1])
     return out.findings
-
-
-def _held_texts(answer: DnsAnswer) -> str:
-    """The TXT records at _mta-sts that are no MTA-STS record, as the owner would name them:
-    'a TXT record with an empty string' for an empty one, the text quoted for any other (a long
-    one by its start); "" when there are none."""
-    named = [
-        "a TXT record with an empty string"
-        if not text.strip()
-        else f"a TXT record {text if len(text) <= 120 else text[:120] + '…'!r}"
-        for text in answer.texts()
-    ]
-    return " and ".join(named)
-
-
-def _in_place_of(fix: str, name: str, held: str) -> str:
-    """MTASTS-01's fix when `name` holds only empty TXT records (`held`): a record saved with
-    its value left blank, whose value the record the fix publishes becomes. Another text is
-    left alone: it may be a wildcard's (* TXT) answer, with no record at `name` to change."""
-    if not held or f"{name}. TXT " not in fix or "'" in held:
-        return fix
-    return (
-        f"{fix}\nPublish the record in place of "
-        f"{held.replace('a TXT record', 'the TXT record')} at {name} (write it as that "
-        "record's value): senders ignore the empty one."
-    )
 
 
 async def _left_over(ctx: CheckContext) -> tuple[str, str, dict[str, Any]] | None:

@@ -19,7 +19,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from checks import mtasts
+from checks import dmarc, mtasts
 from checks.config import CheckConfig
 from checks.context import CheckContext
 from checks.findings import Finding, Status
@@ -76,6 +76,23 @@ def test_no_txt_record_at_all_reads_as_before() -> None:
     zone = _zone('""')
     del zone[(f"_mta-sts.{DOMAIN}.", "TXT")]
     found = _one(_findings(mtasts, zone), "MTASTS-01")
+    assert found.status == Status.INFO
+    assert "holds a TXT record" not in found.summary and "in place of" not in found.fix
+
+
+def test_an_empty_dmarc_txt_record_is_named_and_replaced() -> None:
+    zone = {(f"_dmarc.{DOMAIN}.", "TXT"): f'_dmarc.{DOMAIN}. 300 TXT ""', **_zone('""')}
+    found = _one(_findings(dmarc, zone), "DMARC-01")
+    assert found.status == Status.INFO
+    assert found.summary.startswith(f"{DOMAIN} has no DMARC policy")
+    assert f"_dmarc.{DOMAIN} holds a TXT record with an empty string" in found.summary
+    assert "not a DMARC record" in found.summary
+    assert f'_dmarc.{DOMAIN}. TXT "v=DMARC1; p=none' in found.fix
+    assert f"in place of the TXT record with an empty string at _dmarc.{DOMAIN}" in found.fix
+
+
+def test_no_dmarc_txt_record_reads_as_before() -> None:
+    found = _one(_findings(dmarc, _zone('""')), "DMARC-01")
     assert found.status == Status.INFO
     assert "holds a TXT record" not in found.summary and "in place of" not in found.fix
 
