@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, lookup_is_bogus, normalize, txt_fix
+from checks.dns import DnsAnswer, cname_loop, lookup_is_bogus, normalize, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status, series
 from checks.lookalike import QUOTES, lookalikes, one_slip, unquoted
@@ -1810,7 +1810,8 @@ async def _own_record(
         dedup.fix, dedup.note = await _vetted_fix(ctx, dedup.record, "Without the copies")
     dead = {} if fused_terms or parsed.misspelt else await _dead_end_fixes(ctx, tree, parsed)
     fanout = {} if fused_terms or parsed.misspelt else await _mx_fanout_fixes(ctx, tree, parsed)
-    _tree_findings(out, ctx, tree, fused_names, dedup, dead, fanout)
+    loops = await _failure_loops(ctx, tree)
+    _tree_findings(out, ctx, tree, fused_names, dedup, dead, fanout, loops)
     # A record with a mechanism written with '=' is fixed by SPF-04 first: a corrected record
     # built from it would keep the skipped term (and respelling it changes the lookup count).
     # When the fusion swallowed the `all` ("...google.com" "-all"), the record does end with
@@ -3311,6 +3312,20 @@ def _duplicates_text(dedup: Dedup, tree: SpfNode, own_org: str, extra: tuple[str
     return text
 
 
+async def _failure_loops(ctx: CheckContext, tree: SpfNode) -> dict[tuple[str, str], list[str]]:
+    """The CNAME loop each failed lookup of the tree met, by (name, type): dns.cname_loop asks
+    nothing unless the failure is a SERVFAIL (or a loop passed on with NOERROR), and at most
+    CHAIN_REQUERIES CNAME questions then; DNSSEC failures (_mark_bogus) are worded apart."""
+    failed = [
+        f
+        for node in tree.walk()
+        for f in node.failures
+        if (f.name, f.rdtype) not in node.bogus and f.rcode in ("SERVFAIL", "CNAMELOOP")
+    ]
+    found = await asyncio.gather(*(cname_loop(ctx.dns, f) for f in failed))
+    return {(f.name, f.rdtype): loop for f, loop in zip(failed, found, strict=True) if loop}
+
+
 def _tree_findings(
     out: Collector,
     ctx: CheckContext,
@@ -3319,15 +3334,18 @@ def _tree_findings(
     dedup: Dedup | None = None,
     dead: dict[str, tuple[str, str]] | None = None,
     fanout: dict[str, tuple[str, str, int]] | None = None,
+    loops: dict[tuple[str, str], list[str]] | None = None,
 ) -> None:
     """SPF-05..08, 10, 11, 19, 20 from the tree. `fused` names the root's include/redirect
     targets that are terms fused across strings (SPF-03 reports them); `dedup` the lookups it
     evaluates more than once, with the owner's record without its copies (SPF-05); `dead` the
     (fix, note) for each name the owner's record includes or redirects to without SPF (SPF-08,
     _dead_end_fixes); `fanout` the (fix, note, hosts) for each name an 'mx' term of the
-    owner's record gives more than ten MX hosts (SPF-07, _mx_fanout_fixes)."""
+    owner's record gives more than ten MX hosts (SPF-07, _mx_fanout_fixes); `loops` the CNAME
+    loop each failed lookup met, by (name, type) (SPF-20, _failure_loops)."""
     domain = ctx.domain
     nodes = tree.walk()
+    loops = loops or {}
     evidence = {"tree": tree.to_evidence()}
     # Past a term every server matches (an include of a '+all' record) no receiver looks
     # anything up (_lookups_until_decided): those lookups are not counted against the limit,
@@ -3773,6 +3791,35 @@ def _tree_findings(
             evidence: dict[str, Any] = {"dns": answers[0].evidence()}
             if len(answers) > 1:
                 evidence["also"] = [a.evidence() for a in answers[1:]]
+            loop = next(
+                (loops[(a.name, a.rdtype)] for a in answers if (a.name, a.rdtype) in loops), []
+            )
+            if loop:
+                # Still "could not check" (a SERVFAIL is never a fail), but the owner is told
+                # what every receiver meets and what to change (RFC 1034 §3.6.2), as DMARC-01
+                # and DKIM-01 say it.
+                evidence["cname_loop"] = loop
+                others = sorted(set(loop[1:]) - {loop[0]})
+                out.add(
+                    "SPF-20",
+                    Status.ERROR,
+                    f"A DNS lookup needed by SPF failed ({rcode} for {name} {types}{why}): "
+                    f"{name} is a CNAME loop ({' -> '.join(loop)}). Resolvers answer such a "
+                    "loop with an error, so receivers would return a temporary error, and this "
+                    "part of SPF could not be checked.",
+                    subject=name,
+                    evidence=evidence,
+                    fix=f"Delete the CNAME record at {name}"
+                    + (
+                        f" (and at {', '.join(others)}, unless something else uses it)"
+                        if others
+                        else ""
+                    )
+                    + ", then publish there what the name is to hold; if "
+                    f"{name} is not yours, tell whoever runs it, or stop naming it in the SPF "
+                    "record.",
+                )
+                continue
             out.add(
                 "SPF-20",
                 Status.ERROR,
