@@ -37,6 +37,10 @@ class CheckContext:
         self.config = config
         self.dns = dns or DnsClient(config)
         self._memo: dict[str, asyncio.Future[Any]] = {}
+        # The mechanisms this run checks (checks.engine.check_domain sets them; empty for a
+        # context built alone). A mechanism that would read another's connections, as TLSRPT-10
+        # reads the SMTP probes, does so only when that one runs too: it opens none of its own.
+        self.mechanisms: frozenset[str] = frozenset()
         # Caps outbound TCP connections of this run (SMTP and HTTPS together).
         self.connections = asyncio.Semaphore(config.max_connections)
 

@@ -212,6 +212,7 @@ async def check_domain(
     ctx = CheckContext(name, config)
     wanted = set(mechanisms) or set(config.mechanisms)
     modules = [m for m in mechanism_modules() if not wanted or str(m.MECHANISM) in wanted]
+    ctx.mechanisms = frozenset(str(m.MECHANISM) for m in modules)
     # Only when MX-01 runs, to say so; the others wait for the answer at most this long.
     lookup: asyncio.Task[bool] | None = None
     missing = False

@@ -1814,7 +1814,8 @@ async def _endpoint_findings(
 
 
 async def _own_mx_unreached(ctx: CheckContext) -> list[Any]:
-    """This run's STARTTLS probes (starttls.probe_mx, once per run: no connection of our own)
+    """This run's STARTTLS probes (starttls.probe_mx, once per run: no connection of our own;
+    none when the SMTP mechanism is not part of the run)
     of the domain's MX addresses when they reached none: each refused the connection, did not
     answer, or accepted it and never greeted; else []. [] too when an address was left
     unprobed, or the probes are not done within OWN_MX_WAIT_TIMEOUTS timeouts (they go on for
@@ -1823,6 +1824,10 @@ async def _own_mx_unreached(ctx: CheckContext) -> list[Any]:
     (checklist §0)."""
     from checks import starttls
 
+    if Mechanism.SMTP not in ctx.mechanisms:
+        # Read only the probes the SMTP mechanism makes in this run: a TLS-RPT check alone
+        # (a context of its own, or the run asked for tls-rpt only) connects to no MX.
+        return []
     planned, left_out = await starttls.probe_plan(ctx)
     if not planned or left_out:
         return []

@@ -58,9 +58,11 @@ async def _never_greets(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
     writer.close()
 
 
-def _check(rua: str, address: str, handler: Any = None) -> DomainReport:
-    """TLS-RPT of D, whose one MX host is at `address` (port 25 answered by `handler`; with
-    none, nothing listens there: the connection is refused)."""
+def _check(
+    rua: str, address: str, handler: Any = None, mechanisms: tuple[str, ...] = ("tls-rpt", "smtp")
+) -> DomainReport:
+    """TLS-RPT (with the SMTP probes it reads) of D, whose one MX host is at `address` (port 25
+    answered by `handler`; with none, nothing listens there: the connection is refused)."""
     port = free_port(address)
     config = CheckConfig(timeout=0.5, allow_private_targets=True, smtp_port=port)
     zone: dict[tuple[str, str], list[str] | str] = {
@@ -76,7 +78,7 @@ def _check(rua: str, address: str, handler: Any = None) -> DomainReport:
         if handler is not None:
             server = await asyncio.start_server(handler, address, port)
         try:
-            return await engine.check_domain(D, config, mechanisms=["tls-rpt"])
+            return await engine.check_domain(D, config, mechanisms=list(mechanisms))
         finally:
             if server is not None:
                 server.close()
@@ -132,3 +134,20 @@ def test_a_mailbox_elsewhere_is_not_noted_for_the_domains_own_mx() -> None:
     _nothing_bad(report)
     (finding,) = _tlsrpt10(report)
     assert finding.status == Status.PASS, finding
+
+
+def test_tls_rpt_checked_alone_connects_to_no_mx() -> None:
+    """The note reads the SMTP mechanism's probes of the run and opens no connection of its
+    own (lead, after s38n): a TLS-RPT check alone leaves the MX untouched and says nothing of
+    it, as before."""
+    connections: list[str] = []
+
+    async def counts(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append("one")
+        await _never_greets(reader, writer)
+
+    report = _check(f"mailto:tlsrpt@{D}", "127.0.188.35", counts, mechanisms=("tls-rpt",))
+    _nothing_bad(report)
+    (finding,) = _tlsrpt10(report)
+    assert finding.status == Status.PASS, finding
+    assert connections == []
