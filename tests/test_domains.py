@@ -340,13 +340,19 @@ class IndexTestCase(DomainTestCase):
         from django.core.cache import cache
 
         self.client.force_login(self.alice)
-        self.client.get("/domains/")
-        key = f"page:team:{self.team.pk}:list:{listing.ROW_VERSION}:1"
-        version, minute, html = cache.get(key)
-        cache.set(key, (version, minute, "<p>another team's domains</p>"), 60)
-        self.assertContains(self.client.get("/domains/"), "another team")  # what is cached
-        self.team.save()  # as a new team with this id is
-        self.assertNotContains(self.client.get("/domains/"), "another team")
+        # One minute throughout: an entry is served only in the minute it was made in, so on
+        # the wall clock a minute turning between the first two requests (a slow, busy run)
+        # made the planted entry stale and failed the test for nothing (s38u).
+        clock = mock.Mock()
+        clock.time.return_value = 1_800_000_000 // 60 * 60 + 30  # mid-minute
+        with mock.patch("mailsec.domains.pagecache.time", clock):
+            self.client.get("/domains/")
+            key = f"page:team:{self.team.pk}:list:{listing.ROW_VERSION}:1"
+            version, minute, html = cache.get(key)
+            cache.set(key, (version, minute, "<p>another team's domains</p>"), 60)
+            self.assertContains(self.client.get("/domains/"), "another team")  # what is cached
+            self.team.save()  # as a new team with this id is
+            self.assertNotContains(self.client.get("/domains/"), "another team")
 
     def test_it_lists_a_page_at_a_time(self) -> None:
         for i in range(60):
