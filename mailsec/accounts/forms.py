@@ -55,12 +55,8 @@ class LoginForm(AllauthLoginForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not self.is_bound and not self.initial.get("login"):
-            # Signing in to accept an invitation (the invitation page's first button): its
-            # address, as on the sign-up page. Still editable: Join checks the address.
-            invited = _invited_address(allauth_context.request)
-            if invited:
-                self.initial["login"] = invited
+        # Signing in to accept an invitation (the invitation page's first button).
+        _start_with_invited_address(self, "login")
 
     def _setup_password_field(self) -> None:
         field = self.fields["password"]
@@ -75,10 +71,7 @@ class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not self.is_bound and "email" in self.fields and not self.initial.get("email"):
-            invited = _invited_address(allauth_context.request)
-            if invited:
-                self.initial["email"] = invited
+        _start_with_invited_address(self, "email")
 
 
 def invitation_next(request: HttpRequest | None) -> Invite | None:
@@ -107,6 +100,16 @@ def _invited_address(request: HttpRequest | None) -> str | None:
     return invite.email if invite is not None else None
 
 
+def _start_with_invited_address(form: forms.Form, field: str) -> None:
+    """An unbound form on the way to an invitation starts with the invited address in `field`
+    (sign-in, the request-code page, sign-up). Still editable: Join checks the address."""
+    if form.is_bound or field not in form.fields or form.initial.get(field):
+        return
+    invited = _invited_address(allauth_context.request)
+    if invited:
+        form.initial[field] = invited
+
+
 # In the email verification state of a sign-up whose address has an account: the code mailed
 # signs that account in (mailsec.accounts.views._ConfirmSignupCodeHere) instead of verifying.
 SIGN_IN_STATE_KEY = "mailsec_sign_in"
@@ -119,12 +122,9 @@ class _Discarded(Exception):
 class SignupForm(AllauthSignupForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not self.is_bound and not self.initial.get("email"):
-            # Signing up to accept an invitation: its address, which the invitation page's
-            # "Join" asks for, instead of an empty field (mistyped, the invitation is lost).
-            invited = _invited_address(allauth_context.request)
-            if invited:
-                self.initial["email"] = invited
+        # Signing up to accept an invitation: its address, which the invitation page's "Join"
+        # asks for, instead of an empty field (mistyped, the invitation is lost).
+        _start_with_invited_address(self, "email")
 
     def try_save(self, request: HttpRequest) -> tuple[Any, Any]:
         """Someone signing up with an address that already has an account gets a sign-in
