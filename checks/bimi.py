@@ -19,7 +19,6 @@ import hashlib
 import ipaddress
 import re
 import string
-import warnings
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,10 +28,17 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 
 from cryptography import x509
-from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtensionOID
 
-from checks.certs import NOT_BEFORE_SKEW, issued_by, load_der, name_text, serial_of, utc_text
+from checks.certs import (
+    NOT_BEFORE_SKEW,
+    any_serial_read,
+    issued_by,
+    load_der,
+    name_text,
+    serial_of,
+    utc_text,
+)
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import (
@@ -666,15 +672,13 @@ def _load_pem_chain(data: bytes) -> list[x509.Certificate] | str:
 
     cryptography parses names and extensions lazily, so each one is read here once: a damaged
     certificate is refused up front instead of raising in the middle of the checks. A serial
-    number of 0 or below (RFC 5280 §4.1.2.2 forbids it) is read on purpose, without
-    cryptography's deprecation warning on every run, as certs.load_der does: BIMI-10 reports
-    it (check_mark_certificate), not this process's logs.
+    number of 0 or below (RFC 5280 §4.1.2.2 forbids it) is read without the library's warning
+    (certs.any_serial_read): BIMI-10 reports it (check_mark_certificate).
     """
     if b"-----BEGIN CERTIFICATE-----" not in data:
         return "the file at a= is not a PEM certificate chain"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        with any_serial_read():
             certs = x509.load_pem_x509_certificates(data)
         for cert in certs:
             _ = (cert.subject, cert.issuer, cert.extensions, serial_of(cert))

@@ -13,6 +13,8 @@ import os
 import re
 import ssl
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -53,14 +55,20 @@ class CertFacts:
         return dict(self.__dict__)
 
 
-def load_der(der: bytes) -> x509.Certificate | None:
-    """The certificate in `der`, None when the library refuses it.
-
-    A serial number of 0 or below (RFC 5280 §4.1.2.2 forbids it) is read on purpose, without
-    cryptography's deprecation warning on every run: the checked server's certificate is
-    reported on (SMTP-09, from serial_of), not this process's logs."""
+@contextmanager
+def any_serial_read() -> Iterator[None]:
+    """Certificates loaded, and serial numbers read, inside this block give no warning for a
+    serial number of 0 or below (RFC 5280 §4.1.2.2 forbids it). Such a serial is read on
+    purpose: the checked certificate is reported on (SMTP-09, BIMI-10), not this process's
+    logs on every run; in a trust store it is not the checked domain's at all."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        yield
+
+
+def load_der(der: bytes) -> x509.Certificate | None:
+    """The certificate in `der`, None when the library refuses it (any_serial_read)."""
+    with any_serial_read():
         try:
             return x509.load_der_x509_certificate(der)
         except ValueError:
@@ -68,10 +76,8 @@ def load_der(der: bytes) -> x509.Certificate | None:
 
 
 def serial_of(cert: x509.Certificate) -> int:
-    """The certificate's serial number, 0 or negative too, read without the library's warning
-    (load_der)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+    """The certificate's serial number, 0 or negative too (any_serial_read)."""
+    with any_serial_read():
         return cert.serial_number
 
 
@@ -199,6 +205,7 @@ def facts_of(cert: x509.Certificate, now: datetime | None = None) -> CertFacts:
     except (x509.ExtensionNotFound, ValueError):
         pass
     not_after = cert.not_valid_after_utc
+    serial = serial_of(cert)
     return CertFacts(
         subject=name_text(cert.subject),
         issuer=name_text(cert.issuer),
@@ -211,8 +218,8 @@ def facts_of(cert: x509.Certificate, now: datetime | None = None) -> CertFacts:
         signature_hash=signature_hash_name(cert),
         self_signed=cert.issuer == cert.subject,
         is_ca=is_ca,
-        serial=format(serial_of(cert), "x"),
-        serial_positive=serial_of(cert) > 0,
+        serial=format(serial, "x"),
+        serial_positive=serial > 0,
         spki_sha256=spki_hash,
     )
 
@@ -423,11 +430,10 @@ def _each_certificate(bundle: bytes) -> tuple[x509.Certificate, ...]:
     library refuses costs only itself. Debian's bundle holds a root whose serial RFC 5280
     forbids (cryptography warns, and says a future release refuses it); read as one, the
     bundle would give no roots and every MX chain would read "not trusted". The warning is
-    the trust store's, not the checked domain's, so it is not shown on every run."""
+    the trust store's, not the checked domain's (any_serial_read)."""
     found: list[x509.Certificate] = []
     for block in _PEM_CERTIFICATE.finditer(bundle):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        with any_serial_read():
             try:
                 found.append(x509.load_pem_x509_certificate(block.group()))
             except ValueError:
