@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
@@ -50,6 +50,7 @@ from reports.mail import (
 )
 from reports.models import (
     BULK_BATCH,
+    SHORT_RANGE,
     PolicyResult,
     RawReport,
     ReportAddress,
@@ -229,11 +230,6 @@ class _Report:
     report: TlsReport | None = None  # a new one's row (the ORM path)
 
 
-# A date-range longer than this (RFC 8460 §4.1 expects one UTC day; the parser warns past
-# 48 hours) is looked through apart in _Group.find: the others are found by their start.
-_SHORT = timedelta(hours=48)
-
-
 class _Group:
     """The reports of one (address, submitter, report-id): those stored, then those of the
     batch, in that order (same_report's `candidates`). same_report's answer without going
@@ -250,7 +246,7 @@ class _Group:
         self.by_day: dict[date, int] = {}  # the first member of each day (its place)
         self.starts: list[tuple[datetime, int]] = []  # (start, place) of the short ranges
         self.short: list[int] = []  # their places, in the order of `starts`
-        self.long: list[int] = []  # places of the ranges longer than _SHORT
+        self.long: list[int] = []  # places of the ranges longer than SHORT_RANGE
         self.first_days: list[date] = []  # the three earliest days
 
     def __iter__(self) -> Iterator[_Report]:
@@ -262,7 +258,7 @@ class _Group:
         if report.day in self.by_day:
             return  # found by its day's first member; a day is counted once
         self.by_day[report.day] = place
-        if report.end - report.start <= _SHORT:
+        if report.end - report.start <= SHORT_RANGE:
             at = bisect.bisect_right(self.starts, (report.start, place))
             self.starts.insert(at, (report.start, place))
             self.short.insert(at, place)
@@ -278,8 +274,8 @@ class _Group:
         if (place := self.by_day.get(day)) is not None:
             return self.members[place]
         first: int | None = None
-        # A short range overlapping this one starts after start - _SHORT and before end.
-        lo = bisect.bisect_right(self.starts, (start - _SHORT, len(self.members)))
+        # A short range overlapping this one starts after start - SHORT_RANGE and before end.
+        lo = bisect.bisect_right(self.starts, (start - SHORT_RANGE, len(self.members)))
         hi = bisect.bisect_left(self.starts, (end, -1))
         for place in [*self.short[lo:hi], *self.long]:
             r = self.members[place]

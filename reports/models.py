@@ -1060,7 +1060,8 @@ def ranges_overlap(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -
 
 
 # A range of at most this long (RFC 8460 §4.1: one day; the parser warns beyond) that overlaps
-# another starts at most this long before it: the same bound as reports.ingest._SHORT.
+# another starts at most this long before it. The bound of stored_report's look and of a bulk
+# import's (reports.ingest._Group).
 SHORT_RANGE = timedelta(hours=48)
 # end - start over SHORT_RANGE: an interval compared (immutable, so PostgreSQL takes it as an
 # index predicate; start + an interval is not), written once for the index and the query.
