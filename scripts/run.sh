@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run`: install, migrate, then run web + worker + beat on this machine until Ctrl-C.
+# `make run`: install, migrate, then run web + worker + beat + smtpd on this machine until Ctrl-C.
 # With no environment set this is the embedded default: SQLite and a filesystem broker
 # under ./var. Logs go to $MAILSEC_DATA_DIR/log (default ./var/log).
 set -euo pipefail
@@ -20,9 +20,12 @@ PY=.venv/bin/python
 echo "== migrate"
 $PY manage.py migrate --noinput
 
-DATA_DIR=$($PY -c 'import django; django.setup(); from django.conf import settings; print(settings.DATA_DIR)')
+# Where the logs go, and whether mails are only printed: one start of Django for both.
+{
+    read -r DATA_DIR
+    read -r EMAIL_BACKEND
+} < <($PY -c 'import django; django.setup(); from django.conf import settings; print(settings.DATA_DIR); print(settings.EMAIL_BACKEND)')
 LOG_DIR="$DATA_DIR/log"
-EMAIL_BACKEND=$($PY -c 'import django; django.setup(); from django.conf import settings; print(settings.EMAIL_BACKEND)')
 mkdir -p "$LOG_DIR"
 
 pids=()
@@ -49,7 +52,7 @@ trap stop_all EXIT
 start() {  # start NAME COMMAND...: run in the background, output to $LOG_DIR/NAME.log
     local name=$1
     shift
-    # own session: Ctrl-C reaches only this script, whose trap stops the three in order
+    # own session: Ctrl-C reaches only this script, whose trap stops the four in order
     setsid "$@" >"$LOG_DIR/$name.log" 2>&1 &
     pids+=($!)
     names+=("$name")
@@ -93,7 +96,7 @@ if [ "$EMAIL_BACKEND" = "django.core.mail.backends.console.EmailBackend" ]; then
 fi
 echo
 
-# Wait until Ctrl-C, or until one of the three exits on its own.
+# Wait until Ctrl-C, or until one of the four exits on its own.
 set +e
 wait -n "${pids[@]}"
 status=$?
