@@ -45,6 +45,15 @@ class Lookup:
     missing: frozenset[str] = frozenset()  # NXDOMAIN: most often a typo
     unknown: frozenset[str] = frozenset()  # not looked up: no answer in time, or no use
 
+    def missing_or_none(self, name: str) -> bool | None:
+        """Of a name asked: True when the DNS answered NXDOMAIN, False when it answered
+        otherwise, None when the lookup told nothing (no answer in time, a resolver that says
+        NXDOMAIN of every name, or the lookup off: LOOKUP_SECONDS 0), which is not "it
+        exists" (Domain.verify keeps a note then)."""
+        if name in self.unknown or LOOKUP_SECONDS <= 0:
+            return None
+        return name in self.missing
+
 
 def look_up(names: Sequence[str], seconds: float | None = None) -> Lookup:
     """Ask the DNS about `names` (A-labels) within LOOKUP_SECONDS in all, or `seconds` when

@@ -399,14 +399,9 @@ class Domain(models.Model):
             ):
                 # Whether the name itself exists: "No TXT record found" reads as "publish it",
                 # which cannot be done in a zone that does not exist (a typo, most often).
-                found = existence.look_up([self.name])
-                # A lookup that told nothing (no answer in time, a resolver that says NXDOMAIN
-                # of every name, the lookup off) is not "it exists": missing stays None and a
-                # kept note stays, as Verify all reads it (views.verify_domains; review s38p).
-                if self.name in found.missing:
-                    missing = True
-                elif self.name not in found.unknown and existence.LOOKUP_SECONDS > 0:
-                    missing = False
+                # A lookup that told nothing is not "it exists": missing stays None and a kept
+                # note stays, as Verify all reads it (views.verify_domains; review s38p).
+                missing = existence.look_up([self.name]).missing_or_none(self.name)
             if missing and answer.nxdomain and misplaced is None:
                 self.verify_error = NOT_IN_DNS_WORDS
             elif not hints and self.verify_error.startswith(MISPLACED):

@@ -273,11 +273,9 @@ def _verify_noted(noted: list[tuple[Domain, DnsAnswer]]) -> None:
             raise
         log.exception("looking up %d names noted not in the DNS failed", len(names))
         found = existence.Lookup(unknown=frozenset(names))
-    # Told nothing (no answer in time, a resolver that says NXDOMAIN of every name, the lookup
-    # off) is not "it exists": missing None keeps the note (Domain.verify).
-    unknown = found.unknown | (set() if existence.LOOKUP_SECONDS > 0 else set(names))
     for domain, answer in noted:
-        missing = None if domain.name in unknown else domain.name in found.missing
+        # Told nothing is not "it exists": missing None keeps the note (Domain.verify).
+        missing = found.missing_or_none(domain.name)
         try:
             domain.verify(hints=False, answer=answer, missing=missing)
         except Exception as exc:

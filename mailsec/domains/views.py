@@ -1291,9 +1291,8 @@ def verify_domains(domains: list[Domain], deadline: float) -> list[VerifyOutcome
         for o, a in zip(asked, answers, strict=True)
         if a is not None and not isinstance(a, BaseException) and a.nxdomain
     ]
+    # missing None: not known (no answer in time, or the lookup off), and the note kept stays.
     found = existence.look_up(nxdomain, seconds=deadline - time.monotonic())
-    # None: not known (no answer in time, or the lookup off), and the note kept stays.
-    unknown = found.unknown | (set() if existence.LOOKUP_SECONDS > 0 else set(nxdomain))
     for outcome, answer in zip(asked, answers, strict=True):
         domain = outcome.domain
         if answer is None:
@@ -1310,7 +1309,7 @@ def verify_domains(domains: list[Domain], deadline: float) -> list[VerifyOutcome
         elif domain.verify(
             hints=False,
             answer=answer,
-            missing=None if domain.name in unknown else domain.name in found.missing,
+            missing=found.missing_or_none(domain.name),
         ):
             outcome.verified = True
             domain.request_check(kind="scheduled")
