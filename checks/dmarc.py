@@ -25,6 +25,7 @@ from checks.dns import (
     held_txt_records,
     in_place_of_empty,
     normalize,
+    not_the_record,
     quote_txt,
     split_at_schemes,
     txt_fix,
@@ -1832,12 +1833,14 @@ def _not_dmarc_note(findings: list[Finding], domain: str, answer: DnsAnswer) -> 
     if not held or answer.failed:
         return
     owner = f"_dmarc.{domain}"
-    one = len(answer.texts()) == 1
-    said = (
-        f"{owner} holds {held}, which "
-        + ("is not a DMARC record" if one else "are not DMARC records")
-        + ' (one begins "v=DMARC1;", RFC 7489 §6.3), so receivers ignore '
-        + ("it." if one else "them.")
+    said = not_the_record(
+        owner,
+        held,
+        len(answer.texts()),
+        "a DMARC record",
+        "DMARC records",
+        '"v=DMARC1;", RFC 7489 §6.3',
+        "receivers",
     )
     for finding in findings:
         if finding.id != "DMARC-01" or finding.subject != owner or said in finding.summary:

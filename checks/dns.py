@@ -394,6 +394,20 @@ def held_txt_records(answer: DnsAnswer) -> str:
     )
 
 
+def not_the_record(
+    owner: str, held: str, count: int, record: str, records: str, begins: str, readers: str
+) -> str:
+    """The sentence saying that `owner` holds `held` (its `count` TXT records, as
+    held_txt_records names them), which are not the record looked for: `record` for one ('a
+    DMARC record'), `records` for several, what such a record begins with and where that is
+    written in `begins` ('"v=DMARC1;", RFC 7489 §6.3'); `readers` ignore them."""
+    one = count == 1
+    return (
+        f"{owner} holds {held}, which {'is not ' + record if one else 'are not ' + records} "
+        f"(one begins {begins}), so {readers} ignore {'it' if one else 'them'}."
+    )
+
+
 def in_place_of_empty(fix: str, name: str, held: str, readers: str) -> str:
     """A fix publishing a TXT record at `name`, where `name` holds only empty TXT records
     (`held`, as held_txt_records names them): a record saved with its value left blank, whose

@@ -26,6 +26,7 @@ from checks.dns import (
     misplaced_note,
     moved_fix,
     no_mail_misplaced_note,
+    not_the_record,
     quote_txt,
     txt_fix,
 )
@@ -2335,12 +2336,14 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             # blank value): "no record" alone would contradict it; said what it is instead.
             if served:
                 summary = f"A policy file is served at {policy_url(ctx.domain)} but not announced."
-            one = len(answer.texts()) == 1
-            summary += (
-                f" {txt_subject} holds {held}, which "
-                + ("is not an MTA-STS record" if one else "are not MTA-STS records")
-                + ' (one begins "v=STSv1;", RFC 8461 §3.1), so senders ignore '
-                + ("it." if one else "them.")
+            summary += " " + not_the_record(
+                txt_subject,
+                held,
+                len(answer.texts()),
+                "an MTA-STS record",
+                "MTA-STS records",
+                '"v=STSv1;", RFC 8461 §3.1',
+                "senders",
             )
         evidence = {"txt": txt_ev, **({"policy": fetch_ev} if served else {})}
         pairs = [(name, record.raw) for name, record in misplaced]

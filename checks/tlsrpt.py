@@ -31,6 +31,7 @@ from checks.dns import (
     misplaced_note,
     moved_fix,
     no_mail_misplaced_note,
+    not_the_record,
     published_ttl,
     split_at_schemes,
     txt_fix,
@@ -1372,11 +1373,14 @@ def _not_tlsrpt_note(domain: str, answer: DnsAnswer) -> str:
         return ""
     # A long one (a wildcard's verification token) is named by its start.
     held = " and ".join(repr(t if len(t) <= 120 else t[:120] + "…") for t in texts)
-    one = len(texts) == 1
-    what = "is not a TLS-RPT record" if one else "are not TLS-RPT records"
-    return (
-        f' _smtp._tls.{domain} holds {held}, which {what} (one begins "v=TLSRPTv1;", RFC '
-        f"8460 §3), so senders ignore {'it' if one else 'them'}."
+    return " " + not_the_record(
+        f"_smtp._tls.{domain}",
+        held,
+        len(texts),
+        "a TLS-RPT record",
+        "TLS-RPT records",
+        '"v=TLSRPTv1;", RFC 8460 §3',
+        "senders",
     )
 
 
