@@ -24,6 +24,7 @@ from checks.dns import (
     cname_loop,
     held_txt_records,
     in_place_of_empty,
+    loop_also,
     normalize,
     not_the_record,
     quote_txt,
@@ -1860,8 +1861,6 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
         if loop:
             # Still "could not check" (a SERVFAIL is never a fail), but the owner is told what
             # every receiver meets and what to publish instead (RFC 1034 §3.6.2).
-            others = sorted(set(loop[1:]) - {loop[0]})
-            also = f" (and at {', '.join(others)}, unless something else uses it)"
             out.add(
                 "DMARC-01",
                 Status.ERROR,
@@ -1874,7 +1873,7 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
                     "failure": first.answer.describe_failure(),
                     "cname_loop": loop,
                 },
-                fix=f"Delete the CNAME record at _dmarc.{domain}{also if others else ''}, "
+                fix=f"Delete the CNAME record at _dmarc.{domain}{loop_also(loop)}, "
                 "then publish the policy there:\n"
                 + txt_fix(
                     f"_dmarc.{domain}", f"v=DMARC1; p=none; rua=mailto:{example_address(domain)}"

@@ -159,6 +159,13 @@ async def cname_loop(client: _Querier, answer: DnsAnswer) -> list[str]:
     return []
 
 
+def loop_also(loop: list[str]) -> str:
+    """For a fix deleting the CNAME at the first name of `loop` (cname_loop's): ' (and at <the
+    loop's other names>, unless something else uses it)', '' for a name aliased to itself."""
+    others = sorted(set(loop[1:]) - {loop[0]})
+    return f" (and at {', '.join(others)}, unless something else uses it)" if others else ""
+
+
 async def servfail_is_bogus(client: _Querier, servfail: DnsAnswer, cd_retry: DnsAnswer) -> bool:
     """Whether a SERVFAIL is bogus data ("could not check" otherwise).
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, cname_loop, lookup_is_bogus, normalize, txt_fix
+from checks.dns import DnsAnswer, cname_loop, lookup_is_bogus, loop_also, normalize, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status, series
 from checks.lookalike import QUOTES, lookalikes, one_slip, unquoted
@@ -3799,7 +3799,6 @@ def _tree_findings(
                 # what every receiver meets and what to change (RFC 1034 §3.6.2), as DMARC-01
                 # and DKIM-01 say it.
                 evidence["cname_loop"] = loop
-                others = sorted(set(loop[1:]) - {loop[0]})
                 out.add(
                     "SPF-20",
                     Status.ERROR,
@@ -3809,13 +3808,8 @@ def _tree_findings(
                     "part of SPF could not be checked.",
                     subject=name,
                     evidence=evidence,
-                    fix=f"Delete the CNAME record at {name}"
-                    + (
-                        f" (and at {', '.join(others)}, unless something else uses it)"
-                        if others
-                        else ""
-                    )
-                    + ", then publish there what the name is to hold; if "
+                    fix=f"Delete the CNAME record at {name}{loop_also(loop)}, then publish "
+                    "there what the name is to hold; if "
                     f"{name} is not yours, tell whoever runs it, or stop naming it in the SPF "
                     "record.",
                 )
