@@ -26,7 +26,13 @@ from typing import Any
 from checks.findings import Mechanism
 from mailsec.accounts.models import Team
 from mailsec.csvsafe import cell
-from mailsec.domains.models import NOT_IN_DNS, display_name, name_sort_key, stored_coverage
+from mailsec.domains.models import (
+    NOT_IN_DNS,
+    display_name,
+    name_sort_key,
+    noted_not_in_dns,
+    stored_coverage,
+)
 from mailsec.scoring.explain import NOT_DEPLOYED, is_not_deployed, verdict_label
 
 # Excel takes a CSV for UTF-8 only when it begins with this (see the module's docstring).
@@ -133,7 +139,7 @@ def _row(row: tuple[Any, ...]) -> list[Any]:
         *(("", "") if coverage.complete else (coverage.checked, coverage.of)),
         ("yes" if worst.get("does_not_exist") else "no")
         if checked
-        else ("yes" if verified_at is None and why.startswith(NOT_IN_DNS) else ""),
+        else ("yes" if noted_not_in_dns(verified_at, why) else ""),
     ]
 
 

@@ -29,7 +29,12 @@ from checks.findings import MECHANISM_TITLES, Mechanism
 from checks.scoring import Coverage
 from mailsec.accounts.models import Team
 from mailsec.domains import pagecache
-from mailsec.domains.models import NOT_IN_DNS, display_name, name_sort_key, stored_coverage
+from mailsec.domains.models import (
+    display_name,
+    name_sort_key,
+    noted_not_in_dns,
+    stored_coverage,
+)
 from mailsec.domains.templatetags.domains import ago
 
 PAGE_SIZE = 50
@@ -186,7 +191,7 @@ def _row(values: dict[str, Any], now: datetime) -> DomainRow:
         coverage=coverage,
         no_trend=no_trend_words(worst, coverage) if checked_at else ("", ""),
         first_check=first_check_words(values, now) if verified and not checked_at else "",
-        not_in_dns=not verified and values["verify_error"].startswith(NOT_IN_DNS),
+        not_in_dns=noted_not_in_dns(values["verified_at"], values["verify_error"]),
     )
 
 

@@ -47,6 +47,15 @@ NOT_IN_DNS_WORDS = (
     f"{NOT_IN_DNS}: check the spelling, and remove it if it is a typo. A domain being set up "
     "can be verified once it exists."
 )
+
+
+def noted_not_in_dns(verified_at: datetime | None, verify_error: str) -> bool:
+    """Not verified, and the last lookup of its name found it not in the DNS (NOT_IN_DNS):
+    from a domain's fields, for the list's and the export's rows read as values
+    (Domain.not_in_dns reads it of a domain)."""
+    return verified_at is None and verify_error.startswith(NOT_IN_DNS)
+
+
 CHALLENGE_VALUE_PREFIX = "mailsec-verification="
 # A run still "running" after this long lost its worker (the embedded broker does not
 # redeliver a task whose worker was killed); a "pending" one this old was never picked up.
@@ -340,7 +349,7 @@ class Domain(models.Model):
     @property
     def not_in_dns(self) -> bool:
         """Not verified, and the last lookup of its name found it not in the DNS (NOT_IN_DNS)."""
-        return self.verified_at is None and self.verify_error.startswith(NOT_IN_DNS)
+        return noted_not_in_dns(self.verified_at, self.verify_error)
 
     @classmethod
     def note_not_in_dns(cls, domains: list[Domain]) -> None:
