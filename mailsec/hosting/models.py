@@ -245,8 +245,12 @@ class HostedPolicy(models.Model):
         """patterns() as the text lists them: MX hosts no mx line can name are left out here,
         not only by policy_text, since a `*` label is a valid pattern but no host
         (rules.host_problem); the owner's extra patterns, wildcards included, are kept."""
-        extra = set(self.mx_extra)
-        return [p for p in self.patterns() if p in extra or rules.host_problem(p) is None]
+        return [p for p in self.patterns() if self.unlisted_why(p) is None]
+
+    def unlisted_why(self, pattern: str) -> str | None:
+        """Why the text leaves `pattern` out (rules.host_problem), or None when it lists it:
+        the owner's extra patterns are always listed."""
+        return None if pattern in self.mx_extra else rules.host_problem(pattern)
 
     def render(self) -> str:
         return rules.policy_text(self.served_mode, self.listed_patterns(), self.max_age)
@@ -597,7 +601,7 @@ class HostedPolicy(models.Model):
         # What the text lists decides, as in the other notices (listed_patterns): the alias
         # itself may be a name no mx line can name (a '_' or a '*' label), left out of the
         # text, so it is not "listed" and nothing of it "stays listed" (task s38q).
-        unlistable = None if host in self.mx_extra else rules.host_problem(host)
+        unlistable = self.unlisted_why(host)
         stays = "" if unlistable else f", {host} stays listed for max_age"
         left_out = ""
         if unlistable is None:
@@ -632,7 +636,7 @@ class HostedPolicy(models.Model):
         # still listed while its removal is pending) is not added again: it stays. A target
         # no mx line can name (an IP address, a '_' or a '*' label) is never listed, live MX
         # or not.
-        problem = None if target in self.mx_extra else rules.host_problem(target)
+        problem = self.unlisted_why(target)
         if problem is not None:
             point = (
                 f"Point the MX record at your mail server's own host name ({target} cannot be "
