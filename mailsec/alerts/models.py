@@ -1239,8 +1239,7 @@ class AlertState(models.Model):
             .exclude(kind=rules.Kind.CERT_EXPIRY)
             .order_by("created")
         ):
-            if dismissed.key in open_keys:
-                continue
+            # One pk per key, none open (ids): nothing here can be open already.
             verdict, obs = rules.evaluate(
                 dismissed.kind, dismissed.key, dismissed.before, current, drop, dismissed.evidence
             )
