@@ -1313,11 +1313,18 @@ def verify_domains(domains: list[Domain], deadline: float) -> list[VerifyOutcome
         ):
             outcome.verified = True
             domain.request_check(kind="scheduled")
-        elif not Domain.objects.filter(pk=domain.pk).exists():
-            outcome.why = "Removed from your team meanwhile."
         else:
             outcome.why = domain.verify_error
             outcome.lookup_failed = answer.failed
+    # A domain removed meanwhile (by a teammate, in another tab) is said so: one read for
+    # them all, not one a name.
+    told = [o for o in asked if o.looked_up and not o.verified]
+    kept = set(
+        Domain.objects.filter(pk__in=[o.domain.pk for o in told]).values_list("pk", flat=True)
+    )
+    for outcome in told:
+        if outcome.domain.pk not in kept:
+            outcome.why, outcome.lookup_failed = "Removed from your team meanwhile.", False
     return outcomes
 
 
