@@ -242,6 +242,7 @@ def policy_conf(policy_id: str, spec: SigningSpec) -> str:
         lines += [
             f"    nsec3-iterations: {spec.nsec3_iterations}",
             f"    nsec3-salt-length: {spec.nsec3_salt_length}",
+            f"    nsec3-opt-out: {'on' if spec.nsec3_opt_out else 'off'}",
         ]
     for key, value in (
         ("ksk-size", spec.ksk_size),

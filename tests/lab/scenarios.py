@@ -133,6 +133,7 @@ class SigningSpec:
     nsec3: bool = True  # False: NSEC
     nsec3_iterations: int = 0
     nsec3_salt_length: int = 0  # octets of a salt knot picks at random
+    nsec3_opt_out: bool = False  # the Opt-Out flag on every NSEC3 record (RFC 5155 §6; s39h)
     rrsig_lifetime: str | None = None  # knot TIME ("2d"); knot's 14d when None
     rrsig_refresh: str | None = None
     ds_digests: tuple[str, ...] = ("sha256",)  # the DS records `up` puts in the parent
@@ -526,8 +527,10 @@ def _signing(path: Path, dnssec: str, raw: object, secondary: bool = False) -> S
     if not isinstance(prepublished, bool):
         raise _fail(path, "prepublished_ksk must be true or false")
     bad = [d for d in (*digests, *next_digests) if d not in DS_DIGESTS]
-    # No DS at all for the signing key only when the pre-published key has one (s30k).
-    if bad or not (digests or next_digests):
+    # No DS at all for the signing key only when the pre-published key has one (s30k), or
+    # under dnssec = "ds-wrong", where the parent's DS records are other_zones' alone (s39h: a
+    # DS for a key the zone no longer publishes).
+    if bad or not (digests or next_digests or dnssec == "ds-wrong"):
         raise _fail(path, f"ds_digests = {list(digests)!r}, expected some of {sorted(DS_DIGESTS)}")
     spec = SigningSpec(
         algorithm=str(raw.get("algorithm", "ecdsap256sha256")),
@@ -537,6 +540,7 @@ def _signing(path: Path, dnssec: str, raw: object, secondary: bool = False) -> S
         nsec3=bool(raw.get("nsec3", True)),
         nsec3_iterations=int(raw.get("nsec3_iterations", 0)),
         nsec3_salt_length=int(raw.get("nsec3_salt_length", 0)),
+        nsec3_opt_out=bool(raw.get("nsec3_opt_out", False)),
         rrsig_lifetime=str(raw["rrsig_lifetime"]) if "rrsig_lifetime" in raw else None,
         rrsig_refresh=str(raw["rrsig_refresh"]) if "rrsig_refresh" in raw else None,
         ds_digests=digests,
@@ -552,10 +556,17 @@ def _signing(path: Path, dnssec: str, raw: object, secondary: bool = False) -> S
         raise _fail(path, "ds_keys = 'zsk' needs split_keys = true (a CSK is no ZSK)")
     if spec.ds_algorithm is not None and not 0 <= spec.ds_algorithm <= 255:
         raise _fail(path, "ds_algorithm must be 0..255")
-    if (spec.ds_keys == "zsk" or spec.ds_algorithm is not None) != (dnssec == "ds-wrong"):
-        raise _fail(path, "ds_keys = 'zsk' and ds_algorithm go with dnssec = 'ds-wrong' (only)")
-    if (spec.prepublished_ds_digests or not spec.ds_digests) and not spec.prepublished_ksk:
-        raise _fail(path, "prepublished_ds_digests and ds_digests = [] need prepublished_ksk")
+    wrong_ds = spec.ds_keys == "zsk" or spec.ds_algorithm is not None
+    if wrong_ds != (dnssec == "ds-wrong") and not (dnssec == "ds-wrong" and not spec.ds_digests):
+        raise _fail(
+            path,
+            "ds_keys = 'zsk' and ds_algorithm go with dnssec = 'ds-wrong' (only), which needs"
+            " one of them or ds_digests = []",
+        )
+    if spec.prepublished_ds_digests and not spec.prepublished_ksk:
+        raise _fail(path, "prepublished_ds_digests needs prepublished_ksk")
+    if not spec.ds_digests and not (spec.prepublished_ksk or dnssec == "ds-wrong"):
+        raise _fail(path, "ds_digests = [] needs prepublished_ksk or dnssec = 'ds-wrong'")
     if (spec.expired_names or spec.prepublished_ksk) and dnssec != "presigned":
         raise _fail(path, "expired_names and prepublished_ksk go with dnssec = 'presigned'")
     if dnssec == "presigned" and not (spec.expired_names or spec.prepublished_ksk or secondary):
@@ -568,8 +579,10 @@ def _signing(path: Path, dnssec: str, raw: object, secondary: bool = False) -> S
         )
     if not 0 <= spec.nsec3_iterations <= 65535 or not 0 <= spec.nsec3_salt_length <= 255:
         raise _fail(path, "nsec3_iterations must be 0..65535 and nsec3_salt_length 0..255")
-    if not spec.nsec3 and (spec.nsec3_iterations or spec.nsec3_salt_length):
-        raise _fail(path, "nsec3 = false takes no nsec3_iterations or nsec3_salt_length")
+    if not spec.nsec3 and (spec.nsec3_iterations or spec.nsec3_salt_length or spec.nsec3_opt_out):
+        raise _fail(
+            path, "nsec3 = false takes no nsec3_iterations, nsec3_salt_length or nsec3_opt_out"
+        )
     for key in ("rrsig_lifetime", "rrsig_refresh"):
         value = getattr(spec, key)
         if value is not None and not KNOT_TIME.fullmatch(value):
