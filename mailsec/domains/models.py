@@ -360,8 +360,8 @@ class Domain(models.Model):
         cls.objects.filter(pk__in=pks, verified_at=None).update(
             verify_error=NOT_IN_DNS_WORDS, verify_checked_at=timezone.now()
         )
-        for domain in domains:
-            pagecache.changed(team_id=domain.team_id, domain_id=domain.pk)
+        # The teams' lists once for the batch (an add notes them all), each domain's page.
+        pagecache.changed_many(team_ids=[d.team_id for d in domains], domain_ids=pks)
 
     def verify(
         self, hints: bool = True, answer: DnsAnswer | None = None, missing: bool | None = None

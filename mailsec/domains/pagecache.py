@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.cache import cache
@@ -39,11 +39,17 @@ def _version_key(kind: str, pk: int) -> str:
 def changed(*, team_id: int | None = None, domain_id: int | None = None) -> None:
     """The team's domain list, or the domain's page, no longer shows the truth once the
     current transaction commits."""
-    keys = []
-    if team_id is not None:
-        keys.append(_version_key("team", team_id))
-    if domain_id is not None:
-        keys.append(_version_key("domain", domain_id))
+    changed_many(
+        team_ids=() if team_id is None else (team_id,),
+        domain_ids=() if domain_id is None else (domain_id,),
+    )
+
+
+def changed_many(*, team_ids: Iterable[int] = (), domain_ids: Iterable[int] = ()) -> None:
+    """As `changed`, for a batch: each team's list and each domain's page, their versions
+    deleted together (a team's once, however many of its domains changed)."""
+    keys = [_version_key("team", pk) for pk in dict.fromkeys(team_ids)]
+    keys += [_version_key("domain", pk) for pk in dict.fromkeys(domain_ids)]
     if not keys:
         return
     # Now, for the code that made the change (it reads its own writes), and again once they
