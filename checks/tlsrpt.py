@@ -26,6 +26,8 @@ from checks.context import CheckContext
 from checks.dns import (
     DnsAnswer,
     a_label_mailbox,
+    held_txt_records,
+    in_place_of_empty,
     lookup_is_bogus,
     misplaced_lookup,
     misplaced_note,
@@ -1228,6 +1230,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             ctx.domain,
             state.answer,
         )
+        if not state.answer.cnames:  # through an alias the empty record is the target's
+            fix = in_place_of_empty(fix, subject, held_txt_records(state.answer), "senders")
         # The misplaced records the fix moves, for pages that build their own record from the
         # owner's addresses (the domain page adds ours): without them they lose those.
         if misplaced:
@@ -1368,15 +1372,13 @@ def _not_tlsrpt_note(domain: str, answer: DnsAnswer) -> str:
     """What TLSRPT-01 adds for a missing record when _smtp._tls holds other TXT records (a DMARC
     or SPF record pasted at the wrong name): the owner sees something there and must hear that
     it does not count, or publishes the fix beside it never knowing why."""
-    texts = answer.texts()
-    if not texts:
+    held = held_txt_records(answer)  # an empty one as MTASTS-01 and DMARC-01 name it
+    if not held:
         return ""
-    # A long one (a wildcard's verification token) is named by its start.
-    held = " and ".join(repr(t if len(t) <= 120 else t[:120] + "…") for t in texts)
     return " " + not_the_record(
         f"_smtp._tls.{domain}",
         held,
-        len(texts),
+        len(answer.texts()),
         "a TLS-RPT record",
         "TLS-RPT records",
         '"v=TLSRPTv1;", RFC 8460 §3',

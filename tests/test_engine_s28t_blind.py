@@ -800,7 +800,7 @@ def test_it_says_what_stands_at_smtp_tls_when_it_is_no_tls_rpt_record(name: str,
     findings = run_case(_case(name))
     (absent,) = [f for f in findings if f.id == "TLSRPT-01"]
     assert str(absent.status) == "info"
-    assert f"holds {text!r}" in absent.summary
+    assert f"holds a TXT record {text!r}" in absent.summary
     assert "not a TLS-RPT record" in absent.summary
 
 
