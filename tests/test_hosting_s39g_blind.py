@@ -527,14 +527,17 @@ CASES: list[dict[str, Any]] = [
                         "emails": 0, "emails_charlie": 0, "verified": True}},
             {"at": "1d+1h", "challenge": ["charlie"], "do": "verify_pending",
              "reason": "the background task verifies charlie: alice loses control",
+             # Corrected: emails_charlie was 0; charlie's team is rightly told its own row
+             # is verified ('example.org is verified: its checks start now'), nothing of alice.
              "expect": {"served": served("none", [MX1]), "id": "new", "events": ["detached"],
-                        "emails": 1, "emails_charlie": 0, "verified": False,
+                        "emails": 1, "emails_charlie": 1, "verified": False,
                         "email_says": ["2026-12-09 13:00"]}},
         ],
     },
     # --- certificates (what ACME trouble looks like to the watch) ----------------------------
     {
         "id": "acme_refuses_the_first_certificate_then_issues",
+        "zone": True,  # corrected: enable() expects our zone's update
         "why": "Hosted; pebble refuses the order (or a rate limit holds it) so the first "
                "handshakes get no certificate at all: told once after two readings at least an "
                "hour apart, not at every reading of the three days it lasts; told once when a "
@@ -544,6 +547,7 @@ CASES: list[dict[str, Any]] = [
     },
     {
         "id": "six_day_certificate_whose_renewal_is_rate_limited",
+        "zone": True,  # corrected: enable() expects our zone's update
         "why": "A 6-day certificate (T0 to 6d): no 21 or 7-day notice (neither in the second "
                "half of its life); Caddy would renew at 2 days left, but the renewal is rate "
                "limited: the last chance is told once at a quarter of the life left (36 hours), "
@@ -580,6 +584,7 @@ CASES: list[dict[str, Any]] = [
     },
     {
         "id": "bad_readings_must_be_an_hour_apart_with_no_good_between",
+        "zone": True,  # corrected: enable() expects our zone's update
         "why": "A bad reading, then a valid one: nothing (and no 'valid again': nothing was "
                "told). Bad again, then bad 30 minutes later: less than an hour apart, nothing. "
                "Bad once more 65 minutes after the first of those: told once. Valid: told once.",
@@ -654,6 +659,7 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "planted_no_certificate_told_at_the_first_reading",
         "planted": 1,
+        "zone": True,  # corrected: enable() expects our zone's update
         "why": "PLANTED WRONG: no valid certificate told at the first bad reading (docs: two "
                "readings at least an hour apart).",
         "steps": no_certificate_steps(told_at_first=True)[:2],
@@ -665,6 +671,98 @@ CASES: list[dict[str, Any]] = [
         "why": "PLANTED WRONG: released a day (the none max_age) after Stop, while the enforce "
                "copy fetched before 1d is held until 2026-12-09 12:00 (RFC 8461 §5.1, §8.3).",
         "steps": none_short_max_age_steps("3d+5m"),
+    },
+]
+# fmt: on
+
+# Second batch (committed before it ran): where the first batch found nothing, probes of a
+# watch that missed readings, Host headers no name can hold, and a start from a served policy.
+# fmt: off
+CASES += [
+    {
+        "id": "notices_missed_during_a_watch_outage_come_as_one",
+        "zone": True,
+        "why": "A 90-day certificate; the watch could not check from 40d to 75d (our side), "
+               "so its first reading in the second half comes at 6 days left: one notice (one "
+               "event, one email: 'expires in 6 days'), not the 21-day one and the 7-day one "
+               "together; at 36 hours left the last chance, once.",
+        "steps": [
+            enable(),
+            {"at": "1h", "do": "cert", "cert": {"not_before": "0", "not_after": "90d"},
+             "reason": "fresh", "expect": {"events": [], "emails": 0}},
+            {"at": "40d", "do": "cert", "cert": {"error": "timed out", "could_not_check": True},
+             "reason": "ours", "expect": {"events": [], "emails": 0}},
+            {"at": "75d", "do": "cert", "cert": {"error": "timed out", "could_not_check": True},
+             "reason": "ours", "expect": {"events": [], "emails": 0}},
+            {"at": "84d", "do": "cert", "cert": {"not_before": "0", "not_after": "90d"},
+             "reason": "6 days left: one notice",
+             "expect": {"events": ["cert"], "emails": 1, "says": ["expires in 6 days"],
+                        "not_says": ["expires in 21 days"]}},
+            {"at": "84d+12h", "do": "cert", "cert": {"not_before": "0", "not_after": "90d"},
+             "reason": "not again", "expect": {"events": [], "emails": 0}},
+            {"at": "88d+12h", "do": "cert", "cert": {"not_before": "0", "not_after": "90d"},
+             "reason": "36 hours left: the last chance, once",
+             "expect": {"events": ["cert"], "emails": 1}},
+            {"at": "89d", "do": "cert", "cert": {"not_before": "0", "not_after": "90d"},
+             "reason": "not again", "expect": {"events": [], "emails": 0}},
+        ],
+    },
+    {
+        "id": "host_headers_no_name_can_hold_get_404",
+        "zone": True,
+        "why": "A Host starting 'mta-sts.' that no domain name can be (a NUL byte, a space, a "
+               "name past 253 characters, a label past 63, a percent sign) is no policy name: a "
+               "plain 404, never a 500 (PostgreSQL text cannot hold NUL) nor an app page; TRACE "
+               "and PATCH on the policy path of a hosted name are 404 too, and the policy is "
+               "still served.",
+        "steps": [
+            enable(http=[
+                {"method": "GET", "host": "mta-sts.exa\x00mple.org", "status": 404,
+                 "body": "not_policy", "headers_absent": NO_APP},
+                {"method": "GET", "host": "mta-sts.example.org\x00", "status": 404,
+                 "body": "not_policy", "headers_absent": NO_APP},
+                {"method": "HEAD", "host": "mta-sts.example.org\x00", "status": 404,
+                 "body": "empty"},
+                {"method": "GET", "host": "mta-sts.exa mple.org", "status": 404,
+                 "body": "not_policy"},
+                {"method": "GET", "host": "mta-sts." + "a" * 250 + ".org", "status": 404,
+                 "body": "not_policy"},
+                {"method": "GET", "host": "mta-sts." + "a" * 64 + ".org", "status": 404,
+                 "body": "not_policy"},
+                {"method": "GET", "host": "mta-sts.ex%61mple.org", "status": 404,
+                 "body": "not_policy"},
+                {"method": "TRACE", "host": HOST, "status": 404, "body": "not_policy",
+                 "headers_absent": NO_APP},
+                {"method": "PATCH", "host": HOST, "status": 404, "body": "not_policy"},
+                {"method": "GET", "host": HOST, "status": 200, "body": "policy",
+                 "type": "text/plain"},
+            ]),
+        ],
+    },
+    {
+        "id": "start_from_a_served_enforce_policy_then_stop_at_once",
+        "zone": True,
+        "why": "The domain served its own enforce policy (max_age 30 days) when hosting "
+               "started: ours starts in enforce with that max_age (never weaker, RFC 8461 §10). "
+               "Stop an hour later: mode none, new id, served until the later of the copies "
+               "senders may hold: ours from the hour (2026-12-31 13:00), after the served one "
+               "(2026-12-31 12:00); then released.",
+        "steps": [
+            enable(checked_serving="version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org"
+                                   "\r\nmax_age: 2592000\r\n",
+                   expect={"served": served("enforce", [MX1], THIRTY_DAYS), "id": "new",
+                           "zone": "new"}),
+            {"at": "1h", "do": "disable", "reason": "stop at once",
+             "expect": {"served": served("none", [MX1], THIRTY_DAYS), "id": "new",
+                        "zone": "new", "events": ["disabling"], "emails": 1,
+                        "says": ["2026-12-31 13:00"]}},
+            {"at": "30d+1h-5m", "do": "sync", "reason": "not yet",
+             "expect": {"served": served("none", [MX1], THIRTY_DAYS), "id": "same",
+                        "zone": "none", "events": [], "emails": 0}},
+            {"at": "30d+1h+5m", "do": "sync", "reason": "released",
+             "expect": {"served": "404", "zone": "withdrawn", "events": ["released"],
+                        "emails": 1}},
+        ],
     },
 ]
 # fmt: on
@@ -707,7 +805,7 @@ for _case in PLANTED:
 
 
 def test_the_round_has_what_the_brief_asks() -> None:
-    assert len(REAL) == 20 and len(PLANTED) == 3
+    assert len(REAL) == 23 and len(PLANTED) == 3  # 20 + 3 (second batch)
     assert len({c["id"] for c in CASES}) == len(CASES)
     assert all(c["id"].startswith("planted_") for c in PLANTED)
     assert all(re.fullmatch(r"[a-z0-9_]+", c["id"]) for c in CASES)
