@@ -27,7 +27,7 @@ from checks.findings import Mechanism
 from mailsec.accounts.models import Team
 from mailsec.csvsafe import cell
 from mailsec.domains.models import (
-    NOT_IN_DNS,
+    NOTED_NOT_IN_DNS,
     display_name,
     name_sort_key,
     noted_not_in_dns,
@@ -170,7 +170,7 @@ def record_lines(team: Team) -> Iterable[str]:
     yield BOM + writer.writerow(RECORD_COLUMNS)
     pending = (
         team.domains.filter(verified_at=None)
-        .exclude(verify_error__startswith=NOT_IN_DNS)
+        .exclude(NOTED_NOT_IN_DNS)
         .only("pk", "team", "name", "challenge")
     )
     for domain in sorted(pending, key=lambda d: name_sort_key(d.name)):

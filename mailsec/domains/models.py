@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import DatabaseError, models, transaction
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
@@ -52,8 +53,12 @@ NOT_IN_DNS_WORDS = (
 def noted_not_in_dns(verified_at: datetime | None, verify_error: str) -> bool:
     """Not verified, and the last lookup of its name found it not in the DNS (NOT_IN_DNS):
     from a domain's fields, for the list's and the export's rows read as values
-    (Domain.not_in_dns reads it of a domain)."""
+    (Domain.not_in_dns reads it of a domain; NOTED_NOT_IN_DNS is it as a query)."""
     return verified_at is None and verify_error.startswith(NOT_IN_DNS)
+
+
+# The same rule as a query, for filter() and exclude() (export.record_lines leaves them out).
+NOTED_NOT_IN_DNS = Q(verified_at=None, verify_error__startswith=NOT_IN_DNS)
 
 
 CHALLENGE_VALUE_PREFIX = "mailsec-verification="
