@@ -956,13 +956,28 @@ def _repaired_uri(uri: ReportUri) -> ReportUri | None:
     return repaired[0] if len(repaired) == 1 and repaired[0].valid else None
 
 
+def _mailbox(uri: ReportUri) -> str:
+    """The mailbox a report URI sends to, for telling two spellings of one apart: the scheme
+    and the domain part ignore case (RFC 3986 §3.1; RFC 5321 §2.4: "Mailbox domains follow
+    normal DNS rules and are hence not case sensitive"), and a percent-encoded local part is
+    the decoded one (RFC 6068 §2). The local part keeps its case: RFC 5321 §2.4 says it "MUST
+    BE treated as case sensitive", only the domain's host may say that 'DMARC@' and 'dmarc@'
+    are one mailbox, and two reports where one was meant lose nothing. Any other URI is
+    itself."""
+    if not uri.valid or uri.scheme != "mailto":
+        return uri.uri
+    address, mark, headers = uri.uri.split(":", 1)[1].partition("?")
+    return f"mailto:{unquote(address.rpartition('@')[0])}@{uri.host}{mark}{headers}"
+
+
 def _unique_uris(uris: list[str]) -> list[str]:
-    """Report URIs (kept_uris) with each address once, as first written: two records may
-    give one mailbox with and without a '!size' limit."""
+    """Report URIs (kept_uris) with each mailbox once, as first written: two records may
+    give one mailbox with and without a '!size' limit, or its domain in another case
+    (_mailbox)."""
     out: dict[str, str] = {}
     for text in uris:
         (uri,) = parse_uris(text)
-        out.setdefault(uri.uri, text)
+        out.setdefault(_mailbox(uri), text)
     return list(out.values())
 
 
