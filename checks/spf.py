@@ -3134,10 +3134,52 @@ def duplicate_lookups(tree: SpfNode) -> Dedup:
     return dedup
 
 
-def _loop_words(node: SpfNode) -> str:
-    """How the chain of records comes back to `node.domain`: by an include or a redirect."""
+def _path_to(tree: SpfNode, node: SpfNode) -> list[SpfNode]:
+    """The records from the owner's (`tree`) down to `node`, both included."""
+    if tree is node:
+        return [tree]
+    for child in tree.children:
+        if below := _path_to(child, node):
+            return [tree, *below]
+    return []
+
+
+def _loop_words(tree: SpfNode, node: SpfNode) -> str:
+    """How the chain of records comes back to `node.domain` (by an include or a redirect), the
+    loop's records in order, and in whose record the term that closes it stands (s39a: a loop
+    between two providers' records named only a term the owner's record also holds)."""
     term = "redirect=" if node.via == "redirect" else "include:"
-    return f"'{term}{node.domain}' leads back to {node.domain}, whose record is already being read"
+    path = _path_to(tree, node) or [tree, node]
+    start = next(i for i, n in enumerate(path) if n.domain.lower() == node.domain.lower())
+    chain = " -> ".join(n.domain for n in path[start:])
+    holder = path[-2]
+    where = (
+        "your own record"
+        if holder is tree
+        else f"the record of {holder.domain}, reached through {holder.via}"
+    )
+    kind = "redirect" if node.via == "redirect" else "include"
+    return (
+        f"'{term}{node.domain}' leads back to {node.domain}, whose record is already being "
+        f"read ({chain}; that {kind} is in {where})"
+    )
+
+
+def _loop_todo(tree: SpfNode, node: SpfNode, own_org: str, extra: tuple[str, ...]) -> str:
+    """What the owner can change about the loop `node` closes: the term in their own records,
+    or, in another's record, ask its owner or stop using the term of their own that leads
+    there (as SPF-08 says of a record without SPF)."""
+    path = _path_to(tree, node) or [tree, node]
+    holder, top = path[-2], path[1]
+    kind = "redirect" if node.via == "redirect" else "include"
+    if holder is tree:
+        return f" Remove that {kind} from your record."
+    if organizational_domain(holder.domain, extra) == own_org:
+        return f" Remove that {kind} from the record of {holder.domain}."
+    return (
+        " That record is not yours: have its owner fix it, or replace the "
+        f"{top.via} {'of' if top.via == 'include' else 'to'} {top.domain} in your own record."
+    )
 
 
 def _kinds(node: SpfNode) -> list[str]:
@@ -3395,8 +3437,9 @@ def _tree_findings(
         out.add(
             "SPF-05",
             Status.FAIL,
-            f"The SPF record loops: {_loop_words(loop[0])}, so evaluation exceeds the limit "
-            f"of {LOOKUP_LIMIT} DNS lookups and SPF fails with a permanent error.",
+            f"The SPF record loops: {_loop_words(tree, loop[0])}, so evaluation exceeds the "
+            f"limit of {LOOKUP_LIMIT} DNS lookups and SPF fails with a permanent error."
+            + _loop_todo(tree, loop[0], own_org, extra),
             subject=domain,
             evidence=evidence,
         )
@@ -3424,7 +3467,7 @@ def _tree_findings(
         # As below: no receiver follows the loop or the deep chain for now, every one will once
         # that term is removed.
         after = (
-            f"The terms after it loop: {_loop_words(loop_after[0])}, so once that term is "
+            f"The terms after it loop: {_loop_words(tree, loop_after[0])}, so once that term is "
             f"removed, evaluation exceeds the limit of {LOOKUP_LIMIT} DNS lookups and SPF fails "
             "with a permanent error. When you remove it, remove the include that leads back too."
             if loop_after

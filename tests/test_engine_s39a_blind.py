@@ -73,7 +73,25 @@ BLIND: list[Blind] = [
     Blind("redirchain"),
     Blind("redirnone", fail=frozenset({"SPF-08"}), rows=(("SPF-08", F, ("_spf.s39aold-a.test",)),)),
     # ------------------------------------------------------ lookup counting
-    Blind("loop", fail=frozenset({"SPF-05"}), rows=(("SPF-05", F, ("_spf.s39aloop-a.test",)),)),
+    Blind(
+        "loop",
+        fail=frozenset({"SPF-05"}),
+        rows=(
+            ("SPF-05", F, ("_spf.s39aloop-a.test",)),
+            # Mended after the run: the finding named only 'include:_spf.s39aloop-a.test', a term
+            # the owner's record also holds, and no way out; it now names the loop, the record
+            # that closes it and whose it is (tests/test_engine_s39a_spf_loop_text.py).
+            (
+                "SPF-05",
+                F,
+                (
+                    "_spf.s39aloop-a.test -> _spf.s39aloop-b.test -> _spf.s39aloop-a.test",
+                    "in the record of _spf.s39aloop-b.test",
+                    "not yours",
+                ),
+            ),
+        ),
+    ),
     Blind("ten", warn=frozenset({"SPF-05"}), rows=(("SPF-05", W, ("10",)),)),
     Blind(
         "eleven",
