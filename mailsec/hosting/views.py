@@ -43,6 +43,11 @@ def serve_policy(request: HttpRequest, domain: str) -> HttpResponse:
     or `curl -I` that the policy is missing while senders fetch it fine."""
     if request.method not in ("GET", "HEAD") or request.path_info != rules.POLICY_PATH:
         return not_found()
+    # A Host that no domain name can be (a NUL byte, a space, a label past 63 characters) is
+    # no policy name: refused before the database is asked, as ask() refuses it (PostgreSQL
+    # text cannot hold NUL, and the query itself failed with 500).
+    if not _SNI_NAME.fullmatch(f"mta-sts.{domain}"):
+        return not_found()
     # Not evidence that mta-sts.<domain> leads here (HostedPolicy.policy_host_seen_at): any
     # client reaching our public site over TLS may send this Host (Caddy's catch-all site
     # proxies every Host, and does not hold it to the handshake's name), so it would let
