@@ -767,6 +767,102 @@ CASES += [
 ]
 # fmt: on
 
+# Third batch (committed before it ran): presses repeated, control lost and regained, and a
+# plain TXT spelled as RFC 8461 §3.1's grammar allows. `sts_form`: the owner's plain
+# `_mta-sts` TXT, '{id}' standing for the current policy id.
+# fmt: off
+CASES += [
+    {
+        "id": "stop_pressed_twice_and_keep_hosting_pressed_twice_change_nothing",
+        "zone": True,
+        "why": "Stop hosting pressed again while hosting winds down (a second tab, a double "
+               "submit): nothing moves (same text and id, no event, no email), the date stays "
+               "2026-12-09 12:00. Keep hosting, then pressed again: the second changes "
+               "nothing either.",
+        "steps": [
+            enable(),
+            enforce(),
+            {"at": "1d", "do": "disable", "reason": "stop",
+             "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
+                        "events": ["disabling"], "emails": 1, "says": ["2026-12-09 12:00"]}},
+            {"at": "1d+1h", "do": "disable", "reason": "pressed again: nothing",
+             "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none",
+                        "events": [], "emails": 0}},
+            {"at": "2d", "do": "enable", "reason": "keep hosting",
+             "expect": {"served": served("enforce", [MX1]), "id": "new", "zone": "new",
+                        "events": ["resumed"], "emails": 1}},
+            {"at": "2d+1h", "do": "enable", "reason": "pressed again: nothing",
+             "expect": {"served": served("enforce", [MX1]), "id": "same", "zone": "none",
+                        "events": [], "emails": 0}},
+            {"at": "9d", "do": "sync", "reason": "no release",
+             "expect": {"served": served("enforce", [MX1]), "id": "same", "zone": "none",
+                        "events": [], "emails": 0}},
+        ],
+    },
+    {
+        "id": "control_lost_then_regained_before_anyone_hosts",
+        "zone": True,
+        "why": "alice (enforce) loses control to charlie at 1d (none until 2026-12-09 12:00, "
+               "detached); she publishes her value again beside charlie's and verifies at 2d "
+               "(both verified: charlie's value is there, so he keeps his row and is told "
+               "nothing). She hosts again: a fresh start in testing, new id, taking the name "
+               "over; her Stop at 3d serves none until her own testing copy expires "
+               "(2026-12-11 12:00), never before the detached policy's date; then released.",
+        "steps": [
+            enable(),
+            enforce(),
+            {"at": "1d", "challenge": ["charlie"], "do": "verify_other",
+             "reason": "alice loses control",
+             "expect": {"served": served("none", [MX1]), "id": "new", "emails": 1,
+                        "emails_charlie": 0, "verified": False}},
+            {"at": "2d", "challenge": ["alice", "charlie"], "do": "verify_self",
+             "reason": "alice verifies again",
+             "expect": {"served": served("none", [MX1]), "emails_charlie": 0,
+                        "verified": True}},
+            {"at": "2d+1h", "do": "enable", "reason": "hosted again: afresh",
+             "expect": {"served": served("testing", [MX1]), "id": "new", "zone": "new",
+                        "emails_charlie": 0}},
+            {"at": "3d", "do": "disable", "reason": "stop: until 2026-12-11 12:00",
+             "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
+                        "events": ["disabling"], "emails": 1, "says": ["2026-12-11 12:00"]}},
+            {"at": "10d-5m", "do": "sync", "reason": "not yet",
+             "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none",
+                        "emails": 0}},
+            {"at": "10d+5m", "do": "sync", "reason": "released",
+             "expect": {"served": "404", "zone": "withdrawn", "events": ["released"],
+                        "emails": 1}},
+        ],
+    },
+    {
+        "id": "plain_txt_current_id_without_spaces_is_in_place",
+        "why": "RFC 8461 §3.1: fields are delimited by ';' with optional spaces, so "
+               "'v=STSv1;id=<current id>' is the current record: no stale notice, no email.",
+        "steps": [
+            {"at": "0", "dns": d(MX1), "do": "enable", "reason": "start",
+             "expect": {"served": served("testing", [MX1]), "id": "new"}},
+            {"at": "5m", "sts_form": "v=STSv1;id={id}", "do": "sync", "reason": "in place",
+             "expect": {"id": "same", "events": [], "emails": 0}},
+            {"at": "1d", "do": "sync", "reason": "still nothing",
+             "expect": {"id": "same", "events": [], "emails": 0}},
+        ],
+    },
+    {
+        "id": "plain_txt_current_id_with_an_extension_field_is_in_place",
+        "why": "RFC 8461 §3.1 allows extension fields after the id (sts-extension), and "
+               "spaces around ';': 'v=STSv1 ; id=<current id> ; ext=1' is the current record: "
+               "no stale notice, no email.",
+        "steps": [
+            {"at": "0", "dns": d(MX1), "do": "enable", "reason": "start",
+             "expect": {"served": served("testing", [MX1]), "id": "new"}},
+            {"at": "5m", "sts_form": "v=STSv1 ; id={id} ; ext=1", "do": "sync",
+             "reason": "in place", "expect": {"id": "same", "events": [], "emails": 0}},
+            {"at": "1d", "do": "sync", "reason": "still nothing",
+             "expect": {"id": "same", "events": [], "emails": 0}},
+        ],
+    },
+]
+# fmt: on
+
 
 class S39gHistories(s38g.S38gHistories):
     """s38g's player; planted histories must fail at their planted step and nowhere else.
@@ -777,6 +873,10 @@ class S39gHistories(s38g.S38gHistories):
     def play_step26(
         self, step: dict[str, Any], state: dict[str, Any], ids: list[str], where: str
     ) -> None:
+        if "sts_form" in step:
+            policy = self.policy()
+            assert policy is not None, f"{where}: no policy to publish the id of"
+            state["sts"] = [step["sts_form"].replace("{id}", policy.policy_id)]
         if step["do"] != "verify_pending":
             super().play_step26(step, state, ids, where)
             return
@@ -805,7 +905,7 @@ for _case in PLANTED:
 
 
 def test_the_round_has_what_the_brief_asks() -> None:
-    assert len(REAL) == 23 and len(PLANTED) == 3  # 20 + 3 (second batch)
+    assert len(REAL) == 27 and len(PLANTED) == 3  # 20, 3 (second batch), 4 (third)
     assert len({c["id"] for c in CASES}) == len(CASES)
     assert all(c["id"].startswith("planted_") for c in PLANTED)
     assert all(re.fullmatch(r"[a-z0-9_]+", c["id"]) for c in CASES)
