@@ -1075,6 +1075,25 @@ async def _sends_no_mail(ctx: CheckContext) -> str:
     )
 
 
+async def _selector_loops(ctx: CheckContext, failed: list[SelectorResult]) -> list[list[str]]:
+    """The CNAME loop each failed selector lookup met (dns.cname_loop), [] where none.
+
+    A SERVFAIL may be a loop, read one alias at a time; but a lame or bogus _domainkey
+    subtree fails every selector tried (up to 30), and a CNAME question for each would ask
+    it 30 more times. The first SERVFAIL's CNAME question stands for the others: when it
+    fails too, the subtree answers nothing and no more is asked (each selector keeps its
+    "could not check"); when it is answered, each failed selector is read, concurrently, and
+    the aliases that chains share are asked once (the run's DNS cache)."""
+    servfail = [r for r in failed if r.answer.rcode == "SERVFAIL"]
+    if servfail and (await ctx.dns.query(servfail[0].name, "CNAME")).failed:
+        # A loop passed on with NOERROR (CNAMELOOP) is in its answer: no question.
+        return [
+            await cname_loop(ctx.dns, r.answer) if r.answer.rcode == "CNAMELOOP" else []
+            for r in failed
+        ]
+    return list(await asyncio.gather(*(cname_loop(ctx.dns, r.answer) for r in failed)))
+
+
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     keys = await get_keys(ctx)
@@ -1084,8 +1103,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     # The selectors a wildcard answers are said once (_wildcard_words), not as keys of their own.
     wild = [r for r in keys.results if r.from_wildcard]
     found = [r for r in keys.results if r.found and not r.from_wildcard]
-    # Concurrently: a lame _domainkey subtree fails every selector tried at once.
-    loops = await asyncio.gather(*(cname_loop(ctx.dns, r.answer) for r in keys.failed))
+    loops = await _selector_loops(ctx, keys.failed)
     for result, loop in zip(keys.failed, loops, strict=True):
         if loop:
             # Still "could not check" (a SERVFAIL is never a fail), but the owner is told what
