@@ -24,13 +24,15 @@ with these steps of its own: "back" (the clock goes back some minutes: a worker 
 behind), "unsubscribe_all" (the person's one-click link of "every domain"), "default" (the
 person's mode for domains added to the team later), "claim_unverified" (charlie's team adds the
 name and never proves control), "report_about" (a report at a domain's address whose policy
-is about another domain), "reevaluate" (every stored report's alert task run again),
+is about another domain), "deliver" (a report through the intake: its raw bytes, the parse task and the alert task),
+"reevaluate" (every stored report's alert task run again),
 "reobserve" (the domain's latest run observed again, as a retried check task would), "resend"
 (every notification's send task run again, as a redelivered task would). Rows with "planted"
 are deliberately wrong and must keep failing."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -44,8 +46,9 @@ from mailsec.alerts.models import AlertSetting, AlertState, Notification
 from mailsec.alerts.tasks import send_notification
 from mailsec.domains.models import CheckRun, Domain
 from reports.alerts import evaluate_report
-from reports.models import ReportAddress, TlsReport
+from reports.models import RawReport, ReportAddress, TlsReport
 from reports.parse import parse_report
+from reports.tasks import alert_on_report, parse_raw_report
 from tests.test_reports_alerts import report as tls_report
 
 SENDER = s36b.SENDER
@@ -471,9 +474,9 @@ SEQUENCES: list[dict[str, Any]] = [
         "again",
         "why": "one report, told once: no duplicate email",
         "steps": [
-            ["report_n", "a.test", CE, 1000, 10, 1, SENDER],
+            ["deliver", "a.test", CE, 1000, 10, 1, SENDER, None],
             ["reevaluate"],
-            ["report_n", "a.test", CE, 1000, 10, 1, SENDER],
+            ["deliver", "a.test", CE, 1000, 10, 1, SENDER, 2],
             ["resend"],
         ],
         "emails": _both_report("certificate-expired"),
@@ -557,9 +560,29 @@ class S39dBlindSequencesTestCase(s38d.S38dBlindSequencesTestCase):
             TlsReport.objects.filter(pk=stored.pk).update(created=self.clock)
             stored.created = self.clock
             evaluate_report(stored)
+        elif what == "deliver":
+            # As report_n, through the intake: the raw bytes stored, the parse task, then the
+            # alert task of each report it stored. The last argument re-indents the JSON (the
+            # same report sent again in other bytes).
+            name, types, ok, failed, back, org, indent = args
+            day = (self.clock - timedelta(days=back)).date().isoformat()
+            raw = tls_report(
+                day, ok=ok, failed=failed, types=tuple(types), mx=f"mx1.{name}", org=org
+            )
+            body = raw.replace(b"example.com", name.encode())
+            if indent is not None:
+                body = json.dumps(json.loads(body), indent=indent).encode()
+            address = ReportAddress.for_domain(self.domains[name])
+            stored, _ = RawReport.store(address, body, source=RawReport.HTTPS)
+            with self.captureOnCommitCallbacks(execute=False):
+                parse_raw_report.apply(args=[stored.pk])
+            fresh = TlsReport.objects.filter(alerts_evaluated_at__isnull=True)
+            fresh.update(created=self.clock)
+            for pk in fresh.values_list("pk", flat=True):
+                alert_on_report.apply(args=[pk])
         elif what == "reevaluate":
-            for stored in TlsReport.objects.all():
-                evaluate_report(stored)
+            for pk in TlsReport.objects.values_list("pk", flat=True):
+                alert_on_report.apply(args=[pk])
         elif what == "reobserve":
             run = CheckRun.objects.filter(domain=self.domains[args[0]]).latest("created", "pk")
             with self.captureOnCommitCallbacks(execute=False):
