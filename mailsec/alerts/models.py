@@ -56,6 +56,7 @@ SENDING_STUCK_AFTER = timedelta(minutes=10)
 # that cannot test it confirms it (AlertState._earlier_sightings).
 UNTESTED = "the re-check could not test it"
 SEEN_AGAIN = "seen again after a re-check that could not test it"
+THRESHOLD_PASSED = "the certificate reached a tighter warning threshold since"
 
 
 def confirm_delay() -> timedelta:
@@ -1039,6 +1040,15 @@ class AlertState(models.Model):
             if change.state == Change.State.SUSPECTED:
                 if verdict == rules.Verdict.CLEAR:
                     self._dismiss(change, now, "gone at the re-check")
+                    outcome.dismissed.append(change)
+                elif (
+                    verdict == rules.Verdict.HOLDS
+                    and change.kind == rules.Kind.CERT_EXPIRY
+                    and rules.threshold_passed(change.key, current)
+                ):
+                    # The certificate reached a tighter threshold since: that one is raised
+                    # by this run, and this one is not told late.
+                    self._dismiss(change, now, THRESHOLD_PASSED)
                     outcome.dismissed.append(change)
                 elif due and verdict == rules.Verdict.UNKNOWN and change.note == SEEN_AGAIN:
                     # Seen by two runs the delay apart, each re-check unable to test it: the

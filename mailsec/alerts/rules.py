@@ -405,6 +405,22 @@ def cert_threshold(days_left: float, lifetime: float | None = None) -> int | Non
     return None
 
 
+def threshold_passed(key: str, current: Snapshot) -> bool:
+    """Whether the certificate a CERT_EXPIRY change's `key` names is, in `current`, within a
+    tighter warning threshold than the key's: its warning is passed, and `current` raises the
+    tighter one itself (expiring_certificates). A suspicion of the looser one is then not
+    confirmed late (blind round s39d H04: the 21-day mark suspected at 8 days left, its
+    re-check lost, was told by the next check a day later, 'expires in 8 days, 21-day
+    warning', at 6.9 days left, beside the 7-day one)."""
+    ref = key.split(":", 1)[1] if ":" in key else ""
+    host, not_after, threshold = ref.rsplit("|", 2)
+    host = host_subject(host)
+    if not_after not in (current.certificates().get(host) or ()):
+        return False
+    now = cert_threshold(_days_left(not_after, current.taken_at), current.lifetime(host, not_after))
+    return now is not None and now < int(threshold)
+
+
 # --- detection ---------------------------------------------------------------------------------
 
 
