@@ -10,7 +10,8 @@ which gets only its policy): a load balancer's check asks by address (`Host: 10.
 which would be refused with 400, taking a healthy site out of service. It builds no URL from
 the Host header and says only whether the database and the broker answer, which it says at
 the site's own name to anyone anyway. At an allowed name it goes through the whole stack as
-every page does (its security headers included).
+every page does; at any other, through the middleware that set the security headers, so it
+carries the same ones (s39e).
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
 
 from mailsec import views as site_views
 from mailsec.hosting import views
+from mailsec.middleware import ContentSecurityPolicyMiddleware
 
 ASK_PATH = "/hosting/ask"
 HEALTHZ_PATH = "/healthz"
@@ -49,6 +53,13 @@ def from_local_caddy(request: HttpRequest) -> bool:
 class PolicyHostMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        # /healthz at a name we do not serve skips the rest of the stack, not its security
+        # headers: the same middleware that give every other answer theirs, in
+        # settings.MIDDLEWARE's order (its SSL redirect exempts healthz, and the CSP names
+        # the site's own origin for a Host it does not serve: neither needs a valid Host).
+        self.healthz_any_host = SecurityMiddleware(
+            ContentSecurityPolicyMiddleware(XFrameOptionsMiddleware(site_views.healthz))
+        )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         host = raw_host(request)
@@ -64,5 +75,5 @@ class PolicyHostMiddleware:
             try:
                 request.get_host()
             except DisallowedHost:
-                return site_views.healthz(request)
+                return self.healthz_any_host(request)
         return self.get_response(request)
