@@ -1811,7 +1811,8 @@ async def _own_record(
     dead = {} if fused_terms or parsed.misspelt else await _dead_end_fixes(ctx, tree, parsed)
     fanout = {} if fused_terms or parsed.misspelt else await _mx_fanout_fixes(ctx, tree, parsed)
     loops = await _failure_loops(ctx, tree)
-    _tree_findings(out, ctx, tree, fused_names, dedup, dead, fanout, loops)
+    void_fix = ("", "") if fused_terms or parsed.misspelt else await _void_fix(ctx, tree)
+    _tree_findings(out, ctx, tree, fused_names, dedup, dead, fanout, loops, void_fix)
     # A record with a mechanism written with '=' is fixed by SPF-04 first: a corrected record
     # built from it would keep the skipped term (and respelling it changes the lookup count).
     # When the fusion swallowed the `all` ("...google.com" "-all"), the record does end with
@@ -2453,6 +2454,39 @@ async def _dead_end_fixes(
                     "Without the redirect",
                 )
     return fixes
+
+
+async def _void_fix(ctx: CheckContext, tree: SpfNode) -> tuple[str, str]:
+    """SPF-06's (fix, note): the owner's record without the terms whose own lookups came back
+    empty (a:, mx:, exists: of names that are gone), vetted (_vetted_fix), when every void
+    lookup is one of them (s39a). None when a void name is in another record (a provider's,
+    or one of the owner's reached through include: the text says whose), is an MX host without
+    an address (dropping 'mx' drops every host), or is an exists: name that is there without
+    an A record (SPF-06's exists advice), or when nothing but 'all' would be left."""
+    parsed = tree.parsed
+    if parsed is None or not tree.voids:
+        return "", ""
+    if any(n.voids for n in tree.walk() if n is not tree):
+        return "", ""
+    if any(tree.void_kinds.get(v) == "exists" for v in tree.voids):
+        return "", ""
+
+    def void_name(term: SpfTerm) -> str | None:
+        if term.has_macro or not term.valid or term.kind != "mechanism":
+            return None
+        name = normalize(term.lookup_name or ctx.domain)
+        if term.name in ("a", "exists"):
+            return name
+        return f"{name} MX" if term.name == "mx" else None
+
+    voids = {v.lower() for v in tree.voids}
+    drop = [t for t in parsed.terms if (void_name(t) or "").lower() in voids]
+    if {(void_name(t) or "").lower() for t in drop} != voids:
+        return "", ""
+    text = _record_without(parsed, drop)
+    if not any(t.kind == "mechanism" and t.name != "all" for t in parse_spf(text).terms):
+        return "", ""
+    return await _vetted_fix(ctx, text, "Without them")
 
 
 async def _opened_fix(ctx: CheckContext, text: str, parsed: ParsedSpf) -> tuple[str, str]:
@@ -3377,6 +3411,7 @@ def _tree_findings(
     dead: dict[str, tuple[str, str]] | None = None,
     fanout: dict[str, tuple[str, str, int]] | None = None,
     loops: dict[tuple[str, str], list[str]] | None = None,
+    void_fix: tuple[str, str] = ("", ""),
 ) -> None:
     """SPF-05..08, 10, 11, 19, 20 from the tree. `fused` names the root's include/redirect
     targets that are terms fused across strings (SPF-03 reports them); `dedup` the lookups it
@@ -3384,7 +3419,8 @@ def _tree_findings(
     (fix, note) for each name the owner's record includes or redirects to without SPF (SPF-08,
     _dead_end_fixes); `fanout` the (fix, note, hosts) for each name an 'mx' term of the
     owner's record gives more than ten MX hosts (SPF-07, _mx_fanout_fixes); `loops` the CNAME
-    loop each failed lookup met, by (name, type) (SPF-20, _failure_loops)."""
+    loop each failed lookup met, by (name, type) (SPF-20, _failure_loops); `void_fix` the
+    (fix, note) of the owner's record without its void names (SPF-06, _void_fix)."""
     domain = ctx.domain
     nodes = tree.walk()
     loops = loops or {}
@@ -3571,7 +3607,13 @@ def _tree_findings(
         f" Remove the stale {'entry' if len(stale) == 1 else 'entries'} for {series(stale)}"
         if exists_advice and stale
         else " Remove the stale entries"
-    ) + (" from your own records." if foreign else ".")
+    ) + (
+        " (the record suggested)."
+        if void_fix[0]
+        else " from your own records."
+        if foreign
+        else "." + void_fix[1]
+    )
     details = _void_details(nodes)
     elsewhere = "".join(
         f" {', '.join(n.voids)} {'is' if len(n.voids) == 1 else 'are'} named in the SPF record "
@@ -3587,6 +3629,7 @@ def _tree_findings(
             "permanent error." + exists_advice + (remove if mine else "") + elsewhere,
             subject=domain,
             evidence={**evidence, "void_lookups": voids},
+            fix=void_fix[0],
         )
     elif over_void_limit(tree):
         _family_voids_finding(out, domain, tree, "IPv4", own_org, extra, evidence)
@@ -3601,6 +3644,7 @@ def _tree_findings(
             + elsewhere,
             subject=domain,
             evidence={**evidence, "void_lookups": voids},
+            fix=void_fix[0],
         )
     elif unknown or any(n.failures for n in nodes):
         # A failed a/mx/exists lookup is not void, but not known to exist either.

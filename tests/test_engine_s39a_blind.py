@@ -100,8 +100,24 @@ BLIND: list[Blind] = [
         rows=(("SPF-05", F, ("11",)), ("SPF-11", W, ("ptr",))),
     ),
     # ------------------------------------------------------ void lookups
-    Blind("void", fail=frozenset({"SPF-06"}), rows=(("SPF-06", F, (f"old1.{_d('void')}",)),)),
-    Blind("voidtwo", warn=frozenset({"SPF-06"}), rows=(("SPF-06", W, (f"gone.{_d('voidtwo')}",)),)),
+    Blind(
+        "void",
+        fail=frozenset({"SPF-06"}),
+        rows=(
+            ("SPF-06", F, (f"old1.{_d('void')}",)),
+            # Mended after the run: no record was offered; now the owner's record without the
+            # stale names (tests/test_engine_s39a_spf_void_fix.py).
+            ("SPF-06", F, ("the record suggested", "v=spf1 ip4:127.0.229.32/28 -all")),
+        ),
+    ),
+    Blind(
+        "voidtwo",
+        warn=frozenset({"SPF-06"}),
+        rows=(
+            ("SPF-06", W, (f"gone.{_d('voidtwo')}",)),
+            ("SPF-06", W, ("the record suggested", "v=spf1 mx -all")),
+        ),
+    ),
     # ------------------------------------------------------ macros
     Blind("macro"),
     Blind("macrobad", fail=frozenset({"SPF-16"}), rows=(("SPF-16", F, ("%{c}",)),)),
