@@ -966,21 +966,28 @@ def set_mode(policy: HostedPolicy, mode: str, now: datetime | None = None) -> li
 
 
 def disable(policy: HostedPolicy, now: datetime | None = None) -> list[tuple[str, str]]:
-    """Stop hosting safely (mode none until release_at); the steps told (save_changes)."""
+    """Stop hosting safely (mode none until release_at); the steps told (save_changes).
+    Idempotent: a policy already winding down (or released) is left as it is and nothing is
+    told, so a retried task or a second caller cannot push the release date later. The row is
+    locked and read again first: `policy` may be a copy read before another call saved."""
     now = now or timezone.now()
-    policy.begin_disable(now)
-    return save_changes(
-        policy,
-        [
-            (
-                "disabling",
-                f"Hosting is being turned off: mode none is served until {policy.release_at:%Y-%m-%d %H:%M} UTC "
-                "(max_age, or longer while senders may still hold an earlier testing/enforce "
-                "copy), so senders drop the old policy before we stop answering.",
-            )
-        ],
-        now,
-    )
+    with transaction.atomic():
+        if not lock_fresh(policy) or policy.state != HostedPolicy.State.ACTIVE:
+            return []
+        policy.begin_disable(now)
+        return save_changes(
+            policy,
+            [
+                (
+                    "disabling",
+                    "Hosting is being turned off: mode none is served until "
+                    f"{policy.release_at:%Y-%m-%d %H:%M} UTC (max_age, or longer while senders "
+                    "may still hold an earlier testing/enforce copy), so senders drop the old "
+                    "policy before we stop answering.",
+                )
+            ],
+            now,
+        )
 
 
 def detach(policy: HostedPolicy, now: datetime, why: str = "The domain was deleted") -> None:
