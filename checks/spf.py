@@ -3660,8 +3660,20 @@ def _tree_findings(
         # An include/redirect target without TXT (NXDOMAIN or NODATA) is a void lookup too
         # (RFC 7208 §4.6.4); SPF-08 reports it, as the permerror it already is, so it is not
         # counted above, but "every name exists" would then be false.
+        # Names built with macros depend on each message and were not looked up (s39a): the
+        # pass says so rather than claim them too.
+        unlooked = list(dict.fromkeys(f"'{t}'" for n in nodes for t in n.unresolvable))
+        one = len(unlooked) == 1
         out.add(
-            "SPF-06", Status.PASS, "Every name the SPF record refers to exists.", subject=domain
+            "SPF-06",
+            Status.PASS,
+            "Every name the SPF record refers to exists."
+            if not unlooked
+            else "Every name the SPF record refers to that could be looked up exists; "
+            f"{series(unlooked)} {'is' if one else 'are'} built with SPF "
+            "macros, which receivers expand for each message, so "
+            f"{'its name' if one else 'their names'} could not be looked up.",
+            subject=domain,
         )
     if (
         len(voids) <= VOID_LIMIT

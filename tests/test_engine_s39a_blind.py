@@ -119,7 +119,13 @@ BLIND: list[Blind] = [
         ),
     ),
     # ------------------------------------------------------ macros
-    Blind("macro"),
+    Blind(
+        "macro",
+        # Mended after the run: SPF-06 passed with 'Every name the SPF record refers to
+        # exists.', though the macro names were never looked up; it now names them as not
+        # checked (tests/test_engine_s39a_spf_macro_names.py).
+        rows=(("SPF-06", P, (f"exists:%{{i}}._spf.{_d('macro')}", "could not be looked up")),),
+    ),
     Blind("macrobad", fail=frozenset({"SPF-16"}), rows=(("SPF-16", F, ("%{c}",)),)),
     # ------------------------------------------------------ DKIM keys
     Blind("eddual", rows=(("DKIM-07", P, (_sel("rsa", "eddual"),)),)),
