@@ -12,11 +12,13 @@ of .internal, and docs/webapp.md ("The free check") BEFORE the product ran on th
 are planted wrong (W1-W3) and marked xfail(strict=True): they must fail.
 
 Outcome (lab, CI's environment, PostgreSQL + Redis): the three planted rows failed (xfailed);
-every zone's blind [expect] held in tests/test_engine_lab.py; of the 26 honest tests here, 24
+every zone's blind [expect] held in tests/test_engine_lab.py; of the 25 honest tests here, 23
 held as written. Two expectations were wrong, not the product, and are corrected in place:
 a name that does not exist has MX-01 "fail" (checklist MX-01: no MX, no address), and an MX
 whose only address is loopback is SMTP-01/MX-06 "fail" under the production setting (the
-DNS data says senders cannot reach it; nothing was connected to).
+DNS data says senders cannot reach it; nothing was connected to). Reading the pages found
+one product defect, fixed with a failing test first (tests/test_freecheck_s39c_fold.py): the
+dead-DNS domain's DKIM card had 23 "could not check" findings open, one per selector tried.
 
 - L rows: a lab domain typed into the page (the real view, form and task; the engine on the
   lab): the cards' labels, the findings' labels, words on the page or in a card, the records a
