@@ -33,12 +33,14 @@ HEALTHZ_PATH = "/healthz"
 
 
 def raw_host(request: HttpRequest) -> str:
-    """The Host header's name part, lower case, without port or trailing dot (not validated
-    against ALLOWED_HOSTS: that is the point)."""
+    """The Host header's name part, lower case, without port or the one trailing dot of a
+    name's absolute form (not validated against ALLOWED_HOSTS: that is the point). A second
+    trailing dot stays: it is an empty label, no name (RFC 1034 §3.1), and what is left is no
+    policy name, as Caddy's ask gate (views.ask) refuses it a certificate."""
     host = request.META.get("HTTP_HOST", "").strip().lower()
     if host.startswith("["):
         return host  # an IPv6 literal is never a policy host
-    return host.rsplit(":", 1)[0].rstrip(".")
+    return host.rsplit(":", 1)[0].removesuffix(".")
 
 
 def from_local_caddy(request: HttpRequest) -> bool:
