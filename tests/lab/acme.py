@@ -188,8 +188,18 @@ https:// {{
 """
 
 
-def start(lab: Lab, *, upstream: str, ask_url: str, timeout: float = 20) -> Edge:
-    """Start pebble, then Caddy proxying to `upstream` (host:port of the app)."""
+def start(
+    lab: Lab,
+    *,
+    upstream: str,
+    ask_url: str,
+    timeout: float = 20,
+    domain_blocklist: list[str] | None = None,
+) -> Edge:
+    """Start pebble, then Caddy proxying to `upstream` (host:port of the app).
+    `domain_blocklist`: names pebble refuses to issue for (its `domainBlocklist`: the name and
+    every name under it get a rejectedIdentifier error at the new order), as an ACME CA that
+    refuses a hosted name; none by default."""
     for tool in ("pebble", "caddy"):
         if not shutil.which(tool):
             raise AcmeError(f"{tool} is missing: run scripts/install-system-deps.sh")
@@ -212,6 +222,8 @@ def start(lab: Lab, *, upstream: str, ask_url: str, timeout: float = 20) -> Edge
                 "externalAccountBindingRequired": False,
             }
         }
+        if domain_blocklist:
+            config["pebble"]["domainBlocklist"] = list(domain_blocklist)
         (run / "pebble.json").write_text(json.dumps(config))
         env = {**os.environ, "PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": "0"}
         with (run / "pebble.log").open("ab") as log:
