@@ -909,16 +909,22 @@ class Outcome:
     held: bool = False
 
 
+@dataclass(frozen=True)
+class Untested:
+    """A suspicion its re-check (the run just before) dismissed because it could not test it."""
+
+    pk: int
+    first_seen: datetime  # its Change.created
+
+
 @dataclass
 class EarlierSightings:
     """What AlertState._earlier_sightings found of the problems a run raises."""
 
     # Keys raised before and not dismissed: suspected, confirmed or recovered.
     told: set[str] = field(default_factory=set)
-    # Key -> when it was first seen, of those its untested re-check dismissed just before.
-    untested: dict[str, datetime] = field(default_factory=dict)
-    # Key -> that dismissed suspicion's id.
-    untested_ids: dict[str, int] = field(default_factory=dict)
+    # Key -> the latest suspicion of it dismissed so, of those this run may see again.
+    untested: dict[str, Untested] = field(default_factory=dict)
 
 
 class AlertState(models.Model):
@@ -1126,7 +1132,8 @@ class AlertState(models.Model):
             if obs.kind == rules.Kind.CERT_EXPIRY and obs.key in earlier.told:
                 continue  # this threshold of this certificate was already told (one per threshold)
             open_keys.add(obs.key)
-            seen_before = earlier.untested.get(obs.key)
+            untested = earlier.untested.get(obs.key)
+            seen_before = None if untested is None else untested.first_seen
             # First seen = when the run began: the re-check is due `delay` after it. Seen
             # again: the previous run was this problem's re-check and could not test it, and
             # this run sees it again, the delay after it was first seen. Not told yet: its own
@@ -1220,9 +1227,8 @@ class AlertState(models.Model):
         for pk, key, state, created in rows:
             if state != Change.State.DISMISSED:
                 earlier.told.add(key)
-            elif key not in earlier.untested or created > earlier.untested[key]:
-                earlier.untested[key] = created
-                earlier.untested_ids[key] = pk
+            elif key not in earlier.untested or created > earlier.untested[key].first_seen:
+                earlier.untested[key] = Untested(pk, created)
         return earlier
 
     def _seen_again_unraised(
@@ -1233,14 +1239,14 @@ class AlertState(models.Model):
         current: rules.Snapshot,
         drop: int,
     ) -> list[Change]:
-        """The suspicions the previous run dismissed as untested (earlier.untested_ids) that
+        """The suspicions the previous run dismissed as untested (earlier.untested) that
         this run's comparison did not raise and that hold in it: suspected again as seen
         again, as the comparison's own would be (one query, only when there are such). Not a
         certificate's expiry threshold: expiring_certificates raises every threshold a run
         sees from that run alone, whatever the reference could check, so one it did not raise
         is a threshold the certificate has passed since (review s38i: "expires in 20 days,
         within the 21-day warning threshold" was told at 5 days left, beside the 7-day one)."""
-        ids = {pk for key, pk in earlier.untested_ids.items() if key not in open_keys}
+        ids = {u.pk for key, u in earlier.untested.items() if key not in open_keys}
         if not ids:
             return []
         again: list[Change] = []
