@@ -181,6 +181,10 @@ class TlsaState:
     # Signed TLSA records that came back without AD from a resolver that validates nothing:
     # neither secure nor insecure as far as we know, so DANE is not judged (RFC 7672 §2.2).
     unvalidated: bool = False
+    # No TLSA records, and the denial came without AD only because the signed zone's NSEC3
+    # records carry the Opt-Out flag (dnssec.opt_out_denial; set by evaluate behind a secure MX
+    # RRset): records published there would be signed and secure (s39h-optout).
+    denial_opt_out: bool = False
 
     @property
     def present(self) -> bool:
@@ -537,6 +541,12 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         from checks import dnssec
 
         validates = (await dnssec.resolver_validation(ctx)).validates
+    if mxset.implicit or mxset.answer.ad:
+        from checks import dnssec
+
+        for st in states:
+            if st.answer is not None and not st.present and st.answer.empty:
+                st.denial_opt_out = await dnssec.opt_out_denial(ctx.dns, st.answer)
     misplaced = await _misplaced_tlsa(ctx, hosts, states)
     await _policy_domain_tlsa(out, ctx, [h.name for h in hosts], misplaced)
     with_tlsa = []
@@ -1250,7 +1260,7 @@ def _absent_fix(
     record = _fix_for(state, probes)
     first = _tls_first(state, probes)
     mx_secure = bool(mxset.implicit or mxset.answer.ad)
-    zone_secure = bool(state.answer is not None and state.answer.ad)
+    zone_secure = bool(state.answer is not None and (state.answer.ad or state.denial_opt_out))
     operator = run_by_another_organisation(ctx, state.base)
     if operator:
         text = (

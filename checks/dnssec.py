@@ -1203,8 +1203,32 @@ def _within(name: str, domain: str) -> bool:
     return name == domain or name.endswith("." + domain)
 
 
-def _unauthenticated_denial_reason(answer: DnsAnswer, nsec3_iterations: int | None) -> str:
-    """Why a secure domain's proof that a name is absent came back without AD."""
+def nsec3_opt_out_in(message: dns.message.Message | None) -> bool:
+    """Whether a response's denial rests on NSEC3 records with the Opt-Out flag (RFC 5155
+    §3.1.2.1): such a proof cannot rule out an unsigned delegation at the name (§9.2), so
+    validators answer it without AD although the zone is signed."""
+    if message is None:
+        return False
+    return any(
+        rrset.rdtype == dns.rdatatype.NSEC3 and any(rd.flags & 0x01 for rd in rrset)
+        for rrset in message.authority
+    )
+
+
+async def opt_out_denial(client: Any, answer: DnsAnswer) -> bool:
+    """Whether `answer`, a denial that came without AD, is one of a signed zone using NSEC3
+    Opt-Out (asked again with DO to see its NSEC3 records; cached per run)."""
+    if not answer.empty or answer.ad:
+        return False
+    full = await client.query(answer.name, answer.rdtype, want_dnssec=True)
+    return full.empty and nsec3_opt_out_in(full.message)
+
+
+def _unauthenticated_denial_reason(
+    answer: DnsAnswer, nsec3_iterations: int | None, *, opt_out: bool = False
+) -> str:
+    """Why a secure domain's proof that a name is absent came back without AD (`opt_out`:
+    the proof's NSEC3 records carry the Opt-Out flag, opt_out_denial)."""
     if any(code == 27 for code, _ in answer.ede) or (
         nsec3_iterations is not None and nsec3_iterations > NSEC3_ITERATIONS_FAIL
     ):
@@ -1216,7 +1240,23 @@ def _unauthenticated_denial_reason(answer: DnsAnswer, nsec3_iterations: int | No
             f"its NSEC3 chain uses {count}iterations, above the limit validating resolvers "
             "apply, so they answer the denial as insecure (RFC 9276 §3.2; see DNSSEC-06)"
         )
+    if opt_out:
+        # s39h-optout: the zone is signed and holds no delegation at all; "an insecure
+        # delegation" sent the owner looking for one.
+        return (
+            "its NSEC3 records carry the Opt-Out flag, so the proof cannot rule out an unsigned "
+            "delegation there and validating resolvers answer the denial as insecure "
+            "(RFC 5155 §9.2)"
+        )
     return "an insecure delegation on the way"
+
+
+def _opt_out_fix(name: str) -> str:
+    return (
+        f"Sign the zone holding {name} with NSEC3 without Opt-Out (opt-out off in the signer's "
+        "NSEC3 settings) or with NSEC: RFC 9276 §3.1 advises against Opt-Out except in large "
+        "zones of mostly unsigned delegations, and without it the absence is proven."
+    )
 
 
 async def _mail_names(
@@ -1272,13 +1312,15 @@ async def _mail_names(
                         subject=name,
                     )
                 else:
-                    why = _unauthenticated_denial_reason(answer, nsec3_iterations)
+                    opt_out = await opt_out_denial(ctx.dns, answer)
+                    why = _unauthenticated_denial_reason(answer, nsec3_iterations, opt_out=opt_out)
                     out.add(
                         "DNSSEC-07",
                         Status.INFO,
                         f"The absence of {name} is not DNSSEC-authenticated ({why}).",
                         subject=name,
                         evidence=answer.evidence(),
+                        fix=_opt_out_fix(name) if opt_out else "",
                     )
         await _bogus_dkim_keys(out, ctx, dkim.given_selectors(ctx))
     # DNSSEC-08: MX RRset security matters once TLSA is in force (RFC 7672 §2.2.1).
