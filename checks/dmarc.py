@@ -1840,17 +1840,18 @@ def _through_aliases(findings: list[Finding], policy: DmarcPolicy) -> None:
                 )
 
 
-def _not_dmarc_note(findings: list[Finding], domain: str, answer: DnsAnswer) -> None:
-    """DMARC-01 for a domain without a policy whose _dmarc name holds other TXT records (one
-    empty string, as a DNS panel saves a blank value): the owner sees a record there, and
-    "no DMARC policy" alone would contradict it. Said what stands there, right after the
-    first sentence; for an empty one the fix publishes the record in its place."""
-    held = held_txt_records(answer)
-    if not held or answer.failed:
-        return
-    owner = f"_dmarc.{domain}"
-    said = not_the_record(
-        owner,
+def _not_dmarc_words(domain: str, answer: DnsAnswer | None) -> tuple[str, str]:
+    """(words, held) for DMARC-01 of a domain without a policy whose _dmarc name holds other
+    TXT records (one empty string, as a DNS panel saves a blank value): the owner sees a
+    record there, and "no DMARC policy" alone would contradict it. `words` say what stands
+    there, for right after the first sentence; `held` names an empty one for the fix, which
+    publishes the record in its place, '' through an alias (the empty record is the
+    target's). ("", "") when nothing stands there, or for `answer` None (a public suffix
+    operator's policy applies: DMARC-01 speaks of it)."""
+    if answer is None or answer.failed or not (held := held_txt_records(answer)):
+        return "", ""
+    words = " " + not_the_record(
+        f"_dmarc.{domain}",
         held,
         len(answer.texts()),
         "a DMARC record",
@@ -1858,13 +1859,7 @@ def _not_dmarc_note(findings: list[Finding], domain: str, answer: DnsAnswer) -> 
         '"v=DMARC1;", RFC 7489 §6.3',
         "receivers",
     )
-    for finding in findings:
-        if finding.id != "DMARC-01" or finding.subject != owner or said in finding.summary:
-            continue
-        head, dot, rest = finding.summary.partition(". ")
-        finding.summary = f"{head}. {said} {rest}" if dot else f"{head} {said}"
-        if not answer.cnames:  # through an alias the empty record is the target's
-            finding.fix = in_place_of_empty(finding.fix, owner, held, "receivers")
+    return words, "" if answer.cnames else held
 
 
 async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
@@ -2033,8 +2028,7 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
             # the first lookup fails, no DMARC-18 (a lone warning would score DMARC as
             # deployed with a weakness).
             return out.findings
-        await _not_found(out, ctx, domain, policy, walk_evidence)
-        _not_dmarc_note(out.findings, domain, first.answer)
+        await _not_found(out, ctx, domain, policy, walk_evidence, first.answer)
         await _alignment(out, ctx)
         return out.findings
 
@@ -2567,7 +2561,11 @@ async def _not_found(
     domain: str,
     policy: DmarcPolicy,
     walk_evidence: list[dict[str, Any]],
+    own: DnsAnswer | None = None,
 ) -> None:
+    """DMARC-01 (or DMARC-04) for a domain without a record of its own. `own`: the answer at
+    _dmarc.<domain>, whose other TXT records DMARC-01 names (_not_dmarc_words); None when a
+    public suffix operator's policy applies instead (from_operator)."""
     apex, mx = await asyncio.gather(ctx.dns.query(domain, "TXT"), ctx.dns.query(domain, "MX"))
     misplaced = _meant_as_dmarc(apex) if not apex.failed else []
     null_mx = is_null_mx(mx)
@@ -2623,6 +2621,7 @@ async def _not_found(
     no_mail = None if null_mx else await _advises_no_mail(ctx)
     # A public suffix operator's record that RFC 9989 receivers apply instead (from_operator).
     operator = _operators_policy(policy)
+    held_words, held = _not_dmarc_words(domain, own)
     if no_mail is not None:
         # No MX and its own address takes no mail (a website, a parked name): MX-01 offers the
         # records of a domain that sends and receives no mail, DMARC p=reject among them. A
@@ -2636,6 +2635,7 @@ async def _not_found(
                 or f"{domain} has no DMARC policy, so receivers do not know what to do with "
                 "mail that fails SPF and DKIM."
             )
+            + held_words
             + f" {domain} looks like a domain that receives no mail "
             f"(see MX-01: {no_mail.words}): if it sends none either, publish p=reject, with "
             "the null MX that MX-01 gives, so that receivers reject mail forged in its name. "
@@ -2647,7 +2647,12 @@ async def _not_found(
                 "views": policy.views(),
                 "takes_no_mail": list(no_mail.answers),
             },
-            fix=txt_fix(f"_dmarc.{domain}", "v=DMARC1; p=reject"),
+            fix=in_place_of_empty(
+                txt_fix(f"_dmarc.{domain}", "v=DMARC1; p=reject"),
+                f"_dmarc.{domain}",
+                held,
+                "receivers",
+            ),
         )
         return
     # A domain that sends, with no MX and an own address that takes no mail: p=none, and
@@ -2690,10 +2695,11 @@ async def _not_found(
             or f"{domain} has no DMARC policy, so receivers do not know what to do with mail "
             "that fails SPF and DKIM, and you get no reports."
         )
+        + held_words
         + start,
         subject=f"_dmarc.{domain}",
         evidence={"walk": walk_evidence, "views": policy.views()},
-        fix=fix,
+        fix=in_place_of_empty(fix, f"_dmarc.{domain}", held, "receivers"),
     )
 
 
