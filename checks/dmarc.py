@@ -3016,7 +3016,7 @@ async def _tags(
             parsed,
         )
     elif not bad_sub:
-        out.add("DMARC-05", Status.PASS, f"The policy is p={p}.", subject=subject)
+        out.add("DMARC-05", Status.PASS, _policy_pass(parsed, at, policy, p), subject=subject)
     # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1: an invalid sp or np spoils the whole record,
     # the author domain's own policy included (DMARC-07 names the bad value itself).
     for tag in bad_sub:
@@ -3696,6 +3696,20 @@ def _comparable(policy: DmarcPolicy) -> tuple[str | None, str | None]:
         else None
     )
     return policy.effective_7489, bis
+
+
+def _policy_pass(parsed: ParsedDmarc, at: str, policy: DmarcPolicy, p: str | None) -> str:
+    """DMARC-05's pass: the record's p, and, for a record the checked domain inherits from
+    `at`, the tag it gets (s39a: 'The policy is p=reject.' stood beside DMARC-19's quarantine
+    for a subdomain under 'p=reject; sp=quarantine')."""
+    domain = policy.domain
+    if at == domain:
+        return f"The policy is p={p}."
+    tag, value = _chosen(parsed, False, policy.author_exists)
+    where = f"{domain}, a subdomain of {at},"
+    if tag == "p":
+        return f"The record's policy is p={p}, which {where} gets too (the record has no sp=)."
+    return f"The record's policy is p={p}; {where} gets its {tag}={value}."
 
 
 def _chosen(parsed: ParsedDmarc, at_author: bool, exists: bool = True) -> tuple[str, str | None]:
