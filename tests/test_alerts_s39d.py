@@ -75,3 +75,48 @@ class S39dDefectsTestCase(blind.S39dBlindSequencesTestCase):
         ]
         self.assertEqual(sorted(got), [("alice", "alert"), ("bob", "alert")])
         self.assertEqual(self._cert_changes(), [("21", "confirmed")])
+
+    def test_a_roll_up_whose_cause_is_gone_at_the_re_check_is_not_told_on_its_word(
+        self,
+    ) -> None:
+        # H05: a check sees mx1's certificate expired (STARTTLS failing, the score down);
+        # before the re-check it is replaced by a certificate with 5 days left. The re-check
+        # finds STARTTLS warning and the score still down, for a reason no earlier check saw:
+        # that is not confirmed on the re-check's word. The next check agrees: one email
+        # each, with the 7-day warning in it.
+        self.DATA = {
+            **self.DATA,
+            "worlds": {
+                **self.DATA["worlds"],
+                "ends-6dec": {"mx": {"mx1": {"v4": "cert:2026-12-06T06:30:00+00:00"}}},
+            },
+        }
+        steps = [["run", "good", "s"], ["run", "good", "s"], ["run", "bad", "s"]]
+        steps += [["run", "ends-6dec", "c"], ["run", "ends-6dec", "s"], ["run", "ends-6dec", "c"]]
+        got = self.play({"steps": steps})
+        self.assertEqual(sorted(g[:2] for g in got), [("alice", "alert"), ("bob", "alert")])
+        self.assertTrue(all(g[3].strftime("%H:%M") == "06:55" for g in got), got)
+        self.assertTrue(all("within the 7-day warning threshold" in b for b in self.bodies))
+        told = Change.objects.filter(state="confirmed").values_list("kind", "after")
+        self.assertEqual(
+            sorted(told),
+            [("cert-expiry", "2026-12-06T06:30:37+00:00"), ("mechanism", "warn"), ("score", "90")],
+        )
+
+    def test_a_roll_up_beside_a_cause_that_holds_is_confirmed_with_it_as_before(self) -> None:
+        # Control: the check sees mx1 expired and the TLS-RPT record gone; the re-check sees
+        # mx1 renewed and the record still gone: the record's removal and the score's drop
+        # it causes are confirmed together by the re-check, one email.
+        self.DATA = {
+            **self.DATA,
+            "worlds": {
+                **self.DATA["worlds"],
+                "bad-no-rpt": {"mx": {"mx1": {"v4": "expired"}}, "rpt": "gone"},
+                "no-rpt": {"rpt": "gone"},
+            },
+        }
+        steps = [["run", "good", "s"], ["run", "good", "s"], ["run", "bad-no-rpt", "s"]]
+        steps += [["run", "no-rpt", "c"]]
+        got = self.play({"steps": steps})
+        self.assertEqual(sorted(g[:2] for g in got), [("alice", "alert"), ("bob", "alert")])
+        self.assertTrue(all("TLS-RPT" in g[2] for g in got), got)

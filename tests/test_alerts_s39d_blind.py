@@ -202,6 +202,12 @@ SEQUENCES: list[dict[str, Any]] = [
             ["run", "ends-6dec", "s"],
         ],
         "emails": [["alice", "alert", ["expires"]], ["bob", "alert", ["expires"]]],
+        "open": "one email each now (tests/test_alerts_s39d.py: before, the re-check's word "
+        "told STARTTLS's warning and the score, and the 7-day warning came in a second "
+        "email), but its subject leads with 'STARTTLS on the MX hosts was good and now has "
+        "warnings (+2 more)': CHANGE_ORDER puts a mechanism before a certificate's threshold, "
+        "where docs/webapp.md says the subject leads with the cause. Left to the lead (a "
+        "wording order, not the count)",
     },
     # --- the domain leaves while its confirmed alert waits ----------------------------------
     {

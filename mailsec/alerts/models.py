@@ -57,6 +57,7 @@ SENDING_STUCK_AFTER = timedelta(minutes=10)
 UNTESTED = "the re-check could not test it"
 SEEN_AGAIN = "seen again after a re-check that could not test it"
 THRESHOLD_PASSED = "the certificate reached a tighter warning threshold since"
+CAUSE_GONE = "what the check saw was gone at the re-check; what holds is a new reason"
 
 
 def confirm_delay() -> timedelta:
@@ -1071,6 +1072,11 @@ class AlertState(models.Model):
                     # compares with the same baseline again, so a real problem is found again.
                     self._dismiss(change, now, UNTESTED)
                     outcome.dismissed.append(change)
+                elif due and verdict == rules.Verdict.HOLDS and self._cause_gone(change, current):
+                    # What the check saw is gone and what holds of it now is a new reason:
+                    # raised again below by this run, so its own re-check decides.
+                    self._dismiss(change, now, CAUSE_GONE)
+                    outcome.dismissed.append(change)
                 elif due and verdict == rules.Verdict.HOLDS:
                     change.refresh_from(obs)
                     change.state, change.confirmed_run, change.confirmed_at = (
@@ -1189,6 +1195,31 @@ class AlertState(models.Model):
             Notification.queue(domain, outcome.confirmed, Notification.Kind.ALERT)
         if outcome.recovered:
             Notification.queue(domain, outcome.recovered, Notification.Kind.RECOVERY)
+
+    def _cause_gone(self, change: Change, current: rules.Snapshot) -> bool:
+        """Whether a suspected mechanism verdict or score drop, holding in `current`, holds
+        for a reason the run that raised it did not see: every other problem that run raised
+        with it (a failing finding, an expiring certificate, a record gone) is gone in
+        `current`. Blind round s39d H05: mx1's expired certificate made STARTTLS fail; before
+        the re-check it was replaced by one with 5 days left, and the re-check's STARTTLS
+        warning and lower score confirmed the roll-ups on that run's word ("STARTTLS ... now
+        has warnings"), the 7-day warning told again in a second email a check later. A
+        roll-up raised alone (nothing beside it) is followed as before."""
+        if change.kind not in (rules.Kind.MECHANISM, rules.Kind.SCORE):
+            return False
+        beside = list(
+            self.domain.changes.filter(first_seen_run_id=change.first_seen_run_id)
+            .exclude(pk=change.pk)
+            .exclude(kind__in=[rules.Kind.MECHANISM, rules.Kind.SCORE])
+        )
+        if change.first_seen_run_id is None or not beside:
+            return False
+        drop = settings.ALERT_SCORE_DROP
+        return all(
+            rules.evaluate(c.kind, c.key, c.before, current, drop, c.evidence)[0]
+            == rules.Verdict.CLEAR
+            for c in beside
+        )
 
     def _earlier_sightings(
         self,
