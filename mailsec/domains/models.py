@@ -420,7 +420,12 @@ class Domain(models.Model):
                 self.verify_error = NOT_IN_DNS_WORDS
             elif not hints and self.verify_error.startswith(MISPLACED):
                 pass  # the hint a person was given stays until they press Verify again
-            elif missing is None and answer.nxdomain and self.verify_error.startswith(NOT_IN_DNS):
+            elif (
+                missing is None
+                and answer.nxdomain
+                and misplaced is None
+                and self.verify_error.startswith(NOT_IN_DNS)
+            ):
                 pass  # the name was not looked up this time: what the last lookup found stays
             elif misplaced is None:
                 self.verify_error = f"No TXT record found at {self.challenge_name} yet."
