@@ -683,6 +683,13 @@ class DnsClient:
         )
         return answer
 
+    def _no_answer(self) -> str:
+        """A lookup's words when none of our resolvers answered in time. Not their addresses:
+        the free check is public, and "no answer from 127.0.53.2:53" showed strangers our
+        internal resolver and read as if that were one of the domain's servers (s39j)."""
+        ours = "our resolver" if len(self.resolvers) < 2 else "our resolvers"
+        return f"no answer from {ours} within {self.config.timeout:g} s"
+
     @staticmethod
     def _make_query(
         qname: dns.name.Name,
@@ -729,7 +736,7 @@ class DnsClient:
         no_tcp: set[int] = set()
         errors = 0  # network errors, not timeouts: enough of them end the lookup early
         attempt = 0
-        last = DnsAnswer(name, rdtype, "TIMEOUT", detail="no answer")
+        last = DnsAnswer(name, rdtype, "TIMEOUT", detail=self._no_answer())
         while time.monotonic() < deadline:
             index = attempt % len(self.resolvers)
             host, port = self.resolvers[index]
@@ -760,7 +767,7 @@ class DnsClient:
                             ignore_errors=True,
                         )
             except (TimeoutError, dns.exception.Timeout):  # before OSError: TimeoutError is one
-                last = DnsAnswer(name, rdtype, "TIMEOUT", detail=f"no answer from {host}:{port}")
+                last = DnsAnswer(name, rdtype, "TIMEOUT", detail=self._no_answer())
                 if index not in no_tcp:
                     over_tcp ^= {index}  # UDP and TCP in turn
                 continue
@@ -774,9 +781,7 @@ class DnsClient:
                 # EOFError: a TCP peer that closed without replying (dnspython's own); a
                 # ValueError from a reply that does not parse. Both escaped and sank the whole
                 # mechanism as an internal error.
-                last = DnsAnswer(
-                    name, rdtype, "NETWORK", detail=f"{host}:{port}: {exc or type(exc).__name__}"
-                )
+                last = DnsAnswer(name, rdtype, "NETWORK", detail=_network_failure(exc))
                 if errors >= 2 * len(self.resolvers):
                     break
                 await asyncio.sleep(0.05)
@@ -856,6 +861,16 @@ class DnsClient:
         )
         answer.signed = _carries_signatures(response, qtype, bool(answer.records))
         return answer
+
+
+def _network_failure(exc: BaseException) -> str:
+    """What went wrong between us and our resolver, in words and without its address (see
+    DnsClient._no_answer): asyncio's "Connect call failed ('127.0.53.2', 53)" names it."""
+    if isinstance(exc, EOFError):  # dnspython's, for a TCP peer that closed without replying
+        return "our resolver closed the connection without an answer"
+    if isinstance(exc, OSError):
+        return f"could not reach our resolver: {net.os_error_text(exc)}"
+    return f"our resolver's answer could not be read: {exc or type(exc).__name__}"
 
 
 def _continued(first: DnsAnswer, rest: DnsAnswer) -> DnsAnswer:

@@ -235,8 +235,8 @@ def unanswered_lookups_end_soon(monkeypatch: pytest.MonkeyPatch) -> None:
     """For tests that reach a live lookup (the hosting page's records, a recheck of the
     challenge) with no resolver answering, and that need only that it failed: half a second
     (MAILSEC_CHECK_TIMEOUT) instead of the 8 s default. Nothing listens at that loopback port
-    either way, so the answer is the same, TIMEOUT "no answer from 127.0.0.1:9"; each hosting
-    page view had waited out the full 8 s."""
+    either way, so the answer is the same, TIMEOUT "no answer from our resolver within 0.5 s";
+    each hosting page view had waited out the full 8 s."""
     monkeypatch.setenv("MAILSEC_CHECK_TIMEOUT", "0.5")
 
 

@@ -45,8 +45,8 @@ from tests.test_vantage_s19p import counting_resolver  # noqa: F401 (fixture)
 
 DOWN = ResolverAnswer(
     Verdict.DOWN,
-    "does not answer: TIMEOUT for isc.org DNSKEY (no answer from 10.0.0.2:53), twice; every "
-    "check through it says 'could not check'",
+    "does not answer: TIMEOUT for isc.org DNSKEY (no answer from our resolver within 8 s), "
+    "twice; every check through it says 'could not check'",
     resolver="10.0.0.2:53",
 )
 LIAR = ResolverAnswer(
