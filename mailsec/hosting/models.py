@@ -657,6 +657,13 @@ class HostedPolicy(models.Model):
             f"{point}"
         )
 
+    @property
+    def cert_unread(self) -> str:
+        """Why the certificate watch's last reading could not be made (service.watch_certificate
+        stores it as "could not check: <why>"), or "" when it was made."""
+        prefix = "could not check: "
+        return self.cert_error.removeprefix(prefix) if self.cert_error.startswith(prefix) else ""
+
     def alias_warnings(self) -> list[str]:
         """The page's word on each live MX host that is an alias, as the last lookup found."""
         dangling = set(self.mx_alias_dangling)
