@@ -402,41 +402,7 @@ class Domain(models.Model):
                 self.next_check_at = now
                 self.contested_at = self.control_lost_at = None
         elif answer.empty:
-            # The hint costs lookups of names the user typed: only when a person asks.
-            misplaced = self._misplaced_challenge(deadline) if hints else None
-            if (
-                missing is None
-                and hints
-                and misplaced is None
-                and answer.nxdomain
-                and deadline - time.monotonic() >= existence.LOOKUP_SECONDS
-            ):
-                # Whether the name itself exists: "No TXT record found" reads as "publish it",
-                # which cannot be done in a zone that does not exist (a typo, most often).
-                # A lookup that told nothing is not "it exists": missing stays None and a kept
-                # note stays, as Verify all reads it (views.verify_domains; review s38p).
-                missing = existence.look_up([self.name]).missing_or_none(self.name)
-            if missing and answer.nxdomain and misplaced is None:
-                self.verify_error = NOT_IN_DNS_WORDS
-            elif not hints and self.verify_error.startswith(MISPLACED):
-                pass  # the hint a person was given stays until they press Verify again
-            elif (
-                missing is None
-                and answer.nxdomain
-                and misplaced is None
-                and self.verify_error.startswith(NOT_IN_DNS)
-            ):
-                pass  # the name was not looked up this time: what the last lookup found stays
-            elif misplaced is None:
-                self.verify_error = f"No TXT record found at {self.challenge_name} yet."
-            else:
-                where, zone = misplaced
-                self.verify_error = f"{MISPLACED} {where}, not at {self.challenge_name}. " + (
-                    "Your DNS provider adds the domain to the name you enter: enter "
-                    f"only {self.challenge_name.removesuffix('.' + zone)} as the name."
-                    if zone
-                    else f"Publish it at {self.challenge_name}."
-                )
+            self.verify_error = self._no_record_words(answer, hints, missing, deadline)
         else:
             # Each value shortened: a wildcard TXT (a long SPF record) answers here too, and
             # the whole message must fit verify_error.
@@ -475,6 +441,43 @@ class Domain(models.Model):
                     # this team's verification stands whatever happened to that lookup.
                     log.exception("re-checking control of %s (domain %s) failed", rival, rival.pk)
         return self.is_verified
+
+    def _no_record_words(
+        self, answer: DnsAnswer, hints: bool, missing: bool | None, deadline: float
+    ) -> str:
+        """What `verify` records when the challenge name has no TXT record (NXDOMAIN, or a
+        name without TXT), its arguments as verify's. In this order: where the value is
+        published instead (looked for only with `hints`: the lookups are of names a person
+        typed); that the domain's own name is not in the DNS; what was recorded before, when
+        this lookup could not tell; else that the record is not there yet."""
+        misplaced = self._misplaced_challenge(deadline) if hints else None
+        if misplaced is not None:
+            where, zone = misplaced
+            return f"{MISPLACED} {where}, not at {self.challenge_name}. " + (
+                "Your DNS provider adds the domain to the name you enter: enter "
+                f"only {self.challenge_name.removesuffix('.' + zone)} as the name."
+                if zone
+                else f"Publish it at {self.challenge_name}."
+            )
+        if answer.nxdomain:
+            # "No TXT record found" reads as "publish it", which cannot be done in a zone that
+            # does not exist (a typo, most often): whether the name itself exists, if the
+            # caller did not look (Verify all does) and a person waits for the answer.
+            if (
+                missing is None
+                and hints
+                and deadline - time.monotonic() >= existence.LOOKUP_SECONDS
+            ):
+                # A lookup that told nothing is not "it exists": missing stays None and a
+                # kept note stays, as Verify all reads it (views.verify_domains; review s38p).
+                missing = existence.look_up([self.name]).missing_or_none(self.name)
+            if missing:
+                return NOT_IN_DNS_WORDS
+        if not hints and self.verify_error.startswith(MISPLACED):
+            return self.verify_error  # the hint a person was given stays until they press Verify
+        if answer.nxdomain and missing is None and self.verify_error.startswith(NOT_IN_DNS):
+            return self.verify_error  # the name was not looked up: what the last lookup found
+        return f"No TXT record found at {self.challenge_name} yet."
 
     # --- Contested control --------------------------------------------------------------
 
