@@ -97,6 +97,12 @@ class S39dDefectsTestCase(blind.S39dBlindSequencesTestCase):
         self.assertEqual(sorted(g[:2] for g in got), [("alice", "alert"), ("bob", "alert")])
         self.assertTrue(all(g[3].strftime("%H:%M") == "06:55" for g in got), got)
         self.assertTrue(all("within the 7-day warning threshold" in b for b in self.bodies))
+        # The subject leads with the cause, the certificate and its host, not the mechanism
+        # verdict it rolls up into (docs/webapp.md).
+        for g in got:
+            self.assertIn("mx1", g[2].split("(+")[0], g[2])
+            self.assertIn("certificate", g[2].split("(+")[0], g[2])
+            self.assertNotIn("STARTTLS", g[2], g[2])
         told = Change.objects.filter(state="confirmed").values_list("kind", "after")
         self.assertEqual(
             sorted(told),

@@ -37,9 +37,9 @@ tests/test_alerts_s39d.py: H04 (a 21-day warning suspected at 8 days left, its r
 was confirmed a day later at 6.9 days left, "expires in 8 days", and told fixed at the
 renewal), fixed in b43f9651 (rules.threshold_passed); H05 (the re-check confirmed STARTTLS's
 warning and the score on its own word, for a certificate it saw first, and the 7-day warning
-came in a second email), fixed in 5eebea44 (AlertState._cause_gone): one email each now, but
-its subject leads with STARTTLS rather than the certificate, so H05 stays "open" for the
-lead. The three planted rows failed as wrong expectations (N01: the flap told nothing; N02:
+came in a second email), fixed in 5eebea44 (AlertState._cause_gone): one email each now; its
+subject led with STARTTLS rather than the certificate until the lead ordered a certificate's
+threshold before the mechanism it rolls up into (CHANGE_ORDER, as docs/webapp.md says). The three planted rows failed as wrong expectations (N01: the flap told nothing; N02:
 one email each, not two; N03: the report of a day to come told nothing) and stay planted,
 asserted to keep failing."""
 
@@ -215,12 +215,6 @@ SEQUENCES: list[dict[str, Any]] = [
             ["run", "ends-6dec", "s"],
         ],
         "emails": [["alice", "alert", ["expires"]], ["bob", "alert", ["expires"]]],
-        "open": "one email each now (tests/test_alerts_s39d.py: before, the re-check's word "
-        "told STARTTLS's warning and the score, and the 7-day warning came in a second "
-        "email), but its subject leads with 'STARTTLS on the MX hosts was good and now has "
-        "warnings (+2 more)': CHANGE_ORDER puts a mechanism before a certificate's threshold, "
-        "where docs/webapp.md says the subject leads with the cause. Left to the lead (a "
-        "wording order, not the count)",
     },
     # --- the domain leaves while its confirmed alert waits ----------------------------------
     {

@@ -2083,8 +2083,10 @@ CHANGE_ORDER = {
     rules.Kind.RECORD_GONE: 0,
     rules.Kind.MX_COVERAGE: 1,
     rules.Kind.FINDING: 2,
-    rules.Kind.MECHANISM: 3,
-    rules.Kind.CERT_EXPIRY: 4,
+    # A certificate near its expiry is the cause of the mechanism's warning it rolls up into:
+    # the subject leads with it (docs/webapp.md).
+    rules.Kind.CERT_EXPIRY: 3,
+    rules.Kind.MECHANISM: 4,
     rules.Kind.SCORE: 5,
 }
 # Changes that can follow from another one of the same alert (_follows_from).
