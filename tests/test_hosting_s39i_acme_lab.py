@@ -10,7 +10,24 @@ policy); nothing told at the first reading (a brief failure is no alarm); told o
 reading 12 hours later sees it too, naming mta-sts.<name> and the reason the handshake gives;
 not again; once a certificate is issued, "valid certificate again" told once; the page shows
 what the watch last read. The policy text and id never move. Uses only lab names of its own
-(hosted03.lab.test, which no other test in this file's session gets a certificate for)."""
+(hosted03.lab.test, which no other test in this file's session gets a certificate for).
+
+Results (first run, under the lab lock, PostgreSQL + Redis): the expectation's picture of
+Caddy was wrong, and with it s39g's stand-in. Caddy 2.6.2 sends no alert while the CA refuses:
+pebble answered the new order with `rejectedIdentifier` ("issuance is forbidden by policy"),
+certmagic logged "will retry" (in 60 s, then 120 s, for up to 30 days), and the handshake that
+asked for the certificate waits on those retries: our client gave up after its timeout, the
+watch after the engine's ("could not check: no complete answer within 16 s"). So for as long
+as the CA refuses, every reading is "could not check", recorded and never told: the owner
+hears nothing (no false alarm, but no alarm at all), and the domain page showed nothing about
+the certificate either (only a validity date, and there was none; it now shows the last
+reading, d19ab652, and the second run found it there at every reading). Once a CA issues,
+the next handshake gets a certificate at once and the watch reads it valid; as nothing was
+told, nothing is told then. Text and id never moved. These gaps are product decisions (a
+timeout is "could not check", never a verdict), left to the lead: the rows that show them
+are KNOWN below, and the test fails as soon as the product differs from this run in any way,
+for the better (a KNOWN row holds) or the worse; while it does not, it reports xfailed.
+Second run (after the page change): 1 xfailed, the same KNOWN rows, in 161 s."""
 
 from __future__ import annotations
 
@@ -52,6 +69,17 @@ EXPECT: dict[str, dict[str, Any]] = {
 }
 # fmt: on
 
+# What the first run found (see the docstring): while the CA refuses, Caddy's handshake waits
+# on certmagic's retries and the watch reads "could not check" each time and tells nothing;
+# so no recovery is told either. (The page showing no reading was the third gap: it now
+# shows the last reading, tests/test_hosting_s39i_cert_page.py.)
+KNOWN = {
+    "refused_1: bad", "refused_1: could_not_check",
+    "refused_2: bad", "refused_2: told", "refused_2: names",
+    "refused_3: bad",
+    "issued: told", "issued: says",
+}  # fmt: skip
+
 
 @pytest.fixture
 def start_edge(lab: Lab, live_server: Any) -> Iterator[Callable[..., acme.Edge]]:
@@ -77,7 +105,7 @@ def handshake(lab: Lab, edge: acme.Edge) -> bool | str:
     context = ssl.create_default_context(cafile=str(edge.pebble_root))
     try:
         with (
-            socket.create_connection((address, 443), timeout=30) as raw,
+            socket.create_connection((address, 443), timeout=5) as raw,
             context.wrap_socket(raw, server_hostname=HOST),
         ):
             return True
@@ -134,9 +162,18 @@ def test_acme_refusing_then_issuing_as_the_owner_hears_it(
         if "says" in want:
             checks.append(("says", bool(new) and want["says"] in new[0][1]))
         if policy.cert_error:
-            shown = policy.cert_error.replace("'", "&#x27;") in page or policy.cert_error in page
+            # the reading's words (the page puts "could not check" in words of its own)
+            words = policy.cert_unread or policy.cert_error
+            shown = words.replace("'", "&#x27;") in page or words in page
             checks.append(("the page shows the reading", shown))
         problems += [f"{label}: {what}" for what, ok in checks if not ok]
     with capsys.disabled():
         print("\n" + "\n".join(seen))
-    assert not problems, "\n".join(problems + seen)
+    # Every refused handshake timed out (Caddy waiting on the CA), none ended with an alert.
+    refused = [line for line in seen if line.startswith("refused_")]
+    assert all("timed out" in line for line in refused), "\n".join(seen)
+    assert set(problems) <= KNOWN, "\n".join(sorted(set(problems) - KNOWN) + seen)
+    assert set(problems) == KNOWN, "a known gap closed, update KNOWN: " + ", ".join(
+        sorted(KNOWN - set(problems))
+    )
+    pytest.xfail("known gaps (docstring): " + ", ".join(sorted(KNOWN)))
