@@ -1217,11 +1217,21 @@ def nsec3_opt_out_in(message: dns.message.Message | None) -> bool:
 
 async def opt_out_denial(client: Any, answer: DnsAnswer) -> bool:
     """Whether `answer`, a denial that came without AD, is one of a signed zone using NSEC3
-    Opt-Out (asked again with DO to see its NSEC3 records; cached per run)."""
+    Opt-Out (asked again with DO to see its NSEC3 records; cached per run). Only in a zone
+    that validates (its DNSKEY RRset answered with AD): an island of security, signed with no
+    DS at its parent, answers every denial without AD, with the flag or without (review s39p)."""
     if not answer.empty or answer.ad:
         return False
     full = await client.query(answer.name, answer.rdtype, want_dnssec=True)
-    return full.empty and nsec3_opt_out_in(full.message)
+    if not full.empty or full.message is None or not nsec3_opt_out_in(full.message):
+        return False
+    zones = {
+        rrset.name.parent().to_text()
+        for rrset in full.message.authority
+        if rrset.rdtype == dns.rdatatype.NSEC3
+    }
+    keys = await asyncio.gather(*(client.query(z, "DNSKEY", want_dnssec=True) for z in zones))
+    return all(k.ad for k in keys)
 
 
 def _unauthenticated_denial_reason(
