@@ -497,6 +497,12 @@ def _dnssec01(
         )
     elif v.status == "bogus":
         why = "; ".join(v.reasons) or "validation failed"
+        # A DS naming only keys the zone does not publish is the fault whatever the resolver
+        # said, unless its one code names another (7, 8: the signatures' dates; 10: records
+        # without signatures), which re-signing must mend first.
+        codes = _dnssec_codes([v.answer])
+        other_fault = len(codes) == 1 and codes[0] in (7, 8, 10)
+        retired = "" if other_fault else _ds_of_unpublished_keys(ds, dnskey)
         out.add(
             "DNSSEC-01",
             Status.FAIL,
@@ -504,7 +510,10 @@ def _dnssec01(
             "SERVFAIL, so mail, MTA-STS and DMARC lookups for it all fail.",
             subject=subject,
             evidence=v.evidence(),
-            fix=bogus_fix(
+            # s39h-dsgone: the resolver's code need not say so (Unbound answers EDE 6 once the
+            # key is marked bad by an earlier lookup), but the records do.
+            fix=retired
+            or bogus_fix(
                 [v.answer],
                 "the zone",
                 "Re-sign the zone (expired or broken signatures) or fix the DS record at the "
@@ -527,6 +536,27 @@ def _dnssec01(
             subject=subject,
             evidence=v.evidence(),
         )
+
+
+def _ds_of_unpublished_keys(ds: DnsAnswer | None, dnskey: DnsAnswer | None) -> str:
+    """DNSSEC-01's fix when every DS record names a key tag the zone does not publish (a key
+    retired at the zone whose DS stayed at the registrar, or the reverse): no chain of trust
+    reaches the zone (RFC 4035 §5.2), whatever extended error the resolver gave. '' otherwise
+    (no DS, no keys, or a DS naming a published key: a digest or an algorithm field wrong,
+    DNSSEC-02's to tell)."""
+    if ds is None or dnskey is None or not ds.exists or not dnskey.exists:
+        return ""
+    published = {dns.dnssec.key_id(k) for k in _dnskeys(dnskey)}
+    tags = sorted({int(r.key_tag) for r in ds.records})
+    if published & set(tags):
+        return ""
+    named = ", ".join(str(t) for t in tags)
+    have = ", ".join(str(t) for t in sorted(published))
+    return (
+        f"Replace the DS record at the registrar with the one DNSSEC-02 gives: the DS names "
+        f"key tag {named}, which the zone no longer publishes (it publishes {have}), so no "
+        "chain of trust reaches it (RFC 4035 §5.2). Re-signing the zone does not help."
+    )
 
 
 def _unexplained_insecure(ds: DnsAnswer, resolver: ResolverValidation | None) -> bool:
