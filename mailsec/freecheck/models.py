@@ -32,7 +32,7 @@ from checks.engine import check_domain
 from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Finding, Mechanism, Status
 from checks.tasks import engine_config
 from mailsec.domains.fixparts import example_mailbox_note
-from mailsec.scoring.explain import MISSING, with_missing_badges
+from mailsec.scoring.explain import MISSING, repeated_errors, with_missing_badges
 
 # A finished run of the same domain is shown again instead of probing its servers anew.
 REUSE_FOR = timedelta(minutes=5)
@@ -181,8 +181,8 @@ class MechanismView:
     @property
     def shown(self) -> list[dict[str, Any]]:
         """Findings that need attention: problems, anything that cost points or has a fix;
-        of many "could not check" findings of one check, only the first (_repeated_errors)."""
-        repeated = _repeated_errors(self.findings)
+        of many "could not check" findings of one check, only the first (repeated_errors)."""
+        repeated = repeated_errors(self.findings)
         return [
             f for f in self.findings if _needs_attention(f, self.category) and id(f) not in repeated
         ]
@@ -191,7 +191,7 @@ class MechanismView:
     def folded(self) -> list[dict[str, Any]]:
         """The rest (passes, n/a, plain information, the repeats of many "could not check"
         findings of one check), folded away so problems stand out."""
-        repeated = _repeated_errors(self.findings)
+        repeated = repeated_errors(self.findings)
         return [
             f for f in self.findings if not _needs_attention(f, self.category) or id(f) in repeated
         ]
@@ -745,28 +745,6 @@ def _verdict(ranked: list[dict[str, Any]], category: dict[str, Any]) -> tuple[st
         return "pass", STATUS_LABELS["pass"]
     status = statuses[0] if statuses else "na"
     return status, STATUS_LABELS.get(status, status)
-
-
-# A card shows every "could not check" finding of one check up to this many; past it, the
-# first, and the fold holds the others (s39c: a domain whose DNS answers nothing had 23 DKIM-01
-# findings open, one per selector tried, 23 of its page's 33 items). Each is still on the page,
-# in the fold, with its subject: a lookup that failed is never read as absent.
-OPEN_ERRORS_OF_ONE_CHECK = 3
-
-
-def _repeated_errors(findings: list[dict[str, Any]]) -> set[int]:
-    """The id()s of the "could not check" findings a card folds: of a check ID with more than
-    OPEN_ERRORS_OF_ONE_CHECK of them, all but the first."""
-    errors: dict[str, list[dict[str, Any]]] = {}
-    for finding in findings:
-        if finding["status"] == "error":
-            errors.setdefault(str(finding["id"]), []).append(finding)
-    return {
-        id(finding)
-        for same in errors.values()
-        if len(same) > OPEN_ERRORS_OF_ONE_CHECK
-        for finding in same[1:]
-    }
 
 
 def _needs_attention(finding: dict[str, Any], category: dict[str, Any]) -> bool:

@@ -87,6 +87,29 @@ def with_missing_badges(
     ]
 
 
+# A card (free check) or panel (domain page) shows every "could not check" finding of one
+# check up to this many; past it, the first, and a fold holds the others (s39c: a domain whose
+# DNS answers nothing had 23 DKIM-01 findings open, one per selector tried, 23 of its page's 33
+# items). Each is still on the page, in the fold, with its subject: a lookup that failed is
+# never read as absent.
+OPEN_ERRORS_OF_ONE_CHECK = 3
+
+
+def repeated_errors(findings: list[dict[str, Any]]) -> set[int]:
+    """The id()s of the "could not check" findings a card or panel folds: of a check ID with
+    more than OPEN_ERRORS_OF_ONE_CHECK of them, all but the first."""
+    errors: dict[str, list[dict[str, Any]]] = {}
+    for finding in findings:
+        if finding["status"] == "error":
+            errors.setdefault(str(finding["id"]), []).append(finding)
+    return {
+        id(finding)
+        for same in errors.values()
+        if len(same) > OPEN_ERRORS_OF_ONE_CHECK
+        for finding in same[1:]
+    }
+
+
 def _sentence_case(summary: str) -> str:
     """ "No MTA-STS record" → "no MTA-STS record"; an acronym ("MX host …") stays as it is."""
     summary = summary.strip().rstrip(".")
