@@ -22,7 +22,8 @@ of the 17 read as written and the 3 planted rows failed; on tlsacname the expect
 to correct (SMTP-11 warns beside MX-04, its row says why), and on the second run one of its
 rows. Read, not failed: on optout DNSSEC-07 (info) blamed 'an insecure delegation' for the
 denial Opt-Out leaves unauthenticated and DANE-01 asked to sign the signed zone; both mended
-with tests/test_engine_s39h_optout.py. Three planted rows (PLANTED) are
+with tests/test_engine_s39h_optout.py. On dsgone DNSSEC-01's fix offered re-signing for a DS
+naming a retired key; mended with tests/test_engine_s39h_dsgone.py. Three planted rows (PLANTED) are
 deliberately wrong and must fail: DNSSEC-03 at fail for algorithm 5 (the checklist says warn),
 DNSSEC-06 at pass for a salted NSEC3 chain (warn), DANE-04 at fail for PKIX usages beside a
 usable 3 1 1 (warn); they run as strict xfails.
