@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -41,6 +42,22 @@ def env_str(name: str, default: str | None = None, *, required: bool = False) ->
             raise ImproperlyConfigured(f"{name} must be set.")
         return default
     return value
+
+
+_DOMAIN_NAME = re.compile(
+    r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+)
+
+
+def env_domain_name(name: str, default: str) -> str:
+    """A DNS name in A-labels (e.g. a CA's CAA identity), lower-case, without the final dot."""
+    value = _raw(name)
+    if value is None:
+        return default
+    text = value.strip().rstrip(".").lower()
+    if not _DOMAIN_NAME.fullmatch(text):
+        raise _fail(name, value, "a domain name such as letsencrypt.org")
+    return text
 
 
 def env_bool(name: str, default: bool) -> bool:

@@ -22,6 +22,7 @@ from mailsec.env import (
     SECRET_KEY_MIN_LENGTH,
     env_bool,
     env_debug,
+    env_domain_name,
     env_float,
     env_host_ports,
     env_int,
@@ -463,6 +464,10 @@ MAILSEC_TRUSTED_PROXIES = env_list("MAILSEC_TRUSTED_PROXIES", ["127.0.0.1", "::1
 # The name customers CNAME mta-sts.<their domain> to (Caddy's address).
 _policy_host = env_str("MAILSEC_POLICY_HOST", f"mta-sts-host.{_site.hostname}") or ""
 MAILSEC_POLICY_HOST = _policy_host.rstrip(".").lower()
+# The CAA identity (RFC 8659 §4.2: the issuer domain name) of the ACME CA our TLS front end
+# gets mta-sts.<domain> certificates from: CAA records naming only other CAs forbid it, and the
+# hosting page and certificate watch say so (mailsec/hosting/caa.py).
+MAILSEC_ACME_CAA_IDENTITY = env_domain_name("MAILSEC_ACME_CAA_IDENTITY", "letsencrypt.org")
 # Our zone where customers CNAME _mta-sts.<domain>; empty: customers publish a plain TXT.
 MAILSEC_POLICY_ZONE = (env_str("MAILSEC_POLICY_ZONE", "") or "").rstrip(".").lower()
 # The authoritative server (Knot) taking TSIG-signed UPDATEs for that zone, host:port.

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import dns.rdata
+from django.conf import settings
 
 from checks.dns import DnsClient, normalize
 
@@ -24,6 +25,11 @@ CRITICAL = 128
 ALLOWED = "allowed"
 BLOCKED = "blocked"
 UNKNOWN = "unknown"  # a lookup failed: could not check, never "blocked"
+
+
+def identity() -> str:
+    """Our ACME CA's CAA identity (MAILSEC_ACME_CAA_IDENTITY)."""
+    return str(settings.MAILSEC_ACME_CAA_IDENTITY)
 
 
 @dataclass(frozen=True)
