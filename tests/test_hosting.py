@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from checks import https
 from mailsec.domains.models import Domain
-from mailsec.hosting import lookups, service
+from mailsec.hosting import caa, lookups, service
 from mailsec.hosting import policy as rules
 from mailsec.hosting.models import HostedPolicy
 from mailsec.hosting.service import CertReading
@@ -41,9 +41,10 @@ def fake_dns(
     record: str = "cname",
     tlsrpt: list[str] | None = None,
     tlsrpt_failed: bool = False,
+    caa_state: str = caa.ALLOWED,
 ) -> Iterator[dict[str, Any]]:
     """Replace the DNS facts the hosting code asks for; `state["mx"]` may be changed mid-test
-    (an empty list is a null MX)."""
+    (an empty list is a null MX). CAA (caa.read) reads `caa_state`."""
     state: dict[str, Any] = {
         "mx": ["mx1.example.org"] if mx is None else list(mx),
         "failed": failed,
@@ -70,7 +71,11 @@ def fake_dns(
             return None
         return ["v=TLSRPTv1; rua=mailto:tls@example.org"] if tlsrpt is None else tlsrpt
 
+    async def caa_read(dns: object, name: str, identity: str) -> caa.CaaReading:
+        return caa.CaaReading(caa_state, f"stub caa {caa_state}")
+
     with (
+        mock.patch.object(caa, "read", caa_read),
         mock.patch.object(lookups, "live_mx", live_mx),
         mock.patch.object(lookups, "points_at_us", points_at_us),
         mock.patch.object(lookups, "sts_record", sts_record),

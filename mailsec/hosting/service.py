@@ -22,7 +22,7 @@ from checks.dns import DnsClient
 from checks.mtasts import policy_url
 from checks.tasks import engine_config
 from mailsec.domains.models import VERIFY_WEB_BUDGET, Domain
-from mailsec.hosting import lookups
+from mailsec.hosting import caa, lookups
 from mailsec.hosting import policy as rules
 from mailsec.hosting.models import (
     MX_FAILING_TELL_AFTER,
@@ -1207,8 +1207,7 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
                 if last
                 else ""
             )
-            + f"Check that mta-sts.{policy.name} still points at us and that our TLS front end "
-            "can reach the ACME CA.",
+            + _renewal_advice(policy.name),
             now=now,
         )
     policy.save(
@@ -1224,12 +1223,31 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
     return days
 
 
+def _renewal_advice(name: str) -> str:
+    """What to check when a certificate is not renewed: CAA records forbidding our CA when
+    they do, else where the name points and our reach to the CA."""
+    cause = caa_reading(f"mta-sts.{name}")
+    if cause.state == caa.BLOCKED:
+        return cause.detail
+    return (
+        f"Check that mta-sts.{name} still points at us and that our TLS front end can reach "
+        "the ACME CA."
+    )
+
+
 def _time_left(left: timedelta) -> str:
     """'6 days', or in hours under 2 days (a last chance of 36 hours is not '1 days')."""
     if left >= timedelta(days=2):
         return f"{left.days} days"
     hours = int(left.total_seconds() // 3600)
     return f"{hours} hour{'' if hours == 1 else 's'}"
+
+
+def caa_reading(host: str) -> caa.CaaReading:
+    """Whether CAA records (RFC 8659) allow our ACME CA to issue for `host`: a certificate that
+    never comes (or is never renewed) for that reason is told as that, not as a CNAME to
+    check. Through the engine's resolver, the engine's timeout for each lookup."""
+    return asyncio.run(caa.read(lookups.client(), host, caa.identity()))
 
 
 def tell_cert_state(policy: HostedPolicy, reading: CertReading, now: datetime) -> None:
@@ -1252,12 +1270,21 @@ def tell_cert_state(policy: HostedPolicy, reading: CertReading, now: datetime) -
     )
     if confirmed and not policy.cert_alerted:
         policy.cert_alerted = True
+        cause = caa_reading(host)
+        if cause.state == caa.BLOCKED:
+            advice = f"{cause.detail} Our TLS front end gets the certificate once they allow it."
+        else:
+            advice = (
+                f"Check that {host} is still a CNAME to {settings.MAILSEC_POLICY_HOST}; our TLS "
+                "front end gets the certificate once it is."
+            )
+            if cause.state == caa.UNKNOWN:
+                advice += f" (Whether CAA records allow our certificate authority: {cause.detail}.)"
         tell(
             policy,
             "cert",
             f"Senders cannot fetch your policy: {host} gives no valid certificate "
-            f"({reading.error}). Check that {host} is still a CNAME to "
-            f"{settings.MAILSEC_POLICY_HOST}; our TLS front end gets the certificate once it is.",
+            f"({reading.error}). {advice}",
             now=now,
         )
     elif not reading.error and policy.cert_alerted:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mailsec.accounts.scope import get_domain_or_404, get_domain_to_change_or_404
 from mailsec.domains.models import Domain
-from mailsec.hosting import lookups, service
+from mailsec.hosting import caa, lookups, service
 from mailsec.hosting import policy as rules
 from mailsec.hosting.forms import PolicySettingsForm, SuggestionForm
 from mailsec.hosting.models import FLAP_UNDONE, MX_STABLE_HOURS, HostedPolicy, HostingEvent
@@ -134,17 +134,23 @@ def _records(domain: Domain, policy: HostedPolicy | None, live: bool) -> list[Re
     host_state = sts_state = PENDING
     host_detail = sts_detail = ""
     tlsrpt: list[str] | lookups.LookupFailure | None = None
+    reading: caa.CaaReading | None = None
     if live:
         dns = lookups.press_client(service.HOSTING_WEB_BUDGET)
+        released = policy is not None and policy.state == HostedPolicy.State.OFF
 
-        async def look() -> tuple[tuple[bool, str], lookups.RecordState, list[str] | None]:
+        async def look() -> tuple[
+            tuple[bool, str], lookups.RecordState, list[str] | None, caa.CaaReading | None
+        ]:
             return await asyncio.gather(
                 lookups.points_at_us(dns, f"mta-sts.{domain.name}"),
                 lookups.sts_record(dns, domain.name, policy_id, zone_name),
                 lookups.tlsrpt_record(dns, domain.name),
+                # Released: no certificate to get, nothing to tell.
+                none() if released else caa.read(dns, f"mta-sts.{domain.name}", caa.identity()),
             )
 
-        (host_ok, host_detail), sts, tlsrpt = asyncio.run(look())
+        (host_ok, host_detail), sts, tlsrpt, reading = asyncio.run(look())
         host_state = (
             "ok"
             if host_ok
@@ -175,7 +181,32 @@ def _records(domain: Domain, policy: HostedPolicy | None, live: bool) -> list[Re
         ),
     ]
     rows.append(_tlsrpt_row(domain, tlsrpt, pending=not live))
+    if reading is not None and reading.state != caa.ALLOWED:
+        rows.append(_caa_row(domain, reading))
     return rows
+
+
+async def none() -> None:
+    return None
+
+
+def _caa_row(domain: Domain, reading: caa.CaaReading) -> RecordRow:
+    """CAA records (RFC 8659) that forbid our ACME CA: our TLS front end never gets the
+    certificate for mta-sts.<domain>, so senders never get the policy. Only when they forbid
+    it, or could not be looked up (told as that: hosting may work all the same)."""
+    value = f'0 issue "{caa.identity()}"'
+    if reading.state == caa.UNKNOWN:
+        return RecordRow(
+            f"mta-sts.{domain.name}",
+            "CAA",
+            value,
+            "error",
+            f"{reading.detail}. Whether CAA records allow our certificate authority "
+            f"({caa.identity()}) to issue the certificate for mta-sts.{domain.name} is not "
+            "known; if your domain publishes CAA records, they must allow it.",
+        )
+    state = "missing" if reading.fix else "stale"
+    return RecordRow(reading.holder, "CAA", value, state, reading.detail)
 
 
 def _tlsrpt_row(
@@ -290,7 +321,9 @@ def _records_context(domain: Domain, policy: HostedPolicy | None, live: bool) ->
     if policy is not None and policy.state == HostedPolicy.State.OFF:
         # Released: what is left to do is removing the names that pointed at us.
         ctx["released"] = True
-        records = [r for r in records if r.name.startswith(("mta-sts.", "_mta-sts."))]
+        records = [
+            r for r in records if r.name.startswith(("mta-sts.", "_mta-sts.")) and r.rtype != "CAA"
+        ]
     for r in records:
         r.host = domain.relative_name(r.name)
     ctx["records"] = records
