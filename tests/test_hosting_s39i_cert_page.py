@@ -34,6 +34,10 @@ class CertReadingOnThePage(HostingCase):
         assert "mta-sts.example.org" in page.split('id="cert-reading"')[1].split("</p>")[0]
         assert "no complete answer within 16 s" in page
         assert "could not read" in page.lower()
+        # The certificate watch reads on its own schedule (twice a day), not at a domain check.
+        reading = page.split('id="cert-reading"')[1].split("</p>")[0]
+        assert "next check" not in reading and "at the last check" not in reading
+        assert "twice a day" in reading
 
     def test_it_shows_a_bad_reading_as_a_warning(self) -> None:
         page = self.page_after("certificate not accepted: certificate has expired")
