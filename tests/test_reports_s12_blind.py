@@ -619,6 +619,10 @@ def part(
             text = b"\r\n".join(text[i : i + 76] for i in range(0, len(text), 76))
     elif cte == "quoted-printable":
         text = quopri.encodestring(payload).replace(b"\n", b"\r\n")
+    elif cte == "binary":
+        # Binary data goes as it is (RFC 3030): a gzip header's time holding a 0x0a byte
+        # must not become CR LF (E21 failed so on about one run in 256).
+        text = payload
     else:
         text = payload.replace(b"\n", b"\r\n")
     return "\r\n".join(lines).encode() + b"\r\n\r\n" + text + b"\r\n"
