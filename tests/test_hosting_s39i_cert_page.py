@@ -1,5 +1,5 @@
 """The domain page says what the certificate watch last read when it was no valid certificate
-(task s39i, item 1). On the real stack (tests/test_hosting_s39i_acme_lab.py), while the ACME CA
+(task s39i, item 1). On the real stack (run once, task s39i), while the ACME CA
 refuses a hosted name, Caddy holds every handshake open on its retries: the watch reads "could
 not check" each time and tells nobody, and the page showed nothing about the certificate (only
 a validity date, and there is none), so the owner who looks had no sign of it. The page now
