@@ -230,6 +230,27 @@ def _no_lookup_at_add() -> Iterator[None]:
     existence.LOOKUP_SECONDS = original
 
 
+@pytest.fixture(autouse=True)
+def _caa_allows_without_the_lab(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The hosting page and the certificate watch read CAA (mailsec.hosting.caa): in tests
+    without the lab that is 127.0.0.1:9 (above), which never answers, so each certificate
+    notice and records panel waited out the engine's 8 s timeout. Without the lab CAA reads as
+    allowing our CA, as before CAA was read; lab tests and those marked `real_caa` (the CAA
+    decision's own tests) read it as it is, and tests/test_hosting.py's fake_dns sets it."""
+    if request.node.get_closest_marker("lab") or request.node.get_closest_marker("real_caa"):
+        yield
+        return
+    from unittest import mock
+
+    from mailsec.hosting import caa
+
+    async def allowed(dns: object, name: str, identity: str) -> caa.CaaReading:
+        return caa.CaaReading(caa.ALLOWED, "CAA not read in tests without the lab")
+
+    with mock.patch.object(caa, "read", allowed):
+        yield
+
+
 @pytest.fixture
 def unanswered_lookups_end_soon(monkeypatch: pytest.MonkeyPatch) -> None:
     """For tests that reach a live lookup (the hosting page's records, a recheck of the

@@ -23,6 +23,8 @@ from checks.config import CheckConfig
 from checks.dns import DnsAnswer, DnsClient
 from mailsec.hosting import caa
 
+pytestmark = pytest.mark.real_caa
+
 LE = "letsencrypt.org"
 
 

@@ -9,11 +9,14 @@ from datetime import timedelta
 from typing import Any
 from unittest import mock
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 
 from mailsec.hosting import caa, service
 from tests.test_hosting import T0, HostingCase, fake_dns
+
+pytestmark = pytest.mark.real_caa
 
 REAL_READ = caa.read
 
