@@ -21,6 +21,7 @@ pytestmark = pytest.mark.real_caa
 REAL_READ = caa.read
 
 
+@pytest.mark.usefixtures("unanswered_lookups_end_soon")
 class CaaPageTestCase(HostingCase):
     def setUp(self) -> None:
         super().setUp()
