@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def make_config(args: argparse.Namespace) -> CheckConfig:
     config = CheckConfig.from_env()
-    changes: dict[str, object] = {}
+    # Whichever resolver is asked, it is the user's: failed lookups name it, not "ours".
+    changes: dict[str, object] = {"resolvers_are_users": True}
     if args.resolver:
         changes["resolvers"] = tuple(parse_hostport(r) for r in args.resolver)
     if args.ca_bundle:

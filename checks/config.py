@@ -69,6 +69,11 @@ class CheckConfig:
     allow_private_targets: bool = False
     # Seconds for one network operation (a DNS query, a TCP connect, a TLS handshake).
     timeout: float = 8.0
+    # The resolvers are the user's own (`mailsec check`: --resolver, MAILSEC_RESOLVER or the
+    # system's): a lookup that failed names the one asked ("no answer from the resolver
+    # 192.0.2.53:53"). False (the app): "our resolver", without its address, which the public
+    # free check must not show (s39j; checks.dns.DnsClient._no_answer).
+    resolvers_are_users: bool = False
     dkim_selectors: tuple[str, ...] = ()
     ehlo_name: str = "mailsec-checker.invalid"
     # Extra public suffixes (the lab declares "test" and "lab.test").

@@ -686,9 +686,20 @@ class DnsClient:
     def _no_answer(self) -> str:
         """A lookup's words when none of our resolvers answered in time. Not their addresses:
         the free check is public, and "no answer from 127.0.53.2:53" showed strangers our
-        internal resolver and read as if that were one of the domain's servers (s39j)."""
-        ours = "our resolver" if len(self.resolvers) < 2 else "our resolvers"
-        return f"no answer from {ours} within {self.config.timeout:g} s"
+        internal resolver and read as if that were one of the domain's servers (s39j). The
+        CLI's resolvers are the user's own (CheckConfig.resolvers_are_users): named, not ours."""
+        if self.config.resolvers_are_users:
+            named = ", ".join(resolver_label(host, port) for host, port in self.resolvers)
+            which = f"the resolver {named}" if len(self.resolvers) < 2 else f"the resolvers {named}"
+        else:
+            which = "our resolver" if len(self.resolvers) < 2 else "our resolvers"
+        return f"no answer from {which} within {self.config.timeout:g} s"
+
+    def _whose(self, host: str, port: int) -> str:
+        """The resolver a network failure came from, in the words _no_answer uses."""
+        if self.config.resolvers_are_users:
+            return f"the resolver {resolver_label(host, port)}"
+        return "our resolver"
 
     @staticmethod
     def _make_query(
@@ -781,7 +792,9 @@ class DnsClient:
                 # EOFError: a TCP peer that closed without replying (dnspython's own); a
                 # ValueError from a reply that does not parse. Both escaped and sank the whole
                 # mechanism as an internal error.
-                last = DnsAnswer(name, rdtype, "NETWORK", detail=_network_failure(exc))
+                last = DnsAnswer(
+                    name, rdtype, "NETWORK", detail=_network_failure(exc, self._whose(host, port))
+                )
                 if errors >= 2 * len(self.resolvers):
                     break
                 await asyncio.sleep(0.05)
@@ -863,14 +876,20 @@ class DnsClient:
         return answer
 
 
-def _network_failure(exc: BaseException) -> str:
-    """What went wrong between us and our resolver, in words and without its address (see
-    DnsClient._no_answer): asyncio's "Connect call failed ('127.0.53.2', 53)" names it."""
+def resolver_label(host: str, port: int) -> str:
+    """'192.0.2.53:53', '[2001:db8::53]:53': a resolver as the user gives it (--resolver)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _network_failure(exc: BaseException, whose: str = "our resolver") -> str:
+    """What went wrong between us and the resolver `whose` (DnsClient._whose), in words: for
+    ours without its address (see DnsClient._no_answer), asyncio's "Connect call failed
+    ('127.0.53.2', 53)" names it."""
     if isinstance(exc, EOFError):  # dnspython's, for a TCP peer that closed without replying
-        return "our resolver closed the connection without an answer"
+        return f"{whose} closed the connection without an answer"
     if isinstance(exc, OSError):
-        return f"could not reach our resolver: {net.os_error_text(exc)}"
-    return f"our resolver's answer could not be read: {exc or type(exc).__name__}"
+        return f"could not reach {whose}: {net.os_error_text(exc)}"
+    return f"{whose}'s answer could not be read: {exc or type(exc).__name__}"
 
 
 def _continued(first: DnsAnswer, rest: DnsAnswer) -> DnsAnswer:
