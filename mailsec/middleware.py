@@ -31,6 +31,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
 from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -64,18 +66,48 @@ def policy_for(request: HttpRequest) -> str:
     )
 
 
+def add_policy(request: HttpRequest, response: HttpResponseBase) -> None:
+    """The Content-Security-Policy on `response`, unless it has one or is a debug page."""
+    if settings.CONTENT_SECURITY_POLICY and HEADER not in response and not is_debug_page(response):
+        response[HEADER] = policy_for(request)
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if (
-            settings.CONTENT_SECURITY_POLICY
-            and HEADER not in response
-            and not is_debug_page(response)
-        ):
-            response[HEADER] = policy_for(request)
+        add_policy(request, response)
+        return response
+
+
+class SecurityHeadersMiddleware:
+    """The security headers on every answer of the site, those that left the stack before the
+    middleware that set them was reached on the way back (s40b). Second in MIDDLEWARE, right
+    after PolicyHostMiddleware (customers' policies and Caddy's ask stay without them).
+
+    SecurityMiddleware asks for the Host to build its redirect to HTTPS; for a Host we do not
+    serve that raises DisallowedHost, which Django answers with the 400 page at that
+    middleware's own layer: it went out with no header (no CSP, nosniff, Referrer-Policy,
+    Cross-Origin-Opener-Policy, X-Frame-Options). The redirect itself, answered there too,
+    missed the CSP and X-Frame-Options; a 400 raised further in (over HTTPS), X-Frame-Options;
+    a server error under /api/v1/ (ApiServerErrorMiddleware), all of them. Here each answer
+    gets what it lacks, by the same middleware's own code, so nothing is set twice or
+    differently: each sets a header only where it is missing, and respects a view's
+    exemption (xframe_options_exempt). None of them needs a valid Host (the CSP names the
+    site's own origin for one we do not serve: origin_of)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+        self.security = SecurityMiddleware(get_response)
+        self.frames = XFrameOptionsMiddleware(get_response)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        self.security.process_response(request, response)
+        add_policy(request, response)
+        self.frames.process_response(request, response)
         return response
 
 

@@ -108,6 +108,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: on mta-sts.<customer> hosts only the policy is served (mailsec/hosting).
     "mailsec.hosting.middleware.PolicyHostMiddleware",
+    # Every answer of the site with its security headers, those that left the stack before
+    # the middleware below could set them included (the 400 for a Host we do not serve).
+    "mailsec.middleware.SecurityHeadersMiddleware",
     # Around all the rest: a server error under /api/v1/ answers JSON, not the HTML page.
     "mailsec.api.middleware.ApiServerErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
