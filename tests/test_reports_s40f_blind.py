@@ -19,12 +19,14 @@ import csv
 import gzip
 import io
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core import mail
+from django.db.models import Max
 from django.test import Client
 from django.utils import timezone
 
@@ -133,6 +135,13 @@ def report_body(hid: str, spec: dict[str, Any]) -> bytes:
     return dated(json.dumps(body, indent=1, ensure_ascii=False)).encode()
 
 
+def reports_arrive_the_next_morning() -> date:
+    """The alert rules' today: the day after the latest report stored, as when each report
+    arrives the morning after its day (tests/test_reports_alerts.py does the same)."""
+    latest = TlsReport.objects.aggregate(latest=Max("day"))["latest"]
+    return latest + timedelta(days=1) if latest else timezone.now().date()
+
+
 class S40fBlindTest(BaseTestCase):
     """alice owns example.com, bob is her teammate; both get alerts at once (the default)."""
 
@@ -206,6 +215,10 @@ class S40fBlindTest(BaseTestCase):
             send_notification.apply(args=[str(n.code)])
 
     def play(self, history: dict[str, Any], mail_override: dict[str, Any] | None = None) -> None:
+        if history.get("alerts_today") == "next_morning":
+            patcher = mock.patch("reports.alerts.today", reports_arrive_the_next_morning)
+            patcher.start()
+            self.addCleanup(patcher.stop)
         self.start(history)
         for n, step in enumerate(history["steps"]):
             if step.get("verify"):
@@ -290,6 +303,14 @@ class S40fBlindTest(BaseTestCase):
         if "change_kinds" in expect:
             kinds = sorted(Change.objects.values_list("kind", flat=True))
             assert kinds == sorted(KINDS[k] for k in expect["change_kinds"])
+        if "recovered" in expect:
+            ended = Change.objects.filter(state=Change.State.RECOVERED).count()
+            assert ended == expect["recovered"]
+        if "reports_order" in expect:
+            rows = page.tables.get("Reports", [])
+            assert len(rows) == len(expect["reports_order"]), rows
+            for row, org in zip(rows, expect["reports_order"], strict=True):
+                assert org in row, (org, row)
         if "rate_subject" in expect:
             assert any(expect["rate_subject"] in m.subject for m in mail.outbox), [
                 m.subject for m in mail.outbox
