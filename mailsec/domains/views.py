@@ -79,7 +79,7 @@ from mailsec.scoring.explain import (
     cost_text,
     explain,
     is_not_deployed,
-    repeated_errors,
+    repeats_of_errors,
     verdict_label,
     with_missing_badges,
 )
@@ -94,7 +94,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 40
+PANELS_VERSION = 41
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -829,22 +829,18 @@ def _collapse_na(found: list[dict[str, Any]], mechanism: str) -> list[dict[str, 
 
 
 def _fold_repeated_errors(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`found` with the repeats of many "could not check" findings of one check (as the free
-    check folds them, repeated_errors) taken out and put under the first as its "repeats",
-    which the panel folds right after it: each is still on the page, with its subject."""
-    repeated = repeated_errors(found)
-    if not repeated:
+    """`found` with the repeats of many "could not check" findings of one check and one
+    reason (as the free check folds them, repeats_of_errors) taken out and put under the
+    first as its "repeats", which the panel folds right after it: each is still on the page,
+    with its subject."""
+    repeats = repeats_of_errors(found)
+    if not repeats:
         return found
-    repeats: dict[str, list[dict[str, Any]]] = {}
-    for f in found:
-        if id(f) in repeated:
-            repeats.setdefault(str(f["id"]), []).append(f)
+    folded = {id(f) for same in repeats.values() for f in same}
     return [
-        {**f, "repeats": repeats[str(f["id"])]}
-        if f["status"] == "error" and str(f["id"]) in repeats
-        else f
+        {**f, "repeats": repeats[id(f)]} if id(f) in repeats else f
         for f in found
-        if id(f) not in repeated
+        if id(f) not in folded
     ]
 
 

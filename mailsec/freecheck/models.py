@@ -181,7 +181,8 @@ class MechanismView:
     @property
     def shown(self) -> list[dict[str, Any]]:
         """Findings that need attention: problems, anything that cost points or has a fix;
-        of many "could not check" findings of one check, only the first (repeated_errors)."""
+        of many "could not check" findings of one check and one reason, only the first
+        (repeated_errors)."""
         repeated = repeated_errors(self.findings)
         return [
             f for f in self.findings if _needs_attention(f, self.category) and id(f) not in repeated
@@ -190,7 +191,7 @@ class MechanismView:
     @property
     def folded(self) -> list[dict[str, Any]]:
         """The rest (passes, n/a, plain information, the repeats of many "could not check"
-        findings of one check), folded away so problems stand out."""
+        findings of one check and one reason), folded away so problems stand out."""
         repeated = repeated_errors(self.findings)
         return [
             f for f in self.findings if not _needs_attention(f, self.category) or id(f) in repeated

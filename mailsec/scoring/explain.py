@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 EXPLANATIONS = {
@@ -88,26 +89,51 @@ def with_missing_badges(
 
 
 # A card (free check) or panel (domain page) shows every "could not check" finding of one
-# check up to this many; past it, the first, and a fold holds the others (s39c: a domain whose
-# DNS answers nothing had 23 DKIM-01 findings open, one per selector tried, 23 of its page's 33
-# items). Each is still on the page, in the fold, with its subject: a lookup that failed is
-# never read as absent.
+# check and one reason up to this many; past it, the first, and a fold holds the others (s39c:
+# a domain whose DNS answers nothing had 23 DKIM-01 findings open, one per selector tried, 23 of
+# its page's 33 items). Each is still on the page, in the fold, with its subject: a lookup that
+# failed is never read as absent.
 OPEN_ERRORS_OF_ONE_CHECK = 3
+
+# What names a finding's subject in its summary, left out of its reason (reason): quoted names
+# ('selector1'), bracketed addresses, IPv6 addresses, dotted names and IPv4 addresses, numbers.
+_SUBJECT_WORDS = re.compile(
+    r"'[^']*'|\"[^\"]*\"|\[[^\]]*\]"
+    r"|(?:[0-9a-f]{0,4}:){2,}[0-9a-f.]*"
+    r"|[\w-]+(?:\.[\w-]+)+"
+    r"|\d+",
+    re.IGNORECASE,
+)
+
+
+def reason(finding: dict[str, Any]) -> tuple[str, str]:
+    """What a "could not check" finding says, apart from what it is about: its check ID and
+    its summary without the names, addresses and numbers of its subject. Four MX hosts that
+    did not answer share one; a host that did not answer and one that turned our checker away
+    do not (s40b: each reason has its own fix, and is shown open)."""
+    summary = str(finding.get("summary", ""))
+    subject = str(finding.get("subject", ""))
+    if subject:
+        summary = summary.replace(subject, "…")
+    return str(finding["id"]), _SUBJECT_WORDS.sub("…", summary)
+
+
+def repeats_of_errors(findings: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """The "could not check" findings a card or panel folds, under the id() of the first of
+    their group (one check ID, one reason) that it shows: of a group of more than
+    OPEN_ERRORS_OF_ONE_CHECK, all but the first."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for finding in findings:
+        if finding["status"] == "error":
+            groups.setdefault(reason(finding), []).append(finding)
+    return {
+        id(same[0]): same[1:] for same in groups.values() if len(same) > OPEN_ERRORS_OF_ONE_CHECK
+    }
 
 
 def repeated_errors(findings: list[dict[str, Any]]) -> set[int]:
-    """The id()s of the "could not check" findings a card or panel folds: of a check ID with
-    more than OPEN_ERRORS_OF_ONE_CHECK of them, all but the first."""
-    errors: dict[str, list[dict[str, Any]]] = {}
-    for finding in findings:
-        if finding["status"] == "error":
-            errors.setdefault(str(finding["id"]), []).append(finding)
-    return {
-        id(finding)
-        for same in errors.values()
-        if len(same) > OPEN_ERRORS_OF_ONE_CHECK
-        for finding in same[1:]
-    }
+    """The id()s of the "could not check" findings a card or panel folds (repeats_of_errors)."""
+    return {id(f) for repeats in repeats_of_errors(findings).values() for f in repeats}
 
 
 def _sentence_case(summary: str) -> str:
