@@ -251,6 +251,12 @@ class S40fBlindTest(BaseTestCase):
                 left.remove(match)
                 note = Notification.objects.get(to_address=who.email, subject=match.subject)
                 assert note.changes.count() == want["changes"], (step, match.subject)
+                body = " ".join(match.body.split())
+                for text in want.get("body_contains", []):
+                    text = text.replace("{token}", self.address.token)
+                    assert text in body, (step, match.subject, text, body)
+                for text in want.get("body_not_contains", []):
+                    assert text not in body, (step, match.subject, text, body)
         assert not [m for m in sent if not ({self.alice.email, self.bob.email} & set(m.to))]
 
     # --- what the admin reads ----------------------------------------------------------
