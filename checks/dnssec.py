@@ -364,7 +364,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             status = Validation(
                 status.name, "unvalidated", status.answer, status.retry, status.reasons
             )
-    _dnssec01(out, status, ds, dnskey, resolver)
+    _dnssec01(out, status, ds, dnskey, resolver, signed=[soa, dnskey])
     signed = dnskey.exists or (ds.exists and not ds.failed)
     if status.status == "insecure" and not ds.exists and not dnskey.exists:
         for check_id in ("DNSSEC-02", "DNSSEC-03", "DNSSEC-04", "DNSSEC-05", "DNSSEC-06"):
@@ -417,7 +417,11 @@ def _dnssec01(
     ds: DnsAnswer | None = None,
     dnskey: DnsAnswer | None = None,
     resolver: ResolverValidation | None = None,
+    *,
+    signed: Iterable[DnsAnswer] = (),
 ) -> None:
+    """DNSSEC-01. `signed`: the apex answers whose signatures DNSSEC-05 judges (SOA, DNSKEY),
+    for a bogus verdict's fix when the resolver's codes do not say their dates are past."""
     subject = v.name
     if v.status == "unvalidated" and resolver is not None:
         # Checklist §0: could not check, never "not signed" (it has a DS and, most often,
@@ -502,7 +506,7 @@ def _dnssec01(
         # without signatures), which re-signing must mend first.
         codes = _dnssec_codes([v.answer])
         other_fault = len(codes) == 1 and codes[0] in (7, 8, 10)
-        retired = "" if other_fault else _ds_of_unpublished_keys(ds, dnskey)
+        retired = "" if other_fault else _ds_of_unpublished_keys(ds, dnskey, signed)
         out.add(
             "DNSSEC-01",
             Status.FAIL,
@@ -538,12 +542,16 @@ def _dnssec01(
         )
 
 
-def _ds_of_unpublished_keys(ds: DnsAnswer | None, dnskey: DnsAnswer | None) -> str:
+def _ds_of_unpublished_keys(
+    ds: DnsAnswer | None, dnskey: DnsAnswer | None, signed: Iterable[DnsAnswer] = ()
+) -> str:
     """DNSSEC-01's fix when every DS record names a key tag the zone does not publish (a key
     retired at the zone whose DS stayed at the registrar, or the reverse): no chain of trust
     reaches the zone (RFC 4035 §5.2), whatever extended error the resolver gave. '' otherwise
     (no DS, no keys, or a DS naming a published key: a digest or an algorithm field wrong,
-    DNSSEC-02's to tell)."""
+    DNSSEC-02's to tell). When the signatures of `signed` have expired as well (DNSSEC-05
+    fails them; no code 7 said so), re-signing is needed too: the right DS alone leaves the
+    zone bogus."""
     if ds is None or dnskey is None or not ds.exists or not dnskey.exists:
         return ""
     published = {dns.dnssec.key_id(k) for k in _dnskeys(dnskey)}
@@ -552,10 +560,31 @@ def _ds_of_unpublished_keys(ds: DnsAnswer | None, dnskey: DnsAnswer | None) -> s
         return ""
     named = ", ".join(str(t) for t in tags)
     have = ", ".join(str(t) for t in sorted(published))
-    return (
+    fix = (
         f"Replace the DS record at the registrar with the one DNSSEC-02 gives: the DS names "
         f"key tag {named}, which the zone no longer publishes (it publishes {have}), so no "
-        "chain of trust reaches it (RFC 4035 §5.2). Re-signing the zone does not help."
+        "chain of trust reaches it (RFC 4035 §5.2)."
+    )
+    if _signatures_expired(signed):
+        return (
+            f"{fix} Its signatures have expired too (see DNSSEC-05): re-sign the zone as well "
+            "and find out why re-signing stopped, or it stays bogus with the right DS."
+        )
+    return f"{fix} Re-signing the zone does not help."
+
+
+def _signatures_expired(answers: Iterable[DnsAnswer]) -> bool:
+    """Whether an RRset of `answers` has signatures, none within its validity window, and one
+    past its end (RFC 4035 §5.3.1): what DNSSEC-05 fails as expired."""
+    now = time.time()
+    rrsets: dict[tuple[str, int], list[Any]] = {}
+    for answer in answers:
+        for owner, sig in _rrsigs(answer):
+            rrsets.setdefault((owner, int(sig.type_covered)), []).append(sig)
+    return any(
+        not any(s.inception <= now <= s.expiration for s in sigs)
+        and any(s.expiration < now for s in sigs)
+        for sigs in rrsets.values()
     )
 
 
@@ -830,6 +859,17 @@ def _dnssec02(
             detail = "its digest does not match the DNSKEY with the same key tag"
         else:
             detail = f"it names key tag(s) {tags}, the zone publishes {have}"
+            if fix:
+                # A DS left at the registrar after a key roll: the new DS alone would leave it
+                # there beside it. Nothing validates through it (RFC 4035 §5.2), so it goes.
+                one = len(ds.records) == 1
+                stale = "\n".join(f"{apex}. IN DS {r.to_text()}" for r in ds.records)
+                fix = (
+                    f"Replace at your registrar the DS record{'' if one else 's'} of key "
+                    f"tag{'' if one else 's'} {tags}, which the zone no longer publishes "
+                    f"(most often a key retired while {'its' if one else 'their'} DS stayed):\n{stale}\n"
+                    f"with:\n{fix}"
+                )
         out.add(
             "DNSSEC-02",
             Status.FAIL,

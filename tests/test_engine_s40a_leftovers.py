@@ -3,18 +3,32 @@
 1. `mailsec check --resolver HOST:PORT` said "no answer from our resolver within N s": the
    resolver is the user's own there (the one they named, MAILSEC_RESOLVER's or the system's),
    so the CLI names it; the app's pages keep "our resolver" without the address (s39j).
+2. DNSSEC-02 at a DS naming only key tags the zone does not publish (a DS left after a key
+   roll): the fix gave the new DS alone, so the stale one stayed at the registrar beside it.
+3. DNSSEC-01 at such a DS ("dsgone", s39h) said "Re-signing the zone does not help" when the
+   zone's signatures had expired too and the resolver gave no extended error to say so.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 
+import dns.dnssec
 import dns.message
+import dns.name
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
+from checks import dnssec
 from checks.cli import build_parser, main, make_config
-from checks.dns import DnsClient
+from checks.dns import DnsAnswer, DnsClient
+from checks.findings import Collector, Finding, Mechanism, Status
 from tests.test_dns_s9_server import Reply, answer, fake_dns
 
 
@@ -70,3 +84,77 @@ def test_the_apps_engine_keeps_our_resolver_without_its_address() -> None:
         result = asyncio.run(DnsClient(config).query("example.org", "TXT"))
     assert result.detail == "no answer from our resolver within 0.5 s"
     assert host not in result.describe_failure()
+
+
+APEX = "s40a.example"
+
+
+def _ksk() -> object:
+    return dns.dnssec.make_dnskey(ec.generate_private_key(ec.SECP256R1()).public_key(), 13, 257)
+
+
+def _dnssec02(ds_texts: list[str], keys: list[object]) -> Finding:
+    ds = DnsAnswer(
+        APEX, "DS", "NOERROR", records=[dns.rdata.from_text("IN", "DS", t) for t in ds_texts]
+    )
+    out = Collector(Mechanism.DNSSEC)
+    dnssec._dnssec02(out, APEX, ds, DnsAnswer(APEX, "DNSKEY", "NOERROR", records=keys))
+    (found,) = out.findings
+    return found
+
+
+def test_dnssec_02_says_to_replace_a_ds_of_a_retired_key_not_only_to_add_one() -> None:
+    key = _ksk()
+    stale_tag = (dns.dnssec.key_id(key) + 1) % 65536
+    stale = f"{stale_tag} 13 2 {'cd' * 32}"
+    found = _dnssec02([stale], [key])
+    assert found.status == Status.FAIL
+    digest = dns.dnssec.make_ds(APEX + ".", key, "SHA256").to_text()
+    new = f"{APEX}. IN DS {digest}"
+    lines = found.fix.split("\n")
+    assert new in lines, found.fix
+    # The stale DS is named as the record to take out, before the new one goes in.
+    assert f"{APEX}. IN DS {stale}" in lines, found.fix
+    assert lines.index(f"{APEX}. IN DS {stale}") < lines.index(new), found.fix
+    assert found.fix.startswith("Replace at your registrar"), found.fix
+    assert str(stale_tag) in found.fix.split("\n")[0], found.fix
+
+
+def _dsgone_fix(expired: bool, ede: list[tuple[int, str]]) -> str:
+    """DNSSEC-01's fix for a zone whose parent DS names a key tag it does not publish, its
+    DNSKEY set signed by its own key with signatures expired (or current)."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    key = dns.dnssec.make_dnskey(private.public_key(), 13, 257)
+    name = dns.name.from_text(APEX)
+    keys = dns.rrset.from_rdata_list(name, 3600, [key])
+    now = time.time()
+    start, end = (now - 30 * 86400, now - 86400) if expired else (now - 86400, now + 30 * 86400)
+    sig = dns.dnssec.sign(keys, private, name, key, inception=start, expiration=end)
+    message = dns.message.make_response(dns.message.make_query(APEX, "DNSKEY", want_dnssec=True))
+    message.answer.append(keys)
+    message.answer.append(dns.rrset.from_rdata_list(name, 3600, [sig]))
+    dnskey = DnsAnswer(APEX, "DNSKEY", "NOERROR", records=[key], message=message)
+    tag = (dns.dnssec.key_id(key) + 1) % 65536
+    ds = DnsAnswer(
+        APEX, "DS", "NOERROR", records=[dns.rdata.from_text("IN", "DS", f"{tag} 13 2 {'cd' * 32}")]
+    )
+    out = Collector(Mechanism.DNSSEC)
+    soa = DnsAnswer(APEX, "SOA", "SERVFAIL", ede=ede)
+    dnssec._dnssec01(out, dnssec.Validation(APEX, "bogus", soa), ds, dnskey, signed=[dnskey])
+    (found,) = out.findings
+    assert found.status == Status.FAIL
+    return found.fix
+
+
+def test_dsgone_with_expired_signatures_and_no_code_says_to_re_sign_as_well() -> None:
+    for ede in ([], [(6, "")]):
+        fix = _dsgone_fix(expired=True, ede=ede)
+        assert fix.startswith("Replace the DS record at the registrar"), fix
+        assert "does not help" not in fix, fix
+        assert "re-sign" in fix.lower() and "expired" in fix, fix
+
+
+def test_dsgone_with_current_signatures_still_says_re_signing_does_not_help() -> None:
+    fix = _dsgone_fix(expired=False, ede=[])
+    assert fix.startswith("Replace the DS record at the registrar"), fix
+    assert fix.endswith("Re-signing the zone does not help."), fix
