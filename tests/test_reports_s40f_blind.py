@@ -224,6 +224,9 @@ class S40fBlindTest(BaseTestCase):
             if step.get("verify"):
                 Domain.objects.filter(pk=self.domain.pk).update(verified_at=timezone.now())
                 continue
+            if step.get("unverify"):
+                Domain.objects.filter(pk=self.domain.pk).update(verified_at=None)
+                continue
             before = len(mail.outbox)
             self.deliver(history["id"], step["report"])
             wanted = dated((mail_override or {}).get(str(n), step["mail"]))
@@ -317,10 +320,23 @@ class S40fBlindTest(BaseTestCase):
             assert len(rows) == len(expect["reports_order"]), rows
             for row, org in zip(rows, expect["reports_order"], strict=True):
                 assert org in row, (org, row)
+        if "all_domains" in expect:
+            self.check_all_domains(expect["all_domains"])
         if "rate_subject" in expect:
             assert any(expect["rate_subject"] in m.subject for m in mail.outbox), [
                 m.subject for m in mail.outbox
             ]
+
+    def check_all_domains(self, wanted: list[str]) -> None:
+        client = Client()
+        client.force_login(self.alice)
+        response = client.get("/tlsrpt/all-domains/")
+        assert response.status_code == 200
+        page = read_page(response.content)
+        rows = [r for rows in page.tables.values() for r in rows if r and "example.com" in r[0]]
+        assert len(rows) == 1, page.tables
+        cells = iter(rows[0])
+        assert all(w in cells for w in wanted), (wanted, rows[0])  # in that order
 
     def check_by_type(self, expect: dict[str, Any], page: Page) -> None:
         rows = page.tables.get("By result type", [])
