@@ -94,7 +94,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 41
+PANELS_VERSION = 42
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -722,6 +722,13 @@ class FindingLine:
     # ("Failing", "MTASTS-11"), so a new failure and a new pass do not read alike.
     verdict: str = ""
     ids: str = ""
+    # Many "could not check" lines of one check and one reason (repeats_of_errors): the
+    # others, folded after this first one (s40b), as the panels fold their findings.
+    repeats: list[FindingLine] = field(default_factory=list)
+
+    @property
+    def repeats_count(self) -> int:
+        return sum(line.count for line in self.repeats)
 
 
 @dataclass
@@ -736,10 +743,16 @@ class ChangeLine:
     changed: list[FindingLine]
 
 
-def _lines(findings: list[dict[str, Any]]) -> list[FindingLine]:
-    """Findings with the same words and verdict as one line, counted, naming their ids."""
+def _lines(findings: list[dict[str, Any]], fold: bool = True) -> list[FindingLine]:
+    """Findings with the same words and verdict as one line, counted, naming their ids; past
+    OPEN_ERRORS_OF_ONE_CHECK "could not check" findings of one check and one reason, the
+    first's line with the others' as its repeats (`fold`)."""
+    repeats = repeats_of_errors(findings) if fold else {}
+    folded = {id(f) for same in repeats.values() for f in same}
     lines: dict[tuple[str, str], FindingLine] = {}
     for f in findings:
+        if id(f) in folded:
+            continue
         key = (f.get("summary", ""), f.get("status", ""))
         check_id = f.get("id", "")
         if key in lines:
@@ -748,22 +761,38 @@ def _lines(findings: list[dict[str, Any]]) -> list[FindingLine]:
             if check_id and check_id not in line.ids.split(", "):
                 line.ids = f"{line.ids}, {check_id}" if line.ids else check_id
         else:
-            lines[key] = FindingLine(key[0], verdict=verdict_label(key[1]), ids=check_id)
+            line = lines[key] = FindingLine(key[0], verdict=verdict_label(key[1]), ids=check_id)
+        if id(f) in repeats:
+            line.repeats += _lines(repeats[id(f)], fold=False)
     return list(lines.values())
 
 
-def _changed_lines(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[FindingLine]:
-    grouped: dict[tuple[str, str], tuple[list[str], int]] = {}
+def _changed_lines(
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]], fold: bool = True
+) -> list[FindingLine]:
+    """Findings whose status changed, one line a summary and change (their ids named); folded
+    as _lines folds them, by the new finding (many that became "could not check")."""
+    repeats = repeats_of_errors([new for _, new in pairs]) if fold else {}
+    folded = {id(f) for same in repeats.values() for f in same}
+    olds = {id(new): old for old, new in pairs}
+    grouped: dict[tuple[str, str], FindingLine] = {}
     for old, new in pairs:
+        if id(new) in folded:
+            continue
         moved = f"{verdict_label(old.get('status', ''))} → {verdict_label(new.get('status', ''))}"
-        ids, count = grouped.get((new.get("summary", ""), moved), ([], 0))
-        if new.get("id", "") not in ids:
-            ids.append(new.get("id", ""))
-        grouped[(new.get("summary", ""), moved)] = (ids, count + 1)
-    return [
-        FindingLine(summary, count, f"{', '.join(ids)}: {moved}")
-        for (summary, moved), (ids, count) in grouped.items()
-    ]
+        key = (new.get("summary", ""), moved)
+        line = grouped.get(key)
+        if line is None:
+            line = grouped[key] = FindingLine(key[0], 0, moved)
+        line.count += 1
+        check_id = new.get("id", "")
+        if check_id not in line.ids.split(", "):
+            line.ids = f"{line.ids}, {check_id}" if line.ids else check_id
+        if id(new) in repeats:
+            line.repeats += _changed_lines([(olds[id(f)], f) for f in repeats[id(new)]], fold=False)
+    for line in grouped.values():
+        line.detail = f"{line.ids}: {line.detail}"
+    return list(grouped.values())
 
 
 def change_lines(run: CheckRun, prev: CheckRun | None) -> list[ChangeLine]:
