@@ -3960,10 +3960,21 @@ def _family_voids_finding(
     foreign = [n for n in nodes if organizational_domain(n.domain, extra) != own_org]
     mine = any(n not in foreign for n in nodes)
     one = len(one_family) == 1
+    # A bare `a` looks up the record's own domain (RFC 7208 §5.3): it is written 'a', not 'a:'.
+    bare = {
+        v
+        for n in nodes
+        if n not in foreign
+        and n.parsed is not None
+        and any(t.name == "a" and t.target is None for t in n.parsed.terms)
+        for v in n.family_voids.get(family, [])
+        if v == n.domain
+    }
+    terms = "a:" if not bare else "'a'" if set(one_family) <= bare else "a: and 'a'"
     todo = (
         f" In your own records, list the {other} addresses of "
         f"{'that name' if one else 'those names'} with {'ip6' if other == 'IPv6' else 'ip4'}: "
-        f"instead of a:, or give {'it' if one else 'them'} {family} addresses "
+        f"instead of {terms}, or give {'it' if one else 'them'} {family} addresses "
         f"({'A' if family == 'IPv4' else 'AAAA'} records), and remove names that no longer send."
         if mine
         else ""

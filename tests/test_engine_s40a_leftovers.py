@@ -7,6 +7,9 @@
    roll): the fix gave the new DS alone, so the stale one stayed at the registrar beside it.
 3. DNSSEC-01 at such a DS ("dsgone", s39h) said "Re-signing the zone does not help" when the
    zone's signatures had expired too and the resolver gave no extended error to say so.
+4. SPF-06's IPv6 note for a bare `a` (the domain's own name, IPv4 only) said to use "ip4:
+   instead of a:": ip4: is right (RFC 7208 §5.3: `a` asks the sender's family only, the names
+   have IPv4 addresses alone, so ip6: has nothing to list), but the term is `a`, not `a:`.
 """
 
 from __future__ import annotations
@@ -158,3 +161,23 @@ def test_dsgone_with_current_signatures_still_says_re_signing_does_not_help() ->
     fix = _dsgone_fix(expired=False, ede=[])
     assert fix.startswith("Replace the DS record at the registrar"), fix
     assert fix.endswith("Re-signing the zone does not help."), fix
+
+
+def _spf06_note(record: str, zone: dict[object, object]) -> str:
+    from tests.test_spf import spf_run
+
+    notes = [f for f in spf_run(record, zone=zone) if f.id == "SPF-06" and f.status == Status.INFO]
+    assert len(notes) == 1, notes
+    return notes[0].summary
+
+
+def test_spf_06_names_a_bare_a_as_written() -> None:
+    from tests.test_spf import D
+
+    names = [f"out{i}.{D}" for i in (1, 2)]
+    zone = {(n, "A"): [f"192.0.2.{i}"] for i, n in enumerate([D, *names], 1)}
+    mixed = _spf06_note(f"v=spf1 a {' '.join(f'a:{n}' for n in names)} -all", zone)
+    assert "with ip4: instead of a: and 'a'" in mixed, mixed
+    three = {**zone, (f"out3.{D}", "A"): ["192.0.2.9"]}
+    named = _spf06_note(f"v=spf1 {' '.join(f'a:{n}' for n in [*names, f'out3.{D}'])} -all", three)
+    assert "with ip4: instead of a:," in named, named
