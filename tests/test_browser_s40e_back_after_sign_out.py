@@ -39,7 +39,10 @@ def test_back_after_signing_out_shows_no_team_page(browser: Browser, live_server
     assert "/account/" not in page.url, page.url
     page.go_back()  # to the account page
     page.wait_for_load_state()
+    # Asked again (the copy is not reused): the server sends to sign in.
+    assert "/accounts/login/?next=/account/" in page.url, page.url
     assert "alice@example.org" not in page.content(), (page.url, "the account page came back")
     page.go_back()  # to the domain's page
     page.wait_for_load_state()
+    assert f"/accounts/login/?next=/domains/{domain.code}/" in page.url, page.url
     assert "shared-s40e.example" not in page.content(), (page.url, "the domain page came back")
