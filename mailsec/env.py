@@ -60,6 +60,26 @@ def env_domain_name(name: str, default: str) -> str:
     return text
 
 
+_ACME_ACCOUNT_URI = re.compile(r"https://[\x21-\x3a\x3c-\x7e]+")
+
+
+def env_acme_account_uri(name: str) -> str:
+    """An ACME account's URI (RFC 8555 §7.3: https), as a CAA accounturi names it (RFC 8657
+    §3): kept exactly as given, for CAs compare it exactly; no space or ";" (a CAA parameter
+    value, RFC 8659 §4.2, cannot hold them), and a host. "" when unset."""
+    value = _raw(name)
+    if value is None:
+        return ""
+    if not _ACME_ACCOUNT_URI.fullmatch(value) or not urlsplit(value).hostname:
+        raise _fail(
+            name,
+            value,
+            "your ACME account's URI, e.g. https://acme-v02.api.letsencrypt.org/acme/acct/"
+            "123456 (https, a host, no spaces or ';')",
+        )
+    return value
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = _raw(name)
     if value is None:

@@ -20,6 +20,7 @@ from checks.vantage import VantageTargets
 from mailsec.env import (
     SECRET_KEY_HOW_TO_MAKE,
     SECRET_KEY_MIN_LENGTH,
+    env_acme_account_uri,
     env_bool,
     env_debug,
     env_domain_name,
@@ -471,6 +472,10 @@ MAILSEC_POLICY_HOST = _policy_host.rstrip(".").lower()
 # gets mta-sts.<domain> certificates from: CAA records naming only other CAs forbid it, and the
 # hosting page and certificate watch say so (mailsec/hosting/caa.py).
 MAILSEC_ACME_CAA_IDENTITY = env_domain_name("MAILSEC_ACME_CAA_IDENTITY", "letsencrypt.org")
+# The URI of the ACME account our TLS front end gets those certificates with (RFC 8657 §3:
+# a CAA `accounturi` names one): with it, CAA naming another account is told as forbidding our
+# CA; without it (the default), as "could not tell".
+MAILSEC_ACME_ACCOUNT_URI = env_acme_account_uri("MAILSEC_ACME_ACCOUNT_URI")
 # Our zone where customers CNAME _mta-sts.<domain>; empty: customers publish a plain TXT.
 MAILSEC_POLICY_ZONE = (env_str("MAILSEC_POLICY_ZONE", "") or "").rstrip(".").lower()
 # The authoritative server (Knot) taking TSIG-signed UPDATEs for that zone, host:port.

@@ -1229,10 +1229,12 @@ def _renewal_advice(name: str) -> str:
     cause = caa_reading(f"mta-sts.{name}")
     if cause.state == caa.BLOCKED:
         return cause.detail
-    return (
+    advice = (
         f"Check that mta-sts.{name} still points at us and that our TLS front end can reach "
         "the ACME CA."
     )
+    # An accounturi we cannot weigh (RFC 8657) may be the cause: said as that.
+    return f"{advice} {cause.detail}" if cause.accounts else advice
 
 
 def _time_left(left: timedelta) -> str:
@@ -1278,7 +1280,9 @@ def tell_cert_state(policy: HostedPolicy, reading: CertReading, now: datetime) -
                 f"Check that {host} is still a CNAME to {settings.MAILSEC_POLICY_HOST}; our TLS "
                 "front end gets the certificate once it is."
             )
-            if cause.state == caa.UNKNOWN:
+            if cause.accounts:
+                advice += f" {cause.detail}"
+            elif cause.state == caa.UNKNOWN:
                 advice += f" (Whether CAA records allow our certificate authority: {cause.detail}.)"
         tell(
             policy,

@@ -192,7 +192,18 @@ def _caa_row(domain: Domain, reading: caa.CaaReading) -> RecordRow:
     """CAA records (RFC 8659) that forbid our ACME CA: our TLS front end never gets the
     certificate for mta-sts.<domain>, so senders never get the policy. Only when they forbid
     it, or could not be looked up (told as that: hosting may work all the same)."""
-    value = f'0 issue "{caa.identity()}"'
+    value = reading.value or f'0 issue "{caa.identity()}"'
+    if reading.accounts:
+        # An accounturi naming an ACME account we cannot tell ours from (RFC 8657): could
+        # not tell, the record shown with a placeholder for our account's URI.
+        return RecordRow(
+            reading.holder,
+            "CAA",
+            f'0 issue "{caa.identity()}; accounturi=<our ACME account URI>"',
+            "error",
+            reading.detail,
+            copyable=False,
+        )
     if reading.state == caa.UNKNOWN:
         return RecordRow(
             f"mta-sts.{domain.name}",
