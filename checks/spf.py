@@ -3388,6 +3388,23 @@ def _duplicates_text(dedup: Dedup, tree: SpfNode, own_org: str, extra: tuple[str
     return text
 
 
+def _costliest_text(tree: SpfNode, reached: list[SpfNode], total: int) -> str:
+    """SPF-05 over the limit: the include (or redirect) of the owner's record that spends the
+    most lookups, itself and everything it reaches (per_branch), so the owner knows what to
+    flatten or drop first; ties are all named. '' when none spends more than its own lookup
+    (each is as good a choice as the next)."""
+    costs = [(c, c.total_lookups + 1) for c in tree.children if any(c is r for r in reached)]
+    top = max((cost for _, cost in costs), default=0)
+    costliest = [c for c, cost in costs if cost == top]
+    if top < 2 or len(costliest) > 3:
+        return ""
+    what = "include" if all(c.via == "include" for c in costliest) else "term"
+    terms = series([c.term or f"{c.via}:{c.domain}" for c in costliest])
+    if len(costliest) == 1:
+        return f" The costliest {what} is {terms}, with {top} of the {total} lookups."
+    return f" The costliest {what}s are {terms}, with {top} of the {total} lookups each."
+
+
 async def _failure_loops(ctx: CheckContext, tree: SpfNode) -> dict[tuple[str, str], list[str]]:
     """The CNAME loop each failed lookup of the tree met, by (name, type): dns.cname_loop asks
     nothing unless the failure is a SERVFAIL (or a loop passed on with NOERROR), and at most
@@ -3493,7 +3510,8 @@ def _tree_findings(
             + (
                 ""
                 if cured
-                else " Replace includes with ip4/ip6 ranges or drop senders you no longer use."
+                else _costliest_text(tree, reached, total)
+                + " Replace includes with ip4/ip6 ranges or drop senders you no longer use."
             ),
             subject=domain,
             evidence={**evidence, "lookups": total, "per_branch": branches, **_dup_evidence(dedup)},

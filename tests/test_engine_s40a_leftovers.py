@@ -10,6 +10,8 @@
 4. SPF-06's IPv6 note for a bare `a` (the domain's own name, IPv4 only) said to use "ip4:
    instead of a:": ip4: is right (RFC 7208 §5.3: `a` asks the sender's family only, the names
    have IPv4 addresses alone, so ip6: has nothing to list), but the term is `a`, not `a:`.
+5. SPF-05 at 11 or more lookups said "Replace includes with ip4/ip6 ranges or drop senders"
+   without saying which include spends the most of them.
 """
 
 from __future__ import annotations
@@ -181,3 +183,44 @@ def test_spf_06_names_a_bare_a_as_written() -> None:
     three = {**zone, (f"out3.{D}", "A"): ["192.0.2.9"]}
     named = _spf06_note(f"v=spf1 {' '.join(f'a:{n}' for n in [*names, f'out3.{D}'])} -all", three)
     assert "with ip4: instead of a:," in named, named
+
+
+def test_spf_05_over_the_limit_names_the_costliest_include() -> None:
+    from tests.test_spf import D, spf_run
+
+    big = [f"{i}.big.example.net" for i in range(1, 6)]
+    mid = [f"{i}.mid.example.net" for i in range(1, 3)]
+    zone = {
+        ("big.example.net", "TXT"): ["v=spf1 " + " ".join(f"a:{n}" for n in big) + " -all"],
+        ("mid.example.net", "TXT"): ["v=spf1 " + " ".join(f"a:{n}" for n in mid) + " -all"],
+        **{(n, "A"): ["192.0.2.7"] for n in [*big, *mid, D]},
+    }
+    record = "v=spf1 include:mid.example.net include:big.example.net a mx -all"
+    (found,) = [f for f in spf_run(record, zone=zone) if f.id == "SPF-05"]
+    assert found.status == Status.FAIL
+    assert found.evidence["lookups"] == 11, found.evidence
+    assert "The costliest include is include:big.example.net, with 6 of the 11 lookups" in (
+        found.summary
+    ), found.summary
+    assert "mid.example.net" not in found.summary, found.summary
+
+
+def test_spf_05_names_every_include_that_ties_for_costliest() -> None:
+    from tests.test_spf import spf_run
+
+    zone: dict[object, object] = {
+        ("_1.example.com", "TXT"): [
+            "v=spf1 include:_4.example.com include:_5.example.com include:_6.example.com -all"
+        ],
+        ("_2.example.com", "TXT"): ["v=spf1 include:_7.example.com include:_8.example.com -all"],
+        ("_3.example.com", "TXT"): [
+            "v=spf1 include:_9.example.com include:_10.example.com include:_11.example.com -all"
+        ],
+        **{(f"_{i}.example.com", "TXT"): ["v=spf1 ip4:192.0.2.37 -all"] for i in range(4, 12)},
+    }
+    record = "v=spf1 include:_1.example.com include:_2.example.com include:_3.example.com -all"
+    (found,) = [f for f in spf_run(record, zone=zone) if f.id == "SPF-05"]
+    assert (
+        "The costliest includes are include:_1.example.com and include:_3.example.com, with 4 "
+        "of the 11 lookups each"
+    ) in found.summary, found.summary
