@@ -58,7 +58,7 @@ def test_from_a_dashboard_to_all_domains_and_an_outsider_sees_none(
     expect(rows).to_have_count(2)
     # The one with failed sessions first, with its rate and what failed most, in words.
     expect(rows.nth(0).get_by_role("rowheader")).to_have_text("shaky.example")
-    expect(rows.nth(0)).to_contain_text("20.0%")
+    expect(rows.nth(0)).to_contain_text("20.00 %")
     expect(rows.nth(0)).to_contain_text("certificate-expired")
     expect(rows.nth(1).get_by_role("rowheader")).to_have_text("calm.example")
     expect(page.locator("#no-report")).to_contain_text("1 domain received no report")

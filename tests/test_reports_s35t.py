@@ -117,8 +117,8 @@ class AllDomainsTestCase(BaseTestCase):
         row = re.search(r"<tr[^>]*>\s*<th scope=\"row\"><a[^>]*>worse\.example.*?</tr>", html, re.S)
         assert row is not None
         cells = re.sub(r"\s+", " ", row.group(0))
-        # 2 reports, 100 ok, 50 failed, 33.3 %, the top type starttls-not-supported (30 of 50).
-        for text in ("<td>2</td>", "<td>100</td>", "<td>50</td>", "33.3%"):
+        # 2 reports, 100 ok, 50 failed, 33.33 %, the top type starttls-not-supported (30 of 50).
+        for text in ("<td>2</td>", "<td>100</td>", "<td>50</td>", "33.33 %"):
             self.assertIn(text, cells)
         self.assertIn("STARTTLS", cells)
         self.assertIn("starttls-not-supported", cells)
