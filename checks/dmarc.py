@@ -899,7 +899,9 @@ def kept_uris(parsed: ParsedDmarc, tag: str) -> list[str]:
 
     Each is kept as written, with its '!size' limit: RFC 7489 §6.2 receivers honour it, and
     RFC 9989 §4.8 makes it obsolete syntax reporters ignore, so keeping it is harmless and the
-    owner's choice (DMARC-12 notes it). One address given twice is kept once, as first written.
+    owner's choice (DMARC-12 notes it). One mailbox given twice is kept once, as first
+    written, told apart as DMARC-02's merge tells them (_mailbox: the scheme and domain ignore
+    case, the local part does not, RFC 5321 §2.4).
     """
     kept: dict[str, str] = {}
     # Addresses a ';' cut off from the tag (ParsedDmarc.strays) were meant for it: kept too.
@@ -915,13 +917,13 @@ def kept_uris(parsed: ParsedDmarc, tag: str) -> list[str]:
     own = parse_uris(parsed.unglued[tag]) if tag in parsed.unglued else parsed.uris(tag)
     for uri in own + strays:
         if uri.valid:
-            kept.setdefault(uri.uri, uri.text)
+            kept.setdefault(_mailbox(uri), uri.text)
         elif uri.fused:
             for part in parse_uris(",".join(uri.fused)):
                 if part.valid:
-                    kept.setdefault(part.uri, part.text)
+                    kept.setdefault(_mailbox(part), part.text)
         elif (repaired := _repaired_uri(uri)) is not None:
-            kept.setdefault(repaired.uri, repaired.text)
+            kept.setdefault(_mailbox(repaired), repaired.text)
     return list(kept.values())
 
 

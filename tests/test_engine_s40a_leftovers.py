@@ -12,6 +12,9 @@
    have IPv4 addresses alone, so ip6: has nothing to list), but the term is `a`, not `a:`.
 5. SPF-05 at 11 or more lookups said "Replace includes with ip4/ip6 ranges or drop senders"
    without saying which include spends the most of them.
+6. The DMARC records other findings propose (not DMARC-02's merge) kept a report mailbox
+   twice when the record spelt its domain in two cases: kept_uris now tells mailboxes apart
+   as DMARC-02 does (scheme and domain ignore case, the local part does not: RFC 5321 §2.4).
 """
 
 from __future__ import annotations
@@ -224,3 +227,24 @@ def test_spf_05_names_every_include_that_ties_for_costliest() -> None:
         "The costliest includes are include:_1.example.com and include:_3.example.com, with 4 "
         "of the 11 lookups each"
     ) in found.summary, found.summary
+
+
+def _dmarc_fixes(record: str) -> list[str]:
+    from tests.test_dmarc_s12_fixes_keep import D, engine
+
+    return [f.fix for f in engine(record, D) if f.fix and f.id != "DMARC-02"]
+
+
+def test_a_proposed_dmarc_record_lists_a_mailbox_once_whatever_its_domains_case() -> None:
+    fixes = _dmarc_fixes("v=DMARC1; p=none; rua=mailto:d@Example.COM,MAILTO:d@example.com!10m")
+    assert fixes, "a p=none record gets a proposed record"
+    for fix in fixes:
+        assert "rua=mailto:d@Example.COM;" in fix or fix.endswith('rua=mailto:d@Example.COM"'), fix
+        assert "d@example.com" not in fix, fix
+
+
+def test_a_proposed_dmarc_record_keeps_local_parts_that_differ_in_case() -> None:
+    fixes = _dmarc_fixes("v=DMARC1; p=none; rua=mailto:D@example.com,mailto:d@example.com")
+    assert fixes
+    for fix in fixes:
+        assert "rua=mailto:D@example.com,mailto:d@example.com" in fix, fix
