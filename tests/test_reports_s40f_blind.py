@@ -8,8 +8,16 @@ committed before any was run (day offsets are from the run's UTC today). Every r
 in through the HTTPS intake (Django test client), then the parse task and the alert task
 run as the workers run them, then the queued emails are sent; every figure is read from the
 rendered dashboard or the CSV export, as a person or a spreadsheet reads them. Histories
-with "planted" are deliberately wrong and must keep failing. A history found wrong says so
-in "corrected".
+with "planted" are deliberately wrong and must keep failing, each for the reason it was
+planted. A history found wrong says so in "corrected".
+
+Results (the JSON's "results"): of 22 histories in four batches, each committed before it was
+run, 17 held as written, five of them (H05, H07, H13, H16, H17) with their all-domains row
+only once a product defect was fixed: that page wrote failure rates as the float to one
+decimal, "0.0%" for a domain with failed sessions (fixed in 201b97bb). Five were expectation
+errors, corrected with a note: one email per member for all the changes one report opens was
+expected, but each change is one email, as docs/reports.md says (H02, H03, H10, H11, H14),
+and H11's check fixture has no chain-trust finding. The three planted rows fail.
 """
 
 from __future__ import annotations
@@ -333,7 +341,9 @@ class S40fBlindTest(BaseTestCase):
         response = client.get("/tlsrpt/all-domains/")
         assert response.status_code == 200
         page = read_page(response.content)
-        rows = [r for rows in page.tables.values() for r in rows if r and "example.com" in r[0]]
+        # example.com is the one domain: its row (the name is the row's <th>, not a cell).
+        assert f"/tlsrpt/{self.address.token}/dashboard/" in response.content.decode()
+        rows = [r for rows in page.tables.values() for r in rows if len(r) >= 4]
         assert len(rows) == 1, page.tables
         cells = iter(rows[0])
         assert all(w in cells for w in wanted), (wanted, rows[0])  # in that order
