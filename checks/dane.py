@@ -161,7 +161,7 @@ class Match:
 @dataclass
 class TlsaState:
     host: str
-    base: str  # TLSA base domain (RFC 7672 §2.2.3: the CNAME-expanded MX name when secure)
+    base: str  # TLSA base domain (RFC 7672 §2.2.2: the CNAME-expanded MX name when secure)
     qname: str
     answer: DnsAnswer | None = None
     records: list[TlsaRecord] = field(default_factory=list)

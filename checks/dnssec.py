@@ -1440,7 +1440,7 @@ async def _mail_names(
                 f"The MX records of {ctx.domain} are not DNSSEC-secure.",
                 subject=ctx.domain,
             )
-    # DNSSEC-09: each MX host's address records (RFC 7672 §2.2, §2.2.3).
+    # DNSSEC-09: each MX host's address records (RFC 7672 §2.2, §2.2.2).
     if status.status == "bogus":
         return
     for host, tlsa in zip(hosts, tlsa_states, strict=True):
@@ -1539,7 +1539,7 @@ def _dnssec09(
     """DNSSEC-09 for one MX host (an mx.MxHost): are its address records secure?
 
     `tlsa` is the host's dane.TlsaState: an alias into an unsigned zone still has secure TLSA
-    records at its own (signed) name, which DANE senders use (RFC 7672 §2.2.3). `idle`: for
+    records at its own (signed) name, which DANE senders use (RFC 7672 §2.2.2). `idle`: for
     bogus records, what idle_ds_of_zone found in their zone."""
     bogus = host.bogus_answers
     if bogus:
@@ -1613,7 +1613,7 @@ def _dnssec09(
             f"The address records of {host.name} are not DNSSEC-secure{via}. DANE still "
             f"protects it through the secure TLSA records at {tlsa.qname}: DANE senders "
             "check the certificate against them, so a forged address makes them wait and "
-            "retry instead of delivering to another server (RFC 7672 §2.2.3).",
+            "retry instead of delivering to another server (RFC 7672 §2.2.2).",
             subject=host.name,
             evidence={"lookups": [a.evidence() for a in answers]},
         )

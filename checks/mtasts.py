@@ -4610,7 +4610,7 @@ async def _dane_finding(ctx: CheckContext, mxset: mx.MxSet, out: Collector) -> N
     states = await asyncio.gather(*(dane.get_tlsa(ctx, h.name) for h in hosts))
     # Only a DNSSEC-secure TLSA RRset with a usable record makes DANE senders validate with
     # DANE (RFC 7672 §2.2); an insecure one is ignored. The DANE module's lookup also follows
-    # a CNAME'd MX name to its TLSA base (RFC 7672 §2.2.3).
+    # a CNAME'd MX name to its TLSA base (RFC 7672 §2.2.2).
     dane_on = [t.secure and any(r.usable for r in t.records) for t in states]
     with_tlsa = [t.qname for t, on in zip(states, dane_on, strict=True) if on]
     # A host whose lookup failed is neither (DANE-02 says so): only what is known is named,

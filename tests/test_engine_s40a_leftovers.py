@@ -15,6 +15,10 @@
 6. The DMARC records other findings propose (not DMARC-02's merge) kept a report mailbox
    twice when the record spelt its domain in two cases: kept_uris now tells mailboxes apart
    as DMARC-02 does (scheme and domain ignore case, the local part does not: RFC 5321 §2.4).
+7. Which section of RFC 7672 says where a CNAME'd MX host's TLSA records are looked up: §2.2.2
+   (the TLSA base domain of an alias, expanded when secure, else the initial name); §2.2.3
+   is the lookup itself (the _25._tcp prefix, what its answers mean). DNSSEC-09's note on an
+   alias into an unsigned zone cited §2.2.3.
 """
 
 from __future__ import annotations
@@ -248,3 +252,29 @@ def test_a_proposed_dmarc_record_keeps_local_parts_that_differ_in_case() -> None
     assert fixes
     for fix in fixes:
         assert "rua=mailto:D@example.com,mailto:d@example.com" in fix, fix
+
+
+def test_dnssec_09_cites_the_section_that_picks_an_aliass_tlsa_base() -> None:
+    from types import SimpleNamespace
+
+    address = DnsAnswer(
+        "mx.s40a.example",
+        "A",
+        "NOERROR",
+        records=[dns.rdata.from_text("IN", "A", "192.0.2.25")],
+        cnames=["host.unsigned.example"],
+    )
+    host = SimpleNamespace(
+        name="mx.s40a.example",
+        bogus_answers=[],
+        answers=[address],
+        cname_target="host.unsigned.example",
+        lookup_failed=False,
+        addresses=["192.0.2.25"],
+    )
+    tlsa = SimpleNamespace(applies=True, qname="_25._tcp.mx.s40a.example")
+    out = Collector(Mechanism.DNSSEC)
+    dnssec._dnssec09(out, host, tlsa)
+    (found,) = out.findings
+    assert found.status == Status.INFO
+    assert "(RFC 7672 §2.2.2)" in found.summary, found.summary
