@@ -102,6 +102,15 @@ def failures_worth_counting() -> int:
 
 
 VERIFY_ERROR_LENGTH = 300  # what verify() and recheck_control() may write to verify_error
+# What verify() writes of a domain (Domain.read_challenge sets them).
+VERIFY_FIELDS = [
+    "verify_checked_at",
+    "verify_error",
+    "verified_at",
+    "next_check_at",
+    "contested_at",
+    "control_lost_at",
+]
 
 # A person pressing Verify waits for its lookups inside the web request, which gunicorn kills at
 # 30 s (deploy/systemd/mailsec-web.service), while MAILSEC_CHECK_TIMEOUT may be set to anything:
@@ -386,6 +395,33 @@ class Domain(models.Model):
         if answer is None:
             answer = self._look_up_challenge(VERIFY_WEB_BUDGET if hints else None)
         now = timezone.now()
+        newly_verified = self.read_challenge(answer, now, hints, missing, deadline)
+        try:
+            with transaction.atomic():  # a savepoint: the transaction goes on after the error
+                self.save(update_fields=VERIFY_FIELDS)
+        except DatabaseError:
+            if Domain.objects.filter(pk=self.pk).exists():
+                raise
+            # Removed while we looked (by a teammate, in another tab): nothing to record,
+            # nothing verified, no one to contest.
+            self.verified_at = None
+            return False
+        if newly_verified:
+            self.contest_rivals(now, answer)
+        return self.is_verified
+
+    def read_challenge(
+        self,
+        answer: DnsAnswer,
+        now: datetime,
+        hints: bool = False,
+        missing: bool | None = None,
+        deadline: float | None = None,
+    ) -> bool:
+        """What `answer` (the challenge name's) says, on this object's VERIFY_FIELDS, not
+        saved; True when it verifies a domain not verified. Its arguments as verify's
+        (`deadline`: time.monotonic() by which hints' lookups end)."""
+        deadline = time.monotonic() + VERIFY_WEB_BUDGET if deadline is None else deadline
         self.verify_checked_at = now
         newly_verified = False
         if answer.failed:
@@ -409,38 +445,62 @@ class Domain(models.Model):
             found = ", ".join(repr(_shortened(t)) for t in answer.texts()[:3])
             self.verify_error = f"{self.challenge_name} has TXT {found}, not the expected value."
         self.verify_error = _shortened(self.verify_error, VERIFY_ERROR_LENGTH)
-        try:
-            with transaction.atomic():  # a savepoint: the transaction goes on after the error
-                self.save(
-                    update_fields=[
-                        "verify_checked_at",
-                        "verify_error",
-                        "verified_at",
-                        "next_check_at",
-                        "contested_at",
-                        "control_lost_at",
-                    ]
-                )
-        except DatabaseError:
-            if Domain.objects.filter(pk=self.pk).exists():
-                raise
-            # Removed while we looked (by a teammate, in another tab): nothing to record,
-            # nothing verified, no one to contest.
-            self.verified_at = None
-            return False
-        if newly_verified:
-            # Only on the way from unverified to verified: a team that verifies again, or
-            # a lookup of a domain already verified, contests nothing. Every rival's
-            # challenge name is ours (the same domain name): the answer just looked up is
-            # theirs too, so nothing is looked up again, and a press stays within its budget.
-            for rival in self.rivals():
-                try:
-                    rival.recheck_control(now, answer)
-                except Exception:
-                    # The rival stays contested (contested_at) and verify_pending retries;
-                    # this team's verification stands whatever happened to that lookup.
-                    log.exception("re-checking control of %s (domain %s) failed", rival, rival.pk)
-        return self.is_verified
+        return newly_verified
+
+    def contest_rivals(self, now: datetime, answer: DnsAnswer) -> None:
+        """This domain was just verified: other teams verifying the same name look again."""
+        # Only on the way from unverified to verified: a team that verifies again, or
+        # a lookup of a domain already verified, contests nothing. Every rival's
+        # challenge name is ours (the same domain name): the answer just looked up is
+        # theirs too, so nothing is looked up again, and a press stays within its budget.
+        for rival in self.rivals():
+            try:
+                rival.recheck_control(now, answer)
+            except Exception:
+                # The rival stays contested (contested_at) and verify_pending retries;
+                # this team's verification stands whatever happened to that lookup.
+                log.exception("re-checking control of %s (domain %s) failed", rival, rival.pk)
+
+    @classmethod
+    def verify_many(cls, answers: list[tuple[Domain, DnsAnswer, bool | None]]) -> set[int]:
+        """Record what each (domain, its challenge answer, `missing` as verify's) says, as
+        verify does without hints, for many domains not verified at once (Verify all): one
+        UPDATE for those not verified (each with its own words), one for those verified, the
+        pages dropped from the cache once. Returns the pks of the domains still there; one
+        removed meanwhile is neither recorded nor verified (its verified_at stays None)."""
+        now = timezone.now()
+        newly = {
+            domain.pk: answer
+            for domain, answer, missing in answers
+            if domain.read_challenge(answer, now, missing=missing)
+        }
+        domains = [domain for domain, _, _ in answers]
+        kept = set(cls.objects.filter(pk__in=[d.pk for d in domains]).values_list("pk", flat=True))
+        # Only rows still not verified: one verified meanwhile (its Verify, in another tab)
+        # keeps what that found.
+        pending = cls.objects.filter(verified_at=None)
+        waiting = [d for d in domains if d.pk in kept and d.pk not in newly]
+        if waiting:
+            pending.bulk_update(waiting, ["verify_checked_at", "verify_error"])
+        verified = [d for d in domains if d.pk in kept and d.pk in newly]
+        if verified:
+            pending.filter(pk__in=[d.pk for d in verified]).update(
+                verified_at=now,
+                next_check_at=now,
+                verify_checked_at=now,
+                verify_error="",
+                contested_at=None,
+                control_lost_at=None,
+            )
+        for domain in domains:
+            if domain.pk not in kept:
+                domain.verified_at = None
+        pagecache.changed_many(
+            team_ids=[d.team_id for d in domains if d.pk in kept], domain_ids=sorted(kept)
+        )
+        for domain in verified:
+            domain.contest_rivals(now, newly[domain.pk])
+        return kept
 
     def _no_record_words(
         self, answer: DnsAnswer, hints: bool, missing: bool | None, deadline: float

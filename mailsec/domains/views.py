@@ -1321,9 +1321,12 @@ def verify_domains(domains: list[Domain], deadline: float) -> list[VerifyOutcome
     (Domain.verify, given the answer: no hints, which cost lookups of their own; a domain's
     page gives them on its own Verify). A domain newly verified gets its first check."""
     outcomes = [VerifyOutcome(d) for d in domains]
+    # Each name's own Verify allowance, read for them all at once.
+    allowances = [f"domains:verify:{o.domain.pk}" for o in outcomes]
+    used = ratelimit.used_many(allowances, VERIFY_DOMAIN_LIMIT[1])
     asked = []
-    for outcome in outcomes:
-        if _used_up(f"verify:{outcome.domain.pk}", *VERIFY_DOMAIN_LIMIT):
+    for outcome, allowance in zip(outcomes, allowances, strict=True):
+        if used[allowance] >= VERIFY_DOMAIN_LIMIT[0]:
             outcome.looked_up, outcome.why = False, NOT_LOOKED_UP["domain"]
         else:
             asked.append(outcome)
@@ -1339,6 +1342,8 @@ def verify_domains(domains: list[Domain], deadline: float) -> list[VerifyOutcome
     ]
     # missing None: not known (no answer in time, or the lookup off), and the note kept stays.
     found = existence.look_up(nxdomain, seconds=deadline - time.monotonic())
+    read: list[tuple[Domain, DnsAnswer, bool | None]] = []
+    started = []
     for outcome, answer in zip(asked, answers, strict=True):
         domain = outcome.domain
         if answer is None:
@@ -1348,29 +1353,28 @@ def verify_domains(domains: list[Domain], deadline: float) -> list[VerifyOutcome
         # A lookup that started (crashed ones too) counts against the name's allowance, as
         # a press of its Verify does. Counted once started, not before: the lookups run in
         # the event loop, where the counter (the database without Redis) cannot be reached.
-        _over_limit(f"verify:{domain.pk}", *VERIFY_DOMAIN_LIMIT)
+        started.append(f"domains:verify:{domain.pk}")
         if isinstance(answer, BaseException):
             log.error("Verify all: looking up %s failed", domain.name, exc_info=answer)
             outcome.looked_up, outcome.why = False, NOT_LOOKED_UP["crash"]
-        elif domain.verify(
-            hints=False,
-            answer=answer,
-            missing=found.missing_or_none(domain.name),
-        ):
+        else:
+            read.append((domain, answer, found.missing_or_none(domain.name)))
+    ratelimit.hit_many(started, VERIFY_DOMAIN_LIMIT[1])
+    # Recorded together, as Verify records one (Domain.verify_many: an UPDATE for the names
+    # not verified, one for those verified, the pages dropped once); a domain removed meanwhile
+    # (by a teammate, in another tab) is not, and is said so.
+    kept = Domain.verify_many(read)
+    answered = {o.domain.pk: o for o in asked}
+    for domain, answer, _ in read:
+        outcome = answered[domain.pk]
+        if domain.pk not in kept:
+            outcome.why, outcome.lookup_failed = "Removed from your team meanwhile.", False
+        elif domain.is_verified:
             outcome.verified = True
             domain.request_check(kind="scheduled")
         else:
             outcome.why = domain.verify_error
             outcome.lookup_failed = answer.failed
-    # A domain removed meanwhile (by a teammate, in another tab) is said so: one read for
-    # them all, not one a name.
-    told = [o for o in asked if o.looked_up and not o.verified]
-    kept = set(
-        Domain.objects.filter(pk__in=[o.domain.pk for o in told]).values_list("pk", flat=True)
-    )
-    for outcome in told:
-        if outcome.domain.pk not in kept:
-            outcome.why, outcome.lookup_failed = "Removed from your team meanwhile.", False
     return outcomes
 
 

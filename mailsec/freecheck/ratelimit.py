@@ -138,6 +138,38 @@ def used(bucket: str, window: int, now: float | None = None) -> int:
     return RateCounter.objects.filter(key=key).values_list("count", flat=True).first() or 0
 
 
+def used_many(buckets: list[str], window: int, now: float | None = None) -> dict[str, int]:
+    """`used` of each bucket, read together (one query without Redis)."""
+    now = time.time() if now is None else now
+    keys = {bucket: _window(bucket, window, now)[0] for bucket in buckets}
+    if uses_cache():
+        found = cache.get_many(list(keys.values()))
+    else:
+        found = dict(RateCounter.objects.filter(key__in=keys.values()).values_list("key", "count"))
+    return {bucket: int(found.get(key) or 0) for bucket, key in keys.items()}
+
+
+def hit_many(buckets: list[str], window: int, now: float | None = None) -> None:
+    """Count one use of each bucket, as `hit` does, together: without Redis, every counter
+    made (at 0 where there was none; another request's made meanwhile is kept) and then
+    all raised by one, in one transaction, whatever their number. With Redis, one by one."""
+    now = time.time() if now is None else now
+    keys = list(dict.fromkeys(_window(bucket, window, now)[0] for bucket in buckets))
+    if not keys:
+        return
+    if uses_cache():
+        for key in keys:
+            _incr_cache(key, window)
+        return
+    expires = timezone.now() + timedelta(seconds=window)
+    with transaction.atomic():
+        RateCounter.objects.bulk_create(
+            [RateCounter(key=key, count=0, expires=expires) for key in keys],
+            ignore_conflicts=True,
+        )
+        RateCounter.objects.filter(key__in=keys).update(count=F("count") + 1)
+
+
 @dataclass(frozen=True)
 class Allowance:
     """A client's free checks in the current window, as the page and the API's RateLimit
