@@ -98,6 +98,24 @@ def mx_handler(state: dict[str, Any]) -> Callable[..., Reply | None]:
     return handle
 
 
+# The wire server answers within milliseconds, except where a step makes it silent
+# (state["mx"] == "timeout"): those lookups keep a short timeout, so the step stays quick,
+# and the others get a long one, so a loaded machine (the whole suite beside the lab on two
+# cores) cannot turn a slow answer into a failed lookup. A lookup's tries are a third of its
+# timeout, at least 1 s (checks.dns): with 2 s for every lookup, two tries stalled a second
+# each fail an MX lookup a step needs, and the sync tells nothing. That is the likeliest
+# reading of s24's departure step telling nothing, once in a fresh-clone CI run (not seen
+# again in 40 runs of its file here, under load 12).
+SILENT_TIMEOUT = 2.0
+ANSWERED_TIMEOUT = 10.0
+
+
+def wire_config(state: dict[str, Any], address: tuple[str, int]) -> CheckConfig:
+    """The engine's configuration for a lookup made now, asking the wire server."""
+    silent = state.get("mx") == "timeout"
+    return CheckConfig(resolvers=(address,), timeout=SILENT_TIMEOUT if silent else ANSWERED_TIMEOUT)
+
+
 @contextmanager
 def wire_mx(
     state: dict[str, Any], handler: Callable[..., Reply | None] | None = None
@@ -111,13 +129,12 @@ def wire_mx(
         # step has a record to tell.
         return lookups.RecordState("cname", "stub cname")
 
-    with fake_dns(handler or mx_handler(state)) as server:  # type: ignore[arg-type]
-        config = CheckConfig(resolvers=(server.address,), timeout=2.0)
-        with (
-            mock.patch.object(lookups, "client", lambda: DnsClient(config)),
-            mock.patch.object(lookups, "sts_record", sts_record),
-        ):
-            yield
+    with (
+        fake_dns(handler or mx_handler(state)) as server,  # type: ignore[arg-type]
+        mock.patch.object(lookups, "client", lambda: DnsClient(wire_config(state, server.address))),
+        mock.patch.object(lookups, "sts_record", sts_record),
+    ):
+        yield
 
 
 def policy_body(mode: str, mx: list[str], max_age: int) -> bytes:
@@ -230,7 +247,10 @@ class BlindHistories(HostingCase):
         )
         if "events" in expect:
             got = sorted(k for k, _ in events)
-            assert got == sorted(expect["events"]), f"{where}: events {events}"
+            # The sync's own record of a lookup it could not make, so a failure under load
+            # says whether the answer was missing or read differently.
+            error = after.last_sync_error if after is not None else ""
+            assert got == sorted(expect["events"]), f"{where}: events {events} ({error!r})"
         said = "\n".join(m for _, m in events)
         for text in expect.get("says", []):
             assert text in said, f"{where}: {text!r} not in {said!r}"

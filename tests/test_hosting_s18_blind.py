@@ -84,14 +84,17 @@ def wire(
     from engine_config) ask it too."""
     original = checks.tasks.engine_config
     with s12.wire_mx(state, make_handler(state)):
-        server_config = lookups.client().config
+        address = lookups.client().config.resolvers[0]
 
         def engine_config() -> Any:
-            return replace(original(), resolvers=server_config.resolvers, timeout=2.0)
+            wired = s12.wire_config(state, address)
+            return replace(original(), resolvers=wired.resolvers, timeout=wired.timeout)
 
         with (
             mock.patch.object(checks.tasks, "engine_config", engine_config),
-            mock.patch.object(lookups, "client", lambda: DnsClient(server_config)),
+            mock.patch.object(
+                lookups, "client", lambda: DnsClient(s12.wire_config(state, address))
+            ),
         ):
             yield
 
