@@ -477,13 +477,20 @@ def check_mx_value(value: str) -> tuple[str | None, list[Problem]]:
     if value == "":
         return None, [Problem("MTASTS-25", Status.FAIL, "An mx line has no value.")]
     if "#" in value:
+        # As _commented says it for the other fields: the host and the comment apart, without
+        # the run of blanks between them (s40d-mxcomment).
+        before, _, after = value.partition("#")
+        host, comment = before.strip(_WSP), " ".join(f"#{after}".split())
+        written = f"The mx value {host!r} is followed by the comment {comment!r}"
+        write = f"Write 'mx: {host}' alone on its line."
+        if not host:
+            written, write = f"The mx value {comment!r} is a comment", "Remove the comment."
         return None, [
             Problem(
                 "MTASTS-25",
                 Status.FAIL,
-                f"The mx value {value!r} carries a comment; the policy format has no "
-                "comments (RFC 8461 §3.2), so senders read it all as the host name and match "
-                "nothing. Remove the comment.",
+                f"{written}; the policy format has no comments (RFC 8461 §3.2), so senders "
+                f"read it all as the host name and match nothing. {write}",
             )
         ]
     if any(c in value for c in ", \t"):
@@ -2009,7 +2016,11 @@ def policy_target(
         if known and too_broad(domain, pattern):
             # Only with the MX set known: replacing the wildcard by nothing would drop the MX.
             # Nor when no host it matches has an address (MX-06 comes first): the file would
-            # be left with no mx line at all.
+            # be left with no mx line at all. One that matches no MX host at all ('*.lab.test'
+            # for hosts two labels below, s40d-wideparent) covers nothing to keep: it goes, and
+            # the MX hosts that receive mail are added below as any uncovered ones are.
+            if receiving and not any(policy_matches(pattern, h) for h in mxset.names):
+                continue
             replacement = [h for h in receiving if policy_matches(pattern, h) and listable(h)]
             kept += replacement or [pattern]
         else:
@@ -2570,9 +2581,11 @@ async def _fix_mode(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> s
     # A mode only in the wrong case ('Enforce') says what the owner meant: it goes through
     # the same gate as a valid one. Anything else ('report', a draft value) becomes testing.
     # So does a mode with a comment after it ('enforce   # since 2026-11'), or in quotes as
-    # YAML writes it ('"enforce"', s34m-modequoted).
+    # YAML writes it ('"enforce"', s34m-modequoted), or with the ';' of the TXT record's
+    # habit after it ('enforce;', s40d-modesemi).
     written = state.mode or (state.policy.mode_written if state.policy else None)
     meant = (written or "").partition("#")[0].strip(_WSP).lower()
+    meant = meant.removesuffix(";").rstrip(_WSP)
     if len(meant) > 2 and meant[0] == meant[-1] and meant[0] in "\"'":
         meant = meant[1:-1].strip(_WSP)
     mode = meant if meant in MODES else "testing"
