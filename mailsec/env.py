@@ -70,7 +70,11 @@ def env_acme_account_uri(name: str) -> str:
     value = _raw(name)
     if value is None:
         return ""
-    if not _ACME_ACCOUNT_URI.fullmatch(value) or not urlsplit(value).hostname:
+    try:
+        host = _ACME_ACCOUNT_URI.fullmatch(value) and urlsplit(value).hostname
+    except ValueError:  # brackets urlsplit cannot read ("https://[::1/"): no host
+        host = None
+    if not host:
         raise _fail(
             name,
             value,

@@ -1,0 +1,36 @@
+"""Review s40r of this session's product changes (44e91f7e..): one test per finding fixed.
+
+- MAILSEC_ACME_ACCOUNT_URI with a bracket its URL parser cannot read ("https://[::1/acct/1")
+  stopped start-up with a bare ValueError ("Invalid IPv6 URL") naming neither the variable
+  nor what is expected; every env helper raises ImproperlyConfigured naming both (mailsec/env.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from mailsec import env
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "https://[::1/acme/acct/1",  # an unclosed IPv6 bracket
+        "https://acme.example]/acct/1",  # a stray bracket
+        "https://[acme.example]/acct/1",  # a bracketed name that is no IPv6 address
+    ],
+)
+def test_an_account_uri_its_parser_cannot_read_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch, bad: str
+) -> None:
+    monkeypatch.setenv("MAILSEC_ACME_ACCOUNT_URI", bad)
+    with pytest.raises(ImproperlyConfigured, match="MAILSEC_ACME_ACCOUNT_URI=.* is not valid"):
+        env.env_acme_account_uri("MAILSEC_ACME_ACCOUNT_URI")
+
+
+def test_a_bracketed_ipv6_host_is_still_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAILSEC_ACME_ACCOUNT_URI", "https://[2001:db8::1]/acme/acct/1")
+    assert (
+        env.env_acme_account_uri("MAILSEC_ACME_ACCOUNT_URI") == "https://[2001:db8::1]/acme/acct/1"
+    )
