@@ -3,6 +3,9 @@
 - MAILSEC_ACME_ACCOUNT_URI with a bracket its URL parser cannot read ("https://[::1/acct/1")
   stopped start-up with a bare ValueError ("Invalid IPv6 URL") naming neither the variable
   nor what is expected; every env helper raises ImproperlyConfigured naming both (mailsec/env.py).
+- An empty validationmethods (RFC 8657 §4: `value = [*(label ",") label]`, a list naming no
+  method, which no validation satisfies) was told as "validationmethods=, which is no list of
+  method names": it is a list, empty. The reason now says it allows no method at all.
 """
 
 from __future__ import annotations
@@ -11,6 +14,10 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from mailsec import env
+from mailsec.hosting import caa
+from tests.test_hosting_s39k_caa import rec
+
+LE = "letsencrypt.org"
 
 
 @pytest.mark.parametrize(
@@ -33,4 +40,21 @@ def test_a_bracketed_ipv6_host_is_still_taken(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("MAILSEC_ACME_ACCOUNT_URI", "https://[2001:db8::1]/acme/acct/1")
     assert (
         env.env_acme_account_uri("MAILSEC_ACME_ACCOUNT_URI") == "https://[2001:db8::1]/acme/acct/1"
+    )
+
+
+def test_an_empty_validationmethods_is_said_to_allow_no_method() -> None:
+    decision = caa.decide([rec(f'0 issue "{LE}; validationmethods="')], LE, account="")
+    assert decision.state == caa.BLOCKED
+    assert "no list of method names" not in decision.reason
+    assert "empty validationmethods" in decision.reason
+    assert "no validation method" in decision.reason
+    assert decision.fix == f'0 issue "{LE}; validationmethods=http-01,tls-alpn-01"'
+
+
+def test_a_malformed_validationmethods_is_still_said_to_be_no_list() -> None:
+    decision = caa.decide([rec(f'0 issue "{LE}; validationmethods=http-01,,dns-01"')], LE)
+    assert decision.state == caa.BLOCKED
+    assert "validationmethods=http-01,,dns-01, which is no list of method names" in (
+        decision.reason
     )

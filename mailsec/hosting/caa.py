@@ -127,6 +127,11 @@ def _weigh(value: IssueValue, account: str) -> tuple[str, str]:
     """One property naming our CA: (ALLOWED | BLOCKED | UNKNOWN, why not). RFC 8657: each
     validationmethods must list a method we use (§4), one accounturi at most, a URI, ours (§3)."""
     for methods in value.get("validationmethods"):
+        if not methods:  # a list, empty (RFC 8657 §4: value = [*(label ",") label])
+            return BLOCKED, (
+                "has an empty validationmethods, which allows no validation method at all "
+                "(RFC 8657 §4)"
+            )
         if not _METHOD_LIST.fullmatch(methods):
             return BLOCKED, f"has validationmethods={methods}, which is no list of method names"
         if not set(methods.split(",")) & set(OUR_METHODS):
