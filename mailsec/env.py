@@ -60,13 +60,15 @@ def env_domain_name(name: str, default: str) -> str:
     return text
 
 
-_ACME_ACCOUNT_URI = re.compile(r"https://[\x21-\x3a\x3c-\x7e]+")
+# RFC 3986 §2's characters (unreserved, reserved, '%'), but ';', which ends a CAA parameter value.
+_ACME_ACCOUNT_URI = re.compile(r"https://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,=%]+")
 
 
 def env_acme_account_uri(name: str) -> str:
     """An ACME account's URI (RFC 8555 §7.3: https), as a CAA accounturi names it (RFC 8657
-    §3): kept exactly as given, for CAs compare it exactly; no space or ";" (a CAA parameter
-    value, RFC 8659 §4.2, cannot hold them), and a host. "" when unset."""
+    §3): kept exactly as given, for CAs compare it exactly; RFC 3986's characters but ";" (a
+    CAA parameter value, RFC 8659 §4.2, cannot hold it, nor a space), and a host. "" when
+    unset."""
     value = _raw(name)
     if value is None:
         return ""

@@ -3,6 +3,10 @@
 - MAILSEC_ACME_ACCOUNT_URI with a bracket its URL parser cannot read ("https://[::1/acct/1")
   stopped start-up with a bare ValueError ("Invalid IPv6 URL") naming neither the variable
   nor what is expected; every env helper raises ImproperlyConfigured naming both (mailsec/env.py).
+- MAILSEC_ACME_ACCOUNT_URI took characters no URI holds (RFC 3986 §2: '"', '\\', '<', '>',
+  '{', '}', '|', '^', '`'): a value with a stray quote ('https://acme.example/acct/1"') started
+  and gave customers a CAA record to add that no zone file reads ('accounturi=...1""'). Refused
+  at start now, as a space or ';' already was.
 - An empty validationmethods (RFC 8657 §4: `value = [*(label ",") label]`, a list naming no
   method, which no validation satisfies) was told as "validationmethods=, which is no list of
   method names": it is a list, empty. The reason now says it allows no method at all.
@@ -34,6 +38,30 @@ def test_an_account_uri_its_parser_cannot_read_is_refused_by_name(
     monkeypatch.setenv("MAILSEC_ACME_ACCOUNT_URI", bad)
     with pytest.raises(ImproperlyConfigured, match="MAILSEC_ACME_ACCOUNT_URI=.* is not valid"):
         env.env_acme_account_uri("MAILSEC_ACME_ACCOUNT_URI")
+
+
+@pytest.mark.parametrize("char", ['"', "\\", "<", ">", "{", "}", "|", "^", "`"])
+def test_an_account_uri_with_a_character_no_uri_holds_is_refused(
+    monkeypatch: pytest.MonkeyPatch, char: str
+) -> None:
+    monkeypatch.setenv("MAILSEC_ACME_ACCOUNT_URI", f"https://acme.example/acct/1{char}")
+    with pytest.raises(ImproperlyConfigured, match="MAILSEC_ACME_ACCOUNT_URI=.* is not valid"):
+        env.env_acme_account_uri("MAILSEC_ACME_ACCOUNT_URI")
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "https://acme-v02.api.letsencrypt.org/acme/acct/123456",
+        "https://acme-staging-v02.api.letsencrypt.org/acme/acct/9",
+        "https://ca.example:8443/acme/acct/a-b_c.d~e%7E?x=1&y=(2)*+,!$'@:#f",
+    ],
+)
+def test_an_account_uri_of_uri_characters_is_taken(
+    monkeypatch: pytest.MonkeyPatch, uri: str
+) -> None:
+    monkeypatch.setenv("MAILSEC_ACME_ACCOUNT_URI", uri)
+    assert env.env_acme_account_uri("MAILSEC_ACME_ACCOUNT_URI") == uri
 
 
 def test_a_bracketed_ipv6_host_is_still_taken(monkeypatch: pytest.MonkeyPatch) -> None:
