@@ -117,12 +117,6 @@ def parse(value: bytes) -> IssueValue:
     return IssueValue((match.group(1) or "").lower(), params)
 
 
-def issuer(value: bytes) -> str:
-    """The issuer domain name of an issue/issuewild value, lower-case, or "" when the value
-    names none or does not follow RFC 8659 §4.2's syntax."""
-    return parse(value).issuer
-
-
 def _weigh(value: IssueValue, account: str) -> tuple[str, str]:
     """One property naming our CA: (ALLOWED | BLOCKED | UNKNOWN, why not). RFC 8657: each
     validationmethods must list a method we use (§4), one accounturi at most, a URI, ours (§3)."""
