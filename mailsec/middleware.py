@@ -1,5 +1,6 @@
-"""The web app's own middleware: the Content-Security-Policy, each person's time zone, and
-the way back to a form's page after signing in again (BackAfterSignInMiddleware).
+"""The web app's own middleware: the Content-Security-Policy, what browsers and caches may
+keep of an answer to someone signed in (PrivateAnswersMiddleware), each person's time zone,
+and the way back to a form's page after signing in again (BackAfterSignInMiddleware).
 
 Content-Security-Policy on every answer of the web app (settings.CONTENT_SECURITY_POLICY).
 
@@ -35,6 +36,7 @@ from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.shortcuts import resolve_url
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 
 HEADER = "Content-Security-Policy"
@@ -109,6 +111,56 @@ class SecurityHeadersMiddleware:
         add_policy(request, response)
         self.frames.process_response(request, response)
         return response
+
+
+class PrivateAnswersMiddleware:
+    """`Cache-Control: private, no-store` on every answer to a signed-in request (s40h): its
+    pages, htmx partials, downloads (CSV exports, records.csv, a raw TLS report), redirects
+    and refusals, whatever the view. Neither the browser (Back at a shared computer after
+    signing out) nor a cache in between keeps a copy of a team's data. A view's own answer
+    that already forbids storing (never_cache) is left as it is; any other directive a view
+    set stays, `public` giving way to `private`.
+
+    Public answers are not touched: nobody is signed in for them (the free check and its
+    permalinks, the rubric, signing in, /healthz, the report intake), or they are answered
+    before the session is read (the MTA-STS policy on mta-sts.<domain> by
+    PolicyHostMiddleware, the static files by WhiteNoise). The team API's answers carry
+    never_cache themselves (mailsec.api.views: a key, not a session, opens it), and so do
+    the pages a mailed token opens signed out (an invitation, a team's alert address,
+    unsubscribing); under the API the session is not read here (as time_zone_name).
+
+    Third in MIDDLEWARE, outside the session and the views, so the answers made further in
+    (a CSRF refusal, the 500 page) have it too; its only reading of the session is once the
+    session middleware has answered, which therefore adds no Vary of its own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if signed_in(request) and "no-store" not in cache_directives(response):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+def signed_in(request: HttpRequest) -> bool:
+    """Whether the request was answered for someone signed in (signing in itself included);
+    False for the API and for answers given before AuthenticationMiddleware (no user)."""
+    from mailsec.api.middleware import API_PREFIX
+
+    if request.path_info.startswith(API_PREFIX):
+        return False
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
+
+
+def cache_directives(response: HttpResponseBase) -> set[str]:
+    """The directives' names of the answer's Cache-Control, in lower case."""
+    return {
+        part.split("=", 1)[0].strip().lower()
+        for part in response.get("Cache-Control", "").split(",")
+        if part.strip()
+    }
 
 
 def is_debug_page(response: HttpResponseBase) -> bool:

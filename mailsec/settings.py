@@ -112,6 +112,9 @@ MIDDLEWARE = [
     # Every answer of the site with its security headers, those that left the stack before
     # the middleware below could set them included (the 400 for a Host we do not serve).
     "mailsec.middleware.SecurityHeadersMiddleware",
+    # Cache-Control: private, no-store on every answer to someone signed in (a view's own
+    # never_cache kept): no browser or proxy keeps a team's pages or downloads.
+    "mailsec.middleware.PrivateAnswersMiddleware",
     # Around all the rest: a server error under /api/v1/ answers JSON, not the HTML page.
     "mailsec.api.middleware.ApiServerErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -172,9 +172,9 @@ FIND_ID = "all-find"
 
 
 # Outermost, so every answer carries them: the same URL answers a page or the list alone,
-# and it is one person's list.
+# and it is one person's list, kept by no browser or proxy (s40h, as the domain list).
 @vary_on_headers("HX-Request")
-@cache_control(private=True, no_cache=True)
+@cache_control(private=True, no_store=True)
 @htmx_login_required
 @require_GET
 def all_domains(request: HttpRequest) -> HttpResponse:

@@ -29,6 +29,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mailsec.accounts.forms import (
@@ -550,6 +551,8 @@ def switch_to(request: HttpRequest, team: Team) -> None:
     profile.save(update_fields=["current_team"])
 
 
+# never_cache: the page names the team and who invited, signed out too (s40h).
+@never_cache
 @require_http_methods(["GET", "POST"])
 def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
     """GET only shows a button: link-scanning mail filters fetch links, they don't press

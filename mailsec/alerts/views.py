@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -232,7 +233,9 @@ def resubscribe(request: HttpRequest) -> HttpResponse:
 
 # No login and no CSRF token: RFC 8058 one-click unsubscribe is a bare POST from the mail
 # client with "List-Unsubscribe=One-Click"; the signed token is the authorisation. A GET only
-# shows a button, because mail scanners fetch every link in a message.
+# shows a button, because mail scanners fetch every link in a message. never_cache: the
+# page names the domain and the address, for whoever holds the link (s40h).
+@never_cache
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
@@ -518,7 +521,9 @@ def set_address_mode(request: HttpRequest, code: UUID) -> HttpResponse:
 
 
 # No login: whoever reads the mailbox confirms, and has no account. The token in the link is
-# the authorisation; a GET only shows a button (mail scanners fetch every link).
+# the authorisation; a GET only shows a button (mail scanners fetch every link). never_cache:
+# the page names the team, signed out (s40h).
+@never_cache
 @require_http_methods(["GET", "POST"])
 def confirm_address(request: HttpRequest, token: str) -> HttpResponse:
     address = TeamAlertAddress.objects.select_related("team").filter(token=token).first()

@@ -450,9 +450,11 @@ def _team_changed(request: HttpRequest, team: Team, form: Any, field: str) -> bo
 
 
 # Outermost, so every answer carries them, the signed-out one too: the same URL answers a
-# page or the list alone, it is one person's team's list, and it changes whenever a check ends.
+# page or the list alone, and it is one person's team's list, kept by no browser or proxy
+# (s40h: no-store, as every signed-in answer; it was no-cache, but it sends no validator, so
+# each use was a whole new answer already).
 @vary_on_headers("HX-Request")
-@cache_control(private=True, no_cache=True)
+@cache_control(private=True, no_store=True)
 @htmx_login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
