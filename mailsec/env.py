@@ -203,8 +203,12 @@ def env_url(name: str, default: str | None = None, *, schemes: tuple[str, ...]) 
     value = _raw(name)
     if value is None:
         return default
-    parts = urlsplit(value)
-    if parts.scheme not in schemes or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # brackets urlsplit cannot read ("https://[::1/"): no host
+        host = None
+    if not host or parts.scheme not in schemes:
         raise _fail(
             name, value, f"an absolute URL starting with {' or '.join(s + '://' for s in schemes)}"
         )
@@ -272,7 +276,11 @@ def parse_database_url(name: str, url: str) -> dict[str, Any]:
     """sqlite:///relative.db, sqlite:////abs/path.db, sqlite:///:memory:,
     postgres://user:password@host:port/dbname?sslmode=require (also postgresql://).
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018 (raises for brackets that hold no IPv6 address)
+    except ValueError:  # brackets urlsplit cannot read ("postgres://u@[::1/db")
+        raise _fail(name, url, "sqlite:///path or postgres://user@host:port/dbname") from None
     if parts.scheme == "sqlite":
         if parts.netloc:
             raise _fail(

@@ -3,6 +3,8 @@
 - MAILSEC_ACME_ACCOUNT_URI with a bracket its URL parser cannot read ("https://[::1/acct/1")
   stopped start-up with a bare ValueError ("Invalid IPv6 URL") naming neither the variable
   nor what is expected; every env helper raises ImproperlyConfigured naming both (mailsec/env.py).
+- The same ValueError stopped start-up for SITE_ROOT, REDIS_URL (env_url) and DATABASE_URL
+  with such a bracket ('https://[::1/', 'postgres://u@[::1/db'), the variable unnamed.
 - MAILSEC_ACME_ACCOUNT_URI took characters no URI holds (RFC 3986 §2: '"', '\\', '<', '>',
   '{', '}', '|', '^', '`'): a value with a stray quote ('https://acme.example/acct/1"') started
   and gave customers a CAA record to add that no zone file reads ('accounturi=...1""'). Refused
@@ -38,6 +40,37 @@ def test_an_account_uri_its_parser_cannot_read_is_refused_by_name(
     monkeypatch.setenv("MAILSEC_ACME_ACCOUNT_URI", bad)
     with pytest.raises(ImproperlyConfigured, match="MAILSEC_ACME_ACCOUNT_URI=.* is not valid"):
         env.env_acme_account_uri("MAILSEC_ACME_ACCOUNT_URI")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "schemes"),
+    [
+        ("SITE_ROOT", "https://[::1/", ("http", "https")),
+        ("SITE_ROOT", "https://[mailsec.example]/", ("http", "https")),
+        ("REDIS_URL", "redis://[::1:6379/0", ("redis", "rediss", "unix")),
+    ],
+)
+def test_a_url_its_parser_cannot_read_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, schemes: tuple[str, ...]
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured, match=f"{name}=.* is not valid"):
+        env.env_url(name, schemes=schemes)
+
+
+@pytest.mark.parametrize(
+    "url", ["postgres://u@[::1/db", "postgresql://u@[db.example]:5432/db", "sqlite://[/x.db"]
+)
+def test_a_database_url_its_parser_cannot_read_is_refused_by_name(url: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL=.* is not valid"):
+        env.parse_database_url("DATABASE_URL", url)
+
+
+def test_bracketed_ipv6_hosts_are_still_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITE_ROOT", "https://[2001:db8::1]:8443")
+    assert env.env_url("SITE_ROOT", schemes=("https",)) == "https://[2001:db8::1]:8443"
+    db = env.parse_database_url("DATABASE_URL", "postgres://u@[2001:db8::5]:5432/db")
+    assert db["HOST"] == "2001:db8::5" and db["NAME"] == "db"
 
 
 @pytest.mark.parametrize("char", ['"', "\\", "<", ">", "{", "}", "|", "^", "`"])
