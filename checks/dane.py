@@ -921,13 +921,13 @@ def _host_findings(
         evidence=ev,
     )
     if state.unvalidated:
-        from checks.dnssec import RESOLVER_DOES_NOT_VALIDATE
+        from checks.dnssec import resolver_does_not_validate
 
         out.add(
             "DANE-02",
             Status.ERROR,
             f"Whether the TLSA records of {host.name} are DNSSEC-secure could not be checked: "
-            f"{RESOLVER_DOES_NOT_VALIDATE}. They are signed, but DANE senders use only TLSA "
+            f"{resolver_does_not_validate(ctx)}. They are signed, but DANE senders use only TLSA "
             "records their resolver validated (RFC 7672 §2.2), so DANE is not judged on them "
             "here.",
             subject=subj,
@@ -1257,7 +1257,7 @@ def _absent_fix(
     organisation's zone (a mail provider's MX) is not the domain owner's to publish for.
     Nor is any of it a first step while the host's TLS does not work for DANE senders
     (_tls_first): published records would make them stop delivering there (DANE-10, DANE-07)."""
-    from checks.dnssec import RESOLVER_DOES_NOT_VALIDATE
+    from checks.dnssec import resolver_does_not_validate
 
     record = _fix_for(state, probes)
     first = _tls_first(state, probes)
@@ -1277,7 +1277,7 @@ def _absent_fix(
                 f" For DANE senders to use them, {ctx.domain} must also be DNSSEC-signed "
                 "(RFC 7672 §2.2.1)"
                 + (
-                    f", which was not checked here: {RESOLVER_DOES_NOT_VALIDATE}."
+                    f", which was not checked here: {resolver_does_not_validate(ctx)}."
                     if resolver_validates is False
                     else "."
                 )
@@ -1291,7 +1291,7 @@ def _absent_fix(
             f"Make sure {ctx.domain} and the zone holding {state.qname} are DNSSEC-signed, "
             "with their DS records at the registrar: DANE senders use TLSA records only when "
             "they validate (RFC 7672 §2.2, §2.2.1). Not checked here: "
-            f"{RESOLVER_DOES_NOT_VALIDATE}."
+            f"{resolver_does_not_validate(ctx)}."
         )
     elif not mx_secure:
         steps.append(

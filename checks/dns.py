@@ -688,12 +688,17 @@ class DnsClient:
         the free check is public, and "no answer from 127.0.53.2:53" showed strangers our
         internal resolver and read as if that were one of the domain's servers (s39j). The
         CLI's resolvers are the user's own (CheckConfig.resolvers_are_users): named, not ours."""
-        if self.config.resolvers_are_users:
-            named = ", ".join(resolver_label(host, port) for host, port in self.resolvers)
-            which = f"the resolver {named}" if len(self.resolvers) < 2 else f"the resolvers {named}"
-        else:
-            which = "our resolver" if len(self.resolvers) < 2 else "our resolvers"
-        return f"no answer from {which} within {self.config.timeout:g} s"
+        return f"no answer from {self.resolvers_named()} within {self.config.timeout:g} s"
+
+    def resolvers_named(self) -> str:
+        """The resolvers asked, as findings name them: "our resolver(s)" in the app, without
+        the address (s39j); the user's own in the CLI (CheckConfig.resolvers_are_users), named
+        as given: "the resolver 192.0.2.53:53", "the resolvers 192.0.2.53:53, [2001:db8::53]:53"."""
+        several = len(self.resolvers) > 1
+        if not self.config.resolvers_are_users:
+            return "our resolvers" if several else "our resolver"
+        named = ", ".join(resolver_label(host, port) for host, port in self.resolvers)
+        return f"the resolvers {named}" if several else f"the resolver {named}"
 
     def _whose(self, host: str, port: int) -> str:
         """The resolver a network failure came from, in the words _no_answer uses."""

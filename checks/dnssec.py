@@ -12,8 +12,9 @@ cause), never "not signed" (resolver_validation tells the two apart).
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -266,17 +267,48 @@ async def get_status(ctx: CheckContext) -> Validation:
     return await ctx.once("dnssec:status", lambda: _domain_status(ctx))
 
 
-# What DNSSEC-01 and DANE-02 name as the cause when our own resolver gave no verdict.
-RESOLVER_DOES_NOT_VALIDATE = "our resolver does not validate DNSSEC"
+def _resolver_asked(ctx: CheckContext) -> tuple[str, bool]:
+    """The resolver this run asks, as findings name it, and whether it is several: "our
+    resolver" in the app, without its address (s39j); in the CLI the user's own, named as a
+    failed lookup names it (CheckConfig.resolvers_are_users, checks.dns.DnsClient.
+    resolvers_named): "the resolver 192.0.2.53:53"."""
+    if not ctx.config.resolvers_are_users:
+        return "our resolver", False
+    return ctx.dns.resolvers_named(), len(ctx.dns.resolvers) > 1
+
+
+def resolver_does_not_validate(ctx: CheckContext) -> str:
+    """What DNSSEC-01, -08, -09 and DANE name as the cause when the resolver asked gave no
+    verdict: "our resolver does not validate DNSSEC" (the app), "the resolver 192.0.2.53:53
+    does not validate DNSSEC" (the CLI)."""
+    return _not_validating(*_resolver_asked(ctx))
+
+
+def _not_validating(who: str, several: bool) -> str:
+    return f"{who} {'do' if several else 'does'} not validate DNSSEC"
 
 
 @dataclass
 class ResolverValidation:
-    """Whether the resolver this run asks validates DNSSEC: True, False, or None (no telling)."""
+    """Whether the resolver this run asks validates DNSSEC: True, False, or None (no telling).
+    `asked`: that resolver as findings name it and whether it is several (_resolver_asked),
+    told only when a finding says it."""
 
     validates: bool | None
     detail: str
     lookups: list[dict[str, Any]] = field(default_factory=list)
+    asked: Callable[[], tuple[str, bool]] = field(
+        default=lambda: ("our resolver", False), repr=False, compare=False
+    )
+
+    @property
+    def does_not_validate(self) -> str:
+        return _not_validating(*self.asked())
+
+    @property
+    def validating_unknown(self) -> str:
+        who, several = self.asked()
+        return f"whether {who} {'validate' if several else 'validates'} could not be told"
 
     def evidence(self) -> dict[str, Any]:
         return {
@@ -299,13 +331,13 @@ async def _resolver_validation(ctx: CheckContext) -> ResolverValidation:
     if authenticated:
         zone = authenticated[0].name or "."
         return ResolverValidation(True, f"{zone} DNSKEY came back with the AD bit", lookups)
+    asked = functools.partial(_resolver_asked, ctx)
     signed = [a for a in answers if a.exists and a.signed]
     if signed:
         zone = signed[0].name or "."
-        return ResolverValidation(
-            False, f"{zone} DNSKEY came back signed but without the AD bit", lookups
-        )
-    return ResolverValidation(None, "no signed zone above the domain answered", lookups)
+        detail = f"{zone} DNSKEY came back signed but without the AD bit"
+        return ResolverValidation(False, detail, lookups, asked)
+    return ResolverValidation(None, "no signed zone above the domain answered", lookups, asked)
 
 
 async def resolver_validation(ctx: CheckContext) -> ResolverValidation:
@@ -430,7 +462,7 @@ def _dnssec01(
         out.add(
             "DNSSEC-01",
             Status.ERROR,
-            f"Whether {v.name} validates could not be checked: {RESOLVER_DOES_NOT_VALIDATE} "
+            f"Whether {v.name} validates could not be checked: {resolver.does_not_validate} "
             f"({resolver.detail}). The zone has a DS record at its parent{keys}; DNSSEC-02 to "
             "DNSSEC-06 judge them from the records themselves.",
             subject=subject,
@@ -458,8 +490,8 @@ def _dnssec01(
             if resolver.validates is None:
                 what = (
                     f"{v.name} is signed and its parent publishes a DS record (see DNSSEC-02), "
-                    "but its answers came back without the AD bit and whether our resolver "
-                    f"validates could not be told ({resolver.detail})"
+                    f"but its answers came back without the AD bit and "
+                    f"{resolver.validating_unknown} ({resolver.detail})"
                 )
                 tail = "whether validating resolvers authenticate its lookups was not checked."
             else:
@@ -1429,7 +1461,7 @@ async def _mail_names(
                 "DNSSEC-08",
                 Status.ERROR,
                 f"Whether the MX records of {ctx.domain} are DNSSEC-secure could not be "
-                f"checked: {RESOLVER_DOES_NOT_VALIDATE} (see DNSSEC-01).",
+                f"checked: {resolver_does_not_validate(ctx)} (see DNSSEC-01).",
                 subject=ctx.domain,
                 evidence=mxset.answer.evidence(),
             )
@@ -1446,7 +1478,8 @@ async def _mail_names(
     for host, tlsa in zip(hosts, tlsa_states, strict=True):
         unvalidated = await _signed_but_unvalidated(ctx, host)
         idle = await idle_ds_of_zone(ctx, host.name) if host.bogus_answers else ("", "")
-        _dnssec09(out, host, tlsa, unvalidated=unvalidated, idle=idle)
+        cause = resolver_does_not_validate(ctx) if unvalidated else ""
+        _dnssec09(out, host, tlsa, unvalidated=cause, idle=idle)
 
 
 async def _signed_but_unvalidated(ctx: CheckContext, host: Any) -> bool:
@@ -1533,14 +1566,15 @@ def _dnssec09(
     out: Collector,
     host: Any,
     tlsa: Any,
-    unvalidated: bool = False,
+    unvalidated: str = "",
     idle: tuple[str, str] = ("", ""),
 ) -> None:
     """DNSSEC-09 for one MX host (an mx.MxHost): are its address records secure?
 
     `tlsa` is the host's dane.TlsaState: an alias into an unsigned zone still has secure TLSA
     records at its own (signed) name, which DANE senders use (RFC 7672 §2.2.2). `idle`: for
-    bogus records, what idle_ds_of_zone found in their zone."""
+    bogus records, what idle_ds_of_zone found in their zone. `unvalidated`: why whether the
+    records are secure could not be checked (resolver_does_not_validate), '' when it could."""
     bogus = host.bogus_answers
     if bogus:
         # SERVFAIL, and the retry with CD answers signed data: the records fail validation. Validating
@@ -1594,7 +1628,7 @@ def _dnssec09(
             "DNSSEC-09",
             Status.ERROR,
             f"Whether the address records of {host.name} are DNSSEC-secure could not be "
-            f"checked: {RESOLVER_DOES_NOT_VALIDATE}.",
+            f"checked: {unvalidated}.",
             subject=host.name,
             evidence={"lookups": [a.evidence() for a in answers]},
         )
