@@ -534,22 +534,16 @@ def _dnssec01(
     elif v.status == "bogus":
         why = "; ".join(v.reasons) or "validation failed"
         # A DS naming only keys the zone does not publish is the fault whatever the resolver
-        # said, unless its one code names another (7, 8: the signatures' dates; 10: records
-        # without signatures), which re-signing must mend first.
+        # said (s39h-dsgone: Unbound answers EDE 6 once the key is marked bad by an earlier
+        # lookup, but the records say it). When its one code names another fault (7, 8: the
+        # signatures' dates; 10: records without signatures), that code's remedy comes first
+        # and the DS after it (s40i): each keeps the zone bogus on its own (RFC 4035 §5.2,
+        # §5.3.1), and a code names what the resolver met first, not every fault (RFC 8914).
         codes = _dnssec_codes([v.answer])
-        other_fault = len(codes) == 1 and codes[0] in (7, 8, 10)
-        retired = "" if other_fault else _ds_of_unpublished_keys(ds, dnskey, signed)
-        out.add(
-            "DNSSEC-01",
-            Status.FAIL,
-            f"{v.name} fails DNSSEC validation (bogus: {why}): validating resolvers answer "
-            "SERVFAIL, so mail, MTA-STS and DMARC lookups for it all fail.",
-            subject=subject,
-            evidence=v.evidence(),
-            # s39h-dsgone: the resolver's code need not say so (Unbound answers EDE 6 once the
-            # key is marked bad by an earlier lookup), but the records do.
-            fix=retired
-            or bogus_fix(
+        other_fault = codes[0] if len(codes) == 1 and codes[0] in (7, 8, 10) else None
+        fix = "" if other_fault else _ds_of_unpublished_keys(ds, dnskey, signed)
+        if not fix:
+            fix = bogus_fix(
                 [v.answer],
                 "the zone",
                 "Re-sign the zone (expired or broken signatures) or fix the DS record at the "
@@ -561,7 +555,18 @@ def _dnssec01(
                 and not dnskey.failed
                 and not dnskey.exists,
                 idle_key=_idle_ds_key(ds, dnskey),
-            ),
+            )
+        if other_fault:
+            also = _ds_of_unpublished_keys(ds, dnskey, beside=other_fault)
+            fix = f"{fix} {also}" if also else fix
+        out.add(
+            "DNSSEC-01",
+            Status.FAIL,
+            f"{v.name} fails DNSSEC validation (bogus: {why}): validating resolvers answer "
+            "SERVFAIL, so mail, MTA-STS and DMARC lookups for it all fail.",
+            subject=subject,
+            evidence=v.evidence(),
+            fix=fix,
         )
     else:
         out.add(
@@ -575,7 +580,11 @@ def _dnssec01(
 
 
 def _ds_of_unpublished_keys(
-    ds: DnsAnswer | None, dnskey: DnsAnswer | None, signed: Iterable[DnsAnswer] = ()
+    ds: DnsAnswer | None,
+    dnskey: DnsAnswer | None,
+    signed: Iterable[DnsAnswer] = (),
+    *,
+    beside: int | None = None,
 ) -> str:
     """DNSSEC-01's fix when every DS record names a key tag the zone does not publish (a key
     retired at the zone whose DS stayed at the registrar, or the reverse): no chain of trust
@@ -583,7 +592,8 @@ def _ds_of_unpublished_keys(
     (no DS, no keys, or a DS naming a published key: a digest or an algorithm field wrong,
     DNSSEC-02's to tell). When the signatures of `signed` have expired as well (DNSSEC-05
     fails them; no code 7 said so), re-signing is needed too: the right DS alone leaves the
-    zone bogus."""
+    zone bogus. `beside`: the resolver's one code (7, 8 or 10) whose remedy comes first; this
+    is then the sentence to follow it, as the zone stays bogus with that fault alone mended."""
     if ds is None or dnskey is None or not ds.exists or not dnskey.exists:
         return ""
     published = {dns.dnssec.key_id(k) for k in _dnskeys(dnskey)}
@@ -592,6 +602,15 @@ def _ds_of_unpublished_keys(
         return ""
     named = ", ".join(str(t) for t in tags)
     have = ", ".join(str(t) for t in sorted(published))
+    if beside is not None:
+        # Code 10's remedy offers removing the DS instead of signing: then nothing to replace.
+        when = "If you sign the zone rather than remove the DS, r" if beside == 10 else "R"
+        return (
+            f"{when}eplace the DS record at the registrar as well, with the one DNSSEC-02 "
+            f"gives: it names key tag {named}, which the zone no longer publishes (it "
+            f"publishes {have}), so no chain of trust reaches the zone (RFC 4035 §5.2) and it "
+            "stays bogus with the signatures mended alone."
+        )
     fix = (
         f"Replace the DS record at the registrar with the one DNSSEC-02 gives: the DS names "
         f"key tag {named}, which the zone no longer publishes (it publishes {have}), so no "

@@ -54,7 +54,13 @@ def test_a_ds_of_a_published_key_with_a_wrong_digest_keeps_the_resolvers_reading
 
 
 def test_expired_signatures_keep_their_own_advice_beside_an_unpublished_keys_ds() -> None:
-    assert _dnssec01_fix(7, ds_tag_offset=1).startswith("Re-sign the zone and find out why")
+    fix = _dnssec01_fix(7, ds_tag_offset=1)
+    assert fix.startswith("Re-sign the zone and find out why"), fix
+    # Corrected in s40i: the re-sign advice came alone, yet the DS naming no published key
+    # keeps the zone bogus once re-signed (RFC 4035 §5.2); EDE 7 names what the resolver met,
+    # not every fault (RFC 8914). The DS follows the code's remedy.
+    assert "Replace the DS record at the registrar as well" in fix, fix
+    assert "DNSSEC-02" in fix and "no longer publishes" in fix, fix
 
 
 @pytest.mark.lab

@@ -5,24 +5,35 @@
    -09, DANE-02 and DANE-01's fix said "our resolver does not validate DNSSEC", and DNSSEC-01
    "whether our resolver validates could not be told". The CLI (CheckConfig.resolvers_are_users)
    now says "the resolver 127.0.0.1:5353"; the app keeps "our resolver" without the address.
+2. DNSSEC-01 for a bogus zone whose parent DS names only keys the zone does not publish, when
+   the resolver's one code is 7 (signatures expired), 8 (not yet valid) or 10 (RRSIGs
+   missing): the fix gave the code's remedy alone (s39h pinned it). Each fault keeps the zone
+   bogus on its own: a DS naming no published key leaves no chain of trust (RFC 4035 §5.2),
+   a signature outside its validity window validates nothing (§5.3.1), and an extended error
+   names what the resolver met, not every fault (RFC 8914 §3: "7 - Signature Expired: ... no
+   signatures are presently valid"). So the fix names both: the code's remedy, then the DS.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 
 import dns.dnssec
 import dns.message
 import dns.name
 import dns.rcode
+import dns.rdata
 import dns.rdatatype
 import dns.rrset
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from checks import dnssec
 from checks.cli import main
-from checks.findings import Status
+from checks.dns import DnsAnswer
+from checks.findings import Collector, Mechanism, Status
 from tests.test_dns_s9_server import Reply, answer, fake_dns
 
 DOMAIN = "example.org"
@@ -145,3 +156,56 @@ def test_the_apps_engine_keeps_our_resolver_without_its_address() -> None:
         else:
             assert "whether our resolver validates could not be told" in first.summary
         assert host not in said and "the resolver 127." not in said, said
+
+
+# --- 2. DNSSEC-01: a stale DS and the resolver's code 7, 8 or 10 ------------------------------
+
+
+def _stale_ds_fix(code: int) -> str:
+    """DNSSEC-01's fix for a bogus zone whose DS names a key tag it does not publish, the
+    resolver giving EDE `code` alone; the zone's own signatures current."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    key = dns.dnssec.make_dnskey(private.public_key(), 13, 257)
+    name = dns.name.from_text(DOMAIN)
+    keys = dns.rrset.from_rdata_list(name, 3600, [key])
+    now = time.time()
+    sig = dns.dnssec.sign(keys, private, name, key, inception=now - 86400, expiration=now + 86400)
+    message = dns.message.make_response(dns.message.make_query(DOMAIN, "DNSKEY", want_dnssec=True))
+    message.answer.append(keys)
+    message.answer.append(dns.rrset.from_rdata_list(name, 3600, [sig]))
+    dnskey = DnsAnswer(DOMAIN, "DNSKEY", "NOERROR", records=[key], message=message)
+    tag = (dns.dnssec.key_id(key) + 1) % 65536
+    ds = DnsAnswer(
+        DOMAIN,
+        "DS",
+        "NOERROR",
+        records=[dns.rdata.from_text("IN", "DS", f"{tag} 13 2 {'cd' * 32}")],
+    )
+    out = Collector(Mechanism.DNSSEC)
+    soa = DnsAnswer(DOMAIN, "SOA", "SERVFAIL", ede=[(code, "")])
+    dnssec._dnssec01(out, dnssec.Validation(DOMAIN, "bogus", soa), ds, dnskey, signed=[dnskey])
+    (found,) = out.findings
+    assert found.status == Status.FAIL
+    return f"{tag}\n{found.fix}"
+
+
+@pytest.mark.parametrize(
+    ("code", "remedy"),
+    [
+        (7, "Re-sign the zone and find out why re-signing stopped"),
+        (8, "Set the signing server's clock right (NTP), then re-sign the zone"),
+        (10, "Sign the zone (all its records) at its DNS host"),
+    ],
+)
+def test_a_stale_ds_is_named_beside_the_remedy_of_the_resolvers_code(
+    code: int, remedy: str
+) -> None:
+    tag, fix = _stale_ds_fix(code).split("\n", 1)
+    # The resolver's own reading first, as before ...
+    assert fix.startswith(remedy), fix
+    assert f"EDE {code} " in fix, fix
+    # ... and the DS, which keeps the zone bogus once that is mended (RFC 4035 §5.2).
+    assert "eplace the DS record at the registrar as well" in fix, fix
+    assert f"key tag {tag}, which the zone no longer publishes" in fix, fix
+    assert "DNSSEC-02" in fix, fix
+    assert "does not help" not in fix, fix
