@@ -47,7 +47,7 @@ import dns.name
 
 from checks import net
 from checks.config import CheckConfig, ConfigError
-from checks.dns import EDE_VALIDATION_FAILED, DnsAnswer, DnsClient, normalize
+from checks.dns import EDE_VALIDATION_FAILED, DnsAnswer, DnsClient, normalize, resolver_label
 
 # A zone signed since 2009 whose keys chain to the root, and Comcast's zone published with a
 # DS that matches none of its keys (bogus on purpose, for this very test). Both are zone
@@ -323,10 +323,6 @@ def for_the_pages(results: Iterable[VantageResult]) -> VantageResult | None:
     return replace(min(kept, key=order), port25=port25)
 
 
-def _label(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
 async def check_resolver(config: CheckConfig, targets: VantageTargets) -> ResolverAnswer:
     """Whether the one resolver of `config` validates, as the checks need it to.
 
@@ -352,7 +348,7 @@ async def check_resolver(config: CheckConfig, targets: VantageTargets) -> Resolv
     """
     client = DnsClient(config)
     host, port = client.resolvers[0]
-    label = _label(host, port)
+    label = resolver_label(host, port)
     signed, bogus = await asyncio.gather(
         client.query(targets.signed_name, "DNSKEY", want_dnssec=True),
         client.query(targets.bogus_name, "DNSKEY"),
