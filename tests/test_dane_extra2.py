@@ -229,7 +229,7 @@ def test_dane_03_says_postfix_and_exim_skip_dane_for_an_unsigned_mx_rrset(pki: P
     assert "DANE protects the connection" not in dane03[0].summary
 
 
-# ---- RFC 7672 §2.2.3 / RFC 7671 §7: where the TLSA records are looked up through CNAMEs ----
+# ---- RFC 7672 §2.2.2 / RFC 7671 §7: where the TLSA records are looked up through CNAMEs ----
 
 _T1, _T2 = "3 1 1 " + "ab" * 32, "3 1 1 " + "cd" * 32
 

@@ -36,7 +36,7 @@ def run(lab: Any, domain: str) -> DomainReport:
 def test_an_alias_into_an_unsigned_zone_is_still_protected_by_its_own_tlsa(lab: Any) -> None:
     """mail.<d> CNAME relay.<d> (an unsigned sub-zone), TLSA at _25._tcp.mail.<d> (signed).
 
-    RFC 7672 §2.2.3: the CNAME chain is not secure to the end, so the expanded name is not a
+    RFC 7672 §2.2.2: the CNAME chain is not secure to the end, so the expanded name is not a
     TLSA base domain, but the original MX name is, and its TLSA RRset is secure: DANE senders
     authenticate the host with it (Postfix's posttls-finger says Verified, test_dane_oracle).
     DNSSEC-09 must not tell the owner that DANE cannot protect this host while DANE-07 passes."""
