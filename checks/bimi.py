@@ -956,6 +956,21 @@ class BimiLookup:
 
 # 'v=BIMI1' written with other case or spaces around '=' (a record BIMI-02 discards).
 _MEANT_VERSION_RE = re.compile(r"[ \t]*v[ \t]*=[ \t]*bimi1(?=[ \t]*(;|$))", re.IGNORECASE)
+# The version tag exactly as the draft's ABNF has it (v *WSP "=" *WSP "BIMI1"), as one part.
+_EXACT_VERSION_RE = re.compile(r"[ \t]*v[ \t]*=[ \t]*BIMI1[ \t]*")
+
+
+def _version_moved_first(record: str) -> str:
+    """The record with its exact 'v=BIMI1' tag, written after other tags, put first (the
+    draft: v= "MUST be the first tag"); '' when no later part is that tag."""
+    parts = [p.strip(" \t") for p in record.split(";")]
+    parts = [p for p in parts if p]
+    if not parts or _EXACT_VERSION_RE.fullmatch(parts[0]):
+        return ""
+    rest = [p for p in parts if not _EXACT_VERSION_RE.fullmatch(p)]
+    if len(rest) != len(parts) - 1 or not all("=" in p for p in rest):
+        return ""  # no such tag, written twice, or other faults: not ours to guess
+    return "; ".join(["v=BIMI1", *rest])
 
 
 def _lookup(name: str, answer: DnsAnswer) -> BimiLookup:
@@ -1075,6 +1090,13 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             notes.append("Its 'L=' must be written 'l=' too: tag names are case-sensitive.")
         if pasted is not None and version:
             notes.append(f"Retype it by hand: '{retyped_record}'.")
+        if not version and pasted is None and (moved := _version_moved_first(record)):
+            # 'l=…; a=…; v=BIMI1': every tag as meant, the version in the wrong place.
+            notes.append(
+                "Its 'v=BIMI1' tag is there, but the BIMI draft requires it to be the first tag "
+                "and receivers do not reorder tags: publish it first."
+            )
+            fix = txt_fix(look.name, moved)
         note = "".join(f" {n}" for n in notes)
         around = unquoted(record)
         if around is not None and around.leading and around.text.startswith("v=BIMI1"):
