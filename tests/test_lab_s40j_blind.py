@@ -23,7 +23,18 @@ The expectations below were written from the checklist and the draft before the 
 any of them; each file's note gives the reasoning. Three rows are planted wrong so that the
 round can be seen to fail: BIMI-02 at fail on spacever (the ABNF allows *WSP around '=': no
 fail), BIMI-10 at fail on svganim (the certificate embeds the served file: pass), BIMI-03 at pass
-on decllps (a declination is info).
+on decllps (a declination is info); each failed the first run on it alone, and was put right.
+
+The first run (after 86b07ce2, against the lab under the lab lock): the eleven honest scenarios
+read as written on their statuses. One row was mine to correct, with its reason at its row:
+news (BIMI-01 is info whether a record is found or not; this one says it is inherited). One
+engine fault, status unchanged, mended in e2c23a56 with tests/test_engine_s40j.py (docs/scoring.md v7
+notes): on vlate BIMI-02's fail offered nothing and did not say why, though every tag was as
+meant; it now says v=BIMI1 must be the first tag and offers the record with it first. Read, not
+failed: emptylvmc's BIMI-03 fail offers no record (the logo's URL is the owner's to give) and
+its BIMI-10 passes beside an info that the certificate's logo was not compared; svganim's and
+svg11's BIMI-09 fails offer no fix (a logo is re-exported, not retyped); logo302's BIMI-09
+offers the record with l= at the CDN URL.
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
@@ -32,7 +43,7 @@ whose subject, summary, evidence or fix contains each of the given words (case-i
 
 from __future__ import annotations
 
-from tests.blind_lab import Blind, F, LabRound, P, W
+from tests.blind_lab import INFO, Blind, F, LabRound, P, W
 
 # The domains the round checks: s40j-<label>.lab.test, and one subdomain of s40j-brand.
 SUBDOMAINS = {"news": "news.s40j-brand.lab.test"}
@@ -48,6 +59,12 @@ def _logo(label: str) -> str:
 
 def _vmc(label: str) -> str:
     return f"https://bimi.{_d(label)}/vmc.pem"
+
+
+def _vlate_fixed() -> str:
+    """The record vlate meant, as BIMI-02's fix offers it (its tags, v=BIMI1 first)."""
+    d = _d("vlate")
+    return f"v=BIMI1; l=https://bimi.{d}/logo.svg; a=https://bimi.{d}/vmc.pem"
 
 
 LPS_LONG = "newsletter-and-product-announcements-for-customers-in-europe-2026"
@@ -68,16 +85,23 @@ BLIND: list[Blind] = [
         fail=frozenset({"BIMI-08"}),
         warn=frozenset({"DMARC-08", "DMARC-19"}),
         rows=(
-            ("BIMI-01", P, ("default._bimi.s40j-brand.lab.test",)),
+            # Corrected after the run (expectation mine): I asked for a BIMI-01 pass; BIMI-01 is
+            # info whether or not a record is found (checklist BIMI-01 has no pass), and this one
+            # says the record is inherited from the organisational domain's name.
+            ("BIMI-01", INFO, ("default._bimi.s40j-brand.lab.test", "inherited")),
             ("BIMI-08", F, ("pct", "quarantine")),
         ),
     ),
     # ------------------------------------------------------------------------ BIMI-02
     Blind(
         "spacever",
-        # Planted wrong: the draft's ABNF allows blanks around '=' (no BIMI-02 fail).
-        fail=frozenset({"BIMI-02"}),
-        rows=(("BIMI-09", P, (_logo("spacever"),)), ("BIMI-10", P, (_vmc("spacever"),))),
+        # Planted wrong as BIMI-02 fail; it failed the first run on that status alone and is
+        # put right: the draft's ABNF allows blanks around the version's '='.
+        rows=(
+            ("BIMI-02", P, ("default._bimi." + _d("spacever"),)),
+            ("BIMI-09", P, (_logo("spacever"),)),
+            ("BIMI-10", P, (_vmc("spacever"),)),
+        ),
     ),
     Blind(
         "vupper",
@@ -87,7 +111,13 @@ BLIND: list[Blind] = [
     Blind(
         "vlate",
         fail=frozenset({"BIMI-02"}),
-        rows=(("BIMI-02", F, ("default._bimi." + _d("vlate"), "v=BIMI1")),),
+        rows=(
+            ("BIMI-02", F, ("default._bimi." + _d("vlate"), "v=BIMI1")),
+            # Mended after the run: the fail said only that the record does not start with
+            # 'v=BIMI1', and offered nothing, though every tag is as meant; it now says the tag
+            # must come first and offers the record with it first (tests/test_engine_s40j.py).
+            ("BIMI-02", F, ("first tag", _vlate_fixed())),
+        ),
     ),
     Blind(
         "siteverif",
@@ -96,8 +126,9 @@ BLIND: list[Blind] = [
     # ------------------------------------------------------------------------ BIMI-03, -07
     Blind(
         "decllps",
-        # Planted wrong: a declination is BIMI-03 info, not pass.
-        rows=(("BIMI-03", P, ("declin",)),),
+        # Planted wrong as BIMI-03 pass; it failed the first run on that row alone and is put
+        # right: a declination is BIMI-03 info (checklist BIMI-03).
+        rows=(("BIMI-03", INFO, ("declines",)),),
     ),
     Blind(
         "emptylvmc",
@@ -119,9 +150,13 @@ BLIND: list[Blind] = [
     # ------------------------------------------------------------------------ BIMI-09
     Blind(
         "svganim",
-        # Planted wrong: the mark certificate embeds this very file (BIMI-10 pass).
-        fail=frozenset({"BIMI-09", "BIMI-10"}),
-        rows=(("BIMI-09", F, (_logo("svganim"), "animateTransform")),),
+        # Planted wrong as BIMI-10 fail; it failed the first run on that status alone and is
+        # put right: the mark certificate embeds this very file, so its logo is the l= logo.
+        fail=frozenset({"BIMI-09"}),
+        rows=(
+            ("BIMI-09", F, (_logo("svganim"), "animateTransform")),
+            ("BIMI-10", P, (_vmc("svganim"), "l= logo")),
+        ),
     ),
     Blind(
         "svg11",
