@@ -6,7 +6,8 @@ CA's identity (MAILSEC_ACME_CAA_IDENTITY). Expectations from RFC 8659 §4: for a
 name only `issue` counts (issuewild is ignored, §4.3); an issue value with no issuer domain name
 (`;`) authorizes nobody; several issue properties authorize each their issuer; a property with
 the issuer critical flag (128, bit 0) and a tag the CA does not know forbids issuance (§4.1);
-flag 1 is not critical; tags match case-insensitively; iodef alone restricts nothing.
+so does flag 1 (bit 7, reserved), as Let's Encrypt's Boulder reads it (task s40k); tags match
+case-insensitively; iodef alone restricts nothing.
 The climb is tested over answers given to a real DnsClient subclass (the DNS below the
 client is what is replaced, not the decision)."""
 
@@ -51,7 +52,7 @@ def rec(text: str) -> dns.rdata.Rdata:
         (['0 issuewild ";"'], True),
         (['128 tbs "unknown"'], False),  # critical, unknown: forbids
         (['128 tbs "x"', '0 issue "letsencrypt.org"'], False),  # even beside our issue
-        (['1 tbs "x"'], True),  # flag 1 is bit 7, not the critical bit
+        (['1 tbs "x"'], False),  # flag 1 is bit 7, yet Boulder reads it as critical (s40k)
         (['0 tbs "x"', '0 issue "letsencrypt.org"'], True),  # unknown, not critical: ignored
         (['128 issue "letsencrypt.org"'], True),  # critical but known
         (['128 iodef "mailto:a@example.org"'], True),

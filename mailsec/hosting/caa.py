@@ -23,8 +23,12 @@ from checks.dns import DnsClient, normalize
 # Property tags a CA acts on (RFC 8659 §4.2-4.4, and RFC 9495's issuemail, which Let's
 # Encrypt's Boulder knows too): a critical property with any other tag forbids issuance.
 KNOWN_TAGS = frozenset({"issue", "issuewild", "iodef", "issuemail"})
-# RFC 8659 §4.1: bit 0 of the flags, the most significant (128); flag 1 is bit 7.
+# RFC 8659 §4.1: bit 0 of the flags, the most significant (128); flag 1 is bit 7, reserved.
 CRITICAL = 128
+# RFC 6844's bit numbering was read the other way round by many publishers, and Let's
+# Encrypt's Boulder takes flag 1 for the critical flag too (va/caa.go filterCAA:
+# `Flag & (128 | 1)`): an unknown tag with it forbids our CA as 128 does. Other bits: ignored.
+CRITICAL_AS_READ = CRITICAL | 1
 
 # The ACME challenges our TLS front end answers (RFC 8657 §4 validationmethods): Caddy's
 # defaults, which deploy/Caddyfile leaves on (port 80 for http-01, 443 for tls-alpn-01; no DNS
@@ -163,18 +167,19 @@ def decide(
     accounturi and validationmethods; others are the CA's own and ignored."""
     identity = identity.rstrip(".").lower()
     props = [(int(r.flags), _text(r.tag).lower(), r.value) for r in records]  # type: ignore[attr-defined]
-    critical = tuple(
-        f'{flags} {tag} "{_text(value)}"'
-        for flags, tag, value in props
-        if flags & CRITICAL and tag not in KNOWN_TAGS
-    )
+    unknown = [(f, t, v) for f, t, v in props if f & CRITICAL_AS_READ and t not in KNOWN_TAGS]
+    critical = tuple(f'{flags} {tag} "{_text(value)}"' for flags, tag, value in unknown)
     if critical:
-        return Decision(
-            BLOCKED,
-            f"a critical property with a tag the CA does not know ({', '.join(critical)}) "
-            "forbids every CA (RFC 8659 §4.1)",
-            critical,
-        )
+        why = [
+            f"a critical property with a tag the CA does not know ({c}) forbids every CA "
+            "(RFC 8659 §4.1)"
+            if flags & CRITICAL
+            else f"a property with flag 1 and a tag the CA does not know ({c}) forbids it "
+            "(RFC 8659 §4.1 makes 128 the critical flag and reserves 1, but RFC 6844 was read "
+            "both ways, and CAs such as Let's Encrypt take 1 for critical too)"
+            for c, (flags, _, _) in zip(critical, unknown, strict=True)
+        ]
+        return Decision(BLOCKED, "; ".join(why), critical)
     wild = [value for _, tag, value in props if tag == "issuewild"]
     issue = wild if wildcard and wild else [value for _, tag, value in props if tag == "issue"]
     if not issue:
@@ -285,8 +290,11 @@ async def read(dns: DnsClient, name: str, identity: str, account: str | None = N
             return CaaReading(
                 BLOCKED,
                 f"The CAA records at {where} forbid our certificate authority ({identity}) "
-                f"to issue a certificate for {name}: {decision.reason}. Remove that record "
-                "(or clear its critical flag 128) and keep your other CAA records.",
+                f"to issue a certificate for {name}: {decision.reason}. Remove "
+                + " and ".join(f"{holder}. CAA {c}" for c in decision.critical)
+                + " (or set "
+                + ("its flags" if len(decision.critical) == 1 else "their flags")
+                + " to 0) and keep your other CAA records.",
                 holder,
                 records,
             )
