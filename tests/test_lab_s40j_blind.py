@@ -26,10 +26,10 @@ fail), BIMI-10 at fail on svganim (the certificate embeds the served file: pass)
 on decllps (a declination is info); each failed the first run on it alone, and was put right.
 
 The first run (after 86b07ce2, against the lab under the lab lock): the eleven honest scenarios
-read as written on their statuses. One row was mine to correct, with its reason at its row:
-news (BIMI-01 is info whether a record is found or not; this one says it is inherited). One
-engine fault, status unchanged, mended in e2c23a56 with tests/test_engine_s40j.py
-(docs/scoring.md v7 notes): on vlate BIMI-02's fail offered nothing and did not say why, though every tag was as
+read as written on their statuses. One row was mine to correct, with its reason at its row: news
+(BIMI-01 is info whether a record is found or not; this one says it is inherited). One engine
+fault, status unchanged, mended in e2c23a56 with tests/test_engine_s40j.py (docs/scoring.md v7
+notes): on vlate BIMI-02's fail offered nothing and did not say why, though every tag was as
 meant; it now says v=BIMI1 must be the first tag and offers the record with it first. Read, not
 failed: emptylvmc's BIMI-03 fail offers no record (the logo's URL is the owner's to give) and
 its BIMI-10 passes beside an info that the certificate's logo was not compared; svganim's and
