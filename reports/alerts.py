@@ -151,17 +151,17 @@ def _spelled(details: QuerySet[FailureDetail], kind: str) -> QuerySet[FailureDet
 
 
 def _open_change(domain: Domain, key: str, **fields: Any) -> Change | None:
-    """Create a confirmed Change and queue its emails, unless one is open for this key; None
-    when suppressed."""
-    from mailsec.alerts.models import Change, Notification
+    """Create a confirmed Change, unless one is open for this key; None when suppressed. Its
+    emails are queued by evaluate_report with the other changes the report opened (one email
+    per person for all of them), in the same transaction: a confirmed change without its
+    emails would be told to nobody, since a re-run finds it open and suppresses it."""
+    from mailsec.alerts.models import Change
 
     if Change.objects.filter(domain=domain, key=key, state__in=Change.OPEN).exists():
         return None
     now = timezone.now()
     try:
-        # One transaction: a confirmed change without its emails would be told to nobody,
-        # since a re-run finds it open and suppresses it.
-        with transaction.atomic():
+        with transaction.atomic():  # a savepoint: the report's other changes stay
             change = Change.objects.create(
                 domain=domain,
                 key=key,
@@ -171,23 +171,27 @@ def _open_change(domain: Domain, key: str, **fields: Any) -> Change | None:
                 created=now,
                 **fields,
             )
-            Notification.queue(domain, [change], Notification.Kind.ALERT)
     except IntegrityError:
         return None  # another worker opened it a moment ago (one_open_change_per_key)
     return change
 
 
 def _recover(
-    domain: Domain, key: str, note: str, last_reported: date | None = None
+    domain: Domain,
+    key: str,
+    note: str,
+    ended: list[Change],
+    last_reported: date | None = None,
 ) -> list[Change]:
     """Close the open change of `key`, saying why (`note`: what the reports said since), and
-    queue its recovery emails; the changes closed. Each is closed by one conditional UPDATE,
-    so a change closed twice (the same report evaluated again, two workers at once) is told
-    once. Notification.queue tells only whoever was told of the problem (not someone who had
-    alerts off then, or joined since); digest readers find it in their next digest.
-    `last_reported`, the last report day with the failure, is kept in the evidence for the
-    recovery's subject (subject_line)."""
-    from mailsec.alerts.models import Change, Notification
+    add it to `ended`, whose recovery emails evaluate_report queues together (one email per
+    person for all the changes the report ended); the changes closed. Each is closed by one
+    conditional UPDATE, so a change closed twice (the same report evaluated again, two
+    workers at once) is told once. Notification.queue tells only whoever was told of the
+    problem (not someone who had alerts off then, or joined since); digest readers find it
+    in their next digest. `last_reported`, the last report day with the failure, is kept in
+    the evidence for the recovery's subject (subject_line)."""
+    from mailsec.alerts.models import Change
 
     closed: list[Change] = []
     now = timezone.now()
@@ -202,8 +206,7 @@ def _recover(
             change.state, change.recovered_at, change.note = Change.State.RECOVERED, now, note
             change.evidence = evidence
             closed.append(change)
-    if closed:
-        Notification.queue(domain, closed, Notification.Kind.RECOVERY)
+    ended += closed
     return closed
 
 
@@ -258,7 +261,30 @@ def is_future(day: date) -> bool:
 
 
 def evaluate_report(report: TlsReport) -> list[Change]:
-    """The alert events one newly stored report causes (de-duplicated); [] for an address
+    """The alert events one newly stored report causes (de-duplicated), told as one check's
+    changes are (docs/webapp.md): the changes it opens in one email to each person who wants
+    immediate alerts (and each of the team's extra addresses that does), its subject naming
+    the first of them (change_rank) and "+N more", and the changes it ends in one "no longer
+    reported" email to each who was told of them. Before s40g each change was an email of its
+    own: a report naming ten new failure types was ten emails to every member. The changes
+    and their emails are stored in one transaction (the alert task's, and a savepoint of it
+    here), so a task that fails half way and is retried tells them once.
+
+    What it opens and ends: _evaluate."""
+    from mailsec.alerts.models import Notification
+
+    with transaction.atomic():
+        events, ended = _evaluate(report)
+        domain = report.address.domain
+        if domain is not None and events:
+            Notification.queue(domain, events, Notification.Kind.ALERT)
+        if domain is not None and ended:
+            Notification.queue(domain, ended, Notification.Kind.RECOVERY)
+    return events
+
+
+def _evaluate(report: TlsReport) -> tuple[list[Change], list[Change]]:
+    """The changes one newly stored report opens, and those it ends; none opened for an address
     that belongs to no monitored domain, or to one not verified (yet, or any more), for a
     report about another domain or of a day still to come, which change nothing, and for a
     report older than RECENT_DAYS, which may still close a change.
@@ -278,15 +304,16 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     # not proved the domain is theirs, and its open change would then suppress the real alert
     # for QUIET_DAYS report days once the domain is verified.
     if domain is None or not domain.is_verified:
-        return []
+        return [], []
     # A report about another domain (one _smtp._tls record shared by several domains sends
     # them all here) says nothing about this one: no alert, and it counts in no day.
     if not report.counted:
-        return []
+        return [], []
     # A day still to come neither opens nor closes anything (it is shown on its own page).
     if is_future(report.day):
-        return []
+        return [], []
     events: list[Change] = []
+    ended: list[Change] = []
     day = report.day
     recent = is_recent(day)
     details = failed_rows(
@@ -331,9 +358,10 @@ def evaluate_report(report: TlsReport) -> list[Change]:
             subject=UNKNOWN_TYPES,
             after=str(len(unknown)),
             summary=(
-                f"Reports for {domain.name} on {day:%Y-%m-%d} name {len(unknown)} failure "
-                "type(s) that RFC 8460 §4.3 does not define. They are listed on the TLS "
-                "reports dashboard; check who sent them before acting on them."
+                f"Reports for {domain.name} on {day:%Y-%m-%d} name "
+                f"{_count(len(unknown), 'failure type')} that RFC 8460 §4.3 does not define. "
+                f"{'It is' if len(unknown) == 1 else 'They are'} listed on the TLS reports "
+                "dashboard; check who sent them before acting on them."
             ),
             fix="Open the TLS reports dashboard and look at the reporting organisations.",
             evidence={"day": day.isoformat(), "unknown types": len(unknown)},
@@ -371,13 +399,13 @@ def evaluate_report(report: TlsReport) -> list[Change]:
             after=result_type[:100],
             summary=(
                 f"New TLS failure reported for {domain.name} on {day:%Y-%m-%d}: "
-                f"{result_type}. {sessions} "
-                f"failed sessions on {day:%Y-%m-%d}, in "
+                f"{result_type}. {_count(sessions, 'failed session')} on {day:%Y-%m-%d}, in "
                 f"{_reports_text(reporters.reports)}. "
                 f"{kind.meaning} {joined.text}"
                 + (
-                    f" Reports also name {others} host(s) that are not among the domain's MX "
-                    "hosts: see the dashboard."
+                    f" Reports also name {_count(others, 'host')} that "
+                    f"{'is' if others == 1 else 'are'} not among the domain's MX hosts: see "
+                    "the dashboard."
                     if others
                     else ""
                 )
@@ -414,13 +442,13 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     # of that day, say) and has recovered since.
     day_told = (told is not None and told.day_alerts) or _day_rate_told(domain, day)
     try:
-        _judge_failure_rate(domain, address, day, events, may_open=recent and not day_told)
+        _judge_failure_rate(domain, address, day, events, ended, may_open=recent and not day_told)
     except ImproperlyConfigured as e:
         log.error("TLS report failure-rate alerts are off: %s", e)
 
     # Failure types quiet for QUIET_DAYS report days are closed, so a return is news again.
-    _close_quiet_types(domain, address, day)
-    return events
+    _close_quiet_types(domain, address, day, ended)
+    return events, ended
 
 
 @dataclass(frozen=True)
@@ -465,9 +493,21 @@ def _reporters(rows: QuerySet[FailureDetail]) -> Reporters:
     )
 
 
+def _count(n: int, noun: str) -> str:
+    """ "1 failed session", "2 failed sessions", "0 hosts": the noun as the count wants it."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _reports_text(n: int, what: str = "") -> str:
     """ "1 report", "2 DKIM-signed reports"."""
-    return f"{n} {what + ' ' if what else ''}report{'s' if n != 1 else ''}"
+    return _count(n, f"{what + ' ' if what else ''}report")
+
+
+def _reported_sessions(ok: int, failed: int) -> str:
+    """ "7000 TLS sessions, 6990 of them successful"; one session says how it went."""
+    if ok + failed == 1:
+        return f"1 TLS session, which {'succeeded' if ok else 'failed'}"
+    return f"{ok + failed} TLS sessions, {ok} of them successful"
 
 
 def _reporters_in_words(reporters: Reporters) -> str:
@@ -598,7 +638,13 @@ def day_rates(address: ReportAddress, days: list[date], threshold: float) -> dic
 
 
 def _judge_failure_rate(
-    domain: Domain, address: ReportAddress, day: date, events: list[Change], *, may_open: bool
+    domain: Domain,
+    address: ReportAddress,
+    day: date,
+    events: list[Change],
+    ended: list[Change],
+    *,
+    may_open: bool,
 ) -> None:
     """Open the failure-rate change for an alert-worthy day (when `may_open`: a recent one),
     or close the open one once the last QUIET_DAYS judged days were all calm; a day with too
@@ -668,7 +714,8 @@ def _judge_failure_rate(
         return
     rates = day_rates(address, judged, threshold)
     if not any(r.alerts(threshold, min_sessions) for r in rates.values()):
-        _recover(domain, key, _calm_days_note(address, judged, list(rates.values()), threshold))
+        note = _calm_days_note(address, judged, list(rates.values()), threshold)
+        _recover(domain, key, note, ended)
 
 
 # Opens the part of a failure-rate recovery note that says failures go on at the senders'
@@ -689,8 +736,8 @@ def _calm_days_note(
     note = (
         f"Senders' reports show no day whose failures beyond what these senders usually "
         f"report exceeded {limit} of its sessions in the last {QUIET_DAYS} report days. From "
-        f"{judged[-1]:%Y-%m-%d} to {judged[0]:%Y-%m-%d} they reported {ok + failed} TLS "
-        f"sessions, {ok} of them successful."
+        f"{judged[-1]:%Y-%m-%d} to {judged[0]:%Y-%m-%d} they reported "
+        f"{_reported_sessions(ok, failed)}."
     )
     over = sum(1 for r in rates if r.failed > threshold * r.sessions)
     if over:
@@ -759,7 +806,9 @@ def _latest_day(address: ReportAddress) -> date:
     return latest.first() or date.min
 
 
-def _close_quiet_types(domain: Domain, address: ReportAddress, day: date) -> None:
+def _close_quiet_types(
+    domain: Domain, address: ReportAddress, day: date, ended: list[Change]
+) -> None:
     from mailsec.alerts.models import Change
 
     open_types = Change.objects.filter(
@@ -803,18 +852,24 @@ def _close_quiet_types(domain: Domain, address: ReportAddress, day: date) -> Non
         recent.add(UNKNOWN_TYPES)
     for result_type in open_types:
         if result_type == UNKNOWN_TYPES and result_type not in recent:
-            _close_unknown_types(domain, address, report_days[-1], day, recent)
+            _close_unknown_types(domain, address, report_days[-1], day, recent, ended)
         elif result_type not in recent:
             _recover(
                 domain,
                 f"{KIND_NEW_TYPE}:{result_type}",
                 _quiet_type_note(address, result_type, report_days[-1], day),
+                ended,
                 _last_reported(address, result_type, report_days[-1]),
             )
 
 
 def _close_unknown_types(
-    domain: Domain, address: ReportAddress, window: date, day: date, recent: set[str]
+    domain: Domain,
+    address: ReportAddress,
+    window: date,
+    day: date,
+    recent: set[str],
+    ended: list[Change],
 ) -> None:
     """Close the change of types not in RFC 8460, quiet since `window` (`recent`: the failure
     types reported since). Before commit 4404d01 it also counted defined types written in
@@ -842,7 +897,7 @@ def _close_unknown_types(
     )
     last = _last_reported(address, UNKNOWN_TYPES, window)
     if not still:
-        _recover(domain, key, _quiet_type_note(address, UNKNOWN_TYPES, window, day), last)
+        _recover(domain, key, _quiet_type_note(address, UNKNOWN_TYPES, window, day), ended, last)
         return
     names = ", ".join(still)
     one = len(still) == 1
@@ -855,6 +910,7 @@ def _close_unknown_types(
             + f" Senders still report {names} written in other letters or separators, which "
             f"mailsec now reads as {read}, not as {'one' if one else 'ones'} it does not "
             "define.",
+            ended,
             last,
         )
         return
@@ -894,8 +950,8 @@ def _quiet_type_note(address: ReportAddress, result_type: str, window: date, day
         else f"From {since:%Y-%m-%d}"
     )
     return (
-        f"Senders have reported no {what} for {days} report days. {when} they reported "
-        f"{ok + failed} TLS sessions, {ok} of them successful."
+        f"Senders have reported no {what} for {_count(days, 'report day')}. {when} they "
+        f"reported {_reported_sessions(ok, failed)}."
     )
 
 
@@ -926,6 +982,25 @@ def _last_reported(address: ReportAddress, result_type: str, before: date) -> da
         ),
         default=None,
     )
+
+
+def change_rank(change: Change) -> tuple[int, int, str]:
+    """Where a TLS-report change goes among the others of one email (its subject names the
+    first, "+N more" counts the rest), as a check's changes are ordered (the cause before the
+    verdict it rolls up into, mailsec.alerts.models.changes_context): the failure types RFC
+    8460 defines, most failed sessions first, then by name; the types it does not define (one
+    change that quotes none of them); then the day's failure rate, which the failures of those
+    types make up."""
+    evidence = change.evidence or {}
+    if change.kind == KIND_NEW_TYPE and change.subject != UNKNOWN_TYPES:
+        try:
+            sessions = int(evidence.get("failed sessions") or 0)
+        except (TypeError, ValueError):
+            sessions = 0
+        return (0, -sessions, change.subject)
+    if change.kind == KIND_NEW_TYPE:
+        return (1, 0, change.subject)
+    return (2 if change.kind == KIND_FAILURE_RATE else 3, 0, change.subject)
 
 
 def subject_line(change: Change, *, recovery: bool, going_on: bool) -> str:

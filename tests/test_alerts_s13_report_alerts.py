@@ -94,6 +94,6 @@ def test_an_unsigned_report_is_counted_not_named(domain: Domain) -> None:
     )
     evaluate_report(only)
     for body in sent_alert():
-        assert "1 failed sessions on 2026-06-02, in 1 report." in body
+        assert "1 failed session on 2026-06-02, in 1 report." in body  # not "sessions" (s40g)
         assert "The report was not DKIM-signed: anyone can post one." in body
         assert "Google Inc." not in body

@@ -150,7 +150,7 @@ def test_a_type_only_written_in_odd_case_is_alerted_as_that_type_and_brings_the_
     assert (change.key, change.subject, change.state) == (EXPIRED, "certificate-expired", OPEN)
     assert change.summary.startswith(
         f"New TLS failure reported for example.com on {day(0):%Y-%m-%d}: certificate-expired. "
-        f"1 failed sessions on {day(0):%Y-%m-%d}, in 1 report. The MX presented a certificate past "
+        f"1 failed session on {day(0):%Y-%m-%d}, in 1 report. The MX presented a certificate past "
         "its expiry date. certificate-expired reported for mx2.example.com — our last check "
     )
     assert "does not define" not in change.summary
@@ -212,7 +212,7 @@ def test_the_unknown_types_change_is_not_kept_open_by_a_defined_type_in_odd_case
     unknown = Change.objects.get(key=UNKNOWN)
     assert unknown.after == "1"
     assert unknown.summary.startswith(
-        f"Reports for example.com on {day(0):%Y-%m-%d} name 1 failure type(s) that RFC 8460 §4.3 "
+        f"Reports for example.com on {day(0):%Y-%m-%d} name 1 failure type that RFC 8460 §4.3 "
         "does not define."
     )
     for n in range(2, 9):

@@ -123,7 +123,7 @@ def test_a_type_alerted_as_not_in_rfc_8460_before_the_deploy_is_alerted_as_its_t
     expired = Change.objects.get(key=EXPIRED)
     assert expired.summary.startswith(
         f"New TLS failure reported for example.com on {day(1):%Y-%m-%d}: certificate-expired. "
-        f"1 failed sessions on {day(1):%Y-%m-%d}"
+        f"1 failed session on {day(1):%Y-%m-%d}"
     )
     # A week of report days later the "not in RFC 8460" change is closed, but told to nobody
     # as an end: what it counted is still reported, as certificate-expired.

@@ -18,6 +18,11 @@ decimal, "0.0%" for a domain with failed sessions (fixed in 201b97bb). Five were
 errors, corrected with a note: one email per member for all the changes one report opens was
 expected, but each change is one email, as docs/reports.md says (H02, H03, H10, H11, H14),
 and H11's check fixture has no chain-trust finding. The three planted rows fail.
+
+s40g changed the product: the changes one report opens are one email per member, as one
+check's changes are (docs/reports.md 6.), so H02, H03, H10, H11 and H14 hold as first written
+(their subjects now in full, with "+N more"), and H19 and H21, written for one email per
+change, were rewritten to one email; each history says so in its "s40g" note.
 """
 
 from __future__ import annotations

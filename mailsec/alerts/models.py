@@ -2099,12 +2099,19 @@ CAUSES = {
 CONSEQUENCES = {rules.Kind.MECHANISM, rules.Kind.FINDING}
 
 
-def _change_rank(c: Change) -> tuple[int, int, str]:
+def _change_rank(c: Change) -> tuple[int, int, int, str]:
+    if c.kind.startswith(REPORTS_KIND_PREFIX):
+        # TLS-report changes after our checks' (they tell what senders saw), in their own
+        # order: failure types by failed sessions, the day's failure rate last.
+        from reports.alerts import change_rank
+
+        return (9, *change_rank(c))
     # An MX host failing MTA-STS validation is a consequence of what its own (SMTP)
     # findings say of it: the host's certificate, its name. It comes after them.
     return (
-        CHANGE_ORDER.get(c.kind, 9),  # other apps' kinds (reports/alerts.py): last
+        CHANGE_ORDER.get(c.kind, 9),  # other apps' kinds: last
         int(c.check_id == rules.MX_VALIDATION_FINDING),
+        0,
         c.subject,
     )
 

@@ -26,6 +26,7 @@ from mailsec.alerts.models import AlertRecipient, AlertSetting, Change, Notifica
 from mailsec.alerts.rules import points_lost
 from mailsec.domains.models import CheckRun, Domain
 from reports.alerts import failed_rows
+from reports.dashboard import percent_text
 from reports.explain import explain
 from reports.models import FailureDetail, TlsReport
 from reports.sums import SessionSum
@@ -91,6 +92,11 @@ class DomainWeek:
         return 100 * self.late_failed / self.late_sessions if self.late_sessions else None
 
     @property
+    def late_failure_percent_text(self) -> str:
+        """The late reports' failure rate as the dashboard writes rates (percent_text)."""
+        return percent_text(self.late_failed, self.late_sessions)
+
+    @property
     def trend(self) -> int | None:
         d = self.domain
         if d.last_score is None or d.week_ago_score is None:
@@ -126,6 +132,13 @@ class DomainWeek:
     @property
     def failure_percent(self) -> float | None:
         return 100 * self.failed / self.sessions if self.sessions else None
+
+    @property
+    def failure_percent_text(self) -> str:
+        """The week's failure rate as the dashboard writes it (reports.dashboard.percent_text,
+        rounded half up on the exact counts: 1 of 800 is 0.13 %), not the float rounded half
+        to even (0.12 %), which the template filter `percent` wrote before s40g."""
+        return percent_text(self.failed, self.sessions)
 
     @property
     def loses_points(self) -> bool:

@@ -185,21 +185,6 @@ def alert_fix_heading(change: Any) -> str:
 
 
 @register.filter
-def percent(value: float | None) -> str:
-    """A failure rate in percent to two decimals, as the dashboard shows them; a rate that
-    would round to 0.00 but is not zero (3 failed sessions in a million) says < 0.01 %, never
-    that nothing failed, and one that would round to 100.00 but is not 100 says > 99.99 %,
-    never that nothing got through."""
-    if value is None:
-        return ""
-    if 0 < value < 0.005:
-        return "< 0.01 %"
-    if 99.995 <= value < 100:
-        return "> 99.99 %"
-    return f"{value:.2f} %"
-
-
-@register.filter
 def about_domain(result_type: ResultType, domain: str) -> ResultType:
     """A result type's explanation naming the domain's own hosts (mta-sts.example.com) where
     it says `<domain>`: a page about one domain has no use for the placeholder."""
