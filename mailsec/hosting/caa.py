@@ -11,6 +11,7 @@ is."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ import dns.rdata
 from django.conf import settings
 
 from checks.dns import DnsClient, normalize
+
+log = logging.getLogger(__name__)
 
 # Property tags a CA acts on (RFC 8659 §4.2-4.4, and RFC 9495's issuemail, which Let's
 # Encrypt's Boulder knows too): a critical property with any other tag forbids issuance.
@@ -40,6 +43,9 @@ BLOCKED = "blocked"
 # Could not check (a lookup failed) or could not tell (an accounturi while our ACME account's
 # URI is not configured): never "blocked".
 UNKNOWN = "unknown"
+# Stands for our ACME account's URI in a record shown to customers while we do not know it
+# (the records panel, the certificate notices): one spelling everywhere.
+OUR_ACCOUNT_PLACEHOLDER = "<our ACME account URI>"
 
 # RFC 8659 §4.2 (with erratum 7139), the issue/issuewild value:
 #   issue-value = *WSP [issuer-domain-name *WSP] [";" *WSP [parameters *WSP]]
@@ -273,15 +279,22 @@ async def read(dns: DnsClient, name: str, identity: str, account: str | None = N
             return CaaReading(ALLOWED, f"CAA at {where}: {decision.reason}", holder, records)
         if decision.state == UNKNOWN:
             uris = " or ".join(decision.accounts)
+            # Customers cannot act on our settings: the operator reads this in the log.
+            log.warning(
+                "CAA at %s allows %s only for the ACME account %s and "
+                "MAILSEC_ACME_ACCOUNT_URI is not set: whether that is ours cannot be told",
+                where,
+                identity,
+                uris,
+            )
             return CaaReading(
                 UNKNOWN,
                 f"The CAA records at {where} ({'; '.join(records)}) let our certificate "
                 f"authority ({identity}) issue a certificate for {name} only to the ACME "
-                f"account {uris} (accounturi, RFC 8657). Whether that is the account our TLS "
-                "front end uses cannot be told here: its URI is not configured "
-                "(MAILSEC_ACME_ACCOUNT_URI). If no certificate comes, ask us for our ACME "
-                f'account URI and add {holder}. CAA 0 issue "{identity}; accounturi=<that '
-                'URI>" beside yours.',
+                f"account {uris} (accounturi, RFC 8657). We cannot tell here whether that is "
+                "the account our TLS front end uses. If no certificate comes, ask us for our "
+                f'ACME account URI and add {holder}. CAA 0 issue "{identity}; '
+                f'accounturi={OUR_ACCOUNT_PLACEHOLDER}" beside yours.',
                 holder,
                 records,
                 accounts=list(decision.accounts),

@@ -199,7 +199,7 @@ def _caa_row(domain: Domain, reading: caa.CaaReading) -> RecordRow:
         return RecordRow(
             reading.holder,
             "CAA",
-            f'0 issue "{caa.identity()}; accounturi=<our ACME account URI>"',
+            f'0 issue "{caa.identity()}; accounturi={caa.OUR_ACCOUNT_PLACEHOLDER}"',
             "error",
             reading.detail,
             copyable=False,
