@@ -152,5 +152,6 @@ def test_overlapping_failure_types_are_explained_where_the_table_exceeds_the_tot
     assert summary.failed == 1
     assert summary.by_type_overlaps
     page = " ".join(dash.dashboard(owner, address).split())
-    assert "These add up to more than the 1 failed sessions above" in page
+    # s40l: one failed session is singular (was "the 1 failed sessions above").
+    assert "These add up to more than the 1 failed session above" in page
     assert "not counted in the report's summary" not in page
