@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import re
 from typing import Any
 
@@ -114,8 +115,21 @@ def published(fix: str) -> tuple[str, str]:
 # Lab scenarios without the lab: the fixture zones of tests/lab/scenarios served by FakeDns.
 
 
+# Zones read in this process, by scenario (held, so its id is not reused): collecting the suite
+# reads every scenario's zone for tests/test_fix_texts.py's corpus, and test_lab_scenarios_offline
+# read them all again (about 3 s of CPU, 40 % of that test). Each caller gets its own copy.
+_zones: dict[int, tuple[Any, Zone]] = {}
+
+
 def scenario_zone(scenario: Any) -> Zone:
     """Turn a scenario's zone-file lines into FakeDns entries (templated TLSA lines skipped)."""
+    read = _zones.get(id(scenario))
+    if read is None or read[0] is not scenario:
+        read = _zones[id(scenario)] = (scenario, _read_zone(scenario))
+    return copy.deepcopy(read[1])
+
+
+def _read_zone(scenario: Any) -> Zone:
     import dns.zone
 
     zone: dict[tuple[str, str], list[str]] = {}
@@ -156,13 +170,18 @@ def scenario_bodies(scenario: Any) -> dict[str, tuple[int, bytes]]:
     fetches: a file the lab serves with another status (a 301, a 404) is answered with it."""
     from tests.lab.pki import LabPKI, served_body
 
-    pki = LabPKI()  # mints the mark certificates the lab would serve (generated = "vmc")
+    pki: LabPKI | None = None  # mints the mark certificates (generated = "vmc") the lab serves
     bodies: dict[str, tuple[int, bytes]] = {}
     for host in scenario.https:
         for served in getattr(host, "files", ()):
             body = getattr(served, "body", None)
             if body is not None:
-                data = served_body(pki, scenario, host, served)
+                # Four CA keys and certificates: made only for a scenario serving a minted
+                # certificate (a fresh one per scenario, as before), not for all 1,270.
+                if pki is None and served.generated:
+                    pki = LabPKI()
+                # Without a minted file, served_body would return the body as written.
+                data = served_body(pki, scenario, host, served) if pki else body
                 status = served.status
                 bodies[f"https://{host.host}{served.path}"] = (status, data)
     return bodies
