@@ -1410,7 +1410,6 @@ def _optional_tags(out: Collector, subject: str, tags: dict[str, str], record: s
     # not fix capitalisation: "avp=Personal" is ignored, so the brand logo shows after all.
     if "avp" in tags and tags["avp"] not in ("brand", "personal"):
         meant = tags["avp"].lower() in ("brand", "personal")
-        hint = f" (values are case-sensitive: write avp={tags['avp'].lower()})" if meant else ""
         # The record as it should read: the value in lower case where only its case is wrong,
         # else without the tag (brand, what receivers use now, is the default).
         fixed = (
@@ -1421,9 +1420,14 @@ def _optional_tags(out: Collector, subject: str, tags: dict[str, str], record: s
         out.add(
             "BIMI-06",
             Status.WARN,
-            f"avp={tags['avp']} is not valid (brand or personal){hint}; receivers ignore it "
-            "and use 'brand'."
-            + ("" if meant else " Remove the tag, or write avp=personal if that is meant."),
+            f"avp={tags['avp']} is not valid: the value must be brand or personal"
+            + (", in lower case, as values are case-sensitive" if meant else "")
+            + "; receivers ignore it and use 'brand'. "
+            + (
+                f"Write avp={tags['avp'].lower()}."
+                if meant
+                else "Remove the tag, or write avp=personal if that is meant."
+            ),
             subject=subject,
             fix=txt_fix(subject, fixed),
         )
