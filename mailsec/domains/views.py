@@ -186,22 +186,34 @@ def htmx_login_required(
     return wrapper
 
 
+def _counter(key: str) -> str:
+    """The shared counter (or slot) this module's `key` names in freecheck.ratelimit."""
+    return f"domains:{key}"
+
+
+def _verify_allowance(domain_pk: int) -> str:
+    """A domain's own Verify allowance (VERIFY_DOMAIN_LIMIT), the key _over_limit takes: spent
+    by its Verify and by Verify all's lookup of it, so pressing both never looks a name up
+    more often."""
+    return f"verify:{domain_pk}"
+
+
 def _over_limit(key: str, limit: int, period: int) -> bool:
     """A fixed-window counter shared by every process: the free check's (atomic in Redis, and
     in the database without it, where the file cache's add/incr are not)."""
-    return ratelimit.hit(f"domains:{key}", limit, period) is not None
+    return ratelimit.hit(_counter(key), limit, period) is not None
 
 
 def _used_up(key: str, limit: int, period: int) -> bool:
     """Whether `_over_limit(key, ...)` would refuse now, counting nothing."""
-    return ratelimit.used(f"domains:{key}", period) >= limit
+    return ratelimit.used(_counter(key), period) >= limit
 
 
 @contextmanager
 def _one_at_a_time(key: str, hold: int) -> Iterator[bool]:
     """Whether this request got the slot `key` (shared by every process, ratelimit.take_slot);
     given back when the block ends."""
-    slot = ratelimit.take_slot(f"domains:{key}", hold)
+    slot = ratelimit.take_slot(_counter(key), hold)
     try:
         yield slot is not None
     finally:
@@ -1224,7 +1236,7 @@ def verify(request: HttpRequest, code: UUID) -> HttpResponse:
                 messages.error(request, VERIFY_REFUSED["running"])
             elif not turn:
                 messages.error(request, VERIFY_REFUSED["busy"])
-            elif _over_limit(f"verify:{domain.pk}", *VERIFY_DOMAIN_LIMIT):
+            elif _over_limit(_verify_allowance(domain.pk), *VERIFY_DOMAIN_LIMIT):
                 messages.error(request, VERIFY_REFUSED["domain"])
             elif _over_limit(f"verify:user:{request.user.pk}", *VERIFY_USER_LIMIT):
                 messages.error(request, VERIFY_REFUSED["user"])
@@ -1324,11 +1336,11 @@ def verify_domains(domains: list[Domain], deadline: float) -> list[VerifyOutcome
     page gives them on its own Verify). A domain newly verified gets its first check."""
     outcomes = [VerifyOutcome(d) for d in domains]
     # Each name's own Verify allowance, read for them all at once.
-    allowances = [f"domains:verify:{o.domain.pk}" for o in outcomes]
-    used = ratelimit.used_many(allowances, VERIFY_DOMAIN_LIMIT[1])
+    allowances = {o.domain.pk: _counter(_verify_allowance(o.domain.pk)) for o in outcomes}
+    used = ratelimit.used_many(list(allowances.values()), VERIFY_DOMAIN_LIMIT[1])
     asked = []
-    for outcome, allowance in zip(outcomes, allowances, strict=True):
-        if used[allowance] >= VERIFY_DOMAIN_LIMIT[0]:
+    for outcome in outcomes:
+        if used[allowances[outcome.domain.pk]] >= VERIFY_DOMAIN_LIMIT[0]:
             outcome.looked_up, outcome.why = False, NOT_LOOKED_UP["domain"]
         else:
             asked.append(outcome)
@@ -1355,7 +1367,7 @@ def verify_domains(domains: list[Domain], deadline: float) -> list[VerifyOutcome
         # A lookup that started (crashed ones too) counts against the name's allowance, as
         # a press of its Verify does. Counted once started, not before: the lookups run in
         # the event loop, where the counter (the database without Redis) cannot be reached.
-        started.append(f"domains:verify:{domain.pk}")
+        started.append(allowances[domain.pk])
         if isinstance(answer, BaseException):
             log.error("Verify all: looking up %s failed", domain.name, exc_info=answer)
             outcome.looked_up, outcome.why = False, NOT_LOOKED_UP["crash"]
