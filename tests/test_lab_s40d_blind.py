@@ -44,7 +44,9 @@ MX names; on mxcomment MTASTS-25's summary quoted the value with its run of blan
 tests/test_fix_texts.py's rule over every lab scenario failed. FIXES reads the two mended fixes
 whole. Read, not failed: rptextb64 gets MTASTS-34 at info beside TLSRPT-09's fail (the record
 is there but unusable; TLSRPT-09 carries the fault and the fix), and wideparent MTASTS-31 at
-info too ('matches no current MX host') beside its warning.
+info too ('matches no current MX host') beside its warning. Corrected in s40l (status unchanged,
+tests/test_engine_s40l.py): one pattern is one MTASTS-31 finding, the warning, which now says
+both that it matches no current MX host and that it is wider than the domain.
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
@@ -161,6 +163,8 @@ BLIND: list[Blind] = [
             # (it matched no MX, so nothing took its place); it now lists the MX hosts by name,
             # as the warning says (tests/test_engine_s40d.py; FIXES below).
             ("MTASTS-31", W, ("*.lab.test", "list the MX hosts by name")),
+            # s40l: the info beside it ('matches no current MX host') is now in this warning.
+            ("MTASTS-31", W, ("*.lab.test", "matches no current MX host, and it lets any host")),
             ("SMTP-12", INFO, (_h("mx1", "wideparent"),)),
         ),
     ),
