@@ -40,7 +40,9 @@ from tests.test_freecheck import sample_report
 from tests.test_hosting import fake_dns
 from tests.test_page_queries import F01, Msp, make_msp, run, set_last_runs
 
-pytestmark = [pytest.mark.browser]
+# Run in the one process beside the lab tests (scripts/test.sh): the two parts then end
+# closer together (see the marker in pyproject.toml).
+pytestmark = [pytest.mark.browser, pytest.mark.serial]
 
 # The same fixture: Debian's chromium, sessions and page caches private to the test.
 browser = test_browser_s11_readiness.browser

@@ -38,7 +38,9 @@ from tests.test_browser_s11_readiness import csp_violations, shot, signed_in
 from tests.test_browser_s12_a11y import Server, anonymous, serious_violations
 from tests.test_browser_s14_list import ROWS, msp
 
-pytestmark = [pytest.mark.browser]
+# Run in the one process beside the lab tests (scripts/test.sh): the two parts then end
+# closer together (see the marker in pyproject.toml).
+pytestmark = [pytest.mark.browser, pytest.mark.serial]
 
 # The same fixture: Debian's chromium, sessions and page caches private to the test.
 browser = test_browser_s11_readiness.browser
