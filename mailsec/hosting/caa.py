@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import dns.rdata
 from django.conf import settings
+from django.core.cache import cache
 
 from checks.dns import DnsClient, normalize
 
@@ -46,6 +47,9 @@ UNKNOWN = "unknown"
 # Stands for our ACME account's URI in a record shown to customers while we do not know it
 # (the records panel, the certificate notices): one spelling everywhere.
 OUR_ACCOUNT_PLACEHOLDER = "<our ACME account URI>"
+# The operator's warning about such an accounturi, at most once per domain in this time: the
+# records panel and the certificate watch read a domain's CAA on every view and every run.
+WARN_EVERY_SECONDS = 24 * 60 * 60
 
 # RFC 8659 §4.2 (with erratum 7139), the issue/issuewild value:
 #   issue-value = *WSP [issuer-domain-name *WSP] [";" *WSP [parameters *WSP]]
@@ -279,14 +283,18 @@ async def read(dns: DnsClient, name: str, identity: str, account: str | None = N
             return CaaReading(ALLOWED, f"CAA at {where}: {decision.reason}", holder, records)
         if decision.state == UNKNOWN:
             uris = " or ".join(decision.accounts)
-            # Customers cannot act on our settings: the operator reads this in the log.
-            log.warning(
-                "CAA at %s allows %s only for the ACME account %s and "
-                "MAILSEC_ACME_ACCOUNT_URI is not set: whether that is ours cannot be told",
-                where,
-                identity,
-                uris,
-            )
+            # Customers cannot act on our settings: the operator reads this in the log, once a
+            # day for each domain (the first read to add the key logs).
+            if await cache.aadd(
+                f"hosting:caa:account-warned:{normalize(name)}", 1, WARN_EVERY_SECONDS
+            ):
+                log.warning(
+                    "CAA at %s allows %s only for the ACME account %s and "
+                    "MAILSEC_ACME_ACCOUNT_URI is not set: whether that is ours cannot be told",
+                    where,
+                    identity,
+                    uris,
+                )
             return CaaReading(
                 UNKNOWN,
                 f"The CAA records at {where} ({'; '.join(records)}) let our certificate "
