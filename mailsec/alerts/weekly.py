@@ -88,10 +88,6 @@ class DomainWeek:
         return self.late_successful + self.late_failed
 
     @property
-    def late_failure_percent(self) -> float | None:
-        return 100 * self.late_failed / self.late_sessions if self.late_sessions else None
-
-    @property
     def late_failure_percent_text(self) -> str:
         """The late reports' failure rate as the dashboard writes rates (percent_text)."""
         return percent_text(self.late_failed, self.late_sessions)
@@ -128,10 +124,6 @@ class DomainWeek:
     @property
     def sessions(self) -> int:
         return self.successful + self.failed
-
-    @property
-    def failure_percent(self) -> float | None:
-        return 100 * self.failed / self.sessions if self.sessions else None
 
     @property
     def failure_percent_text(self) -> str:
