@@ -1671,7 +1671,10 @@ class Notification(models.Model):
             **addressed_to(recipient), domain=domain, kind=kind, to_address=recipient.email
         )
         n.changes.set(changes)
-        transaction.on_commit(lambda: enqueue_send(n))
+        # robust: the emails are saved; a broker refusing one hand-off must neither keep the
+        # other members' from being handed over nor fail the task that saved them (it would
+        # retry and log a failure). The one refused stays pending for alerts.tasks.sweep.
+        transaction.on_commit(lambda: enqueue_send(n), robust=True)
         return n
 
     @classmethod
