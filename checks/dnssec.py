@@ -600,21 +600,23 @@ def _ds_of_unpublished_keys(
     tags = sorted({int(r.key_tag) for r in ds.records})
     if published & set(tags):
         return ""
-    named = ", ".join(str(t) for t in tags)
+    one = len(tags) == 1
+    named = ("key tag " if one else "key tags ") + ", ".join(str(t) for t in tags)
     have = ", ".join(str(t) for t in sorted(published))
+    records = "DS record" if one else "DS records"
     if beside is not None:
         # Code 10's remedy offers removing the DS instead of signing: then nothing to replace.
         when = "If you sign the zone rather than remove the DS, r" if beside == 10 else "R"
         return (
-            f"{when}eplace the DS record at the registrar as well, with the one DNSSEC-02 "
-            f"gives: it names key tag {named}, which the zone no longer publishes (it "
-            f"publishes {have}), so no chain of trust reaches the zone (RFC 4035 §5.2) and it "
-            "stays bogus with the signatures mended alone."
+            f"{when}eplace the {records} at the registrar as well, with the one DNSSEC-02 "
+            f"gives: {'it names' if one else 'they name'} {named}, which the zone no longer "
+            f"publishes (it publishes {have}), so no chain of trust reaches the zone (RFC 4035 "
+            "§5.2) and it stays bogus with the signatures mended alone."
         )
     fix = (
-        f"Replace the DS record at the registrar with the one DNSSEC-02 gives: the DS names "
-        f"key tag {named}, which the zone no longer publishes (it publishes {have}), so no "
-        "chain of trust reaches it (RFC 4035 §5.2)."
+        f"Replace the {records} at the registrar with the one DNSSEC-02 gives: the "
+        f"{'DS names' if one else 'DS records name'} {named}, which the zone no longer "
+        f"publishes (it publishes {have}), so no chain of trust reaches it (RFC 4035 §5.2)."
     )
     if _signatures_expired(signed):
         return (
