@@ -958,6 +958,8 @@ class BimiLookup:
 _MEANT_VERSION_RE = re.compile(r"[ \t]*v[ \t]*=[ \t]*bimi1(?=[ \t]*(;|$))", re.IGNORECASE)
 # The version tag exactly as the draft's ABNF has it (v *WSP "=" *WSP "BIMI1"), as one part.
 _EXACT_VERSION_RE = re.compile(r"[ \t]*v[ \t]*=[ \t]*BIMI1[ \t]*")
+# A part that is a version tag of any spelling or value.
+_ANY_VERSION_RE = re.compile(r"[ \t]*v[ \t]*=", re.IGNORECASE)
 
 
 def _version_moved_first(record: str) -> str:
@@ -970,6 +972,8 @@ def _version_moved_first(record: str) -> str:
     rest = [p for p in parts if not _EXACT_VERSION_RE.fullmatch(p)]
     if len(rest) != len(parts) - 1 or not all("=" in p for p in rest):
         return ""  # no such tag, written twice, or other faults: not ours to guess
+    if any(_ANY_VERSION_RE.match(p) for p in rest):
+        return ""  # another version tag beside it ('V=BIMI1'): which was meant, not ours
     return "; ".join(["v=BIMI1", *rest])
 
 
@@ -1070,6 +1074,12 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         # The record as meant: a version tag that is 'v=BIMI1' but for case or spacing ("v=bimi1",
         # " v = BIMI1") written exactly; any other version ("v=BIMI2") is not ours to guess.
         version = _MEANT_VERSION_RE.match(meant_text)
+        if version and any(
+            _ANY_VERSION_RE.match(p) for p in meant_text[version.end() :].split(";")
+        ):
+            # A second version tag later ('V=BIMI1; l=…; v=BIMI1'): retyping the first would
+            # offer a record with two, which BIMI-02 fails again; which was meant is not ours.
+            version = None
         # Its 'L=' written 'l=' too ('V=BIMI1; L=…'): the version alone retyped would be a
         # record BIMI-03 then fails for having no l=.
         retyped_record = _with_lower_l("v=BIMI1" + meant_text[version.end() :]) if version else ""

@@ -38,3 +38,12 @@ def test_another_version_later_in_the_record_is_not_guessed() -> None:
     # Nor is a record with other faults beside the misplaced tag (a part without '=').
     summary, fix = _bimi02(f"l={LOGO}; junk; v=BIMI1")
     assert fix == ""
+
+
+def test_a_record_with_two_version_tags_is_not_offered_with_both() -> None:
+    # Review s40t: 'V=BIMI1; l=…; v=BIMI1' came back as 'v=BIMI1; l=…; v=BIMI1' (the
+    # capitalised first tag retyped, the later exact one kept): a record BIMI-02 fails again.
+    # Which of the two was meant is not ours to guess.
+    for record in (f"V=BIMI1; l={LOGO}; v=BIMI1", f"l={LOGO}; V=BIMI1; v=BIMI1"):
+        _, fix = _bimi02(record)
+        assert fix == "", (record, fix)
