@@ -484,14 +484,8 @@ class Domain(models.Model):
             pending.bulk_update(waiting, ["verify_checked_at", "verify_error"])
         verified = [d for d in domains if d.pk in kept and d.pk in newly]
         if verified:
-            pending.filter(pk__in=[d.pk for d in verified]).update(
-                verified_at=now,
-                next_check_at=now,
-                verify_checked_at=now,
-                verify_error="",
-                contested_at=None,
-                control_lost_at=None,
-            )
+            # What read_challenge set on them, as verify saves it.
+            pending.bulk_update(verified, VERIFY_FIELDS)
         for domain in domains:
             if domain.pk not in kept:
                 domain.verified_at = None
