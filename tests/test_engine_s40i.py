@@ -161,9 +161,9 @@ def test_the_apps_engine_keeps_our_resolver_without_its_address() -> None:
 # --- 2. DNSSEC-01: a stale DS and the resolver's code 7, 8 or 10 ------------------------------
 
 
-def _stale_ds_fix(code: int) -> str:
-    """DNSSEC-01's fix for a bogus zone whose DS names a key tag it does not publish, the
-    resolver giving EDE `code` alone; the zone's own signatures current."""
+def stale_ds(count: int = 1) -> tuple[list[int], DnsAnswer, DnsAnswer]:
+    """A zone's current key and its DNSKEY answer (signatures current), and a parent DS answer
+    of `count` records naming only key tags the zone does not publish: (their tags, ds, dnskey)."""
     private = ec.generate_private_key(ec.SECP256R1())
     key = dns.dnssec.make_dnskey(private.public_key(), 13, 257)
     name = dns.name.from_text(DOMAIN)
@@ -174,13 +174,15 @@ def _stale_ds_fix(code: int) -> str:
     message.answer.append(keys)
     message.answer.append(dns.rrset.from_rdata_list(name, 3600, [sig]))
     dnskey = DnsAnswer(DOMAIN, "DNSKEY", "NOERROR", records=[key], message=message)
-    tag = (dns.dnssec.key_id(key) + 1) % 65536
-    ds = DnsAnswer(
-        DOMAIN,
-        "DS",
-        "NOERROR",
-        records=[dns.rdata.from_text("IN", "DS", f"{tag} 13 2 {'cd' * 32}")],
-    )
+    tags = sorted((dns.dnssec.key_id(key) + n) % 65536 for n in range(1, count + 1))
+    records = [dns.rdata.from_text("IN", "DS", f"{t} 13 2 {'cd' * 32}") for t in tags]
+    return tags, DnsAnswer(DOMAIN, "DS", "NOERROR", records=records), dnskey
+
+
+def _stale_ds_fix(code: int) -> str:
+    """DNSSEC-01's fix for a bogus zone whose DS names a key tag it does not publish, the
+    resolver giving EDE `code` alone; the zone's own signatures current."""
+    (tag,), ds, dnskey = stale_ds()
     out = Collector(Mechanism.DNSSEC)
     soa = DnsAnswer(DOMAIN, "SOA", "SERVFAIL", ede=[(code, "")])
     dnssec._dnssec01(out, dnssec.Validation(DOMAIN, "bogus", soa), ds, dnskey, signed=[dnskey])
