@@ -21,6 +21,7 @@ page included (settings.CSRF_FAILURE_VIEW is ours, in the site's layout, with DE
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -37,7 +38,10 @@ from django.middleware.security import SecurityMiddleware
 from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.http import url_has_allowed_host_and_scheme
+
+log = logging.getLogger(__name__)
 
 HEADER = "Content-Security-Policy"
 # In the <head> of technical_404.html and technical_500.html (Django 5.2); csrf_403.html has
@@ -131,27 +135,44 @@ class PrivateAnswersMiddleware:
 
     Third in MIDDLEWARE, outside the session and the views, so the answers made further in
     (a CSRF refusal, the 500 page) have it too; its only reading of the session is once the
-    session middleware has answered, which therefore adds no Vary of its own."""
+    session middleware has answered, which therefore adds no Vary of its own. It reads
+    nothing for an answer that already forbids storing (/healthz, the free check), nor
+    without a session cookie; and a session it cannot read (the database or the cache down)
+    never turns the view's answer into a 500 (s41f): /healthz says what is down, the intake
+    asks the sender to retry (503), and the answer is kept by nobody (private, no-store), as
+    nobody can tell whether it was someone's."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if signed_in(request) and "no-store" not in cache_directives(response):
+        if "no-store" not in cache_directives(response) and signed_in(request):
             patch_cache_control(response, private=True, no_store=True)
         return response
 
 
 def signed_in(request: HttpRequest) -> bool:
-    """Whether the request was answered for someone signed in (signing in itself included);
-    False for the API and for answers given before AuthenticationMiddleware (no user)."""
+    """Whether the request was answered for someone signed in (signing in itself included),
+    or may have been: True when a session cookie came and the session or its user could not
+    be read. False for the API, for answers given before AuthenticationMiddleware (no user),
+    and without a session cookie, unless the view signed someone in (login() sets the user):
+    nobody's session is read for those."""
     from mailsec.api.middleware import API_PREFIX
 
     if request.path_info.startswith(API_PREFIX):
         return False
     user = getattr(request, "user", None)
-    return user is not None and user.is_authenticated
+    if user is None:
+        return False
+    unread = isinstance(user, SimpleLazyObject) and user._wrapped is empty
+    if unread and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    try:
+        return bool(user.is_authenticated)
+    except Exception as e:
+        log.warning("session unreadable for %s (%r): answered private", request.path, e)
+        return True
 
 
 def cache_directives(response: HttpResponseBase) -> set[str]:
@@ -198,7 +219,14 @@ class TimeZoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         from mailsec.accounts.models import zone
 
-        name = time_zone_name(request)
+        try:
+            name = time_zone_name(request)
+        except Exception as e:
+            # The database or the cache down (s41f): UTC, and the view answers as it can.
+            # /healthz says what is down, the report intake asks the sender to retry; a page
+            # that needs the user reads it again and fails there, with the 500 page.
+            log.warning("time zone unreadable for %s (%r): UTC", request.path, e)
+            name = ""
         if name:
             timezone.activate(zone(name))
         else:
