@@ -1,0 +1,169 @@
+# ruff: noqa: F811 (pytest fixtures imported from other test modules)
+"""Blind round s41b: TLS-RPT report shapes no earlier round listed (the expectation files of
+rounds s12 to s40f were grepped for each shape first): a tlsa policy quoting four TLSA records
+with DANE failures; no-policy-found with mx-host patterns; receiving-ip with an RFC 6874
+URI-escaped and a numeric IPv6 zone id; a failure-reason-code with a bidi override, an emoji,
+a tab and markup; an IDN additional-information URI; a report-id with an astral emoji; local
+days across a DST change ending 23:59:59 at the other offset; mails with an RFC 2231
+continued boundary, a quoted 'boundary=' inside another parameter, upper-case types with an
+RFC 2047 encoded name on an octet-stream part, a forward (message/rfc822) of a mail whose
+.json.gz is octet-stream, TLS-Report-Domain as an RFC 2047 encoded U-label at the IDN address,
+signatures broken in transit; and on the dashboard and CSV, DANE failures, formula-like reason
+codes and no-policy-found failures.
+
+The inputs are tests/data/tlsrpt/s41b/ (its build.py writes them), the expectations
+tests/data/tlsrpt/s41b_expectations.json, committed before any run with three rows planted
+wrong on purpose ('planted' there).
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from mailsec.accounts.models import Profile, Team
+from mailsec.domains.models import Domain
+from reports.models import ReportAddress, TlsReport
+from tests.blind_reports import ReportsRound, stored_first
+from tests.test_reports_email import address, dns_stub, ingest, signer  # noqa: F401 (fixtures)
+from tests.test_reports_mail_s8_forwarded import forwarded
+from tests.test_reports_s12_blind import FILENAME, _post, sign_any
+from tests.test_reports_s18_dashboard_blind import dated, dated_tree, read_page
+from tests.test_reports_s18_mail_blind import known  # noqa: F401 (fixture)
+from tests.test_reports_s25_blind import check_csv, check_dashboard
+
+ROUND = ReportsRound("s41b")
+CASES = ROUND.cases
+
+# Door "body": both readers, HTTPS, mail.
+test_a_report_body_reads_alike_through_both_readers = ROUND.reads_alike_test("body")
+test_a_report_body_posted_over_https_ends_as_expected = ROUND.posted_test("body")
+test_a_report_body_mailed_signed_ends_as_over_https = ROUND.mailed_test("body")
+
+# Door "email": the case's own mail, signed, through ingest_email and the SMTP listener.
+test_a_report_mail_piped_into_ingest_email_ends_as_expected = ROUND.piped_test("email")
+test_a_report_mail_sent_to_the_smtp_listener_ends_as_expected = ROUND.smtp_test("email")
+
+
+# --- Door "tampered": signed, then changed in transit ---------------------------------------------
+
+
+def rewrap(message: bytes) -> bytes:
+    """A gateway re-encoding the report part's base64 in 64-column lines."""
+    start = message.index(f'filename="{FILENAME}"\r\n\r\n'.encode()) + len(FILENAME) + 15
+    end = message.index(b"\r\n--s41b-t--", start)
+    text = b"".join(message[start:end].split())
+    lines = b"\r\n".join(text[i : i + 64] for i in range(0, len(text), 64))
+    assert lines != message[start:end]
+    return message[:start] + lines + message[end:]
+
+
+def tag_subject(message: bytes) -> bytes:
+    assert message.count(b"\r\nSubject: ") == 1
+    return message.replace(b"\r\nSubject: ", b"\r\nSubject: [EXTERNAL] ")
+
+
+TAMPER = {"rewrap": rewrap, "subject": tag_subject}
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("tampered"))
+def test_a_report_mail_changed_after_signing_ends_as_expected(
+    case_id: str, address: ReportAddress, signer: Any
+) -> None:
+    case = CASES[case_id]
+    message = TAMPER[case["tamper"]](sign_any(ROUND.eml(case_id, address), signer))
+    assert ingest(message) == case["exit"]
+    stored_first(case, [message])
+    ROUND.finish(case)
+
+
+# --- Door "forward": the signed mail forwarded as message/rfc822 ----------------------------------
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("forward"))
+def test_a_signed_report_mail_forwarded_as_an_attachment_ends_as_expected(
+    case_id: str, address: ReportAddress, signer: Any
+) -> None:
+    case = CASES[case_id]
+    message = forwarded(sign_any(ROUND.eml(case_id, address), signer), address.mailto)
+    assert ingest(message) == case["exit"]
+    stored_first(case, [message])
+    ROUND.finish(case)
+
+
+# --- Door "idn_mail": a signed mail to the address of xn--bcher-kva.example ----------------------
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("idn_mail"))
+def test_a_report_mail_to_an_idn_address_ends_as_expected(
+    case_id: str, signer: Any, db: None
+) -> None:
+    case = CASES[case_id]
+    idn = ReportAddress.objects.create(domain_name="xn--bcher-kva.example")
+    message = sign_any(ROUND.eml(case_id, idn), signer)
+    assert ingest(message) == case["exit"]
+    stored_first(case, [message])
+    ROUND.finish(case)
+    assert TlsReport.objects.get().address == idn
+
+
+# --- Door "shown": a report of yesterday on the dashboard, the report page and the CSV -----------
+
+
+def person(name: str) -> tuple[User, Team]:
+    user = User.objects.create_user(name, f"{name}@example.org")
+    team = Team.create_for(user)
+    Profile.objects.create(user=user, current_team=team)
+    return user, team
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("shown"))
+def test_a_report_of_yesterday_is_shown_as_expected(case_id: str, db: None) -> None:
+    case = dated_tree(CASES[case_id])
+    cache.clear()  # a person's time zone is cached by user id, which a flushed table reuses
+    alice, team = person("alice")
+    domain = Domain.objects.create(team=team, name="example.com", verified_at=timezone.now())
+    address = ReportAddress.for_domain(domain)
+    body = gzip.compress(dated(ROUND.input(case_id, ".json").decode()).encode(), mtime=0)
+    assert _post(Client(), address.token, body).status_code == 201
+    stored_first(case, [body])
+    ROUND.finish(case)
+    report = TlsReport.objects.get()
+    client = Client()
+    client.force_login(alice)
+    dashboard = client.get(f"/tlsrpt/{address.token}/dashboard/")
+    assert dashboard.status_code == 200
+    check_dashboard(case["shown"], read_page(dashboard.content))
+    page = client.get(f"/tlsrpt/{address.token}/reports/{report.public_id}/")
+    assert page.status_code == 200
+    export = client.get(f"/tlsrpt/{address.token}/export.csv")
+    assert export.status_code == 200
+    check_csv(case["shown"], export.content)
+
+
+SUFFIXES = {
+    "body": [".json"],
+    "shown": [".json"],
+    "email": [".eml"],
+    "tampered": [".eml"],
+    "forward": [".eml"],
+    "idn_mail": [".eml"],
+}
+
+
+def test_every_case_has_its_input_its_rpt_ids_and_a_door() -> None:
+    assert len(CASES) == 21
+    for case_id, case in CASES.items():
+        for suffix in SUFFIXES[case["door"]]:
+            assert (ROUND.inputs / f"{case_id}{suffix}").exists(), case_id
+        assert case["rpt"] and all(re.fullmatch(r"RPT-\d\d", r) for r in case["rpt"]), case_id
+        assert case["why"] and case["shape"], case_id
+        if case["outcome"] == "rejected":
+            assert case["reason"], case_id
