@@ -21,7 +21,6 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -171,10 +170,9 @@ LIST_ID = "all-domains-list"
 FIND_ID = "all-find"
 
 
-# Outermost, so every answer carries them: the same URL answers a page or the list alone,
-# and it is one person's list, kept by no browser or proxy (s40h, as the domain list).
+# Outermost, so every answer carries it: the same URL answers a page or the list alone.
+# Cache-Control is PrivateAnswersMiddleware's, as the domain list's (s41f).
 @vary_on_headers("HX-Request")
-@cache_control(private=True, no_store=True)
 @htmx_login_required
 @require_GET
 def all_domains(request: HttpRequest) -> HttpResponse:

@@ -101,3 +101,61 @@ class DatabaseDownTestCase(BaseTestCase):
         with self.assertNumQueries(1):
             r = client.get("/healthz")
         self.assertEqual(r.status_code, 200)
+
+
+# Item 2: the lists' own cache_control duplicated PrivateAnswersMiddleware.
+LISTS = {"domains:index": "domain-list", "reports:all_domains": "all-domains-list"}
+WITHOUT_PRIVATE_ANSWERS = [
+    m for m in settings.MIDDLEWARE if m != "mailsec.middleware.PrivateAnswersMiddleware"
+]
+
+
+@override_settings(CACHES=LOCMEM)
+class ListHeadersTestCase(BaseTestCase):
+    def answers(self) -> dict[tuple[str, bool], Any]:
+        """Each list's page and its htmx partial (the filter's request)."""
+        return {
+            (name, htmx): self.client.get(
+                reverse(name) + "?q=acme",
+                **({"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": target} if htmx else {}),
+            )
+            for name, target in LISTS.items()
+            for htmx in (False, True)
+        }
+
+    def test_s41f_signed_in_page_and_partial_are_private_no_store(self) -> None:
+        self.client.force_login(self.alice)
+        for (name, htmx), r in self.answers().items():
+            with self.subTest(name=name, htmx=htmx):
+                self.assertEqual(r.status_code, 200)
+                self.assertEqual(directives(r["Cache-Control"]), {"private", "no-store"})
+                self.assertIn("HX-Request", r["Vary"])
+                self.assertIn("Cookie", r["Vary"])
+
+    @override_settings(MIDDLEWARE=WITHOUT_PRIVATE_ANSWERS)
+    def test_s41f_the_header_has_one_source_the_middleware(self) -> None:
+        """The lists set no Cache-Control of their own: the middleware's is the one rule for
+        every signed-in answer (a view setting it too could drift from it)."""
+        self.client.force_login(self.alice)
+        for (name, htmx), r in self.answers().items():
+            with self.subTest(name=name, htmx=htmx):
+                self.assertEqual(r.status_code, 200)
+                self.assertNotIn("Cache-Control", r)
+                self.assertIn("HX-Request", r["Vary"])
+
+    def test_s41f_signed_out_the_way_to_sign_in_carries_nothing_of_a_team(self) -> None:
+        """Signed out, the page is a redirect to sign in and the partial an HX-Redirect there,
+        as every signed-in page's (none of them said Cache-Control): nothing of a team to
+        keep, and each varies on the cookie, so no cache hands it to someone signed in."""
+        for (name, htmx), r in self.answers().items():
+            with self.subTest(name=name, htmx=htmx):
+                if htmx:
+                    self.assertEqual(r.status_code, 200)
+                    self.assertTrue(r["HX-Redirect"].startswith(reverse("account_login")))
+                    self.assertEqual(r.content, b"")
+                else:
+                    self.assertEqual(r.status_code, 302)
+                    self.assertTrue(r["Location"].startswith(reverse("account_login")))
+                self.assertNotIn("Cache-Control", r)
+                self.assertIn("Cookie", r["Vary"])
+                self.assertIn("HX-Request", r["Vary"])

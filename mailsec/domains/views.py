@@ -31,7 +31,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
@@ -461,12 +460,10 @@ def _team_changed(request: HttpRequest, team: Team, form: Any, field: str) -> bo
     return True
 
 
-# Outermost, so every answer carries them, the signed-out one too: the same URL answers a
-# page or the list alone, and it is one person's team's list, kept by no browser or proxy
-# (s40h: no-store, as every signed-in answer; it was no-cache, but it sends no validator, so
-# each use was a whole new answer already).
+# Outermost, so every answer carries it, the signed-out one too: the same URL answers a page
+# or the list alone. What browsers and proxies may keep is PrivateAnswersMiddleware's rule,
+# as for every signed-in answer (private, no-store: s40h; its own copy went in s41f).
 @vary_on_headers("HX-Request")
-@cache_control(private=True, no_store=True)
 @htmx_login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
