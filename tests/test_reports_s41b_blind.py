@@ -22,6 +22,7 @@ import gzip
 import re
 from typing import Any
 
+import dkim
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
@@ -30,9 +31,15 @@ from django.utils import timezone
 
 from mailsec.accounts.models import Profile, Team
 from mailsec.domains.models import Domain
-from reports.models import ReportAddress, TlsReport
+from reports.models import RawReport, ReportAddress, TlsReport
 from tests.blind_reports import ReportsRound, stored_first
-from tests.test_reports_email import address, dns_stub, ingest, signer  # noqa: F401 (fixtures)
+from tests.test_reports_email import (  # noqa: F401 (fixtures)
+    SIGNED_HEADERS,
+    address,
+    dns_stub,
+    ingest,
+    signer,
+)
 from tests.test_reports_mail_s8_forwarded import forwarded
 from tests.test_reports_s12_blind import FILENAME, _post, sign_any
 from tests.test_reports_s18_dashboard_blind import dated, dated_tree, read_page
@@ -148,7 +155,53 @@ def test_a_report_of_yesterday_is_shown_as_expected(case_id: str, db: None) -> N
     check_csv(case["shown"], export.content)
 
 
+# --- Second batch: door "post" (a body as sent, with its Content-Type) ----------------------------
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("post"))
+def test_a_body_posted_with_its_content_type_ends_as_expected(
+    case_id: str, client: Client, address: ReportAddress
+) -> None:
+    case = CASES[case_id]
+    body = ROUND.input(case_id, ".bin")
+    response = _post(client, address.token, body, case["content_type"])
+    assert response.status_code == case["http"], response.content
+    stored_first(case, [body])
+    ROUND.finish(case)
+
+
+# --- Second batch: door "utf8_submitter" (signed d=xn--bcher-kva.example) ---------------------------
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("utf8_submitter"))
+def test_a_report_mail_of_an_idn_submitter_ends_as_expected(
+    case_id: str, address: ReportAddress, signer: Any, dns_stub: Any
+) -> None:
+    case = CASES[case_id]
+    key = dns_stub.records["tlsrpt2026._domainkey.sender.example."]
+    dns_stub.records["tlsrpt2026._domainkey.xn--bcher-kva.example."] = key
+    message = ROUND.eml(case_id, address)
+    text = message.decode("utf-8").lower()
+    include = [h for h in SIGNED_HEADERS if h.decode() + ":" in text]
+    message = (
+        dkim.sign(
+            message,
+            b"tlsrpt2026",
+            b"xn--bcher-kva.example",
+            signer.private,
+            include_headers=include,
+        )
+        + message
+    )
+    assert ingest(message) == case["exit"]
+    stored_first(case, [message])
+    ROUND.finish(case)
+    assert RawReport.objects.get().dkim_domain == "xn--bcher-kva.example"
+
+
 SUFFIXES = {
+    "post": [".bin"],
+    "utf8_submitter": [".eml"],
     "body": [".json"],
     "shown": [".json"],
     "email": [".eml"],
@@ -159,7 +212,7 @@ SUFFIXES = {
 
 
 def test_every_case_has_its_input_its_rpt_ids_and_a_door() -> None:
-    assert len(CASES) == 21
+    assert len(CASES) == 33
     for case_id, case in CASES.items():
         for suffix in SUFFIXES[case["door"]]:
             assert (ROUND.inputs / f"{case_id}{suffix}").exists(), case_id

@@ -294,10 +294,102 @@ def mails() -> dict[str, bytes]:
     return m
 
 
+# --- Second batch (F01-F12), expectations written before its run -------------------------------
+
+
+def with_type(boundary: str, content_type: bytes, parts: list[bytes] | None = None) -> bytes:
+    """A report mail whose multipart Content-Type line is `content_type` as written."""
+    g = gzip.compress(dumps(report([sts()])), mtime=0)
+    body = multi("x", boundary, parts or [TEXT, gz_part(g)])
+    body = shared.swap(body, f'Content-Type: x; boundary="{boundary}"'.encode(), content_type)
+    return header() + body
+
+
+def second_mails() -> dict[str, bytes]:
+    m: dict[str, bytes] = {}
+    g = gzip.compress(dumps(report([sts()])), mtime=0)
+    # F01: a quoted-pair quote inside a quoted parameter, parentheses after it.
+    m["F01"] = with_type(
+        "s41b-qp",
+        b'Content-Type: multipart/report; x-note="a \\"(b)\\" c";\r\n'
+        b' report-type=tlsrpt; boundary="s41b-qp"',
+    )
+    # F02: a lone double quote inside a comment (ctext, RFC 5322 3.2.2).
+    m["F02"] = with_type(
+        "s41b-cq",
+        b"Content-Type: multipart/report (it's \"tlsrpt); report-type=tlsrpt;\r\n"
+        b' boundary="s41b-cq"',
+    )
+    # F03: an escaped parenthesis inside a comment.
+    m["F03"] = with_type(
+        "s41b-ep",
+        b'Content-Type: multipart/report; report-type=tlsrpt (a \\) b);\r\n boundary="s41b-ep"',
+    )
+    # F04: the report part's type and encoding each followed by a comment holding a quote.
+    rpart = attached(
+        [
+            'Content-Type: application/tlsrpt+gzip (TLS "report)',
+            'Content-Transfer-Encoding: base64 (x "y)',
+            f'Content-Disposition: attachment; filename="{FILENAME}"',
+        ],
+        b64(g),
+    )
+    m["F04"] = with_type(
+        "s41b-pc",
+        b'Content-Type: multipart/report; report-type="tlsrpt"; boundary="s41b-pc"',
+        [TEXT, rpart],
+    )
+    # F05 (door utf8_submitter): TLS-Report-Submitter in raw UTF-8 (RFC 6532), contact-info
+    # and the signature's d= the A-label.
+    r5 = report([sts()], **{"contact-info": "smtp-tls-reporting@xn--bcher-kva.example"})
+    m["F05"] = shared.mail_headers(
+        "s41b", **{"TLS-Report-Submitter": "b\u00fccher.example"}
+    ).replace("b\u00fccher".encode(), "b\u00fccher".encode("utf-8")) + multi(
+        'multipart/report; report-type="tlsrpt"',
+        "s41b-u8",
+        [TEXT, gz_part(gzip.compress(dumps(r5), mtime=0))],
+    )
+    # F08: a quoted boundary that looks like an RFC 2047 encoded-word.
+    m["F08"] = with_type(
+        "=?utf-8?q?s41b?=",
+        b'Content-Type: multipart/report; report-type=tlsrpt;\r\n boundary="=?utf-8?q?s41b?="',
+    )
+    # F09: the boundary in RFC 2231 extended notation (charset and language empty, %-escape).
+    m["F09"] = with_type(
+        "s41b-pct",
+        b"Content-Type: multipart/report; report-type=tlsrpt; boundary*=''s41b%2Dpct",
+    )
+    return m
+
+
+def second_posts() -> dict[str, bytes]:
+    g = gzip.compress(dumps(report([sts()])), mtime=0)
+    return {"F06": g, "F07": g}
+
+
+def second_shown() -> dict[str, bytes]:
+    def of_yesterday(policies: list[dict], rid: str) -> bytes:
+        r = report(policies, rid=rid)
+        return dumps(shared.dates(r, "{D-1}T00:00:00Z", "{D-1}T23:59:59Z"))
+
+    zone = [detail("certificate-expired", 3, **{"receiving-ip": "fe80::25%eth0"})]
+    return {
+        "F10": of_yesterday(
+            [tlsa(TLSA_STRINGS[:1], 90, 10, [detail("dane-required", 10)])], "s41b-F10-{D-1}"
+        ),
+        "F11": of_yesterday([sts(97, 3, zone)], "s41b-F11-{D-1}"),
+        "P04": of_yesterday([sts(97, 3, zone)], "s41b-P04-{D-1}"),
+    }
+
+
 def main() -> None:
     shared.write(
         HERE,
-        {".json": {**bodies(), **shown()}, ".eml": mails()},
+        {
+            ".json": {**bodies(), **shown(), **second_shown()},
+            ".eml": {**mails(), **second_mails()},
+            ".bin": second_posts(),
+        },
     )
 
 
