@@ -3491,6 +3491,31 @@ def _authorises(answer: DnsAnswer) -> bool:
     return any(parse_dmarc(text).is_dmarc for text in answer.texts())
 
 
+def _not_authorised(uri: str, host: str, auth_name: str, texts: list[str]) -> str:
+    """DMARC-13's summary where `host` does not authorise the reports to `uri`: nothing at
+    `auth_name`, or what is there (s41a: 'v=dmarc1' was called not published, which the
+    owner, looking, finds published)."""
+    head = f"Reports go to {uri}, outside your domain, but {host}"
+    tail = "so receivers will not send the reports. Ask the operator of"
+    if not texts:
+        return (
+            f"{head} has not published the authorisation record {auth_name}, {tail} {host} "
+            "to publish it."
+        )
+    # The version's value is case-sensitive (RFC 7489 §6.3): only its capitals are wrong.
+    case = any(
+        parse_dmarc(re.sub("dmarc1", "DMARC1", text, count=1, flags=re.IGNORECASE)).is_dmarc
+        for text in texts
+    )
+    return (
+        f"{head} has not authorised them: at {auth_name} it publishes "
+        + series([f"'{text}'" for text in texts])
+        + ", not a record that begins with v=DMARC1"
+        + (", in capitals as the value is case-sensitive" if case else "")
+        + f", {tail} {host} to publish the record below in its place."
+    )
+
+
 async def _null_mx_hosts(ctx: CheckContext, parsed: ParsedDmarc) -> dict[str, DnsAnswer]:
     """The mail domains of the record's report addresses that publish a null MX (RFC 7505:
     'MX 0 .' alone, the domain accepts no mail), with their MX answer. One MX lookup per
@@ -3671,9 +3696,7 @@ async def _reporting(
             out.add(
                 "DMARC-13",
                 Status.FAIL,
-                f"Reports go to {uri.uri}, outside your domain, but {host} has not published the "
-                f"authorisation record {auth_name}, so receivers will not send the reports. "
-                f"Ask the operator of {host} to publish it.",
+                _not_authorised(uri.uri, host, auth_name, answer.texts()),
                 subject=auth_name,
                 evidence={"dns": answer.evidence(), "uri": uri.uri},
                 fix=txt_fix(auth_name, "v=DMARC1"),
