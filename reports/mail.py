@@ -312,8 +312,26 @@ class _CommentFreeMime:
         return super().header_fetch_parse(name, value)  # type: ignore[misc]
 
 
+# A quoted boundary parameter's value (quoted-pairs included), RFC 2045 §5.1.
+_QUOTED_BOUNDARY = re.compile(r'((?<![\w-])boundary\s*=\s*")((?:[^"\\]|\\.)*)"', re.IGNORECASE)
+
+
+def _boundary_as_written(m: re.Match[str]) -> str:
+    return m[1] + m[2].replace("=?", "\\=?") + '"'
+
+
 class _ReadingPolicy(_CommentFreeMime, EmailPolicy):
-    """policy.default, with MIME fields read without comments."""
+    """policy.default, with MIME fields read without comments, and a quoted boundary read as
+    written: policy.default decodes an RFC 2047 encoded-word inside a quoted-string, which
+    RFC 2047 §5 (3) forbids, so 'boundary="=?utf-8?q?b1?="' (RFC 2046 §5.1.1 allows "=" and
+    "?") was read as b1, no part was found and the report was rejected (round s41b). A
+    quoted-pair before its "=?" keeps it text; other parameters (an encoded file name, as
+    Outlook writes them) are still decoded."""
+
+    def header_fetch_parse(self, name: str, value: Any) -> Any:
+        if isinstance(value, str) and "=?" in value and name.lower() == "content-type":
+            value = _QUOTED_BOUNDARY.sub(_boundary_as_written, value)
+        return super().header_fetch_parse(name, value)
 
 
 class _ReadingCompat32(_CommentFreeMime, Compat32):
