@@ -382,12 +382,49 @@ def second_shown() -> dict[str, bytes]:
     }
 
 
+# --- Third batch (G01-G04), expectations written before its run ---------------------------------
+
+
+def third_mails() -> dict[str, bytes]:
+    m: dict[str, bytes] = {}
+    g = gzip.compress(dumps(report([sts()])), mtime=0)
+    # G01 (door forward_global): the plain report mail; the test signs it and forwards it as
+    # message/global (RFC 6532 3.7).
+    m["G01"] = header() + multi(
+        'multipart/report; report-type="tlsrpt"', "s41b-g", [TEXT, gz_part(g)]
+    )
+    # G02: the report part's name parameter in raw UTF-8 (RFC 6532), no Content-Disposition.
+    rpart = part(
+        [
+            'Content-Type: application/tlsrpt+gzip; name="rapport-\u00e9t\u00e9.json.gz"'.encode(),
+            b"Content-Transfer-Encoding: base64",
+        ],
+        b64(g),
+    )
+    m["G02"] = header() + multi('multipart/report; report-type="tlsrpt"', "s41b-u", [TEXT, rpart])
+    # G03 and P05: no-policy-found without policy-domain; TLS-Report-Domain an RFC 2047
+    # encoded-word of the plain ASCII name.
+    np = report([no_policy(64, 0, [])])
+    del np["policies"][0]["policy"]["policy-domain"]
+    gnp = gzip.compress(dumps(np), mtime=0)
+    m["G03"] = header(**{"TLS-Report-Domain": "=?us-ascii?Q?example.com?="}) + multi(
+        'multipart/report; report-type="tlsrpt"', "s41b-a", [TEXT, gz_part(gnp)]
+    )
+    m["P05"] = m["G03"]
+    # G04 (door forward): a report mail whose boundary looks like an encoded-word, forwarded.
+    m["G04"] = with_type(
+        "=?utf-8?q?s41b?=",
+        b'Content-Type: multipart/report; report-type=tlsrpt;\r\n boundary="=?utf-8?q?s41b?="',
+    )
+    return m
+
+
 def main() -> None:
     shared.write(
         HERE,
         {
             ".json": {**bodies(), **shown(), **second_shown()},
-            ".eml": {**mails(), **second_mails()},
+            ".eml": {**mails(), **second_mails(), **third_mails()},
             ".bin": second_posts(),
         },
     )
