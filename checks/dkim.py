@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key, lo
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, cname_loop, normalize, txt_fix
 from checks.domainname import organizational_domain
-from checks.findings import Collector, Finding, Mechanism, Status
+from checks.findings import Collector, Finding, Mechanism, Status, series
 from checks.lookalike import Unquoted, lookalikes, unquoted
 from checks.spf import find_undotted
 
@@ -1496,10 +1496,26 @@ def _problem_fix(result: SelectorResult, problem: DkimProblem, taken: set[str]) 
         )
         return short + _new_key_fix(result, taken)
     if problem.check_id == "DKIM-03":
+        # Which of a repeated tag's values is meant is the owner's to say (s41a: 't=y' and
+        # 't=s'); of several keys, the one the mail service signs with.
+        pairs = [part.partition("=") for part in parsed.text.split(";")]
+        named = [(n.strip(" \t\r\n"), v.strip(" \t\r\n")) for n, sep, v in pairs if sep]
+        names = [n for n, _ in named]
+        several_keys = (
+            "of several p= values, keep the public key your mail service shows in its DKIM settings"
+        )
+        keep = [
+            several_keys
+            if name == "p"
+            else "of "
+            + series([f"'{name}={value}'" for n, value in named if n == name])
+            + ", keep the one you mean"
+            for name in dict.fromkeys(names)
+            if names.count(name) > 1
+        ] or [several_keys]
         return (
             f"Publish the record at {result.name} as tag=value pairs separated by ';', each "
-            "tag once; of several p= values, keep the public key your mail service shows in "
-            "its DKIM settings."
+            f"tag once; {'; '.join(keep)}."
         )
     return _copy_key_fix(result)
 

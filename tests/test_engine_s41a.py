@@ -6,12 +6,18 @@ without the lab, on tests/test_dmarc.py's fake DNS:
   (RFC 7489 §7.1: the record must start with v=DMARC1, a case-sensitive value), but its summary
   said the vendor 'has not published the authorisation record', which the owner, looking, finds
   published: it now quotes what is there and why receivers do not take it.
+- A key record with a tag other than p= written twice (s41a-dkimdupt: 't=y' near the front,
+  't=s' appended): DKIM-03 fails as it should (RFC 6376 §3.2), but its fix spoke only of
+  'several p= values' for a record with one p=; it now names the tag written twice.
 """
 
 from __future__ import annotations
 
+from checks import dkim
 from checks.findings import Finding, Status
+from tests.test_dkim import rsa_b64
 from tests.test_dmarc import dmarc_run
+from tests.test_spf import run
 
 RECORD = "v=DMARC1; p=reject; rua=mailto:agg@reports.vendor.example"
 AUTH = "example.com._report._dmarc.reports.vendor.example"
@@ -48,3 +54,21 @@ def test_dmarc13_no_record_at_the_name_reads_as_before() -> None:
         "receivers will not send the reports. Ask the operator of reports.vendor.example to "
         "publish it."
     )
+
+
+def _dkim03_fix(record: str) -> str:
+    zone = {("s1._domainkey.example.com", "TXT"): [record]}
+    found = run(dkim, "example.com", zone, dkim_selectors=("s1",))
+    (fix,) = [f.fix for f in found if f.id == "DKIM-03" and f.status == Status.FAIL]
+    return fix
+
+
+def test_dkim03_fix_names_the_tag_written_twice() -> None:
+    fix = _dkim03_fix(f"v=DKIM1; k=rsa; t=y; p={rsa_b64(2048)}; t=s")
+    assert "p= values" not in fix
+    assert "'t=y' and 't=s'" in fix and "keep the one you mean" in fix
+
+
+def test_dkim03_fix_for_two_keys_still_names_the_key() -> None:
+    fix = _dkim03_fix(f"v=DKIM1; p={rsa_b64(2048)}; p={rsa_b64(1024)}")
+    assert "of several p= values, keep the public key your mail service shows" in fix
