@@ -187,7 +187,8 @@ async def points_at_us(dns: DnsClient, name: str) -> tuple[bool, str]:
 @dataclass
 class RecordState:
     """The customer's _mta-sts record: `cname` (into our zone), `txt` (plain, current id),
-    `stale` (plain, another id), `own` (one plain record while we have no id: hosting is not
+    `stale` (plain, another id), `invalid` (plain, one that senders discard as syntactically
+    invalid, whatever its id), `own` (one plain record while we have no id: hosting is not
     on, so it is the record of the owner's own policy), `missing`, `other` (something else)
     or `error`."""
 
@@ -206,10 +207,13 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
     if zone_name and zone_name in answer.cnames:
         return RecordState("cname", f"{name} is a CNAME to {zone_name}")
     ids = []
+    invalid = []
     for raw in answer.raw_texts():
         if raw.startswith(b"v=STSv1"):
             record = parse_sts_record(raw)
             ids.append(record.id or "")
+            if not record.valid:
+                invalid.append(record)
     if answer.cnames and ((zone_name and policy_id) or not ids):
         # Hosting on, an alias elsewhere (another provider's zone, say): whatever id its
         # target holds, none of ours ever reaches senders, and no TXT can be published beside
@@ -242,6 +246,18 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
             "own",
             f"{name} has your own MTA-STS record (id={ids[0]}), for the policy you serve now. "
             "Keep it until hosting is on, then replace it with the record above.",
+            ids[0],
+        )
+    if invalid:
+        # RFC 8461 §3.1: senders discard a syntactically invalid record whatever id it names
+        # (the current one beside a malformed extension is not in place), and one with no id
+        # field is no id to update: said as what senders do with it (s41c).
+        why = next(p.message for p in invalid[0].problems if p.invalidates)
+        return RecordState(
+            "invalid",
+            f'{name} has "{invalid[0].raw}". {why} Senders discard an invalid record: those '
+            "holding the policy keep it until it expires, and others apply no policy "
+            "(RFC 8461 §3.1, §5.1).",
             ids[0],
         )
     if ids[0] == policy_id:

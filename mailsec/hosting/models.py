@@ -689,7 +689,7 @@ class HostedPolicy(models.Model):
             "zone": self.zone_failing_told,
             "policy-host": self.policy_host_state == "elsewhere"
             or self.policy_host_unstable_since is not None,
-            "record": self.record_state in ("stale", "other", "missing"),
+            "record": self.record_state in ("stale", "invalid", "other", "missing"),
         }
         return [kind for kind, on in going_on.items() if on]
 

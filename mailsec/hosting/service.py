@@ -571,6 +571,7 @@ def sync_through(
         if record.state != "error" and policy.policy_id == looked_up_id:
             if record.state != policy.record_state and record.state in (
                 "stale",
+                "invalid",
                 "other",
                 "missing",
             ):
@@ -602,8 +603,8 @@ def sync_through(
 
 
 def record_told(policy: HostedPolicy, record: lookups.RecordState, zone_name: str) -> str:
-    """What a sync tells of the owner's `_mta-sts` record once it is stale, missing or
-    something else: what was found, and the exact record to publish in its place (the CNAME
+    """What a sync tells of the owner's `_mta-sts` record once it is stale, invalid, missing
+    or something else: what was found, and the exact record to publish in its place (the CNAME
     into our zone when we have one, else the plain TXT with the current id). Two v=STSv1
     records already say which one to keep."""
     name = f"_mta-sts.{policy.name}"
@@ -624,6 +625,8 @@ def record_told(policy: HostedPolicy, record: lookups.RecordState, zone_name: st
             f"{record.detail}: senders that hold the policy keep it until it expires, and "
             f"others apply none (RFC 8461 §3.1, §5.1). {fix}."
         )
+    if record.state == "invalid":
+        return f"{record.detail} {fix} in place of it."
     if record.found_id and record.found_id == policy.policy_id:
         # The plain TXT the records list offers, behind the owner's own alias: senders get
         # the current id now, but no change of ours reaches that record.
