@@ -444,6 +444,86 @@ CASES: list[dict[str, Any]] = [
 ]
 # fmt: on
 
+# Second batch (committed before it ran): an MX in A-labels written in capitals, an MX that is
+# an alias, and many hosts under one parent the owner covers with a wildcard, all under
+# enforce.
+EIGHT = [f"{c}.mx.example.org" for c in "abcdefgh"]
+PARENT = "*.mx.example.org"
+# fmt: off
+CASES += [
+    {
+        "id": "s41c_idn_mx_in_capital_a_labels_joins_under_enforce",
+        "zone": True,
+        "why": "An MX 'XN--MLLER-KVA.example.org.' (müller.example.org in A-labels, written in "
+               "capitals) joins under enforce: mx values are A-labels compared "
+               "case-insensitively (RFC 8461 §3.2, §4.1), so it is listed at once as "
+               "'xn--mller-kva.example.org' with a new id, told once; the same name in lower "
+               "case later moves nothing.",
+        "steps": [
+            enable(expect={"served": served("testing", [MX1]), "id": "new", "zone": "new"}),
+            enforce(),
+            {"at": "1d", "dns": d(MX1, "XN--MLLER-KVA.example.org"), "do": "sync",
+             "reason": "joins: listed at once",
+             "expect": {"served": served("enforce", [MX1, "xn--mller-kva.example.org"]),
+                        "id": "new", "zone": "new", "events": ["mx-added"], "emails": 1,
+                        "says": ["xn--mller-kva.example.org"]}},
+            {"at": "1d+5m", "dns": d(MX1, "xn--mller-kva.example.org"), "do": "sync",
+             "reason": "lower case: nothing moves",
+             "expect": {"served": served("enforce", [MX1, "xn--mller-kva.example.org"]),
+                        "id": "same", "zone": "none", "events": [], "emails": 0}},
+        ],
+    },
+    {
+        "id": "s41c_alias_mx_joins_under_enforce",
+        "zone": True,
+        "why": "Under enforce an MX 'mail.example.org.' joins, an alias (CNAME) of "
+               "host7.provider.example: senders match the MX record's name (RFC 8461 §4.1), so "
+               "mail.example.org is listed at once with a new id and the target is not; the "
+               "owner is told in the same email that the MX target is an alias senders may "
+               "refuse (RFC 2181 §10.3), naming the target.",
+        "steps": [
+            enable(expect={"served": served("testing", [MX1]), "id": "new", "zone": "new"}),
+            enforce(),
+            {"at": "1d", "dns": d(MX1, "mail.example.org"),
+             "aliases": {"mail.example.org.": ["host7.provider.example."]}, "do": "sync",
+             "reason": "joins: listed by its own name, alias told",
+             "expect": {"served": served("enforce", ["mail.example.org", MX1]), "id": "new",
+                        "zone": "new", "events": ["mx-added", "mx-alias"], "emails": 1,
+                        "says": ["host7.provider.example"]}},
+            {"at": "1d+5m", "do": "sync", "reason": "not again",
+             "expect": {"served": served("enforce", ["mail.example.org", MX1]), "id": "same",
+                        "zone": "none", "events": [], "emails": 0}},
+        ],
+    },
+    {
+        "id": "s41c_eight_hosts_under_one_parent_with_the_owners_wildcard",
+        "zone": True,
+        "why": "Eight MX hosts a..h.mx.example.org under enforce; the owner adds "
+               "'*.mx.example.org' (one label, RFC 8461 §4.1: it covers each of them): a new "
+               "id, each host still listed by name. h leaves: it stays listed a week "
+               "(2026-12-10 12:00) and the email says the wildcard still covers it; then its "
+               "own line goes with a new id, the wildcard stays, and senders still accept h "
+               "(that email says so too).",
+        "steps": [
+            enable(dns=d(*EIGHT),
+                   expect={"served": served("testing", EIGHT), "id": "new", "zone": "new"}),
+            enforce(mx=EIGHT),
+            {"at": "2h", "do": "settings", "form": {"extra": [PARENT]}, "reason": "wildcard",
+             "expect": {"served": served("enforce", [PARENT, *EIGHT]), "id": "new",
+                        "zone": "new", "events": ["settings"], "emails": 0}},
+            {"at": "2d", "dns": d(*EIGHT[:7]), "do": "sync", "reason": "h leaves: a week",
+             "expect": {"served": served("enforce", [PARENT, *EIGHT]), "id": "same",
+                        "zone": "none", "events": ["mx-leaving"], "emails": 1,
+                        "says": ["2026-12-10 12:00", PARENT], "pending": [EIGHT[7]]}},
+            {"at": "9d+5m", "do": "sync", "reason": "its own line goes, the wildcard stays",
+             "expect": {"served": served("enforce", [PARENT, *EIGHT[:7]]), "id": "new",
+                        "zone": "new", "events": ["mx-removed"], "emails": 1,
+                        "says": [PARENT], "pending": []}},
+        ],
+    },
+]
+# fmt: on
+
 
 class S41cHistories(s39g.S39gHistories):
     """s39g's player, with several `_mta-sts` TXT records, CAA answers and the records panel."""
@@ -526,7 +606,7 @@ S41cHistories = pytest.mark.real_caa(S41cHistories)
 
 
 def test_the_round_has_what_the_brief_asks() -> None:
-    assert len(REAL) == 13 and len(PLANTED) == 3
+    assert len(REAL) == 16 and len(PLANTED) == 3  # 13, 3 (second batch)
     assert len({c["id"] for c in CASES}) == len(CASES)
     assert all(c["id"].startswith("planted_") for c in PLANTED)
     assert all(c["id"].startswith("s41c_") for c in REAL)
