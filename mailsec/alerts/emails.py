@@ -32,7 +32,7 @@ from mailsec.alerts.models import (
     changes_context,
     sent_to,
 )
-from mailsec.domains.models import Domain
+from mailsec.domains.models import Domain, name_sort_key
 from mailsec.mail import notice_headers
 
 UNSUBSCRIBE_SALT = "mailsec.alerts.unsubscribe"
@@ -204,11 +204,12 @@ def _group_by_domain(changes: list[Any], report_urls: dict[int, str]) -> list[di
         g["changes"].append(c)
         if from_reports(c) and not g["reports_url"]:
             g["reports_url"] = report_urls.get(c.domain_id, "")
-    # By name, and each group's changes by when they were raised: the same email (and
+    # In the domain list's order (name_sort_key: client2 before client10, bücher.de among
+    # the b's; s41f), and each group's changes by when they were raised: the same email (and
     # subject) on every database, whatever order the rows come in.
     for g in groups.values():
         g["changes"].sort(key=lambda c: (c.created, c.pk))
-    return sorted(groups.values(), key=lambda g: g["domain"].name)
+    return sorted(groups.values(), key=lambda g: name_sort_key(g["domain"].name))
 
 
 def _still_open(n: Notification, changes: list[Change]) -> list[Change]:
