@@ -201,7 +201,39 @@ def test_a_report_mail_of_an_idn_submitter_ends_as_expected(
     assert RawReport.objects.get().dkim_domain == "xn--bcher-kva.example"
 
 
+# --- Fourth batch: door "dkim" (the case's key records and signatures) ----------------------------
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("dkim"))
+def test_a_report_mail_signed_as_the_case_says_ends_as_expected(
+    case_id: str, address: ReportAddress, signer: Any, dns_stub: Any
+) -> None:
+    case = CASES[case_id]
+    published = dns_stub.records["tlsrpt2026._domainkey.sender.example."]
+    p = published.split(b"p=")[1].decode()
+    for selector, record in case["keys"].items():
+        dns_stub.records[f"{selector}._domainkey.sender.example."] = record.format(p=p).encode()
+    message = ROUND.eml(case_id, address)
+    include = [h for h in SIGNED_HEADERS if h.decode() + ":" in message.decode().lower()]
+    for selector, algorithm in reversed(case["signatures"]):  # the first listed outermost
+        message = (
+            dkim.sign(
+                message,
+                selector.encode(),
+                b"sender.example",
+                signer.private,
+                include_headers=include,
+                signature_algorithm=algorithm.encode(),
+            )
+            + message
+        )
+    assert ingest(message) == case["exit"]
+    stored_first(case, [message])
+    ROUND.finish(case)
+
+
 SUFFIXES = {
+    "dkim": [".eml"],
     "post": [".bin"],
     "utf8_submitter": [".eml"],
     "body": [".json"],
@@ -215,7 +247,7 @@ SUFFIXES = {
 
 
 def test_every_case_has_its_input_its_rpt_ids_and_a_door() -> None:
-    assert len(CASES) == 38
+    assert len(CASES) == 44
     for case_id, case in CASES.items():
         for suffix in SUFFIXES[case["door"]]:
             assert (ROUND.inputs / f"{case_id}{suffix}").exists(), case_id

@@ -419,12 +419,23 @@ def third_mails() -> dict[str, bytes]:
     return m
 
 
+# --- Fourth batch (H01-H05), expectations written before its run --------------------------------
+
+
+def fourth_mails() -> dict[str, bytes]:
+    """Door dkim: the plain report mail; the test publishes the case's key record and signs
+    it as the case says."""
+    g = gzip.compress(dumps(report([sts()])), mtime=0)
+    plain = header() + multi('multipart/report; report-type="tlsrpt"', "s41b-k", [TEXT, gz_part(g)])
+    return {name: plain for name in ("H01", "H02", "H03", "H04", "H05", "P06")}
+
+
 def main() -> None:
     shared.write(
         HERE,
         {
             ".json": {**bodies(), **shown(), **second_shown()},
-            ".eml": {**mails(), **second_mails(), **third_mails()},
+            ".eml": {**mails(), **second_mails(), **third_mails(), **fourth_mails()},
             ".bin": second_posts(),
         },
     )
