@@ -393,6 +393,13 @@ def _parse_term(text: str, problems: list[SpfProblem]) -> SpfTerm:
         limit = 32 if name == "ip4" else 128
         # ip4-cidr-length = "/" 1*DIGIT (RFC 7208 §5.6): a "/" with no number is a syntax error.
         if slash:
+            # '/064' is 64 to the owner, but the grammar allows no leading zero (s41a): saying
+            # it must be a number from 0 to 128 would not tell what is wrong.
+            if re.fullmatch(r"0[0-9]+", prefix) and int(prefix) <= limit:
+                return bad(
+                    f"'{text}': the prefix length is written with a leading zero, which the SPF "
+                    f"grammar does not allow (RFC 7208 §5.6): write /{int(prefix)}"
+                )
             if not re.fullmatch(r"0|[1-9][0-9]{0,2}", prefix) or int(prefix) > limit:
                 return bad(f"'{text}': the prefix length must be a number from 0 to {limit}")
             if name == "ip4":

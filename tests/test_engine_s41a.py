@@ -9,11 +9,15 @@ without the lab, on tests/test_dmarc.py's fake DNS:
 - A key record with a tag other than p= written twice (s41a-dkimdupt: 't=y' near the front,
   't=s' appended): DKIM-03 fails as it should (RFC 6376 §3.2), but its fix spoke only of
   'several p= values' for a record with one p=; it now names the tag written twice.
+- An ip4:/ip6: prefix length written with a leading zero (s41a-spfcidrpad: 'ip6:…::/064'):
+  SPF-04 fails as it should (RFC 7208 §5.6: ip6-cidr-length = "/" ("0" / %x31-39 0*2DIGIT)),
+  but it said 'the prefix length must be a number from 0 to 128', which 64 is: it now says
+  the zero is what is wrong and how to write it.
 """
 
 from __future__ import annotations
 
-from checks import dkim
+from checks import dkim, spf
 from checks.findings import Finding, Status
 from tests.test_dkim import rsa_b64
 from tests.test_dmarc import dmarc_run
@@ -72,3 +76,27 @@ def test_dkim03_fix_names_the_tag_written_twice() -> None:
 def test_dkim03_fix_for_two_keys_still_names_the_key() -> None:
     fix = _dkim03_fix(f"v=DKIM1; p={rsa_b64(2048)}; p={rsa_b64(1024)}")
     assert "of several p= values, keep the public key your mail service shows" in fix
+
+
+def _spf04(record: str) -> str:
+    (problem,) = [p for p in spf.parse_spf(record).problems if p.check_id == "SPF-04"]
+    assert problem.status == Status.FAIL
+    return problem.message
+
+
+def test_spf04_a_zero_padded_prefix_length_is_named_as_such() -> None:
+    for record, length in (
+        ("v=spf1 mx ip6:2001:db8:41::/064 -all", "/64"),
+        ("v=spf1 ip4:192.0.2.0/024 -all", "/24"),
+        ("v=spf1 ip6:2001:db8::/00 -all", "/0"),
+    ):
+        message = _spf04(record)
+        assert "must be a number from" not in message, record
+        assert "leading zero" in message and f"write {length}" in message, record
+
+
+def test_spf04_a_prefix_length_out_of_range_reads_as_before() -> None:
+    assert _spf04("v=spf1 ip4:192.0.2.0/33 -all") == (
+        "'ip4:192.0.2.0/33': the prefix length must be a number from 0 to 32"
+    )
+    assert "must be a number from 0 to 128" in _spf04("v=spf1 ip6:2001:db8::/0129 -all")
