@@ -38,17 +38,24 @@ zone, events, emails, pages; every live MX listed after each enable and sync). B
 * `records_says` / `records_not_says` in `expect`: text of the records panel
   (/hosting/<code>/records/, the live lookups), HTML entities read as characters.
 
-Planted rows: three histories named planted_* repeat a real one up to a step written wrong on
-purpose ("planted": the index of that step). Each must fail at exactly that step; the test
-fails if it passes, or fails anywhere else.
+Times are offsets from T0 = 2026-12-01 12:00 UTC; default max_age 604800, mode testing.
 
-Times are offsets from T0 = 2026-12-01 12:00 UTC; default max_age 604800, mode testing."""
+Results. First batch (13 histories, and 3 planted wrong rows that repeated a real one up to a
+step written wrong: a joining MX left out under enforce, the all-digit-label hosts left out,
+the split TXT told as a problem) committed in 01f9e328 before any ran: the 3 planted rows
+failed at exactly their step (then removed); 9 held as written. Two found product defects,
+fixed in 6d37a37e (tests/test_hosting_s41c.py fails without it): a plain TXT with the current
+id and a malformed extension was in place and nothing was told, and one with no ';' after the
+version was told as a stale id to update, while senders discard both as invalid (RFC 8461
+§3.1). Two expectations were mine, corrected where they stand with notes (two hosts added in
+one sync are two mx-added events; Stop in mode none serves none a max_age from the Stop).
+Second batch (3) committed in 3ce91005 before it ran: all held. Also green on PostgreSQL +
+Redis (CI=true)."""
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from unittest import mock
@@ -418,29 +425,6 @@ CASES: list[dict[str, Any]] = [
                         "email_not_says": ["digicert.com"]}},
         ],
     },
-    # --- planted (wrong on purpose) -----------------------------------------------------------
-    {
-        "id": "planted_new_mx_waits_for_max_age_under_enforce",
-        "planted": 2,
-        "zone": True,
-        "why": "PLANTED WRONG: the joining MX left out with the id unchanged (RFC 8461 §4.1: "
-               "senders under enforce would refuse it).",
-        "steps": capitals_steps([MX1], "same")[:3],
-    },
-    {
-        "id": "planted_all_digit_label_hosts_left_out",
-        "zone": True,
-        "planted": 1,
-        "why": "PLANTED WRONG: the hosts with all-digit labels left out as if addresses.",
-        "steps": numeric_steps([MX1]),
-    },
-    {
-        "id": "planted_split_txt_told_as_a_record_problem",
-        "planted": 1,
-        "why": "PLANTED WRONG: the split record told as a problem (the strings join without "
-               "a space, RFC 8461 §3.1).",
-        "steps": split_txt_steps(["record"])[:2],
-    },
 ]
 # fmt: on
 
@@ -586,29 +570,13 @@ class S41cHistories(s39g.S39gHistories):
                 assert said not in text, f"{where}: {said!r} in the records panel:\n{text}"
 
 
-def _planted_test(case: dict[str, Any]) -> Callable[[S41cHistories], None]:
-    def test(self: S41cHistories) -> None:
-        with pytest.raises(AssertionError) as caught:
-            self.play(case)
-        where = f"{case['id']} step {case['planted']} "
-        assert where in str(caught.value), f"failed elsewhere: {caught.value}"
-
-    test.__doc__ = case["why"]
-    return test
-
-
-REAL = [c for c in CASES if "planted" not in c]
-PLANTED = [c for c in CASES if "planted" in c]
-s12.add_round_tests(S41cHistories, REAL, earlier=s39g.S39gHistories)
-for _case in PLANTED:
-    setattr(S41cHistories, f"test_it_{_case['id']}", _planted_test(_case))
+s12.add_round_tests(S41cHistories, CASES, earlier=s39g.S39gHistories)
 S41cHistories = pytest.mark.real_caa(S41cHistories)
 
 
 def test_the_round_has_what_the_brief_asks() -> None:
-    assert len(REAL) == 16 and len(PLANTED) == 3  # 13, 3 (second batch)
+    assert len(CASES) == 16  # 13, 3 (second batch)
     assert len({c["id"] for c in CASES}) == len(CASES)
-    assert all(c["id"].startswith("planted_") for c in PLANTED)
-    assert all(c["id"].startswith("s41c_") for c in REAL)
+    assert all(c["id"].startswith("s41c_") for c in CASES)
     assert all(re.fullmatch(r"[a-z0-9_]+", c["id"]) for c in CASES)
     assert timedelta(0) == s12.offset("0")
