@@ -1023,6 +1023,35 @@ def _joined_fix(name: str, record: str, stray: str) -> str:
     )
 
 
+# What the owner writes in l= (BIMI-03's fix): only they know where their logo is served.
+LOGO_PLACEHOLDER = "<https:// URL of the logo's SVG file>"
+
+
+def _logo_tag_fix(subject: str, record: str, cert: str | None) -> str:
+    """BIMI-03's fix for a record without a logo URL (no l=, or an empty one beside a=): the
+    record with l= holding LOGO_PLACEHOLDER, right after v=BIMI1 when it was missing, every
+    other tag as published; '' when that record is still not valid (a fault of its own)."""
+    if "l" in parse_bimi(record).tags:
+        meant = with_tags(record, {"l": LOGO_PLACEHOLDER})
+    else:
+        version, _, rest = record.partition(";")
+        meant = f"{version}; l={LOGO_PLACEHOLDER}" + (f";{rest}" if rest else "")
+    parsed = parse_bimi(meant)
+    if not parsed.is_bimi or parsed.errors or parsed.tags.get("l") != LOGO_PLACEHOLDER:
+        return ""
+    # With a mark certificate, receivers compare the two logos (BIMI-10): the same file.
+    which = " (the logo the mark certificate at a= carries)" if cert else ""
+    lines = [
+        "Serve the logo as an SVG Tiny Portable/Secure file over HTTPS and put its https:// "
+        f"URL in l={which}:",
+        txt_fix(subject, meant),
+    ]
+    if cert is None:
+        # A record with neither tag may have meant to decline BIMI (Declination to Publish).
+        lines.append(f'To decline BIMI instead, publish "v=BIMI1; l=; a=" at {subject}.')
+    return "\n".join(lines)
+
+
 async def _without_selector(ctx: CheckContext, domain: str) -> str:
     """A BIMI record at _bimi.<domain>, the selector label left out (a panel's field filled
     with '_bimi' alone): receivers never ask that name (Assertion Record Discovery), so an
@@ -1253,7 +1282,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             if "L" in tags
             else _joined_fix(subject, chosen.records[0], stray)
             if stray
-            else "",
+            else _logo_tag_fix(subject, chosen.records[0], cert),
         )
     elif logo == "" and cert:
         # An empty l= is only a declination together with an empty a= (Declination to
@@ -1265,6 +1294,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             "https:// URL in l= (an empty l= and a= together decline BIMI).",
             subject=subject,
             evidence=evidence,
+            fix=_logo_tag_fix(subject, chosen.records[0], cert),
         )
     elif logo == "" and not cert:
         out.add(
@@ -2044,6 +2074,9 @@ def _logo(
                 f"The logo could not be fetched from {url}: {result.error}.",
                 subject=url,
                 evidence=evidence,
+                fix=f"Serve the logo's SVG file at {url} over HTTPS with HTTP 200 "
+                f"({urlsplit(url).hostname or result.host} must resolve and answer), or set l= "
+                "in the BIMI record to the URL where it is served.",
             )
         return None
     redirect = redirect_of(url, result, svg=True)
@@ -2055,6 +2088,7 @@ def _logo(
             _redirect_text("logo", "l=", "SVG file", url, result, redirect),
             subject=url,
             evidence=evidence,
+            # A target the record cannot name: the summary says to serve the file at l= itself.
             fix="" if redirect.problem else redirect_fix,
         )
         return None
@@ -2065,6 +2099,8 @@ def _logo(
             f"The logo URL answers HTTP {result.status} instead of serving the SVG file.",
             subject=url,
             evidence=evidence,
+            fix=f"Serve the logo's SVG file at {url} with HTTP 200, or set l= in the BIMI record "
+            "to the URL where it is served.",
         )
         return None
     if result.truncated:
@@ -2079,6 +2115,7 @@ def _logo(
             f"profile was not checked (only the first {SVG_FETCH_LIMIT // 1024} KB were read).",
             subject=url,
             evidence=evidence,
+            fix=_svg_size_fix(url),
         )
         return None
     svg = check_svg(result.body)
@@ -2092,6 +2129,7 @@ def _logo(
             + ".",
             subject=url,
             evidence=evidence,
+            fix=_svg_profile_fix(url),
         )
     elif "inflated_over" not in svg.facts:  # else only its size is known (the warning)
         out.add(
@@ -2107,8 +2145,48 @@ def _logo(
             text = warning[0].upper() + warning[1:] + "."
         else:
             text = f"The logo: {warning}."
-        out.add("BIMI-09", Status.WARN, text, subject=url, evidence=evidence)
+        out.add(
+            "BIMI-09",
+            Status.WARN,
+            text,
+            subject=url,
+            evidence=evidence,
+            fix=_svg_warning_fix(warning, url),
+        )
     return bytes(result.body)
+
+
+def _svg_profile_fix(url: str) -> str:
+    """BIMI-09's fix for a logo that is not SVG Tiny Portable/Secure (check_svg's problems):
+    what the file must be (the BIMI Group's SVG profile, checklist BIMI-09)."""
+    return (
+        "Save the logo as an SVG Tiny Portable/Secure file and serve it at "
+        f'{url}: a root element <svg xmlns="http://www.w3.org/2000/svg" version="1.2" '
+        'baseProfile="tiny-ps" viewBox="0 0 W H"> with W equal to H and no x or y, a '
+        "<title> with the brand name as its first child, and no scripts, animation, event "
+        "handlers, external references, embedded raster images or DOCTYPE. With a mark "
+        "certificate (a=), serve the logo it carries."
+    )
+
+
+def _svg_size_fix(url: str) -> str:
+    """BIMI-09's fix for a logo over the BIMI Group's 32 KB guidance."""
+    return (
+        "Make the logo file 32 KB or smaller (fewer path points and decimals, no embedded "
+        f"raster images or fonts) and serve it at {url}; with a mark certificate (a=), the "
+        "certificate must carry the same smaller logo."
+    )
+
+
+def _svg_warning_fix(warning: str, url: str) -> str:
+    """BIMI-09's fix for one of check_svg's warnings (size, aspect, viewBox)."""
+    if "32 KB" in warning:
+        return _svg_size_fix(url)
+    return (
+        'Make the logo square: give its root <svg> a viewBox of four numbers, "0 0 W H", with '
+        f"W equal to H (add space around the mark if needed), and serve the file at {url}; "
+        "with a mark certificate (a=), the certificate must carry the same logo."
+    )
 
 
 def _rewritten_urls(logo: str | None, cert: str | None) -> dict[str, str]:

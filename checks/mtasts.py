@@ -4265,8 +4265,11 @@ def _session_failure(probe: object, host: str) -> SessionFailure | None:
     return SessionFailure(
         "SMTP-04",
         what,
-        "Check the server's TLS configuration (certificate, key, protocol versions) so that a "
-        "STARTTLS handshake completes.",
+        # SMTP-04's own fix: a 454 is a server that cannot load its certificate or key.
+        starttls.tls_unavailable_fix(host)
+        if probe.starttls_reply.startswith("454")
+        else "Check the server's TLS configuration (certificate, key, protocol versions) so "
+        "that a STARTTLS handshake completes.",
     )
 
 

@@ -2210,6 +2210,20 @@ def _unreachable_address(
     )
 
 
+def tls_unavailable_fix(host: str) -> str:
+    """SMTP-04's fix for a 454 to STARTTLS (twice): 'TLS not available due to temporary
+    reason' (RFC 3207 §4), which Postfix answers on every connection for as long as it cannot
+    load its certificate or key; the protocol versions and suites are not where it fails."""
+    return (
+        f"{host} answers STARTTLS with 454 (TLS not available, RFC 3207 §4): the server cannot "
+        "start TLS at all, which usually means it cannot load its certificate or private key "
+        "(Postfix answers 454 while the files in smtpd_tls_chain_files, or "
+        "smtpd_tls_cert_file and smtpd_tls_key_file, cannot be read). Check that the "
+        "certificate and key files exist, can be read by the mail server and belong "
+        "together, then reload the server; its log says which file failed."
+    )
+
+
 def _handshake_fix(problem: str, *, suites: bool = False) -> str:
     """SMTP-04's fix for a handshake that failed. An alert that names cipher suites
     (handshake_failure, insufficient_security; "no shared cipher" in the server's log, e.g. a
@@ -2511,11 +2525,12 @@ def _probe_findings(
         if p.error_kind in {"timeout", "temp-unavailable", "closed"}:
             # A 421 to STARTTLS (twice): "try later", though while it lasts TLS mail waits.
             refused = p.starttls_reply.startswith("4")
+            # Said as what it is, "could not be checked" (checklist §0), not as a verdict on
+            # the server: a timeout or a 421 says nothing about what other senders get.
             out.add(
                 "SMTP-04",
                 Status.ERROR,
-                f"The STARTTLS handshake with {subj} could not be completed this time: "
-                f"{p.problem}."
+                f"Whether STARTTLS works on {subj} could not be checked this time: {p.problem}."
                 + (
                     " That is a temporary refusal; while it lasts, senders that require TLS "
                     "hold mail for this address."
@@ -2538,7 +2553,9 @@ def _probe_findings(
                 ),
                 subject=subj,
                 evidence=ev,
-                fix=_handshake_fix(p.problem, suites=bool(p.null_cipher)),
+                fix=tls_unavailable_fix(p.host)
+                if p.starttls_reply.startswith("454")
+                else _handshake_fix(p.problem, suites=bool(p.null_cipher)),
             )
             if p.null_cipher:
                 # Checklist SMTP-08 (warn: NULL offered); RFC 9325 §4.1: implementations MUST

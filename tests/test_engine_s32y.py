@@ -151,11 +151,12 @@ def test_bimi03_says_the_logo_sits_in_a_second_record() -> None:
 
 
 def test_bimi03_without_l_anywhere_reads_as_before() -> None:
-    # Control (passes before and after).
+    # Control (passes before and after). Since s41g the fix is the record with an l= for the
+    # owner to fill in (tests/test_engine_s41g.py); it gave none.
     domain = "keswick-kayaks.com"
     found = _bimi(domain, [f"v=BIMI1; a={mark(domain)};"], "BIMI-03")
     assert found.summary == "The BIMI record has no l= tag with the logo URL, which is required."
-    assert found.fix == ""
+    assert f"v=BIMI1; l=<https:// URL of the logo's SVG file>; a={mark(domain)};" in found.fix
 
 
 # ------------- 4. BIMI-05: the discard rule cited without pointing at a passing BIMI-02

@@ -474,7 +474,9 @@ FIX_REQUIRED = {
     "MTASTS-14",
     "MTASTS-15",
     "MTASTS-16",
+    "BIMI-03",
     "BIMI-04",
+    "BIMI-09",
     "BIMI-10",
 }
 
