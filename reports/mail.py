@@ -1333,6 +1333,15 @@ class _ReceivedDKIM(dkim.DKIM):
         letting PyNaCl's ValueError out: a b= that is no 64-byte Ed25519 signature (or an RSA
         signature checked against an Ed25519 key) raised it through dkimpy, and a report with
         a good RSA signature beside such a one ended as a parse error."""
+        algorithm = sig.get(b"a", b"")
+        if algorithm == b"rsa-sha1":
+            # dkimpy verifies it; RFC 8301 §3.1: "rsa-sha1 MUST NOT be used for signing or
+            # verifying" (SHA-1 collisions are practical). Until s41b such a report counted
+            # as signed.
+            raise dkim.ValidationError(
+                "a=rsa-sha1 signature: RFC 8301 §3.1 forbids verifying with rsa-sha1 "
+                "(sign with rsa-sha256 or ed25519-sha256)"
+            )
         name = sig[b"s"] + b"._domainkey." + sig[b"d"] + b"."
         where = name.decode("ascii", "replace").rstrip(".")
         try:
@@ -1342,6 +1351,7 @@ class _ReceivedDKIM(dkim.DKIM):
         if not record:
             raise dkim.KeyFormatError(f"no DKIM key at {where}")
         _check_key_record(record, where)
+        _check_key_use(record, algorithm, where)
         try:
             self.pk, self.keysize, self.ktag, self.seqtlsrpt = dkim.evaluate_pk(name, record)
         except dkim.NaClNotFoundError:
@@ -1352,7 +1362,6 @@ class _ReceivedDKIM(dkim.DKIM):
             ) from None
         except (dkim.KeyFormatError, binascii.Error) as e:
             raise dkim.KeyFormatError(f"key {where} is unusable: {e}") from None
-        algorithm = sig.get(b"a", b"")
         wanted = b"ed25519" if algorithm == b"ed25519-sha256" else b"rsa"
         if self.ktag != wanted:
             raise dkim.ValidationError(
@@ -1428,6 +1437,34 @@ def _check_key_record(record: bytes, where: str) -> None:
         f"this p= is {len(key)} bytes"
         + (wrapped if len(key) == 44 and key.startswith(_ED25519_SPKI_PREFIX) else "")
     )
+
+
+def _check_key_use(record: bytes, algorithm: bytes, where: str) -> None:
+    """Refuse, saying why, a key RFC 6376 does not let vouch for this signature, which dkimpy
+    uses all the same (until s41b such a key made the report signed):
+    * its h= (§3.6.1: the hash algorithms it may be used with, a colon-separated list) leaves
+      out the signature's: §6.1.2 has the verifier ignore that key record (PERMFAIL,
+      inappropriate hash algorithm);
+    * its t= flags hold y, testing mode: §3.6.1 "Verifiers MUST NOT treat messages from
+      Signers in testing mode differently from unsigned email", and RFC 8460 §3 ignores an
+      unsigned report."""
+    try:
+        tags = dkim.parse_tag_value(record)
+    except dkim.InvalidTagValueList:
+        return  # dkimpy refuses it, saying why
+    if (hashes := tags.get(b"h")) is not None:
+        wanted = algorithm.rpartition(b"-")[2].lower()
+        if wanted not in [h.strip().lower() for h in hashes.split(b":")]:
+            raise dkim.ValidationError(
+                f"key {where} allows only h={_text(hashes)}, and this a={_text(algorithm)} "
+                f"signature uses {_text(wanted)}: inappropriate hash algorithm "
+                "(RFC 6376 §6.1.2)"
+            )
+    if b"y" in [f.strip().lower() for f in tags.get(b"t", b"").split(b":")]:
+        raise dkim.ValidationError(
+            f"key {where} is in testing mode (t=y): RFC 6376 §3.6.1 has verifiers treat "
+            "its mail as unsigned, and RFC 8460 §3 ignores unsigned reports"
+        )
 
 
 def _check_times(sig: dict[bytes, bytes], at: int) -> None:
