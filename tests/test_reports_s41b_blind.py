@@ -220,10 +220,11 @@ def test_a_report_mail_signed_as_the_case_says_ends_as_expected(
             dkim.sign(
                 message,
                 selector.encode(),
-                b"sender.example",
+                case.get("domain", "sender.example").encode(),
                 signer.private,
                 include_headers=include,
                 signature_algorithm=algorithm.encode(),
+                **({"identity": case["identity"].encode()} if "identity" in case else {}),
             )
             + message
         )
@@ -247,7 +248,7 @@ SUFFIXES = {
 
 
 def test_every_case_has_its_input_its_rpt_ids_and_a_door() -> None:
-    assert len(CASES) == 44
+    assert len(CASES) == 48
     for case_id, case in CASES.items():
         for suffix in SUFFIXES[case["door"]]:
             assert (ROUND.inputs / f"{case_id}{suffix}").exists(), case_id
