@@ -1351,7 +1351,7 @@ class _ReceivedDKIM(dkim.DKIM):
         if not record:
             raise dkim.KeyFormatError(f"no DKIM key at {where}")
         _check_key_record(record, where)
-        _check_key_use(record, algorithm, where)
+        _check_key_use(record, sig, where)
         try:
             self.pk, self.keysize, self.ktag, self.seqtlsrpt = dkim.evaluate_pk(name, record)
         except dkim.NaClNotFoundError:
@@ -1439,7 +1439,7 @@ def _check_key_record(record: bytes, where: str) -> None:
     )
 
 
-def _check_key_use(record: bytes, algorithm: bytes, where: str) -> None:
+def _check_key_use(record: bytes, sig: dict[bytes, bytes], where: str) -> None:
     """Refuse, saying why, a key RFC 6376 does not let vouch for this signature, which dkimpy
     uses all the same (until s41b such a key made the report signed):
     * its h= (§3.6.1: the hash algorithms it may be used with, a colon-separated list) leaves
@@ -1447,11 +1447,14 @@ def _check_key_use(record: bytes, algorithm: bytes, where: str) -> None:
       inappropriate hash algorithm);
     * its t= flags hold y, testing mode: §3.6.1 "Verifiers MUST NOT treat messages from
       Signers in testing mode differently from unsigned email", and RFC 8460 §3 ignores an
-      unsigned report."""
+      unsigned report;
+    * its t= flags hold s and the signature's i= is of a subdomain of d= (§3.6.1: with t=s
+      the i= domain MUST be d=, not a subdomain of it)."""
     try:
         tags = dkim.parse_tag_value(record)
     except dkim.InvalidTagValueList:
         return  # dkimpy refuses it, saying why
+    algorithm = sig.get(b"a", b"")
     if (hashes := tags.get(b"h")) is not None:
         wanted = algorithm.rpartition(b"-")[2].lower()
         if wanted not in [h.strip().lower() for h in hashes.split(b":")]:
@@ -1460,10 +1463,17 @@ def _check_key_use(record: bytes, algorithm: bytes, where: str) -> None:
                 f"signature uses {_text(wanted)}: inappropriate hash algorithm "
                 "(RFC 6376 §6.1.2)"
             )
-    if b"y" in [f.strip().lower() for f in tags.get(b"t", b"").split(b":")]:
+    flags = [f.strip().lower() for f in tags.get(b"t", b"").split(b":")]
+    if b"y" in flags:
         raise dkim.ValidationError(
             f"key {where} is in testing mode (t=y): RFC 6376 §3.6.1 has verifiers treat "
             "its mail as unsigned, and RFC 8460 §3 ignores unsigned reports"
+        )
+    identity = sig.get(b"i", b"").rpartition(b"@")[2].lower().rstrip(b".")
+    if b"s" in flags and identity and identity != sig.get(b"d", b"").lower().rstrip(b"."):
+        raise dkim.ValidationError(
+            f"key {where} has t=s (no subdomains), but this signature's i= is of "
+            f"{_text(identity)}, not d={_text(sig.get(b'd', b''))} (RFC 6376 §3.6.1)"
         )
 
 

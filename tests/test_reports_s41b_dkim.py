@@ -1,4 +1,4 @@
-"""Round s41b (H01, H02, H03): report signatures RFC 8301 and RFC 6376 do not let count.
+"""Round s41b (H01, H02, H03, K03): report signatures RFC 8301 and RFC 6376 do not let count.
 
 * a=rsa-sha1: RFC 8301 §3.1, "rsa-sha1 MUST NOT be used for signing or verifying"; a report
   signed so was parsed as signed.
@@ -8,6 +8,8 @@
 * a key record in testing mode (t=y): RFC 6376 §3.6.1, "Verifiers MUST NOT treat messages
   from Signers in testing mode differently from unsigned email"; RFC 8460 §3 ignores
   unsigned reports. It counted as signed.
+* an i= of a subdomain of d= under a key with t=s: RFC 6376 §3.6.1, such an i= "MUST have
+  the same domain value ... as d=", the key does not vouch for it; it counted as signed.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ MESSAGE = (
 )
 
 
-def signed(algorithm: bytes, key_record: bytes) -> tuple[bytes, dict[bytes, bytes]]:
+def signed(
+    algorithm: bytes, key_record: bytes, identity: bytes | None = None
+) -> tuple[bytes, dict[bytes, bytes]]:
     key = rsa_2048_key("dkim")
     private = key.private_bytes(
         serialization.Encoding.PEM,
@@ -48,12 +52,13 @@ def signed(algorithm: bytes, key_record: bytes) -> tuple[bytes, dict[bytes, byte
         private,
         include_headers=[b"from", b"to", b"subject", b"tls-report-submitter"],
         signature_algorithm=algorithm,
+        identity=identity,
     )
     return signature + MESSAGE, records
 
 
-def outcome(algorithm: bytes, key_record: bytes) -> tuple[str, str]:
-    message, records = signed(algorithm, key_record)
+def outcome(algorithm: bytes, key_record: bytes, identity: bytes | None = None) -> tuple[str, str]:
+    message, records = signed(algorithm, key_record, identity)
     result = verify_dkim(message, lambda name, timeout=5: records.get(name), "sender.example")
     return result.result, result.detail
 
@@ -81,3 +86,14 @@ def test_a_key_in_testing_mode_does_not_make_a_report_signed() -> None:
     for flags in (b"t=s", b"t=s:y", b"t = y : s"):
         record = b"v=DKIM1; k=rsa; " + flags + b"; s=tlsrpt; p="
         assert outcome(b"rsa-sha256", record)[0] == ("fail" if b"y" in flags else "pass"), flags
+
+
+def test_a_strict_key_does_not_vouch_for_a_subdomain_identity() -> None:
+    strict = b"v=DKIM1; k=rsa; t=s; s=tlsrpt; p="
+    result, detail = outcome(b"rsa-sha256", strict, b"@mail.sender.example")
+    assert result == "fail"
+    assert "t=s" in detail and "mail.sender.example" in detail, detail
+    for identity in (None, b"@sender.example", b"tlsrpt@sender.example"):
+        assert outcome(b"rsa-sha256", strict, identity)[0] == "pass", identity
+    lax = b"v=DKIM1; k=rsa; s=tlsrpt; p="
+    assert outcome(b"rsa-sha256", lax, b"@mail.sender.example")[0] == "pass"
