@@ -427,7 +427,7 @@ def fourth_mails() -> dict[str, bytes]:
     it as the case says."""
     g = gzip.compress(dumps(report([sts()])), mtime=0)
     plain = header() + multi('multipart/report; report-type="tlsrpt"', "s41b-k", [TEXT, gz_part(g)])
-    names = ("H01", "H02", "H03", "H04", "H05", "P06", "K01", "K02", "K03", "K04")
+    names = ("H01", "H02", "H03", "H04", "H05", "P06", "K01", "K02", "K03", "K04", "K05", "K06")
     return {name: plain for name in names}
 
 
