@@ -21,6 +21,7 @@ from typing import Any
 import dns.rdatatype
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
 from checks import certs
 from checks.context import CheckContext
@@ -220,6 +221,13 @@ class TlsaState:
         """Secure usable TLSA: a DANE sender MUST use TLS and authenticate (RFC 7672 §2.2)."""
         return self.secure and bool(self.usable_records)
 
+    @property
+    def requires_tls(self) -> bool:
+        """Secure non-empty TLSA, usable or not: a DANE sender MUST use TLS (RFC 7672 §2.2:
+        with every record unusable "any connection to the MX host MUST be made via TLS, but
+        authentication is not required"), and defers rather than send in cleartext."""
+        return self.secure and self.present
+
     def authenticates(self, probe: Any) -> bool:
         return self.match(probe).ok
 
@@ -298,6 +306,35 @@ class TlsaState:
                 False, record, "name", f"the leaf certificate is not valid for {self.base}"
             )
         return Match(True, record)
+
+
+def _bare_key_signed(record: TlsaRecord | None, chain: Sequence[bytes]) -> bool:
+    """Whether `record` is a '2 1 0' (a CA's whole public key) whose key verifies the
+    signature of a certificate in `chain`: the anchor is then known, only not sent."""
+    if record is None or record.combo != (2, 1, 0):
+        return False
+    try:
+        key = serialization.load_der_public_key(record.data)
+    except ValueError:
+        return False
+    for der in chain:
+        cert = certs.load_der(der)
+        if cert is None:
+            continue
+        try:
+            hash_alg = cert.signature_hash_algorithm
+            if isinstance(key, ec.EllipticCurvePublicKey) and hash_alg is not None:
+                key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(hash_alg))
+            elif isinstance(key, rsa.RSAPublicKey) and hash_alg is not None:
+                key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), hash_alg)
+            elif isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+                key.verify(cert.signature, cert.tbs_certificate_bytes)
+            else:
+                continue
+        except Exception:  # another key, another algorithm, a bad signature: not this one
+            continue
+        return True
+    return False
 
 
 def _path_to_anchor(
@@ -1608,6 +1645,19 @@ def _full_fix(state: TlsaState, full: list[TlsaRecord], probes: list[Any]) -> st
         f"{what}, so a certificate that CA issues, even one renewed with a new key, stays "
         "authenticated:\n" + "\n".join(anchors)
     )
+    # A digest matches only a certificate the server sends; a '2 0 0' record alone lets it
+    # be left out (RFC 7671 §5.2.2). The digest of a CA never sent would match nothing
+    # (s41d-ta200root: the root's; s8-roottlsa is that record's DANE-09 failure).
+    sent = [d for p in probes for d in (getattr(p, "chain_der", None) or [])[1:]]
+    if probes and any(
+        r.usage == 2 and not any(certs.tlsa_matches(d, r.selector, r.mtype, r.data) for d in sent)
+        for r in full
+    ):
+        fix += (
+            "\nThe server does not send that CA's certificate in its chain now, and a digest "
+            "record matches only a certificate the server sends (RFC 7671 §5.2.2): add the "
+            "certificate to the chain the server sends before replacing the record."
+        )
     if leaf:
         fix += f"\nand each '3 x 0' record with the recommended '3 1 1':\n{leaf}"
     return fix
@@ -1999,7 +2049,17 @@ def _mismatch(
             "does not send the trust-anchor certificate named by its DANE-TA record "
             "(required unless the record is '2 0 0', RFC 7671 §5.2.2)"
         )
-        if match.ta_problem == "ta-not-in-chain" and not above:
+        defer = f"{senders} will defer mail to it"
+        if match.ta_problem == "ta-not-in-chain" and _bare_key_signed(match.record, p.chain_der):
+            # A '2 1 0' record holds the CA's whole key, and that key signed the chain: OpenSSL's
+            # DANE code (Postfix) verifies with it, the TA certificate unsent (s41d-ta210leaf,
+            # tests/test_dane_oracle.py); RFC 7671 §5.2.2 still asks the server to send it.
+            not_sent += "; the key in that record did sign its certificate"
+            defer = (
+                f"{senders} whose DANE code is OpenSSL's (Postfix, for one) accept that, others "
+                "will defer mail to it"
+            )
+        elif match.ta_problem == "ta-not-in-chain" and not above:
             # Neither the anchor nor the chain's issuer is known here: it may be a CA the
             # server omits, or one that did not issue this chain at all.
             not_sent += (
@@ -2018,7 +2078,7 @@ def _mismatch(
         out.add(
             "DANE-09",
             Status.FAIL,
-            f"{who} {texts.get(match.ta_problem, match.detail)}: {senders} will defer mail to it.",
+            f"{who} {texts.get(match.ta_problem, match.detail)}: {defer}.",
             subject=subj,
             evidence=ev,
             fix=_ta_fix(match.ta_problem, match.detail, state, p),
@@ -2164,10 +2224,17 @@ def _rollover(
     chains = [p.chain_der for p in probes] + [
         second.chain_der for p in probes if (second := _second_chain(p)) is not None
     ]
+    # A '2 0 0' record carries its TA certificate, which the server may leave out of its
+    # chain (RFC 7671 §5.2.2): one that authenticates the chain is current, not a next key's
+    # (s41d-ta200root: the root's, never sent).
+    now = datetime.now(UTC)
     current = set()
     for chain in chains:
         for r in state.usable_records:
-            if chain and any(certs.tlsa_matches(d, r.selector, r.mtype, r.data) for d in chain):
+            if chain and (
+                any(certs.tlsa_matches(d, r.selector, r.mtype, r.data) for d in chain)
+                or (r.combo == (2, 0, 0) and state._match_ta(r, list(chain), now).ok)
+            ):
                 current.add(r.text)
     upcoming = [r for r in state.usable_records if r.text not in current]
     has_next = bool(upcoming)
@@ -2184,7 +2251,6 @@ def _rollover(
     # leaf itself need not pass validation now: an expired one is what the renewal replaces
     # (s35l-mixedeeta: DANE-06 called the pair a rollover pair while this said "no record for
     # a next key").
-    now = datetime.now(UTC)
     anchored = [
         r
         for r in state.usable_records

@@ -1793,7 +1793,9 @@ async def _policy_context(ctx: CheckContext, hosts: list[str]) -> _Context:
     out.patterns = list(state.patterns)
 
     states = await asyncio.gather(*(dane.get_tlsa(ctx, h) for h in hosts))
-    out.dane_hosts = {st.host for st in states if st.applies}
+    # TLS is mandatory for DANE senders wherever secure TLSA records are published, usable
+    # or not (s41d-unusablenotls); authentication only where one is usable.
+    out.dane_hosts = {st.host for st in states if st.requires_tls}
     return out
 
 
@@ -2763,7 +2765,8 @@ def _versions(
 ) -> None:
     # SMTP-07: MTA-STS needs TLS 1.2 or higher (RFC 8461 §7.2); 1.0/1.1 deprecated (RFC 8996);
     # TLS 1.2 itself refused is BCP 195's concern (RFC 9325 §3.1.1), see _TLS13_ONLY.
-    # `dane_applies`: the host publishes secure usable TLSA records (_Context.dane_hosts).
+    # `dane_applies`: the host publishes secure TLSA records, which make TLS mandatory for
+    # DANE senders (_Context.dane_hosts).
     rank = _version_rank(p.max_tls_version)
     legacy = [v for v in p.tls_versions_accepted if v in LEGACY_TLS]
     names = _VERSION_NAMES

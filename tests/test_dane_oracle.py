@@ -82,6 +82,22 @@ EXCEPTIONS: dict[str, tuple[frozenset[str], str]] = {
         frozenset({"failed"}),
         "handshake timeout: could not check (s34l)",
     ),
+    # '2 1 0' (the issuing CA's whole key), the server sending its leaf alone. OpenSSL's DANE
+    # code verifies the leaf's signature with the key in the record, so Postfix says
+    # Verified; RFC 7671 §5.2.2 asks the server to send the TA certificate unless the record
+    # is '2 0 0', and mailsec fails DANE-09, saying that OpenSSL-based senders accept it and
+    # others defer (s41d).
+    "mx1.s41d-ta210leaf.lab.test": (
+        frozenset({"verified"}),
+        "2 1 0 with the TA unsent: OpenSSL uses the bare key (s41d)",
+    ),
+    # Secure TLSA records, all unusable, and no STARTTLS. RFC 7672 §2.2: TLS is still
+    # mandatory, so Postfix (its 'encrypt' level) defers: a failed session. mailsec's DANE
+    # view is 'unusable' (DANE-05 fail); SMTP-03 fails for the missing STARTTLS (s41d).
+    "mx1.s41d-unusablenotls.lab.test": (
+        frozenset({"failed"}),
+        "unusable TLSA, no STARTTLS: TLS mandatory, SMTP-03 (s41d)",
+    ),
 }
 
 TLSA_IN_RECORD = re.compile(r"\sTLSA\s")
