@@ -17,12 +17,26 @@ DS RRset of an unsupported algorithm (12) beside a wrong supported one (bogus) a
 CNAME.
 
 The expectations below were written from the checklist and the RFCs before the engine ran on
-any of them; each scenario file's note gives the reasoning. Three planted rows (PLANTED) are
-deliberately wrong and must fail: DANE-09 at fail on ta200root (RFC 7671 §5.2.2: with a
-'2 0 0' record the TA certificate may be left out of the chain), DANE-04 at fail on
-unusablemix (a usage-3 record is there; PKIX mixed in is warn), DNSSEC-01 at fail on
-dsalg12only (RFC 4035 §5.2: a DS RRset of algorithms the validator does not support makes the
-zone insecure, not bogus); they run as strict xfails.
+any of them (committed in 0f8c4844); each scenario file's note gives the reasoning. Three rows
+were planted wrong and each failed the first run: DANE-09 at fail on ta200root (RFC 7671
+§5.2.2: with a '2 0 0' record the TA certificate may be left out of the chain), DANE-04 at fail
+on unusablemix (a usage-3 record is there; PKIX mixed in is warn), DNSSEC-01 at fail on
+dsalg12only (RFC 4035 §5.2, RFC 6840 §5.2: a DS RRset of algorithms the validator does not
+support makes the zone insecure, not bogus); they are removed.
+
+The first run (HEAD 0f8c4844, under the lab lock): ten of the thirteen read as written. Two
+expectations were mine to correct, with the reason at their rows: ta210leaf (SMTP-09 warns
+without MTA-STS) and pkixee100 (DANE-06 judges the form of usable records only). One engine
+fault, status changed, mended with tests/test_engine_s41d.py (docs/scoring.md v7 line):
+on unusablenotls SMTP-03 warned that mail 'travels unencrypted', though RFC 7672 §2.2 makes TLS
+mandatory for DANE senders at a secure TLSA RRset whose records are all unusable; it fails now.
+Read, not failed: on ta200root DANE-12 (pass) called the '2 0 0' record that authenticates the
+server a record 'for a key the server does not present now', to delete if retired, and
+DANE-06's fix offered the record's '2 0 1' digest, which matches only a root the server sends,
+and it sends none; both mended with tests/test_engine_s41d.py (wording and fix, statuses
+unchanged). On ta210leaf DANE-09 (fail as written) said the CA 'could not be seen here' and
+that DANE senders defer, while the '2 1 0' record's key signed the leaf and Postfix verified
+the server with it (tests/test_dane_oracle.py); it now says so (tests/test_engine_s41d.py).
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and
@@ -32,12 +46,7 @@ status whose subject, summary, evidence or fix contains each of the given words
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
 from tests.blind_lab import INFO, Blind, F, LabRound, P, W
-from tests.test_engine_lab import assert_blind_reading, scenario_report
 
 
 def _d(label: str) -> str:
@@ -67,10 +76,16 @@ BLIND: list[Blind] = [
     # ------------------------------------------------------------ DANE-TA and the chain
     Blind(
         "ta210leaf",
-        fail=frozenset({"DANE-09", "SMTP-09"}),
-        warn=frozenset({"DANE-06"}),
+        # Corrected after the run (expectation mine): I asked for SMTP-09 at fail, as F54 has
+        # it; checklist SMTP-09 fails only under MTA-STS (F54 is enforce) and warns otherwise,
+        # and this domain publishes no policy.
+        fail=frozenset({"DANE-09"}),
+        warn=frozenset({"DANE-06", "SMTP-09"}),
         rows=(
-            ("DANE-09", F, (_h("mx1", "ta210leaf"),)),
+            # Added after the run and its fix (tests/test_engine_s41d.py): DANE-09 said the CA
+            # could not be seen and every DANE sender defers; the record's key signed the leaf,
+            # and Postfix (OpenSSL's DANE code) verified the server with it.
+            ("DANE-09", F, (_h("mx1", "ta210leaf"), "RFC 7671 §5.2.2", "OpenSSL")),
             ("DANE-06", W, (_h("mx1", "ta210leaf"), "2 1 0")),
         ),
     ),
@@ -81,6 +96,11 @@ BLIND: list[Blind] = [
             ("DANE-07", P, (_h("mx1", "ta200root"),)),
             ("DANE-09", P, (_h("mx1", "ta200root"),)),
             ("DANE-06", W, (_h("mx1", "ta200root"), "2 0 0")),
+            # Added after the run and its fix (tests/test_engine_s41d.py): DANE-12 took the
+            # record in use for a key not presented now, and DANE-06's '2 0 1' fix did not say
+            # the server must then send the root (RFC 7671 §5.2.2).
+            ("DANE-12", P, (_h("mx1", "ta200root"), "DANE-TA record")),
+            ("DANE-06", W, ("2 0 1", "does not send", "RFC 7671 §5.2.2")),
         ),
     ),
     Blind(
@@ -117,16 +137,21 @@ BLIND: list[Blind] = [
     ),
     Blind(
         "pkixee100",
+        # Corrected after the run (expectation mine): I asked for DANE-06 at warn for the
+        # 'x x 0' form. DANE-06 is about the form of the records DANE senders use (RFC 7671
+        # §5.1: "TLSA records published for DANE servers"); a PKIX-EE record is not used at
+        # all (RFC 7672 §3.1.3), and DANE-04's fail already offers the 3 1 1 to replace it.
         fail=frozenset({"DANE-04"}),
-        warn=frozenset({"DANE-06"}),
-        rows=(("DANE-04", F, (_h("mx1", "pkixee100"),)),),
+        rows=(("DANE-04", F, (_h("mx1", "pkixee100"), "3 1 1")),),
     ),
     Blind(
         "unusablenotls",
         fail=frozenset({"DANE-05", "SMTP-03"}),
         rows=(
             ("DANE-05", F, (_h("mx1", "unusablenotls"),)),
-            ("SMTP-03", F, (_h("mx1", "unusablenotls"),)),
+            # Mended after the run (tests/test_engine_s41d.py): SMTP-03 was a warning that
+            # mail 'travels unencrypted'; DANE senders defer instead (RFC 7672 §2.2).
+            ("SMTP-03", F, (_h("mx1", "unusablenotls"), "will not deliver")),
         ),
     ),
     Blind(
@@ -172,25 +197,6 @@ BLIND: list[Blind] = [
     ),
 ]
 
-# Deliberately wrong expectations: each must fail against a correct engine (strict xfail).
-PLANTED: list[Blind] = [
-    # RFC 7671 §5.2.2: a '2 0 0' record lets the server leave the TA certificate out
-    Blind(
-        "ta200root",
-        fail=frozenset({"DANE-09"}),
-        warn=frozenset({"DANE-06"}),
-        rows=(("DANE-09", F, ()),),
-    ),
-    # checklist DANE-04: fail only if no record has usage 2 or 3; here a 3 1 1 is published
-    Blind("unusablemix", fail=frozenset({"DANE-04", "DANE-05"})),
-    # RFC 4035 §5.2, RFC 6840 §5.2: no supported algorithm in the DS RRset -> insecure
-    Blind(
-        "dsalg12only",
-        fail=frozenset({"DNSSEC-01", "DNSSEC-02"}),
-        warn=frozenset({"DANE-02"}),
-    ),
-]
-
 # Where the blind run found the engine wrong and the fix is not made yet: the reason, and the
 # check IDs at fail and at warn the engine gives today (see tests/blind_lab.py).
 ENGINE_GAPS: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {}
@@ -203,34 +209,5 @@ def test_the_set_is_complete_and_loads() -> None:
     ROUND.assert_complete(_d, ("127.0.236.",))
 
 
-def test_the_planted_rows_are_wrong_on_paper() -> None:
-    """Each planted row contradicts its scenario's honest expectation."""
-    for planted in PLANTED:
-        honest = ROUND.by_label[planted.label]
-        assert (planted.fail, planted.warn, planted.rows) != (
-            honest.fail,
-            honest.warn,
-            honest.rows,
-        )
-
-
 # ------------------------------------------------------------------ the blind run
 test_s41d_scenario_reads_as_expected = ROUND.reading_test()
-
-
-@pytest.mark.lab
-@pytest.mark.parametrize(
-    "planted",
-    [
-        pytest.param(p, id=p.label, marks=pytest.mark.xfail(strict=True, reason="planted wrong"))
-        for p in PLANTED
-    ],
-)
-def test_s41d_planted_row_fails(lab: Any, planted: Blind) -> None:
-    assert_blind_reading(
-        scenario_report(lab, ROUND.scenarios[planted.label]),
-        fail=planted.fail,
-        warn=planted.warn,
-        error=planted.error,
-        rows=planted.rows,
-    )
