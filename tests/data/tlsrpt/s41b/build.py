@@ -142,26 +142,6 @@ def bodies() -> dict[str, bytes]:
     out["C08"] = dumps(
         shared.dates(report([sts()]), "2026-10-25T00:00:00+02:00", "2026-10-25T23:59:59+01:00")
     )
-    # P01 (planted): Comcast-like two details of 1 each under a total of 2.
-    out["P01"] = dumps(
-        report(
-            [
-                sts(
-                    98,
-                    2,
-                    [
-                        detail("certificate-host-mismatch", 1),
-                        detail("certificate-not-trusted", 1),
-                    ],
-                )
-            ],
-            org="Comcast",
-            rid="b9d2f0e4-3c1a-4e7b-9f00-2a6c1d4e8b71",
-            **{"contact-info": "tlsrpt@comcast.net"},
-        )
-    )
-    # P02 (planted): C07's shape.
-    out["P02"] = out["C07"]
     return out
 
 
@@ -285,12 +265,11 @@ def mails() -> dict[str, bytes]:
             "Report-ID: <2026-06-01T00:00:00Z_example.com@sender.example>",
         }
     ) + multi('multipart/report; report-type="tlsrpt"', "s41b-idn", [TEXT, gz_part(gnp)])
-    # E06, E07, P03 (door tampered): the plain report mail, signed by the test and then
+    # E06, E07 (door tampered): the plain report mail, signed by the test and then
     # changed in transit.
     plain = header() + multi('multipart/report; report-type="tlsrpt"', "s41b-t", [TEXT, gz_part(g)])
     m["E06"] = plain
     m["E07"] = plain
-    m["P03"] = plain
     return m
 
 
@@ -378,7 +357,6 @@ def second_shown() -> dict[str, bytes]:
             [tlsa(TLSA_STRINGS[:1], 90, 10, [detail("dane-required", 10)])], "s41b-F10-{D-1}"
         ),
         "F11": of_yesterday([sts(97, 3, zone)], "s41b-F11-{D-1}"),
-        "P04": of_yesterday([sts(97, 3, zone)], "s41b-P04-{D-1}"),
     }
 
 
@@ -402,7 +380,7 @@ def third_mails() -> dict[str, bytes]:
         b64(g),
     )
     m["G02"] = header() + multi('multipart/report; report-type="tlsrpt"', "s41b-u", [TEXT, rpart])
-    # G03 and P05: no-policy-found without policy-domain; TLS-Report-Domain an RFC 2047
+    # G03: no-policy-found without policy-domain; TLS-Report-Domain an RFC 2047
     # encoded-word of the plain ASCII name.
     np = report([no_policy(64, 0, [])])
     del np["policies"][0]["policy"]["policy-domain"]
@@ -410,7 +388,6 @@ def third_mails() -> dict[str, bytes]:
     m["G03"] = header(**{"TLS-Report-Domain": "=?us-ascii?Q?example.com?="}) + multi(
         'multipart/report; report-type="tlsrpt"', "s41b-a", [TEXT, gz_part(gnp)]
     )
-    m["P05"] = m["G03"]
     # G04 (door forward): a report mail whose boundary looks like an encoded-word, forwarded.
     m["G04"] = with_type(
         "=?utf-8?q?s41b?=",
@@ -427,7 +404,7 @@ def fourth_mails() -> dict[str, bytes]:
     it as the case says."""
     g = gzip.compress(dumps(report([sts()])), mtime=0)
     plain = header() + multi('multipart/report; report-type="tlsrpt"', "s41b-k", [TEXT, gz_part(g)])
-    names = ("H01", "H02", "H03", "H04", "H05", "P06", "K01", "K02", "K03", "K04", "K05", "K06")
+    names = ("H01", "H02", "H03", "H04", "H05", "K01", "K02", "K03", "K04", "K05", "K06")
     return {name: plain for name in names}
 
 
