@@ -568,6 +568,7 @@ def sync_through(
             said += followed
         # The record was compared with the id we had before the lookups; a newer id since
         # makes that comparison meaningless until the next turn.
+        record_at = -1
         if record.state != "error" and policy.policy_id == looked_up_id:
             if record.state != policy.record_state and record.state in (
                 "stale",
@@ -577,11 +578,17 @@ def sync_through(
             ):
                 # Told once per change of state: a stale plain TXT keeps senders on an old
                 # policy.
+                record_at = len(said)
                 said.append(("record", record_told(policy, record, zone_name)))
             policy.record_state = record.state
         said += policy_host_told(policy, *leads, now)
         changed = policy.refresh_text(now)
-        if changed:
+        if changed and record_at >= 0 and record.state != "stale":
+            # Told this turn, and the id changed since the lookup: the record to publish names
+            # the id the email announces, not the one senders are about to drop (s41r). A
+            # stale one's words name the id it was compared with; plain_txt_told follows them.
+            said[record_at] = ("record", record_told(policy, record, zone_name))
+        elif changed:
             # A plain TXT names the id the owner typed, never the new one: said in this sync's
             # email, with the record, not one sync later when the lookup finds it stale. By
             # the state this turn knows (the lookup's, or the last one stored when it failed
@@ -911,11 +918,14 @@ def plain_txt_told(policy: HostedPolicy) -> list[tuple[str, str]]:
     applying it until that record changes (RFC 8461 §3.1, §5.1): Switch to enforce would not
     reach them, nor would mode none before the release. The record is stale from now on, so
     the next sync, finding it so, tells nothing again. Call after refresh_text, before
-    saving; [] for a CNAME into our zone (we change the id there) or an unknown record."""
-    if policy.record_state not in ("txt", "stale"):
+    saving; [] for a CNAME into our zone (we change the id there) or an unknown record. An
+    invalid one (senders discard it) needs the new id as much, and stays "invalid": the next
+    sync, finding it still so, tells nothing again (s41r)."""
+    if policy.record_state not in ("txt", "stale", "invalid"):
         return []
     zone = PolicyZone.from_settings()
-    policy.record_state = "stale"
+    if policy.record_state == "txt":
+        policy.record_state = "stale"
     return [("record", stale_txt_message(policy, zone.record_name(policy.name) if zone else ""))]
 
 
