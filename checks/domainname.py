@@ -122,6 +122,16 @@ def _idn_refusal(invalid: str, name: str) -> str:
     for char in dict.fromkeys(name):
         if char.isascii():
             continue
+        if unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp"):
+            # A direction mark or override copied with the name from a page or a document:
+            # nothing on the screen shows it, so it is named, not called a symbol (s41h).
+            label = unicodedata.name(char, "")
+            named = f" ({label})" if label else ""
+            return (
+                f"{invalid}: it holds an invisible character, U+{ord(char):04X}{named}, which "
+                "no domain name may hold; it is often copied with the name from a web page or "
+                "a document. Type the name again."
+            )
         # Alone and after a letter: a combining mark fails only alone, a right-to-left
         # letter only after a left-to-right one (RFC 5893); a symbol fails both ways.
         if _idna_accepts(char) or _idna_accepts(f"a{char}"):
@@ -502,24 +512,29 @@ def _to_ascii_domain(
     # (or an address bar's "example.com\…", which they complete to http://); a URL of another
     # scheme (smtp://…) and an address keep "\" as URL parsers do.
     host_ends = r"[/?#\\]" if scheme is None or name.startswith(_SPECIAL_SCHEMES) else r"[/?#]"
+    # What the name was read after, for the message when nothing follows it ("user@").
+    read_after = ""
     if scheme:
-        name = name[scheme.end() :]
+        name, read_after = name[scheme.end() :], scheme.group(0)
     elif mailbox := _MAILBOX_RE.fullmatch(name):
         # Only the domain of an address is checked: its local part, quoted or escaped, may
         # hold '\\' (or '/', '?', '#' between quotes), where a URL's host would end.
-        name = mailbox.group("domain")
+        name, read_after = mailbox.group("domain"), "the @"
     elif name.startswith("//"):
         # A URL without its scheme (RFC 3986 §4.2, "//example.com/path", as a page's source
         # writes links): the host follows. Split at the first "/" below, it left nothing, and
         # the person who typed a domain was told to enter one.
-        name = name[2:]
+        name, read_after = name[2:], "//"
     for prefix in _OPAQUE_SCHEMES:
         if name.startswith(prefix):
-            name = name[len(prefix) :]
+            name, read_after = name[len(prefix) :], prefix
             host_ends = r"[/?#]"
             break
     # What people paste: a URL with a path, query or port, an address, a trailing dot.
-    name = re.split(host_ends, name, maxsplit=1)[0].rsplit("@", 1)[-1]
+    host = re.split(host_ends, name, maxsplit=1)[0]
+    if "@" in host:
+        read_after = "the @"
+    name = host.rsplit("@", 1)[-1]
     # An address literal in brackets (a URL's [2001:db8::1]:8443, RFC 5321's [IPv6:…]): its
     # colons are no port separator, and what it holds is an address, refused as such below.
     literal = re.fullmatch(r"\[(?:ipv6:)?([0-9a-f:.]+)\](?::\d*)?", name)
@@ -546,6 +561,13 @@ def _to_ascii_domain(
     # A trailing dot (the root, as a zone file writes "org.") is typed, but separates no label.
     dotted, name = name.endswith("."), name.rstrip(".")
     if not name:
+        if read_after:
+            # Something was typed ("user@", "https://"): say what is missing, not only what
+            # an empty field is told.
+            raise DomainNameError(
+                f"{typed} holds no domain name: nothing follows {read_after}. Enter a domain "
+                "name, for example example.com."
+            )
         raise DomainNameError("Enter a domain name, for example example.com.")
     try:
         ipaddress.ip_address(name.strip("[]"))
@@ -625,8 +647,18 @@ def _to_ascii_domain(
         # (localhost, a computer's own name): say which, not only that it was refused.
         raise DomainNameError(_single_label_refusal(typed, ascii_name, dotted))
     if labels[-1].isdigit():
-        # No top-level domain is all digits (RFC 3696 §2): "123.456" is no domain.
-        raise DomainNameError(f"{typed} is not a valid domain name.")
+        # No top-level domain is all digits (RFC 3696 §2): "123.456" is no domain. Said with
+        # the reason (before s41h only "… is not a valid domain name."); numbers in more
+        # parts than an address has ("1.2.3.4.5") are told that too.
+        more = (
+            f"; an IPv4 address has 4 parts, not {len(labels)}"
+            if all(label.isdigit() for label in labels)
+            else ""
+        )
+        raise DomainNameError(
+            f"{invalid}: its last part, {labels[-1]}, is a number, and no top-level domain "
+            f"is all digits{more}. Enter a domain name, such as example.com."
+        )
     reason = special_use_reason(ascii_name)
     if reason and not allow_special_use and not _is_at_or_under(ascii_name, extra_public_suffixes):
         raise DomainNameError(
