@@ -21,7 +21,7 @@ from mailsec.ordering import CodePointOrder, by_name
 from reports import conf
 from reports.alerts import is_future
 from reports.dashboard import readiness_card, summarise
-from reports.explain import RESULT_TYPES, explain
+from reports.explain import RESULT_TYPES, ResultType, explain
 from reports.intake import IntakeError, QuotaExceeded, accept_https, check_quota, find_address
 from reports.intake_http import (
     check_content_type,
@@ -30,7 +30,14 @@ from reports.intake_http import (
     label_warnings,
     read_body,
 )
-from reports.models import FailureDetail, RawReport, ReportAddress, TlsReport, sender_day
+from reports.models import (
+    FailureDetail,
+    PolicyResult,
+    RawReport,
+    ReportAddress,
+    TlsReport,
+    sender_day,
+)
 from reports.parse import ReportRejected
 from reports.templatetags.reports_tags import record_context
 
@@ -142,13 +149,14 @@ def dashboard(request: HttpRequest, token: str) -> HttpResponse:
 def report_detail(request: HttpRequest, token: str, report_id: uuid.UUID) -> HttpResponse:
     address = get_address_for(request, token)
     report = get_object_or_404(TlsReport, address=address, public_id=report_id)
-    policies = report.policies.prefetch_related("failure_details")
+    policies = list(report.policies.prefetch_related("failure_details"))
     raws = list(report.raw_reports.defer("body"))
     ctx = {
         "page": "domains",
         "address": address,
         "report": report,
         "policies": policies,
+        "explained": explained_types(report, policies, address),
         "raws": raws,
         "superseded": any(r.parse_status == RawReport.SUPERSEDED for r in raws),
         "future": is_future(report.day),
@@ -156,6 +164,20 @@ def report_detail(request: HttpRequest, token: str, report_id: uuid.UUID) -> Htt
         "sender_day": sender_day(report.day, report.start, report.end),
     }
     return render(request, "reports/report.html", ctx)
+
+
+def explained_types(
+    report: TlsReport, policies: list[PolicyResult], address: ReportAddress
+) -> list[ResultType]:
+    """Each result type the report's failure details carry, once, in the order they first
+    appear, in the dashboard's words (reports.explain: what it means, its likely cause),
+    naming the hosts of the domain the report is about (s41f: a report's page listed the
+    types and reason codes bare, and "what does this failure mean?" is what people ask)."""
+    domain = display_name(report.policy_domain or address.domain_name)
+    names = dict.fromkeys(
+        d.result_type for p in policies for d in p.failure_details.all() if d.result_type
+    )
+    return [explain(name).about(domain) for name in names]
 
 
 @login_required
