@@ -36,6 +36,7 @@ WORLDS: dict[str, Any] = {
     "good": {},
     "bad": {"mx": _mx(mx1="expired")},
     "timeout": {"mx": _mx(mx1="timeout")},
+    "refused": {"mx": _mx(mx1="refused")},
     # Two checks regress at once: mx1's certificate expired and the TLS-RPT record removed.
     "bad-and-rpt-gone": {"mx": _mx(mx1="expired"), "rpt": "gone"},
     # The rubric changed (score version + 1): the same facts.
@@ -173,6 +174,110 @@ SEQUENCES: list[dict[str, Any]] = [
         ],
         "emails": [],
     },
+    # --- second batch (written after the first ran, before this ran) -------------------------
+    {
+        "id": "S12",
+        "title": "mx1 expired, told; charlie's team proves control of a.test; alice's team "
+        "proves control again; still expired (check, re-check); renewed (check, re-check)",
+        "why": "a problem told before the lapse and still open is not told again; its fix is "
+        "told as ever (docs: a domain whose verification lapsed)",
+        "steps": [
+            *BASE,
+            ["run", "bad", "s"],
+            ["run", "bad", "c"],
+            ["move", "a.test"],
+            ["verified", "a.test", True],
+            ["run", "bad", "s"],
+            ["run", "bad", "c"],
+            ["run", "good", "s"],
+            ["run", "good", "c"],
+        ],
+        "emails": [*BOTH_ALERT, *BOTH_LOST, *BOTH_FIXED],
+    },
+    {
+        "id": "S13",
+        "title": "mx1 expired, told; renewed on a check whose re-probe times out; then renewed "
+        "(check, re-check)",
+        "why": "a fix is told only when a re-check agrees, and once: the untested re-check "
+        "decides nothing",
+        "steps": [
+            *BASE,
+            ["run", "bad", "s"],
+            ["run", "bad", "c"],
+            ["run", "good", "s"],
+            ["run", "timeout", "c"],
+            ["run", "good", "s"],
+            ["run", "good", "c"],
+        ],
+        "emails": [*BOTH_ALERT, *BOTH_FIXED],
+    },
+    {
+        "id": "S14",
+        "title": "under the old score version mx1 is seen expired on a check; its re-probe is "
+        "the new score version's first run and sees it expired too; checks go on so",
+        "why": "a real regression seen by two checks, the rubric changing between them: told "
+        "once (a release raises nothing of its own, but what the DNS changed is told)",
+        "steps": [
+            ["run", "old-good", "s"],
+            ["run", "old-good", "s"],
+            ["run", "old-bad", "s"],
+            ["run", "new-bad", "c"],
+            ["run", "new-bad", "s"],
+            ["run", "new-bad", "c"],
+        ],
+        "emails": BOTH_ALERT,
+    },
+    {
+        "id": "S15",
+        "title": "a.test and b.test each see mx1 expired on the same round of checks, each "
+        "confirmed by its re-probe",
+        "why": "the changes one check confirms are one email: two domains' checks are two "
+        "emails each, each naming its domain's host",
+        "steps": [
+            *BASE,
+            ["run", "good", "s", "b.test"],
+            ["run", "good", "s", "b.test"],
+            ["run", "bad", "s"],
+            ["run", "bad", "s", "b.test"],
+            ["run", "bad", "c"],
+            ["run", "bad", "c", "b.test"],
+        ],
+        "emails": [
+            *BOTH_ALERT,
+            ["alice", "alert", ["b.test"], ["mx1.b.test"]],
+            ["bob", "alert", ["b.test"], ["mx1.b.test"]],
+        ],
+    },
+    {
+        "id": "S16",
+        "title": "mx1 expired on a check; its re-probe finds mx1 refusing connections; the next "
+        "check and its re-probe find it refusing",
+        "why": "the re-probe saw it down for a new reason only: not confirmed on its word, "
+        "suspected anew; the refusals (a failure, not could-not-check) are then told once",
+        "steps": [
+            *BASE,
+            ["run", "bad", "s"],
+            ["run", "refused", "c"],
+            ["run", "refused", "s"],
+            ["run", "refused", "c"],
+        ],
+        "emails": BOTH_ALERT,
+    },
+    {
+        "id": "S17",
+        "title": "mx1 expired, told under the old score version; the new version's first check "
+        "sees it renewed, and so does its re-probe",
+        "why": "a finding the new checks still make, now passing, is a fix as ever: told once",
+        "steps": [
+            ["run", "old-good", "s"],
+            ["run", "old-good", "s"],
+            ["run", "old-bad", "s"],
+            ["run", "old-bad", "c"],
+            ["run", "new-good", "s"],
+            ["run", "new-good", "c"],
+        ],
+        "emails": [*BOTH_ALERT, *BOTH_FIXED],
+    },
     # --- planted: deliberately wrong, each must fail ----------------------------------------
     {
         "id": "Q01",
@@ -201,6 +306,22 @@ SEQUENCES: list[dict[str, Any]] = [
             ["remember", "a.test"],
             ["remove_domain", "a.test"],
             ["confirm_remembered"],
+        ],
+        "emails": BOTH_ALERT,
+    },
+    {
+        "id": "Q04",
+        "title": "(planted) S15: two domains' regressions in one round of checks",
+        "why": "planted wrong: expects one email each for both domains",
+        "planted": "one email per confirming check, not per round (S15)",
+        "steps": [
+            *BASE,
+            ["run", "good", "s", "b.test"],
+            ["run", "good", "s", "b.test"],
+            ["run", "bad", "s"],
+            ["run", "bad", "s", "b.test"],
+            ["run", "bad", "c"],
+            ["run", "bad", "c", "b.test"],
         ],
         "emails": BOTH_ALERT,
     },
@@ -237,7 +358,7 @@ class S41hBlindSequencesTestCase(s39d.S39dBlindSequencesTestCase):
 
 def test_s41h_the_round_has_what_the_brief_asks() -> None:
     real = [s for s in SEQUENCES if not s.get("planted")]
-    assert len(real) == 11 and len(SEQUENCES) == len(real) + 3
+    assert len(real) == 17 and len(SEQUENCES) == len(real) + 4
     assert len({s["id"] for s in SEQUENCES}) == len(SEQUENCES)
     assert all(
         w in WORLDS for s in SEQUENCES for st in s["steps"] if st[0] == "run" for w in st[1:2]
