@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.core import mail
 
 from mailsec.hosting import service
 from mailsec.hosting.models import HostedPolicy
+from mailsec.hosting.service import record_told
 from tests.test_hosting import T0, HostingCase, fake_dns
+from tests.test_hosting_s41c import CURRENT, read
 
 MX1 = ["mx1.example.org"]
 MX2 = ["mx1.example.org", "mx2.example.org"]
@@ -72,3 +75,23 @@ class S41rInvalidRecordTests(HostingCase):
         assert "mode: enforce" in policy.text
         assert txt_for(policy.policy_id) in service.record_to_publish(told)
         assert policy.record_state == "invalid"
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        f"v=STSv1; id={CURRENT}\u200b;",  # a zero-width space pasted from a document
+        f"v=STSv1; id\uff1d{CURRENT};",  # a full-width '='
+    ],
+)
+def test_s41r_an_invalid_record_is_told_one_record_to_publish(record: str) -> None:
+    """The engine's reason for a pasted character ends 'Retype the record ..., with a new
+    id': under hosting the id is ours, and the notice's own fix gives the record with the
+    current id. Both in one notice told the owner two different records; one made-up id is
+    a stale record the next sync tells again."""
+    found = read([record])
+    assert found.state == "invalid"
+    assert "RFC 8461 §3.1 requires US-ASCII" in found.detail
+    told = record_told(HostedPolicy(name="example.org", policy_id=CURRENT), found, "")
+    assert "new id" not in told and "Retype" not in told
+    assert told.endswith(f"Publish {txt_for(CURRENT)} in place of it.")

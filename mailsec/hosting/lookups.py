@@ -253,6 +253,10 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
         # (the current one beside a malformed extension is not in place), and one with no id
         # field is no id to update: said as what senders do with it (s41c).
         why = next(p.message for p in invalid[0].problems if p.invalidates)
+        # Without the engine's last sentence 'Retype the record ... with a new id' where it
+        # has one: under hosting the id is ours, and the notice gives the record to publish
+        # with it (s41r).
+        why = why.split(" Retype ", 1)[0]
         return RecordState(
             "invalid",
             f'{name} has "{invalid[0].raw}". {why} Senders discard an invalid record: those '
