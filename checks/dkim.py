@@ -1470,6 +1470,15 @@ def _delete(result: SelectorResult, texts: list[str], head: str = "") -> str:
     return "\n".join([head, *lines] if head else lines)
 
 
+def _keep_one(name: str, values: list[str]) -> str:
+    """DKIM-03's words for a tag other than p= written more than once: the same value twice
+    leaves nothing to choose (s41r: it read "of 'k=rsa' and 'k=rsa', keep the one you mean")."""
+    distinct = list(dict.fromkeys(values))
+    if len(distinct) == 1:
+        return f"write '{name}={distinct[0]}' once"
+    return "of " + series([f"'{name}={value}'" for value in distinct]) + ", keep the one you mean"
+
+
 def _problem_fix(result: SelectorResult, problem: DkimProblem, taken: set[str]) -> str:
     """What to publish for one problem of a key record: the record with every repair its
     problems ask for (repaired_record), the same for each of them, so publishing any one fix
@@ -1505,11 +1514,7 @@ def _problem_fix(result: SelectorResult, problem: DkimProblem, taken: set[str]) 
             "of several p= values, keep the public key your mail service shows in its DKIM settings"
         )
         keep = [
-            several_keys
-            if name == "p"
-            else "of "
-            + series([f"'{name}={value}'" for n, value in named if n == name])
-            + ", keep the one you mean"
+            several_keys if name == "p" else _keep_one(name, [v for n, v in named if n == name])
             for name in dict.fromkeys(names)
             if names.count(name) > 1
         ] or [several_keys]
