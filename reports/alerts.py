@@ -42,6 +42,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -50,6 +51,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from reports import conf
+from reports.dashboard import percent_text
 from reports.explain import defined_type, explain
 from reports.join import compared_with_check, mx01_hosts, sight
 from reports.models import (
@@ -754,12 +756,13 @@ def _calm_days_note(
     return note
 
 
-def _threshold_text(threshold: float) -> str:
-    """The threshold in percent as the alert wrote it (5.0%), with the places a finer one
-    needs (1.25%)."""
-    exact = round(threshold * 100, 4)
-    places = next((p for p in range(1, 4) if round(threshold * 100, p) == exact), 4)
-    return f"{threshold * 100:.{places}f}%"
+def _threshold_text(threshold: float, places: int = 2) -> str:
+    """The threshold in percent as the pages write rates (5.00 %: percent_text), to at least
+    `places` decimals and as many as a finer one needs to be written whole (1.125 %)."""
+    exact = Fraction(str(threshold))  # as configured (0.05), not its binary neighbour
+    while places < 12 and (100 * 10**places * exact).denominator != 1:
+        places += 1
+    return percent_text(exact, 1, places)
 
 
 def _sessions(address: ReportAddress, first: date, last: date) -> tuple[int, int]:
@@ -770,14 +773,14 @@ def _sessions(address: ReportAddress, first: date, last: date) -> tuple[int, int
     return sums["ok"] or 0, sums["failed"] or 0
 
 
-def _percents(failed: int, sessions: int, threshold: float) -> tuple[str, str]:
-    """The day's failure rate and the threshold it is above, in percent, with as many
-    decimals (at least one) as it takes for the rate to read above the threshold (5.04 %
-    over 5 % is not "5.0%, above 5.0%") and, when some sessions succeeded, below 100 %."""
-    share = failed / sessions
-    for places in range(1, 13):
-        rate, limit = f"{share:.{places}%}", f"{threshold:.{places}%}"
-        if rate != limit and (failed >= sessions or rate != f"{1:.{places}%}"):
+def _percents(failed: float, sessions: int, threshold: float) -> tuple[str, str]:
+    """The day's failure rate and the threshold it is above, in percent as the pages write
+    rates (reports.dashboard.percent_text: 20.00 %, rounded half up, < 0.01 %, > 99.99 %;
+    s41f, "20.0%" before), with more decimals when two read the rate as the threshold
+    (5.001 % over 5 % is not "5.00 %, above 5.00 %"), the threshold to as many."""
+    for places in range(2, 13):
+        rate, limit = percent_text(failed, sessions, places), _threshold_text(threshold, places)
+        if rate != limit:
             break
     return rate, limit
 

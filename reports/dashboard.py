@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from typing import Any
 
 from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Value, When
@@ -108,26 +109,32 @@ class Summary:
         return percent_text(self.failed, self.successful + self.failed)
 
 
-def percent_text(failed: int, total: int) -> str:
-    """`failed` of `total` sessions in percent, to two decimals as the dashboard shows rates;
-    "" without sessions. A rate that rounds to 0.00 while some failed says < 0.01 %, and one
-    that rounds to 100.00 while some succeeded says > 99.99 %: neither "nothing failed" nor
-    "nothing got through" may be shown when it is not so.
+def percent_text(failed: float | Fraction, total: int, places: int = 2) -> str:
+    """`failed` of `total` sessions in percent, to two decimals as the dashboard shows rates
+    (`places` of them for more: an alert's rate that two would show as its threshold,
+    reports.alerts._percents); "" without sessions. A rate that rounds to 0.00 while some
+    failed says < 0.01 %, and one that rounds to 100.00 while some succeeded says > 99.99 %:
+    neither "nothing failed" nor "nothing got through" may be shown when it is not so.
 
     Rounded half up on the exact quotient, as a person rounds the figure worked out from the
     counts beside it: 1 of 800 (0.125 %) is 0.13 %, not the 0.12 % that formatting the float
-    (half to even on its binary value) shows."""
+    (half to even on its binary value) shows. A `failed` that is not a count (the share of
+    sessions an alert rule weighs, a threshold) is taken at its exact value too."""
     if total <= 0:
         return ""
-    # Hundredths of a percent, in integers: exact for any count (sums may pass 2^53).
-    hundredths, rest = divmod(10_000 * failed, total)
+    # Units of the last decimal shown, in integers or exact fractions: right for any count
+    # (sums may pass 2^53). Hundredths of a percent with two places.
+    one = 10**places
+    exact = failed if isinstance(failed, int) else Fraction(failed)
+    units, rest = divmod(100 * one * exact, total)
+    units = int(units)
     if 2 * rest >= total:
-        hundredths += 1
-    if failed and hundredths == 0:
-        return "< 0.01 %"
-    if failed < total and hundredths >= 10_000:
-        return "> 99.99 %"
-    return f"{hundredths // 100}.{hundredths % 100:02d} %"
+        units += 1
+    if failed and units == 0:
+        return f"< 0.{'0' * (places - 1)}1 %"
+    if failed < total and units >= 100 * one:
+        return f"> 99.{'9' * places} %"
+    return f"{units // one}.{units % one:0{places}d} %"
 
 
 def _bars(days: list[Day]) -> list[Bar]:

@@ -85,7 +85,7 @@ def test_it_lists_new_then_fixed_then_not_fixed_yet(
         not_fixed = body.index("Not fixed yet")
         assert new < body.index("The score dropped from 90 to 60.") < fixed < not_fixed
         assert fixed < body.index("Fixed: The TLS-RPT record has disappeared.") < not_fixed
-        usual = body.index("Back to the senders' usual failure rate: 20.0% of the TLS sessions")
+        usual = body.index("Back to the senders' usual failure rate: 20.00 % of the TLS sessions")
         assert not_fixed < usual
         assert "The failures have not stopped" in body[usual:]
         assert not_fixed < body.index("Still open: The MTA-STS record has disappeared")

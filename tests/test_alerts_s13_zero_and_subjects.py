@@ -191,7 +191,7 @@ def test_a_failure_rate_subject_says_the_day_before_a_client_cuts_it(
 ) -> None:
     evaluate(address, report(day(0), ok=800, failed=200))
     [subject] = subjects(Notification.Kind.ALERT)
-    assert subject == "[mailsec] example.com: 20.0% of TLS sessions failed on 2026-06-01"
+    assert subject == "[mailsec] example.com: 20.00 % of TLS sessions failed on 2026-06-01"
     assert_short(subject)
     calm_days(address, 1, 7)
     assert Change.objects.get(kind=KIND_FAILURE_RATE).state == Change.State.RECOVERED
@@ -255,5 +255,5 @@ def test_a_long_domain_keeps_the_fact_and_the_day(owner: User, domain: Domain) -
     address = ReportAddress.for_domain(domain)
     evaluate(address, report(day(0), ok=800, failed=200))
     [subject] = subjects(Notification.Kind.ALERT)
-    assert subject.endswith(": 20.0% of TLS sessions failed on 2026-06-01")
+    assert subject.endswith(": 20.00 % of TLS sessions failed on 2026-06-01")
     assert subject.startswith("[mailsec] a-rather-long-subdomain-name-for")

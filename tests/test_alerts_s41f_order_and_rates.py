@@ -9,6 +9,7 @@ forty clients finds them where the list has them."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -19,6 +20,10 @@ from mailsec.alerts import weekly
 from mailsec.alerts.emails import build_message
 from mailsec.alerts.models import AlertSetting, Change, Notification
 from mailsec.domains.models import Domain
+from reports.alerts import KIND_FAILURE_RATE, evaluate_report, subject_line
+from reports.dashboard import percent_text
+from reports.models import ReportAddress
+from tests.test_reports_dash_s8_alerts import store
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +104,65 @@ def test_s41f_the_weekly_summary_lists_domains_in_the_domain_lists_order(
     owner.refresh_from_db()
     assert [d.name for d in weekly.domains_for(owner)] == STORED
     assert [w.domain.name for w in weekly.summarise(owner, monday)] == STORED
+
+
+# Rates: the failure-rate alert wrote "20.0%" (the float to one decimal, more when needed)
+# where the dashboard, the all-domains page and the weekly summary write "20.00 %"
+# (reports.dashboard.percent_text: two decimals, rounded half up, "< 0.01 %", "> 99.99 %").
+
+
+@pytest.fixture
+def address() -> ReportAddress:
+    owner = User.objects.create_user("owner", "owner@example.org")
+    domain = Domain.objects.create(
+        team=Team.create_for(owner), name="example.com", verified_at=timezone.now()
+    )
+    return ReportAddress.for_domain(domain)
+
+
+def rate_change() -> Change:
+    return Change.objects.get(kind=KIND_FAILURE_RATE)
+
+
+@pytest.mark.parametrize(
+    ("ok", "failed", "threshold", "rate", "limit"),
+    [
+        (800, 200, 0.05, "20.00 %", "5.00 %"),
+        (9_496, 504, 0.05, "5.04 %", "5.00 %"),
+        # Two decimals read as the threshold: as many as it takes to read above it.
+        (94_999, 5_001, 0.05, "5.001 %", "5.000 %"),
+        # Half up on the counts, as the dashboard: 1 of 800 is 0.13 %, not 0.12 %.
+        (799, 1, 0.001, "0.13 %", "0.10 %"),
+        # A threshold finer than two decimals is written whole.
+        (900, 100, 0.0125, "10.00 %", "1.25 %"),
+        (9_000, 1_000, 0.00125, "10.00 %", "0.125 %"),
+        # Some sessions got through: not "100 %", as the dashboard says it.
+        (2, 49_998, 0.05, "> 99.99 %", "5.00 %"),
+        (0, 300, 0.05, "100.00 %", "5.00 %"),
+    ],
+)
+def test_s41f_the_rate_alert_writes_rates_as_the_pages(
+    address: ReportAddress,
+    settings: Any,
+    ok: int,
+    failed: int,
+    threshold: float,
+    rate: str,
+    limit: str,
+) -> None:
+    settings.TLSRPT_ALERT_FAILURE_RATE = threshold
+    day = timezone.now().date() - timedelta(days=1)
+    evaluate_report(store(address, day, ok, failed))
+    change = rate_change()
+    if len(rate.rsplit(" ", 1)[0].split(".")[-1]) == 2:
+        # The dashboard's own words for the day, where two decimals tell it.
+        assert rate == percent_text(failed, ok + failed)
+    assert change.after == rate
+    assert change.before == f"≤ {limit}"
+    assert change.summary.startswith(
+        f"{rate} of the TLS sessions senders reported for example.com on {day:%Y-%m-%d} "
+        f"failed ({failed} of {ok + failed}), above the alert threshold of {limit}."
+    )
+    assert subject_line(change, recovery=False, going_on=False) == (
+        f"{rate} of TLS sessions failed on {day:%Y-%m-%d}"
+    )

@@ -224,8 +224,8 @@ def test_a_bad_day_alerts_once_until_a_calm_week(domain: Domain, settings) -> No
     events = evaluate_report(bad)
     assert kinds(events) == [(KIND_FAILURE_RATE, "2026-06-03")]
     assert events[0].summary.startswith(
-        "10.0% of the TLS sessions senders reported for example.com on 2026-06-03 failed "
-        "(10 of 100), above the alert threshold of 5.0%."
+        "10.00 % of the TLS sessions senders reported for example.com on 2026-06-03 failed "
+        "(10 of 100), above the alert threshold of 5.00 %."
     )
     # A second report for the same day, another bad day: suppressed while the change is open.
     assert evaluate_report(store(address, report("2026-06-03", rid="b", ok=10, failed=10))) == []

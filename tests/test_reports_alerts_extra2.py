@@ -131,8 +131,8 @@ def test_a_real_jump_alerts_at_once_despite_the_noise(domain: Domain) -> None:
     assert kinds(events) == [(KIND_FAILURE_RATE, day(8))]
     change = Change.objects.get(kind=KIND_FAILURE_RATE)
     assert change.summary.startswith(
-        f"30.0% of the TLS sessions senders reported for example.com on {day(8)} failed "
-        "(15 of 50), above the alert threshold of 5.0%."
+        f"30.00 % of the TLS sessions senders reported for example.com on {day(8)} failed "
+        "(15 of 50), above the alert threshold of 5.00 %."
     )
     small(address, 8)
     assert change.evidence["failed beyond the senders' usual rate"] == 15

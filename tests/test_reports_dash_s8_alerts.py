@@ -82,9 +82,9 @@ def test_a_rate_just_above_the_threshold_does_not_read_as_the_threshold(
     evaluate_report(store(address, day, 9_496, 504))  # 5.04 %
     change = rate_change()
     assert change.after != change.before.removeprefix("≤ ")
-    assert change.after == "5.04%"
-    assert change.summary.startswith("5.04% of the TLS sessions")
-    assert "above the alert threshold of 5.00%" in change.summary
+    assert change.after == "5.04 %"
+    assert change.summary.startswith("5.04 % of the TLS sessions")
+    assert "above the alert threshold of 5.00 %" in change.summary
 
 
 def test_a_day_where_some_sessions_succeeded_is_not_shown_as_all_failed(
@@ -95,13 +95,13 @@ def test_a_day_where_some_sessions_succeeded_is_not_shown_as_all_failed(
     change = rate_change()
     assert "100.0" not in change.after
     assert "100.0" not in change.summary
-    assert change.summary.startswith("99.996% of the TLS sessions")
+    assert change.summary.startswith("> 99.99 % of the TLS sessions")
 
 
 def test_a_day_where_everything_failed_says_so(address: ReportAddress) -> None:
     day = timezone.now().date() - timedelta(days=1)
     evaluate_report(store(address, day, 0, 300))
-    assert rate_change().after == "100.0%"
+    assert rate_change().after == "100.00 %"
 
 
 def test_old_and_future_days_alert_nobody(address: ReportAddress) -> None:

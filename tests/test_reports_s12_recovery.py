@@ -162,7 +162,7 @@ def test_a_calm_week_after_a_bad_day_is_told(owner: User, address: ReportAddress
     body = " ".join(send(Notification.objects.get(kind="recovery")).body.split())
     assert (
         "Senders' reports show no day whose failures beyond what these senders usually report "
-        "exceeded 5.0% of its sessions in the last 7 report days. From 2026-06-02 to "
+        "exceeded 5.00 % of its sessions in the last 7 report days. From 2026-06-02 to "
         "2026-06-08 they reported 7000 TLS sessions, 7000 of them successful." in body
     )
 

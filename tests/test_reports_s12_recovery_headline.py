@@ -123,20 +123,20 @@ def test_failures_at_the_senders_usual_rate_are_not_good_news(
     assert USUAL_RATE in body
     assert "Good news" not in body and "no longer show" not in body
     assert (
-        "* Back to the senders' usual failure rate: 20.0% of the TLS sessions senders reported "
-        "for example.com on 2026-06-01 failed (200 of 1000), above the alert threshold of 5.0%."
+        "* Back to the senders' usual failure rate: 20.00 % of the TLS sessions senders reported "
+        "for example.com on 2026-06-01 failed (200 of 1000), above the alert threshold of 5.00 %."
         in body
     )
     assert "No longer reported" not in body
     # The note that tells why is still there, whole.
-    assert "The failures have not stopped: 9.1% of those sessions failed (700)" in body
+    assert "The failures have not stopped: 9.09 % of those sessions failed (700)" in body
     html = words(message.alternatives[0][0].replace("&#x27;", "'"))
     assert "Good news" not in html and "No longer reported" not in html
     assert (
         "About <strong>example.com</strong>: the failures in senders' TLS reports are back to "
         "the senders' usual failure rate" in html
     )
-    assert "Back to the senders' usual failure rate: 20.0% of the TLS sessions" in html
+    assert "Back to the senders' usual failure rate: 20.00 % of the TLS sessions" in html
 
 
 def test_a_calm_week_is_still_good_news(owner: User, address: ReportAddress) -> None:
@@ -145,7 +145,7 @@ def test_a_calm_week_is_still_good_news(owner: User, address: ReportAddress) -> 
     assert message.subject == "[mailsec] example.com: TLS failure rate calm again after 2026-06-01"
     body = words(message.body)
     assert GOOD_NEWS in body
-    assert "* No longer reported: 20.0% of the TLS sessions senders reported" in body
+    assert "* No longer reported: 20.00 % of the TLS sessions senders reported" in body
     assert "usual failure rate" not in body and "usual failure rate" not in message.subject
     html = words(message.alternatives[0][0].replace("&#x27;", "'"))
     assert "Good news about <strong>example.com</strong>" in html
@@ -177,9 +177,9 @@ def test_the_digest_line_says_the_same(owner: User, domain: Domain, address: Rep
     assert digest is not None
     message = build_message(digest)
     body = words(message.body)
-    assert "* Back to the senders' usual failure rate: 20.0% of the TLS sessions" in body
+    assert "* Back to the senders' usual failure rate: 20.00 % of the TLS sessions" in body
     assert "No longer reported" not in body
     assert "The failures have not stopped" in body
     html = words(message.alternatives[0][0].replace("&#x27;", "'"))
-    assert "Back to the senders' usual failure rate: 20.0% of the TLS sessions" in html
+    assert "Back to the senders' usual failure rate: 20.00 % of the TLS sessions" in html
     assert "No longer reported" not in html

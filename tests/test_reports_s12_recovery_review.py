@@ -286,11 +286,11 @@ def test_the_failure_rate_note_says_what_was_judged_and_that_failures_go_on(
     body = words(send(Notification.objects.get(kind=Notification.Kind.RECOVERY)).body)
     assert (
         "Senders' reports show no day whose failures beyond what these senders usually report "
-        "exceeded 5.0% of its sessions in the last 7 report days. From 2026-06-02 to "
+        "exceeded 5.00 % of its sessions in the last 7 report days. From 2026-06-02 to "
         "2026-06-08 they reported 7700 TLS sessions, 7000 of them successful." in body
     )
     assert (
-        "The failures have not stopped: 9.1% of those sessions failed (700), more than 5.0% "
+        "The failures have not stopped: 9.09 % of those sessions failed (700), more than 5.00 % "
         "on every one of the 7 days, because these senders usually fail that much and this "
         "alert counts only the failures beyond it." in body
     )
@@ -319,12 +319,12 @@ def test_the_alert_says_what_it_judged_when_senders_usually_fail(
     (change,) = arrive(address, 0, org="B", ok=850, failed=150)
     assert change.kind == KIND_FAILURE_RATE
     assert change.summary.startswith(
-        "12.5% of the TLS sessions senders reported for example.com on 2026-06-01 failed "
-        "(250 of 2000); beyond what these senders usually report, 7.5% failed (150), above "
-        "the alert threshold of 5.0%."
+        "12.50 % of the TLS sessions senders reported for example.com on 2026-06-01 failed "
+        "(250 of 2000); beyond what these senders usually report, 7.50 % failed (150), above "
+        "the alert threshold of 5.00 %."
     )
     body = words(send(Notification.objects.get(kind=Notification.Kind.ALERT)).body)
-    assert "beyond what these senders usually report, 7.5% failed (150)" in body
+    assert "beyond what these senders usually report, 7.50 % failed (150)" in body
 
 
 # --- 4. The pages say what the rule is --------------------------------------------------------

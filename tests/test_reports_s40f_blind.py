@@ -23,6 +23,10 @@ s40g changed the product: the changes one report opens are one email per member,
 check's changes are (docs/reports.md 6.), so H02, H03, H10, H11 and H14 hold as first written
 (their subjects now in full, with "+N more"), and H19 and H21, written for one email per
 change, were rewritten to one email; each history says so in its "s40g" note.
+
+s41f changed the product again: the failure-rate alert writes rates as the dashboard does
+("10.00 %", the threshold "5.00 %"; "10.0%" and "5.0%" before), so H03, H10, H13 and H18
+read their figures in that form; each says so in its "s41f" note.
 """
 
 from __future__ import annotations

@@ -142,7 +142,7 @@ def test_a_new_type_and_its_bad_day_are_one_email_the_cause_first(
     )
     body = text(message)
     assert "200 failed sessions on 2026-06-03" in body
-    assert "failed (200 of 1000), above the alert threshold of 5.0%" in body
+    assert "failed (200 of 1000), above the alert threshold of 5.00 %" in body
     assert body.index("200 failed sessions") < body.index("(200 of 1000)")
 
 
