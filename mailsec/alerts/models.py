@@ -1204,7 +1204,13 @@ class AlertState(models.Model):
         the re-check it was replaced by one with 5 days left, and the re-check's STARTTLS
         warning and lower score confirmed the roll-ups on that run's word ("STARTTLS ... now
         has warnings"), the 7-day warning told again in a second email a check later. A
-        roll-up raised alone (nothing beside it) is followed as before."""
+        roll-up raised alone (nothing beside it) is followed as before.
+
+        Gone means none of them holds and at least one is clear: one the re-check could not
+        test (the policy host's validation of an MX that refused the re-check's connection)
+        is no sign that the roll-up holds for it (round s41h S16: STARTTLS "now failing" was
+        confirmed alone, with no cause, and mx1's refusal told in a second email). All of
+        them untested, the roll-up is confirmed as before."""
         if change.kind not in (rules.Kind.MECHANISM, rules.Kind.SCORE):
             return False
         beside = list(
@@ -1215,11 +1221,13 @@ class AlertState(models.Model):
         if change.first_seen_run_id is None or not beside:
             return False
         drop = settings.ALERT_SCORE_DROP
-        return all(
-            rules.evaluate(c.kind, c.key, c.before, current, drop, c.evidence)[0]
-            == rules.Verdict.CLEAR
-            for c in beside
-        )
+        verdicts = {
+            rules.evaluate(c.kind, c.key, c.before, current, drop, c.evidence)[0] for c in beside
+        }
+        return rules.Verdict.CLEAR in verdicts and verdicts <= {
+            rules.Verdict.CLEAR,
+            rules.Verdict.UNKNOWN,
+        }
 
     def _earlier_sightings(
         self,
