@@ -20,6 +20,7 @@ from mailsec.accounts.models import Profile, Team
 from mailsec.domains.models import Domain
 from tests import test_browser_s11_readiness
 from tests.test_browser_s11_readiness import clipboard, csp_violations, shot, signed_in
+from tests.test_domains import finished_run
 from tests.test_domains_s14_list_filter import make
 from tests.test_webapp_s41j_blind import ADDED, PASTE
 
@@ -108,6 +109,21 @@ def test_s41j_an_msps_first_hour(browser: Browser, live_server: Any) -> None:
     expect(main).to_contain_text("1 failing")
     shot(page, "s41j-02-by-score.png")
     outsider_sees_none(outsider, base, "/domains/?sort=score", ["bad-s41j.com", "ok-s41j.com"])
+
+    # One domain's history (second batch, written before it ran): the chart, and Compare
+    # from the list's defaults (the run before the last, and the last) shows both scores.
+    hist = make(team, "hist-s41j.com", score=90, worst="pass", days_ago=3)
+    finished_run(hist, score=60, days_ago=2)
+    hist.set_last_run(finished_run(hist, score=85, days_ago=1))
+    page.goto(f"{base}/domains/{hist.code}/")
+    expect(page.get_by_role("img").first).to_be_visible()
+    page.get_by_role("button", name="Compare").click()
+    expect(page).to_have_url(re.compile(rf"/domains/{hist.code}/compare/"))
+    expect(main).to_contain_text("60")
+    expect(main).to_contain_text("85")
+    shot(page, "s41j-04-compare.png")
+    answer = outsider.goto(page.url)
+    assert answer is not None and answer.status == 404
 
     # A teammate invited from the team page.
     page.goto(f"{base}/team/")
