@@ -159,3 +159,26 @@ class ListHeadersTestCase(BaseTestCase):
                 self.assertNotIn("Cache-Control", r)
                 self.assertIn("Cookie", r["Vary"])
                 self.assertIn("HX-Request", r["Vary"])
+
+
+# Nothing listens on port 1 of the loopback: every cache operation is refused at once.
+CACHE_DOWN = {
+    "default": {
+        "BACKEND": "mailsec.cache.Redis",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 1},
+    }
+}
+
+
+@override_settings(CACHES=LOCMEM)
+class CacheDownTestCase(BaseTestCase):
+    def test_s41f_healthz_with_a_session_cookie_and_the_cache_down(self) -> None:
+        """The session cache (and the time zone's) refusing: the session is read from the
+        database, writing it back to the cache fails, and /healthz still answers its own."""
+        client = Client(raise_request_exception=False)
+        client.force_login(self.alice)
+        with override_settings(CACHES=CACHE_DOWN):  # Django's test signals reopen caches
+            r = client.get("/healthz")
+        self.assertEqual(r.status_code, 200, r.content[:200])
+        self.assertEqual(r["Cache-Control"], NEVER_CACHE)
