@@ -15,7 +15,18 @@ charlie is of another team.
 The player is s39d's (tests/test_alerts_s39d_blind.py) with one world key of its own:
 "score_minus" (the stored score that many points lower for the same findings, as a harsher
 rubric of a new score version would score them). Emails are [to, kind, subject words,
-optional body words]; rows with "planted" are deliberately wrong and must keep failing.
+optional body words].
+
+Results. First batch (S01-S11, with Q01-Q03 planted wrong; committed in fbab098b before any
+ran): all 11 held as written, and the three planted rows failed (Q01: the untested re-probe
+told nothing; Q02: one email each; Q03: the removed domain told nothing). Second batch
+(S12-S17, with Q04 planted; committed in 85178cf5 before it ran): 5 of 6 held, Q04 failed
+(an email per domain). S16 was a product defect, kept as written and fixed with a
+failing-first test in tests/test_alerts_s41h.py (7a7182ba, AlertState._cause_gone): the
+re-check that found mx1 refusing confirmed STARTTLS "now failing" on its own word, with no
+cause, and the refusal was told in a second email a check later. The planted rows were then
+removed. S11's harness key was checked against a control outside the file: the same 30
+points lower under the same score version is told ("The score dropped from 100 to 70").
 """
 
 from __future__ import annotations
@@ -278,53 +289,6 @@ SEQUENCES: list[dict[str, Any]] = [
         ],
         "emails": [*BOTH_ALERT, *BOTH_FIXED],
     },
-    # --- planted: deliberately wrong, each must fail ----------------------------------------
-    {
-        "id": "Q01",
-        "title": "(planted) S02: the re-probe that timed out",
-        "why": "planted wrong: expects the suspicion told on the untested re-probe",
-        "planted": "a re-check that could not test decides nothing (S02)",
-        "steps": [*BASE, ["run", "bad", "s"], ["run", "timeout", "c"]],
-        "emails": BOTH_ALERT,
-    },
-    {
-        "id": "Q02",
-        "title": "(planted) S06: two regressions in one run",
-        "why": "planted wrong: expects two emails each",
-        "planted": "one email per confirming check (S06)",
-        "steps": [*BASE, ["run", "bad-and-rpt-gone", "s"], ["run", "bad-and-rpt-gone", "c"]],
-        "emails": [*BOTH_ALERT, *BOTH_ALERT],
-    },
-    {
-        "id": "Q03",
-        "title": "(planted) S09: the domain removed before its re-probe",
-        "why": "planted wrong: expects the removed domain's regression told",
-        "planted": "a removed domain confirms nothing (S09)",
-        "steps": [
-            *BASE,
-            ["run", "bad", "s"],
-            ["remember", "a.test"],
-            ["remove_domain", "a.test"],
-            ["confirm_remembered"],
-        ],
-        "emails": BOTH_ALERT,
-    },
-    {
-        "id": "Q04",
-        "title": "(planted) S15: two domains' regressions in one round of checks",
-        "why": "planted wrong: expects one email each for both domains",
-        "planted": "one email per confirming check, not per round (S15)",
-        "steps": [
-            *BASE,
-            ["run", "good", "s", "b.test"],
-            ["run", "good", "s", "b.test"],
-            ["run", "bad", "s"],
-            ["run", "bad", "s", "b.test"],
-            ["run", "bad", "c"],
-            ["run", "bad", "c", "b.test"],
-        ],
-        "emails": BOTH_ALERT,
-    },
 ]
 
 WORLDS["old-good"] = {"version": 0}
@@ -358,7 +322,7 @@ class S41hBlindSequencesTestCase(s39d.S39dBlindSequencesTestCase):
 
 def test_s41h_the_round_has_what_the_brief_asks() -> None:
     real = [s for s in SEQUENCES if not s.get("planted")]
-    assert len(real) == 17 and len(SEQUENCES) == len(real) + 4
+    assert len(real) == 17 and len(SEQUENCES) == len(real)
     assert len({s["id"] for s in SEQUENCES}) == len(SEQUENCES)
     assert all(
         w in WORLDS for s in SEQUENCES for st in s["steps"] if st[0] == "run" for w in st[1:2]
