@@ -136,6 +136,19 @@ def dns_sans(cert: x509.Certificate) -> list[str] | None:
     return [str(v) for v in ext.value.get_values_for_type(x509.DNSName)]
 
 
+def ip_sans(der: bytes) -> list[str]:
+    """The certificate's iPAddress SANs as text ([] when none or unreadable): SMTP-11 names
+    them when they are all a certificate offers, as they never match a host name."""
+    cert = load_der(der)
+    if cert is None:
+        return []
+    try:
+        ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+    except (x509.ExtensionNotFound, ValueError):
+        return []
+    return [str(v) for v in ext.value.get_values_for_type(x509.IPAddress)]
+
+
 def common_names(cert: x509.Certificate) -> list[str]:
     try:
         return [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]

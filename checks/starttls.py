@@ -3190,11 +3190,23 @@ def certificate_findings(
         )
     elif not p.name_ok:
         misplaced = certs.misplaced_wildcards(leaf.sans)
+        # Only addresses in the SAN (s41i-ipsan): say so, or the owner who listed the MX's
+        # address is not told why it does not count. An IP-ID is matched only against an
+        # address (RFC 9525 §6.2); senders look for the MX name (RFC 8461 §4.2).
+        addresses = [] if leaf.sans or not p.chain_der else certs.ip_sans(p.chain_der[0])
         out.add(
             "SMTP-11",
             Status.FAIL if under_sts else Status.WARN,
             f"{the_cert} is not valid for {certs.readable_name(p.host)}: it names "
-            f"{', '.join(map(certs.readable_name, leaf.sans)) or 'no subjectAltName DNS name'}."
+            f"{', '.join(map(certs.readable_name, leaf.sans)) or 'no subjectAltName DNS name'}"
+            + (
+                f", only the IP address{'es' if len(addresses) > 1 else ''} "
+                f"{', '.join(addresses)}, which senders never match against the MX host name "
+                "(RFC 8461 §4.2 asks for the name as a subjectAltName DNS name)"
+                if addresses
+                else ""
+            )
+            + "."
             + (
                 " A subjectAltName ending in a dot matches no host name."
                 if any(san.endswith(".") for san in leaf.sans)
