@@ -33,7 +33,7 @@ from checks.config import CheckConfig
 from checks.findings import DomainReport, Finding
 from checks.onerecord import KINDS, offered_records, one_record_per_name
 from tests.test_engine_s19z_nomail import in_memory_dns
-from tests.test_fix_texts import CASES, findings_for
+from tests.test_fix_texts import CASES, Case, findings_for
 from tests.test_mx import FakeDns
 
 D = "example.org"
@@ -177,13 +177,12 @@ def test_s33d_sweep_finds_the_rival_records_it_reads() -> None:
     assert list(rival_groups(findings)) == [(f"_dmarc.{D}", "v=dmarc1")]
 
 
-@pytest.mark.parametrize(("domain", "zone", "served", "selectors"), CASES)
-def test_s33d_no_run_offers_two_records_for_one_name_unsaid(
-    domain: str, zone: Any, served: Any, selectors: tuple[str, ...]
-) -> None:
+@pytest.mark.parametrize("case", CASES)
+def test_s33d_no_run_offers_two_records_for_one_name_unsaid(case: Case) -> None:
     """Where a run's fixes offer two different SPF, DMARC, MTA-STS or TLS-RPT records for one
     name, each fix offering one says, naming every other finding offering another, that the
     name holds one (and which record makes which change); no run offers two unsaid."""
+    domain, zone, served, selectors = case.inputs()
     findings = one_record_per_name(findings_for(domain, zone, served, selectors))
     for (name, kind), by_index in rival_groups(findings).items():
         what = KINDS[kind][0]

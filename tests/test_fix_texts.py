@@ -234,13 +234,44 @@ EXTRA_CASES: list[tuple[str, Zone, bytes | None]] = [
 ]
 
 
+class Case:
+    """One input of the corpus. A lab scenario's zone is read the first time a test asks for it,
+    not as the corpus is listed: reading all 1,300 zones through dns.zone was 2-5 s of CPU in
+    the collection of every process (each pytest-xdist worker and the lab's), which import this
+    module for its helpers or list the corpus, and most of them run none of its tests."""
+
+    def __init__(
+        self,
+        domain: str,
+        served: Served,
+        selectors: tuple[str, ...],
+        zone: Zone | None = None,
+        scenario: Any = None,
+    ) -> None:
+        self.domain, self.served, self.selectors = domain, served, selectors
+        self._zone, self._scenario = zone, scenario
+
+    def __repr__(self) -> str:  # what a failure's report shows of the parameter
+        return f"Case({self.domain!r}, selectors={self.selectors!r})"
+
+    def inputs(self) -> tuple[str, Zone, Served, tuple[str, ...]]:
+        """(domain, zone, served, selectors); the same objects on every call, as findings_for's
+        cache of the sweeps wants (the case holds its zone, so the zone's id is not reused)."""
+        if self._zone is None:
+            self._zone = scenario_zone(self._scenario)
+        _CASE_ZONES.add(id(self._zone))
+        return self.domain, self._zone, self.served, self.selectors
+
+
 def _cases() -> Iterator[Any]:
     for scenario in _scenarios():
         yield pytest.param(
-            scenario.domain,
-            scenario_zone(scenario),
-            scenario_served(scenario),
-            tuple(scenario.selectors),
+            Case(
+                scenario.domain,
+                scenario_served(scenario),
+                tuple(scenario.selectors),
+                scenario=scenario,
+            ),
             id=scenario.domain,
         )
     for name, changes, policy in EXTRA_CASES:
@@ -252,13 +283,14 @@ def _cases() -> Iterator[Any]:
         served = (
             {} if policy is None else {**SERVED, POLICY_URL: (200, SERVED[POLICY_URL][1], policy)}
         )
-        yield pytest.param(D, zone, served, ("s1",), id=name)
+        yield pytest.param(Case(D, served, ("s1",), zone=zone), id=name)
 
 
-# The corpus, built once per process: tests/test_fixparts_s32k.py and tests/test_engine_s33d.py
-# run their sweeps over it too, and each build reads every scenario's zone (about 2 s of CPU).
+# The corpus, listed once per process: tests/test_fixparts_s32k.py and tests/test_engine_s33d.py
+# run their sweeps over it too (each test takes its inputs with case.inputs()).
 CASES = list(_cases())
-_CASE_ZONES = {id(case.values[1]) for case in CASES}  # CASES holds them: no id is reused
+# The zones of the cases a test has taken (Case.inputs): their sweeps are kept (findings_for).
+_CASE_ZONES: set[int] = set()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -511,10 +543,9 @@ def missing_fix(finding: Finding, findings: list[Finding] = []) -> list[str]:  #
     return []
 
 
-@pytest.mark.parametrize(("domain", "zone", "served", "selectors"), CASES)
-def test_fixes_are_publishable_and_summaries_read_well(
-    domain: str, zone: Zone, served: Served, selectors: tuple[str, ...]
-) -> None:
+@pytest.mark.parametrize("case", CASES)
+def test_fixes_are_publishable_and_summaries_read_well(case: Case) -> None:
+    domain, zone, served, selectors = case.inputs()
     findings = findings_for(domain, zone, served, selectors)
     assert findings
     # A fix may stop reports going to an address the engine found undeliverable.
@@ -562,14 +593,13 @@ def _record_fix(finding: Finding) -> tuple[str, str] | None:
     return owner.rstrip(".").lower(), b"".join(rdata.strings).decode()
 
 
-@pytest.mark.parametrize(("domain", "zone", "served", "selectors"), CASES)
-def test_one_fix_does_not_bring_back_what_another_fixes(
-    domain: str, zone: Zone, served: Served, selectors: tuple[str, ...]
-) -> None:
+@pytest.mark.parametrize("case", CASES)
+def test_one_fix_does_not_bring_back_what_another_fixes(case: Case) -> None:
     """Fixes of one record are one record with every repair: published, one finding's fix
     must not leave a finding of the record that another fix clears (with t=y and fo=0:1,
     DMARC-09's fix kept fo=0:1 repaired and DMARC-14's kept t=y). The owner's choices
     (is_choice) stay with their own finding."""
+    domain, zone, served, selectors = case.inputs()
     cache: dict[tuple[Any, str, str], set[tuple[str, Status, str]]] = {}
 
     def after(module: Any, name: str, record: str) -> set[tuple[str, Status, str]]:

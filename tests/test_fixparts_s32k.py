@@ -29,7 +29,7 @@ from reports.models import ReportAddress
 from tests.conftest import BaseTestCase
 from tests.test_accounts import LOCMEM
 from tests.test_domains import scored_run
-from tests.test_fix_texts import BASE, CASES, D, findings_for, proposed_records
+from tests.test_fix_texts import BASE, CASES, Case, D, findings_for, proposed_records
 from tests.test_freecheck_s32c_blind import TARGET_ADDR, ZoneDNS, harness_for, mx_to
 from tests.test_onboarding import _Page
 
@@ -200,12 +200,11 @@ def test_s32k_a_fix_renders_with_one_copy_box_per_thing(fix: str) -> None:
 # --- Every engine fix of the fix-text corpus (the lab scenarios and the extra cases) -----------
 
 
-@pytest.mark.parametrize(("domain", "zone", "served", "selectors"), CASES)
-def test_s32k_every_record_of_every_fix_is_a_box_of_its_own(
-    domain: str, zone: Any, served: Any, selectors: tuple[str, ...]
-) -> None:
+@pytest.mark.parametrize("case", CASES)
+def test_s32k_every_record_of_every_fix_is_a_box_of_its_own(case: Case) -> None:
     """Each record line the engine proposes (as tests/test_fix_texts.py loads it) is one box,
     its value as the record's data; no record is left inside the words."""
+    domain, zone, served, selectors = case.inputs()
     for finding in findings_for(domain, zone, served, selectors):
         if not finding.fix:
             continue

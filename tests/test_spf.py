@@ -115,9 +115,9 @@ def published(fix: str) -> tuple[str, str]:
 # Lab scenarios without the lab: the fixture zones of tests/lab/scenarios served by FakeDns.
 
 
-# Zones read in this process, by scenario (held, so its id is not reused): collecting the suite
-# reads every scenario's zone for tests/test_fix_texts.py's corpus, and test_lab_scenarios_offline
-# read them all again (about 3 s of CPU, 40 % of that test). Each caller gets its own copy.
+# Zones read in this process, by scenario (held, so its id is not reused): tests/test_fix_texts.py's
+# corpus (as its tests take their cases) and test_lab_scenarios_offline each read every
+# scenario's zone (about 3 s of CPU, 40 % of that test). Each caller gets its own copy.
 _zones: dict[int, tuple[Any, Zone]] = {}
 
 
