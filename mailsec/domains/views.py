@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
@@ -1632,9 +1633,19 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The current team's domains as CSV, written while they are read (export.py)."""
     team = current_team(request)
     response = StreamingHttpResponse(export.lines(team), content_type="text/csv; charset=utf-8")
-    day = timezone.now().date().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="mailsec-domains-{day}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{_download_name("domains", team)}"'
     return response
+
+
+def _download_name(kind: str, team: Team) -> str:
+    """mailsec-domains-client-a-gmbh-2026-12-04.csv: the team's name in it, as the TLS
+    reports' export names its domain, since an MSP keeps a team per client and downloads
+    several a day (the same name for each, a browser's "(2)" told them apart). slugify keeps
+    ASCII letters, digits and hyphens, so nothing of the name can break the header; a name
+    with none of them (株式会社) leaves the plain name."""
+    slug = slugify(team.name)[:60].strip("-")
+    day = timezone.now().date().isoformat()
+    return f"mailsec-{kind}-{slug}-{day}.csv" if slug else f"mailsec-{kind}-{day}.csv"
 
 
 @login_required
@@ -1647,6 +1658,5 @@ def records_csv(request: HttpRequest) -> StreamingHttpResponse:
     team = current_team(request)
     lines = export.record_lines(team)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    day = timezone.now().date().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="mailsec-records-{day}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{_download_name("records", team)}"'
     return response
