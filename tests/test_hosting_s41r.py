@@ -11,15 +11,16 @@ refetch for."""
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core import mail
 
-from mailsec.hosting import service
+from mailsec.hosting import lookups, service
 from mailsec.hosting.models import HostedPolicy
 from mailsec.hosting.service import record_told
 from tests.test_hosting import T0, HostingCase, fake_dns
-from tests.test_hosting_s41c import CURRENT, read
+from tests.test_hosting_s41c import CURRENT, Txt, read
 
 MX1 = ["mx1.example.org"]
 MX2 = ["mx1.example.org", "mx2.example.org"]
@@ -66,6 +67,26 @@ class S41rInvalidRecordTests(HostingCase):
         policy = self.synced(MX2, "invalid", 15)
         assert mail.outbox == []
         assert policy.events.filter(kind="record").count() == events
+
+    def test_s41r_a_nul_byte_in_the_record_does_not_stop_the_sync(self) -> None:
+        """The notice quotes the record as published; a NUL byte in it ('\\000' in a zone
+        file) cannot be stored in PostgreSQL text, and the sync failing on it every turn would
+        follow no MX change. Shown as U+2400, as findings show it (checks.findings)."""
+        self.host(MX1)
+        real = lookups.sts_record
+
+        async def nul_record(dns: object, domain: str, policy_id: str, zone: str) -> object:
+            return await real(
+                Txt([f"v=STSv1; id={policy_id}; x=a\\000b;"]), domain, policy_id, zone
+            )
+
+        with fake_dns(MX2), mock.patch.object(lookups, "sts_record", nul_record):
+            policy = HostedPolicy.objects.get(domain=self.domain)
+            service.sync(policy, now=T0 + timedelta(minutes=5))
+        policy.refresh_from_db()
+        assert policy.mx_live == MX2 and policy.record_state == "invalid"
+        told = policy.events.filter(kind="record").get().message
+        assert "x=a\u2400b" in told and "\x00" not in told
 
     def test_s41r_a_new_mode_gives_the_record_with_the_new_id(self) -> None:
         self.host(MX1)
