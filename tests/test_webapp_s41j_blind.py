@@ -520,3 +520,37 @@ def test_G04_verify_all_stays_in_the_team(
     r = two_clients["a"].post("/domains/verify-all/")
     text = words(r.content)
     assert "bee-shop-s41j.com" not in text
+
+
+# Fourth batch, written after the third ran (G01-G04 held) and before this one did: what a list
+# copied out of a web page, a spreadsheet or a file carries around the names.
+
+
+# H01: a byte order mark at the paste's start, no-break spaces around a name (web tables,
+# spreadsheets), a tab between names: each name is added as if typed alone, nothing refused.
+def test_H01_blanks_a_copy_carries(world: dict) -> None:
+    paste = "\ufeffzeta-s41j.com\n\u00a0eta-s41j.com\u00a0\ntheta-s41j.com\tiota-s41j.com\n"
+    r = world["a"].post("/domains/add-many/", {"names": paste})
+    names = set(Domain.objects.filter(team=world["team"]).values_list("name", flat=True))
+    assert names == {"zeta-s41j.com", "eta-s41j.com", "theta-s41j.com", "iota-s41j.com"}
+    assert "refused" not in words(r.content).lower()
+
+
+# H02: a name in capitals with an umlaut and a trailing dot is stored as its A-label and shown
+# as people read it; the same name pasted as its A-label is "listed twice".
+def test_H02_idn_in_capitals(world: dict) -> None:
+    r = world["a"].post("/domains/add-many/", {"names": "BÜCHER-S41J.DE.\nxn--bcher-s41j-9db.de"})
+    assert list(Domain.objects.filter(team=world["team"]).values_list("name", flat=True)) == [
+        "xn--bcher-s41j-9db.de"
+    ]
+    assert "bücher-s41j.de" in words(r.content)
+    assert any("listed twice" in x.lower() for x in row_of(r.content, "xn--bcher-s41j-9db.de"))
+
+
+# H03: a zero-width space copied after a name is refused with a reason that names it (as the
+# single add names U+200E since s41h), and the other names are added.
+def test_H03_zero_width_space(world: dict) -> None:
+    r = world["a"].post("/domains/add-many/", {"names": "kappa-s41j.com\u200b\nlambda-s41j.com"})
+    names = set(Domain.objects.filter(team=world["team"]).values_list("name", flat=True))
+    assert names == {"lambda-s41j.com"}
+    assert "U+200B" in words(r.content)
