@@ -549,8 +549,10 @@ def test_H02_idn_in_capitals(world: dict) -> None:
 
 # H03: a zero-width space copied after a name is refused with a reason that names it (as the
 # single add names U+200E since s41h), and the other names are added.
+# Corrected after the run: I was wrong. UTS 46 maps U+200B to nothing ("ignored"), as a
+# browser's address bar reads it, so the name is kappa-s41j.com and is added; the characters
+# s41h names (U+200E, U+200F, U+202E) are disallowed there, not ignored.
 def test_H03_zero_width_space(world: dict) -> None:
-    r = world["a"].post("/domains/add-many/", {"names": "kappa-s41j.com\u200b\nlambda-s41j.com"})
+    world["a"].post("/domains/add-many/", {"names": "kappa-s41j.com\u200b\nlambda-s41j.com"})
     names = set(Domain.objects.filter(team=world["team"]).values_list("name", flat=True))
-    assert names == {"lambda-s41j.com"}
-    assert "U+200B" in words(r.content)
+    assert names == {"kappa-s41j.com", "lambda-s41j.com"}
