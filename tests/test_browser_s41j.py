@@ -42,7 +42,9 @@ def outsider_sees_none(page: Page, base: str, path: str, names: list[str]) -> No
 
 
 @pytest.mark.django_db(transaction=True)
-def test_s41j_an_msps_first_hour(browser: Browser, live_server: Any) -> None:
+def test_s41j_an_msps_first_hour(
+    browser: Browser, live_server: Any, unanswered_lookups_end_soon: None
+) -> None:
     base = live_server.url
     charlie = User.objects.create_user("charlie", "charlie@other-s41j.org")
     theirs = Team.create_for(charlie)
@@ -96,6 +98,20 @@ def test_s41j_an_msps_first_hour(browser: Browser, live_server: Any) -> None:
     answer = outsider.goto(f"{base}/domains/{acme.code}/")
     assert answer is not None and answer.status == 404
     expect(outsider.locator("main")).not_to_contain_text("acme-s41j.com")
+
+    # Verify all before anything is published, our resolver not answering (second batch,
+    # written before it ran): none verified, each row "Lookup failed", not "Not verified",
+    # the page says to press again in a minute, and links every record as CSV.
+    page.goto(f"{base}/domains/")
+    page.get_by_role("link", name="6 not verified").click()
+    page.get_by_role("button", name=re.compile("Verify all")).click()
+    expect(main).to_contain_text("Verified 0 of 6 domains not verified before")
+    expect(page.get_by_role("row").filter(has_text="Lookup failed")).to_have_count(6)
+    expect(main).to_contain_text("in a minute")
+    expect(page.get_by_role("link", name="Every record still to publish, as CSV")).to_be_visible()
+    shot(page, "s41j-05-verify-all.png")
+    assert not team.domains.filter(verified_at__isnull=False).exists()
+    outsider_sees_none(outsider, base, "/domains/?status=unverified", ADDED[:4])
 
     # Checked domains, sorted by score, worst first, from the list's own control.
     make(team, "bad-s41j.com", score=35, worst="fail")
