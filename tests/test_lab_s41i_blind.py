@@ -19,10 +19,26 @@ intermediate (the lab CAs carry none), and a server demanding a client certifica
 (servers.server_context never asks for one).
 
 The expectations below were written from the checklist and the RFCs before the engine ran on
-any of them; each scenario file's note gives the reasoning. Three rows are planted wrong and
-must fail the run: P1 SMTP-11 at fail for '*.<d>' presented by mx.<d> (RFC 9525 §6.3: it
-matches), P2 SMTP-10 at fail for five days left (checklist SMTP-10: warn below 14 days), P3
-SMTP-02 at warn for a two-line 220 greeting (RFC 5321 §4.2.1 allows it).
+any of them (committed in 9cb44ca1); each scenario file's note gives the reasoning. Three rows
+were planted wrong and each failed the runs on its row alone: SMTP-11 at fail for '*.<d>'
+presented by mx.<d> (RFC 9525 §6.3: it matches), SMTP-10 at fail for five days left
+(checklist SMTP-10: warn below 14 days), SMTP-02 at warn for a two-line 220 greeting (RFC 5321
+§4.2.1 allows it); they are removed.
+
+The first run (HEAD 2aae9887, under the lab lock): ten of the fifteen read as written (banner2
+failing on its planted row alone), and three more (wildone, exp5d, rootfirst12) on every
+status, their rows asking MTASTS-32's pass to name the MX host, where it is one finding for
+the domain (rows mine, corrected). Two
+expectations were mine to correct, with the reason at their rows: leafonly (under testing,
+SMTP-09 warns: senders report and deliver, RFC 8461 §5, docs/scoring.md v7) and sha1leaf
+(SMTP-09 fails beside SMTP-14: OpenSSL 3 rejects a SHA-1 signature from security level 1,
+docs/scoring.md v5). No status was wrong. One wording fault, mended with
+tests/test_engine_s41i.py (docs/scoring.md v7 line): on ipsan SMTP-11 and MTASTS-32 said the
+certificate names no subjectAltName DNS name and not that it names the MX's IP address, which
+senders never match against a host name (RFC 8461 §4.2). Read and left: rsa1024's SMTP-14
+says validating senders refuse an RSA-1024 key at OpenSSL's default security level while
+SMTP-09 passes (the reading s18s-rsa1024 settled: MTASTS-32 fails under enforce, SMTP-09
+does not); ipsan's fix keeps the general '(a wildcard covers only one label)' aside.
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and
@@ -57,9 +73,9 @@ BLIND: list[Blind] = [
         "wildone",
         rows=(
             ("SMTP-11", P, (_h("mx", "wildone"),)),
-            ("MTASTS-32", P, (_h("mx", "wildone"),)),
-            # P1, planted wrong: '*.<d>' matches mx.<d> (RFC 9525 §6.3).
-            ("SMTP-11", F, (_h("mx", "wildone"),)),
+            # Corrected after the run (row mine): MTASTS-32 passes once, for the domain,
+            # not per host.
+            ("MTASTS-32", P, (_d("wildone"),)),
         ),
     ),
     Blind(
@@ -78,7 +94,13 @@ BLIND: list[Blind] = [
     Blind(
         "ipsan",
         fail=frozenset({"SMTP-11", "MTASTS-32"}),
-        rows=(("SMTP-11", F, (_h("mx1", "ipsan"),)),),
+        rows=(
+            ("SMTP-11", F, (_h("mx1", "ipsan"),)),
+            # Added after the run and its fix (tests/test_engine_s41i.py): SMTP-11 said only
+            # that the certificate names no subjectAltName DNS name, not the address it names.
+            ("SMTP-11", F, ("only the IP address 127.0.243.14", "RFC 8461 §4.2")),
+            ("MTASTS-32", F, (_h("mx1", "ipsan"), "only the IP address 127.0.243.14")),
+        ),
     ),
     # ------------------------------------------------------------ dates (SMTP-10)
     Blind(
@@ -91,23 +113,27 @@ BLIND: list[Blind] = [
         warn=frozenset({"SMTP-10"}),
         rows=(
             ("SMTP-10", W, (_h("mx1", "exp5d"),)),
-            ("MTASTS-32", P, (_h("mx1", "exp5d"),)),
-            # P2, planted wrong: five days left is a warning (checklist SMTP-10).
-            ("SMTP-10", F, (_h("mx1", "exp5d"),)),
+            # Corrected after the run (row mine): MTASTS-32 passes once, for the domain,
+            # not per host.
+            ("MTASTS-32", P, (_d("exp5d"),)),
         ),
     ),
     # ------------------------------------------------------------ chain and key (SMTP-09, -14)
     Blind(
         "leafonly",
-        fail=frozenset({"SMTP-09"}),
-        warn=frozenset({"MTASTS-32"}),
-        rows=(("SMTP-09", F, (_h("mx1", "leafonly"),)),),
+        # Corrected after the run (expectation mine): I read checklist SMTP-09's "fail under
+        # MTA-STS" as any policy; under testing senders report and still deliver (RFC 8461 §5),
+        # so SMTP-09 warns as MTASTS-32 does (docs/scoring.md v7).
+        warn=frozenset({"SMTP-09", "MTASTS-32"}),
+        rows=(("SMTP-09", W, (_h("mx1", "leafonly"), "testing")),),
     ),
     Blind(
         "rootfirst12",
         rows=(
             ("SMTP-09", P, (_h("mx1", "rootfirst12"),)),
-            ("MTASTS-32", P, (_h("mx1", "rootfirst12"),)),
+            # Corrected after the run (row mine): MTASTS-32 passes once, for the domain,
+            # not per host.
+            ("MTASTS-32", P, (_d("rootfirst12"),)),
         ),
     ),
     Blind(
@@ -117,17 +143,17 @@ BLIND: list[Blind] = [
     ),
     Blind(
         "sha1leaf",
-        fail=frozenset({"SMTP-14", "MTASTS-32"}),
+        # Corrected after the run (expectation mine): SMTP-09 fails too. A SHA-1 certificate
+        # signature fails path validation in OpenSSL 3 from security level 1 (and in Go and
+        # cryptography), so an MTA-STS sender finds no valid chain (docs/scoring.md v5; s18s-sha1
+        # reads so without a policy, at warn).
+        fail=frozenset({"SMTP-09", "SMTP-14", "MTASTS-32"}),
         rows=(("SMTP-14", F, (_h("mx1", "sha1leaf"), "SHA-1")),),
     ),
     # ------------------------------------------------------------ dialogue (SMTP-02, -03, -04, -07)
     Blind(
         "banner2",
-        rows=(
-            ("SMTP-02", P, (_h("mx1", "banner2"),)),
-            # P3, planted wrong: a multi-line 220 greeting is valid (RFC 5321 §4.2.1).
-            ("SMTP-02", W, (_h("mx1", "banner2"),)),
-        ),
+        rows=(("SMTP-02", P, (_h("mx1", "banner2"),)),),
     ),
     Blind(
         "nostarttlstest",
