@@ -206,14 +206,15 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
         return RecordState("error", f"could not look up {name}: {answer.describe_failure()}")
     if zone_name and zone_name in answer.cnames:
         return RecordState("cname", f"{name} is a CNAME to {zone_name}")
-    ids = []
-    invalid = []
-    for raw in answer.raw_texts():
-        if raw.startswith(b"v=STSv1"):
-            record = parse_sts_record(raw)
-            ids.append(record.id or "")
-            if not record.valid:
-                invalid.append(record)
+    # The records senders count are those §3.1 discovery keeps, as the engine counts them
+    # (MTASTS-02): "v=STSv10; id=1" beside the current record is discarded, not a second
+    # record that leaves no policy (s41k). With none counted, one that only begins with
+    # "v=STSv1" ('v=STSv1 id=1', 'v=STSv10; ...') is what the owner published, and is told
+    # as the invalid record senders discard rather than as nothing there (s41c).
+    loose = [parse_sts_record(raw) for raw in answer.raw_texts() if raw.startswith(b"v=STSv1")]
+    records = [r for r in loose if r.is_sts] or loose
+    ids = [r.id or "" for r in records]
+    invalid = [r for r in records if not r.valid]
     if answer.cnames and ((zone_name and policy_id) or not ids):
         # Hosting on, an alias elsewhere (another provider's zone, say): whatever id its
         # target holds, none of ours ever reaches senders, and no TXT can be published beside
