@@ -5,7 +5,7 @@
 Measured before the round (files under tests/ naming the id, grep -rlw over tests/, 2026-12-04
 23:50 UTC): SMTP-14 22, MTASTS-36 27, SMTP-13 29, SMTP-16 29, SMTP-02 35, SMTP-07 37, SMTP-04
 39, SMTP-03 43, SMTP-10 82, SMTP-09 102, SMTP-11 106. Fifteen zones
-(tests/lab/scenarios/s41i_*.toml, MX hosts on 127.0.243.10-.25, the policy host on
+(tests/lab/scenarios/s41i_*.toml, MX hosts on 127.0.243.10-.26, the policy host on
 127.0.243.1; 127.0.243.x reserved): a certificate with the MX name in its CN only and no SAN,
 '*.<d>' for mx.<d> and for a.b.<d> (under a policy pattern '*.b.<d>'), a partial-label
 wildcard 'w*.<d>', an iPAddress SAN only, a leaf not yet valid (no policy), five days left,
@@ -15,8 +15,9 @@ STARTTLS under testing, a backup MX answering STARTTLS with 454, and a server sp
 and 1.1 only.
 
 Not expressible with the lab (no knob; left): a leaf violating a name constraint of its
-intermediate (the lab CAs carry none), and a server demanding a client certificate
-(servers.server_context never asks for one).
+intermediate (the lab CAs carry none). A server demanding a client certificate needed a knob:
+the second batch (clientcert, 127.0.243.26) adds `client_cert = true` to [[smtp]] rows, with
+one planted wrong row (P4, SMTP-04 at warn).
 
 The expectations below were written from the checklist and the RFCs before the engine ran on
 any of them (committed in 9cb44ca1); each scenario file's note gives the reasoning. Three rows
@@ -168,6 +169,17 @@ BLIND: list[Blind] = [
             ("MTASTS-32", F, (_h("mx2", "tls454backup"),)),
         ),
     ),
+    # Second batch (written before it ran; needed the lab's new client_cert knob).
+    Blind(
+        "clientcert",
+        fail=frozenset({"SMTP-04", "MTASTS-32"}),
+        rows=(
+            ("SMTP-04", F, (_h("mx1", "clientcert"),)),
+            ("MTASTS-32", F, (_h("mx1", "clientcert"),)),
+            # P4, planted wrong: under enforce a handshake no sender completes fails SMTP-04.
+            ("SMTP-04", W, (_h("mx1", "clientcert"),)),
+        ),
+    ),
     Blind(
         "tls11max",
         fail=frozenset({"SMTP-07", "MTASTS-36"}),
@@ -183,7 +195,7 @@ ROUND = LabRound("s41i", BLIND, ENGINE_GAPS)
 
 
 def test_the_set_is_complete_and_loads() -> None:
-    assert len(BLIND) == 15
+    assert len(BLIND) == 16
     ROUND.assert_complete(_d, ("127.0.243.",), under=False)
 
 

@@ -165,6 +165,8 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
                 "starttls_masked": h.starttls_masked,
                 "starttls_pipelined": h.starttls_pipelined,
                 "weak_cert": h.cert.weak,
+                # s41i: the CA a client certificate must chain to (none is ever offered)
+                "client_ca": str(run / "pki" / "root.pem") if h.client_cert else None,
             }
             issued = pki.leaf(h.cert_ref, h.host, h.cert)
             row["cert"], row["key"] = map(

@@ -68,7 +68,7 @@ SMTP_KEYS = {
     "require_sni", "ciphers", "close_after_starttls", "tls_alert", "own_cert",
     "key", "signature", "validity", "ehlo_delay", "starttls_keyword", "nosni_sans",
     "tls_ehlo_keywords", "starttls_masked", "starttls_pipelined", "starttls_stall",
-    "serial",
+    "serial", "client_cert",
 }  # fmt: skip
 TLS_ALERTS = {a.name for a in ssl.AlertDescription}
 MTASTS_VALUES = {"valid", "invalid", "none"}
@@ -221,6 +221,9 @@ class SmtpHost:
     # "execute" (the CVE-2011-0411 class: they run inside TLS, answered there) or "refuse"
     # (Postfix >= 3.9: "554 5.5.0 Error: SMTP protocol synchronization", then a hang-up).
     starttls_pipelined: str = "discard"
+    # s41i: the server asks for a client certificate and ends the handshake without one
+    # chaining to Lab Root R1 (OpenSSL's CERT_REQUIRED, Postfix's smtpd_tls_req_ccert).
+    client_cert: bool = False
 
     @property
     def cert_ref(self) -> str:
@@ -243,6 +246,7 @@ class SmtpHost:
             or self.tls_alert
             or self.nosni_sans
             or self.starttls_masked
+            or self.client_cert
         )
 
 
@@ -744,10 +748,18 @@ def _smtp_behaviour(path: Path, row: dict[str, object]) -> dict[str, object]:
         "close_after_starttls": bool(row.get("close_after_starttls", False)),
         "starttls_stall": bool(row.get("starttls_stall", False)),
         "tls_alert": str(alert).lower() if alert is not None else None,
+        "client_cert": bool(row.get("client_cert", False)),
     }
     tls_keys = [
         k
-        for k in ("require_sni", "ciphers", "close_after_starttls", "starttls_stall", "tls_alert")
+        for k in (
+            "require_sni",
+            "ciphers",
+            "close_after_starttls",
+            "starttls_stall",
+            "tls_alert",
+            "client_cert",
+        )
         if out[k]
     ]
     if tls_keys and not row.get("starttls", True):

@@ -57,8 +57,14 @@ def server_context(
     tls_max: str = "1.3",
     ciphers: str | None = None,
     weak_cert: bool = False,
+    client_ca: str | None = None,
 ) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    if client_ca:
+        # s41i: a client certificate is required (CertificateRequest; a client sending none
+        # gets a fatal alert: certificate_required in TLS 1.3, handshake_failure before)
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(client_ca)
     if weak_cert:
         # An RSA-1024 or SHA-1-signed leaf (s18s): OpenSSL 3 refuses to load it at the
         # default security level ("ee key too small", "ca md too weak"); the server must send it.
@@ -341,6 +347,7 @@ async def start_smtp(
                 row.get("tls_max", "1.3"),
                 row.get("ciphers"),
                 bool(row.get("weak_cert")),
+                row.get("client_ca"),
             )
             refuse_handshakes(ctx, row, events)
             if row.get("nosni_cert"):
