@@ -6,8 +6,19 @@ list (blanks, a duplicate, upper case, trailing dots, a bullet, a URL, a name an
 verified), reads the records to publish with their copy buttons, invites a teammate, reads the
 list sorted by score and what to look at first, one domain's history, the CSV exports, and
 sets an alert address for the team. At every page, someone of another team (charlie) sees
-none of it. Rows E01-E12 are the expectations; P1-P3 are planted wrong rows that must fail
-(removed at the end of the round)."""
+none of it. tests/test_browser_s41j.py walks the same hour in chromium.
+
+Results. Four batches, each committed before it ran (the first in 9cb44ca1 by another
+session's commit, taken back in 2aae9887 and added again in 205d2cb5). E01-E12: 8 held as
+written; 4 were my harness or my expectation, corrected with notes (E06/E10 read a streamed
+download, E08 a relative link, E10 an empty worst_finding_status for a clean domain, E11 404
+for a member as for outsiders). F01-F08 and G01-G04 (a team per client) held. H01-H02 held;
+H03 was my error (UTS 46 ignores U+200B). The three planted rows (P1 a duplicate added twice,
+P2 an export without a byte order mark, P3 403 for an outsider) failed on their rows alone and
+are removed. Product defects found by the round, outside these rows and fixed failing-first:
+the domain CSV downloads carried no team name (2f9929c5, tests/test_webapp_s41j_exports.py),
+and Verify all gave no link to the records when every lookup failed (0930b1e2,
+tests/test_webapp_s41j_verify_all_records.py, the browser walk's Verify all step)."""
 
 from __future__ import annotations
 
@@ -336,25 +347,6 @@ def test_E12_verify_all_nothing_published(world: dict, unanswered_lookups_end_so
     text = words(r.content)
     assert "Lookup failed" in text or "No TXT record" in text
     assert "secret-client" not in text
-
-
-# P1 (planted, must fail): the second acme is added as well.
-def test_P1_planted_duplicate_added_twice(world: dict) -> None:
-    r = world["a"].post("/domains/add-many/", {"names": PASTE})
-    acme = row_of(r.content, "acme-s41j.com")
-    assert all("listed twice" not in x.lower() for x in acme)
-
-
-# P2 (planted, must fail): the export has no byte order mark.
-def test_P2_planted_export_without_bom(world: dict) -> None:
-    make(world["team"], "client2-s41j.com", score=90, worst="pass")
-    assert not body(world["a"].get("/domains/export.csv")).startswith(b"\xef\xbb\xbf")
-
-
-# P3 (planted, must fail): charlie is told 403 on alice's domain page.
-def test_P3_planted_outsider_403(world: dict) -> None:
-    d = make(world["team"], "client2-s41j.com", score=90, worst="pass")
-    assert world["c"].get(f"/domains/{d.code}/").status_code == 403
 
 
 # Second batch, written after the first ran and before this one did.
