@@ -18,6 +18,7 @@ the file's [expect] takes the blind IDs.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,14 @@ class Blind:
     rows: tuple[Row, ...] = ()
 
 
+@functools.cache
+def _listing() -> tuple[Scenario, ...]:
+    """Every scenario, listed once per process for the rounds: each round is built as its module
+    is imported, and 34 rounds listing all 1,300 files each (reading every file again to see
+    whether it changed) cost a second of CPU in every collecting process."""
+    return tuple(load_scenarios())
+
+
 class LabRound:
     """A round's blind scenarios by label, its scenario files, and its tests."""
 
@@ -56,7 +65,7 @@ class LabRound:
         self.by_label = {b.label: b for b in blind}
         self.scenarios: dict[str, Scenario] = {
             s.path.stem.removeprefix(f"{prefix}_"): s
-            for s in load_scenarios()
+            for s in _listing()
             if s.path.name.startswith(f"{prefix}_")
         }
 
