@@ -892,9 +892,11 @@ def _dnssec02(
         tags = ", ".join(str(r.key_tag) for r in ds.records)
         have = ", ".join(str(dns.dnssec.key_id(k)) for k in keys) or "none"
         fix = ""
+        sep = None
         for key in keys:
             if key.flags & 0x0001:  # SEP: the key that should be in the parent
                 fix = f"{apex}. IN DS {dns.dnssec.make_ds(name, key, 'SHA256').to_text()}"
+                sep = key
                 break
         same_tag = {r.key_tag for r in ds.records} & {dns.dnssec.key_id(k) for k in keys}
         relabelled = _wrong_algorithm_field(name, ds, keys)
@@ -917,12 +919,29 @@ def _dnssec02(
                 # there beside it. Nothing validates through it (RFC 4035 §5.2), so it goes.
                 one = len(ds.records) == 1
                 stale = "\n".join(f"{apex}. IN DS {r.to_text()}" for r in ds.records)
-                fix = (
-                    f"Replace at your registrar the DS record{'' if one else 's'} of key "
-                    f"tag{'' if one else 's'} {tags}, which the zone no longer publishes "
-                    f"(most often a key retired while {'its' if one else 'their'} DS stayed):\n{stale}\n"
-                    f"with:\n{fix}"
-                )
+                ds_algs = sorted({int(r.algorithm) for r in ds.records})
+                key_algs = sorted({int(k.algorithm) for k in keys})
+                if sep is not None and not set(ds_algs) & set(key_algs):
+                    # A DS of an algorithm none of the keys use was made for another key or
+                    # zone, or by a registrar form's choice: "a key retired" would be a guess.
+                    # What is seen, and the DS for the key there is (s41k).
+                    fix = (
+                        "The zone's DNSKEY set has no key of algorithm "
+                        f"{series([_alg_name(a) for a in ds_algs], 'or')}, only of "
+                        f"{series([_alg_name(a) for a in key_algs])}: nothing validates "
+                        f"through the DS record{'' if one else 's'} of key "
+                        f"tag{'' if one else 's'} {tags}. Replace "
+                        f"{'it' if one else 'them'} at your registrar:\n{stale}\n"
+                        f"with the DS of the zone's DNSKEY {dns.dnssec.key_id(sep)} "
+                        f"(flags {sep.flags}):\n{fix}"
+                    )
+                else:
+                    fix = (
+                        f"Replace at your registrar the DS record{'' if one else 's'} of key "
+                        f"tag{'' if one else 's'} {tags}, which the zone no longer publishes "
+                        f"(most often a key retired while {'its' if one else 'their'} DS "
+                        f"stayed):\n{stale}\nwith:\n{fix}"
+                    )
         out.add(
             "DNSSEC-02",
             Status.FAIL,
