@@ -114,28 +114,41 @@ def _to_a_labels(name: str) -> str:
         raise UnicodeError(str(exc)) from None
 
 
+# ZERO WIDTH NON-JOINER and ZERO WIDTH JOINER: IDNA2008 CONTEXTJ (RFC 5892 Appendix A.1, A.2).
+_JOINERS = frozenset("\u200c\u200d")
+
+
 def _idn_refusal(invalid: str, name: str) -> str:
     """Why IDNA2008 refuses `name` (a U-label form): the first character no label may hold
     even alone (a symbol or an emoji: RFC 5892 DISALLOWED, which IDNA2003 allowed for some),
     or, when each is allowed alone, that their combination is not (a joiner, mixed
     directions, "--" in the 3rd and 4th places)."""
-    for char in dict.fromkeys(name):
+    # The joiners last: one in a word of a script that uses it is allowed there (RFC 5892
+    # Appendix A.1, A.2), and another character is more likely what refuses the name.
+    for char in sorted(dict.fromkeys(name), key=lambda c: c in _JOINERS):
         if char.isascii():
+            continue
+        # Alone and after a letter: a combining mark fails only alone, a right-to-left
+        # letter only after a left-to-right one (RFC 5893); a symbol fails both ways. One
+        # UTS #46 maps to nothing (a soft hyphen, a zero-width space) is accepted here too:
+        # the name is checked without it, so it is not what refuses the name (review s41r2).
+        if _idna_accepts(char) or _idna_accepts(f"a{char}"):
             continue
         if unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp"):
             # A direction mark or override copied with the name from a page or a document:
             # nothing on the screen shows it, so it is named, not called a symbol (s41h).
             label = unicodedata.name(char, "")
             named = f" ({label})" if label else ""
-            return (
-                f"{invalid}: it holds an invisible character, U+{ord(char):04X}{named}, which "
-                "no domain name may hold; it is often copied with the name from a web page or "
-                "a document. Type the name again."
+            where = (
+                "which a domain name holds only inside words of the few scripts that need it"
+                if char in _JOINERS
+                else "which no domain name may hold"
             )
-        # Alone and after a letter: a combining mark fails only alone, a right-to-left
-        # letter only after a left-to-right one (RFC 5893); a symbol fails both ways.
-        if _idna_accepts(char) or _idna_accepts(f"a{char}"):
-            continue
+            return (
+                f"{invalid}: it holds an invisible character, U+{ord(char):04X}{named}, "
+                f"{where}; it is often copied with the name from a web page or a document. "
+                "Type the name again."
+            )
         return (
             f"{invalid}: {quoted(char, 8)} (U+{ord(char):04X}) cannot be part of a domain "
             "name; internationalized names hold letters and digits of any script, not "
@@ -650,11 +663,15 @@ def _to_ascii_domain(
         # No top-level domain is all digits (RFC 3696 §2): "123.456" is no domain. Said with
         # the reason (before s41h only "… is not a valid domain name."); numbers in more
         # parts than an address has ("1.2.3.4.5") are told that too.
-        more = (
-            f"; an IPv4 address has 4 parts, not {len(labels)}"
-            if all(label.isdigit() for label in labels)
-            else ""
-        )
+        # Four numbers reach here only when they are no address either ("1.2.3.256"): not
+        # "4 parts, not 4" (review s41r2).
+        more = ""
+        if all(label.isdigit() for label in labels):
+            more = (
+                "; it is no IPv4 address either"
+                if len(labels) == 4
+                else f"; an IPv4 address has 4 parts, not {len(labels)}"
+            )
         raise DomainNameError(
             f"{invalid}: its last part, {labels[-1]}, is a number, and no top-level domain "
             f"is all digits{more}. Enter a domain name, such as example.com."
