@@ -206,10 +206,11 @@ def _group_by_domain(changes: list[Any], report_urls: dict[int, str]) -> list[di
             g["reports_url"] = report_urls.get(c.domain_id, "")
     # In the domain list's order (name_sort_key: client2 before client10, bücher.de among
     # the b's; s41f), and each group's changes by when they were raised: the same email (and
-    # subject) on every database, whatever order the rows come in.
+    # subject) on every database, whatever order the rows come in. One name in two teams
+    # (an MSP's and the client's own) ties on it: the domain added first leads (s41r2).
     for g in groups.values():
         g["changes"].sort(key=lambda c: (c.created, c.pk))
-    return sorted(groups.values(), key=lambda g: name_sort_key(g["domain"].name))
+    return sorted(groups.values(), key=lambda g: (name_sort_key(g["domain"].name), g["domain"].pk))
 
 
 def _still_open(n: Notification, changes: list[Change]) -> list[Change]:

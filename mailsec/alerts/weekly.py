@@ -345,7 +345,7 @@ def domains_for(user: User) -> list[Domain]:
         Domain.objects.filter(team__memberships__user=user, verified_at__isnull=False)
         .distinct()
         .order_by(),
-        key=lambda d: name_sort_key(d.name),
+        key=lambda d: (name_sort_key(d.name), d.pk),  # one name in two teams: added first
     )
     modes = AlertSetting.modes_for(user, domains)  # the per-team defaults included
     return [d for d in domains if modes[d.pk] != AlertSetting.Mode.OFF]
