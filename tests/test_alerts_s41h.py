@@ -35,8 +35,10 @@ REFUSED_AT_RECHECK: dict[str, Any] = {
 
 
 class RollUpOnANewReasonTestCase(blind.S41hBlindSequencesTestCase):
-    def test_the_blind_sequences(self) -> None:  # the round's own test runs in its file
-        pass
+    """The blind round's player, one history a test. The round's own sweep runs in its file:
+    not collected here (None, as s39d's and s38d's defect files), rather than an empty pass."""
+
+    test_the_blind_sequences = None  # type: ignore[assignment]
 
     def test_s41h_a_roll_up_down_for_a_new_reason_is_told_with_it_once(self) -> None:
         got = self.play(REFUSED_AT_RECHECK)
