@@ -1041,12 +1041,24 @@ def _host_findings(
 
     # DANE-05: field validity (RFC 6698 §2.1, RFC 7671 §9).
     broken = [r for r in state.records if r.problems]
+    if broken:
+        # A well-formed PKIX record beside a broken one is unusable too (RFC 7672 §3.1.3):
+        # naming the broken one alone read as if it were the only one (s41k). Without a
+        # broken one, the PKIX records are DANE-04's alone.
+        broken = [r for r in state.records if r.problems or not r.dane_usage]
+
+    def why(record: TlsaRecord) -> str:
+        if record.problems:
+            return ", ".join(record.problems)
+        usage = f"{USAGE_NAMES[record.usage]}({record.usage})"
+        return f"{usage}, a usage SMTP senders treat as unusable (RFC 7672 §3.1.3)"
+
     if broken and not state.usable_records:
         out.add(
             "DANE-05",
             Status.FAIL,
             f"No TLSA record of {host.name} is usable: "
-            + "; ".join(f"'{r.text}': {', '.join(r.problems)}" for r in broken[:5])
+            + "; ".join(f"'{r.text}': {why(r)}" for r in broken[:5])
             + ". DANE senders fall back to unauthenticated TLS.",
             subject=subj,
             evidence=ev,
@@ -1059,7 +1071,7 @@ def _host_findings(
             "DANE-05",
             Status.WARN,
             f"Some TLSA records of {host.name} are unusable: "
-            + "; ".join(f"'{r.text}': {', '.join(r.problems)}" for r in broken[:5])
+            + "; ".join(f"'{r.text}': {why(r)}" for r in broken[:5])
             + ".",
             subject=subj,
             evidence=ev,
