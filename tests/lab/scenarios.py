@@ -221,7 +221,7 @@ class SmtpHost:
     # "execute" (the CVE-2011-0411 class: they run inside TLS, answered there) or "refuse"
     # (Postfix >= 3.9: "554 5.5.0 Error: SMTP protocol synchronization", then a hang-up).
     starttls_pipelined: str = "discard"
-    # s41i: the server asks for a client certificate and ends the handshake without one
+    # s41i: the server asks for a client certificate and fails the handshake without one
     # chaining to Lab Root R1 (OpenSSL's CERT_REQUIRED, Postfix's smtpd_tls_req_ccert).
     client_cert: bool = False
 
