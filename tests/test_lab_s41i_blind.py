@@ -17,7 +17,7 @@ and 1.1 only.
 Not expressible with the lab (no knob; left): a leaf violating a name constraint of its
 intermediate (the lab CAs carry none). A server demanding a client certificate needed a knob:
 the second batch (clientcert, 127.0.243.26) adds `client_cert = true` to [[smtp]] rows. Its
-expectations (committed in 1a15b342) held as written on the first run; its planted row
+expectations (committed in 8dc1eb2e) held as written on the first run; its planted row
 (SMTP-04 at warn: under enforce a handshake no sender completes fails) failed on its row alone
 and is removed. The engine says the TLS 1.3 handshake completed and the server then closed the
 connection, which is what the lab shows (asyncio drops the certificate_required alert, see
