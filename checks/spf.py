@@ -582,6 +582,8 @@ def _parsed(text: str) -> ParsedSpf:
         )
         return parsed
     seen: dict[str, int] = {}
+    # Each modifier's names as written ('exp', 'EXP'), for SPF-12 to say they are one.
+    spelled: dict[str, list[str]] = {}
     after_all = False
     meant = pasted.cleaned if pasted is not None else text
     if pasted is None and not text.isascii():
@@ -593,6 +595,9 @@ def _parsed(text: str) -> ParsedSpf:
         parsed.terms.append(term)
         if term.kind == "modifier":
             seen[term.name] = seen.get(term.name, 0) + 1
+            written = raw.partition("=")[0]
+            if written not in spelled.setdefault(term.name, []):
+                spelled[term.name].append(written)
             if term.name in ("redirect", "exp") and seen[term.name] == 2:
                 # exp= only names the text a rejected sender is shown (RFC 7208 §6.2), so
                 # keeping the first is safe; which redirect lists the senders is no guess,
@@ -606,12 +611,21 @@ def _parsed(text: str) -> ParsedSpf:
                     if one
                     else "Keep only the redirect to the domain whose record lists your senders."
                 )
+                # 'exp=' beside 'EXP=' reads as two terms to the owner: names are one
+                # modifier whatever their case (RFC 7208 §4.6.1, RFC 5234 §2.3) (s41k).
+                same = ""
+                if len(spelled[term.name]) > 1:
+                    names = series([f"'{n}='" for n in spelled[term.name]])
+                    same = (
+                        f" ({names} are the same modifier: modifier names are "
+                        "case-insensitive, RFC 7208 §4.6.1)"
+                    )
                 parsed.problems.append(
                     SpfProblem(
                         "SPF-12",
                         Status.FAIL,
-                        f"The '{term.name}' modifier appears more than once, and RFC 7208 "
-                        f"§6 allows it once. {keep}",
+                        f"The '{term.name}' modifier appears more than once{same}, and RFC "
+                        f"7208 §6 allows it once. {keep}",
                         raw,
                         one_modifier=_one_modifier(meant, term.name) if one else "",
                     )
