@@ -619,7 +619,14 @@ def _txt_value(presentation: str) -> str:
 def _published_record(mech: str, answers: list[str]) -> str:
     """The answer that was the mechanism's record, as published; "" when none was."""
     version = RECORD_VERSIONS.get(mech, "")
-    return next((a for a in answers if _txt_value(a).startswith(version)), "")
+
+    def is_record(text: str) -> bool:
+        # The version, then ';' or blanks (the spaced variant, RFC 8461 erratum 6285) or the
+        # end: "v=STSv10; id=9" is discarded by senders (RFC 8461 §3.1, RFC 8460 §3), and
+        # publishing it again would bring nothing back (s41k).
+        return text.startswith(version) and text[len(version) : len(version) + 1] in ";\t "
+
+    return next((a for a in answers if is_record(_txt_value(a))), "")
 
 
 def _alias_target(old: dict[str, Any] | None, new: dict[str, Any]) -> str:
