@@ -1028,6 +1028,15 @@ class AlertState(models.Model):
                 change.kind, change.key, change.before, current, drop, change.evidence
             )
             due = run.created >= change.reprobe_due_at
+            if (
+                verdict == rules.Verdict.CLEAR
+                and change.state != Change.State.SUSPECTED
+                and not new_checks
+                and rules.certificate_unseen(change.kind, change.key, current)
+            ):
+                # A told expiry whose host answered no handshake now: not seen, not fixed
+                # (s41r2). A release's run still closes it below without a word.
+                verdict = rules.Verdict.UNKNOWN
             if verdict == rules.Verdict.MOOT:
                 # Nothing was fixed: e.g. the domain stopped receiving mail (null MX).
                 self._dismiss(change, now, rules.moot_reason(current, change.mechanism))

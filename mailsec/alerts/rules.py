@@ -1089,6 +1089,30 @@ def evaluate(
     return Verdict.UNKNOWN, None
 
 
+# The findings that carry a host's certificate (Snapshot.certificates reads them).
+CERTIFICATE_FINDINGS = frozenset({"MTASTS-11", "MTASTS-12", "MTASTS-13", "SMTP-10"})
+
+
+def certificate_unseen(kind: str, key: str, current: Snapshot) -> bool:
+    """Whether `current` saw no certificate of the host of the expiry `key` (a certificate
+    threshold, or the finding that carries it: SMTP-10 "expired") though the host is
+    still there (a finding of this run names it: it refused the connection, timed out, or
+    offered no STARTTLS). evaluate reads that as gone, which a suspicion may take (the next
+    run raises it again if it holds); a confirmed expiry may not be told fixed on it (review
+    s41r2: "fixed" for mx1's expired certificate while mx1 refused every connection). A
+    renewed certificate, or the host gone from the MX records, is still the fix."""
+    ref = key.split(":", 1)[1] if ":" in key else ""
+    if kind == Kind.CERT_EXPIRY:
+        host = host_subject(ref.rsplit("|", 2)[0])
+    elif kind == Kind.FINDING and ref.partition("|")[0] in CERTIFICATE_FINDINGS:
+        host = host_subject(ref.partition("|")[2])  # "finding:SMTP-10|mx1.a.test", the expiry
+    else:
+        return False
+    if current.certificates().get(host) is not None:
+        return False
+    return any(host_subject(f.get("subject") or "") == host for f in current.findings)
+
+
 def seen_fixed(kind: str, key: str, current: Snapshot) -> bool:
     """Whether `current` shows the change `key` fixed by what it positively sees, not by a
     finding it no longer makes: the same finding of the same host now passing, a renewed
