@@ -323,6 +323,30 @@ def _fresh_cache() -> None:
     cache.clear()
 
 
+# 2027-01-15 12:05:30 UTC: 30 s into a minute, 5.5 minutes into ten minutes and into an hour,
+# mid-day. Inside one window of every length the limiters count in (60, 600, 3600, 86400 s).
+PINNED_WALL_TIME = 1_800_014_730.0
+
+
+@pytest.fixture(autouse=True)
+def _rate_windows_stand_still(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The rate limits' clock (mailsec.freecheck.ratelimit.wall_time) stands at one instant
+    inside a window. The limits count in fixed windows, so a test that makes N requests and
+    expects the first K allowed failed whenever its requests straddled a window's end (about
+    1 % of runs for a test of 50 requests under load: tests/test_ratelimit_s41l_windows.py).
+    A test moves the clock by patching wall_time itself; `real_clock` tests read the wall
+    clock. Only the limiter's reads are pinned, never time.time."""
+    if request.node.get_closest_marker("real_clock"):
+        yield
+        return
+    from unittest import mock
+
+    from mailsec.freecheck import ratelimit
+
+    with mock.patch.object(ratelimit, "wall_time", lambda: PINNED_WALL_TIME):
+        yield
+
+
 def _forget_rate_counters() -> None:
     """Rate-limit counters an earlier session left in Redis: each test session starts with a
     new database whose ids (teams, users) repeat, and counters keyed by them would carry

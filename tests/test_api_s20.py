@@ -282,7 +282,7 @@ class AuthTestCase(ApiCase):
         window_start = 1_800_000_000.0  # a multiple of 60: a window starts here
         with (
             mock.patch.object(views, "RATE", 3),
-            mock.patch("mailsec.api.views.time.time", return_value=window_start + 15),
+            mock.patch("mailsec.freecheck.ratelimit.wall_time", return_value=window_start + 15),
         ):
             for n in range(3):
                 r = self.api("", self.alices_key)

@@ -166,7 +166,7 @@ class FailedAttemptsTestCase(ApiCase):
     def test_failed_attempts_are_limited_per_client_network(self) -> None:
         window_start = 1_800_000_000.0
         unknown = "msk_" + "B" * 43
-        with mock.patch("mailsec.api.views.time.time", return_value=window_start + 15):
+        with mock.patch("mailsec.freecheck.ratelimit.wall_time", return_value=window_start + 15):
             for n in range(FAILED_RATE):
                 self.assertEqual(self.api("", unknown).status_code, 401, n)
             r = self.api("", unknown)
@@ -181,13 +181,13 @@ class FailedAttemptsTestCase(ApiCase):
             # Another network is not held back.
             other = self.api("", self.alices_key, REMOTE_ADDR="192.0.2.7")
             self.assertEqual(other.status_code, 200)
-        with mock.patch("mailsec.api.views.time.time", return_value=window_start + 75):
+        with mock.patch("mailsec.freecheck.ratelimit.wall_time", return_value=window_start + 75):
             self.assertEqual(self.api("", self.alices_key).status_code, 200)
 
     def test_the_keys_429_says_fixed_minutes(self) -> None:
         with (
             mock.patch.object(views, "RATE", 1),
-            mock.patch("mailsec.api.views.time.time", return_value=1_800_000_015.0),
+            mock.patch("mailsec.freecheck.ratelimit.wall_time", return_value=1_800_000_015.0),
         ):
             self.api("", self.alices_key)
             error = self.api("", self.alices_key).json()["error"]

@@ -11,7 +11,6 @@ the two buttons still spend and read the same allowance.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from unittest import mock
 
 from django.core.cache import cache
@@ -41,7 +40,7 @@ class OneVerifyAllowanceTestCase(BaseTestCase):
         moved = mock.patch.object(views, "_counter", lambda key: f"moved:{key}")
         moved.start()
         self.addCleanup(moved.stop)
-        frozen = mock.patch.object(ratelimit, "time", SimpleNamespace(time=lambda: NOW))
+        frozen = mock.patch.object(ratelimit, "wall_time", lambda: NOW)
         frozen.start()
         self.addCleanup(frozen.stop)
 

@@ -53,14 +53,10 @@ def day(n: int) -> str:
 
 @pytest.fixture(autouse=True)
 def own_rate_counters() -> Iterator[None]:
-    """Rate counters of this test alone, in one fixed minute: Check now's once-a-minute
-    window never ends half way through a test, and no other run's counters (Redis is
-    shared) count here."""
-    fixed = mock.Mock(time=mock.Mock(return_value=1_800_000_000.0))
-    with (
-        mock.patch.object(ratelimit, "KEY_PREFIX", f"test-{uuid.uuid4().hex}"),
-        mock.patch.object(ratelimit, "time", fixed),
-    ):
+    """Rate counters of this test alone: no other run's counters (Redis is shared) count
+    here. Their clock stands in one minute (tests/conftest.py), so Check now's once-a-minute
+    window never ends half way through a test."""
+    with mock.patch.object(ratelimit, "KEY_PREFIX", f"test-{uuid.uuid4().hex}"):
         yield
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from unittest.mock import patch
 
 import pytest
@@ -37,10 +36,10 @@ def clock_times(text: str) -> list[datetime]:
 class AllowanceOnThePageTestCase(FreeCheckTestCase):
     def setUp(self) -> None:
         super().setUp()
-        # The counters' clock stands still: a test straddling the end of a 10-minute window
-        # would find its count started again.
+        # The counters' clock stands still (as tests/conftest.py's does), here at the real
+        # time: the page's "until HH:MM UTC" is compared with timezone.now().
         frozen = time.time()
-        clock = patch.object(ratelimit, "time", SimpleNamespace(time=lambda: frozen))
+        clock = patch.object(ratelimit, "wall_time", lambda: frozen)
         clock.start()
         self.addCleanup(clock.stop)
 

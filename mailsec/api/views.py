@@ -10,7 +10,6 @@ in between (never_cache: Cache-Control: no-store).
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -115,7 +114,7 @@ def _authenticate(request: HttpRequest) -> ApiKey | JsonResponse:
     network (as the free check counts its checks: ratelimit.client_hash); past FAILED_RATE
     in a window every request from that network is refused until the window ends, a valid
     key too, unlooked-up: otherwise the limit would not stop anyone trying keys."""
-    bucket, now = f"api:failed:{ratelimit.client_hash(request)}", time.time()
+    bucket, now = f"api:failed:{ratelimit.client_hash(request)}", ratelimit.wall_time()
     if ratelimit.used(bucket, WINDOW, now) >= FAILED_RATE:
         start = int(now // WINDOW) * WINDOW
         return _too_many_failures(max(1, math.ceil(start + WINDOW - now)))
@@ -172,7 +171,7 @@ def key_required(view: ApiView) -> Callable[..., JsonResponse]:
         if isinstance(key, JsonResponse):
             return key
         key.note_use()
-        bucket, now = f"api:key:{key.pk}", time.time()
+        bucket, now = f"api:key:{key.pk}", ratelimit.wall_time()
         retry_after = ratelimit.hit(bucket, RATE, WINDOW, now)
         if retry_after is not None:
             response = _json_error(

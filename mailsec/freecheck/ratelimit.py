@@ -112,6 +112,13 @@ def _incr_db(key: str, window: int) -> int:
         return RateCounter.objects.get(key=key).count
 
 
+def wall_time() -> float:
+    """The Unix time the windows are counted in: time.time(). Callers that do not pass `now`
+    read it here, and only here, so the tests can pin it (tests/conftest.py): a test counting
+    requests in one fixed window must not find its count started again half way through."""
+    return time.time()
+
+
 def _window(bucket: str, window: int, now: float) -> tuple[str, int]:
     """The counter's key for the fixed window `now` falls in, and that window's start."""
     start = int(now // window) * window
@@ -121,7 +128,7 @@ def _window(bucket: str, window: int, now: float) -> tuple[str, int]:
 def hit(bucket: str, limit: int, window: int, now: float | None = None) -> int | None:
     """Count one use of `bucket`; returns None when allowed, else the seconds until the
     window ends (for Retry-After)."""
-    now = time.time() if now is None else now
+    now = wall_time() if now is None else now
     key, start = _window(bucket, window, now)
     count = _incr_cache(key, window) if uses_cache() else _incr_db(key, window)
     if count <= limit:
@@ -131,7 +138,7 @@ def hit(bucket: str, limit: int, window: int, now: float | None = None) -> int |
 
 def used(bucket: str, window: int, now: float | None = None) -> int:
     """How many uses of `bucket` the current window has counted, without counting one."""
-    now = time.time() if now is None else now
+    now = wall_time() if now is None else now
     key, _ = _window(bucket, window, now)
     if uses_cache():
         return int(cache.get(key) or 0)
@@ -140,7 +147,7 @@ def used(bucket: str, window: int, now: float | None = None) -> int:
 
 def used_many(buckets: list[str], window: int, now: float | None = None) -> dict[str, int]:
     """`used` of each bucket, read together (one query without Redis)."""
-    now = time.time() if now is None else now
+    now = wall_time() if now is None else now
     keys = {bucket: _window(bucket, window, now)[0] for bucket in buckets}
     if uses_cache():
         found = cache.get_many(list(keys.values()))
@@ -153,7 +160,7 @@ def hit_many(buckets: list[str], window: int, now: float | None = None) -> None:
     """Count one use of each bucket, as `hit` does, together: without Redis, every counter
     made (at 0 where there was none; another request's made meanwhile is kept) and then
     all raised by one, in one transaction, whatever their number. With Redis, one by one."""
-    now = time.time() if now is None else now
+    now = wall_time() if now is None else now
     keys = list(dict.fromkeys(_window(bucket, window, now)[0] for bucket in buckets))
     if not keys:
         return
@@ -190,7 +197,7 @@ class Allowance:
 def client_allowance(client: str, now: float | None = None) -> Allowance:
     """What is left of this client network's free checks (check_client's counter)."""
     limit, window = settings.MAILSEC_FREE_CHECK_RATE, settings.MAILSEC_FREE_CHECK_WINDOW
-    now = time.time() if now is None else now
+    now = wall_time() if now is None else now
     _, start = _window(f"client:{client}", window, now)
     return Allowance(
         limit=limit,
