@@ -576,9 +576,16 @@ def _to_ascii_domain(
     if not name:
         if read_after:
             # Something was typed ("user@", "https://"): say what is missing, not only what
-            # an empty field is told.
+            # an empty field is told. Not "nothing follows" when something does, only no
+            # host ("https:///example.com", "http://:8080"; review s41r2).
+            literal = "@" if read_after == "the @" else read_after
+            if _unquoted(text).strip().lower().endswith(literal):
+                raise DomainNameError(
+                    f"{typed} holds no domain name: nothing follows {read_after}. Enter a "
+                    "domain name, for example example.com."
+                )
             raise DomainNameError(
-                f"{typed} holds no domain name: nothing follows {read_after}. Enter a domain "
+                f"{typed} holds no domain name right after {read_after}. Enter a domain "
                 "name, for example example.com."
             )
         raise DomainNameError("Enter a domain name, for example example.com.")

@@ -5,6 +5,8 @@ domains form, checks.domainname).
 - A character IDNA's mapping drops (a soft hyphen, a zero-width space: UTS #46 maps them to
   nothing, and the name is checked without them) was named as the invisible character "no
   domain name may hold" when the name was refused for another character (an emoji).
+- "https:///example.com" (a third slash) and "http://:8080" (a port, no host) were told
+  "nothing follows https://", which something does.
 - A zero-width non-joiner inside a Persian word (RFC 5892 CONTEXTJ, allowed there) was named
   instead of the emoji that made the name invalid.
 """
@@ -59,3 +61,23 @@ def test_s41r2_a_direction_mark_is_still_called_invisible() -> None:
     message = refusal("example.com\u200e")
     assert "an invisible character, U+200E (LEFT-TO-RIGHT MARK)" in message, message
     assert "no domain name may hold" in message, message
+
+
+@pytest.mark.parametrize(
+    ("typed", "after"),
+    [
+        ("https:///example.com", "https://"),  # a third slash: something does follow
+        ("http://:8080", "http://"),  # a port and no host
+        ("user@/x", "the @"),
+    ],
+)
+def test_s41r2_something_after_the_scheme_is_not_called_nothing(typed: str, after: str) -> None:
+    message = refusal(typed)
+    assert "nothing follows" not in message, message
+    assert message.startswith(f"{typed} holds no domain name right after {after}."), message
+    assert "Enter a domain name" in message, message
+
+
+@pytest.mark.parametrize("typed", ["user@", '"https://"', "mailto:"])
+def test_s41r2_nothing_after_is_still_said_so(typed: str) -> None:
+    assert "holds no domain name: nothing follows" in refusal(typed)
