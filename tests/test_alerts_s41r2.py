@@ -39,3 +39,29 @@ class CertificateUnseenTestCase(blind.S41hBlindSequencesTestCase):
         fixed = [g for g in got if g[1] == "fixed"]
         self.assertEqual(len(fixed), 2, got)
         self.assertTrue(all("mx1.a.test" in subject for _, _, subject in fixed), got)
+
+
+class RollUpNewReasonEveryTimeTestCase(blind.S41hBlindSequencesTestCase):
+    """Review s41r2 of 7a7182ba: with "gone" allowing untested problems beside it, a roll-up
+    whose reason changes at every re-check (mx1 presenting its expired certificate to the
+    scheduled checks and refusing the re-checks: a node of a pair refusing) was dismissed
+    as down "for a new reason" at every re-check and suspected anew, twelve runs with
+    STARTTLS failing in each and "STARTTLS on the MX hosts ... now failing" never told (before
+    7a7182ba the first re-check confirmed it). Found down for a new reason at a second re-check
+    in a row, it is confirmed: three runs have seen it down."""
+
+    test_the_blind_sequences = None  # type: ignore[assignment]
+
+    def test_s41r2_a_roll_up_down_at_every_run_is_told(self) -> None:
+        steps = [["run", "good", "s"], ["run", "good", "s"]]
+        for _ in range(6):
+            steps += [["run", "bad", "s"], ["run", "refused", "c"]]
+        self.play({"id": "R", "title": "s41r2", "steps": steps, "emails": []})
+        self.assertTrue(
+            Change.objects.filter(key="mechanism:smtp", state=Change.State.CONFIRMED).exists(),
+            list(Change.objects.values_list("key", "state", "note")),
+        )
+        # Told once: one open roll-up, not one per cycle.
+        self.assertEqual(
+            Change.objects.filter(key="mechanism:smtp").exclude(state="dismissed").count(), 1
+        )

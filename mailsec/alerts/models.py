@@ -1229,6 +1229,17 @@ class AlertState(models.Model):
         )
         if change.first_seen_run_id is None or not beside:
             return False
+        if self.domain.changes.filter(
+            key=change.key,
+            state=Change.State.DISMISSED,
+            note=CAUSE_GONE,
+            dismissed_at__gte=change.created,
+        ).exists():
+            # Already down for a new reason at the re-check that raised this one: three runs
+            # have seen it down, each re-check for another reason (a node refusing the
+            # re-checks, the other presenting an expired certificate), and suspecting it anew
+            # each time never told it (review s41r2). Confirmed now.
+            return False
         drop = settings.ALERT_SCORE_DROP
         verdicts = {
             rules.evaluate(c.kind, c.key, c.before, current, drop, c.evidence)[0] for c in beside
