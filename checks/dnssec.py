@@ -604,19 +604,32 @@ def _ds_of_unpublished_keys(
     named = ("key tag " if one else "key tags ") + ", ".join(str(t) for t in tags)
     have = ", ".join(str(t) for t in sorted(published))
     records = "DS record" if one else "DS records"
+    ds_algs = sorted({int(r.algorithm) for r in ds.records})
+    key_algs = sorted({int(k.algorithm) for k in _dnskeys(dnskey)})
+    unpublished = f"which the zone no longer publishes (it publishes {have})"
+    if not set(ds_algs) & set(key_algs):
+        # A DS of an algorithm none of the keys use was made for another key or zone, or by
+        # a registrar form's choice: "no longer publishes" would be a guess. What is seen,
+        # as DNSSEC-02's fix says it (s41k, s41m).
+        that = "that algorithm" if len(ds_algs) == 1 else "those algorithms"
+        unpublished = (
+            f"of algorithm {series([_alg_name(a) for a in ds_algs], 'or')}, and the zone's "
+            f"DNSKEY set has no key of {that}, only key tag{'' if len(published) == 1 else 's'} "
+            f"{have}, of algorithm {series([_alg_name(a) for a in key_algs])}"
+        )
     if beside is not None:
         # Code 10's remedy offers removing the DS instead of signing: then nothing to replace.
         when = "If you sign the zone rather than remove the DS, r" if beside == 10 else "R"
         return (
             f"{when}eplace the {records} at the registrar as well, with the one DNSSEC-02 "
-            f"gives: {'it names' if one else 'they name'} {named}, which the zone no longer "
-            f"publishes (it publishes {have}), so no chain of trust reaches the zone (RFC 4035 "
-            "§5.2) and it stays bogus with the signatures mended alone."
+            f"gives: {'it names' if one else 'they name'} {named}, {unpublished}, so no chain "
+            "of trust reaches the zone (RFC 4035 §5.2) and it stays bogus with the signatures "
+            "mended alone."
         )
     fix = (
         f"Replace the {records} at the registrar with the one DNSSEC-02 gives: the "
-        f"{'DS names' if one else 'DS records name'} {named}, which the zone no longer "
-        f"publishes (it publishes {have}), so no chain of trust reaches it (RFC 4035 §5.2)."
+        f"{'DS names' if one else 'DS records name'} {named}, {unpublished}, so no chain of "
+        "trust reaches it (RFC 4035 §5.2)."
     )
     if _signatures_expired(signed):
         return (
