@@ -142,10 +142,12 @@ def looks_like_host_of(
 
 
 def host_name_note(domain: str, parent: str) -> str:
-    """The one line that says so, as the free check's report page says it."""
+    """The one line that says so, as the free check's report page says it. It says why the
+    parent is the one to check (it is the domain in the addresses) rather than "mail for
+    example.com is checked at example.com", which named it twice and told nothing (s41q)."""
     return (
-        f"{domain} looks like a host name; mail for {parent} is checked at {parent} — "
-        "check that instead"
+        f"{domain} looks like a host name, not the domain after the @ in email addresses: "
+        f"for mail to …@{parent}, check {parent} instead"
     )
 
 

@@ -52,8 +52,8 @@ def test_the_human_output_says_it_in_one_line(capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     notes = [line for line in out.splitlines() if "looks like a host name" in line]
     assert notes == [
-        "  note: mta-sts.example.org looks like a host name; mail for example.org is checked "
-        "at example.org — check that instead"
+        "  note: mta-sts.example.org looks like a host name, not the domain after the @ in email "
+        "addresses: for mail to …@example.org, check example.org instead"
     ]
     # Right under the score line.
     assert out.splitlines()[1] == notes[0]

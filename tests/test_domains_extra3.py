@@ -282,7 +282,7 @@ class AddDomainTestCase(BaseTestCase):
             with self.subTest(typed=typed):
                 r = self.client.post("/domains/add/", {"name": typed}, follow=True)
                 self.assertTrue(Domain.objects.filter(team=self.team, name=name).exists())
-                self.assertContains(r, f"mail for {parent} is checked at {parent}")
+                self.assertContains(r, f"for mail to …@{parent}, check {parent} instead")
         for typed in ("mail.example.org", "www.co.uk"):
             with self.subTest(typed=typed):
                 r = self.client.post("/domains/add/", {"name": typed}, follow=True)

@@ -233,7 +233,7 @@ class BulkAddTestCase(BaseTestCase):
         # The reasons, as the single add words them.
         self.assertContains(r, "192.0.2.1 is an IP address; enter a domain name.")
         self.assertContains(r, "co.uk")
-        self.assertContains(r, "mail for example.org is checked at example.org")
+        self.assertContains(r, "for mail to …@example.org, check example.org instead")
         self.assertContains(
             r, "Listed before as bücher.de".replace("bücher.de", "b@xn--bcher-kva.de")
         )

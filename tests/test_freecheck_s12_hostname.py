@@ -28,8 +28,8 @@ class HostNameNoticeTestCase(FreeCheckTestCase):
                 delay.assert_called_once_with(str(check.code))  # checked as typed
                 page = text(self.client.get(r["Location"]))
                 self.assertIn(
-                    f"<strong>{name} looks like a host name; mail for {parent} is "
-                    f"checked at {parent} — check that instead.</strong>",
+                    f"<strong>{name} looks like a host name, not the domain after the @ in email "
+                    f"addresses: for mail to …@{parent}, check {parent} instead.</strong>",
                     page,
                 )
                 form = re.search(r'<form method="post" action="/check">(.*?)</form>', page)
@@ -52,7 +52,7 @@ class HostNameNoticeTestCase(FreeCheckTestCase):
     def test_an_idn_parent_is_shown_as_people_write_it(self) -> None:
         check = done_check("www.xn--bcher-kva.de")
         page = text(self.client.get(check.get_absolute_url()))
-        self.assertIn("mail for bücher.de is checked at bücher.de", page)
+        self.assertIn("for mail to …@bücher.de, check bücher.de instead", page)
         self.assertIn('name="domain" value="xn--bcher-kva.de"', page)
 
     def test_other_names_get_no_notice(self) -> None:

@@ -28,8 +28,8 @@ def test_the_host_name_note_names_the_idn_both_ways() -> None:
     text = _text(DomainReport(domain=f"mta-sts.{IDN}", score=90, score_version=7))
     note = next(line for line in text.splitlines() if "note:" in line)
     assert note == (
-        f"  note: mta-sts.{SHOWN} (mta-sts.{IDN}) looks like a host name; mail for {SHOWN} is "
-        f"checked at {SHOWN} — check that instead"
+        f"  note: mta-sts.{SHOWN} (mta-sts.{IDN}) looks like a host name, not the domain after "
+        f"the @ in email addresses: for mail to …@{SHOWN}, check {SHOWN} instead"
     )
 
 
@@ -48,4 +48,4 @@ def test_an_ascii_name_reads_as_before() -> None:
         "example.org: could not check: x"
     )
     text = _text(DomainReport(domain="mta-sts.example.org", score=90, score_version=7))
-    assert "note: mta-sts.example.org looks like a host name; mail for example.org is" in text
+    assert "note: mta-sts.example.org looks like a host name, not the domain after" in text

@@ -189,7 +189,7 @@ class BulkWebHostTestCase(BaseTestCase):
         r = self.client.post("/domains/add-many/", {"names": "www.client.com"})
         text = html.unescape(r.content.decode())
         self.assertTrue(Domain.objects.filter(name="www.client.com").exists())
-        self.assertIn("www.client.com looks like a host name; mail for client.com", text)
+        self.assertIn("www.client.com looks like a host name, not the domain after the @", text)
 
 
 @pytest.mark.django_db

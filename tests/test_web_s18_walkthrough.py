@@ -64,7 +64,7 @@ class HostNameNoteTestCase(FreeCheckTestCase):
         r = self.client.post("/domains/add/", {"name": "www.client.com"}, follow=True)
         self.assertTrue(Domain.objects.filter(name="www.client.com").exists())
         self.assertIn(
-            f"{WWW_NOTE}: add client.com, and remove www.client.com unless it receives mail "
+            f"{WWW_NOTE}. Add client.com here, and remove www.client.com unless it receives mail "
             "itself.",
             text(r),
         )
@@ -74,7 +74,7 @@ class HostNameNoteTestCase(FreeCheckTestCase):
         r = self.client.post("/domains/add-many/", {"names": "www.client.com\nother.org"})
         page = text(r)
         self.assertIn(
-            f"{WWW_NOTE}: add client.com, and remove www.client.com unless it receives mail "
+            f"{WWW_NOTE}. Add client.com here, and remove www.client.com unless it receives mail "
             "itself.",
             page,
         )

@@ -28,7 +28,7 @@ def host_name_words(name: str, parent: str) -> str:
     (www.example.com): the free check's and the CLI's sentence (checks.cli.host_name_note),
     then what to do here. Display names (U-labels) in, one sentence out."""
     return (
-        f"{host_name_note(name, parent)}: add {parent}, and remove {name} unless it "
+        f"{host_name_note(name, parent)}. Add {parent} here, and remove {name} unless it "
         "receives mail itself."
     )
 
