@@ -831,6 +831,43 @@ def change_lines(run: CheckRun, prev: CheckRun | None) -> list[ChangeLine]:
     return lines
 
 
+def score_lines(run: CheckRun, prev: CheckRun | None) -> list[str]:
+    """Why the score moved from `prev` to `run`, category by category as each run's score
+    counted it (score_detail): the categories whose weight, reason or lost points differ.
+    Compare shows them when the scores differ: no finding may have changed its verdict
+    (MTA-STS withdrawn keeps MTASTS-33 an info finding, its mode now none; a new score
+    version weighs the same findings otherwise), and "nothing changed" would be untrue."""
+    if prev is None or prev.score == run.score:
+        return []
+    before = (prev.score_detail or {}).get("categories") or {}
+    after = (run.score_detail or {}).get("categories") or {}
+    lines = []
+    for mech in dict.fromkeys([*before, *after]):
+        old, new = before.get(mech) or {}, after.get(mech) or {}
+        parts = ("weight", "counted", "reason", "lost")
+        if all(old.get(k) == new.get(k) for k in parts):
+            continue
+        if not (old.get("weight") or new.get("weight")):
+            continue  # weighs nothing either time (BIMI): no part of the score
+        title = TITLES.get(mech, mech)
+        lines.append(f"{title}: {_counted_words(old)} → {_counted_words(new)}")
+    return lines
+
+
+def _counted_words(category: dict[str, Any]) -> str:
+    """One category as a run's score counted it, e.g. "good, weight 25, no points lost"."""
+    if not category:
+        return "not scored"
+    words = [str(category.get("reason") or "not scored"), f"weight {category.get('weight', 0)}"]
+    if not category.get("counted"):
+        words.append("not counted")
+    elif category.get("lost"):
+        words.append(f"{category['lost']:g} points lost")
+    else:
+        words.append("no points lost")
+    return ", ".join(words)
+
+
 # An unsigned zone's DNSSEC checks all say "<apex> is not signed; nothing to check."
 UNSIGNED_SUFFIX = " is not signed; nothing to check."
 UNSIGNED_WORDS = (
@@ -1567,6 +1604,7 @@ def compare(request: HttpRequest, code: UUID) -> HttpResponse:
         "new": new,
         # In the domain page's words ("Failing → Not deployed"), identical lines once.
         "changes": change_lines(new, old),
+        "score_lines": score_lines(new, old),
         "recent_runs": list(
             domain.done_runs().only(
                 "domain_id", "code", "created", "score", "score_version", "kind"
