@@ -221,11 +221,39 @@ def quoted(text: str, limit: int = QUOTED_CHARS) -> str:
     return shown
 
 
+# Marks chat, Markdown and mail put around a name: (example.com), `example.com`, **example.com**.
+# Longest first, so "**" is read before "*". Not "[…]" (an address literal's brackets) nor
+# "_…_" (a record's name begins with "_": "_dmarc.example.com_" is no emphasis to drop).
+_WRAPPERS = (("```", "```"), ("``", "``"), ("`", "`"), ("**", "**"), ("*", "*"), ("(", ")"))
+
+
 def _unquoted(text: str) -> str:
-    """`text` without one pair of quotes around it, and the blanks inside them."""
+    """`text` without the blanks, quotes and wrappers around it, as people paste a name from
+    chat, Markdown and mail: one comma or semicolon after it ("example.com,"), then pairs of
+    quotes or of _WRAPPERS around the whole of it, outermost first ('**`example.com`**').
+    A wrapper is removed only when the text inside holds none of its characters, so
+    "(a) (b)" or "`a` or `b`" is no pair around the whole; one pair of quotes is removed as
+    it always was (before s41o the only pair, and no comma), doubled quotes are not."""
     text = text.strip()
-    if len(text) >= 2 and _QUOTE_PAIRS.get(text[0]) == text[-1]:
-        return text[1:-1].strip()
+    if text[-1:] in (",", ";"):
+        text = text[:-1].rstrip()
+    quotes = True
+    while len(text) >= 2:
+        if quotes and _QUOTE_PAIRS.get(text[0]) == text[-1]:
+            text, quotes = text[1:-1].strip(), False
+            continue
+        for opening, closing in _WRAPPERS:
+            inner = text[len(opening) : -len(closing)]
+            if (
+                len(text) > len(opening) + len(closing)
+                and text.startswith(opening)
+                and text.endswith(closing)
+                and not any(mark in inner for mark in opening + closing)
+            ):
+                text = inner.strip()
+                break
+        else:
+            break
     return text
 
 

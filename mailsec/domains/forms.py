@@ -94,8 +94,10 @@ def taken_from(typed: str, name: str, shown: str) -> str:
     """What the add's message says the name `name` (shown as `shown`) was taken from, when
     more than the name was typed: "the address you pasted: https://…" for a URL, "the email
     address …" for one; empty when `typed` is the name itself in other letters, between
-    quotes or blanks, or with its trailing dot, which needs no word."""
-    bare = typed.strip(_AROUND).rstrip(".").lower()
+    quotes or blanks, or with its trailing dot, which needs no word. A second dot
+    ("example.com..", the root's and a sentence's) is a repair to tell of (s41o)."""
+    bare = typed.strip(_AROUND).lower()
+    bare = bare.removesuffix(".")
     if bare in (name, shown.lower()):
         return ""
     # Control and invisible format characters (a pasted escape sequence, a bidi override)
