@@ -262,6 +262,13 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
                 f"The record starts with {first.strip()!r}; the version must be exactly "
                 '"v=STSv1" (case-sensitive) at the very start (RFC 8461 §3.1).'
             )
+        elif first.startswith("v=STSv1"):
+            # 'v=STSv10': the version field is first, its value is not STSv1 (s41m).
+            msg = (
+                'The record does not begin with "v=STSv1;": its version field, first as it '
+                f"must be, is {first.rstrip(_WSP)!r}, and STSv1 is the only version defined "
+                "(RFC 8461 §3.1), so senders discard it."
+            )
         elif looks_like_sts(text):
             msg = (
                 'The record does not begin with "v=STSv1;"; the version must come first '
