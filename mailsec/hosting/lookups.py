@@ -5,6 +5,7 @@ customer's change."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass, field, replace
 
@@ -197,6 +198,59 @@ class RecordState:
     found_id: str = ""
     # Where the name is an alias to (not into our zone), for the record to publish instead.
     cname: str = ""
+    # The ids of a stale record or of several records, whose words name the policy's id:
+    # a sync that changes the id words them again with the new one (for_id).
+    ids: tuple[str, ...] = ()
+    name: str = ""
+
+    def for_id(self, policy_id: str) -> RecordState:
+        """This reading, its words naming `policy_id` (the id after a sync changed it) where
+        they name the policy's id: "the policy's id is <old>" beside "New policy id <new>"
+        told the owner an id senders are about to drop (s41n)."""
+        if self.state == "stale":
+            return replace(self, detail=_stale_words(self.name, self.ids, policy_id))
+        if self.state == "other" and len(self.ids) > 1 and not self.cname:
+            return replace(self, detail=_several_words(self.name, self.ids, policy_id))
+        return self
+
+
+def _stale_words(name: str, ids: tuple[str, ...], policy_id: str) -> str:
+    return (
+        f"{name} has id={', '.join(ids)} but the policy's id is {policy_id}: senders will not "
+        "refetch the policy until you update it (or CNAME it to our zone)."
+    )
+
+
+def _several_words(name: str, ids: tuple[str, ...], policy_id: str) -> str:
+    # RFC 8461 §3.1: not exactly one record, no policy at all; the current id in one of
+    # them helps nothing, and "update the id" would be the wrong advice. Before hosting
+    # is on there is no id of ours to name: the one to keep is the owner's own.
+    keep = f"Keep one: v=STSv1; id={policy_id};" if policy_id else "Keep one of them."
+    return (
+        f"{name} has {len(ids)} MTA-STS records (id={', '.join(ids)}): senders ignore "
+        f"them all and apply no policy (RFC 8461 §3.1). {keep}"
+    )
+
+
+# The engine's reason for an invalid record (checks.mtasts.parse_sts_record) ends with what
+# senders do and, often, with its own fix. The hosting notice says once what senders do and
+# gives the one record to publish, with our id: both are left out of the reason (s41n).
+_SENDERS_DO = re.compile(r",? (?:so|and) senders\b[^.]*\.$")
+_ENGINE_FIX = ("Retype ", "Remove ", "Write ", "Keep ")
+
+
+def invalid_reason(message: str, raw: str) -> str:
+    """The engine's `message` for the invalid record `raw`, as the hosting notice quotes it
+    after the record itself: without the record quoted again, what senders do or a fix."""
+    # The notice has just quoted the record as published: not again in the reason.
+    message = message.replace(f"The record {raw.strip()!r} ", "It ", 1)
+    message = message.replace(repr(raw.strip()), "the whole record")
+    kept = []
+    for sentence in re.split(r"(?<=\.) (?=[A-Z])", message):
+        if sentence.startswith(_ENGINE_FIX):
+            continue
+        kept.append(_SENDERS_DO.sub(".", sentence))
+    return " ".join(kept)
 
 
 async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str) -> RecordState:
@@ -231,14 +285,8 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
     if not ids:
         return RecordState("missing", f"{name} has no MTA-STS record")
     if len(ids) > 1:
-        # RFC 8461 §3.1: not exactly one record, no policy at all; the current id in one of
-        # them helps nothing, and "update the id" would be the wrong advice. Before hosting
-        # is on there is no id of ours to name: the one to keep is the owner's own.
-        keep = f"Keep one: v=STSv1; id={policy_id};" if policy_id else "Keep one of them."
         return RecordState(
-            "other",
-            f"{name} has {len(ids)} MTA-STS records (id={', '.join(ids)}): senders ignore "
-            f"them all and apply no policy (RFC 8461 §3.1). {keep}",
+            "other", _several_words(name, tuple(ids), policy_id), ids=tuple(ids), name=name
         )
     if not policy_id:
         # Hosting is not on yet: this is the record of the policy the domain serves itself,
@@ -254,10 +302,10 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
         # (the current one beside a malformed extension is not in place), and one with no id
         # field is no id to update: said as what senders do with it (s41c).
         why = next(p.message for p in invalid[0].problems if p.invalidates)
-        # Without the engine's last sentence 'Retype the record ... with a new id' where it
-        # has one: under hosting the id is ours, and the notice gives the record to publish
-        # with it (s41r).
-        why = why.split(" Retype ", 1)[0]
+        # Without the engine's own fix ('Retype the record ... with a new id', 'Remove the
+        # extra ...'): under hosting the id is ours, and the notice gives the record to
+        # publish with it (s41r). Nor what senders do, said next, once (s41n).
+        why = invalid_reason(why, invalid[0].raw)
         detail = (
             f'{name} has "{invalid[0].raw}". {why} Senders discard an invalid record: those '
             "holding the policy keep it until it expires, and others apply no policy "
@@ -270,10 +318,7 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
     if ids[0] == policy_id:
         return RecordState("txt", f"{name} has a plain TXT with the current id", ids[0])
     return RecordState(
-        "stale",
-        f"{name} has id={', '.join(ids)} but the policy's id is {policy_id}: senders will not "
-        "refetch the policy until you update it (or CNAME it to our zone).",
-        ids[0],
+        "stale", _stale_words(name, tuple(ids), policy_id), ids[0], ids=tuple(ids), name=name
     )
 
 

@@ -583,11 +583,15 @@ def sync_through(
             policy.record_state = record.state
         said += policy_host_told(policy, *leads, now)
         changed = policy.refresh_text(now)
-        if changed and record_at >= 0 and record.state != "stale":
-            # Told this turn, and the id changed since the lookup: the record to publish names
-            # the id the email announces, not the one senders are about to drop (s41r). A
-            # stale one's words name the id it was compared with; plain_txt_told follows them.
-            said[record_at] = ("record", record_told(policy, record, zone_name))
+        if changed and record_at >= 0:
+            # Told this turn, and the id changed since the lookup: the notice names the id the
+            # email announces, not the one senders are about to drop, in what it found as in
+            # the record to publish (s41r); a stale record or two records are told once with
+            # it, not with the old id and then plain_txt_told's record again (s41n).
+            said[record_at] = (
+                "record",
+                record_told(policy, record.for_id(policy.policy_id), zone_name),
+            )
         elif changed:
             # A plain TXT names the id the owner typed, never the new one: said in this sync's
             # email, with the record, not one sync later when the lookup finds it stale. By
