@@ -221,3 +221,20 @@ class S41pControlLostTestCase(BaseTestCase):
         self.assertContains(compare, "<strong>80</strong>", html=False)
         self.client.force_login(self.charlie)  # the new owner's team sees none of it
         self.assertEqual(self.client.get(f"/domains/{self.ours.code}/").status_code, 404)
+
+    def test_s41p_its_page_points_to_its_history(self) -> None:
+        # The page of a domain no longer verified shows how to verify it again, not its
+        # panels; its checks until then are kept and one link away (Compare lists them).
+        with mock.patch.object(alert_tasks.confirm_change, "apply_async"):
+            self.check(engine_answering(scored(100)))
+            self.check(engine_answering(scored(80)))
+        self.lose_control()
+        for user in (self.alice, self.bob):
+            self.client.force_login(user)
+            page = self.client.get(f"/domains/{self.ours.code}/")
+            self.assertContains(page, "Its checks until then are kept")
+            self.assertContains(page, "scored 80/100")
+            self.assertContains(page, f'href="/domains/{self.ours.code}/compare/"')
+        # Never checked: no history to point to.
+        page = self.client.get(f"/domains/{self.never.code}/")
+        self.assertNotContains(page, "Its checks until then are kept")

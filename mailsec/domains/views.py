@@ -94,7 +94,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 42
+PANELS_VERSION = 43
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
