@@ -3224,7 +3224,9 @@ def certificate_findings(
             evidence=ev,
             fix=name_fix
             or f"Install {'an ' + cert_word if label else 'a certificate'} whose "
-            f"subjectAltName includes {p.host} (a wildcard covers only one label).",
+            f"subjectAltName includes {p.host}"
+            # For a certificate naming only IP addresses no wildcard is in question (s41m).
+            + ("." if addresses else " (a wildcard covers only one label)."),
         )
     else:
         out.add(
