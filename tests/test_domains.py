@@ -762,7 +762,7 @@ class VerifyTestCase(BaseTestCase):
         with mock.patch.dict(os.environ, {**env, "MAILSEC_CHECK_TIMEOUT": "1"}):
             self.assertFalse(self.domain.verify())
         sock.close()
-        self.assertIn("Could not look up", self.domain.verify_error)
+        self.assertIn("Our DNS lookup of", self.domain.verify_error)
 
     def test_background_task_verifies(self) -> None:
         from mailsec.domains.tasks import verify_pending

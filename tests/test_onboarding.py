@@ -267,9 +267,11 @@ class VerifyOutcomeTestCase(BaseTestCase):
         self.assertFalse(self.domain.is_verified)
         self.assertEqual(len(said), 1)
         self.assertTrue(
-            said[0].startswith("Could not look up _mailsec-challenge.example.org: SERVFAIL")
+            said[0].startswith(
+                "Our DNS lookup of _mailsec-challenge.example.org failed: the DNS answered SERVFAIL"
+            )
         )
-        self.assertTrue(said[0].endswith("Try again in a minute."))
+        self.assertTrue(said[0].endswith("press Verify in a minute."))
         self.assertNotIn("not the expected", said[0])
 
 

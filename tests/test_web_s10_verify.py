@@ -145,7 +145,7 @@ def test_a_second_press_while_a_lookup_runs_is_refused_and_changes_nothing(
     assert second.verify_checked_at is None and second.verify_error == ""
     # The first press recorded its outcome ("could not check": the resolver never answered).
     first.refresh_from_db()
-    assert "Could not look up" in first.verify_error
+    assert "Our DNS lookup of" in first.verify_error
     # Once it is over the slot is free again.
     took, said = press(alice, second)
     second.refresh_from_db()

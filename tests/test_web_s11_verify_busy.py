@@ -104,7 +104,7 @@ def test_two_stalled_api_checks_do_not_make_verify_busy(
     domain.refresh_from_db()
     assert domain.verify_checked_at is not None
     assert said == [domain.verify_error]
-    assert "Could not look up" in domain.verify_error
+    assert "Our DNS lookup of" in domain.verify_error
 
 
 @pytest.mark.django_db

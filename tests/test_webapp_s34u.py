@@ -222,7 +222,7 @@ class VerifyAllOutageTestCase(BaseTestCase):
         )
         self.assertNotIn("Publish each record", text)
         self.assertNotIn("Not verified", text.split("Why not verified", 1)[1])
-        self.assertEqual(text.count("Could not look up _mailsec-challenge"), 2)
+        self.assertEqual(text.count("Our DNS lookup of _mailsec-challenge"), 2)
         self.assertEqual(text.count("a.example.org Lookup failed"), 1)
 
     def test_missing_records_are_still_records_to_publish(self) -> None:

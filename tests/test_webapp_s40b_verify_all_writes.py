@@ -118,7 +118,10 @@ class VerifyAllWritesTestCase(BaseTestCase):
         page, many = self.press()
         for domain in Domain.objects.filter(team=self.team):
             if domain.name.startswith("fail-"):
-                self.assertIn(f"Could not look up {domain.challenge_name}: SERVFAIL", page)
+                self.assertIn(
+                    f"Our DNS lookup of {domain.challenge_name} failed: the DNS answered SERVFAIL",
+                    page,
+                )
                 self.assertIn("SERVFAIL", domain.verify_error)
             else:
                 words = f"No TXT record found at {domain.challenge_name} yet."
