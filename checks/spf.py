@@ -367,6 +367,25 @@ def _parse_term(text: str, problems: list[SpfProblem]) -> SpfTerm:
                 return bad(f"'{text}' is not a valid ptr mechanism")
             term.target = rest[1:]
     elif name in ("a", "mx"):
+        # 'a/024', 'mx//064': 24 and 64 to the owner, but a dual-cidr-length allows no leading
+        # zero (RFC 7208 §5.6), so "an invalid prefix length" would not tell what is wrong
+        # (s41m, as d9d704f6 for ip4:/ip6:). Only where every length is in range once read.
+        padded = re.fullmatch(r"(.*?)(?:/([0-9]+))?(?://([0-9]+))?", rest, re.S)
+        if (
+            padded
+            and padded.group(1)[:1] in ("", ":")
+            and any(re.fullmatch(r"0[0-9]+", g or "") for g in padded.group(2, 3))
+        ):
+            four, six = padded.group(2, 3)
+            if (four is None or int(four) <= 32) and (six is None or int(six) <= 128):
+                section = "§5.3" if name == "a" else "§5.4"
+                written = (f"/{int(four)}" if four is not None else "") + (
+                    f"//{int(six)}" if six is not None else ""
+                )
+                return bad(
+                    f"'{text}': the prefix length is written with a leading zero, which the SPF "
+                    f"grammar does not allow (RFC 7208 {section}, §5.6): write {written}"
+                )
         cidr = _CIDR_RE.match(rest)
         head = cidr.group(1) if cidr else rest
         if cidr and (cidr.group(2) or cidr.group(3)):
@@ -391,7 +410,9 @@ def _parse_term(text: str, problems: list[SpfProblem]) -> SpfTerm:
         addr, slash, prefix = rest[1:].partition("/")
         term.network = rest[1:]
         limit = 32 if name == "ip4" else 128
-        # ip4-cidr-length = "/" 1*DIGIT (RFC 7208 §5.6): a "/" with no number is a syntax error.
+        # ip4-cidr-length = "/" ("0" / %x31-39 0*1DIGIT), ip6-cidr-length = "/" ("0" / %x31-39
+        # 0*2DIGIT) (RFC 7208 §5.6; RFC 4408's was 1*DIGIT): a "/" with no number is a syntax
+        # error, and so is a leading zero.
         if slash:
             # '/064' is 64 to the owner, but the grammar allows no leading zero (s41a): saying
             # it must be a number from 0 to 128 would not tell what is wrong.
