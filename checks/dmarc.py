@@ -3507,12 +3507,21 @@ def _not_authorised(uri: str, host: str, auth_name: str, texts: list[str]) -> st
         parse_dmarc(re.sub("dmarc1", "DMARC1", text, count=1, flags=re.IGNORECASE)).is_dmarc
         for text in texts
     )
+    # Which record the one below replaces: "in its place" beside an unrelated TXT record (a
+    # site verification) could be read as that one, which is for something else (s41m).
+    meant = [text for text in texts if re.match(r"[ \t]*v[ \t]*=[ \t]*dmarc", text, re.I)]
+    if not meant:
+        where = f"beside {'it' if len(texts) == 1 else 'them'}"
+    elif len(meant) == len(texts) == 1:
+        where = "in its place"
+    else:
+        where = "in place of " + series([f"'{text}'" for text in meant])
     return (
         f"{head} has not authorised them: at {auth_name} it publishes "
         + series([f"'{text}'" for text in texts])
         + ", not a record that begins with v=DMARC1"
         + (", in capitals as the value is case-sensitive" if case else "")
-        + f", {tail} {host} to publish the record below in its place."
+        + f", {tail} {host} to publish the record below {where}."
     )
 
 
