@@ -1015,19 +1015,30 @@ def _host_findings(
         kinds = " and ".join(f"{USAGE_NAMES[u]}({u})" for u in sorted({r.usage for r in pkix}))
         shown = ", ".join(f"'{r.text[:40]}'" for r in pkix[:4])
         one = len(pkix) == 1
+        rely = "and rely on the DANE-TA(2)/DANE-EE(3) records alone."
+        stay = "(the DANE-TA/DANE-EE records stay)"
+        if not state.usable_records:
+            # The DANE records are malformed too (DANE-05 fails): "rely on them alone" and
+            # "they stay" would tell the owner they work (s41m).
+            dane = sum(1 for r in state.records if r.dane_usage)
+            rely = (
+                f"and the DANE-TA(2)/DANE-EE(3) record{' beside' if dane == 1 else 's beside'} "
+                f"{'it' if one else 'them'} {'is' if dane == 1 else 'are'} not usable either "
+                "(see DANE-05), so senders have no TLSA record to rely on."
+            )
+            stay = "(DANE-05 gives the record to publish in place of the DANE ones)"
         out.add(
             "DANE-04",
             Status.WARN,
             f"The TLSA records of {host.name} mix {kinds} "
             f"{'record' if one else 'records'} ({shown}) with DANE ones: SMTP senders treat "
             f"{'it' if one else 'them'} as unusable (RFC 7672 §3.1.3; RFC 7671 §4.1: PKIX usages "
-            "SHOULD NOT be used for opportunistic TLS) and rely on the DANE-TA(2)/DANE-EE(3) "
-            "records alone.",
+            f"SHOULD NOT be used for opportunistic TLS) {rely}",
             subject=subj,
             evidence=ev,
             fix=(
                 f"Delete {'this TLSA record' if one else 'these TLSA records'} at "
-                f"{state.qname} (the DANE-TA/DANE-EE records stay):\n"
+                f"{state.qname} {stay}:\n"
                 + "\n".join(f"{state.qname}. TLSA {r.text}" for r in pkix)
             ),
         )
