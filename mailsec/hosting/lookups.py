@@ -13,6 +13,7 @@ from django.conf import settings
 
 from checks.config import CheckConfig
 from checks.dns import DnsAnswer, DnsClient, normalize
+from checks.lookalike import unquoted
 from checks.mtasts import parse_sts_record
 from checks.tasks import engine_config
 from mailsec.domains.models import VERIFY_MIN_LOOKUP
@@ -253,6 +254,15 @@ def invalid_reason(message: str, raw: str) -> str:
     return " ".join(kept)
 
 
+def _meant_as_sts(raw: bytes) -> bool:
+    """Whether the TXT `raw` begins with "v=STSv1", or does once the quotes it was published
+    between are taken off, as the engine reads it (checks.mtasts.parse_sts_record)."""
+    if raw.startswith(b"v=STSv1"):
+        return True
+    around = unquoted(raw.decode("utf-8", errors="replace"))
+    return around is not None and around.leading and around.text.startswith("v=STSv1")
+
+
 async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str) -> RecordState:
     name = f"_mta-sts.{domain}"
     answer = await dns.txt(name)
@@ -264,8 +274,10 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
     # (MTASTS-02): "v=STSv10; id=1" beside the current record is discarded, not a second
     # record that leaves no policy (s41k). With none counted, one that only begins with
     # "v=STSv1" ('v=STSv1 id=1', 'v=STSv10; ...') is what the owner published, and is told
-    # as the invalid record senders discard rather than as nothing there (s41c).
-    loose = [parse_sts_record(raw) for raw in answer.raw_texts() if raw.startswith(b"v=STSv1")]
+    # as the invalid record senders discard rather than as nothing there (s41c). So is one
+    # pasted with its quotes ('"v=STSv1; id=1;"', typographic ones from a document), which
+    # the engine's MTASTS-04 names: it was told as no record at all (s41s).
+    loose = [parse_sts_record(raw) for raw in answer.raw_texts() if _meant_as_sts(raw)]
     records = [r for r in loose if r.is_sts] or loose
     ids = [r.id or "" for r in records]
     invalid = [r for r in records if not r.valid]
@@ -288,19 +300,11 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
         return RecordState(
             "other", _several_words(name, tuple(ids), policy_id), ids=tuple(ids), name=name
         )
-    if not policy_id:
-        # Hosting is not on yet: this is the record of the policy the domain serves itself,
-        # valid as it stands, not a stale copy of ours. It is replaced once hosting is on.
-        return RecordState(
-            "own",
-            f"{name} has your own MTA-STS record (id={ids[0]}), for the policy you serve now. "
-            "Keep it until hosting is on, then replace it with the record above.",
-            ids[0],
-        )
     if invalid:
         # RFC 8461 §3.1: senders discard a syntactically invalid record whatever id it names
         # (the current one beside a malformed extension is not in place), and one with no id
-        # field is no id to update: said as what senders do with it (s41c).
+        # field is no id to update: said as what senders do with it (s41c). Before hosting
+        # too: it serves no policy of the owner's to keep (s41s).
         why = next(p.message for p in invalid[0].problems if p.invalidates)
         # Without the engine's own fix ('Retype the record ... with a new id', 'Remove the
         # extra ...'): under hosting the id is ours, and the notice gives the record to
@@ -315,6 +319,15 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
         # text cannot store: the sync failed on it every turn (s41r). Shown as findings show
         # it (checks.findings: U+2400).
         return RecordState("invalid", detail.replace("\x00", "\u2400"), ids[0])
+    if not policy_id:
+        # Hosting is not on yet: this is the record of the policy the domain serves itself,
+        # valid as it stands, not a stale copy of ours. It is replaced once hosting is on.
+        return RecordState(
+            "own",
+            f"{name} has your own MTA-STS record (id={ids[0]}), for the policy you serve now. "
+            "Keep it until hosting is on, then replace it with the record above.",
+            ids[0],
+        )
     if ids[0] == policy_id:
         return RecordState("txt", f"{name} has a plain TXT with the current id", ids[0])
     return RecordState(
