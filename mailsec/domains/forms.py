@@ -26,7 +26,7 @@ from mailsec.domains.models import CHALLENGE_PREFIX, Domain, display_name
 def host_name_words(name: str, parent: str) -> str:
     """What the Domains page says of a name added that looks like a host of a mail domain
     (www.example.com): the free check's and the CLI's sentence (checks.cli.host_name_note),
-    then what to do here. Display names (U-labels) in, one sentence out."""
+    then what to do here. Display names (U-labels) in, the words out."""
     return (
         f"{host_name_note(name, parent)}. Add {parent} here, and remove {name} unless it "
         "receives mail itself."
