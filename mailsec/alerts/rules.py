@@ -135,6 +135,10 @@ def points_lost(
     return lines
 
 
+# The findings that carry a host's certificate (Snapshot.certificates and lifetime read them).
+CERTIFICATE_FINDINGS = frozenset({"MTASTS-11", "MTASTS-12", "MTASTS-13", "SMTP-10"})
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The parts of a check run the rules read. Stored as JSON as the confirmed baseline, so
@@ -313,7 +317,7 @@ class Snapshot:
         """Days from notBefore to notAfter of the certificate of `host` ending at `not_after`,
         None when no finding of this run says when it began."""
         for f in self.findings:
-            if f.get("id") not in ("MTASTS-11", "MTASTS-12", "MTASTS-13", "SMTP-10"):
+            if f.get("id") not in CERTIFICATE_FINDINGS:
                 continue
             if host_subject(f.get("subject", "")) != host:
                 continue
@@ -1087,10 +1091,6 @@ def evaluate(
         # Only other notAfters: a renewed certificate, that is the fix.
         return Verdict.CLEAR, None
     return Verdict.UNKNOWN, None
-
-
-# The findings that carry a host's certificate (Snapshot.certificates reads them).
-CERTIFICATE_FINDINGS = frozenset({"MTASTS-11", "MTASTS-12", "MTASTS-13", "SMTP-10"})
 
 
 def certificate_unseen(kind: str, key: str, current: Snapshot) -> bool:
