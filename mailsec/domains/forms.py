@@ -96,8 +96,7 @@ def taken_from(typed: str, name: str, shown: str) -> str:
     address …" for one; empty when `typed` is the name itself in other letters, between
     quotes or blanks, or with its trailing dot, which needs no word. A second dot
     ("example.com..", the root's and a sentence's) is a repair to tell of (s41o)."""
-    bare = typed.strip(_AROUND).lower()
-    bare = bare.removesuffix(".")
+    bare = typed.strip(_AROUND).lower().removesuffix(".")
     if bare in (name, shown.lower()):
         return ""
     # Control and invisible format characters (a pasted escape sequence, a bidi override)
