@@ -136,10 +136,10 @@ def dns_sans(cert: x509.Certificate) -> list[str] | None:
     return [str(v) for v in ext.value.get_values_for_type(x509.DNSName)]
 
 
-def ip_sans(der: bytes) -> list[str]:
-    """The certificate's iPAddress SANs as text ([] when none or unreadable): SMTP-11 names
-    them when they are all a certificate offers, as they never match a host name."""
-    cert = load_der(der)
+def ip_sans(cert: x509.Certificate | None) -> list[str]:
+    """The certificate's iPAddress SANs as text ([] when none, or no certificate was read):
+    SMTP-11 names them when they are all a certificate offers, as they never match a host
+    name; the HTTPS checks name them for a URL's IP address."""
     if cert is None:
         return []
     try:

@@ -40,6 +40,7 @@ from checks.certs import (
     CertFacts,
     cn_matches,
     facts_of,
+    ip_sans,
     load_der,
     peer_chain,
     renew_under_stale_ca_fix,
@@ -321,16 +322,7 @@ def cert_info(der: bytes | None, verify_error: str = "") -> CertInfo | None:
     cert = load_der(der)
     if cert is None:
         return CertInfo(verify_error=verify_error or "unparsable certificate")
-    return CertInfo(**facts_of(cert).to_dict(), verify_error=verify_error, ip_sans=_ip_sans(cert))
-
-
-def _ip_sans(cert: Any) -> list[str]:
-    """The iPAddress entries of a certificate's subjectAltName, as text ([] without any)."""
-    try:
-        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-        return [str(ip) for ip in ext.value.get_values_for_type(x509.IPAddress)]
-    except (x509.ExtensionNotFound, ValueError):
-        return []
+    return CertInfo(**facts_of(cert).to_dict(), verify_error=verify_error, ip_sans=ip_sans(cert))
 
 
 def ip_literal(host: str) -> str | None:

@@ -3193,7 +3193,9 @@ def certificate_findings(
         # Only addresses in the SAN (s41i-ipsan): say so, or the owner who listed the MX's
         # address is not told why it does not count. An IP-ID is matched only against an
         # address (RFC 9525 §6.2); senders look for the MX name (RFC 8461 §4.2).
-        addresses = [] if leaf.sans or not p.chain_der else certs.ip_sans(p.chain_der[0])
+        addresses = (
+            [] if leaf.sans or not p.chain_der else certs.ip_sans(certs.load_der(p.chain_der[0]))
+        )
         out.add(
             "SMTP-11",
             Status.FAIL if under_sts else Status.WARN,
