@@ -1350,8 +1350,13 @@ class _ReceivedDKIM(dkim.DKIM):
             return False  # _verify_one's dnsfunc noted it: the outcome is "temperror"
         if not record:
             raise dkim.KeyFormatError(f"no DKIM key at {where}")
-        _check_key_record(record, where)
-        _check_key_use(record, sig, where)
+        try:
+            tags = dkim.parse_tag_value(record)
+        except dkim.InvalidTagValueList:
+            pass  # dkimpy refuses it below, saying why
+        else:
+            _check_key_record(tags, where)
+            _check_key_use(tags, sig, where)
         try:
             self.pk, self.keysize, self.ktag, self.seqtlsrpt = dkim.evaluate_pk(name, record)
         except dkim.NaClNotFoundError:
@@ -1403,16 +1408,13 @@ class _ReceivedDKIM(dkim.DKIM):
         return sig, include_headers, sigheaders
 
 
-def _check_key_record(record: bytes, where: str) -> None:
+def _check_key_record(tags: dict[bytes, bytes], where: str) -> None:
     """Refuse, saying why, a key record dkimpy would only call unparsable: an empty p= (RFC
     6376 §3.6.1: the key is revoked), a k=ed25519 key that is not the raw 32 bytes of RFC
     8463 §4.2 (an SPKI-wrapped one is the usual mistake), or a 32-byte key without
     k=ed25519 (k= defaults to rsa). Checked before dkimpy reads the key, so a bad Ed25519 key
-    is a plain failure with or without PyNaCl (without it, a good one is "temperror")."""
-    try:
-        tags = dkim.parse_tag_value(record)
-    except dkim.InvalidTagValueList:
-        return  # dkimpy refuses it, saying why
+    is a plain failure with or without PyNaCl (without it, a good one is "temperror").
+    `tags`: the key record's tags as dkim.parse_tag_value reads them."""
     if b"p" not in tags:
         return  # dkimpy says so
     unusable = f"key {where} is unusable"
@@ -1439,7 +1441,7 @@ def _check_key_record(record: bytes, where: str) -> None:
     )
 
 
-def _check_key_use(record: bytes, sig: dict[bytes, bytes], where: str) -> None:
+def _check_key_use(tags: dict[bytes, bytes], sig: dict[bytes, bytes], where: str) -> None:
     """Refuse, saying why, a key RFC 6376 does not let vouch for this signature, which dkimpy
     uses all the same (until s41b such a key made the report signed):
     * its h= (§3.6.1: the hash algorithms it may be used with, a colon-separated list) leaves
@@ -1449,11 +1451,8 @@ def _check_key_use(record: bytes, sig: dict[bytes, bytes], where: str) -> None:
       Signers in testing mode differently from unsigned email", and RFC 8460 §3 ignores an
       unsigned report;
     * its t= flags hold s and the signature's i= is of a subdomain of d= (§3.6.1: with t=s
-      the i= domain MUST be d=, not a subdomain of it)."""
-    try:
-        tags = dkim.parse_tag_value(record)
-    except dkim.InvalidTagValueList:
-        return  # dkimpy refuses it, saying why
+      the i= domain MUST be d=, not a subdomain of it).
+    `tags`: the key record's tags, as _check_key_record has them."""
     algorithm = sig.get(b"a", b"")
     if (hashes := tags.get(b"h")) is not None:
         wanted = algorithm.rpartition(b"-")[2].lower()
