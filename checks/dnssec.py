@@ -604,13 +604,11 @@ def _ds_of_unpublished_keys(
     named = ("key tag " if one else "key tags ") + ", ".join(str(t) for t in tags)
     have = ", ".join(str(t) for t in sorted(published))
     records = "DS record" if one else "DS records"
-    ds_algs = sorted({int(r.algorithm) for r in ds.records})
-    key_algs = sorted({int(k.algorithm) for k in _dnskeys(dnskey)})
     unpublished = f"which the zone no longer publishes (it publishes {have})"
-    if not set(ds_algs) & set(key_algs):
-        # A DS of an algorithm none of the keys use was made for another key or zone, or by
-        # a registrar form's choice: "no longer publishes" would be a guess. What is seen,
-        # as DNSSEC-02's fix says it (s41k, s41m).
+    if (algs := _unmatched_algorithms(ds, _dnskeys(dnskey))) is not None:
+        # "No longer publishes" would be a guess. What is seen, as DNSSEC-02's fix says it
+        # (s41k, s41m).
+        ds_algs, key_algs = algs
         that = "that algorithm" if len(ds_algs) == 1 else "those algorithms"
         unpublished = (
             f"of algorithm {series([_alg_name(a) for a in ds_algs], 'or')}, and the zone's "
@@ -637,6 +635,16 @@ def _ds_of_unpublished_keys(
             "and find out why re-signing stopped, or it stays bogus with the right DS."
         )
     return f"{fix} Re-signing the zone does not help."
+
+
+def _unmatched_algorithms(ds: DnsAnswer, keys: Iterable[Any]) -> tuple[list[int], list[int]] | None:
+    """The algorithm numbers of the DS records and of `keys`, each sorted, when no DS record
+    names an algorithm one of the keys uses; None when one does. Such a DS was made for
+    another key or zone, or by a registrar form's choice: DNSSEC-01's and DNSSEC-02's fixes
+    then say what is seen rather than guess at a retired key."""
+    ds_algs = sorted({int(r.algorithm) for r in ds.records})
+    key_algs = sorted({int(k.algorithm) for k in keys})
+    return None if set(ds_algs) & set(key_algs) else (ds_algs, key_algs)
 
 
 def _signatures_expired(answers: Iterable[DnsAnswer]) -> bool:
@@ -932,12 +940,11 @@ def _dnssec02(
                 # there beside it. Nothing validates through it (RFC 4035 §5.2), so it goes.
                 one = len(ds.records) == 1
                 stale = "\n".join(f"{apex}. IN DS {r.to_text()}" for r in ds.records)
-                ds_algs = sorted({int(r.algorithm) for r in ds.records})
-                key_algs = sorted({int(k.algorithm) for k in keys})
-                if sep is not None and not set(ds_algs) & set(key_algs):
-                    # A DS of an algorithm none of the keys use was made for another key or
-                    # zone, or by a registrar form's choice: "a key retired" would be a guess.
-                    # What is seen, and the DS for the key there is (s41k).
+                algs = _unmatched_algorithms(ds, keys)
+                if sep is not None and algs is not None:
+                    # "A key retired" would be a guess. What is seen, and the DS for the key
+                    # there is (s41k).
+                    ds_algs, key_algs = algs
                     fix = (
                         "The zone's DNSKEY set has no key of algorithm "
                         f"{series([_alg_name(a) for a in ds_algs], 'or')}, only of "
