@@ -439,7 +439,9 @@ class DomainsTestCase(ApiCase):
 
 class UnverifiedTestCase(ApiCase):
     def test_an_unverified_domain_shows_its_name_and_how_to_verify_only(self) -> None:
-        # Checked while verified, then control lost: its results stay hidden.
+        # Checked while verified, then unverified with no loss of control recorded
+        # (control_lost_at unset: an edit in the admin): answered as never verified. A team
+        # that lost control reads its checks until then: tests/test_s42a_api_control_lost.py.
         Domain.objects.filter(pk=self.shop.pk).update(verified_at=None)
         self.shop.refresh_from_db()
         detail = self.api("/alice-shop.example", self.alices_key).json()

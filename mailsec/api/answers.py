@@ -34,6 +34,7 @@ DOMAIN_FIELDS = (
     "last_checked_at",
     "last_worst",
     "last_failed_at",
+    "control_lost_at",
 )
 HOSTING_FIELDS = (
     "domain_id",
@@ -53,6 +54,12 @@ VERIFY_HOW = (
     "(a domain just added is also looked for in the background for a week). Nothing is "
     "checked, and the API shows no results, until the domain is verified."
 )
+# A domain whose team lost control of it: its checks until then are kept (control_lost_note).
+VERIFY_AGAIN_HOW = (
+    "Publish this TXT record in the domain's DNS again, then press Verify on the domain's "
+    "page. Nothing is checked until the domain is verified again; its checks until then are "
+    "kept (last_kept_check, and its history)."
+)
 
 
 def iso(when: datetime | None) -> str | None:
@@ -69,8 +76,35 @@ class Score:
     note: str
 
 
+def lost_control(domain: Domain) -> bool:
+    """Verified once, no longer: another team proved control of the name and this team's
+    challenge was gone (Domain.recheck_control "lost"). Its checks until then are its team's
+    still, as its page shows them; a domain never verified has none."""
+    return not domain.is_verified and domain.control_lost_at is not None
+
+
+def control_lost_note(domain: Domain) -> str:
+    """What the domain's page says of a lost domain (templates/domains/_details.html), for
+    the key's team, in UTC; the last check from what the domain's row keeps of it."""
+    assert domain.control_lost_at is not None
+    note = (
+        f"Not verified for this team since {domain.control_lost_at:%Y-%m-%d %H:%M} UTC: "
+        f"another team proved control of {domain.display_name}, and this team's challenge "
+        "value was gone when we looked again. Its checks stopped."
+    )
+    if domain.last_run_id is None or domain.last_checked_at is None:
+        return note
+    scored = f"scored {domain.last_score}/100" if domain.last_score is not None else "had no score"
+    return (
+        f"{note} Its checks until then are kept: the last, on "
+        f"{domain.last_checked_at:%Y-%m-%d %H:%M} UTC, {scored} (its history lists them)."
+    )
+
+
 def score_of(domain: Domain) -> Score:
     """The score as the domain list shows it, in the order its row decides (_row.html)."""
+    if lost_control(domain):
+        return Score(None, "control_lost", f"No score: {control_lost_note(domain)}")
     if not domain.is_verified:
         return Score(None, "not_verified", "No score: the domain is not verified.")
     if domain.last_run_id is None or domain.last_checked_at is None:
@@ -198,21 +232,61 @@ def page_url(request: HttpRequest, domain: Domain) -> str:
 
 
 def unverified(request: HttpRequest, domain: Domain) -> dict[str, Any]:
-    """All the API says of a domain not verified (yet, or any more): its name and how to
-    verify it. Results, even older ones, are its team's only while it proves control."""
-    return {
+    """All the API says of a domain not verified: its name and how to verify it; of one whose
+    team lost control (lost_control), also since when and its last check until then, as its
+    page says (its history: views.history). Nothing newer is checked for it."""
+    answer: dict[str, Any] = {
         "name": domain.name,
         "display_name": domain.display_name,
         "verified": False,
-        "url": page_url(request, domain),
-        "verify": {
-            "type": "TXT",
-            "name": domain.challenge_name,
-            "value": domain.challenge_value,
-            "how": VERIFY_HOW,
-            "last_error": domain.verify_error or None,
-        },
     }
+    lost = lost_control(domain)
+    if lost:
+        answer["control_lost"] = iso(domain.control_lost_at)
+        answer["control_lost_note"] = control_lost_note(domain)
+    answer["url"] = page_url(request, domain)
+    answer["verify"] = {
+        "type": "TXT",
+        "name": domain.challenge_name,
+        "value": domain.challenge_value,
+        "how": VERIFY_AGAIN_HOW if lost else VERIFY_HOW,
+        "last_error": domain.verify_error or None,
+    }
+    if lost:
+        answer["last_kept_check"] = _kept_check(domain)
+    return answer
+
+
+def _kept_check(domain: Domain) -> dict[str, Any] | None:
+    """The last finished run of a lost domain (loaded with it), as its history gives a run,
+    with its findings and score_detail as a verified domain's answer gives them."""
+    run = domain.last_run if domain.last_checked_at is not None else None
+    if run is None:
+        return None
+    return {
+        "time": iso(run.finished or run.created),
+        "score": run.score,
+        "score_status": run_statuses([run])[run.pk],
+        "score_version": run.score_version,
+        "partial": bool((run.score_detail or {}).get("not_checked")),
+        "findings": _findings(run),
+        "score_detail": run.score_detail or {},
+    }
+
+
+def _findings(run: CheckRun | None) -> list[dict[str, Any]]:
+    """A run's findings as the API gives them (not their evidence)."""
+    return [
+        {
+            "id": f.get("id", ""),
+            "status": f.get("status", ""),
+            "mechanism": f.get("mechanism", ""),
+            "subject": f.get("subject", ""),
+            "summary": f.get("summary", ""),
+            "fix": f.get("fix", ""),
+        }
+        for f in (run.findings if run else [])
+    ]
 
 
 def summary(
@@ -245,22 +319,12 @@ def summary(
 
 def details(request: HttpRequest, domain: Domain, policy: HostedPolicy | None) -> dict[str, Any]:
     """One domain: the list's entry, with its last run's findings and score_detail; of an
-    unverified one, its name and how to verify it only."""
+    unverified one, what unverified says."""
     if not domain.is_verified:
         return unverified(request, domain)
     run = domain.last_run if domain.last_checked_at is not None else None
     counts = _tally(run.findings) if run is not None else None
     answer = summary(request, domain, run.score_version if run else None, counts, policy)
-    answer["findings"] = [
-        {
-            "id": f.get("id", ""),
-            "status": f.get("status", ""),
-            "mechanism": f.get("mechanism", ""),
-            "subject": f.get("subject", ""),
-            "summary": f.get("summary", ""),
-            "fix": f.get("fix", ""),
-        }
-        for f in (run.findings if run else [])
-    ]
+    answer["findings"] = _findings(run)
     answer["score_detail"] = (run.score_detail or {}) if run else None
     return answer

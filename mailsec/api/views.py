@@ -300,8 +300,11 @@ def history(request: HttpRequest, key: ApiKey, name: str) -> JsonResponse:
     found = _team_domain(key, name, with_run=False)
     if found is None:
         return _not_found()
-    if not found.is_verified:
+    lost = answers.lost_control(found)
+    if not found.is_verified and not lost:
         return JsonResponse(answers.unverified(request, found))
+    # A domain whose team lost control keeps its checks until then for its team, as its
+    # page lists them (What changed); a domain never verified has none.
     runs = list(
         found.runs.filter(
             status=CheckRun.Status.DONE, created__gte=timezone.now() - timedelta(days=days)
@@ -312,11 +315,13 @@ def history(request: HttpRequest, key: ApiKey, name: str) -> JsonResponse:
         .order_by("created", "pk")
     )
     statuses = answers.run_statuses(runs)
+    lost_at = {"control_lost": answers.iso(found.control_lost_at)} if lost else {}
     return JsonResponse(
         {
             "name": found.name,
             "display_name": found.display_name,
-            "verified": True,
+            "verified": found.is_verified,
+            **lost_at,
             "days": days,
             "runs": [
                 {
