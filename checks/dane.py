@@ -1050,27 +1050,32 @@ def _host_findings(
             subject=subj,
         )
 
-    # DANE-05: field validity (RFC 6698 §2.1, RFC 7671 §9).
-    broken = [r for r in state.records if r.problems]
-    if broken:
-        # A well-formed PKIX record beside a broken one is unusable too (RFC 7672 §3.1.3):
-        # naming the broken one alone read as if it were the only one (s41k). Without a
-        # broken one, the PKIX records are DANE-04's alone.
-        broken = [r for r in state.records if r.problems or not r.dane_usage]
-
-    def why(record: TlsaRecord) -> str:
-        if record.problems:
-            return ", ".join(record.problems)
-        usage = f"{USAGE_NAMES[record.usage]}({record.usage})"
-        return f"{usage}, a usage SMTP senders treat as unusable (RFC 7672 §3.1.3)"
+    # DANE-05: field validity (RFC 6698 §2.1, RFC 7671 §9). A PKIX record (usage 0 or 1) is
+    # DANE-04's, malformed or not: its usage alone makes it unusable (RFC 7672 §3.1.3), and
+    # DANE-04 names it and gives its deletion (checklist §8: DANE-04 usages, DANE-05 fields).
+    # Named here too, it was one record in two findings, deleted twice (s42b). Beside broken
+    # records it is still said to be unusable, unquoted, so that "no TLSA record is usable"
+    # does not read as if it were (s41k).
+    broken = [r for r in state.records if r.problems and r.usage not in (0, 1)]
+    pkix_kinds = " and ".join(f"{USAGE_NAMES[u]}({u})" for u in sorted({r.usage for r in pkix}))
+    pkix_note = ""
+    if broken and pkix:
+        several = len(pkix) > 1
+        pkix_note = (
+            f" The {pkix_kinds} record{'s' if several else ''} beside "
+            f"{'it' if len(broken) == 1 else 'them'} {'are' if several else 'is'} unusable too "
+            "(see DANE-04)."
+        )
 
     if broken and not state.usable_records:
         out.add(
             "DANE-05",
             Status.FAIL,
             f"No TLSA record of {host.name} is usable: "
-            + "; ".join(f"'{r.text}': {why(r)}" for r in broken[:5])
-            + ". DANE senders fall back to unauthenticated TLS.",
+            + "; ".join(f"'{r.text}': {', '.join(r.problems)}" for r in broken[:5])
+            + "."
+            + pkix_note
+            + " DANE senders fall back to unauthenticated TLS.",
             subject=subj,
             evidence=ev,
             fix=_fix_for(state, probes),
@@ -1082,8 +1087,9 @@ def _host_findings(
             "DANE-05",
             Status.WARN,
             f"Some TLSA records of {host.name} are unusable: "
-            + "; ".join(f"'{r.text}': {why(r)}" for r in broken[:5])
-            + ".",
+            + "; ".join(f"'{r.text}': {', '.join(r.problems)}" for r in broken[:5])
+            + "."
+            + pkix_note,
             subject=subj,
             evidence=ev,
             # Senders skip unusable records (RFC 7671 §9); the usable ones authenticate the host,
@@ -1095,10 +1101,13 @@ def _host_findings(
             ),
         )
     else:
+        # A malformed PKIX record is DANE-04's (above): "the TLSA records are well-formed"
+        # would be false of it.
+        which = "DANE-TA(2)/DANE-EE(3) records" if any(r.problems for r in pkix) else "TLSA records"
         out.add(
             "DANE-05",
             Status.PASS,
-            f"The TLSA records of {host.name} are well-formed.",
+            f"The {which} of {host.name} are well-formed.",
             subject=subj,
         )
 

@@ -1,8 +1,10 @@
 """Task s41k, item 3: DANE-05 on an RRset with a record whose digest is too short beside a PKIX-EE
 `1 1 1`. Its summary named the short record alone as unusable ("No TLSA record of mx1.ex.com is
 usable: '3 1 1 …': SHA2-256 data must be 32 bytes"), as if the `1 1 1` were usable: SMTP
-senders treat usages 0 and 1 as unusable (RFC 7672 §3.1.3). It names both now. With a usable
-record beside them the warning names both too, and its fix deletes both."""
+senders treat usages 0 and 1 as unusable (RFC 7672 §3.1.3). It says now that the PKIX record
+is unusable too; since s42b without quoting it: the record is DANE-04's to name and delete
+(tests/test_s42b_dane_pkix_owner.py). With a usable record beside them the warning says so too,
+and its fix deletes the malformed record only."""
 
 from __future__ import annotations
 
@@ -28,21 +30,21 @@ def _dane05(records: list[str], chain: list[bytes]) -> Any:
     return found
 
 
-def test_s41k_no_usable_record_names_the_pkix_one_too() -> None:
+def test_s41k_no_usable_record_says_the_pkix_one_is_unusable_too() -> None:
     (pki, leaf), _, pkix, short = _records()
     found = _dane05([short, pkix], [leaf.der, pki.inter.der])
     assert found.status == Status.FAIL
     assert f"'{short}'" in found.summary, found.summary
-    assert f"'{pkix}': PKIX-EE(1)" in found.summary, found.summary
-    assert "RFC 7672 §3.1.3" in found.summary, found.summary
+    assert "The PKIX-EE(1) record beside it is unusable too (see DANE-04)." in found.summary
+    assert f"'{pkix}'" not in found.summary, found.summary
 
 
-def test_s41k_some_unusable_records_names_both_and_deletes_both() -> None:
+def test_s41k_some_unusable_records_says_both_and_deletes_the_malformed_one() -> None:
     (pki, leaf), good, pkix, short = _records()
     found = _dane05([good, short, pkix], [leaf.der, pki.inter.der])
     assert found.status == Status.WARN
-    assert f"'{short}'" in found.summary and f"'{pkix}': PKIX-EE(1)" in found.summary, found
-    assert f"TLSA {short}" in found.fix and f"TLSA {pkix}" in found.fix, found.fix
+    assert f"'{short}'" in found.summary and "PKIX-EE(1) record" in found.summary, found
+    assert f"TLSA {short}" in found.fix and f"TLSA {pkix}" not in found.fix, found.fix
     assert f"TLSA {good}" not in found.fix, found.fix
 
 
