@@ -465,6 +465,32 @@ class Policy:
     def valid(self) -> bool:
         return not any(p.invalidates for p in self.problems)
 
+    @property
+    def numeric_mx(self) -> list[str]:
+        """The mx values written as an IPv4 address ('mx: 192.0.2.1'), once each. MTASTS-25
+        fails them, but they are still mx fields: RFC 8461 §3.2's value is a Domain of RFC 5321
+        §4.1.2, whose labels may be all digits, so senders keep each as a pattern (postfix-tlspol
+        #70) and the policy stays valid (no MTASTS-24). No MX host name matches one (its last
+        label is never all digits, RFC 1123 §2.1): under enforce such a line covers no MX
+        (MTASTS-30). Not in `mx`, which the fixes build the file from."""
+        return list(
+            dict.fromkeys(
+                e.value.rstrip(".")
+                for e in self.mx_entries
+                if e.pattern is None and _dotted_quad(e.value)
+            )
+        )
+
+
+def _dotted_quad(value: str) -> bool:
+    """'192.0.2.1' (a trailing dot allowed, as for host names): an IPv4 address that is also
+    a Domain by RFC 5321 §4.1.2's grammar. Not '[192.0.2.1]' nor an IPv6 address (no Domain)."""
+    try:
+        ipaddress.IPv4Address(value.removesuffix("."))
+    except ValueError:
+        return False
+    return True
+
 
 def mx_a_label(value: str) -> str | None:
     """An mx value written in Unicode ("mx2.müller.example", "*.müller.example") as its
@@ -521,6 +547,17 @@ def check_mx_value(value: str) -> tuple[str | None, list[Problem]]:
                 Status.FAIL,
                 f"mx: {value} is an IP address; the policy must list MX host "
                 "names (RFC 8461 §3.2), so senders cannot match it.",
+            )
+        ]
+    port = _with_port(value)
+    if port is not None:
+        return None, [
+            Problem(
+                "MTASTS-25",
+                Status.FAIL,
+                f"mx: {value} carries a port; an mx value is the host name alone (RFC 8461 "
+                "§3.2, a Domain of RFC 5321 §4.1.2), so senders match no MX with it (they "
+                f"connect on port 25 anyway). Write 'mx: {port}'.",
             )
         ]
     pasted = lookalikes(value, before="mx: ")
@@ -581,6 +618,20 @@ def check_mx_value(value: str) -> tuple[str | None, list[Problem]]:
     if len(rest) > 253 or not all(_LDH_LABEL.fullmatch(lbl) for lbl in labels):
         return None, [Problem("MTASTS-25", Status.FAIL, f"mx: {value} is not a valid host name.")]
     return ("*." if wildcard else "") + rest.lower(), problems
+
+
+def _with_port(value: str) -> str | None:
+    """The host of an mx value written with a port ('mx1.example.com:25', Postfix's
+    '[mx1.example.com]:25', '*.mx.example.com:25'), None for anything else. Not an address
+    with a port: 'mx: 192.0.2.1' is no fix either."""
+    host, colon, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not colon or not port.isdigit() or not host.isascii():
+        return None
+    name = host.removeprefix("*.").rstrip(".")
+    if _dotted_quad(name) or not all(_LDH_LABEL.fullmatch(label) for label in name.split(".")):
+        return None
+    return host
 
 
 def _utf16(raw: bytes) -> str:
@@ -1127,7 +1178,7 @@ def _field_rules(policy: Policy, seen: dict[str, str]) -> None:
                     "policy is stable.",
                 )
             )
-    if not policy.mx and policy.mode != "none":
+    if not policy.mx and not policy.numeric_mx and policy.mode != "none":
         why = "none of its mx lines is usable" if policy.mx_entries else 'it has no "mx:" line'
         add(
             Problem(
@@ -3554,7 +3605,7 @@ def _policy_findings(
             "MTASTS-20",
             Status.PASS,
             f"The policy is well-formed: mode {policy.mode}, max_age {policy.max_age}, "
-            f"{len(policy.mx)} mx pattern(s).",
+            f"{len(policy.mx) + len(policy.numeric_mx)} mx pattern(s).",
             subject=url,
             evidence=ev,
         )
@@ -3741,7 +3792,8 @@ async def _consistency_findings(
                 evidence={"mode": "none"},  # the score counts MTA-STS as not deployed
             )
     if policy is not None and target is not None and mode in {"enforce", "testing"}:
-        if state.patterns:
+        # Lines written as an IPv4 address are patterns to senders too: matching nothing.
+        if state.patterns or policy.numeric_mx:
             await _mx_findings(ctx, state, mxset, out, target)
         elif not mxset.failed and mxset.hosts:
             # No usable mx pattern (e.g. "nmx:" for "mx:"): senders have no policy yet, but
@@ -3947,11 +3999,13 @@ async def _mx_findings(
         if unreached:
             has = "has" if len(unreached) == 1 else "have"
             also = f" {', '.join(unreached)} {has} no address either (see MX-06)."
+        # The lines written as an IPv4 address are patterns too, for senders (Policy.numeric_mx).
+        written = patterns + (state.policy.numeric_mx if state.policy else [])
         out.add(
             "MTASTS-30",
             hard,
             f"No MX host ({', '.join(mxset.names)}) matches the policy's mx patterns "
-            f"({', '.join(patterns)}); senders enforcing the policy cannot deliver."
+            f"({', '.join(written)}); senders enforcing the policy cannot deliver."
             f"{alias_note}{also}",
             subject=ctx.domain,
             evidence=ev,
@@ -4272,11 +4326,9 @@ def _session_failure(probe: object, host: str) -> SessionFailure | None:
     return SessionFailure(
         "SMTP-04",
         what,
-        # SMTP-04's own fix: a 454 is a server that cannot load its certificate or key.
-        starttls.tls_unavailable_fix(host)
-        if probe.starttls_reply.startswith("454")
-        else "Check the server's TLS configuration (certificate, key, protocol versions) so "
-        "that a STARTTLS handshake completes.",
+        # SMTP-04's own fix (a 454: a server that cannot load its certificate or key), in
+        # its plain form otherwise: the problem is not read for cipher-suite advice here.
+        starttls.tls_setup_fix(host, probe.starttls_reply),
     )
 
 

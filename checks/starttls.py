@@ -2226,6 +2226,15 @@ def tls_unavailable_fix(host: str) -> str:
     )
 
 
+def tls_setup_fix(host: str, reply: str, problem: str = "", *, suites: bool = False) -> str:
+    """SMTP-04's fix (and MTASTS-32's copy of it) for a STARTTLS offered whose TLS session
+    could not be set up: tls_unavailable_fix for a 454 reply to STARTTLS, _handshake_fix's
+    otherwise (`problem` and `suites` as it reads them; without them, its plain text)."""
+    if reply.startswith("454"):
+        return tls_unavailable_fix(host)
+    return _handshake_fix(problem, suites=suites)
+
+
 def _handshake_fix(problem: str, *, suites: bool = False) -> str:
     """SMTP-04's fix for a handshake that failed. An alert that names cipher suites
     (handshake_failure, insufficient_security; "no shared cipher" in the server's log, e.g. a
@@ -2555,9 +2564,7 @@ def _probe_findings(
                 ),
                 subject=subj,
                 evidence=ev,
-                fix=tls_unavailable_fix(p.host)
-                if p.starttls_reply.startswith("454")
-                else _handshake_fix(p.problem, suites=bool(p.null_cipher)),
+                fix=tls_setup_fix(p.host, p.starttls_reply, p.problem, suites=bool(p.null_cipher)),
             )
             if p.null_cipher:
                 # Checklist SMTP-08 (warn: NULL offered); RFC 9325 §4.1: implementations MUST
