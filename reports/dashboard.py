@@ -425,6 +425,8 @@ def _reported_in_testing(address: ReportAddress) -> bool:
             own_policy(address.domain_name),
             report__address=address,
             report__counted=True,
+            # Not a report of a day still to come: it is no report yet (summarise).
+            report__day__lte=timezone.now().date(),
             policy_type="sts",
         )
         .order_by("-report__end")

@@ -19,7 +19,7 @@ pass nor a failure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -404,6 +404,11 @@ def own_policy(name: str) -> Q:
     return Q(policy_domain__in=[a_labels(name), ""])
 
 
+def utc_day(now: datetime) -> date:
+    """The UTC day `now` falls on: report days are UTC days (RFC 8460 §4.1)."""
+    return now.astimezone(UTC).date()
+
+
 def judge(
     domain: Domain,
     mx_hosts: list[str],
@@ -424,6 +429,7 @@ def judge(
     from reports.models import FailureDetail, PolicyResult
 
     since = max(filter(None, [testing_since, now - LOOKBACK]))
+    today = utc_day(now)
     run = domain.last_run
     if run is not None and run.receives_no_mail:
         # RFC 7505: no sender delivers to a null-MX domain, so no report will ever count a
@@ -442,6 +448,9 @@ def judge(
         # A report about another domain sharing the report address is no evidence here.
         report__counted=True,
         report__end__gt=since,
+        # Nor is a report of a day still to come (a sender's clock ahead, or a forged
+        # report): it counts from its day on, as on the dashboard (reports.dashboard.summarise).
+        report__day__lte=today,
         policy_type="sts",
     )
     # Days and reporters count only results with sessions in them: a sender that reports
@@ -621,7 +630,8 @@ def _why_no_days(
         return (
             "The TLS reports so far count no sessions (senders had no mail for the domain). " + wait
         )
-    counted = TlsReport.objects.filter(address__domain=domain, counted=True)
+    # A report of a day still to come is no report yet here either (judge's `results`).
+    counted = TlsReport.objects.filter(address__domain=domain, counted=True, day__lte=utc_day(now))
     reports = counted.filter(own_policy(domain.name))
     if later := reports.filter(end__gt=since).count():
         # Reports, but none about the policy: senders had not fetched it yet (they cache the
