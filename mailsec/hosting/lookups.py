@@ -203,22 +203,34 @@ class RecordState:
     # a sync that changes the id words them again with the new one (for_id).
     ids: tuple[str, ...] = ()
     name: str = ""
+    # Our zone's name for the domain ("" without a zone of ours), for a stale record's words.
+    zone_name: str = ""
 
     def for_id(self, policy_id: str) -> RecordState:
         """This reading, its words naming `policy_id` (the id after a sync changed it) where
         they name the policy's id: "the policy's id is <old>" beside "New policy id <new>"
         told the owner an id senders are about to drop (s41n)."""
         if self.state == "stale":
-            return replace(self, detail=_stale_words(self.name, self.ids, policy_id))
+            return replace(
+                self, detail=_stale_words(self.name, self.ids, policy_id, self.zone_name)
+            )
         if self.state == "other" and len(self.ids) > 1 and not self.cname:
             return replace(self, detail=_several_words(self.name, self.ids, policy_id))
         return self
 
 
-def _stale_words(name: str, ids: tuple[str, ...], policy_id: str) -> str:
+def _stale_words(name: str, ids: tuple[str, ...], policy_id: str, zone_name: str) -> str:
+    # Without a zone of ours there is nothing to CNAME to: the id in the TXT is the owner's to
+    # set, as the hosting page says then ("you set the id we email you each time it changes").
+    update = (
+        "update it (or CNAME it to our zone)"
+        if zone_name
+        else "update it: the id in this record is yours to set, the one we email you each "
+        "time it changes"
+    )
     return (
         f"{name} has id={', '.join(ids)} but the policy's id is {policy_id}: senders will not "
-        "refetch the policy until you update it (or CNAME it to our zone)."
+        f"refetch the policy until you {update}."
     )
 
 
@@ -331,7 +343,12 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
     if ids[0] == policy_id:
         return RecordState("txt", f"{name} has a plain TXT with the current id", ids[0])
     return RecordState(
-        "stale", _stale_words(name, tuple(ids), policy_id), ids[0], ids=tuple(ids), name=name
+        "stale",
+        _stale_words(name, tuple(ids), policy_id, zone_name),
+        ids[0],
+        ids=tuple(ids),
+        name=name,
+        zone_name=zone_name,
     )
 
 

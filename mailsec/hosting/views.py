@@ -110,7 +110,7 @@ class RecordRow:
     name: str
     rtype: str
     value: str
-    state: str  # ok | missing | stale | error | info | pending
+    state: str  # ok | missing | stale | invalid | error | info | pending
     detail: str
     alternative: str = ""
     # False while the value is still a placeholder (no policy id before hosting is on): a
@@ -160,9 +160,15 @@ def _records(domain: Domain, policy: HostedPolicy | None, live: bool) -> list[Re
             if host_detail.startswith(lookups.LOOKUP_FAILED)
             else "missing"
         )
-        sts_state = {"cname": "ok", "txt": "ok", "stale": "stale", "error": "error"}.get(
-            sts.state, "missing"
-        )
+        # An invalid record (senders discard it) is there, not missing: badged as its
+        # notice tells it (lookups.sts_record's "invalid").
+        sts_state = {
+            "cname": "ok",
+            "txt": "ok",
+            "stale": "stale",
+            "invalid": "invalid",
+            "error": "error",
+        }.get(sts.state, "missing")
         sts_detail = sts.detail
     rows = [
         RecordRow(
