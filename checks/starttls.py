@@ -3234,8 +3234,13 @@ def certificate_findings(
             fix=name_fix
             or f"Install {'an ' + cert_word if label else 'a certificate'} whose "
             f"subjectAltName includes {p.host}"
-            # For a certificate naming only IP addresses no wildcard is in question (s41m).
-            + ("." if addresses else " (a wildcard covers only one label)."),
+            # Only where a wildcard is in question (s41m: not for IP addresses only; s42b:
+            # not for a certificate without any subjectAltName, or naming other names).
+            + (
+                " (a wildcard covers only one label)."
+                if misplaced or _wildcard_over(p, leaf.sans)
+                else "."
+            ),
         )
     else:
         out.add(
@@ -3396,6 +3401,22 @@ def _no_certificate(
         fix=f"Disable anonymous (aNULL) cipher suites on {p.host} and present a certificate "
         f"valid for {p.host} from a publicly trusted CA, with its full chain.",
     )
+
+
+def _wildcard_over(p: SmtpProbe, sans: list[str]) -> bool:
+    """Whether the certificate names a wildcard under which p.host lies ('*.example.com' for
+    mx.eu.example.com, or for example.com itself): in its subjectAltName DNS names, or in its
+    CN when it has none (what OpenSSL then reads). SMTP-11's fix says then that a wildcard
+    covers only one label; for any other certificate the aside says nothing about it."""
+    names = sans
+    if not names and p.chain_der and (cert := certs.load_der(p.chain_der[0])) is not None:
+        names = certs.common_names(cert)
+    host = p.host.lower().rstrip(".")
+    for name in names:
+        label, _, base = name.lower().rstrip(".").partition(".")
+        if "*" in label and base and (host == base or host.endswith("." + base)):
+            return True
+    return False
 
 
 def _weak_signature_fix(p: SmtpProbe, cert_word: str) -> str:

@@ -1,7 +1,8 @@
 """Task s41m, item 5: SMTP-11's fix for a certificate whose only subjectAltName is an IP
 address carried the aside "(a wildcard covers only one label)", which says nothing about that
-certificate (no wildcard is there). It is dropped there; a certificate naming another DNS name
-keeps it."""
+certificate (no wildcard is there). It is dropped there; a certificate naming a wildcard over
+the MX name keeps it (since s42b a certificate naming another name without a wildcard does not:
+tests/test_s42b_smtp11_wildcard_aside.py)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def test_s41m_an_ip_only_certificate_fix_has_no_wildcard_aside(pki: Pki, tmp_pat
         assert "wildcard" not in fix, fix
 
 
-def test_s41m_a_certificate_for_another_name_keeps_the_aside(pki: Pki, tmp_path: Path) -> None:
-    probe = _probe(pki, tmp_path, pki.leaf(["other.example.test"], cn="other.example.test"))
+def test_s41m_a_wildcard_certificate_keeps_the_aside(pki: Pki, tmp_path: Path) -> None:
+    probe = _probe(pki, tmp_path, pki.leaf(["*.mx1.example.test"], cn="*.mx1.example.test"))
     fix = _smtp11(probe, True).fix or ""
     assert f"subjectAltName includes {HOST} (a wildcard covers only one label)." in fix, fix
