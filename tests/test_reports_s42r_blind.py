@@ -14,7 +14,16 @@ of every email sent, in order.
 
 Written from docs/reports.md ("Ready for enforce?", 5. Day and domain, 6. Alerts),
 docs/hosting.md (*Enforce*) and the product lessons (per-reporter baselines, daily reports
-with no mail exchanged, report loops). Rows with "planted" are deliberately wrong."""
+with no mail exchanged, report loops).
+
+Results (expectations committed in 32cf23b0 before any ran; SQLite and PostgreSQL alike): 21
+of the 22 histories held as written. R19 was a product defect, kept as written and fixed with
+failing-first tests in tests/test_reports_s42r_readiness_future_day.py (89d6ca7a): the
+readiness card counted a report dated two days ahead — 15500 sessions on 11 days and its 50
+certificate-expired failures, "Not yet" beside ten clean days — where the dashboard's figures
+leave such a report out until its day. The three planted rows (N01: R01's history said too
+few; N02: R06's said to alert twice; N03: R09's with the other domain counted) failed as wrong
+expectations on both databases and were then removed."""
 
 from __future__ import annotations
 
@@ -245,6 +254,10 @@ def test_history(history: dict[str, Any], django_capture_on_commit_callbacks: An
 
 
 def test_the_round_has_what_the_brief_asks() -> None:
-    real = [h for h in HISTORIES if not h.get("planted")]
-    assert 20 <= len(real) <= 25 and len(HISTORIES) == len(real) + 3
+    assert 20 <= len(HISTORIES) <= 25
+    assert not any(h.get("planted") for h in HISTORIES)  # removed once they had failed
     assert len({h["id"] for h in HISTORIES}) == len(HISTORIES)
+    # Several days and several reporters in each, every history with what the card says.
+    for h in HISTORIES:
+        days = {d for e in h["reports"] for d in days_of(e["days"])}
+        assert len(days) >= 2 and h["card"]["verdict"] in ("ready", "not_yet", "too_few")
