@@ -316,3 +316,35 @@ def test_only_a_null_mx_makes_the_score_not_applicable(lab: Any, scenario: Any) 
             assert categories[m]["counted"] and categories[m]["points"] == 0, (m, categories[m])
         assert categories["dane"]["reason"] == "not deployed (not scored)"
         assert report.score is not None and line == f"score {report.score}/100", line
+
+
+# One configuration on 1 and on 4 MX hosts (tests/lab/scenarios/s42s_onemx.toml, s42s_fourmx):
+# each host speaks TLS 1.3 only (SMTP-07 warns per host). The score must not change with the
+# number of MX hosts: SMTP-07 is one distinct warning (rule 5), 15 of STARTTLS's 20.
+MX_COUNT_SCENARIOS = [_scenario("s42s-onemx.lab.test"), _scenario("s42s-fourmx.lab.test")]
+
+
+@pytest.mark.lab
+def test_the_score_does_not_change_with_the_number_of_mx_hosts(lab: Any) -> None:
+    from tests.test_engine_lab import scenario_report
+
+    one, four = (scenario_report(lab, s) for s in MX_COUNT_SCENARIOS)
+    assert not one.error and not four.error, (one.error, four.error)
+    warned = [f.subject for f in four.findings if f.id == "SMTP-07" and f.status == Status.WARN]
+    assert len(warned) == 4, warned  # the same warning on each of the four hosts
+    for report in (one, four):
+        smtp = report.score_detail["categories"]["smtp"]
+        assert (smtp["points"], smtp["costs"]) == (15, ["SMTP-07"]), smtp
+        # DKIM not scored (no selector given): 90 count, 85 earned.
+        assert report.score == 94, report.score_detail
+    assert one.score_detail["categories"] == four.score_detail["categories"]
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize("scenario", MX_COUNT_SCENARIOS, ids=lambda s: s.domain)
+def test_mx_count_scenarios_read_as_declared(lab: Any, scenario: Any) -> None:
+    """Parametrized by the scenarios, so the lab checks them together up front."""
+    from tests.test_engine_lab import scenario_report
+
+    report = scenario_report(lab, scenario)
+    assert {f.id for f in report.findings if f.status == Status.WARN} == {"SMTP-07"}
