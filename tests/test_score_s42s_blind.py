@@ -238,6 +238,36 @@ class DomainPageTestCase(DomainTestCase):
                     failures[name] = wrong
         assert not failures, json.dumps(failures, indent=1, ensure_ascii=False)
 
+    def test_the_api_and_the_list_say_the_same(self) -> None:
+        """/api/v1/domains gives a domain's score as its row in the list decides it
+        (mailsec.api.answers.score_of): n/a (null) where the page shows n/a, with why."""
+        from mailsec.api.answers import score_of
+
+        failures = {}
+        for name, case in CASES.items():
+            exp = case["expect"]
+            if "headline" not in exp:
+                continue
+            CheckRun.objects.filter(domain=self.domain).delete()
+            domain = Domain.objects.get(pk=self.domain.pk)
+            domain.set_last_run(scored_run(domain, findings_of(case)))
+            score = score_of(domain)
+            if exp["headline"] != "n/a":
+                cover = exp.get("coverage")
+                status = "partial" if cover and cover["checked"] != cover["of"] else "scored"
+                want = (int(exp["headline"]), status)
+            elif "receives no mail" in exp.get("headline_has", ""):
+                want = (None, "receives_no_mail")
+            else:
+                want = (None, "not_enough_checked")
+            if (score.value, score.status) != want:
+                failures[name] = f"{(score.value, score.status)} != {want}: {score.note}"
+            elif "number_for_what_applies" in exp:
+                words = f"{exp['number_for_what_applies']}/100 for what applies"
+                if words not in score.note:
+                    failures[name] = f"{words!r} not in {score.note!r}"
+        assert not failures, json.dumps(failures, indent=1, ensure_ascii=False)
+
     def test_a_stored_run_keeps_its_score_version_and_checks_release(self) -> None:
         exp = RUNS["run-stores-version"]["expect"]
         report = report_of(CASES["all-good"])
