@@ -6,12 +6,12 @@ from __future__ import annotations
 from checks.findings import Finding
 from tests.test_engine_s29s_blind import Case, site
 from tests.test_engine_s31s_blind import K2048
-from tests.test_engine_s34s_blind import CASES, run_case
+from tests.test_engine_s34s_blind import case_named, run_case
 from tests.test_spf import published
 
 
 def _case(name: str) -> list[Finding]:
-    return run_case(next(c for c in CASES if c.name == name))[0]
+    return run_case(case_named(name))[0]
 
 
 def _dmarc(record: str, domain: str = "example-co.com") -> list[Finding]:
