@@ -225,17 +225,22 @@ def quoted(text: str, limit: int = QUOTED_CHARS) -> str:
 # Longest first, so "**" is read before "*". Not "[…]" (an address literal's brackets) nor
 # "_…_" (a record's name begins with "_": "_dmarc.example.com_" is no emphasis to drop).
 _WRAPPERS = (("```", "```"), ("``", "``"), ("`", "`"), ("**", "**"), ("*", "*"), ("(", ")"))
+# The closing marks a sentence's full stop may follow ("`example.com`.", "(example.com)."):
+# of the quote pairs, the wrappers and a bracketed "<example.com>". After a name itself a dot
+# is the root's, read as such (to_ascii_domain), so not removed here.
+_CLOSING_MARKS = frozenset("".join(_QUOTE_PAIRS.values()) + "`*)>")
 
 
 def _unquoted(text: str) -> str:
     """`text` without the blanks, quotes and wrappers around it, as people paste a name from
-    chat, Markdown and mail: one comma or semicolon after it ("example.com,"), then pairs of
-    quotes or of _WRAPPERS around the whole of it, outermost first ('**`example.com`**').
+    chat, Markdown and mail: one comma or semicolon after it ("example.com,"), or a full stop
+    after a closing mark ("`example.com`.", s42d), then pairs of quotes or of _WRAPPERS around
+    the whole of it, outermost first ('**`example.com`**').
     A wrapper is removed only when the text inside holds none of its characters, so
     "(a) (b)" or "`a` or `b`" is no pair around the whole; one pair of quotes is removed as
     it always was (before s41o the only pair, and no comma), doubled quotes are not."""
     text = text.strip()
-    if text[-1:] in (",", ";"):
+    if text[-1:] in (",", ";") or (text[-1:] == "." and text[-2:-1] in _CLOSING_MARKS):
         text = text[:-1].rstrip()
     quotes = True
     while len(text) >= 2:
@@ -265,6 +270,17 @@ _DISPLAY_NAME_RE = re.compile(r'(?:"[^"]*"|[^<>",;\n])*<([^<>]*)>')
 # Schemes whose URLs browsers parse as "special" (WHATWG URL Standard): there a "\" ends the
 # host as a "/" does, so http://example.com\@evil.org/ is a URL of example.com.
 _SPECIAL_SCHEMES = ("http://", "https://", "ws://", "wss://", "ftp://")
+# One of those schemes, its colon, and every "/" and "\" after it: browsers read past them
+# all to the host (WHATWG URL, "special authority ignore slashes state"), so https:///example.com
+# and http:\\example.com are URLs of example.com. A URL of another scheme (smtp:///example.com)
+# has an empty authority there, no host (RFC 3986 §3.2).
+_SPECIAL_SLASHES_RE = re.compile(r"(https?|wss?|ftp):[/\\]+")
+# A Markdown link, [text](address) or [text](<address> "title") (CommonMark 0.31, "Links"), its
+# address without blanks or parentheses unless between <…>. An image's "![…](…)" is none.
+_MARKDOWN_LINK_RE = re.compile(
+    r"\[(?P<text>[^\[\]]*)\]\(\s*(?:<(?P<angled>[^<>\n]*)>|(?P<bare>[^\s()<>]*))"
+    r"""(?:\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*\)"""
+)
 # A mailbox typed without a scheme: a local part, then '@' and the domain. The local part may be
 # a quoted string, which can hold '/', '?', '#', '@' or a blank, or carry quoted-pairs ('a\b',
 # '"a\"b"'): RFC 5321 §4.1.2. An unquoted one holds no '/', '?' or '#', so
@@ -378,6 +394,93 @@ def _pasted_list(
             except DomainNameError:
                 return []
     return names
+
+
+def _link_domain(
+    typed: str, link: re.Match[str], extra_public_suffixes: tuple[str, ...], allow_special_use: bool
+) -> str:
+    """The domain of the Markdown link `link` (_MARKDOWN_LINK_RE, of the input quoted as
+    `typed`): its address's, read as to_ascii_domain reads one, and refused as it would be.
+    A link whose text names another domain, or an IP address ("[example.com](https://
+    example.org)"), is refused as naming two: which of them was meant is not ours to guess."""
+    angled = link.group("angled")
+    address = (angled if angled is not None else link.group("bare")).strip()
+    enter = "Enter the domain alone, for example example.com."
+    if not address:
+        raise DomainNameError(f"{typed} is a link with no address, so it names no domain. {enter}")
+    if address[0] in "/#?." and not address.startswith("//"):
+        # A link within the site it was copied from ("/about", "#top", "?page=2", "../a"):
+        # the domain it would lead to is not in the paste.
+        raise DomainNameError(
+            f"{typed} is a link that names no domain: its address, {quoted(address, 40)}, "
+            f"leads within the site it was copied from. {enter}"
+        )
+    try:
+        name = _to_ascii_domain(address, extra_public_suffixes, allow_special_use)
+    except DomainNameError as refused:
+        if str(refused).startswith("Enter a domain name"):  # nothing read, as of ":80"
+            raise DomainNameError(
+                f"{typed} is a link whose address, {quoted(address, 40)}, names no domain. {enter}"
+            ) from None
+        raise DomainNameError(f"In the link {typed}, {refused}") from None
+    for shown, named in _named_in_link_text(link.group("text"), extra_public_suffixes):
+        if named != name:
+            raise DomainNameError(
+                f"{typed} is a link whose text names {shown} but whose address names "
+                f"{_u_labels(name)}: two different domains, and which of them to check is not "
+                "clear. Enter the one domain to check alone."
+            )
+    return name
+
+
+def _named_in_link_text(
+    text: str, extra_public_suffixes: tuple[str, ...]
+) -> list[tuple[str, str | None]]:
+    """What a link's text names, as (the name as shown, its A-label or None when it is none a
+    check could read: an IP address, a name refused): the whole text when it reads as one
+    name, URL or address ("example.com", "https://example.com/"), else each of its words that
+    looks like one (holds "@" or "://", or two parts between dots, the last of two characters
+    or more with a letter, or is an IP address), so "see example.org" names example.org and
+    "Example Inc." or "e.g. us" nothing.
+    Read with the special-use names allowed: "printer.local" is a name the text gives."""
+    whole = _unquoted(text)
+    if not whole:
+        return []
+    try:
+        name = _to_ascii_domain(whole, extra_public_suffixes, True)
+    except DomainNameError:
+        pass
+    else:
+        return [(_u_labels(name), name)]
+    named: list[tuple[str, str | None]] = []
+    for word in whole.split():
+        word = _unquoted(word)
+        bare = word.rstrip(".")  # a sentence's full stop, or the root's dot
+        labels = bare.split(".")
+        try:
+            ipaddress.ip_address(bare.strip("[]"))
+            address = True
+        except ValueError:
+            address = False
+        if not (
+            address
+            or "@" in bare
+            or "://" in bare
+            or (
+                len(labels) > 1
+                and all(labels)
+                and len(labels[-1]) > 1  # no top-level domain is one letter: "e.g.", "U.S."
+                and any(c.isalpha() for c in labels[-1])
+            )
+        ):
+            continue
+        try:
+            one = _to_ascii_domain(word, extra_public_suffixes, True)
+        except DomainNameError:
+            named.append((quoted(bare, 40), None))
+        else:
+            named.append((_u_labels(one), one))
+    return named
 
 
 def _suggested(
@@ -542,10 +645,20 @@ def _to_ascii_domain(
     # What the messages below quote: the input as typed, escaped and cut short.
     typed = quoted(text.strip())
     name = _unquoted(text).lower()
+    link = _MARKDOWN_LINK_RE.fullmatch(name)
+    if link:
+        # Before the brackets below: "[example.org](<https://example.com>)" is a link.
+        return _link_domain(typed, link, extra_public_suffixes, allow_special_use)
     # An address copied from a mail client's To or From: "Alice <alice@example.com>".
     bracketed = re.search(r"<([^<>]*)>", name)
     if bracketed:
         name = _unquoted(bracketed.group(1))
+    # https:///example.com as browsers read it, https://example.com (s42d; before, refused as
+    # holding no domain name).
+    slashes = _SPECIAL_SLASHES_RE.match(name)
+    only_slashes = slashes is not None and not name[slashes.end() :]
+    if slashes:
+        name = f"{slashes.group(1)}://{name[slashes.end() :]}"
     # Any URL's scheme (ftp://, smtp://, not only https://): the host follows it; read as a
     # name, "ftp" would be checked instead.
     scheme = _SCHEME_AUTHORITY_RE.match(name)
@@ -605,9 +718,10 @@ def _to_ascii_domain(
         if read_after:
             # Something was typed ("user@", "https://"): say what is missing, not only what
             # an empty field is told. Not "nothing follows" when something does, only no
-            # host ("https:///example.com", "http://:8080"; review s41r2).
+            # host ("smtp:///example.com", "http://:8080"; review s41r2). A special scheme's
+            # slashes alone ("https:///") are nothing after it (s42d).
             literal = "@" if read_after == "the @" else read_after
-            if _unquoted(text).strip().lower().endswith(literal):
+            if only_slashes or _unquoted(text).strip().lower().endswith(literal):
                 raise DomainNameError(
                     f"{typed} holds no domain name: nothing follows {read_after}. Enter a "
                     "domain name, for example example.com."

@@ -6,7 +6,9 @@ domains form, checks.domainname).
   nothing, and the name is checked without them) was named as the invisible character "no
   domain name may hold" when the name was refused for another character (an emoji).
 - "https:///example.com" (a third slash) and "http://:8080" (a port, no host) were told
-  "nothing follows https://", which something does.
+  "nothing follows https://", which something does. (Since s42d "https:///example.com" is
+  read as browsers read it, example.com; "smtp:///example.com", whose authority is empty,
+  stands for it here.)
 - A zero-width non-joiner inside a Persian word (RFC 5892 CONTEXTJ, allowed there) was named
   instead of the emoji that made the name invalid.
 """
@@ -66,7 +68,7 @@ def test_s41r2_a_direction_mark_is_still_called_invisible() -> None:
 @pytest.mark.parametrize(
     ("typed", "after"),
     [
-        ("https:///example.com", "https://"),  # a third slash: something does follow
+        ("smtp:///example.com", "smtp://"),  # a third slash: something does follow
         ("http://:8080", "http://"),  # a port and no host
         ("user@/x", "the @"),
     ],

@@ -93,7 +93,8 @@ _AROUND = " \t\r\n\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
 def taken_from(typed: str, name: str, shown: str) -> str:
     """What the add's message says the name `name` (shown as `shown`) was taken from, when
     more than the name was typed: "the address you pasted: https://…" for a URL, "the email
-    address …" for one; empty when `typed` is the name itself in other letters, between
+    address …" for one, "the link you pasted: [Example](https://…)" for a Markdown link
+    (s42d); empty when `typed` is the name itself in other letters, between
     quotes or blanks, or with its trailing dot, which needs no word. A second dot
     ("example.com..", the root's and a sentence's) is a repair to tell of (s41o)."""
     bare = typed.strip(_AROUND).lower().removesuffix(".")
@@ -103,7 +104,10 @@ def taken_from(typed: str, name: str, shown: str) -> str:
     # written as escapes, so the quote cannot garble or reorder the message around it; cut
     # short as every message quoting input is (checks.domainname.quoted).
     piece = quoted(typed.strip())
-    if "://" in bare or any(mark in bare for mark in "/?#"):
+    if "](" in bare:
+        # A Markdown link, "[Example](https://example.com/path)": its address gave the name.
+        kind = "the link you pasted"
+    elif "://" in bare or any(mark in bare for mark in "/?#"):
         kind = "the address you pasted"
     elif "@" in bare:
         kind = "the email address"
