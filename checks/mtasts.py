@@ -32,7 +32,7 @@ from checks.dns import (
 )
 from checks.domainname import _to_a_labels, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Problem, Status, series
-from checks.lookalike import full_width, lookalikes, unquoted
+from checks.lookalike import Unquoted, full_width, lookalikes, unquoted
 
 MECHANISM = Mechanism.MTASTS
 
@@ -142,6 +142,16 @@ def _not_utf8_words(codes: list[int]) -> str:
     return words
 
 
+def quoted_sts(text: str) -> Unquoted | None:
+    """The TXT `text` without the quotes it was published between ('"v=STSv1; id=1;"',
+    typographic ones from a document), when the record inside them begins with "v=STSv1":
+    a record MTASTS-04 names; None otherwise (no quotes, or no "v=STSv1" inside them)."""
+    around = unquoted(text)
+    if around is None or not around.leading or not around.text.startswith("v=STSv1"):
+        return None
+    return around
+
+
 def parse_sts_record(raw: bytes | str) -> StsRecord:
     """Parse one `_mta-sts` TXT record (character-strings already joined). Never raises."""
     problems: list[Problem] = []
@@ -151,9 +161,7 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
         else str(raw)
     )
     pasted = lookalikes(text)
-    around = unquoted(text)
-    if around is None or not around.leading or not around.text.startswith("v=STSv1"):
-        around = None
+    around = quoted_sts(text)
     if around is not None and around.text.isascii():
         pass  # Only the quotes around it, which MTASTS-04 names below.
     elif pasted is not None:

@@ -13,8 +13,7 @@ from django.conf import settings
 
 from checks.config import CheckConfig
 from checks.dns import DnsAnswer, DnsClient, normalize
-from checks.lookalike import unquoted
-from checks.mtasts import parse_sts_record
+from checks.mtasts import parse_sts_record, quoted_sts
 from checks.tasks import engine_config
 from mailsec.domains.models import VERIFY_MIN_LOOKUP
 
@@ -268,11 +267,11 @@ def invalid_reason(message: str, raw: str) -> str:
 
 def _meant_as_sts(raw: bytes) -> bool:
     """Whether the TXT `raw` begins with "v=STSv1", or does once the quotes it was published
-    between are taken off, as the engine reads it (checks.mtasts.parse_sts_record)."""
-    if raw.startswith(b"v=STSv1"):
-        return True
-    around = unquoted(raw.decode("utf-8", errors="replace"))
-    return around is not None and around.leading and around.text.startswith("v=STSv1")
+    between are taken off, as the engine reads it (checks.mtasts.quoted_sts, which
+    parse_sts_record calls)."""
+    return (
+        raw.startswith(b"v=STSv1") or quoted_sts(raw.decode("utf-8", errors="replace")) is not None
+    )
 
 
 async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str) -> RecordState:
