@@ -1053,6 +1053,15 @@ class AlertState(models.Model):
                 self._dismiss(change, now, "the checks changed in this release")
                 outcome.dismissed.append(change)
                 continue
+            cause = (
+                self._cause(change, current)
+                if due and verdict == rules.Verdict.HOLDS and change.state == Change.State.SUSPECTED
+                else None
+            )
+            if cause == rules.Verdict.UNKNOWN:
+                # A roll-up whose every cause the re-check could not test: decided as what
+                # could not be checked is (below), not confirmed with no cause (s42c).
+                verdict = rules.Verdict.UNKNOWN
             if change.state == Change.State.SUSPECTED:
                 if verdict == rules.Verdict.CLEAR:
                     self._dismiss(change, now, "gone at the re-check")
@@ -1081,7 +1090,7 @@ class AlertState(models.Model):
                     # compares with the same baseline again, so a real problem is found again.
                     self._dismiss(change, now, UNTESTED)
                     outcome.dismissed.append(change)
-                elif due and verdict == rules.Verdict.HOLDS and self._cause_gone(change, current):
+                elif due and verdict == rules.Verdict.HOLDS and cause == rules.Verdict.CLEAR:
                     # What the check saw is gone and what holds of it now is a new reason:
                     # raised again below by this run, so its own re-check decides.
                     self._dismiss(change, now, CAUSE_GONE)
@@ -1205,30 +1214,46 @@ class AlertState(models.Model):
         if outcome.recovered:
             Notification.queue(domain, outcome.recovered, Notification.Kind.RECOVERY)
 
-    def _cause_gone(self, change: Change, current: rules.Snapshot) -> bool:
-        """Whether a suspected mechanism verdict or score drop, holding in `current`, holds
-        for a reason the run that raised it did not see: every other problem that run raised
-        with it (a failing finding, an expiring certificate, a record gone) is gone in
-        `current`. Blind round s39d H05: mx1's expired certificate made STARTTLS fail; before
-        the re-check it was replaced by one with 5 days left, and the re-check's STARTTLS
-        warning and lower score confirmed the roll-ups on that run's word ("STARTTLS ... now
-        has warnings"), the 7-day warning told again in a second email a check later. A
-        roll-up raised alone (nothing beside it) is followed as before.
+    def _cause(self, change: Change, current: rules.Snapshot) -> rules.Verdict | None:
+        """What `current` says of the causes of a suspected mechanism verdict or score drop
+        that holds in it: the other problems the run that raised it raised with it (a failing
+        finding, an expiring certificate, a record gone). None when it is not such a roll-up,
+        was raised alone (nothing beside it: followed as before), or any cause still holds.
 
-        Gone means none of them holds and at least one is clear: one the re-check could not
-        test (the policy host's validation of an MX that refused the re-check's connection)
-        is no sign that the roll-up holds for it (round s41h S16: STARTTLS "now failing" was
-        confirmed alone, with no cause, and mx1's refusal told in a second email). All of
-        them untested, the roll-up is confirmed as before."""
+        CLEAR: it holds for a reason the run that raised it did not see, every cause gone
+        (blind round s39d H05: mx1's expired certificate made STARTTLS fail; before the
+        re-check it was replaced by one with 5 days left, and the re-check's STARTTLS warning
+        and lower score confirmed the roll-ups on that run's word ("STARTTLS ... now has
+        warnings"), the 7-day warning told again in a second email a check later). Gone means
+        none of them holds and at least one is clear: one the re-check could not test (the
+        policy host's validation of an MX that refused the re-check's connection) is no sign
+        that the roll-up holds for it (round s41h S16).
+
+        UNKNOWN: every cause came back untested (mx1 greeting the re-check with 421, or
+        refusing it: its certificate unseen, rules.Snapshot.unreached). What holds the roll-up
+        down now was not seen with it, so it is not confirmed on the re-check's word with no
+        cause (s42c: "STARTTLS ... now failing" told alone, what made it fail told a check
+        later in a second email); it is decided as what could not be checked is."""
         if change.kind not in (rules.Kind.MECHANISM, rules.Kind.SCORE):
-            return False
+            return None
         beside = list(
             self.domain.changes.filter(first_seen_run_id=change.first_seen_run_id)
             .exclude(pk=change.pk)
             .exclude(kind__in=[rules.Kind.MECHANISM, rules.Kind.SCORE])
         )
         if change.first_seen_run_id is None or not beside:
-            return False
+            return None
+        drop = settings.ALERT_SCORE_DROP
+        verdicts = {
+            rules.evaluate(c.kind, c.key, c.before, current, drop, c.evidence)[0] for c in beside
+        }
+        if verdicts == {rules.Verdict.UNKNOWN}:
+            return rules.Verdict.UNKNOWN
+        if rules.Verdict.CLEAR not in verdicts or not verdicts <= {
+            rules.Verdict.CLEAR,
+            rules.Verdict.UNKNOWN,
+        }:
+            return None
         if self.domain.changes.filter(
             key=change.key,
             state=Change.State.DISMISSED,
@@ -1239,15 +1264,8 @@ class AlertState(models.Model):
             # have seen it down, each re-check for another reason (a node refusing the
             # re-checks, the other presenting an expired certificate), and suspecting it anew
             # each time never told it (review s41r2). Confirmed now.
-            return False
-        drop = settings.ALERT_SCORE_DROP
-        verdicts = {
-            rules.evaluate(c.kind, c.key, c.before, current, drop, c.evidence)[0] for c in beside
-        }
-        return rules.Verdict.CLEAR in verdicts and verdicts <= {
-            rules.Verdict.CLEAR,
-            rules.Verdict.UNKNOWN,
-        }
+            return None
+        return rules.Verdict.CLEAR
 
     def _earlier_sightings(
         self,

@@ -66,6 +66,9 @@ MX_VALIDATION_FINDING = "MTASTS-32"
 # neither confirms nor fixes nor closes anything.
 NAME_RECORD = "name"
 NAME_FINDING = "MX-01"
+# Whether an MX address accepted our connection (checks/starttls.py _reachability): the one
+# SMTP finding a run makes of an address that did not.
+REACHABILITY_FINDING = "SMTP-01"
 
 
 class Kind(enum.StrEnum):
@@ -275,6 +278,21 @@ class Snapshot:
     def first(self, check_id: str) -> dict[str, Any] | None:
         found = self.find(check_id)
         return found[0] if found else None
+
+    def unreached(self, host: str) -> bool:
+        """This run named the MX host `host` in its reachability finding alone, not passing:
+        no address of it answered (it refused the connection, did not answer in time, greeted
+        with 421), so nothing else was asked of it. What an earlier run saw on the host (its
+        certificate, its STARTTLS) is neither confirmed nor fixed by this run; the refusal is
+        a failure of its own (REACHABILITY_FINDING)."""
+        named = [
+            f
+            for f in self.findings
+            if f.get("mechanism") == Mechanism.SMTP and host_subject(f.get("subject", "")) == host
+        ]
+        return bool(named) and all(
+            f.get("id") == REACHABILITY_FINDING and f.get("status") != "pass" for f in named
+        )
 
     def rsa_untested(self, host: str) -> bool:
         """This run asked an address of `host` (an MX host) for its RSA certificate and got no
@@ -1019,6 +1037,12 @@ def evaluate(
         if _not_tested_now(evidence, host, current):
             return Verdict.UNKNOWN, None
         mechanism = _mechanism_of(check_id, current)
+        if (
+            mechanism == Mechanism.SMTP
+            and check_id != REACHABILITY_FINDING
+            and current.unreached(host)
+        ):
+            return Verdict.UNKNOWN, None  # the host answered nothing: not asked, not fixed
         if found:
             if all(f.get("status") == "na" for f in found):
                 return Verdict.MOOT, None
@@ -1083,7 +1107,9 @@ def evaluate(
             mechanism = _certificate_mechanism(host)
             if current.verdict(mechanism) == "na" or _withdrawn(current, mechanism):
                 return Verdict.MOOT, None
-            return (Verdict.UNKNOWN, None) if current.errored(mechanism) else (Verdict.CLEAR, None)
+            if current.errored(mechanism) or current.unreached(host):
+                return Verdict.UNKNOWN, None
+            return Verdict.CLEAR, None
         if not_after in seen:
             return Verdict.HOLDS, None
         if _not_tested_now(evidence, host, current):
@@ -1097,10 +1123,12 @@ def certificate_unseen(kind: str, key: str, current: Snapshot) -> bool:
     """Whether `current` saw no certificate of the host of the expiry `key` (a certificate
     threshold, or the finding that carries it: SMTP-10 "expired") though the host is
     still there (a finding of this run names it: it refused the connection, timed out, or
-    offered no STARTTLS). evaluate reads that as gone, which a suspicion may take (the next
-    run raises it again if it holds); a confirmed expiry may not be told fixed on it (review
-    s41r2: "fixed" for mx1's expired certificate while mx1 refused every connection). A
-    renewed certificate, or the host gone from the MX records, is still the fix."""
+    offered no STARTTLS). A host no address of which answered is untested for evaluate itself
+    (Snapshot.unreached, since s42c); one that answered and offered no STARTTLS evaluate
+    reads as gone, which a suspicion may take (the next run raises it again if it holds); a
+    confirmed expiry may not be told fixed on either (review s41r2: "fixed" for mx1's expired
+    certificate while mx1 refused every connection). A renewed certificate, or the host gone
+    from the MX records, is still the fix."""
     ref = key.split(":", 1)[1] if ":" in key else ""
     if kind == Kind.CERT_EXPIRY:
         host = host_subject(ref.rsplit("|", 2)[0])
