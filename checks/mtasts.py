@@ -270,8 +270,9 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
                 f"The record starts with {first.strip()!r}; the version must be exactly "
                 '"v=STSv1" (case-sensitive) at the very start (RFC 8461 §3.1).'
             )
-        elif first.startswith("v=STSv1"):
-            # 'v=STSv10': the version field is first, its value is not STSv1 (s41m).
+        elif first.lower().startswith("v=sts"):
+            # 'v=STSv10', 'v=STSv2': the version field is first, its value is not STSv1
+            # (s41m; s42b for any other version, which was told only "does not begin").
             msg = (
                 'The record does not begin with "v=STSv1;": its version field, first as it '
                 f"must be, is {first.rstrip(_WSP)!r}, and STSv1 is the only version defined "
@@ -2422,6 +2423,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 '"v=STSv1;", RFC 8461 §3.1',
                 "senders",
             )
+            summary += _unknown_versions(answer.texts())
         evidence = {"txt": txt_ev, **({"policy": fetch_ev} if served else {})}
         pairs = [(name, record.raw) for name, record in misplaced]
         aliases = await misplaced_aliases(ctx)
@@ -2436,12 +2438,16 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=txt_subject,
             evidence=evidence,
             # The record alone announces a policy nobody serves (MTASTS-10, -11).
-            fix=in_place_of_empty(
-                _moved_fix(ctx.domain, fix, pairs, aliases, either_way=bool(null_mx)),
+            fix=_in_place_of_version(
+                in_place_of_empty(
+                    _moved_fix(ctx.domain, fix, pairs, aliases, either_way=bool(null_mx)),
+                    txt_subject,
+                    # Through an alias the empty record is the target's, not at _mta-sts.
+                    "" if answer.cnames else held,
+                    "senders",
+                ),
                 txt_subject,
-                # Through an alias the empty record is the target's, not at _mta-sts.
-                "" if answer.cnames else held,
-                "senders",
+                [] if answer.cnames else answer.texts(),
             ),
         )
         return out.findings
@@ -2482,6 +2488,40 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         for finding in out.findings:
             finding.fix = delegated(finding.fix, ctx.domain, answer.cnames[-1])
     return out.findings
+
+
+def _other_versions(texts: list[str]) -> list[str]:
+    """The TXT records among `texts` whose first field is a version other than STSv1
+    ('v=STSv2; id=1'): meant as MTA-STS records, discarded by senders (RFC 8461 §3.1), and not
+    read as candidates (looks_like_sts) since no sender reading the version loosely takes one."""
+    return [t for t in texts if t.lower().startswith("v=sts") and not looks_like_sts(t)]
+
+
+def _unknown_versions(texts: list[str]) -> str:
+    """MTASTS-01's words for _other_versions: which version they name, and the one there is."""
+    versions = list(dict.fromkeys(t.split(";")[0].rstrip(_WSP) for t in _other_versions(texts)))
+    if not versions:
+        return ""
+    one = len(versions) == 1
+    return (
+        f" {series([repr(v) for v in versions])} {'is no version' if one else 'are no versions'} "
+        "senders know: STSv1 is the only one defined."
+    )
+
+
+def _in_place_of_version(fix: str, name: str, texts: list[str]) -> str:
+    """MTASTS-01's `fix` publishing the record at `name` (the TXT records there `texts`, none
+    through an alias), told to replace a record of _other_versions: kept beside it, that one
+    would stay as a record the owner reads as theirs."""
+    others = _other_versions(texts)
+    if not others or f"{name}. TXT " not in fix:
+        return fix
+    one = len(others) == 1
+    named = " and ".join(repr(t) for t in others)
+    return (
+        f"{fix}\nPublish the record in place of the TXT record{'' if one else 's'} {named} at "
+        f"{name}: senders ignore {'it' if one else 'them'}."
+    )
 
 
 async def _left_over(ctx: CheckContext) -> tuple[str, str, dict[str, Any]] | None:
