@@ -108,8 +108,17 @@ async def _run_one(
                 evidence=evidence,
             )
         ]
-    # An internationalised domain named as its owner knows it (müller-bäckerei.de), before
-    # the findings are shown or stored.
+    return await _told(mechanism, findings, ctx, on_progress)
+
+
+async def _told(
+    mechanism: Mechanism,
+    findings: list[Finding],
+    ctx: CheckContext,
+    on_progress: ProgressCallback | None,
+) -> list[Finding]:
+    """A mechanism's findings as they are shown and stored (an internationalised domain named
+    as its owner knows it: müller-bäckerei.de), once `on_progress` has been given them."""
     findings = for_people(findings, ctx.domain)
     if on_progress is not None:
         result = on_progress(mechanism, findings)
@@ -152,14 +161,7 @@ async def _not_checked(
             evidence={scoring.DOES_NOT_EXIST: True},
         )
     ]
-    # An internationalised domain named as its owner knows it (müller-bäckerei.de), before
-    # the findings are shown or stored.
-    findings = for_people(findings, ctx.domain)
-    if on_progress is not None:
-        result = on_progress(mechanism, findings)
-        if asyncio.iscoroutine(result):
-            await result
-    return findings
+    return await _told(mechanism, findings, ctx, on_progress)
 
 
 def _with_policy(ctx: CheckContext, findings: list[Finding]) -> list[Finding]:
