@@ -199,7 +199,8 @@ class RecordState:
     # Where the name is an alias to (not into our zone), for the record to publish instead.
     cname: str = ""
     # The ids of a stale record or of several records, whose words name the policy's id:
-    # a sync that changes the id words them again with the new one (for_id).
+    # a sync that changes the id words them again with the new one (for_id); and those
+    # found through a CNAME elsewhere (the records to remove once hosting is off).
     ids: tuple[str, ...] = ()
     name: str = ""
     # Our zone's name for the domain ("" without a zone of ours), for a stale record's words.
@@ -217,12 +218,22 @@ class RecordState:
             return replace(self, detail=_several_words(self.name, self.ids, policy_id))
         return self
 
+    def stale_found(self, policy_id: str) -> str:
+        """A stale record's words naming `policy_id`, without offering the CNAME into our
+        zone: for a notice that gives that record itself, with the zone's name, after them
+        (service.record_told). "(or CNAME it to our zone)" before it offered it twice (s42h)."""
+        return _stale_words(self.name, self.ids, policy_id, self.zone_name, offer=False)
 
-def _stale_words(name: str, ids: tuple[str, ...], policy_id: str, zone_name: str) -> str:
+
+def _stale_words(
+    name: str, ids: tuple[str, ...], policy_id: str, zone_name: str, offer: bool = True
+) -> str:
     # Without a zone of ours there is nothing to CNAME to: the id in the TXT is the owner's to
     # set, as the hosting page says then ("you set the id we email you each time it changes").
+    # With one, the records panel's row gives its name as the value to publish; a notice
+    # giving the record itself says it there, once (offer=False).
     update = (
-        "update it (or CNAME it to our zone)"
+        ("update it (or CNAME it to our zone)" if offer else "update it")
         if zone_name
         else "update it: the id in this record is yours to set, the one we email you each "
         "time it changes"
@@ -304,6 +315,7 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
             f"{name} is a CNAME to {answer.cnames[-1]}{found}, not to our zone",
             ids[0] if len(ids) == 1 else "",
             cname=answer.cnames[-1],
+            ids=tuple(ids),
         )
     if not ids:
         return RecordState("missing", f"{name} has no MTA-STS record")

@@ -622,8 +622,12 @@ def record_told(policy: HostedPolicy, record: lookups.RecordState, zone_name: st
     txt = f'{name} TXT "v=STSv1; id={policy.policy_id};"'
     cname = f"{name}. CNAME {zone_name}." if zone_name else ""
     if record.state == "stale":
-        instead = f" (or {cname}: then we change the id for you)" if cname else ""
-        return f"{record.detail} Publish {txt} in place of it{instead}."
+        if not cname:
+            return f"{record.detail} Publish {txt} in place of it."
+        # The CNAME offered once, as the record to publish with our zone's name, not also as
+        # "(or CNAME it to our zone)" in what was found (s42h).
+        found = record.stale_found(policy.policy_id) if record.ids else record.detail
+        return f"{found} Publish {txt} in place of it (or {cname}: then we change the id for you)."
     if record.state == "other" and not record.cname:
         return record.detail
     fix = (

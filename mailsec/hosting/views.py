@@ -119,6 +119,9 @@ class RecordRow:
     # The name as a DNS panel for the registered domain wants it typed (most add the zone to
     # a full name): `mta-sts` for `mta-sts.example.org`.
     host: str = ""
+    # Once hosting is off (released): the "Still there?" words for the state, which say what
+    # is published (_released_rows); "" for the state's own words.
+    badge: str = ""
 
 
 def _records(domain: Domain, policy: HostedPolicy | None, live: bool) -> list[RecordRow]:
@@ -135,9 +138,10 @@ def _records(domain: Domain, policy: HostedPolicy | None, live: bool) -> list[Re
     host_detail = sts_detail = ""
     tlsrpt: list[str] | lookups.LookupFailure | None = None
     reading: caa.CaaReading | None = None
+    released = policy is not None and policy.state == HostedPolicy.State.OFF
+    host_badge = sts_badge = ""
     if live:
         dns = lookups.press_client(service.HOSTING_WEB_BUDGET)
-        released = policy is not None and policy.state == HostedPolicy.State.OFF
 
         async def look() -> tuple[
             tuple[bool, str], lookups.RecordState, list[str] | None, caa.CaaReading | None
@@ -170,6 +174,10 @@ def _records(domain: Domain, policy: HostedPolicy | None, live: bool) -> list[Re
             "error": "error",
         }.get(sts.state, "missing")
         sts_detail = sts.detail
+        if released:
+            (host_state, host_badge, host_detail), (sts_state, sts_badge, sts_detail) = (
+                _released_rows(domain.name, policy_id, host_ok, host_detail, sts)
+            )
     rows = [
         RecordRow(
             f"mta-sts.{domain.name}",
@@ -188,10 +196,116 @@ def _records(domain: Domain, policy: HostedPolicy | None, live: bool) -> list[Re
             copyable=bool(zone_name or policy_id),
         ),
     ]
+    rows[0].badge, rows[1].badge = host_badge, sts_badge
     rows.append(_tlsrpt_row(domain, tlsrpt, pending=not live))
     if reading is not None and reading.state != caa.ALLOWED:
         rows.append(_caa_row(domain, reading))
     return rows
+
+
+# Once hosting is off, what the records panel says of a name: (state, words, detail). The
+# state gives the colour: "missing" and "elsewhere" pass (nothing of ours is left there).
+Released = tuple[str, str, str]
+
+
+def _released_rows(
+    domain: str, policy_id: str, host_ok: bool, host_detail: str, sts: lookups.RecordState
+) -> tuple[Released, Released]:
+    """The mta-sts and _mta-sts rows once hosting is off (released): what is published at
+    each name, and whether it is fine now. "removed" only when nothing is: a name that leads
+    to another host, a CNAME into another zone or two records were all read "removed" (s42h).
+    Another host's name, and the record of the policy served there, are the owner's to keep;
+    a record of ours, or one announcing a policy nobody serves, is to remove."""
+    host = f"mta-sts.{domain}"
+    name = f"_mta-sts.{domain}"
+    elsewhere = not host_ok and " points elsewhere (" in host_detail
+    if host_detail.startswith(lookups.LOOKUP_FAILED):
+        host_row: Released = ("error", "could not check", host_detail)
+    elif host_ok:
+        host_row = (
+            "ok",
+            "yes: remove it",
+            f"{host_detail}: we serve no policy there any more, so remove it.",
+        )
+    elif elsewhere:
+        host_row = (
+            "elsewhere",
+            "not ours",
+            f"{host_detail}: no longer to us, so nothing of ours is left to remove (the policy "
+            "served there, if any, is that host's).",
+        )
+    else:
+        host_row = ("missing", "removed", f"{host} does not exist: nothing left to remove.")
+
+    if sts.state == "error":
+        return host_row, ("error", "could not check", sts.detail)
+    if sts.state == "missing":
+        return host_row, ("missing", "removed", f"{name} has no MTA-STS record.")
+    if sts.state == "cname":
+        return host_row, (
+            "ok",
+            "yes: remove it",
+            f"{sts.detail}, where we no longer publish a record: remove it.",
+        )
+    if sts.state == "txt":
+        return host_row, (
+            "ok",
+            "yes: remove it",
+            f"{name} still has the record of the policy we served (id={policy_id}): remove it.",
+        )
+    if sts.state == "invalid":
+        found = sts.detail.split(" Senders discard an invalid record")[0]
+        return host_row, (
+            "invalid",
+            "yes: remove it",
+            f"{found} Senders discard it as invalid (RFC 8461 §3.1): remove it.",
+        )
+    if sts.state == "other" and len(sts.ids) > 1 and not sts.cname:
+        ids = ", ".join(sts.ids)
+        keep = (
+            f"Remove the one with id={policy_id}, ours; keep one other only if it is the "
+            "record of a policy you now serve yourself."
+            if policy_id in sts.ids
+            else "Keep one only if it is the record of a policy you now serve yourself, else "
+            "remove them all."
+        )
+        return host_row, (
+            "stale",
+            f"yes: {len(sts.ids)} records",
+            f"{name} has {len(sts.ids)} MTA-STS records (id={ids}): senders ignore them all "
+            f"and apply no policy (RFC 8461 §3.1). {keep}",
+        )
+    # One record that is not ours: a CNAME into another zone, a TXT with another id.
+    if sts.cname:
+        found = sts.detail
+        if not sts.ids:
+            return host_row, (
+                "elsewhere",
+                "not ours",
+                f"{found}, which holds no MTA-STS record: nothing of ours is left there.",
+            )
+    else:
+        found = f"{name} has a TXT with id={sts.found_id}, not the id of the policy we served"
+    if elsewhere:
+        return host_row, (
+            "elsewhere",
+            "not ours",
+            f"{found}: the record of the policy {host} leads to now, not ours; keep it.",
+        )
+    if host_row[0] == "error":
+        return host_row, (
+            "stale",
+            "not ours",
+            f"{found}. Keep it only if {host} leads to a policy you serve yourself (that "
+            "lookup failed).",
+        )
+    where = "still leads to us, where no policy is served any more" if host_ok else "does not exist"
+    return host_row, (
+        "stale",
+        "yes: remove it",
+        f"{found}, and {host} {where}: senders that find this record look for a policy "
+        "nobody serves. Remove it, unless you are setting up a policy of your own there.",
+    )
 
 
 def _caa_row(domain: Domain, reading: caa.CaaReading) -> RecordRow:
