@@ -296,16 +296,6 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
     # A final ";" is allowed (`[sts-field-delim]`): drop the empty tail.
     if fields and fields[-1].strip(_WSP) == "":
         fields = fields[:-1]
-    if not fields and first.strip(_WSP).lower() == "v=stsv1":
-        problems.append(
-            Problem(
-                "MTASTS-05",
-                Status.FAIL,
-                "The record has no id field; RFC 8461 §3.1 requires one.",
-                True,
-            )
-        )
-        return record
     for part in fields:
         item = part.strip(_WSP)
         if item == "":
@@ -433,6 +423,7 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
                 False,
             )
         )
+    # No id among the fields, or no field at all ('v=STSv1;').
     if not seen_id and first.strip(_WSP).lower() == "v=stsv1":
         problems.append(
             Problem(
