@@ -416,7 +416,13 @@ def _link_domain(
             f"leads within the site it was copied from. {enter}"
         )
     try:
-        name = _to_ascii_domain(address, extra_public_suffixes, allow_special_use)
+        # As the address typed alone is read (review s42zA): with to_ascii_domain's list
+        # refusal, so "mailto:a@example.com,b@example.org" is two domains, not the last one.
+        name = to_ascii_domain(
+            address,
+            extra_public_suffixes=extra_public_suffixes,
+            allow_special_use=allow_special_use,
+        )
     except DomainNameError as refused:
         if str(refused).startswith("Enter a domain name"):  # nothing read, as of ":80"
             raise DomainNameError(
@@ -447,7 +453,9 @@ def _named_in_link_text(
     if not whole:
         return []
     try:
-        name = _to_ascii_domain(whole, extra_public_suffixes, True)
+        # to_ascii_domain, not its inner reading: "a@example.com, b@example.org" is no one
+        # name (the last address's), its words are read below (review s42zA).
+        name = to_ascii_domain(whole, extra_public_suffixes=extra_public_suffixes)
     except DomainNameError:
         pass
     else:
@@ -475,7 +483,7 @@ def _named_in_link_text(
         ):
             continue
         try:
-            one = _to_ascii_domain(word, extra_public_suffixes, True)
+            one = to_ascii_domain(word, extra_public_suffixes=extra_public_suffixes)
         except DomainNameError:
             named.append((quoted(bare, 40), None))
         else:
