@@ -139,16 +139,23 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/settings.html", ctx)
 
 
+def _posted_mode(request: HttpRequest) -> str | None:
+    """The alert mode the settings page posted (ModeForm), or None, the person told to choose
+    one of the offered options, when it is none of them."""
+    form = ModeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the offered options.")
+        return None
+    return form.cleaned_data["mode"]
+
+
 @login_required
 @require_POST
 def set_all(request: HttpRequest, code: UUID) -> HttpResponse:
     """One mode for every domain of the team, for the signed-in person only."""
     team = get_team_or_404(request, code)
-    form = ModeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose one of the offered options.")
+    if (mode := _posted_mode(request)) is None:
         return redirect("alerts:settings")
-    mode = form.cleaned_data["mode"]
     changed = AlertSetting.set_mode_for_team(request.user, team, mode)  # type: ignore[arg-type]
     label = Mode(mode).label.lower()
     if changed:
@@ -164,11 +171,8 @@ def set_all(request: HttpRequest, code: UUID) -> HttpResponse:
 def set_default(request: HttpRequest, code: UUID) -> HttpResponse:
     """The mode for domains added to the team later, for the signed-in person only."""
     team = get_team_or_404(request, code)
-    form = ModeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose one of the offered options.")
+    if (mode := _posted_mode(request)) is None:
         return redirect("alerts:settings")
-    mode = form.cleaned_data["mode"]
     AlertSetting.set_default(request.user, team, mode)  # type: ignore[arg-type]
     messages.success(
         request, f"Domains added to {team.name} from now on: {Mode(mode).label.lower()}."
