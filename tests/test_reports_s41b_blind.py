@@ -30,7 +30,9 @@ each case. An rsa-sha1 signature (RFC 8301 §3.1), a key whose h= leaves out the
 hash and a key in testing mode t=y (RFC 6376 §6.1.2, §3.6.1) made a report signed (fixed in
 c35e103f), and so did a t=s key under an i= of a subdomain (fixed in 087fc271). K05 was my
 error: RFC 6376 §3.2 keeps tag values case-sensitive, so 'k=RSA' is an unknown key type and
-the rejection is right (corrected there). The others held.
+the rejection is right (corrected there). The others held. K06 ('s = Email : TLSRPT') held as
+written, parsed, against the same §3.2; task s42b made the product read service names as
+written (the key is for no service a verifier knows, so the report is rejected): corrected there.
 
 Each batch carried rows planted wrong on purpose (P01-P06 in all); each failed on its row
 alone in every run, and they were removed at the end of the round.
