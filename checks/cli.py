@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn, TextIO
 
 from checks import scoring
-from checks.config import CheckConfig, ConfigError, parse_hostport
+from checks.config import CheckConfig, ConfigError, ca_bundle_problem, parse_hostport
 from checks.domainname import DomainNameError, host_name_parent, to_ascii_domain
 from checks.engine import check_domain
 from checks.findings import (
@@ -66,6 +66,16 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: at least 1 domain is checked at a time")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mailsec check",
@@ -94,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=_positive_seconds, metavar="SECONDS", help="per network operation"
     )
     parser.add_argument(
-        "--concurrency", type=int, default=20, metavar="N", help="domains checked at once"
+        "--concurrency", type=_at_least_one, default=20, metavar="N", help="domains checked at once"
     )
     return parser
 
@@ -106,8 +116,8 @@ def make_config(args: argparse.Namespace) -> CheckConfig:
     if args.resolver:
         changes["resolvers"] = tuple(parse_hostport(r) for r in args.resolver)
     if args.ca_bundle:
-        if not os.path.isfile(args.ca_bundle):
-            raise ConfigError(f"--ca-bundle {args.ca_bundle}: no such file")
+        if problem := ca_bundle_problem(args.ca_bundle):
+            raise ConfigError(f"--ca-bundle {args.ca_bundle}: {problem}")
         changes["ca_bundle"] = args.ca_bundle
     if args.allow_private_targets:
         changes["allow_private_targets"] = True
@@ -335,6 +345,30 @@ def _refusal(domain: str, config: CheckConfig) -> DomainReport | None:
     return None
 
 
+def distinct_names(domains: Sequence[str], config: CheckConfig) -> tuple[list[str], list[int]]:
+    """Each domain of `domains` once, as first given, and for each name given the index of its
+    domain in that list. A list kept by hand names one in capitals, with the root's dot, as
+    U-label and A-label: each would be checked again, its MX hosts probed again at the same
+    moment. A name refused before any lookup is kept as given, once per spelling."""
+    index: dict[str, int] = {}
+    kept: list[str] = []
+    where: list[int] = []
+    for domain in domains:
+        try:
+            key = to_ascii_domain(
+                domain,
+                extra_public_suffixes=config.extra_public_suffixes,
+                allow_special_use=config.allow_private_targets,
+            )
+        except DomainNameError:
+            key = domain
+        if key not in index:
+            index[key] = len(kept)
+            kept.append(domain)
+        where.append(index[key])
+    return kept, where
+
+
 async def run_checks(
     domains: Sequence[str], config: CheckConfig, concurrency: int
 ) -> list[DomainReport]:
@@ -462,9 +496,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         targets = VantageTargets.from_env()
     except ConfigError as exc:
         parser.error(str(exc))
-    reports, warning = asyncio.run(
-        run_checks_and_vantage(args.domains, config, args.concurrency, targets)
+    distinct, where = distinct_names(args.domains, config)
+    checked, warning = asyncio.run(
+        run_checks_and_vantage(distinct, config, args.concurrency, targets)
     )
+    # One object per name given, in the order given: a domain named twice is checked once.
+    reports = [checked[i] for i in where]
     if warning:
         # stderr: the --json lines on stdout stay one object per domain.
         sys.stderr.write(warning + "\n")

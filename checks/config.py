@@ -5,12 +5,30 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
 
 
 class ConfigError(ValueError):
     pass
+
+
+def ca_bundle_problem(path: str) -> str | None:
+    """Why the file at `path` cannot be the checks' trusted roots, or None when it can.
+
+    A file holding no certificate OpenSSL reads (not PEM, empty, a truncated block) would be
+    taken as trusting nothing: every policy host and MX certificate would then read "not
+    trusted", failures of the run's configuration told as the domains' (exit status 1)."""
+    if not os.path.isfile(path):
+        return "no such file"
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=path)
+    except ssl.SSLError:
+        return "no CA certificate in it (a PEM file of CA certificates is wanted)"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    return None
 
 
 def parse_hostport(value: str, default_port: int = 53) -> tuple[str, int]:
@@ -137,8 +155,8 @@ class CheckConfig:
                 f"MAILSEC_CHECK_TIMEOUT={timeout_raw!r} must be a finite positive number"
             )
         ca_bundle = os.environ.get("MAILSEC_CA_BUNDLE", "").strip() or None
-        if ca_bundle and not os.path.isfile(ca_bundle):
-            raise ConfigError(f"MAILSEC_CA_BUNDLE={ca_bundle!r}: no such file")
+        if ca_bundle and (problem := ca_bundle_problem(ca_bundle)):
+            raise ConfigError(f"MAILSEC_CA_BUNDLE={ca_bundle!r}: {problem}")
         suffixes = tuple(
             s.strip().strip(".").lower()
             for s in os.environ.get("MAILSEC_EXTRA_PUBLIC_SUFFIXES", "").split(",")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from checks.config import ConfigError
+from checks.config import ConfigError, ca_bundle_problem
 from checks.vantage import VantageTargets
 from mailsec.env import (
     SECRET_KEY_HOW_TO_MAKE,
@@ -409,10 +409,9 @@ MAILSEC_ENGINE = {
     # seconds for one network operation (a DNS query, a TCP connect, a TLS handshake)
     "timeout": env_float("MAILSEC_CHECK_TIMEOUT", default=8.0, minimum=0.1),
 }
-if MAILSEC_ENGINE["ca_bundle"] and not Path(MAILSEC_ENGINE["ca_bundle"]).is_file():
-    raise ImproperlyConfigured(
-        f"MAILSEC_CA_BUNDLE={MAILSEC_ENGINE['ca_bundle']!r} is not a readable file."
-    )
+# A file with no certificate in it would trust nothing: every check's certificates "not trusted".
+if MAILSEC_ENGINE["ca_bundle"] and (_problem := ca_bundle_problem(MAILSEC_ENGINE["ca_bundle"])):
+    raise ImproperlyConfigured(f"MAILSEC_CA_BUNDLE={MAILSEC_ENGINE['ca_bundle']!r}: {_problem}.")
 # The self-check of the checker's own vantage point (checks/vantage.py): a signed zone and a
 # deliberately bogus one to ask the resolver about, and mail servers known to listen on port 25
 # (none: port 25 is not tested).
