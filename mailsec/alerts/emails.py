@@ -376,6 +376,16 @@ def reader_zone(n: Notification) -> tzinfo:
     return zone_of(n.user) if n.team_address is None else zone(None)
 
 
+def mailbox_of(n: Notification) -> str:
+    """Where `n` goes now: a person's main address as it is at this send, not the one they
+    had when it was queued (to_address), which a retry after they made another address their
+    main one and removed the old would otherwise still mail (s42u); a team's extra address,
+    or what a removed one was handed, its row's address."""
+    if n.user is not None and n.user.email:
+        return n.user.email
+    return n.to_address
+
+
 def build_message(n: Notification) -> EmailMultiAlternatives:
     """The email `n` is, rendered in its reader's time zone (reader_zone): each person of a
     team gets their own email, each with their own times."""
@@ -473,7 +483,7 @@ def _build_message(n: Notification) -> EmailMultiAlternatives:
     text = render_to_string(names[1], ctx)
     html = render_to_string(html_name, ctx)
     headers = notice_headers(ctx["unsubscribe_url"], f"alert-{n.code}")
-    message = EmailMultiAlternatives(subject, text, to=[n.to_address], headers=headers)
+    message = EmailMultiAlternatives(subject, text, to=[mailbox_of(n)], headers=headers)
     message.attach_alternative(html, "text/html")
     return message
 
@@ -595,7 +605,7 @@ def _weekly_message(n: Notification) -> EmailMultiAlternatives:
     text = render_to_string("emails/weekly_body.txt", ctx)
     html = render_to_string("emails/weekly_body.html", ctx)
     headers = notice_headers(ctx["unsubscribe_url"], f"weekly-{n.code}")
-    message = EmailMultiAlternatives(subject, text, to=[n.to_address], headers=headers)
+    message = EmailMultiAlternatives(subject, text, to=[mailbox_of(n)], headers=headers)
     message.attach_alternative(html, "text/html")
     return message
 
@@ -609,6 +619,11 @@ def send(n: Notification) -> str:
     it). Does not record the success: that is the task's, outside its failure handling, so a
     database hiccup after the mail server accepted the message never sends it again."""
     message = build_message(n)
+    (to,) = message.to
+    if to != n.to_address:
+        # The row says where it went (the alert settings list undelivered emails by it).
+        n.to_address = to
+        Notification.objects.filter(pk=n.pk).update(to_address=to)
     if not n.hand_over():
         raise NotOurs(f"notification {n.code} is no longer this attempt's")
     message.send(fail_silently=False)
