@@ -27,7 +27,7 @@ from checks import certs
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, misplaced_lookup, normalize, servfail_is_bogus
 from checks.domainname import organizational_domain
-from checks.findings import Collector, Finding, Mechanism, Status
+from checks.findings import Collector, Finding, Mechanism, Status, noun_for
 
 MECHANISM = Mechanism.DANE
 
@@ -2236,19 +2236,20 @@ def _rollover(
         return  # DANE-07/09 already report it; a stray-combination warning would only repeat it
     stray = sorted({r.combo for r in state.usable_records} - matched)
     if stray:
+        gone = [r for r in state.usable_records if r.combo in stray]
+        one = len(gone) == 1
         out.add(
             "DANE-12",
             Status.WARN,
-            f"TLSA parameter combination(s) {', '.join(' '.join(map(str, c)) for c in stray)} "
-            f"at {state.qname} match no certificate chain presented now (RFC 7671 §8.4: "
-            "each combination should match the current chain).",
+            f"TLSA parameter {noun_for(len(stray), 'combination')} "
+            f"{', '.join(' '.join(map(str, c)) for c in stray)} at {state.qname} "
+            f"{noun_for(len(stray), 'matches', 'match')} no certificate chain presented now "
+            "(RFC 7671 §8.4: each combination should match the current chain).",
             subject=state.qname,
             evidence={"tlsa": [r.text for r in state.records]},
-            fix="Remove these records (unless the certificate chain they match goes live within "
-            "two TTLs): "
-            + "; ".join(
-                f"{state.qname}. TLSA {r.text}" for r in state.usable_records if r.combo in stray
-            ),
+            fix=f"Remove {'this record' if one else 'these records'} (unless the certificate "
+            f"chain {'it matches' if one else 'they match'} goes live within two TTLs): "
+            + "; ".join(f"{state.qname}. TLSA {r.text}" for r in gone),
         )
         return
     # More usable records than the ones matching the current keys = a pre-published next key.

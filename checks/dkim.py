@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key, lo
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, cname_loop, normalize, txt_fix
 from checks.domainname import organizational_domain
-from checks.findings import Collector, Finding, Mechanism, Status, series
+from checks.findings import Collector, Finding, Mechanism, Status, counted, noun_for, series
 from checks.lookalike import Unquoted, lookalikes, unquoted
 from checks.spf import find_undotted
 
@@ -517,7 +517,8 @@ def _judged(text: str) -> ParsedKey:
         parsed.add(
             "DKIM-11",
             Status.INFO,
-            f"t= lists flag(s) receivers do not know ({', '.join(unknown)}); they ignore them "
+            f"t= lists {noun_for(len(unknown), 'a flag', 'flags')} receivers do not know "
+            f"({', '.join(unknown)}); they ignore {noun_for(len(unknown), 'it', 'them')} "
             "(RFC 6376 §3.6.1). Flags are case-sensitive: testing mode is 't=y', "
             "same-domain is 't=s'.",
         )
@@ -1171,9 +1172,11 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 out.add(
                     "DKIM-01",
                     Status.INFO,
-                    f"No DKIM key is published for the selector(s) you gave ({', '.join(named)})"
-                    ", so receivers cannot verify mail signed with them. Publish the key your "
-                    "mail provider gives you, or correct the selector."
+                    "No DKIM key is published for the "
+                    f"{noun_for(len(named), 'selector')} you gave ({', '.join(named)}), so "
+                    "receivers cannot verify mail signed with "
+                    f"{noun_for(len(named), 'it', 'them')}. Publish the key your mail provider "
+                    f"gives you, or correct the {noun_for(len(named), 'selector')}."
                     + standing
                     + "".join(words for words, _ in doubled),
                     fix="\n".join(fix for _, fix in doubled),
@@ -1208,7 +1211,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             )
         return out.findings
     summary = (
-        f"DKIM keys found for selector(s) {', '.join(r.selector for r in found)} "
+        f"{noun_for(len(found), 'DKIM key')} found for {noun_for(len(found), 'selector')} "
+        f"{', '.join(r.selector for r in found)} "
         f"({len(keys.selectors)} tried: {tried})."
     )
     evidence: dict[str, Any] = {
@@ -1440,9 +1444,10 @@ def _shared_rrset(out: Collector, result: SelectorResult) -> bool:
     else:
         shown = "; ".join(repr(t[:60]) for t in result.others[:2])
         message = (
-            f"Selector '{result.selector}' has {len(result.others)} other TXT record(s) beside "
-            f"the key ({shown}); with several records at a selector the result is undefined "
-            "(RFC 6376 §3.6.2.2) and receivers may read the wrong one. Keep only the key record."
+            f"Selector '{result.selector}' has {counted(len(result.others), 'other TXT record')} "
+            f"beside the key ({shown}); with several records at a selector the result is "
+            "undefined (RFC 6376 §3.6.2.2) and receivers may read the wrong one. Keep only the "
+            "key record."
         )
         fix = _delete(result, result.others)
     out.add(

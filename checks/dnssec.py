@@ -32,7 +32,7 @@ import dns.rrset
 from checks import net
 from checks.context import CheckContext
 from checks.dns import EDE_NAMES, DnsAnswer, normalize, servfail_is_bogus
-from checks.findings import Collector, Finding, Mechanism, Status, series
+from checks.findings import Collector, Finding, Mechanism, Status, noun_for, series
 
 MECHANISM = Mechanism.DNSSEC
 
@@ -934,7 +934,9 @@ def _dnssec02(
         elif same_tag:
             detail = "its digest does not match the DNSKEY with the same key tag"
         else:
-            detail = f"it names key tag(s) {tags}, the zone publishes {have}"
+            detail = (
+                f"it names key {noun_for(len(ds.records), 'tag')} {tags}, the zone publishes {have}"
+            )
             if fix:
                 # A DS left at the registrar after a key roll: the new DS alone would leave it
                 # there beside it. Nothing validates through it (RFC 4035 §5.2), so it goes.

@@ -248,6 +248,17 @@ class Collector:
                 )
 
 
+def noun_for(n: int, noun: str, plural: str = "") -> str:
+    """`noun` as a count of `n` takes it: the singular for 1, the plural (`plural`, or `noun`
+    with an s) otherwise. Findings never write "host(s)" or "address(es)" (s40g, s42w)."""
+    return noun if n == 1 else plural or f"{noun}s"
+
+
+def counted(n: int, noun: str, plural: str = "") -> str:
+    """A count with its noun: "1 MX address", "2 MX addresses" (noun_for)."""
+    return f"{n} {noun_for(n, noun, plural)}"
+
+
 def series(items: list[str], conjunction: str = "and") -> str:
     """Items as a sentence lists them: 'a', 'a and b', 'a, b and c' (or 'or')."""
     if len(items) == 1:

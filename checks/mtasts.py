@@ -31,7 +31,16 @@ from checks.dns import (
     txt_fix,
 )
 from checks.domainname import _to_a_labels, organizational_domain
-from checks.findings import Collector, Finding, Mechanism, Problem, Status, series
+from checks.findings import (
+    Collector,
+    Finding,
+    Mechanism,
+    Problem,
+    Status,
+    counted,
+    noun_for,
+    series,
+)
 from checks.lookalike import Unquoted, full_width, lookalikes, unquoted
 
 MECHANISM = Mechanism.MTASTS
@@ -3644,7 +3653,7 @@ def _policy_findings(
             "MTASTS-20",
             Status.PASS,
             f"The policy is well-formed: mode {policy.mode}, max_age {policy.max_age}, "
-            f"{len(policy.mx) + len(policy.numeric_mx)} mx pattern(s).",
+            f"{counted(len(policy.mx) + len(policy.numeric_mx), 'mx pattern')}.",
             subject=url,
             evidence=ev,
         )
@@ -4058,7 +4067,8 @@ async def _mx_findings(
         out.add(
             "MTASTS-30",
             Status.INFO if no_mail else Status.WARN,
-            f"MX host(s) {', '.join(h.name for h in unmatched)} match no mx pattern; "
+            f"{noun_for(len(unmatched), 'MX host')} {', '.join(h.name for h in unmatched)} "
+            f"{noun_for(len(unmatched), 'matches', 'match')} no mx pattern; "
             f"{_uncovered_effect(mxset, matched, unmatched, gone)}{alias_note}",
             subject=ctx.domain,
             evidence=ev | {NO_MAIL: "no address"} if no_mail else ev,
@@ -4122,7 +4132,8 @@ def _uncovered_effect(
     if not covered:
         # Every host the policy covers is one no mail reaches: enforce leaves none.
         return (
-            "under enforce senders skip them, and the MX hosts the policy covers have no "
+            f"under enforce senders skip {noun_for(len(unmatched), 'it', 'them')}, and the MX "
+            "hosts the policy covers have no "
             f"address (see MX-06), so no mail can be delivered.{tail}"
         )
     top = min(h.preference for h in mxset.hosts if h.name not in gone)
@@ -4134,7 +4145,7 @@ def _uncovered_effect(
     backups = ", ".join(h.name for h in covered)
     return (
         "that includes the primary MX, so under enforce senders skip it and all mail goes "
-        f"to the backup MX host(s) {backups}.{tail}"
+        f"to the {noun_for(len(covered), 'backup MX host')} {backups}.{tail}"
     )
 
 

@@ -26,7 +26,7 @@ from checks.domainname import (
     numbers_read_as,
     organizational_domain,
 )
-from checks.findings import Collector, Finding, Mechanism, Status
+from checks.findings import Collector, Finding, Mechanism, Status, counted
 from checks.scoring import DOES_NOT_EXIST
 
 MECHANISM = Mechanism.MX
@@ -937,7 +937,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         out.add(
             "MX-01",
             Status.PASS,
-            f"{ctx.domain} publishes {len(mx.hosts)} MX host(s): {', '.join(mx.names)}."
+            f"{ctx.domain} publishes {counted(len(mx.hosts), 'MX host')}: {', '.join(mx.names)}."
             f"{_undotted_note(mx, undotted)}",
             subject=subject,
             evidence=record,

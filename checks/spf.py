@@ -2742,16 +2742,24 @@ def _near_misses_beside(
     if not lost:
         return
     shown = "; ".join(f"'{text}' (names {', '.join(extra)})" for text, extra in lost.items())
+    one = len(lost) == 1
     out.add(
         "SPF-02",
         Status.WARN,
-        f"Beside its SPF record, {domain} has TXT record(s) that look like SPF but do not start "
-        f"with exactly 'v=spf1 ', so receivers ignore them: {shown}. Senders listed only there "
-        "are not authorised.",
+        f"Beside its SPF record, {domain} has "
+        + (
+            "a TXT record that looks like SPF but does not start with exactly 'v=spf1 ', so "
+            "receivers ignore it"
+            if one
+            else "TXT records that look like SPF but do not start with exactly 'v=spf1 ', so "
+            "receivers ignore them"
+        )
+        + f": {shown}. Senders listed only there are not authorised.",
         subject=domain,
         evidence={"dns": answer.evidence(), "near_misses": list(lost)},
-        fix=f"Move the senders these records name into the SPF record of {domain} (if they "
-        "send its mail), then remove them.",
+        fix=f"Move the senders {'this record names' if one else 'these records name'} into "
+        f"the SPF record of {domain} (if they send its mail), then remove "
+        f"{'it' if one else 'them'}.",
     )
 
 

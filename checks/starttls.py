@@ -39,7 +39,7 @@ from checks.domainname import (
     numbers_read_as,
     organizational_domain,
 )
-from checks.findings import Collector, Finding, Mechanism, Status, series
+from checks.findings import Collector, Finding, Mechanism, Status, counted, noun_for, series
 
 if TYPE_CHECKING:
     from checks.mx import MxSet
@@ -2124,7 +2124,8 @@ def _reachability(
         out.add(
             "SMTP-01",
             Status.PASS,
-            f"Port {ctx.config.smtp_port} answered on {len(good)} MX address(es).",
+            f"Port {ctx.config.smtp_port} answered on "
+            f"{counted(len(good), 'MX address', 'MX addresses')}.",
             subject=", ".join(p.subject for p in good),
             evidence={"reached": [p.subject for p in good]},
         )
@@ -2685,7 +2686,8 @@ def _probe_findings(
         out.add(
             "SMTP-08",
             Status.WARN,
-            f"{subj} agreed to weak cipher suite(s) {', '.join(sorted(set(weak)))}.{preferred}",
+            f"{subj} agreed to weak {noun_for(len(set(weak)), 'cipher suite')} "
+            f"{', '.join(sorted(set(weak)))}.{preferred}",
             subject=subj,
             evidence=ev,
             fix="Disable RC4, 3DES, NULL, EXPORT and anonymous suites (RFC 9325 §4).",
@@ -3001,7 +3003,10 @@ def certificate_findings(
                 )
             fix = both_fix or certs.stale_ca_fix(p.host, p.verify_detail, p.stale_ca_state)
         elif p.verify_error == "incomplete-chain":
-            what = f"does not send the intermediate certificate(s): {p.verify_detail}"
+            what = (
+                "does not send its whole chain (at least one intermediate certificate is "
+                f"missing): {p.verify_detail}"
+            )
             fix = f"Configure {p.host} to send the full chain (leaf followed by intermediates)."
         elif p.short_ca:
             # A publicly trusted CA may still hand out a chain no validator takes: "from a

@@ -35,7 +35,7 @@ def test_a_fastmail_mx_finds_the_key_at_fm2_and_fm3_behind_nobody_s_list() -> No
     assert summary.evidence["selectors_tried"][:3] == ["fm1", "fm2", "fm3"]
     assert summary.evidence["providers"] == ["Fastmail"]
     # Reported like a key at the owner's selector: the same DKIM-01 summary and judgement.
-    assert "DKIM keys found for selector(s) fm2, fm3" in summary.summary
+    assert "DKIM keys found for selectors fm2, fm3" in summary.summary
 
 
 def test_a_proton_spf_include_alone_is_enough_and_regional_tlds_count() -> None:

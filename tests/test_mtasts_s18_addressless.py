@@ -91,7 +91,7 @@ def test_an_uncovered_mx_host_without_an_address_gets_no_mx_line(
         "there (see MX-06)."
     )
     assert cover.summary == (
-        "MX host(s) mx2.example.org match no mx pattern; mx2.example.org has no address "
+        "MX host mx2.example.org matches no mx pattern; mx2.example.org has no address "
         "(see MX-06), so no mail goes there with or without the policy."
     )
     assert not any("mx: mx2.example.org" in f.fix for f in found)
@@ -227,7 +227,7 @@ def test_mx01_says_the_targets_look_written_without_their_final_dot() -> None:
     found = _mx01(zone)
     assert found.status == Status.PASS  # unchanged
     assert found.summary == (
-        "example.org publishes 2 MX host(s): mx1.example.org.example.org, "
+        "example.org publishes 2 MX hosts: mx1.example.org.example.org, "
         "mx2.example.org.example.org. Both look like MX targets written without their final "
         "dot in the zone file (see MX-06)."
     )
@@ -251,7 +251,7 @@ def test_mx01_says_nothing_of_a_doubled_name_that_exists() -> None:
         ("mx2.example.org.example.org", "A"): ["192.0.2.12"],
     }
     assert _mx01(zone).summary == (
-        "example.org publishes 2 MX host(s): mx1.example.org.example.org, "
+        "example.org publishes 2 MX hosts: mx1.example.org.example.org, "
         "mx2.example.org.example.org."
     )
 

@@ -99,7 +99,7 @@ def test_an_idn_is_named_in_u_labels_in_summaries() -> None:
     findings = _engine_findings(IDN, IDN_ZONE)
     assert _one(findings, "DMARC-01").summary == "müller-bäckerei.de has a DMARC policy."
     assert _one(findings, "MX-01").summary == (
-        "müller-bäckerei.de publishes 1 MX host(s): mx1.müller-bäckerei.de."
+        "müller-bäckerei.de publishes 1 MX host: mx1.müller-bäckerei.de."
     )
     assert not [f.summary for f in findings if IDN in f.summary]
     # Subjects stay the DNS names: alerts key findings by them and build records from them.
