@@ -542,7 +542,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             evidence=mxset.answer.evidence(),
         )
         return out.findings
-    if mxset.null_mx or not mxset.hosts:
+    if mxset.null_mx:
         out.add(
             "DANE-01",
             Status.NA,
@@ -551,6 +551,33 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         )
         return out.findings
     hosts = [h for h in mxset.hosts if not h.is_ip_literal]
+    if not mxset.hosts:
+        # mx.get_mx leaves the list empty only for a null MX: with no MX record the domain
+        # itself is the MX (RFC 5321 §5.1), and a failed lookup is said above. Anything else
+        # is no null MX to announce, and no host to look at.
+        out.add(
+            "DANE-01",
+            Status.ERROR,
+            f"No MX host of {ctx.domain} could be read from its MX records; DANE could not be "
+            "checked.",
+            subject=ctx.domain,
+            evidence=mxset.answer.evidence(),
+        )
+        return out.findings
+    if not hosts:
+        # Every MX target is an IP address or all digits (MX-05): DANE senders look TLSA
+        # records up under the MX host's name (RFC 7672 §2.2.3), and there is none.
+        one = len(mxset.hosts) == 1
+        out.add(
+            "DANE-01",
+            Status.NA,
+            f"The MX {'target' if one else 'targets'} {', '.join(mxset.names)} of "
+            f"{ctx.domain} {'is no host name' if one else 'are no host names'} (see MX-05): "
+            "DANE senders look TLSA records up under the MX host's name (RFC 7672 §2.2.3), so "
+            "DANE does not apply.",
+            subject=ctx.domain,
+        )
+        return out.findings
     states = await asyncio.gather(*(get_tlsa(ctx, h.name) for h in hosts))
     # The STARTTLS check probes every MX address anyway and probes are shared per run, so using
     # them here (for matching, and for the exact record to publish) costs no extra connection.
