@@ -198,7 +198,14 @@ def edge(lab: Lab, live_server: LiveServer) -> Iterator[acme.Edge]:
     parts = urlsplit(live_server.url)
     upstream = f"{parts.hostname}:{parts.port}"
     try:
-        started = acme.start(lab, upstream=upstream, ask_url=f"http://{upstream}/hosting/ask")
+        # acme.REFUSED_NAME: the one name pebble refuses, as an ACME CA refusing a hosted name
+        # (tests/test_s42h_cert_refused_lab.py); no other test uses it.
+        started = acme.start(
+            lab,
+            upstream=upstream,
+            ask_url=f"http://{upstream}/hosting/ask",
+            domain_blocklist=[acme.REFUSED_NAME],
+        )
     except acme.AcmeError as e:
         pytest.fail(f"pebble/Caddy could not start: {e}", pytrace=False)
     yield started

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import socket
+import ssl
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -1091,6 +1093,12 @@ class CertReading:
     could_not_check: bool = False
     # The certificate's start, when one was read: its life decides which notices apply.
     not_before: datetime | None = None
+    # Our connection got no complete answer in time (could_not_check): whether our own TLS
+    # front end holds the handshake open is asked next (held_without_certificate).
+    timed_out: bool = False
+    # A bad reading of that kind: our front end holds every handshake with the name open,
+    # waiting on an ACME CA that refuses or fails to issue its certificate.
+    held: bool = False
 
     def thresholds(self) -> list[int]:
         """The days-left notices that apply to this certificate: those in the second half of
@@ -1140,7 +1148,12 @@ def read_certificate(name: str) -> CertReading:
         # A non-public address (the guard's refusal) is an answer: no sender can reach it.
         ours = https.COULD_NOT_CHECK - {"refused-target"}
         unknown = result.dns_failed or result.error_kind in ours
-        return CertReading(None, result.error or "no certificate", could_not_check=unknown)
+        return CertReading(
+            None,
+            result.error or "no certificate",
+            could_not_check=unknown,
+            timed_out=unknown and not result.dns_failed and result.error_kind == "timeout",
+        )
     not_after = _utc(result.cert.not_after)
     fresh = result.cert.starts_in is not None and not result.cert.stale_ca
     if result.error_kind == "tls-cert" and fresh:
@@ -1184,12 +1197,79 @@ def _not_yet_valid(not_after: datetime, not_before: str, starts_in: float) -> Ce
     return CertReading(not_after, f"the certificate is not valid until {starts}")
 
 
+# How long a TLS handshake with our own front end may take before it counts as held open.
+HELD_AFTER = 10.0
+
+
+def _handshake(address: str, server_name: str, timeout: float) -> str:
+    """One TLS handshake with `address`:443 for `server_name`, nothing verified: "answered"
+    (a certificate or an alert, either is an answer), "held" (connected, then no answer to
+    the ClientHello within `timeout`) or "unreachable" (no connection)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        raw = socket.create_connection((address, 443), timeout=timeout)
+    except OSError:
+        return "unreachable"
+    try:
+        with context.wrap_socket(raw, server_hostname=server_name):
+            return "answered"
+    except TimeoutError:
+        return "held"
+    except (ssl.SSLError, OSError):
+        return "answered"  # an alert, or the connection closed: not held open
+    finally:
+        raw.close()
+
+
+def held_without_certificate(name: str) -> str:
+    """Why senders get nothing from mta-sts.<name> when our own TLS front end is the reason,
+    else "". Caddy's on-demand TLS holds a handshake open while it gets the name's
+    certificate, and while the ACME CA refuses it (a rejected identifier, a rate limit, a CAA
+    refusal) it keeps retrying with the handshake held, so every reading times out and was
+    "could not check", told to nobody (task s39i: pebble refusing a name). Told apart from our
+    own network's trouble by asking again: the name leads to our policy host, our front end
+    answers a handshake for another name (the policy host's own) at once, and holds this one
+    open for HELD_AFTER seconds."""
+    host = f"mta-sts.{name}"
+    dns = lookups.client()
+    addresses, _ = asyncio.run(dns.addresses(settings.MAILSEC_POLICY_HOST))
+    if not addresses:
+        return ""
+    address = addresses[0]
+    timeout = max(HELD_AFTER, engine_config().timeout)
+    # Our front end first: when it answers no handshake at all, the trouble is ours (or our
+    # network's), "could not check" as before, and nothing else is asked.
+    if _handshake(address, settings.MAILSEC_POLICY_HOST, timeout) != "answered":
+        return ""
+    ours, _ = asyncio.run(lookups.points_at_us(dns, host))
+    if not ours or _handshake(address, host, timeout) != "held":
+        return ""
+    log.error(
+        "hosting: our TLS front end holds handshakes for %s open without a certificate: the "
+        "ACME CA refuses or fails to issue it (its error is in Caddy's log, logger tls.obtain)",
+        host,
+    )
+    return (
+        f"our TLS front end has no certificate for {host}: the ACME CA refuses or fails to "
+        "issue it, and senders' TLS connections wait until they give up"
+    )
+
+
 def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int | None:
     """Record the certificate's expiry; tell the owner at 21 and at 7 days left (in the
     second half of its life) and at the last chance (once each). Returns the days left, or
     None when no certificate could be read."""
     now = now or timezone.now()
     reading = read_certificate(policy.name)
+    if reading.could_not_check and reading.timed_out:
+        # Our front end holding the name's handshakes open (the ACME CA refusing it) is an
+        # answer about what senders get, not our trouble: a bad reading, told as any once a
+        # second one confirms it (tell_cert_state), with the recovery told when it ends.
+        held = held_without_certificate(policy.name)
+        if held:
+            reading = CertReading(None, held, held=True)
     policy.cert_checked_at = now
     if reading.could_not_check:
         # Recorded, never told: one outage of our resolver must not email every team. The
@@ -1296,6 +1376,18 @@ def tell_cert_state(policy: HostedPolicy, reading: CertReading, now: datetime) -
         cause = caa_reading(host)
         if cause.state == caa.BLOCKED:
             advice = f"{cause.detail} Our TLS front end gets the certificate once they allow it."
+        elif reading.held:
+            # The name leads to us as it should: no CNAME to check. Whatever the CA objects
+            # to is in our front end's log, ours to act on (held_without_certificate logs it).
+            advice = (
+                f"{host} points to us as it should: the CA's refusal is logged for our "
+                "operators to resolve, and nothing needs changing on your side. We email you "
+                "again once the certificate is issued."
+            )
+            if cause.accounts:
+                advice += f" {cause.detail}"
+            elif cause.state == caa.UNKNOWN:
+                advice += f" (Whether CAA records allow our certificate authority: {cause.detail}.)"
         else:
             advice = (
                 f"Check that {host} is still a CNAME to {settings.MAILSEC_POLICY_HOST}; our TLS "

@@ -188,6 +188,12 @@ https:// {{
 """
 
 
+# The name the session's pebble refuses (tests/conftest.py `edge`): a customer domain under
+# our policy zone's lab name, whose records a test adds and removes itself.
+REFUSED_DOMAIN = "refused.hostpol.lab.test"
+REFUSED_NAME = f"mta-sts.{REFUSED_DOMAIN}"
+
+
 def start(
     lab: Lab,
     *,
