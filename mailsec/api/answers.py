@@ -154,6 +154,15 @@ def _checked_score(score: int | None, worst: dict[str, Any]) -> Score:
     return Score(score, "scored", "")
 
 
+def partial(score_detail: dict[str, Any] | None) -> bool:
+    """A run's `partial`, as docs/scoring.md and score_detail.partial mean it: some finding
+    could not be checked, even one the score ignores (BIMI, a category already earning 0).
+    A scored category left out (not_checked) is one such; score_status tells those apart
+    (partial, not_enough_checked) from a run whose score stands for all that counts."""
+    detail = score_detail or {}
+    return bool(detail.get("partial") or detail.get("not_checked"))
+
+
 def run_statuses(runs: Sequence[CheckRun]) -> dict[int, str]:
     """Per finished run (loaded with its score_detail, not its findings), its score_status
     by the list's rules (score_of), from what the row would keep of it (row_worst). Only a
@@ -268,7 +277,7 @@ def _kept_check(domain: Domain) -> dict[str, Any] | None:
         "score": run.score,
         "score_status": run_statuses([run])[run.pk],
         "score_version": run.score_version,
-        "partial": bool((run.score_detail or {}).get("not_checked")),
+        "partial": partial(run.score_detail),
         "findings": _findings(run),
         "score_detail": run.score_detail or {},
     }

@@ -329,7 +329,7 @@ def history(request: HttpRequest, key: ApiKey, name: str) -> JsonResponse:
                     "score": run.score,
                     "score_status": statuses[run.pk],
                     "score_version": run.score_version,
-                    "partial": bool((run.score_detail or {}).get("not_checked")),
+                    "partial": answers.partial(run.score_detail),
                 }
                 for run in runs
             ],
