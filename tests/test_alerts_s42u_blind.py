@@ -401,8 +401,8 @@ def check_headers(want: dict[str, Any], mails: list[Mail]) -> list[str]:
     return problems
 
 
-@pytest.fixture
-def player(settings: Any) -> Iterator[Player]:
+@pytest.fixture(name="player")
+def player_fixture(settings: Any) -> Iterator[Player]:
     settings.SITE_ROOT = SITE
     settings.DEFAULT_FROM_EMAIL = FROM
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

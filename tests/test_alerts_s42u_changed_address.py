@@ -22,7 +22,7 @@ from django.core import mail
 
 from mailsec.alerts.models import AlertSetting, Notification
 from mailsec.alerts.tasks import send_digests, send_notification
-from tests.test_alerts_s42u_blind import RPT_GONE, Player, player  # noqa: F401 (fixture)
+from tests.test_alerts_s42u_blind import RPT_GONE, Player, player_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +106,33 @@ def test_s42u_an_address_unchanged_keeps_its_mail(player: Player) -> None:
     # Control: nobody changed anything; the retry goes where the first try went.
     failed = _queued(player, lambda: player.regression("shop.s42u.test", RPT_GONE))
     assert _retried(player, failed) == [OLD]
+
+
+@pytest.mark.parametrize("kind", ["alert", "digest"])
+def test_s42u_a_retry_after_the_account_was_deactivated_sends_nothing(
+    player: Player, kind: str
+) -> None:
+    # An administrator deactivated mike's account between the tries: queued now, his email
+    # would not be made (alerts.models.recipients and the digest task take active accounts
+    # only), so the retry does not send it either, as the weekly summary's did not.
+    def make() -> None:
+        if kind == "digest":
+            AlertSetting.set_mode(
+                player.users["mike"], player.domains["shop.s42u.test"], AlertSetting.Mode.DIGEST
+            )
+        player.regression("shop.s42u.test")
+        if kind == "digest":
+            player.clock = player.clock.replace(hour=7, minute=5)
+            send_digests.apply()
+
+    failed = _queued(player, make)
+    type(player.users["mike"]).objects.filter(pk=player.users["mike"].pk).update(is_active=False)
+    player.clock += timedelta(minutes=2)
+    mail.outbox = []
+    with mock.patch("django.utils.timezone.now", lambda: player.clock):
+        for n in failed:
+            assert send_notification.apply(args=[str(n.code)]).get() == "skipped"
+    assert mail.outbox == []
+    assert {n.error for n in Notification.objects.filter(pk__in=[f.pk for f in failed])} == {
+        "the account was deactivated"
+    }

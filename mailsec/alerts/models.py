@@ -1993,6 +1993,10 @@ class Notification(models.Model):
             return "the address was removed"
         if self.team_address is not None:
             return self._still_wanted_by_address(self.team_address)
+        if self.user is not None and not self.user.is_active:
+            # Deactivated between the tries (recipients() and the digest and weekly tasks
+            # take active accounts only): a retry sends nothing either (s42u).
+            return "the account was deactivated"
         if self.kind == self.Kind.DIGEST:
             if not AlertSetting.objects.filter(
                 user=self.user,
