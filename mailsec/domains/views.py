@@ -1577,9 +1577,14 @@ def progress(request: HttpRequest, code: UUID, run_code: UUID) -> HttpResponse:
         # 286 stops it. The same answer for a run that is not the user's: it tells nothing.
         ctx = {"domain": None, "run": None, "message": PROGRESS_GONE}
         return HttpResponseStopPolling(render_to_string("domains/_progress.html", ctx))
+    if not request.htmx:
+        # The partial's URL opened as a page (a bookmark, copied from the browser's tools):
+        # the domain's page, which shows the run's progress or its results, not the bare
+        # fragment (s42p).
+        return redirect("domains:details", run.domain.code)
     ctx = {"domain": run.domain, "run": run, "titles": TITLES}
     response = render(request, "domains/_progress.html", ctx)
-    if not run.is_active and request.htmx:
+    if not run.is_active:
         # The run ended while the page watched: reload it to show the new results.
         response["HX-Refresh"] = "true"
     return response

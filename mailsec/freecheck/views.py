@@ -203,7 +203,11 @@ def again(request: HttpRequest, code: str) -> HttpResponse:
 def results(request: HttpRequest, code: str) -> HttpResponse:
     """The htmx partial the report page polls while the run is under way. The answer that
     shows the run finished swaps the offer under it too (htmx out of band): loaded while the
-    run was under way, the page offered to monitor a name that may turn out not to exist."""
+    run was under way, the page offered to monitor a name that may turn out not to exist.
+    Opened as a page (a bookmark, copied from the browser's tools), the report's page, not
+    the bare fragment (s42p)."""
+    if not request.htmx:
+        return report(request, code)
     check = _get_check(code)
     ctx = {"check": check, **(_offer_context(request, check) if check.is_finished else {})}
     return render(request, "freecheck/_results_poll.html", ctx)

@@ -17,11 +17,12 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from mailsec.accounts.scope import get_domain_or_404, get_domain_to_change_or_404
 from mailsec.domains.models import Domain
+from mailsec.domains.views import htmx_login_required
 from mailsec.hosting import caa, lookups, service
 from mailsec.hosting import policy as rules
 from mailsec.hosting.forms import PolicySettingsForm, SuggestionForm
@@ -422,12 +423,18 @@ def page(request: HttpRequest, code: UUID) -> HttpResponse:
     return _page(request, get_domain_or_404(request, code))
 
 
-@login_required
+# One URL, two answers: a browser's cache must not give the panel for the page (outermost,
+# so the signed-out answer says it too).
+@vary_on_headers("HX-Request")
+@htmx_login_required
 @require_GET
 def records(request: HttpRequest, code: UUID) -> HttpResponse:
     """The records with their live state: for htmx, the panel alone, which the page loads once
     it is shown (the lookups may take up to MAILSEC_CHECK_TIMEOUT each, and the page must not
-    wait for them); opened as a link (no JavaScript), the whole page with the state in it."""
+    wait for them); opened as a link (no JavaScript), the whole page with the state in it.
+    Signed out (the session ended while the page was open), htmx is sent to sign in as a
+    whole page and back to the hosting page (s42p: login_required's redirect, which htmx
+    follows, put the sign-in page inside the panel)."""
     domain = get_domain_or_404(request, code)
     if not request.htmx:
         response = _page(request, domain, live=True)
@@ -435,8 +442,6 @@ def records(request: HttpRequest, code: UUID) -> HttpResponse:
         policy = HostedPolicy.objects.filter(domain=domain).first()
         ctx = {"domain": domain, **_records_context(domain, policy, live=True)}
         response = render(request, "hosting/_records.html", ctx)
-    # One URL, two answers: a browser's cache must not give the panel for the page.
-    patch_vary_headers(response, ["HX-Request"])
     return response
 
 
@@ -487,6 +492,9 @@ def _page(
     ctx.update(_records_context(domain, policy, live))
     if domain.is_verified and (policy is None or policy.state == HostedPolicy.State.OFF):
         ctx["start"] = _start_preview(domain)
+        # The name's policy of a team that no longer holds it, still winding down (s42y).
+        left = HostedPolicy.left_for(domain)
+        ctx["still_served"] = left.still_served_notice if left is not None else ""
     if policy is not None and policy.state != HostedPolicy.State.OFF:
         now = timezone.now()
         ctx["suggestions"] = rules.suggestions(policy.mx_live, policy.patterns())
