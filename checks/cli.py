@@ -7,10 +7,12 @@ import asyncio
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from checks import scoring
@@ -83,7 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 no failure, 1 at least one failure, "
         "2 something could not be checked (and nothing failed), 64 usage or configuration error.",
     )
-    parser.add_argument("domains", nargs="+", metavar="DOMAIN")
+    parser.add_argument("domains", nargs="*", metavar="DOMAIN")
+    parser.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="read domains from PATH ('-' for standard input), one a line; blank lines and "
+        "'#' comments are skipped; checked after the DOMAIN arguments (repeatable)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per domain, per line")
     parser.add_argument(
         "--resolver",
@@ -107,6 +117,76 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency", type=_at_least_one, default=20, metavar="N", help="domains checked at once"
     )
     return parser
+
+
+class NamesFileError(Exception):
+    """A --file that cannot be read as names: a usage error (64), said before any probe."""
+
+
+# A comment after a name: white space, then '#'. A '#' inside a word is left to the name's own
+# reading (checks.domainname), as on the command line.
+_TRAILING_COMMENT = re.compile(r"\s#")
+
+
+def names_in(text: str) -> list[str]:
+    """The names of a names file: one a line, each stripped of white space (a CRLF file's \\r
+    too); blank lines, lines starting with '#' and a comment after white space and '#' give no
+    name. A line holding two names is kept whole: the name's reading refuses it and says so."""
+    names = []
+    for raw in text.split("\n"):
+        line = _TRAILING_COMMENT.split(raw.strip(), maxsplit=1)[0].strip()
+        if line and not line.startswith("#"):
+            names.append(line)
+    return names
+
+
+def read_names_file(path: str) -> list[str]:
+    """The names of the file at `path`, or of standard input for '-' (names_in). Read as UTF-8
+    (a byte order mark at its start is no part of the first name); NamesFileError says why it
+    cannot be."""
+    try:
+        if path == "-":
+            if sys.stdin is None:  # started with standard input closed
+                raise NamesFileError("standard input is closed")
+            data = sys.stdin.buffer.read()
+        else:
+            data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise NamesFileError("no such file") from None
+    except IsADirectoryError:
+        raise NamesFileError("is a directory, not a file of names") from None
+    except OSError as exc:
+        raise NamesFileError(f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise NamesFileError(
+            f"not UTF-8 text (line {line}, byte 0x{data[exc.start]:02x}): save it as UTF-8"
+        ) from None
+    return names_in(text)
+
+
+def _names_given(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """The DOMAIN arguments, then the names of each --file in turn. A file that cannot be read,
+    or no name at all, ends the command with exit 64 and one line on standard error."""
+    names = list(args.domains)
+    for path in args.file:
+        try:
+            names += read_names_file(path)
+        except NamesFileError as exc:
+            parser.exit(EXIT_USAGE, f"{parser.prog}: error: --file {_safe(path)}: {exc}\n")
+    if not names and args.file:
+        # A names file emptied by mistake must not read as "nothing failed" (exit 0).
+        files = ", ".join(_safe(path) for path in args.file)
+        holds = "holds" if len(args.file) == 1 else "hold"
+        parser.exit(
+            EXIT_USAGE,
+            f"{parser.prog}: error: --file {files}: {holds} no domain name, and none was given\n",
+        )
+    if not names:
+        parser.error("no DOMAIN given: name one or more, or read them from a file (--file PATH)")
+    return names
 
 
 def make_config(args: argparse.Namespace) -> CheckConfig:
@@ -490,13 +570,15 @@ def _silence_stdout() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # Intermixed: names may come before and after options (`a.com --file clients.txt b.com`).
+    args = parser.parse_intermixed_args(argv)
+    names = _names_given(parser, args)
     try:
         config = make_config(args)
         targets = VantageTargets.from_env()
     except ConfigError as exc:
         parser.error(str(exc))
-    distinct, where = distinct_names(args.domains, config)
+    distinct, where = distinct_names(names, config)
     checked, warning = asyncio.run(
         run_checks_and_vantage(distinct, config, args.concurrency, targets)
     )
