@@ -46,7 +46,10 @@ if TYPE_CHECKING:
 
 MIN_DAYS = 7
 MIN_REPORTERS = 2
-LOOKBACK = timedelta(days=30)
+# The reports counted: those of the last 30 UTC days, today and the 29 before it, as the
+# dashboard's "Last 30 days" chart beside the card (reports.dashboard.summarise), not the 30
+# times 24 hours before now, which took in the day before the chart's first.
+WINDOW_DAYS = 30
 # The engine's per-MX verdicts on what an MTA-STS sender checks: the policy check as a whole
 # (MTASTS-32), the chain (SMTP-09) and the name (SMTP-11).
 TLS_CHECKS = frozenset({"MTASTS-32", "SMTP-09", "SMTP-11"})
@@ -110,7 +113,9 @@ class Readiness:
     failed: int
     per_mx: list[MxEvidence]
     why_not: list[Reason]
-    since: datetime | None = None  # reports count from here (testing began, or 30 days back)
+    # Reports count from here: testing began, or the start (00:00 UTC) of the window's first
+    # day (window_start).
+    since: datetime | None = None
     now: datetime | None = None
     # What "enough reports" takes, for the pages that say it.
     min_days: ClassVar[int] = MIN_DAYS
@@ -169,11 +174,18 @@ class Readiness:
         return self.successful + self.failed
 
     @property
+    def since_day(self) -> date | None:
+        """The UTC day `since` falls on, as the pages write "since" (report days are UTC
+        days; a date, so no time zone moves it to the day before)."""
+        return None if self.since is None else utc_day(self.since)
+
+    @property
     def window_days(self) -> int | None:
-        """Whole days from `since` to `now` (what "over the last N days" says)."""
+        """The UTC days counted, since_day to today (what "over the last N days" says): 30
+        for the whole window."""
         if self.since is None or self.now is None:
             return None
-        return max(1, round((self.now - self.since) / timedelta(days=1)))
+        return max(1, (utc_day(self.now) - utc_day(self.since)).days + 1)
 
     @property
     def failure_types(self) -> list[str]:
@@ -409,6 +421,20 @@ def utc_day(now: datetime) -> date:
     return now.astimezone(UTC).date()
 
 
+def window_start(now: datetime) -> datetime:
+    """00:00 UTC of the window's first day: WINDOW_DAYS UTC days end with today's."""
+    first = utc_day(now) - timedelta(days=WINDOW_DAYS - 1)
+    return datetime(first.year, first.month, first.day, tzinfo=UTC)
+
+
+def in_window(since: datetime, now: datetime, prefix: str = "") -> Q:
+    """The reports judge counts from `since`: of a day in the window (by its report day, as
+    the dashboard's chart places it) and ending after `since` (when testing began, if that is
+    later than the window's start). A report of a day still to come is left out apart."""
+    first = utc_day(window_start(now))
+    return Q(**{f"{prefix}day__gte": first, f"{prefix}end__gt": since})
+
+
 def judge(
     domain: Domain,
     mx_hosts: list[str],
@@ -428,7 +454,7 @@ def judge(
     from reports.alerts import failed_rows
     from reports.models import FailureDetail, PolicyResult
 
-    since = max(filter(None, [testing_since, now - LOOKBACK]))
+    since = max(filter(None, [testing_since, window_start(now)]))
     today = utc_day(now)
     run = domain.last_run
     if run is not None and run.receives_no_mail:
@@ -444,10 +470,11 @@ def judge(
         return Readiness(0, 0, 0, 0, [], [Reason(Why.NO_MAIL, said.strip())], since, now)
     results = PolicyResult.objects.filter(
         own_policy(domain.name),
+        # The window's days (and since testing began, if later): the dashboard's chart.
+        in_window(since, now, "report__"),
         report__address__domain=domain,
         # A report about another domain sharing the report address is no evidence here.
         report__counted=True,
-        report__end__gt=since,
         # Nor is a report of a day still to come (a sender's clock ahead, or a forged
         # report): it counts from its day on, as on the dashboard (reports.dashboard.summarise).
         report__day__lte=today,
@@ -633,14 +660,14 @@ def _why_no_days(
     # A report of a day still to come is no report yet here either (judge's `results`).
     counted = TlsReport.objects.filter(address__domain=domain, counted=True, day__lte=utc_day(now))
     reports = counted.filter(own_policy(domain.name))
-    if later := reports.filter(end__gt=since).count():
+    if later := reports.filter(in_window(since, now)).count():
         # Reports, but none about the policy: senders had not fetched it yet (they cache the
         # old state for a while) or do not do MTA-STS.
         return (
             f"{_count(later, 'TLS report')} since {since:%Y-%m-%d} say no sender applied the "
             "MTA-STS policy yet (they report none for the domain, or only DANE). " + wait
         )
-    below = counted.filter(end__gt=since).exclude(own_policy(domain.name))
+    below = counted.filter(in_window(since, now)).exclude(own_policy(domain.name))
     if about_others := below.count():
         names = below.order_by("policy_domain").values_list("policy_domain", flat=True)
         return (
@@ -649,8 +676,8 @@ def _why_no_days(
             f"({', '.join(names.distinct()[:3])}), with policies of their own; none is about "
             f"{domain.name}'s. " + wait
         )
-    if earlier := reports.filter(end__lte=since).count():
-        if began_testing and testing_since is not None and testing_since > now - LOOKBACK:
+    if earlier := reports.exclude(in_window(since, now)).count():
+        if began_testing and testing_since is not None and testing_since > window_start(now):
             return (
                 f"No TLS reports since testing began ({since:%Y-%m-%d %H:%M} UTC): "
                 f"{_count(earlier, 'report')} came before that, about the policy the domain "
