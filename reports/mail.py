@@ -1419,16 +1419,16 @@ def _check_key_record(tags: dict[bytes, bytes], where: str) -> None:
         return  # dkimpy says so
     unusable = f"key {where} is unusable"
     if (listed := tags.get(b"s")) is not None and not {b"*", b"email", b"tlsrpt"} & {
-        name.strip() for name in listed.split(b":")
+        name.strip().lower() for name in listed.split(b":")
     }:
         # dkimpy drops such a key silently (its ktag None read as "k=: inappropriate key
-        # algorithm"). Service names are case-sensitive (RFC 6376 §3.2): 's=TLSRPT' lists
-        # none a verifier knows, and §3.6.1 has the record ignored, as the engine's DKIM-10.
+        # algorithm"). Names are matched without case, as OpenDKIM matches "email" and as
+        # §3.6.1's grammar writes them (quoted strings, RFC 5234 §2.3): 's=Email' is no
+        # reason to lose a report its receivers call signed (review s42zB of b803208e).
         written = storable(listed.decode("ascii", "replace").strip())
-        case = "; service names are case-sensitive, §3.2" if written != written.lower() else ""
         raise dkim.KeyFormatError(
             f"{unusable}: its s={written} lists no service a verifier knows (*, email or "
-            f"tlsrpt), so verifiers ignore it (RFC 6376 §3.6.1{case})"
+            "tlsrpt), so verifiers ignore it (RFC 6376 §3.6.1)"
         )
     p = re.sub(rb"\s+", b"", tags[b"p"])
     if not p:
@@ -1465,19 +1465,20 @@ def _check_key_use(tags: dict[bytes, bytes], sig: dict[bytes, bytes], where: str
     * its t= flags hold s and the signature's i= is of a subdomain of d= (§3.6.1: with t=s
       the i= domain MUST be d=, not a subdomain of it).
     `tags`: the key record's tags, as _check_key_record has them."""
-    # Values as written: case-sensitive (RFC 6376 §3.2), as §3.6.1 says nothing else of h= or
-    # t=; a name in another case is an unrecognised one, ignored ('h=SHA256' lists no hash a
-    # verifier knows, 't=Y' is no flag), as the engine reads the key record (checks.dkim).
+    # h= is matched without case: §3.6.1's grammar writes the names as quoted strings (RFC
+    # 5234 §2.3), OpenDKIM reads them with strcasecmp and dkimpy not at all, so 'h=SHA256'
+    # makes a mail signed at every receiver, and a report is not lost on a reading none makes
+    # (review s42zB of b803208e; RFC 6376 §3.2 read alone would say otherwise). t= is read as
+    # written (case-sensitive, §3.2): 't=Y' is no flag, ignored, which refuses no report.
     algorithm = sig.get(b"a", b"")
     if (hashes := tags.get(b"h")) is not None:
-        wanted = algorithm.rpartition(b"-")[2]
-        if wanted not in [h.strip() for h in hashes.split(b":")]:
+        wanted = algorithm.rpartition(b"-")[2].lower()
+        if wanted not in [h.strip().lower() for h in hashes.split(b":")]:
             written = storable(hashes.decode("ascii", "replace").strip())
             raise dkim.ValidationError(
                 f"key {where} allows only h={written}, and this a={_text(algorithm)} "
                 f"signature uses {_text(wanted)}: inappropriate hash algorithm "
-                "(RFC 6376 §6.1.2"
-                + ("; hash names are case-sensitive, §3.2)" if written != written.lower() else ")")
+                "(RFC 6376 §6.1.2)"
             )
     flags = [f.strip() for f in tags.get(b"t", b"").split(b":")]
     if b"y" in flags:
@@ -1538,12 +1539,12 @@ def same_or_parent(signer: str, domain: str, extra: tuple[str, ...] | None = Non
 def _one_service(record: bytes) -> bytes:
     """The key record with its s= list (RFC 6376 §3.6.1: "email:tlsrpt" is valid) cut to the
     one service dkimpy understands: it knows only a single `*`, `email` or `tlsrpt`, and
-    refuses a list. A key for neither service stays unusable, as the RFC says. Service names
-    are case-sensitive (RFC 6376 §3.2): 'TLSRPT' is no service, as dkimpy and the engine
-    (checks.dkim, DKIM-10) read it."""
+    refuses a list. A key for neither service stays unusable, as the RFC says. Names are
+    matched without case ('s=Email:TLSRPT' is cut to tlsrpt), as OpenDKIM matches them and
+    §3.6.1's grammar writes them (review s42zB of b803208e)."""
 
     def one(match: re.Match[bytes]) -> bytes:
-        services = [s.strip() for s in match.group(3).split(b":")]
+        services = [s.strip().lower() for s in match.group(3).split(b":")]
         for wanted in (b"tlsrpt", b"*", b"email"):
             if wanted in services:
                 return match.group(1) + match.group(2) + wanted

@@ -33,6 +33,8 @@ error: RFC 6376 §3.2 keeps tag values case-sensitive, so 'k=RSA' is an unknown 
 the rejection is right (corrected there). The others held. K06 ('s = Email : TLSRPT') held as
 written, parsed, against the same §3.2; task s42b made the product read service names as
 written (the key is for no service a verifier knows, so the report is rejected): corrected there.
+Review s42zB took that back: OpenDKIM matches service and hash names without case, so K06 is
+parsed again, as first written.
 
 Each batch carried rows planted wrong on purpose (P01-P06 in all); each failed on its row
 alone in every run, and they were removed at the end of the round.
