@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from checks import certs, https
+from checks import certs, https, net
 from checks.context import CheckContext
 from checks.dns import DnsClient
 from checks.mtasts import policy_url
@@ -1238,7 +1238,14 @@ def held_without_certificate(name: str) -> str:
     if not addresses:
         return ""
     address = addresses[0]
-    timeout = max(HELD_AFTER, engine_config().timeout)
+    config = engine_config()
+    try:
+        # SSRF guard, as every probe: never a connection to a non-public address (a poisoned
+        # or mistaken answer for our own name), unless the deployment allows them (the lab).
+        net.guard(address, config)
+    except (net.TargetRefused, ValueError):
+        return ""
+    timeout = max(HELD_AFTER, config.timeout)
     # Our front end first: when it answers no handshake at all, the trouble is ours (or our
     # network's), "could not check" as before, and nothing else is asked.
     if _handshake(address, settings.MAILSEC_POLICY_HOST, timeout) != "answered":
