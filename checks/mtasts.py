@@ -97,6 +97,26 @@ def looks_like_sts(text: str) -> bool:
     return "v=stsv1" in text.lower()
 
 
+# A version field first ('v=STSv10', 'V=STSV2', 'v=STS1'), its value ending at a delimiter's
+# blank or ';' or at the end: the version a record names (RFC 8461 §3.1's sts-version).
+_VERSION_FIRST = re.compile(r"v=(STS[A-Za-z0-9._-]*)(?=[ \t;]|$)", re.IGNORECASE)
+
+
+def other_version(text: str) -> bool:
+    """Whether the TXT `text` begins with a version field naming a version other than STSv1
+    ('v=STSv2; id=1', 'v=STSv10; id=1', 'v=STSv1x', 'v=STS1'): a record of no version senders
+    know, which they discard however they read the version (RFC 8461 §3.1: STSv1 is the only
+    one defined), not the STSv1 record written wrong. 'V=STSv1' (its case, MTASTS-04), 'v=STSv1
+    id=1' (no ';') and 'v=STSv1,id=1' are the STSv1 record written wrong."""
+    if not text.lower().startswith("v=sts"):
+        return False
+    first = _VERSION_FIRST.match(text)
+    if first is None:
+        # 'v=STSv2,id=1': no version token alone, and none meant as STSv1 in it.
+        return not looks_like_sts(text)
+    return first[1].lower() != "stsv1"
+
+
 # The id field's value, as written, wherever the field is.
 _ID_IN_TEXT = re.compile(r"(?:^|;)[ \t]*id[ \t]*=[ \t]*([^; \t]*)")
 
@@ -1765,6 +1785,14 @@ async def _build_state(ctx: CheckContext) -> MtaStsState:
         parsed = [parse_sts_record(raw) for raw in answer.raw_texts()]
         state.candidates = [r for r in parsed if r.is_sts or looks_like_sts(r.raw)]
         counted = [r for r in parsed if r.is_sts]
+        if not counted:
+            # With no record §3.1 counts, one of another version ('v=STSv10; id=1', as
+            # 'v=STSv2; id=1') is no record published: senders discard it as they discard any
+            # TXT not beginning with "v=STSv1;", and one testing the bytes "v=STSv1" drops it
+            # for its v= (postfix-mta-sts-resolver: NONE). MTASTS-01 names it and the record
+            # to publish in its place (_unknown_versions). Beside a counted record it stays a
+            # candidate: the stray MTASTS-04 warns about (s24e).
+            state.candidates = [r for r in state.candidates if not other_version(r.raw)]
         if len(counted) > 1:
             state.record_status = "multiple"
             state.record = counted[0]
@@ -2492,9 +2520,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 
 def _other_versions(texts: list[str]) -> list[str]:
     """The TXT records among `texts` whose first field is a version other than STSv1
-    ('v=STSv2; id=1'): meant as MTA-STS records, discarded by senders (RFC 8461 §3.1), and not
-    read as candidates (looks_like_sts) since no sender reading the version loosely takes one."""
-    return [t for t in texts if t.lower().startswith("v=sts") and not looks_like_sts(t)]
+    ('v=STSv2; id=1', 'v=STSv10; id=1'): meant as MTA-STS records, discarded by senders (RFC
+    8461 §3.1), and, with no record counted, not read as candidates (other_version)."""
+    return [t for t in texts if other_version(t)]
 
 
 def _unknown_versions(texts: list[str]) -> str:

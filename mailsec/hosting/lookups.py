@@ -205,6 +205,8 @@ class RecordState:
     name: str = ""
     # Our zone's name for the domain ("" without a zone of ours), for a stale record's words.
     zone_name: str = ""
+    # How many records an "invalid" reading tells: several when none is one §3.1 counts.
+    discarded: int = 1
 
     def for_id(self, policy_id: str) -> RecordState:
         """This reading, its words naming `policy_id` (the id after a sync changed it) where
@@ -277,11 +279,15 @@ def invalid_reason(message: str, raw: str) -> str:
 
 
 def _meant_as_sts(raw: bytes) -> bool:
-    """Whether the TXT `raw` begins with "v=STSv1", or does once the quotes it was published
-    between are taken off, as the engine reads it (checks.mtasts.quoted_sts, which
-    parse_sts_record calls)."""
+    """Whether the TXT `raw` begins with a version field "v=STS..." in any case, or with
+    "v=STSv1" once the quotes it was published between are taken off: every record the
+    engine names at _mta-sts. 'V=STSv1; id=1' is the record in another case, which MTASTS-04
+    names (the version is case-sensitive, RFC 8461 §3.1: %s"v=STSv1"); 'v=STSv2; id=1' and
+    'v=STSv10; id=1' name a version senders do not know, which MTASTS-01 names
+    (checks.mtasts.other_version). Senders discard them all; quoted ones as
+    checks.mtasts.quoted_sts reads them, as parse_sts_record does."""
     return (
-        raw.startswith(b"v=STSv1") or quoted_sts(raw.decode("utf-8", errors="replace")) is not None
+        raw[:5].lower() == b"v=sts" or quoted_sts(raw.decode("utf-8", errors="replace")) is not None
     )
 
 
@@ -298,7 +304,8 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
     # "v=STSv1" ('v=STSv1 id=1', 'v=STSv10; ...') is what the owner published, and is told
     # as the invalid record senders discard rather than as nothing there (s41c). So is one
     # pasted with its quotes ('"v=STSv1; id=1;"', typographic ones from a document), which
-    # the engine's MTASTS-04 names: it was told as no record at all (s41s).
+    # the engine's MTASTS-04 names: it was told as no record at all (s41s). And one of another
+    # version or case ('v=STSv2; id=1', 'V=STSv1; id=1'), which the engine names too (s42v).
     loose = [parse_sts_record(raw) for raw in answer.raw_texts() if _meant_as_sts(raw)]
     records = [r for r in loose if r.is_sts] or loose
     ids = [r.id or "" for r in records]
@@ -319,6 +326,17 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
         )
     if not ids:
         return RecordState("missing", f"{name} has no MTA-STS record")
+    if len(records) > 1 and not any(r.is_sts for r in records):
+        # Several records, none beginning with "v=STSv1;" (nor the whitespace variant):
+        # senders discard each and find none (RFC 8461 §3.1). Not "N MTA-STS records ...
+        # Keep one": none is a record to keep, and they name no id (s42v).
+        quoted = " and ".join(f'"{r.raw}"' for r in records)
+        detail = (
+            f'{name} has {quoted}: none of them begins with "v=STSv1;" (RFC 8461 §3.1). '
+            "Senders discard an invalid record: those holding the policy keep it until it "
+            "expires, and others apply no policy (RFC 8461 §3.1, §5.1)."
+        )
+        return RecordState("invalid", detail.replace("\x00", "\u2400"), discarded=len(records))
     if len(ids) > 1:
         return RecordState(
             "other", _several_words(name, tuple(ids), policy_id), ids=tuple(ids), name=name

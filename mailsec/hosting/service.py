@@ -643,7 +643,7 @@ def record_told(policy: HostedPolicy, record: lookups.RecordState, zone_name: st
             f"others apply none (RFC 8461 §3.1, §5.1). {fix}."
         )
     if record.state == "invalid":
-        return f"{record.detail} {fix} in place of it."
+        return f"{record.detail} {fix} in place of {'them' if record.discarded > 1 else 'it'}."
     if record.found_id and record.found_id == policy.policy_id:
         # The plain TXT the records list offers, behind the owner's own alias: senders get
         # the current id now, but no change of ours reaches that record.

@@ -256,10 +256,11 @@ def _released_rows(
         )
     if sts.state == "invalid":
         found = sts.detail.split(" Senders discard an invalid record")[0]
+        them = "them" if sts.discarded > 1 else "it"
         return host_row, (
             "invalid",
             "yes: remove it",
-            f"{found} Senders discard it as invalid (RFC 8461 §3.1): remove it.",
+            f"{found} Senders discard {them} as invalid (RFC 8461 §3.1): remove {them}.",
         )
     if sts.state == "other" and len(sts.ids) > 1 and not sts.cname:
         ids = ", ".join(sts.ids)
