@@ -75,9 +75,11 @@ class LastChanceTestCase(ServedCertificateCase):
     def test_a_renewed_certificate_arms_the_last_chance_again(self) -> None:
         policy = self.host()
         assert [len(t) for t in self.readings(6, [timedelta(hours=30)], policy)] == [1]
-        # Renewed: a fresh certificate, then the next one late as well.
+        # Renewed: a fresh certificate, then the next one late as well. The renewal after the
+        # notice is told once (s42g: the lead's decision), then the last chance comes again.
         told = list(self.readings(6, [timedelta(days=5, hours=20), timedelta(hours=30)], policy))
-        assert [len(t) for t in told] == [0, 1]
+        assert [len(t) for t in told] == [1, 1]
+        assert "has been renewed" in told[0][0] and "expires in 30 hours" in told[1][0]
 
     def test_an_expired_certificate_is_no_last_chance(self) -> None:
         # Told as no valid certificate once two readings saw it (tell_cert_state), not as

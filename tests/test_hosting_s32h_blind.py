@@ -33,7 +33,11 @@ its `corrected` note: testing_enforce_none_then_stop (Stop serves mode none for 
 the stop, as docs/hosting.md says) and leaving_host_kept_by_typing_it_under_extra (nothing
 leaves the policy at the due time: nothing to tell). One was the harness:
 our_resolver_down_for_a_day_tells_nobody (the test settings' all-numeric policy host is never
-asked; with a real name the product tells nobody, as written)."""
+asked; with a real name the product tells nobody, as written).
+
+Changed on purpose since (not a correction): renewed_after_the_21_day_notice_then_the_next_one_ages
+expected nothing at the renewal; s42g (the lead's decision) tells it once, with the new expiry
+(its `changed` note)."""
 
 from __future__ import annotations
 
@@ -327,16 +331,24 @@ CASES: list[dict[str, Any]] = [
     },
     {
         "id": "renewed_after_the_21_day_notice_then_the_next_one_ages",
-        "why": "Told at 21 days left; renewed: nothing (the notice was about a coming expiry, "
-               "not an outage); the renewed certificate, never renewed in turn, is told again "
-               "at its own 21 and 7 days.",
+        "why": "Told at 21 days left; renewed: one email with the new expiry date; the "
+               "renewed certificate, never renewed in turn, is told again at its own 21 and 7 "
+               "days.",
+        "changed": "s42g, on purpose: the lead's decision overrules this row's 'renewed: nothing' "
+                   "(after an expiry notice the first reading of the renewed certificate emails "
+                   "the new expiry once, the notice's recovery).",
         "steps": [
             {"at": "0", "dns": d(MX1), "do": "enable", "reason": "start", "expect": {"id": "new"}},
             {"at": "1h", "do": "cert", "cert": {"not_after": "30d"}, "reason": "29 days",
              "expect": {"events": [], "emails": 0}},
             {"at": "9d+1h", "do": "cert", "cert": {"not_after": "30d"}, "reason": "20 days: told",
              "expect": {"events": ["cert"], "emails": 1, "says": ["expires in 20 days"]}},
-            {"at": "10d", "do": "cert", "cert": {"not_after": "100d"}, "reason": "renewed",
+            {"at": "10d", "do": "cert", "cert": {"not_after": "100d"},
+             "reason": "renewed after the notice: told once (s42g decision)",
+             "expect": {"events": ["cert"], "emails": 1,
+                        "says": ["has been renewed", "expires on 2027-03-11"]}},
+            {"at": "10d+12h", "do": "cert", "cert": {"not_after": "100d"},
+             "reason": "the same certificate again: never twice",
              "expect": {"events": [], "emails": 0}},
             {"at": "79d+1h", "do": "cert", "cert": {"not_after": "100d"},
              "reason": "the new one at 20 days: told",

@@ -1285,15 +1285,38 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
         policy.save(update_fields=["cert_checked_at", "cert_error"])
         return None
     policy.cert_error = reading.error[:300]
+    # The recovery ("valid again", with its date) is the one word on a certificate that ends
+    # a problem the team was told of: no renewed email beside it.
+    recovered = policy.cert_alerted and not reading.error
     tell_cert_state(policy, reading, now)
     if reading.not_after is None:
         policy.save(
             update_fields=["cert_checked_at", "cert_error", "cert_alerted", "cert_bad_since"]
         )
         return None
+    before = policy.cert_not_after
     policy.cert_not_after = reading.not_after
     days = (reading.not_after - now).days
     due = reading.due(now)
+    if (
+        policy.cert_warned_days is not None
+        and not reading.error
+        and (not due or (before is not None and reading.not_after > before))
+    ):
+        # Renewed after an expiry notice (a certificate the notices no longer apply to is
+        # another, later one): the last word the team had was a warning, so the first valid
+        # reading of the new one tells it, once, with its expiry (product lessons: a recovery
+        # email when fixed). A renewal on schedule, never told, is not one.
+        policy.cert_warned_days = None
+        if not recovered:
+            tell(
+                policy,
+                "cert",
+                f"The certificate of mta-sts.{policy.name} has been renewed: it now expires "
+                f"on {reading.not_after:%Y-%m-%d}. Senders can keep fetching your policy; "
+                "nothing needs doing.",
+                now=now,
+            )
     if not due:
         policy.cert_warned_days = None  # renewed: arm the alerts again
     elif policy.cert_warned_days is None or min(due) < policy.cert_warned_days:
