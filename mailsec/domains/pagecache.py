@@ -109,4 +109,12 @@ def on_run(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 def on_hosted_policy(sender: Any, instance: Any, **kwargs: Any) -> None:
-    changed(domain_id=instance.domain_id)
+    if instance.domain_id is not None:
+        changed(domain_id=instance.domain_id)
+        return
+    # Detached (its domain deleted, or its team lost control): the pages of the domains of
+    # that name say it is still served until its release (HostedPolicy.left_for), and must
+    # stop saying it when it is released or taken over.
+    from mailsec.domains.models import Domain
+
+    changed_many(domain_ids=Domain.objects.filter(name=instance.name).values_list("pk", flat=True))

@@ -72,6 +72,7 @@ from mailsec.domains.models import (
 )
 from mailsec.domains.tasks import VERIFY_IN_BACKGROUND_FOR_DAYS
 from mailsec.freecheck import concurrency, ratelimit
+from mailsec.hosting.models import HostedPolicy
 from mailsec.middleware import back_after_sign_in
 from mailsec.scoring.chart import MAX_POINTS, Chart, build_chart, sparse_chart
 from mailsec.scoring.explain import (
@@ -94,7 +95,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 43
+PANELS_VERSION = 44
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -1225,8 +1226,12 @@ def page_content(
     run = run or domain.last_run
     token_mark = secrets.token_hex(16)
     policy = getattr(domain, "hosted_policy", None)
+    # The name's policy of a team that no longer holds it, still winding down (s42y): its
+    # release_at is fixed, and its changes start a new version of this page (pagecache).
+    left = HostedPolicy.left_for(domain) if policy is None else None
     ctx = {
         "deletion_notice": policy.deletion_notice_for(PAGE_SHOWN_FOR) if policy else "",
+        "still_served": left.still_served_notice if left is not None else "",
         "domain": domain,
         # The challenge's name as DNS panels want it too (most add the zone to what is typed).
         "challenge_zone": domain.panel_zone,

@@ -890,6 +890,46 @@ class HostedPolicy(models.Model):
             "to your new servers; remove your mta-sts and _mta-sts records only after that."
         )
 
+    @classmethod
+    def left_for(cls, domain: Domain, now: datetime | None = None) -> HostedPolicy | None:
+        """A policy for `domain`'s name that no team holds any more (its domain was deleted, or
+        its team lost control of it: detach, service.lose_control), still served in mode none
+        until its release: for a team that has verified the name, which controls its DNS now
+        and must keep the records leading to us until then (still_served_notice). None for an
+        unverified domain (it proves nothing). Once the domain is hosted here, its own policy
+        holds the name (unique): the detached one was deleted at the takeover (enable)."""
+        if not domain.is_verified:
+            return None
+        return cls.objects.filter(
+            name=domain.name,
+            domain__isnull=True,
+            state=cls.State.DISABLING,
+            release_at__gt=now or timezone.now(),
+        ).first()
+
+    @property
+    def still_served_notice(self) -> str:
+        """For the hosting and domain pages of the team that verified the name of this
+        detached policy: what is still served at mta-sts.<name>, until when (in the reader's
+        time zone, named), and what to keep meanwhile. Nothing of the team that held it (its
+        name, its people, the policy's id or text): that team's business."""
+        from django.conf import settings
+
+        from mailsec.accounts.templatetags.zones import zone_label
+
+        assert self.release_at is not None
+        until = timezone.localtime(self.release_at)
+        host = f"mta-sts.{self.name}"
+        return (
+            f"A policy for {self.name} is still served at {host} (mode: none) until "
+            f"{until:%Y-%m-%d %H:%M} {zone_label()}, so that senders' cached copies of an "
+            "earlier policy in mode testing or enforce expire safely: a sender holding one in "
+            "enforce delivers only to the MX hosts it lists until it expires. Keep "
+            f"{host} a CNAME to {settings.MAILSEC_POLICY_HOST} and the _mta-sts.{self.name} "
+            "record published until then, or host MTA-STS here: your own policy then takes "
+            "over the name at once."
+        )
+
     def detach(self, now: datetime) -> None:
         """The domain is being deleted: let go of it and serve mode none until retirement_end
         (a disable already under way keeps its release time). The caller refreshes the text

@@ -493,6 +493,9 @@ def _page(
     ctx.update(_records_context(domain, policy, live))
     if domain.is_verified and (policy is None or policy.state == HostedPolicy.State.OFF):
         ctx["start"] = _start_preview(domain)
+        # The name's policy of a team that no longer holds it, still winding down (s42y).
+        left = HostedPolicy.left_for(domain)
+        ctx["still_served"] = left.still_served_notice if left is not None else ""
     if policy is not None and policy.state != HostedPolicy.State.OFF:
         now = timezone.now()
         ctx["suggestions"] = rules.suggestions(policy.mx_live, policy.patterns())
