@@ -159,6 +159,14 @@ async def resolver_answers(dns: DnsClient) -> bool:
 
 # The detail points_at_us gives when its lookup failed: "could not check", not "missing".
 LOOKUP_FAILED = "could not look up"
+# How points_at_us's detail ends for a dangling alias: a CNAME (chain) ending at a name that
+# does not exist. Read as "does not exist" by the sync (service.policy_host_told), as before.
+DANGLING = ", a name that does not exist"
+
+
+def dangling(detail: str) -> bool:
+    """Whether points_at_us's `detail` tells of a dangling CNAME."""
+    return detail.endswith(DANGLING)
 
 
 async def points_at_us(dns: DnsClient, name: str) -> tuple[bool, str]:
@@ -180,6 +188,14 @@ async def points_at_us(dns: DnsClient, name: str) -> tuple[bool, str]:
     unknown = [a for a in (our_answers if theirs else their_answers) if a.failed]
     if unknown:
         return False, f"{LOOKUP_FAILED} {unknown[0].name}: {unknown[0].describe_failure()}"
+    if not theirs and answer.cnames and answer.nxdomain:
+        # A CNAME left behind (a former provider's name, since deleted): no policy is fetched
+        # there, and whoever claims that name where it points (a provider's namespace) serves
+        # mta-sts.<domain>. Not "does not exist yet": the name exists, as an alias (s42q).
+        chain = answer.cnames[0]
+        if len(answer.cnames) > 1:
+            chain += f", which leads on to {answer.cnames[-1]}"
+        return False, f"{name} is a CNAME to {chain}{DANGLING}"
     if not theirs:
         return False, f"{name} does not exist yet"
     return False, f"{name} points elsewhere ({', '.join(answer.cnames + theirs)})"

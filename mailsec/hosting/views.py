@@ -175,6 +175,8 @@ def _records(domain: Domain, policy: HostedPolicy | None, live: bool) -> list[Re
             "error": "error",
         }.get(sts.state, "missing")
         sts_detail = sts.detail
+        if not released and lookups.dangling(host_detail):
+            host_detail += f": publish the CNAME to {settings.MAILSEC_POLICY_HOST} in its place."
         if released:
             (host_state, host_badge, host_detail), (sts_state, sts_badge, sts_detail) = (
                 _released_rows(domain.name, policy_id, host_ok, host_detail, sts)
@@ -227,6 +229,15 @@ def _released_rows(
             "ok",
             "yes: remove it",
             f"{host_detail}: we serve no policy there any more, so remove it.",
+        )
+    elif lookups.dangling(host_detail):
+        # A CNAME to a name that does not exist: whoever claims that name (in a provider's
+        # namespace, anyone who signs up there) serves mta-sts.<domain> (s42q).
+        host_row = (
+            "stale",
+            "yes: remove it",
+            f"{host_detail}: nothing is served there, and whoever claims that name can serve "
+            f"{host} (a subdomain takeover), so remove it.",
         )
     elif elsewhere:
         host_row = (
@@ -301,7 +312,13 @@ def _released_rows(
             f"{found}. Keep it only if {host} leads to a policy you serve yourself (that "
             "lookup failed).",
         )
-    where = "still leads to us, where no policy is served any more" if host_ok else "does not exist"
+    where = (
+        "still leads to us, where no policy is served any more"
+        if host_ok
+        else "leads to a name that does not exist"
+        if lookups.dangling(host_detail)
+        else "does not exist"
+    )
     return host_row, (
         "stale",
         "yes: remove it",
