@@ -94,7 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="read domains from PATH ('-' for standard input), one a line; blank lines and "
         "'#' comments are skipped; checked after the DOMAIN arguments (repeatable)",
     )
-    parser.add_argument("--json", action="store_true", help="one JSON object per domain, per line")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per name given, in the order given, one per line (a domain "
+        "named twice is checked once and its object written twice)",
+    )
     parser.add_argument(
         "--resolver",
         action="append",
