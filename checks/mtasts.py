@@ -4404,9 +4404,12 @@ def _session_failure(probe: object, host: str) -> SessionFailure | None:
     return SessionFailure(
         "SMTP-04",
         what,
-        # SMTP-04's own fix (a 454: a server that cannot load its certificate or key), in
-        # its plain form otherwise: the problem is not read for cipher-suite advice here.
-        starttls.tls_setup_fix(host, probe.starttls_reply),
+        # SMTP-04's own fix, chosen as it is there: a 454 (a server that cannot load its
+        # certificate or key), an alert naming cipher suites or a NULL-only handshake (the
+        # suites to enable), else the plain text (s42q: the problem was not passed).
+        starttls.tls_setup_fix(
+            host, probe.starttls_reply, probe.problem, suites=bool(probe.null_cipher)
+        ),
     )
 
 

@@ -2213,7 +2213,7 @@ def _unreachable_address(
     )
 
 
-def tls_unavailable_fix(host: str) -> str:
+def _tls_unavailable_fix(host: str) -> str:
     """SMTP-04's fix for a 454 to STARTTLS (twice): 'TLS not available due to temporary
     reason' (RFC 3207 §4), which Postfix answers on every connection for as long as it cannot
     load its certificate or key; the protocol versions and suites are not where it fails."""
@@ -2229,10 +2229,10 @@ def tls_unavailable_fix(host: str) -> str:
 
 def tls_setup_fix(host: str, reply: str, problem: str = "", *, suites: bool = False) -> str:
     """SMTP-04's fix (and MTASTS-32's copy of it) for a STARTTLS offered whose TLS session
-    could not be set up: tls_unavailable_fix for a 454 reply to STARTTLS, _handshake_fix's
+    could not be set up: _tls_unavailable_fix for a 454 reply to STARTTLS, _handshake_fix's
     otherwise (`problem` and `suites` as it reads them; without them, its plain text)."""
     if reply.startswith("454"):
-        return tls_unavailable_fix(host)
+        return _tls_unavailable_fix(host)
     return _handshake_fix(problem, suites=suites)
 
 
