@@ -372,6 +372,15 @@ def _stray_quote(text: str, parsed: ParsedKey | None = None) -> _StrayQuote | No
     return None
 
 
+# The hash algorithms h= names (RFC 6376 §3.6.1, RFC 8301), in the RFC's lower case.
+_HASHES = frozenset({"sha1", "sha256"})
+
+
+def _names(cased: list[str]) -> str:
+    """'SHA256' or 'SHA1' and 'SHA256': the names a DKIM-09/10 warning quotes."""
+    return series([f"'{name}'" for name in cased])
+
+
 def _judged(text: str) -> ParsedKey:
     """parse_key_record, but for a quote at the end only, which is judged as the value it ends."""
     parsed = ParsedKey(text=text if isinstance(text, str) else "")
@@ -435,22 +444,39 @@ def _judged(text: str) -> ParsedKey:
             "they ignore the key.",
         )
 
-    # DKIM-09: hash algorithms (RFC 8301 §3.1: rsa-sha1 MUST NOT be used). Case-sensitive like
-    # every value (§3.2): "SHA256" is not "sha256" but an unrecognised name, which verifiers
-    # ignore (§3.6.1), and a key whose h= lists no sha256 cannot verify a sha256 signature
-    # (§6.1.2: PERMFAIL, inappropriate hash algorithm).
+    # DKIM-09: hash algorithms (RFC 8301 §3.1: rsa-sha1 MUST NOT be used). A name that is no
+    # known one in any case ('foo') is unrecognised, and verifiers ignore it (§3.6.1); a key
+    # whose h= lists no sha256 cannot verify a sha256 signature (§6.1.2: PERMFAIL,
+    # inappropriate hash algorithm). A known name in another case ('SHA256') is read both
+    # ways: §3.2 has values case-sensitive, §3.6.1's grammar writes the names as quoted
+    # strings (matched without case, RFC 5234 §2.3); OpenDKIM matches them without case,
+    # dkimpy reads no h=. Verifiers disagreeing is a warning (checklist §0), not a failure.
     if "h" in tags:
         hashes = {h.strip() for h in tags["h"].split(":") if h.strip()}
-        if "sha256" not in hashes:
-            if "sha1" in hashes:
-                why = "SHA-1, which receivers must no longer accept"
-            elif "sha256" in {h.lower() for h in hashes}:
-                why = (
-                    "hash names receivers do not know (values are case-sensitive, RFC 6376 "
-                    "§3.2: write 'sha256' in lower case)"
-                )
-            else:
-                why = "unknown hash algorithms"
+        lowered = {h.lower() for h in hashes}
+        if "sha256" not in hashes and "sha256" in lowered:
+            cased = sorted(h for h in hashes if h not in _HASHES and h.lower() in _HASHES)
+            sha1 = (
+                " It also still allows SHA-1, which receivers must no longer accept."
+                if "sha1" in lowered
+                else ""
+            )
+            parsed.add(
+                "DKIM-09",
+                Status.WARN,
+                f"h={tags['h']} writes {_names(cased)} with capital letters, where RFC 6376 "
+                "writes the names in lower case. Some verifiers ignore such a key: reading tag values as "
+                "case-sensitive (RFC 6376 §3.2), they find no hash algorithm they know, and "
+                "mail signed with the key fails DKIM there; others, such as OpenDKIM, match "
+                f"the names without case and accept it. Write h=sha256 in lower case, or "
+                f"remove h=.{sha1}",
+            )
+        elif "sha256" not in hashes:
+            why = (
+                "SHA-1, which receivers must no longer accept"
+                if "sha1" in hashes
+                else "unknown hash algorithms"
+            )
             parsed.add(
                 "DKIM-09",
                 Status.FAIL,
@@ -465,18 +491,26 @@ def _judged(text: str) -> ParsedKey:
                 "h=sha256 or drop h=.",
             )
 
-    # DKIM-10: service type.
+    # DKIM-10: service type. A known name in another case ('s=EMAIL') is read both ways, as
+    # h= above: dkimpy reads s= as written (case-sensitive, §3.2) and ignores the key, OpenDKIM
+    # matches "email" without case. A warning; a name no verifier knows still fails.
     if "s" in tags:
-        # Case-sensitive like every value (§3.2): "s=EMAIL" lists no service verifiers know.
         services = {s.strip() for s in tags["s"].split(":") if s.strip()}
-        if not services & {"*", "email"}:
+        if services and not services & {"*", "email"} and "email" in {s.lower() for s in services}:
+            cased = sorted(s for s in services if s != "email" and s.lower() == "email")
+            parsed.add(
+                "DKIM-10",
+                Status.WARN,
+                f"s={tags['s']} writes {_names(cased)} with capital letters, where RFC 6376 "
+                "writes 'email'. Some verifiers ignore such a key: those reading tag values "
+                "as case-sensitive (RFC 6376 §3.2), dkimpy among them, find no service for "
+                "mail, and mail signed with the key fails DKIM there; others, such as "
+                "OpenDKIM, match the name without case and accept it. Write s=email in lower "
+                "case, or remove s=.",
+            )
+        elif not services & {"*", "email"}:
             if not services:
                 which = "no service at all (s= is empty)"
-            elif "email" in {s.lower() for s in services}:
-                which = (
-                    f"s={tags['s']}, which lists no known service: tag values are "
-                    "case-sensitive (RFC 6376 §3.2)"
-                )
             elif services == {"tlsrpt"}:
                 which = "TLS reports only (s=tlsrpt)"
             else:
@@ -734,16 +768,20 @@ def repaired_record(
         tags["k"] = key_type
     if "h" in tags:
         hashes = [h.strip() for h in tags["h"].split(":")]
-        if "sha1" in hashes and "sha256" not in hashes:
+        # 'SHA256' (DKIM-09 warns: a known name in another case) becomes h=sha256.
+        if "sha1" in hashes and "sha256" not in {h.lower() for h in hashes}:
             del tags["h"]
         elif "sha256" not in hashes or "sha1" in hashes:
             tags["h"] = "sha256"
     if "s" in tags:
         services = {s.strip() for s in tags["s"].split(":") if s.strip()}
         # Also a list of several (s=email:tlsrpt, valid RFC 6376): dkimpy then verifies
-        # nothing; without s= the key serves every service, TLS reports included.
-        if not {"*", "email"} & services or len(services) > 1:
+        # nothing; without s= the key serves every service, TLS reports included. 'EMAIL'
+        # (DKIM-10 warns) is written in lower case.
+        if not {"*", "email"} & {s.lower() for s in services} or len(services) > 1:
             del tags["s"]
+        elif {s.lower() for s in services} == {"email"}:
+            tags["s"] = "email"
     if "t" in tags and drop_testing:
         flags = [f.strip() for f in tags["t"].split(":") if f.strip() and f.strip() != "y"]
         if flags:
@@ -760,14 +798,20 @@ def repaired_record(
 
 
 def _services(parsed: ParsedKey) -> set[str]:
-    return {s.strip() for s in parsed.tags.get("s", "").split(":") if s.strip()}
+    """The services s= names, in lower case: 'TLSRPT' is tlsrpt to verifiers matching names
+    without case (DKIM-10)."""
+    return {s.strip().lower() for s in parsed.tags.get("s", "").split(":") if s.strip()}
 
 
 def sha1_note(parsed: ParsedKey) -> str:
     """What a fix changing an h= that lists SHA-1 says first: once it is published, a verifier
     enforcing h= rejects rsa-sha1 signatures, so the signer must not be signing them."""
     hashes = {h.strip() for h in parsed.tags.get("h", "").split(":")}
-    if "sha1" not in hashes or parsed.key_type == "ed25519":
+    # 'SHA1' too: sha1 to verifiers matching names without case (DKIM-09), unless the h=
+    # stays as written (it lists 'sha256' and no 'sha1', repaired_record).
+    if "sha1" not in {h.lower() for h in hashes} or ("sha256" in hashes and "sha1" not in hashes):
+        return ""
+    if parsed.key_type == "ed25519":
         return ""  # an Ed25519 key only ever signs ed25519-sha256
     return (
         "First make sure your mail's DKIM-Signature says a=rsa-sha256 (switch the signer if it "

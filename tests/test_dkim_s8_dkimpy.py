@@ -4,7 +4,8 @@ Records are built the way zone tools and people write them (whitespace and foldi
 tags in any order after v=, unknown tags, a trailing ';', PKCS#1 or SPKI keys, odd key sizes)
 and a message signed with the matching private key must verify under dkimpy whenever the
 engine reports the key usable. dkimpy departs from RFC 6376 in one place the generator avoids:
-it refuses an s= list (`s=email:tlsrpt`, valid by §3.6.1).
+it refuses an s= list (`s=email:tlsrpt`, valid by §3.6.1). Where verifiers disagree (s=EMAIL:
+dkimpy ignores the key, OpenDKIM takes it), the engine warns DKIM-10 naming dkimpy (task s42o).
 """
 
 from __future__ import annotations
@@ -109,4 +110,8 @@ def test_a_key_the_engine_passes_verifies_under_dkimpy(
     parsed = dkim.parse_key_record(record)
     assert parsed.bits == bits
     if parsed.usable:
-        assert dkimpy.verify(signed(bits), dnsfunc=lambda name, timeout=5: record.encode()), record
+        verified = dkimpy.verify(signed(bits), dnsfunc=lambda name, timeout=5: record.encode())
+        # s=EMAIL (task s42o): verifiers disagree (OpenDKIM takes it, dkimpy not), and the
+        # engine's DKIM-10 warning says dkimpy ignores such a key.
+        disputed = [p.message for p in parsed.problems if p.check_id == "DKIM-10"]
+        assert verified or (disputed and "dkimpy" in disputed[0]), record

@@ -1,4 +1,7 @@
-"""DKIM key record h= and t= values are case-sensitive like k= and s= (RFC 6376 §3.2, §3.6.1)."""
+"""DKIM key record h= and t= values are case-sensitive like k= and s= (RFC 6376 §3.2, §3.6.1).
+
+Since task s42o a known hash name in another case (h=SHA256) warns DKIM-09 instead of failing:
+verifiers read it both ways (OpenDKIM without case)."""
 
 from __future__ import annotations
 
@@ -14,14 +17,17 @@ def problems(record: str) -> list[tuple[str, Status]]:
 
 
 @pytest.mark.parametrize("h", ["SHA256", "Sha256", "SHA1:SHA256"])
-def test_upper_case_hash_name_is_unknown_so_the_key_cannot_verify_sha256(h: str) -> None:
-    # §6.1.2: a key whose h= does not include the signature's hash → PERMFAIL.
+def test_upper_case_hash_name_warns_as_verifiers_disagree(h: str) -> None:
+    # §6.1.2: a key whose h= does not include the signature's hash → PERMFAIL, for verifiers
+    # reading 'SHA256' as written (§3.2); OpenDKIM matches it without case. Task s42o: a
+    # warning (checklist §0, implementations disagree), no longer a failure.
     for key in (f"p={rsa_b64(2048)}", f"k=ed25519; p={ed_b64()}"):
         parsed = dkim.parse_key_record(f"v=DKIM1; h={h}; {key}")
-        assert ("DKIM-09", Status.FAIL) in problems(parsed.text)
-        assert not parsed.usable
+        assert ("DKIM-09", Status.WARN) in problems(parsed.text)
+        assert ("DKIM-09", Status.FAIL) not in problems(parsed.text)
+        assert parsed.usable
         message = next(p.message for p in parsed.problems if p.check_id == "DKIM-09")
-        assert "case-sensitive" in message
+        assert "case-sensitive" in message and "Some verifiers ignore" in message
 
 
 def test_lower_case_hash_names_are_unchanged() -> None:

@@ -37,8 +37,10 @@ def _engine(record: str) -> dict[str, set[Status]]:
 
 def test_s42b_the_engine_reads_k_h_s_t_case_sensitively() -> None:
     assert Status.FAIL in _engine(f"v=DKIM1; k=RSA; p={P}").get("DKIM-08", set())
-    assert Status.FAIL in _engine(f"v=DKIM1; h=SHA256; p={P}").get("DKIM-09", set())
-    assert Status.FAIL in _engine(f"v=DKIM1; s=EMAIL; p={P}").get("DKIM-10", set())
+    # h= and s= in capitals warn since task s42o (verifiers disagree; OpenDKIM matches them
+    # without case, dkimpy reads s= as written): no longer a failure.
+    assert _engine(f"v=DKIM1; h=SHA256; p={P}").get("DKIM-09") == {Status.WARN}
+    assert _engine(f"v=DKIM1; s=EMAIL; p={P}").get("DKIM-10") == {Status.WARN}
     assert Status.WARN not in _engine(f"v=DKIM1; t=Y; p={P}").get("DKIM-11", set())
     assert Status.WARN in _engine(f"v=DKIM1; t=y; p={P}").get("DKIM-11", set())
 
