@@ -294,6 +294,26 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
                 'with "v=STSv1;" (RFC 8461 §3.1) and senders discard it. Retype it without '
                 f"{around.them}, with a new id, so that senders fetch the policy again."
             )
+        elif (
+            first[:7].lower() == "v=stsv1"
+            and first[7:].strip(_WSP) != ""
+            and not other_version(text)
+        ):
+            # 'v=STSv1 id=1', 'v=STSv1,id=1': STSv1 with the next field after it and no ';'
+            # between (the grammar's sts-field-delim is *WSP ";" *WSP). Said so, with the
+            # record: "its version field is 'v=STSv1 id=1'" named no version (s42l).
+            if first.startswith("v=STSv1"):
+                msg = (
+                    f'The record {text!r} does not begin with "v=STSv1;": "v=STSv1" must be '
+                    'followed by ";" before the next field (RFC 8461 §3.1), so senders '
+                    "discard it."
+                )
+            else:
+                msg = (
+                    f"The record {text!r} starts with {first[:7]!r}; the version must be "
+                    'exactly "v=STSv1" (case-sensitive) at the very start, followed by ";" '
+                    "before the next field (RFC 8461 §3.1), so senders discard it."
+                )
         elif first.strip(_WSP).lower() == "v=stsv1":
             msg = (
                 f"The record starts with {first.strip()!r}; the version must be exactly "
@@ -302,9 +322,12 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
         elif first.lower().startswith("v=sts"):
             # 'v=STSv10', 'v=STSv2': the version field is first, its value is not STSv1
             # (s41m; s42b for any other version, which was told only "does not begin").
+            # Without a ';' after it ('v=STSv10 id=1') the field is the version alone (s42l).
+            token = _VERSION_FIRST.match(first)
+            version = token[0] if token else first.rstrip(_WSP)
             msg = (
                 'The record does not begin with "v=STSv1;": its version field, first as it '
-                f"must be, is {first.rstrip(_WSP)!r}, and STSv1 is the only version defined "
+                f"must be, is {version!r}, and STSv1 is the only version defined "
                 "(RFC 8461 §3.1), so senders discard it."
             )
         elif looks_like_sts(text):
@@ -2565,7 +2588,9 @@ async def _left_over(ctx: CheckContext) -> tuple[str, str, dict[str, Any]] | Non
     the old policy's max_age has run out."""
     answer = await ctx.dns.query(f"_mta-sts.{ctx.domain}", "TXT")
     records = [] if answer.failed else [parse_sts_record(raw) for raw in answer.raw_texts()]
-    if not any(r.is_sts or looks_like_sts(r.raw) for r in records):
+    # A record of a version senders do not know ('v=STSv2; id=1', as 'v=STSv10; id=1') is one
+    # they discard, as MTASTS-01 reads it with mail: left over too, named to go (s42l).
+    if not any(r.is_sts or looks_like_sts(r.raw) or other_version(r.raw) for r in records):
         return None
     state = await get_policy(ctx)
     domain, url = ctx.domain, policy_url(ctx.domain)
@@ -2588,6 +2613,7 @@ async def _left_over(ctx: CheckContext) -> tuple[str, str, dict[str, Any]] | Non
             f"is served at {url}): no sender applies it while the null MX stands (RFC 7505 "
             "§3), so it can be deleted."
         )
+    words += _unknown_versions([r.raw for r in records])
     max_age = policy.max_age if served and policy is not None else None
     age = f" ({max_age} s)" if max_age else ""
     host = f"mta-sts.{domain}"
