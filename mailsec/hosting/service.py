@@ -11,6 +11,9 @@ import logging
 import socket
 import ssl
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -1197,8 +1200,12 @@ def _not_yet_valid(not_after: datetime, not_before: str, starts_in: float) -> Ce
     return CertReading(not_after, f"the certificate is not valid until {starts}")
 
 
-# How long a TLS handshake with our own front end may take before it counts as held open.
+# How long a handshake for a hosted name must go unanswered to count as held open.
 HELD_AFTER = 10.0
+# How soon our front end must answer a handshake for our policy host to count as answering
+# "at once": a fifth of the hold, so a front end slow on every handshake (busy, its disk or
+# storage stalled) answers no control in time and is never read as holding one name's open.
+ANSWERS_WITHIN = 2.0
 
 
 def _handshake(address: str, server_name: str, timeout: float) -> str:
@@ -1223,35 +1230,90 @@ def _handshake(address: str, server_name: str, timeout: float) -> str:
         raw.close()
 
 
+class FrontEnd:
+    """Our TLS front end as one certificate-watch run finds it: asked once (at the run's
+    first timed-out reading) whether it answers a handshake for our policy host within
+    ANSWERS_WITHIN, and the answer kept for the rest of the run. A front end hard down
+    (connections silently dropped) otherwise cost every timed-out reading another probe, and
+    the run's budget covered fewer names for the same question."""
+
+    def __init__(self) -> None:
+        self._asked = False
+        self._address = ""
+
+    def address(self) -> str:
+        """The address our front end answered at once on, or "" (no address, one the SSRF
+        guard refuses, or no answer in time: our own or our network's trouble)."""
+        if not self._asked:
+            self._asked = True
+            self._address = _front_end_answering()
+        return self._address
+
+    def gone(self) -> None:
+        """A handshake found no connection after all: ask nothing more this run."""
+        self._asked, self._address = True, ""
+
+
+# The run's FrontEnd (watch_certificates sets it: one_probe_per_run); None outside a run,
+# where each reading asks for itself.
+_RUN_FRONT_END: ContextVar[FrontEnd | None] = ContextVar("hosting_front_end", default=None)
+
+
+@contextmanager
+def one_probe_per_run() -> Iterator[FrontEnd]:
+    """Within this block every certificate reading shares one FrontEnd: our policy host is
+    probed at most once."""
+    front_end = FrontEnd()
+    token = _RUN_FRONT_END.set(front_end)
+    try:
+        yield front_end
+    finally:
+        _RUN_FRONT_END.reset(token)
+
+
+def _front_end_answering() -> str:
+    """The address of our policy host when our front end answers a handshake for it there
+    within ANSWERS_WITHIN, else ""."""
+    addresses, _ = asyncio.run(lookups.client().addresses(settings.MAILSEC_POLICY_HOST))
+    if not addresses:
+        return ""
+    address = addresses[0]
+    try:
+        # SSRF guard, as every probe: never a connection to a non-public address (a poisoned
+        # or mistaken answer for our own name), unless the deployment allows them (the lab).
+        net.guard(address, engine_config())
+    except (net.TargetRefused, ValueError):
+        return ""
+    if _handshake(address, settings.MAILSEC_POLICY_HOST, ANSWERS_WITHIN) != "answered":
+        return ""
+    return address
+
+
 def held_without_certificate(name: str) -> str:
     """Why senders get nothing from mta-sts.<name> when our own TLS front end is the reason,
     else "". Caddy's on-demand TLS holds a handshake open while it gets the name's
     certificate, and while the ACME CA refuses it (a rejected identifier, a rate limit, a CAA
     refusal) it keeps retrying with the handshake held, so every reading times out and was
     "could not check", told to nobody (task s39i: pebble refusing a name). Told apart from our
-    own network's trouble by asking again: the name leads to our policy host, our front end
-    answers a handshake for another name (the policy host's own) at once, and holds this one
-    open for HELD_AFTER seconds."""
+    own network's trouble by asking again: our front end answers a handshake for another name
+    (the policy host's own) within ANSWERS_WITHIN (2 s), the name leads to our policy host,
+    and our front end holds the name's handshake open for HELD_AFTER seconds (10 s, or the
+    check timeout). Our front end is asked once per run (one_probe_per_run); when it did not
+    answer, nothing else is asked."""
     host = f"mta-sts.{name}"
-    dns = lookups.client()
-    addresses, _ = asyncio.run(dns.addresses(settings.MAILSEC_POLICY_HOST))
-    if not addresses:
-        return ""
-    address = addresses[0]
-    config = engine_config()
-    try:
-        # SSRF guard, as every probe: never a connection to a non-public address (a poisoned
-        # or mistaken answer for our own name), unless the deployment allows them (the lab).
-        net.guard(address, config)
-    except (net.TargetRefused, ValueError):
-        return ""
-    timeout = max(HELD_AFTER, config.timeout)
-    # Our front end first: when it answers no handshake at all, the trouble is ours (or our
+    front_end = _RUN_FRONT_END.get() or FrontEnd()
+    # Our front end first: when it answers no handshake at once, the trouble is ours (or our
     # network's), "could not check" as before, and nothing else is asked.
-    if _handshake(address, settings.MAILSEC_POLICY_HOST, timeout) != "answered":
+    address = front_end.address()
+    if not address:
         return ""
-    ours, _ = asyncio.run(lookups.points_at_us(dns, host))
-    if not ours or _handshake(address, host, timeout) != "held":
+    ours, _ = asyncio.run(lookups.points_at_us(lookups.client(), host))
+    if not ours:
+        return ""
+    held = _handshake(address, host, max(HELD_AFTER, engine_config().timeout))
+    if held == "unreachable":
+        front_end.gone()  # it answered at the run's start and accepts no connection now
+    if held != "held":
         return ""
     log.error(
         "hosting: our TLS front end holds handshakes for %s open without a certificate: the "
