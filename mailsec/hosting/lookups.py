@@ -160,7 +160,7 @@ async def resolver_answers(dns: DnsClient) -> bool:
 # The detail points_at_us gives when its lookup failed: "could not check", not "missing".
 LOOKUP_FAILED = "could not look up"
 # How points_at_us's detail ends for a dangling alias: a CNAME (chain) ending at a name that
-# does not exist. Read as "does not exist" by the sync (service.policy_host_told), as before.
+# does not exist. Its state is "missing" for the sync (service.policy_host_told), as before.
 DANGLING = ", a name that does not exist"
 
 
@@ -169,25 +169,51 @@ def dangling(detail: str) -> bool:
     return detail.endswith(DANGLING)
 
 
+class Leads(str):
+    """points_at_us's detail: its words, for people, and `state`, for code: "ours", "missing"
+    (no such name, no address, or a CNAME to a name that does not exist), "elsewhere" or
+    "unknown" (a lookup failed). The sync reads the state (service.policy_host_told), not the
+    words, which may change (s42q reworded the dangling CNAME's; review s42zD)."""
+
+    state: str
+
+    def __new__(cls, words: str, state: str) -> Leads:
+        leads = super().__new__(cls, words)
+        leads.state = state
+        return leads
+
+
+def leads_state(ours: bool, detail: str) -> str:
+    """Where points_at_us found the name leading: its detail's state; for a detail that
+    carries none (not points_at_us's own), "ours", "unknown" (LOOKUP_FAILED) or "elsewhere"."""
+    if isinstance(detail, Leads):
+        return detail.state
+    if ours:
+        return "ours"
+    return "unknown" if detail.startswith(LOOKUP_FAILED) else "elsewhere"
+
+
 async def points_at_us(dns: DnsClient, name: str) -> tuple[bool, str]:
     """Does `name` lead to our policy host: a CNAME chain ending there, or only our addresses?
-    The detail starts with LOOKUP_FAILED when that could not be found out."""
+    The detail starts with LOOKUP_FAILED when that could not be found out; its state (Leads)
+    says where the name leads, for code."""
     ours_name = normalize(settings.MAILSEC_POLICY_HOST)
     answer = await dns.query(name, "A")
     if answer.failed:
-        return False, f"{LOOKUP_FAILED} {name}: {answer.describe_failure()}"
+        return False, Leads(f"{LOOKUP_FAILED} {name}: {answer.describe_failure()}", "unknown")
     if ours_name in answer.cnames:
-        return True, f"{name} is a CNAME to {ours_name}"
+        return True, Leads(f"{name} is a CNAME to {ours_name}", "ours")
     theirs, their_answers = await dns.addresses(name)
     ours, our_answers = await dns.addresses(ours_name)
     if theirs and ours and set(theirs) <= set(ours):
-        return True, f"{name} has our addresses ({', '.join(theirs)})"
+        return True, Leads(f"{name} has our addresses ({', '.join(theirs)})", "ours")
     # Addresses compared with ours that could not all be looked up prove nothing: a timeout
     # of our own name (or of the name's other family, when it has none of this one) read as
     # "points elsewhere" or "does not exist" told the team their name had left us.
     unknown = [a for a in (our_answers if theirs else their_answers) if a.failed]
     if unknown:
-        return False, f"{LOOKUP_FAILED} {unknown[0].name}: {unknown[0].describe_failure()}"
+        failure = f"{LOOKUP_FAILED} {unknown[0].name}: {unknown[0].describe_failure()}"
+        return False, Leads(failure, "unknown")
     if not theirs and answer.cnames and answer.nxdomain:
         # A CNAME left behind (a former provider's name, since deleted): no policy is fetched
         # there, and whoever claims that name where it points (a provider's namespace) serves
@@ -195,10 +221,11 @@ async def points_at_us(dns: DnsClient, name: str) -> tuple[bool, str]:
         chain = answer.cnames[0]
         if len(answer.cnames) > 1:
             chain += f", which leads on to {answer.cnames[-1]}"
-        return False, f"{name} is a CNAME to {chain}{DANGLING}"
+        return False, Leads(f"{name} is a CNAME to {chain}{DANGLING}", "missing")
     if not theirs:
-        return False, f"{name} does not exist yet"
-    return False, f"{name} points elsewhere ({', '.join(answer.cnames + theirs)})"
+        return False, Leads(f"{name} does not exist yet", "missing")
+    elsewhere = f"{name} points elsewhere ({', '.join(answer.cnames + theirs)})"
+    return False, Leads(elsewhere, "elsewhere")
 
 
 @dataclass

@@ -678,9 +678,9 @@ def policy_host_told(
     (the owner fixed a mistake), but a second return within MX_STABLE_AFTER is told once
     (the name servers disagree), the changes after it are only recorded, and once a reading
     has held MX_STABLE_AFTER the team hears where the name leads then."""
-    if detail.startswith(lookups.LOOKUP_FAILED):
-        return []  # neither continues nor ends a flap
-    state = "ours" if ours else "missing" if "does not exist" in detail else "elsewhere"
+    state = lookups.leads_state(ours, detail)
+    if state == "unknown":
+        return []  # a failed lookup neither continues nor ends a flap
     before = policy.policy_host_state
     if state == "missing" and before in ("ours", "elsewhere"):
         # A spell without the name (deleted, then pointed at another provider; NXDOMAIN for
