@@ -2291,8 +2291,10 @@ async def _misplaced(
     names = [f"{label}.{ctx.domain}" for label in MISPLACED_LABELS]
 
     def read(raw: str) -> StsRecord | None:
+        # A record of another version ('v=STSv2; id=1') is found as 'v=STSv10; id=1' always
+        # was (its bytes hold "v=STSv1"): senders discard both (other_version; s42i).
         record = parse_sts_record(raw)
-        return record if looks_like_sts(record.raw) else None
+        return record if looks_like_sts(record.raw) or other_version(record.raw) else None
 
     async def lookup() -> tuple[list[tuple[str, StsRecord]], dict[str, str]]:
         return await misplaced_lookup(ctx.dns, names, read, [policy_host(ctx.domain)])
@@ -2354,7 +2356,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         # Still "does not apply": the null MX domain is not scored on MTA-STS. A record left
         # over at _mta-sts, or published where senders never look, is named to be deleted.
         summary = f"{ctx.domain} accepts no mail (null MX), so MTA-STS does not apply."
-        words, fix, evidence = await _left_over(ctx) or ("", "", {})
+        words, fix, evidence, left = await _left_over(ctx) or ("", "", {}, [])
         pairs = [(name, record.raw) for name, record in await misplaced_records(ctx)]
         aliases = await misplaced_aliases(ctx)
         if pairs:
@@ -2363,7 +2365,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             "MTASTS-01",
             Status.NA,
             (f"{summary} {words}" if words else summary)
-            + no_mail_misplaced_note("An MTA-STS", pairs, aliases),
+            + no_mail_misplaced_note("An MTA-STS", pairs, aliases)
+            # The versions senders do not know, left over or misplaced (s42i), said once.
+            + _unknown_versions(left + [record for _, record in pairs]),
             subject=ctx.domain,
             evidence=evidence,
             fix=_moved_fix(ctx.domain, fix, pairs, aliases),
@@ -2474,7 +2478,6 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 '"v=STSv1;", RFC 8461 §3.1',
                 "senders",
             )
-            summary += _unknown_versions(answer.texts())
         evidence = {"txt": txt_ev, **({"policy": fetch_ev} if served else {})}
         pairs = [(name, record.raw) for name, record in misplaced]
         aliases = await misplaced_aliases(ctx)
@@ -2485,7 +2488,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             "MTASTS-01",
             Status.INFO,
             summary
-            + misplaced_note("An MTA-STS", txt_subject, "RFC 8461 §3.1", pairs, aliases, null_mx),
+            + misplaced_note("An MTA-STS", txt_subject, "RFC 8461 §3.1", pairs, aliases, null_mx)
+            # The versions senders do not know, at _mta-sts or misplaced (s42i), said once.
+            + _unknown_versions((answer.texts() if held else []) + [r for _, r in pairs]),
             subject=txt_subject,
             evidence=evidence,
             # The record alone announces a policy nobody serves (MTASTS-10, -11).
@@ -2575,11 +2580,12 @@ def _in_place_of_version(fix: str, name: str, texts: list[str]) -> str:
     )
 
 
-async def _left_over(ctx: CheckContext) -> tuple[str, str, dict[str, Any]] | None:
+async def _left_over(ctx: CheckContext) -> tuple[str, str, dict[str, Any], list[str]] | None:
     """For a null-MX domain (MTASTS-01 "does not apply"): the words, fix and evidence about an
     MTA-STS record (and the policy it announces) still published, left over from when the
-    domain took mail; None when no such record is published (the policy is then not fetched:
-    nothing announces it).
+    domain took mail, and the TXT records at _mta-sts (their unknown versions are told with
+    the misplaced records', _unknown_versions); None when no such record is published (the
+    policy is then not fetched: nothing announces it).
 
     Deleting both is the fix. RFC 8461 §8.3's retirement (a policy in mode none under a new
     id, served for the old max_age) keeps mail flowing while senders drop a cached enforce
@@ -2613,10 +2619,13 @@ async def _left_over(ctx: CheckContext) -> tuple[str, str, dict[str, Any]] | Non
             f"is served at {url}): no sender applies it while the null MX stands (RFC 7505 "
             "§3), so it can be deleted."
         )
-    words += _unknown_versions([r.raw for r in records])
     max_age = policy.max_age if served and policy is not None else None
     age = f" ({max_age} s)" if max_age else ""
     host = f"mta-sts.{domain}"
+    # A file answers at the policy URL (valid or not): it is to stop. With none (a 404, no
+    # such host, no connection) there is nothing to stop serving (s42i).
+    stop = f" and stop serving {url}" if policy is not None else ""
+    where = "" if stop else f"no policy file is served at {url}; "
     if _hosting_on(ctx) is not None:
         fix = (
             f"mailsec hosts this policy: Stop hosting on the domain's page in mailsec (it "
@@ -2632,7 +2641,7 @@ async def _left_over(ctx: CheckContext) -> tuple[str, str, dict[str, Any]] | Non
         )
     else:
         fix = (
-            f"Delete the TXT record {name} and stop serving {url} (the name {host} can go "
+            f"Delete the TXT record {name}{stop} ({where}the name {host} can go "
             "too, if it serves nothing else). With the null MX no sender delivers mail to "
             f"{domain}, so no cached policy is in the way: the mode: none step of RFC 8461 "
             "§8.3 is for a domain that keeps receiving mail. Only if it may take mail again "
@@ -2644,7 +2653,7 @@ async def _left_over(ctx: CheckContext) -> tuple[str, str, dict[str, Any]] | Non
             f"\n({name} is an alias of {answer.cnames[-1]}: delete the alias, and tell whoever "
             "runs the target that it is no longer needed.)"
         )
-    return words, fix, evidence
+    return words, fix, evidence, [r.raw for r in records]
 
 
 async def _no_mail_record_fix(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> str:
