@@ -8,6 +8,8 @@ watch reads the state: a rewording can no longer turn "missing" into "elsewhere"
 from __future__ import annotations
 
 import asyncio
+import copy
+import pickle
 from datetime import timedelta
 
 from checks.dns import DnsAnswer
@@ -39,6 +41,12 @@ def test_s42zd_every_reading_carries_its_state() -> None:
     ok, detail, state = reading(Failing({HOST: ("NOERROR", ["198.51.100.4"], [])}))
     assert detail.startswith(lookups.LOOKUP_FAILED), detail
     assert (ok, state) == (False, "unknown")
+
+
+def test_s42zd_a_reading_keeps_its_state_when_copied_or_pickled() -> None:
+    ok, detail = asyncio.run(lookups.points_at_us(dangling(GONE), HOST))
+    for again in (copy.copy(detail), copy.deepcopy(detail), pickle.loads(pickle.dumps(detail))):
+        assert (again, lookups.leads_state(ok, again)) == (detail, "missing")
 
 
 def test_s42zd_a_detail_of_no_reading_is_read_as_before() -> None:

@@ -182,6 +182,10 @@ class Leads(str):
         leads.state = state
         return leads
 
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        # Copied and pickled with its state (str's gives the words alone).
+        return str(self), self.state
+
 
 def leads_state(ours: bool, detail: str) -> str:
     """Where points_at_us found the name leading: its detail's state; for a detail that
