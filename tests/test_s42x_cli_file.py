@@ -24,32 +24,15 @@ from typing import Any
 
 import pytest
 
-from checks import cli
 from checks.cli import EXIT_FAIL, EXIT_NOT_CHECKED, EXIT_OK, EXIT_USAGE, main
-from checks.config import CheckConfig
-from checks.findings import DomainReport
+from tests import test_cli_s42k_msp
+
+# The fixture `checked`: no network, the engine replaced by one that records the names it is
+# given. One definition for this session's two CLI files (s42k, s42x), not two copies to drift.
+checked = test_cli_s42k_msp.checked
 
 ROOT = Path(__file__).resolve().parent.parent
 QUIET = ["--resolver", "127.0.0.1:9"]  # never asked: the engine is replaced or the name refused
-
-
-@pytest.fixture
-def checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """No network: the engine is replaced by one that records the names it is given."""
-    names: list[str] = []
-
-    async def check_domain(domain: str, config: CheckConfig) -> DomainReport:
-        names.append(domain)
-        return DomainReport(domain=domain.lower().rstrip("."), started_at="2026-12-05T00:00:00Z")
-
-    async def check_resolvers(config: CheckConfig, targets: object) -> list[object]:
-        return []
-
-    monkeypatch.setattr(cli, "check_domain", check_domain)
-    monkeypatch.setattr(cli, "check_resolvers", check_resolvers)
-    for name in ("MAILSEC_CA_BUNDLE", "MAILSEC_RESOLVER", "MAILSEC_EXTRA_PUBLIC_SUFFIXES"):
-        monkeypatch.delenv(name, raising=False)
-    return names
 
 
 CLIENTS = (
