@@ -117,6 +117,15 @@ def other_version(text: str) -> bool:
     return first[1].lower() != "stsv1"
 
 
+def _version_field(first: str) -> str:
+    """The version field a record's first field (before its first ';') names, as written:
+    'v=STSv10' of 'v=STSv10 id=1' too, where no ';' ends it (s42l), so that no version is
+    quoted with the field after it; the whole first field when no version stands alone in it
+    ('v=STSv2,id=1'). MTASTS-04 and MTASTS-01 (_unknown_versions) quote the same words."""
+    token = _VERSION_FIRST.match(first)
+    return token[0] if token else first.rstrip(_WSP)
+
+
 # The id field's value, as written, wherever the field is.
 _ID_IN_TEXT = re.compile(r"(?:^|;)[ \t]*id[ \t]*=[ \t]*([^; \t]*)")
 
@@ -323,11 +332,9 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
             # 'v=STSv10', 'v=STSv2': the version field is first, its value is not STSv1
             # (s41m; s42b for any other version, which was told only "does not begin").
             # Without a ';' after it ('v=STSv10 id=1') the field is the version alone (s42l).
-            token = _VERSION_FIRST.match(first)
-            version = token[0] if token else first.rstrip(_WSP)
             msg = (
                 'The record does not begin with "v=STSv1;": its version field, first as it '
-                f"must be, is {version!r}, and STSv1 is the only version defined "
+                f"must be, is {_version_field(first)!r}, and STSv1 is the only version defined "
                 "(RFC 8461 §3.1), so senders discard it."
             )
         elif looks_like_sts(text):
@@ -2555,7 +2562,7 @@ def _other_versions(texts: list[str]) -> list[str]:
 
 def _unknown_versions(texts: list[str]) -> str:
     """MTASTS-01's words for _other_versions: which version they name, and the one there is."""
-    versions = list(dict.fromkeys(t.split(";")[0].rstrip(_WSP) for t in _other_versions(texts)))
+    versions = list(dict.fromkeys(_version_field(t.split(";")[0]) for t in _other_versions(texts)))
     if not versions:
         return ""
     one = len(versions) == 1
