@@ -608,15 +608,15 @@ def check_mx_value(value: str) -> tuple[str | None, list[Problem]]:
                 "names (RFC 8461 §3.2), so senders cannot match it.",
             )
         ]
-    port = _with_port(value)
-    if port is not None:
+    host = _with_port(value)
+    if host is not None:
         return None, [
             Problem(
                 "MTASTS-25",
                 Status.FAIL,
                 f"mx: {value} carries a port; an mx value is the host name alone (RFC 8461 "
                 "§3.2, a Domain of RFC 5321 §4.1.2), so senders match no MX with it (they "
-                f"connect on port 25 anyway). Write 'mx: {port}'.",
+                f"connect on port 25 anyway). Write 'mx: {host}'.",
             )
         ]
     pasted = lookalikes(value, before="mx: ")
