@@ -471,6 +471,21 @@ def _judged(text: str) -> ParsedKey:
                 f"the names without case and accept it. Write h=sha256 in lower case, or "
                 f"remove h=.{sha1}",
             )
+        elif "sha256" not in hashes and "sha1" not in hashes and "sha1" in lowered:
+            # 'SHA1' alone (or with unknown names): no hash known to a verifier reading
+            # values as written, SHA-1 only to one matching names without case. Fails both
+            # ways (RFC 8301 §3.1).
+            cased = sorted(h for h in hashes if h.lower() == "sha1")
+            parsed.add(
+                "DKIM-09",
+                Status.FAIL,
+                f"h={tags['h']} writes {_names(cased)} with capital letters, where RFC 6376 "
+                "writes the names in lower case, and allows no hash algorithm receivers "
+                "accept: verifiers reading tag values as case-sensitive (RFC 6376 §3.2) find "
+                "no hash algorithm they know, and those matching the names without case, such "
+                "as OpenDKIM, read it as SHA-1, which receivers must no longer accept (RFC 8301 "
+                "§3.1). Signatures with this key fail. Remove h= or set h=sha256.",
+            )
         elif "sha256" not in hashes:
             why = (
                 "SHA-1, which receivers must no longer accept"
@@ -482,6 +497,20 @@ def _judged(text: str) -> ParsedKey:
                 Status.FAIL,
                 f"h={tags['h']} allows only {why}; signatures with this key fail. "
                 "Remove h= or set h=sha256.",
+            )
+        elif "sha1" not in hashes and "sha1" in lowered:
+            # 'SHA1:sha256': sha256 to every verifier, and SHA-1 too to those matching names
+            # without case (OpenDKIM). Read both ways, as 'sha1:SHA256' is: a warning.
+            cased = sorted(h for h in hashes if h.lower() == "sha1")
+            parsed.add(
+                "DKIM-09",
+                Status.WARN,
+                f"h={tags['h']} writes {_names(cased)} with capital letters, where RFC 6376 "
+                "writes the names in lower case. Verifiers matching the names without case, "
+                "such as OpenDKIM, read it as SHA-1 and still accept rsa-sha1 signatures with "
+                "this key, which receivers must no longer do (RFC 8301 §3.1); those reading "
+                "tag values as case-sensitive (RFC 6376 §3.2) ignore the name. Use h=sha256 "
+                "in lower case, or drop h=.",
             )
         elif "sha1" in hashes:
             parsed.add(
@@ -771,7 +800,8 @@ def repaired_record(
         # 'SHA256' (DKIM-09 warns: a known name in another case) becomes h=sha256.
         if "sha1" in hashes and "sha256" not in {h.lower() for h in hashes}:
             del tags["h"]
-        elif "sha256" not in hashes or "sha1" in hashes:
+        elif "sha256" not in hashes or "sha1" in {h.lower() for h in hashes}:
+            # 'SHA1:sha256' too (DKIM-09 warns: SHA-1 to verifiers matching names without case).
             tags["h"] = "sha256"
     if "s" in tags:
         services = {s.strip() for s in tags["s"].split(":") if s.strip()}
@@ -807,9 +837,9 @@ def sha1_note(parsed: ParsedKey) -> str:
     """What a fix changing an h= that lists SHA-1 says first: once it is published, a verifier
     enforcing h= rejects rsa-sha1 signatures, so the signer must not be signing them."""
     hashes = {h.strip() for h in parsed.tags.get("h", "").split(":")}
-    # 'SHA1' too: sha1 to verifiers matching names without case (DKIM-09), unless the h=
-    # stays as written (it lists 'sha256' and no 'sha1', repaired_record).
-    if "sha1" not in {h.lower() for h in hashes} or ("sha256" in hashes and "sha1" not in hashes):
+    # 'SHA1' too: sha1 to verifiers matching names without case (DKIM-09), and
+    # repaired_record changes every h= naming it in any case ('SHA1:sha256' to h=sha256).
+    if "sha1" not in {h.lower() for h in hashes}:
         return ""
     if parsed.key_type == "ed25519":
         return ""  # an Ed25519 key only ever signs ed25519-sha256
