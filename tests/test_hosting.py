@@ -59,7 +59,8 @@ def fake_dns(
         return lookups.MxLookup(sorted(state["mx"]))
 
     async def points_at_us(dns: object, name: str) -> tuple[bool, str]:
-        return points, "stub"
+        # With its state, as points_at_us gives it: not ours reads "missing" (removed).
+        return points, lookups.Leads("stub", "ours" if points else "missing")
 
     async def sts_record(
         dns: object, domain: str, policy_id: str, zone: str

@@ -102,7 +102,12 @@ class S42hReleasedPanelTestCase(HostingCase):
         return rows
 
     def test_s42h_mta_sts_pointing_elsewhere_is_said_not_removed(self) -> None:
-        elsewhere = (False, f"{HOST} points elsewhere (mta-sts.provider.example, 192.0.2.7)")
+        elsewhere = (
+            False,
+            lookups.Leads(
+                f"{HOST} points elsewhere (mta-sts.provider.example, 192.0.2.7)", "elsewhere"
+            ),
+        )
         rows = self.panel(elsewhere)
         row, text = rows[HOST]
         assert "removed" not in text, text
@@ -116,7 +121,7 @@ class S42hReleasedPanelTestCase(HostingCase):
         # With a zone of ours, whose CNAME the owner was asked to publish (without one, a
         # CNAME to the owner's own zone holding the TXT is read as that TXT).
         other = f"{DOMAIN}.sts.provider.example"
-        gone = (False, f"{HOST} does not exist yet")
+        gone = (False, lookups.Leads(f"{HOST} does not exist yet", "missing"))
         rows = self.panel(gone, "v=STSv1; id=theirs1;", cnames=(other,))
         row, text = rows[STS]
         assert "removed" not in text, text
@@ -125,7 +130,10 @@ class S42hReleasedPanelTestCase(HostingCase):
         assert "yes: remove it" in text, text
         # mta-sts.<domain> at another host: the record of the policy served there, theirs.
         rows = self.panel(
-            (False, f"{HOST} points elsewhere (mta-sts.provider.example)"),
+            (
+                False,
+                lookups.Leads(f"{HOST} points elsewhere (mta-sts.provider.example)", "elsewhere"),
+            ),
             "v=STSv1; id=theirs1;",
             cnames=(other,),
         )
@@ -134,7 +142,7 @@ class S42hReleasedPanelTestCase(HostingCase):
         assert "yes: remove it" not in text, text
 
     def test_s42h_two_records_are_said_not_removed(self) -> None:
-        gone = (False, f"{HOST} does not exist yet")
+        gone = (False, lookups.Leads(f"{HOST} does not exist yet", "missing"))
         rows = self.panel(gone, f"v=STSv1; id={self.ours};", "v=STSv1; id=own2;")
         row, text = rows[STS]
         assert "removed" not in text, text
@@ -144,7 +152,10 @@ class S42hReleasedPanelTestCase(HostingCase):
         assert f"id={self.ours}" in text and "ours" in text, text
 
     def test_s42h_the_owners_own_record_for_another_host_is_fine(self) -> None:
-        elsewhere = (False, f"{HOST} points elsewhere (mta-sts.provider.example)")
+        elsewhere = (
+            False,
+            lookups.Leads(f"{HOST} points elsewhere (mta-sts.provider.example)", "elsewhere"),
+        )
         rows = self.panel(elsewhere, "v=STSv1; id=own3;")
         row, text = rows[STS]
         assert "id=own3" in text and "not ours" in text, text
@@ -154,7 +165,7 @@ class S42hReleasedPanelTestCase(HostingCase):
         assert "yes: remove it" in rows[STS][1] and "yes: remove it" in rows[HOST][1]
 
     def test_s42h_controls_removed_and_still_ours(self) -> None:
-        rows = self.panel((False, f"{HOST} does not exist yet"))
+        rows = self.panel((False, lookups.Leads(f"{HOST} does not exist yet", "missing")))
         assert "removed" in rows[HOST][1] and "removed" in rows[STS][1]
         rows = self.panel((True, f"{HOST} is a CNAME to sts.example"), f"v=STSv1; id={self.ours};")
         assert "yes: remove it" in rows[HOST][1] and "yes: remove it" in rows[STS][1]

@@ -19,11 +19,19 @@ from tests.test_s42h_hosting_leftovers import HOST, REAL_STS_RECORD, STS, Sts
 
 BADGE = re.compile(r'<span class="status-(\w+)">([^<]*)</span>')
 HOSTS = {
-    "ours": (True, f"{HOST} is a CNAME to sts.example"),
-    "dangling": (False, f"{HOST} is a CNAME to gone.provider.example{lookups.DANGLING}"),
-    "gone": (False, f"{HOST} does not exist yet"),
-    "elsewhere": (False, f"{HOST} points elsewhere (mta-sts.provider.example, 192.0.2.7)"),
-    "failed": (False, f"{lookups.LOOKUP_FAILED} {HOST}: SERVFAIL"),
+    "ours": (True, lookups.Leads(f"{HOST} is a CNAME to sts.example", "ours")),
+    "dangling": (
+        False,
+        lookups.Leads(f"{HOST} is a CNAME to gone.provider.example{lookups.DANGLING}", "missing"),
+    ),
+    "gone": (False, lookups.Leads(f"{HOST} does not exist yet", "missing")),
+    "elsewhere": (
+        False,
+        lookups.Leads(
+            f"{HOST} points elsewhere (mta-sts.provider.example, 192.0.2.7)", "elsewhere"
+        ),
+    ),
+    "failed": (False, lookups.Leads(f"{lookups.LOOKUP_FAILED} {HOST}: SERVFAIL", "unknown")),
 }
 COLOUR = {"removed": "pass", "not ours": "pass", "could not check": "error"}
 

@@ -192,7 +192,11 @@ def test_s42v_hosting_off_the_records_to_remove_name_what_senders_discard(
 
     state = _hosting(*found, policy_id="")
     _host, row = _released_rows(
-        "example.org", "", False, "mta-sts.example.org does not exist yet", state
+        "example.org",
+        "",
+        False,
+        lookups.Leads("mta-sts.example.org does not exist yet", "missing"),
+        state,
     )
     assert row[:2] == ("invalid", "yes: remove it"), row
     assert f'{NAME} has "{found[0]}"' in row[2], row

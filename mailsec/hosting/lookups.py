@@ -164,9 +164,20 @@ LOOKUP_FAILED = "could not look up"
 DANGLING = ", a name that does not exist"
 
 
+# How it ends for a CNAME (chain) ending at a name that exists but has no address (A or
+# AAAA): no policy is fetched there either. State "missing", as when it read "does not exist
+# yet" (s42zE: the name exists, as an alias).
+NO_ADDRESS = ", which has no address"
+
+
 def dangling(detail: str) -> bool:
     """Whether points_at_us's `detail` tells of a dangling CNAME."""
     return detail.endswith(DANGLING)
+
+
+def no_address(detail: str) -> bool:
+    """Whether points_at_us's `detail` tells of a CNAME to a name with no address."""
+    return detail.endswith(NO_ADDRESS)
 
 
 class Leads(str):
@@ -218,14 +229,16 @@ async def points_at_us(dns: DnsClient, name: str) -> tuple[bool, str]:
     if unknown:
         failure = f"{LOOKUP_FAILED} {unknown[0].name}: {unknown[0].describe_failure()}"
         return False, Leads(failure, "unknown")
-    if not theirs and answer.cnames and answer.nxdomain:
+    if not theirs and answer.cnames:
         # A CNAME left behind (a former provider's name, since deleted): no policy is fetched
         # there, and whoever claims that name where it points (a provider's namespace) serves
-        # mta-sts.<domain>. Not "does not exist yet": the name exists, as an alias (s42q).
+        # mta-sts.<domain>. Not "does not exist yet": the name exists, as an alias (s42q);
+        # nor where the chain ends at a name with no address (s42zE).
         chain = answer.cnames[0]
         if len(answer.cnames) > 1:
             chain += f", which leads on to {answer.cnames[-1]}"
-        return False, Leads(f"{name} is a CNAME to {chain}{DANGLING}", "missing")
+        end = DANGLING if answer.nxdomain else NO_ADDRESS
+        return False, Leads(f"{name} is a CNAME to {chain}{end}", "missing")
     if not theirs:
         return False, Leads(f"{name} does not exist yet", "missing")
     elsewhere = f"{name} points elsewhere ({', '.join(answer.cnames + theirs)})"

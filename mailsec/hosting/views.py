@@ -175,7 +175,7 @@ def _records(domain: Domain, policy: HostedPolicy | None, live: bool) -> list[Re
             "error": "error",
         }.get(sts.state, "missing")
         sts_detail = sts.detail
-        if not released and lookups.dangling(host_detail):
+        if not released and (lookups.dangling(host_detail) or lookups.no_address(host_detail)):
             host_detail += f": publish the CNAME to {settings.MAILSEC_POLICY_HOST} in its place."
         if released:
             (host_state, host_badge, host_detail), (sts_state, sts_badge, sts_detail) = (
@@ -221,10 +221,13 @@ def _released_rows(
     a record of ours, or one announcing a policy nobody serves, is to remove."""
     host = f"mta-sts.{domain}"
     name = f"_mta-sts.{domain}"
-    elsewhere = not host_ok and " points elsewhere (" in host_detail
-    if host_detail.startswith(lookups.LOOKUP_FAILED):
+    # Where the name leads, read from the reading's state, not its words (s42zE), as the
+    # policy-host watch does (service.policy_host_told).
+    leads = lookups.leads_state(host_ok, host_detail)
+    elsewhere = leads == "elsewhere"
+    if leads == "unknown":
         host_row: Released = ("error", "could not check", host_detail)
-    elif host_ok:
+    elif leads == "ours":
         host_row = (
             "ok",
             "yes: remove it",
@@ -245,6 +248,14 @@ def _released_rows(
             "not ours",
             f"{host_detail}: no longer to us, so nothing of ours is left to remove (the policy "
             "served there, if any, is that host's).",
+        )
+    elif lookups.no_address(host_detail):
+        # A CNAME to another name, which has no address: nothing is served there, and the
+        # alias is not ours (s42zE: it was read "does not exist").
+        host_row = (
+            "missing",
+            "not ours",
+            f"{host_detail}: it does not lead to us, so nothing of ours is left to remove.",
         )
     else:
         host_row = ("missing", "removed", f"{host} does not exist: nothing left to remove.")
@@ -314,9 +325,11 @@ def _released_rows(
         )
     where = (
         "still leads to us, where no policy is served any more"
-        if host_ok
+        if leads == "ours"
         else "leads to a name that does not exist"
         if lookups.dangling(host_detail)
+        else "leads to a name with no address"
+        if lookups.no_address(host_detail)
         else "does not exist"
     )
     return host_row, (
