@@ -6,7 +6,7 @@ publish*, *Enforce*, *Stopping*), docs/webapp.md (roles: member, viewer, "Anythi
 your teams answers 404"), docs/reports.md (*Ready for enforce?*) and RFC 8461 §3.1 (the TXT
 record: v=STSv1; id=1*32(ALPHA / DIGIT)), §3.2 (the policy: version first, CRLF lines, mode,
 max_age, mx), §3.3 (served as text/plain) and §5.1 (a changed policy gets a new id), before
-any of it ran. Rows P01-P03 are planted, written wrong on purpose: each must fail.
+any of it ran. Rows P01-P03 were planted, written wrong on purpose (removed after the run).
 
 What earlier hosting browser tests (s12 records partial, s40b CAA after the press, s11
 readiness card on the reports dashboard, s42p htmx) and the hosting blind rounds (played with
@@ -27,6 +27,11 @@ TXT). The policy is fetched over real HTTP from the live server with Host
 mta-sts.example.org. TLS reports go through ingestion (RawReport.process); the latest check
 is a finished CheckRun with the engine's per-MX TLS findings (tests/test_hosting.checked).
 Reports are dated after the testing start, which is moved 10 days back (the one time shift).
+
+Results (SQLite, chromium under the lab lock; expectations committed in 4c4eb9d1 before any
+ran; the play took 14 s). The 3 planted rows failed on their own rows (P01 max_age one week,
+not a day; P02 the outsider's page 404, not 200; P03 the id changed with the mode) and were
+then removed. 42 of the 43 rows held as written. R01 was mine, see its row.
 """
 
 from __future__ import annotations
@@ -191,13 +196,6 @@ ROWS: list[dict[str, Any]] = [
      "from": "hosting.md: Records to remove; yes: remove it for our CNAMEs still there"},
     {"id": "R43", "seen": "csp", "op": "eq", "expect": [],
      "from": "no CSP violation on any page played"},
-    # Planted (wrong on purpose): each must fail.
-    {"id": "P01", "planted": True, "seen": "on.policy.lines", "op": "has", "expect": ["max_age: 86400"],
-     "from": "planted: the start is one week, not a day"},
-    {"id": "P02", "planted": True, "seen": "charlie.statuses", "op": "eq", "expect": [200, 404, 404],
-     "from": "planted: an outsider gets 404, not the page"},
-    {"id": "P03", "planted": True, "seen": "enforce.id_changed", "op": "eq", "expect": False,
-     "from": "planted: the id changes with the mode"},
 ]
 # fmt: on
 
