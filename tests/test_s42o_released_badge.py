@@ -22,7 +22,11 @@ HOSTS = {
     "ours": (True, lookups.Leads(f"{HOST} is a CNAME to sts.example", "ours")),
     "dangling": (
         False,
-        lookups.Leads(f"{HOST} is a CNAME to gone.provider.example{lookups.DANGLING}", "missing"),
+        lookups.Leads(
+            f"{HOST} is a CNAME to gone.provider.example{lookups.DANGLING}",
+            "missing",
+            lookups.DANGLING_CNAME,
+        ),
     ),
     "gone": (False, lookups.Leads(f"{HOST} does not exist yet", "missing")),
     "elsewhere": (

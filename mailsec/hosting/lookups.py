@@ -169,33 +169,50 @@ DANGLING = ", a name that does not exist"
 # yet" (s42zE: the name exists, as an alias).
 NO_ADDRESS = ", which has no address"
 
+# Why a name leads nowhere (Leads.why, for state "missing"): no such name ("gone"), a CNAME
+# (chain) to a name that does not exist ("dangling") or to one with no address
+# ("no_address"), or a name holding other records (TXT, MX) but no address and no CNAME
+# ("records"). Code reads these, not the words (task s43f: dangling() and no_address() read
+# the words' endings).
+GONE, DANGLING_CNAME, NO_ADDRESS_CNAME, OTHER_RECORDS = "gone", "dangling", "no_address", "records"
+
 
 def dangling(detail: str) -> bool:
-    """Whether points_at_us's `detail` tells of a dangling CNAME."""
-    return detail.endswith(DANGLING)
+    """Whether points_at_us's `detail` tells of a dangling CNAME (by its Leads.why)."""
+    return getattr(detail, "why", "") == DANGLING_CNAME
 
 
 def no_address(detail: str) -> bool:
     """Whether points_at_us's `detail` tells of a CNAME to a name with no address."""
-    return detail.endswith(NO_ADDRESS)
+    return getattr(detail, "why", "") == NO_ADDRESS_CNAME
+
+
+def other_records(detail: str) -> bool:
+    """Whether points_at_us's `detail` tells of a name holding records other than an address
+    or a CNAME (a TXT, an MX) and nothing senders can fetch a policy from."""
+    return getattr(detail, "why", "") == OTHER_RECORDS
 
 
 class Leads(str):
     """points_at_us's detail: its words, for people, and `state`, for code: "ours", "missing"
     (no such name, no address, or a CNAME to a name that does not exist), "elsewhere" or
-    "unknown" (a lookup failed). The sync reads the state (service.policy_host_told), not the
-    words, which may change (s42q reworded the dangling CNAME's; review s42zD)."""
+    "unknown" (a lookup failed); for "missing", `why` says which (GONE, DANGLING_CNAME,
+    NO_ADDRESS_CNAME, OTHER_RECORDS; "" from a stand-in: read as GONE). The sync and the
+    records panel read these, not the words, which may change (s42q reworded the dangling
+    CNAME's; review s42zD; s43f)."""
 
     state: str
+    why: str
 
-    def __new__(cls, words: str, state: str) -> Leads:
+    def __new__(cls, words: str, state: str, why: str = "") -> Leads:
         leads = super().__new__(cls, words)
         leads.state = state
+        leads.why = why
         return leads
 
-    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+    def __getnewargs__(self) -> tuple[str, str, str]:  # type: ignore[override]
         # Copied and pickled with its state (str's gives the words alone).
-        return str(self), self.state
+        return str(self), self.state, self.why
 
 
 def leads_state(ours: bool, detail: str) -> str:
@@ -206,6 +223,34 @@ def leads_state(ours: bool, detail: str) -> str:
     if ours:
         return "ours"
     return "unknown" if detail.startswith(LOOKUP_FAILED) else "elsewhere"
+
+
+# How many of a name's TXT or MX records points_at_us quotes, and how much of each.
+_SHOWN_RECORDS, _SHOWN_CHARS = 2, 80
+
+
+async def _other_records(dns: DnsClient, name: str) -> str:
+    """What `name` (with no address and no CNAME, not NXDOMAIN) holds of TXT and MX records,
+    in words ('a TXT record "v=STSv1; id=1"'), or "" when it holds neither (or their lookup
+    failed: the name then reads as before, "does not exist yet")."""
+    txt, mx = await asyncio.gather(dns.query(name, "TXT"), dns.query(name, "MX"))
+    parts = []
+    for kind, values in (
+        ("TXT", [] if txt.failed else txt.texts()),
+        ("MX", [] if mx.failed else [r.to_text() for r in mx.records]),
+    ):
+        if not values:
+            continue
+        shown = [
+            v if len(v) <= _SHOWN_CHARS else v[: _SHOWN_CHARS - 1] + "…"
+            for v in values[:_SHOWN_RECORDS]
+        ]
+        more = f" and {len(values) - _SHOWN_RECORDS} more" if len(values) > _SHOWN_RECORDS else ""
+        quoted = ", ".join(f'"{v}"' if kind == "TXT" else v for v in shown) + more
+        one = "an MX record" if kind == "MX" else "a TXT record"
+        what = one if len(values) == 1 else f"{len(values)} {kind} records"
+        parts.append(f"{what} ({quoted})")
+    return " and ".join(parts)
 
 
 async def points_at_us(dns: DnsClient, name: str) -> tuple[bool, str]:
@@ -237,10 +282,18 @@ async def points_at_us(dns: DnsClient, name: str) -> tuple[bool, str]:
         chain = answer.cnames[0]
         if len(answer.cnames) > 1:
             chain += f", which leads on to {answer.cnames[-1]}"
-        end = DANGLING if answer.nxdomain else NO_ADDRESS
-        return False, Leads(f"{name} is a CNAME to {chain}{end}", "missing")
+        end, why = (DANGLING, DANGLING_CNAME) if answer.nxdomain else (NO_ADDRESS, NO_ADDRESS_CNAME)
+        return False, Leads(f"{name} is a CNAME to {chain}{end}", "missing", why)
+    if not theirs and not answer.nxdomain:
+        # The name exists with no address and no CNAME: a TXT or MX published there (an
+        # MTA-STS record put at mta-sts.<domain> instead of _mta-sts.<domain>, a mail host's
+        # records) is said as that, not "does not exist yet" (task s43f).
+        held = await _other_records(dns, name)
+        if held:
+            words = f"{name} has no address and no CNAME, only {held}"
+            return False, Leads(words, "missing", OTHER_RECORDS)
     if not theirs:
-        return False, Leads(f"{name} does not exist yet", "missing")
+        return False, Leads(f"{name} does not exist yet", "missing", GONE)
     elsewhere = f"{name} points elsewhere ({', '.join(answer.cnames + theirs)})"
     return False, Leads(elsewhere, "elsewhere")
 

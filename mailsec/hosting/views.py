@@ -177,6 +177,14 @@ def _records(domain: Domain, policy: HostedPolicy | None, live: bool) -> list[Re
         sts_detail = sts.detail
         if not released and (lookups.dangling(host_detail) or lookups.no_address(host_detail)):
             host_detail += f": publish the CNAME to {settings.MAILSEC_POLICY_HOST} in its place."
+        elif not released and lookups.other_records(host_detail):
+            # A CNAME cannot share its name with other records (RFC 1034 §3.6.2, RFC 2181
+            # §10.1): those go first (task s43f).
+            host_detail += (
+                f": delete what is there and publish the CNAME to "
+                f"{settings.MAILSEC_POLICY_HOST} in its place (a CNAME cannot share its name "
+                "with other records)."
+            )
         if released:
             (host_state, host_badge, host_detail), (sts_state, sts_badge, sts_detail) = (
                 _released_rows(domain.name, policy_id, host_ok, host_detail, sts)
@@ -249,9 +257,10 @@ def _released_rows(
             f"{host_detail}: no longer to us, so nothing of ours is left to remove (the policy "
             "served there, if any, is that host's).",
         )
-    elif lookups.no_address(host_detail):
+    elif lookups.no_address(host_detail) or lookups.other_records(host_detail):
         # A CNAME to another name, which has no address: nothing is served there, and the
-        # alias is not ours (s42zE: it was read "does not exist").
+        # alias is not ours (s42zE: it was read "does not exist"). Nor are a TXT or an MX
+        # published at the name without an address (s43f).
         host_row = (
             "missing",
             "not ours",
@@ -330,6 +339,8 @@ def _released_rows(
         if lookups.dangling(host_detail)
         else "leads to a name with no address"
         if lookups.no_address(host_detail)
+        else "has no address"
+        if lookups.other_records(host_detail)
         else "does not exist"
     )
     return host_row, (

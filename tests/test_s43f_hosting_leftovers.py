@@ -1,0 +1,180 @@
+"""Task s43f: hosting leftovers.
+
+1. lookups.dangling() and no_address() told the two "missing" kinds of points_at_us's reading
+   apart by the end of its words (", a name that does not exist", ", which has no address"):
+   a rewording would have turned a subdomain-takeover "yes: remove it" into "removed". The
+   reading now carries why it leads nowhere (Leads.why), and they read that.
+2. mta-sts.<domain> holding only a TXT or an MX record (no address, no CNAME: NOERROR with no
+   A) read "does not exist yet": it is said as what is there, with what to publish instead
+   (our CNAME, once those records are gone: a CNAME shares its name with no other record,
+   RFC 1034 §3.6.2, RFC 2181 §10.1). The sync reads it as before ("missing").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import pickle
+from datetime import timedelta
+
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+from django.conf import settings
+
+from checks.dns import DnsAnswer
+from mailsec.hosting import lookups, service
+from mailsec.hosting.lookups import Leads, RecordState
+from mailsec.hosting.views import _released_rows
+from tests import test_s42q_dangling_policy_host as s42q
+from tests.test_hosting import T0, HostingCase
+from tests.test_s42q_dangling_policy_host import GONE, HOP, HOST, Zone, dangling
+
+DOMAIN = "example.org"
+NONE = RecordState("missing", "")
+THEIRS = RecordState("stale", "", found_id="own3", ids=("own3",))
+
+
+class Held(Zone):
+    """s42q's Zone, with TXT and MX records at names: `held` maps (name, type) to the
+    records' presentation forms."""
+
+    def __init__(self, names: dict, held: dict[tuple[str, str], list[str]]) -> None:
+        super().__init__(names)
+        self.held = held
+
+    async def query(self, name: str, rdtype: str, **kwargs: object) -> DnsAnswer:  # type: ignore[override]
+        values = self.held.get((name.rstrip(".").lower(), rdtype))
+        if values is None:
+            return await super().query(name, rdtype, **kwargs)
+        kind = dns.rdatatype.from_text(rdtype)
+        rdatas = [dns.rdata.from_text(dns.rdataclass.IN, kind, v) for v in values]
+        return DnsAnswer(name, rdtype, "NOERROR", rdatas)
+
+
+def holding(**held: list[str]) -> Held:
+    """mta-sts.<domain> with no address and no CNAME (NOERROR, no A), holding `held`."""
+    return Held({HOST: ("NOERROR", [], [])}, {(HOST, k.upper()): v for k, v in held.items()})
+
+
+def real(zone: Zone) -> tuple[bool, str]:
+    return asyncio.run(lookups.points_at_us(zone, HOST))
+
+
+def released(ok: bool, detail: str, sts: RecordState = NONE) -> tuple[tuple, tuple]:
+    return _released_rows(DOMAIN, "ours1", ok, detail, sts)
+
+
+# --- 1. the two "missing" kinds, read by the reading's structure ---------------------------
+
+
+def test_s43f_dangling_and_no_address_read_why_not_the_words() -> None:
+    # A dangling CNAME in words that end as a no-address one, and the other way round.
+    takeover = Leads(f"{HOST} is a CNAME to {GONE}{lookups.NO_ADDRESS}", "missing", "dangling")
+    empty = Leads(f"{HOST} is a CNAME to {HOP}{lookups.DANGLING}", "missing", "no_address")
+    assert lookups.dangling(takeover) and not lookups.no_address(takeover)
+    assert lookups.no_address(empty) and not lookups.dangling(empty)
+    # The released panel follows: the takeover is to remove, the empty alias is not ours.
+    assert released(False, takeover)[0][:2] == ("stale", "yes: remove it")
+    assert "subdomain takeover" in released(False, takeover)[0][2]
+    assert released(False, empty)[0][:2] == ("missing", "not ours")
+
+
+def test_s43f_reworded_readings_keep_their_rows() -> None:
+    # Words that end in neither phrase: the reading's why still tells the panel.
+    takeover = Leads(f"{HOST} aliases {GONE} (NXDOMAIN)", "missing", "dangling")
+    host, sts = released(False, takeover, THEIRS)
+    assert host[:2] == ("stale", "yes: remove it"), host
+    assert "leads to a name that does not exist" in sts[2], sts
+    empty = Leads(f"{HOST} aliases {HOP} (no A/AAAA)", "missing", "no_address")
+    host, sts = released(False, empty, THEIRS)
+    assert host[:2] == ("missing", "not ours"), host
+    assert "leads to a name with no address" in sts[2], sts
+
+
+def test_s43f_real_readings_carry_why() -> None:
+    # Controls on what points_at_us gives: the same words as before, and why.
+    cases = {
+        "dangling": dangling(GONE),
+        "no_address": Zone({HOST: ("NOERROR", [], [HOP])}),
+        "gone": Zone({}),
+    }
+    for why, zone in cases.items():
+        ok, detail = real(zone)
+        assert not ok and isinstance(detail, Leads), why
+        assert (detail.state, detail.why) == ("missing", why), (why, detail)
+    assert lookups.dangling(real(dangling(HOP, GONE))[1])
+    assert lookups.no_address(real(Zone({HOST: ("NOERROR", [], [HOP, GONE])}))[1])
+
+
+def test_s43f_why_survives_copy_and_pickle() -> None:
+    _, detail = real(dangling(GONE))
+    for again in (copy.copy(detail), copy.deepcopy(detail), pickle.loads(pickle.dumps(detail))):
+        assert again == detail and lookups.dangling(again)
+
+
+# --- 2. a name holding only a TXT or an MX -------------------------------------------------
+
+
+def test_s43f_a_name_holding_only_a_txt_says_so() -> None:
+    ok, detail = real(holding(txt=['"v=STSv1; id=20240101;"']))
+    assert not ok
+    assert detail == (
+        f'{HOST} has no address and no CNAME, only a TXT record ("v=STSv1; id=20240101;")'
+    ), detail
+    assert "does not exist" not in detail
+    assert lookups.leads_state(ok, detail) == "missing"
+    assert lookups.other_records(detail)
+    assert not lookups.dangling(detail) and not lookups.no_address(detail)
+
+
+def test_s43f_a_name_holding_only_an_mx_or_both_says_so() -> None:
+    ok, detail = real(holding(mx=["10 mx1.example.org."]))
+    assert detail == f"{HOST} has no address and no CNAME, only an MX record (10 mx1.example.org.)"
+    ok, detail = real(holding(txt=['"a"', '"b"', '"c"'], mx=["10 mx1.example.org."]))
+    assert detail == (
+        f'{HOST} has no address and no CNAME, only 3 TXT records ("a", "b" and 1 more) and '
+        "an MX record (10 mx1.example.org.)"
+    ), detail
+    assert lookups.leads_state(ok, detail) == "missing"
+
+
+def test_s43f_an_empty_name_still_reads_as_before() -> None:
+    # Control: NOERROR with nothing there (an empty non-terminal), and NXDOMAIN.
+    for zone in (holding(), Zone({})):
+        ok, detail = real(zone)
+        assert (ok, detail) == (False, f"{HOST} does not exist yet")
+
+
+def test_s43f_released_a_txt_there_is_not_ours() -> None:
+    host, sts = released(*real(holding(txt=['"v=STSv1; id=x1;"'])), THEIRS)
+    assert host[:2] == ("missing", "not ours"), host
+    assert "only a TXT record" in host[2] and "nothing of ours" in host[2], host
+    assert sts[:2] == ("stale", "yes: remove it"), sts
+    assert f"{HOST} has no address:" in sts[2] and "does not exist" not in sts[2], sts
+
+
+class S43fWatchTestCase(HostingCase):
+    def test_s43f_the_watch_reads_a_name_holding_a_txt_as_missing(self) -> None:
+        policy = self.host()
+        policy.policy_host_state = "ours"
+        ok, detail = real(holding(txt=['"hello"']))
+        assert service.policy_host_told(policy, ok, detail, T0 + timedelta(hours=1)) == []
+        assert policy.policy_host_state == "ours"
+
+
+class S43fSetupPanelTestCase(HostingCase):
+    def test_s43f_while_hosting_it_says_what_to_publish_instead(self) -> None:
+        self.policy = self.host()
+        self.client.force_login(self.alice)
+        row, text, html = s42q.S42qDanglingPanelTestCase.host_row(
+            self, holding(txt=['"v=STSv1; id=x1;"'])
+        )
+        assert "Records to publish" in html
+        assert row.state == "missing" and "not yet" in text, text
+        assert "does not exist" not in text, text
+        assert row.detail == (
+            f'{HOST} has no address and no CNAME, only a TXT record ("v=STSv1; id=x1;"): '
+            f"delete what is there and publish the CNAME to {settings.MAILSEC_POLICY_HOST} "
+            "in its place (a CNAME cannot share its name with other records)."
+        ), row.detail
