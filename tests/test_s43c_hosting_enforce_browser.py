@@ -587,3 +587,259 @@ def test_testing_to_enforce_and_back_in_chromium(
         "\n".join(report_lines) + f"\nplanted rows that held: {planted_held}"
     )
     assert time.monotonic() - started < 90, "the round should stay well under a minute"
+
+
+# --- second batch -----------------------------------------------------------------------------
+# Written from the same sources before it ran, after the first batch held: a teammate switching
+# to enforce, an MX added and leaving under enforce (Compare with MX now), Stop hosting and
+# Keep hosting under enforce, changes posted by a viewer and an outsider, and a Switch to
+# enforce pressed on a page opened while it was safe, after failures were reported.
+MX2 = "mx2.example.org"
+# fmt: off
+ROWS_B: list[dict[str, Any]] = [
+    {"id": "B01", "seen": "bob.enforce.policy.lines", "op": "eq",
+     "expect": sorted(["version: STSv1", "mode: enforce", f"mx: {MX1}", f"max_age: {WEEK}"]),
+     "from": "webapp.md: a member hosts; hosting.md: one click switches to enforce"},
+    # An MX added: listed at once with a new id (hosting.md, MX changes).
+    {"id": "B02", "seen": "mx2.policy.lines", "op": "eq",
+     "expect": sorted(["version: STSv1", "mode: enforce", f"mx: {MX1}", f"mx: {MX2}", f"max_age: {WEEK}"]),
+     "from": "hosting.md: a new MX is added at once"},
+    {"id": "B03", "seen": "mx2.id_changed", "op": "eq", "expect": True,
+     "from": "hosting.md: with a new id"},
+    # It leaves: listed until max_age has passed, so the text and the id stay.
+    {"id": "B04", "seen": "gone.policy.lines", "op": "has", "expect": [f"mx: {MX1}", f"mx: {MX2}", "mode: enforce"],
+     "from": "hosting.md: an MX that left stays listed until max_age has passed"},
+    {"id": "B05", "seen": "gone.id_changed", "op": "eq", "expect": False,
+     "from": "the text does not change, so the id does not (RFC 8461 §3.1)"},
+    {"id": "B06", "seen": "gone.page", "op": "has", "expect": ["Leaving the policy", MX2],
+     "from": "hosting.md: the page lists it under Leaving the policy"},
+    # Stop hosting under enforce, then Keep hosting: mode and settings kept, mx2 still listed.
+    {"id": "B07", "seen": "stop.policy.lines", "op": "has", "expect": ["mode: none", f"max_age: {WEEK}"],
+     "from": "hosting.md Stopping: mode none for max_age"},
+    {"id": "B08", "seen": "stop.mails", "op": "has", "expect": ["alice@example.org", "bob@example.net"],
+     "from": "hosting.md: every team member is emailed when it starts"},
+    {"id": "B09", "seen": "keep.policy.lines", "op": "eq",
+     "expect": sorted(["version: STSv1", "mode: enforce", f"mx: {MX1}", f"mx: {MX2}", f"max_age: {WEEK}"]),
+     "from": "hosting.md: Keep hosting keeps mode and settings; departed MX stay until max_age"},
+    {"id": "B10", "seen": "keep.ids_distinct", "op": "eq", "expect": 5,
+     "from": "hosting.md: a text coming back gets a new id, never an old one"},
+    {"id": "B11", "seen": "keep.mails", "op": "has", "expect": ["alice@example.org", "bob@example.net"],
+     "from": "hosting.md: Keep hosting is emailed to every member too"},
+    # Changes posted by a viewer (403, nothing changes) and an outsider (404); a member's
+    # post of the same kind goes through (the control).
+    {"id": "B12", "seen": "post.bob_sync", "op": "eq", "expect": 200,
+     "from": "control: a member's post with the page's token is accepted"},
+    {"id": "B13", "seen": "post.vera_disable", "op": "eq", "expect": 403,
+     "from": "webapp.md: a viewer's change posted anyway is refused with 403"},
+    {"id": "B14", "seen": "post.charlie_disable", "op": "eq", "expect": 404,
+     "from": "webapp.md: anything outside your teams answers 404"},
+    {"id": "B15", "seen": "post.after.policy.lines", "op": "has", "expect": ["mode: enforce"],
+     "from": "and nothing changed"},
+    # Back to testing (bob, Settings); safe again later; failures reported meanwhile; a press
+    # of Switch to enforce on the page opened while it was safe.
+    {"id": "B16", "seen": "failed.mode_card", "op": "has",
+     "expect": ["Not yet", f"{MX1}: 5 failed sessions reported", "sts-webpki-invalid"],
+     "from": "reports.md: Not yet, failures per MX with the result type"},
+    {"id": "B17", "seen": "stale.policy.lines", "op": "has", "expect": ["mode: testing"],
+     "from": "hosting.md: enforce only when it is safe; a stale page's press is judged now"},
+    {"id": "B18", "seen": "stale.id_changed", "op": "eq", "expect": False,
+     "from": "nothing switched, so the same text and id"},
+    {"id": "B19", "seen": "stale.page", "op": "has", "expect": ["Not yet", MX1],
+     "from": "the page the press returns says why"},
+    {"id": "B20", "seen": "csp", "op": "eq", "expect": [],
+     "from": "no CSP violation"},
+    # Planted (wrong on purpose): each must fail.
+    {"id": "PB1", "planted": True, "seen": "mx2.policy.lines", "op": "lacks", "expect": [f"mx: {MX2}"],
+     "from": "planted: the new MX is listed at once"},
+    {"id": "PB2", "planted": True, "seen": "post.vera_disable", "op": "eq", "expect": 200,
+     "from": "planted: a viewer's post is refused"},
+    {"id": "PB3", "planted": True, "seen": "keep.policy.lines", "op": "has", "expect": ["mode: none"],
+     "from": "planted: Keep hosting serves the kept mode, enforce"},
+]
+# fmt: on
+
+
+def host_and_publish(page: Page, url: str, dns_data: Dns) -> None:
+    """Host MTA-STS and publish the three records exactly as the page gives them."""
+    page.goto(url)
+    press(page, "Host MTA-STS")
+    rows = panel_rows(page)
+    for name in rows:
+        value = (
+            page.locator("#records tbody tr")
+            .filter(has=page.locator("code", has_text=name))
+            .first.locator("[id^=record-value-]")
+            .inner_text()
+            .strip()
+        )
+        rtype = "TXT" if name.startswith("_smtp._tls") else "CNAME"
+        rdata = f'"{value}"' if rtype == "TXT" else f"{value.rstrip('.')}."
+        dns_data.publish(f"{name.rstrip('.')}. 300 {rtype} {rdata}")
+
+
+def failure_report(domain: Any, org: str, failed: int) -> None:
+    """Yesterday's report from `org`: sessions under our testing policy, `failed` of them
+    failing at mx1 (sts-webpki-invalid)."""
+    address = ReportAddress.for_domain(domain)
+    day = timezone.now().date() - timedelta(days=1)
+    lines = ["version: STSv1", "mode: testing", f"mx: {MX1}", f"max_age: {WEEK}"]
+    result = {
+        "policy": {
+            "policy-type": "sts",
+            "policy-string": lines,
+            "policy-domain": APEX,
+            "mx-host": [MX1],
+        },
+        "summary": {"total-successful-session-count": 20, "total-failure-session-count": failed},
+        "failure-details": [
+            {
+                "result-type": "sts-webpki-invalid",
+                "receiving-mx-hostname": MX1,
+                "receiving-ip": "192.0.2.25",
+                "failed-session-count": failed,
+            }
+        ],
+    }
+    raw = post(address, report(org, f"{day}_{org}_failed", day, [result]))
+    assert raw.parse_status == "parsed", raw.error
+
+
+def token_of(page: Page) -> str:
+    field = page.locator("input[name=csrfmiddlewaretoken]")
+    if field.count():
+        return field.first.get_attribute("value") or ""
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    return cookies.get("csrftoken", "")
+
+
+def posted(page: Page, url: str) -> int:
+    response = page.request.post(
+        url, form={"csrfmiddlewaretoken": token_of(page)}, headers={"Referer": page.url}
+    )
+    return response.status
+
+
+def mailed_to(since: int) -> str:
+    from django.core import mail
+
+    return " ".join(" ".join(m.to) for m in mail.outbox[since:])
+
+
+def mails() -> int:
+    from django.core import mail
+
+    return len(mail.outbox)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_teammate_enforces_mx_move_stop_keep_and_a_stale_press(
+    browser: Browser, live_server: Any, settings: Any
+) -> None:
+    settings.MAILSEC_POLICY_HOST = POLICY_HOST
+    settings.MAILSEC_POLICY_ZONE = OUR_ZONE
+    zone = StandInZone(OUR_ZONE, ("127.0.0.1", 9), "mailsec-policy", "c2VjcmV0")
+    alice = owner()
+    team = Team.objects.get(memberships__user=alice)
+    bob = person("bob", team, Membership.Role.MEMBER)
+    vera = person("vera", team, Membership.Role.VIEWER)
+    charlie = User.objects.create_user("charlie", "charlie@example.net")
+    Profile.objects.create(user=charlie, current_team=Team.create_for(charlie))
+    domain = verified_domain(alice)
+    seen: dict[str, Any] = {}
+    violations: list[str] = []
+    url = f"{live_server.url}/hosting/{domain.code}/"
+
+    def shift_testing_start() -> None:
+        HostedPolicy.objects.filter(domain=domain).update(
+            testing_since=timezone.now() - timedelta(days=10)
+        )
+
+    with wired(zone) as dns_data:
+        page = signed_in(browser, live_server, alice).new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        host_and_publish(page, url, dns_data)
+        shift_testing_start()
+        feed_reports(domain, 8)
+        checked(domain, {MX1: "pass"})
+        ids = [zone.ids.get(APEX)]
+
+        # Bob, a member, switches to enforce.
+        bob_page = signed_in(browser, live_server, bob).new_page()
+        bob_page.on("dialog", lambda dialog: dialog.accept())
+        bob_page.goto(url)
+        press(bob_page, "Switch to enforce")
+        read_policy(seen, "bob.enforce", live_server)
+        ids.append(zone.ids.get(APEX))
+        violations += csp_violations(bob_page)
+
+        # mx2 added, then gone; Compare with MX now each time (alice).
+        dns_data.publish(f"{APEX}. 300 MX 20 {MX2}.")
+        dns_data.publish(f"{MX2}. 300 A 192.0.2.26")
+        page.goto(url)
+        press(page, "Compare with MX now")
+        read_policy(seen, "mx2", live_server)
+        ids.append(zone.ids.get(APEX))
+        seen["mx2.id_changed"] = ids[-1] != ids[-2]
+        dns_data.remove(f"{APEX}. 300 MX 20 ")
+        press(page, "Compare with MX now")
+        read_policy(seen, "gone", live_server)
+        seen["gone.id_changed"] = zone.ids.get(APEX) != ids[-1]
+        page.goto(url)
+        seen["gone.page"] = " ".join(page.locator("main").inner_text().split())
+        violations += csp_violations(page)
+
+        # Stop hosting under enforce, then Keep hosting.
+        before = mails()
+        press(page, "Stop hosting")
+        read_policy(seen, "stop", live_server)
+        ids.append(zone.ids.get(APEX))
+        seen["stop.mails"] = mailed_to(before)
+        before = mails()
+        page.goto(url)
+        press(page, "Keep hosting")
+        read_policy(seen, "keep", live_server)
+        ids.append(zone.ids.get(APEX))
+        seen["keep.ids_distinct"] = len(set(ids))
+        seen["keep.mails"] = mailed_to(before)
+        violations += csp_violations(page)
+
+        # Posts: bob's sync (control), vera's and charlie's disable.
+        bob_page.goto(url)
+        seen["post.bob_sync"] = posted(bob_page, f"{url}sync/")
+        vera_page = signed_in(browser, live_server, vera).new_page()
+        vera_page.goto(url)
+        seen["post.vera_disable"] = posted(vera_page, f"{url}disable/")
+        charlie_page = signed_in(browser, live_server, charlie).new_page()
+        charlie_page.goto(f"{live_server.url}/domains/")
+        seen["post.charlie_disable"] = posted(charlie_page, f"{url}disable/")
+        read_policy(seen, "post.after", live_server)
+
+        # Back to testing (bob); safe again (the start moved back); failures reported while
+        # alice's page, opened when it was safe, is still open; she presses Switch to enforce.
+        bob_page.goto(url)
+        bob_page.locator("select[name=mode]").select_option("testing")
+        press(bob_page, "Save")
+        shift_testing_start()
+        page.goto(url)
+        expect(page.get_by_role("button", name="Switch to enforce")).to_be_visible()
+        failure_report(domain, "Yahoo Inc.", 5)
+        before_id = zone.ids.get(APEX)
+        press(page, "Switch to enforce")
+        read_policy(seen, "stale", live_server)
+        seen["stale.id_changed"] = zone.ids.get(APEX) != before_id
+        seen["stale.page"] = " ".join(page.locator("main").inner_text().split())
+        page.goto(url)
+        seen["failed.mode_card"] = mode_card(page)
+        violations += csp_violations(page)
+    seen["csp"] = violations
+
+    wrong = [row for row in ROWS_B if not row.get("planted") and not holds(row, seen, {})]
+    planted_held = [row["id"] for row in ROWS_B if row.get("planted") and holds(row, seen, {})]
+    report_lines = [
+        f"{row['id']} ({row['from']}): expected {row['op']} {row['expect']!r}, "
+        f"seen {seen.get(row['seen'], '(not observed)')!r}"
+        for row in wrong
+    ]
+    assert not report_lines and not planted_held, (
+        "\n".join(report_lines) + f"\nplanted rows that held: {planted_held}"
+    )
