@@ -732,9 +732,9 @@ def repaired_record(
     other choice kept as written (tag order, flags, notes): v=DKIM1 first and exact; PEM armour
     and white space out of p=; an Ed25519 key unwrapped from its SubjectPublicKeyInfo or given
     the k=ed25519 it lacks; k= in lower case; h= that allows SHA-1 or no known hash: left out
-    where it lists SHA-1 but not SHA-256 (the signer may still sign rsa-sha1; without h= the
-    key verifies both while it switches, sha1_note), else h=sha256; s= that lists no service
-    receivers use for mail, or several, left out (dkimpy compares a whole s= value as one string, so
+    where it lists SHA-1 but not SHA-256, in any case (the signer may still sign rsa-sha1;
+    without h= the key verifies both while it switches, sha1_note), else h=sha256; s= that
+    lists no service receivers use for mail, or several, left out (dkimpy compares a whole s= value as one string, so
     s=email:tlsrpt verifies nothing there, and a TLS-report key is better kept apart,
     tlsrpt_note). t=y (testing) stays unless `drop_testing` (DKIM-11 warns) removes it.
     With `new_key` (a placeholder for a key to copy again), p= is that, in the place of a missing
@@ -797,10 +797,15 @@ def repaired_record(
         tags["k"] = key_type
     if "h" in tags:
         hashes = [h.strip() for h in tags["h"].split(":")]
-        # 'SHA256' (DKIM-09 warns: a known name in another case) becomes h=sha256.
-        if "sha1" in hashes and "sha256" not in {h.lower() for h in hashes}:
+        lowered = {h.lower() for h in hashes}
+        # SHA-1 without SHA-256, in any case ('sha1', 'SHA1', which OpenDKIM reads as sha1):
+        # left out, so the key verifies whichever the signer signs with while it switches
+        # (h=sha256 would fail its rsa-sha1 signatures until then); no h= is also the plainer
+        # record (RFC 6376 §3.6.1: every algorithm by default).
+        if "sha1" in lowered and "sha256" not in lowered:
             del tags["h"]
-        elif "sha256" not in hashes or "sha1" in {h.lower() for h in hashes}:
+        elif "sha256" not in hashes or "sha1" in lowered:
+            # 'SHA256' (DKIM-09 warns: a known name in another case) becomes h=sha256, and
             # 'SHA1:sha256' too (DKIM-09 warns: SHA-1 to verifiers matching names without case).
             tags["h"] = "sha256"
     if "s" in tags:
