@@ -594,6 +594,9 @@ def test_testing_to_enforce_and_back_in_chromium(
 # to enforce, an MX added and leaving under enforce (Compare with MX now), Stop hosting and
 # Keep hosting under enforce, changes posted by a viewer and an outsider, and a Switch to
 # enforce pressed on a page opened while it was safe, after failures were reported.
+# Committed in 6736b12e before it ran, with 3 planted rows (PB1 mx2 not listed at once, PB2 a
+# viewer's post answered 200, PB3 Keep hosting serving mode none): each failed on its row and
+# was removed. The 20 rows held as written (SQLite, 32 s): no product defect in this batch.
 MX2 = "mx2.example.org"
 # fmt: off
 ROWS_B: list[dict[str, Any]] = [
@@ -648,13 +651,6 @@ ROWS_B: list[dict[str, Any]] = [
      "from": "the page the press returns says why"},
     {"id": "B20", "seen": "csp", "op": "eq", "expect": [],
      "from": "no CSP violation"},
-    # Planted (wrong on purpose): each must fail.
-    {"id": "PB1", "planted": True, "seen": "mx2.policy.lines", "op": "lacks", "expect": [f"mx: {MX2}"],
-     "from": "planted: the new MX is listed at once"},
-    {"id": "PB2", "planted": True, "seen": "post.vera_disable", "op": "eq", "expect": 200,
-     "from": "planted: a viewer's post is refused"},
-    {"id": "PB3", "planted": True, "seen": "keep.policy.lines", "op": "has", "expect": ["mode: none"],
-     "from": "planted: Keep hosting serves the kept mode, enforce"},
 ]
 # fmt: on
 
