@@ -8,6 +8,11 @@
    A) read "does not exist yet": it is said as what is there, with what to publish instead
    (our CNAME, once those records are gone: a CNAME shares its name with no other record,
    RFC 1034 §3.6.2, RFC 2181 §10.1). The sync reads it as before ("missing").
+4. The held-handshake probe (service.held_without_certificate, s42h/s42j) asked our front end
+   at the first address of our policy host only: one address down (or refused by the SSRF
+   guard) made every held name "could not check". It tries each in turn, at most
+   service.FRONT_END_ADDRESSES, each guarded, and holds the name where one answered. The
+   handshakes are stood in (no connection is made), as in tests/test_s42zb_held_probe_guard.py.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import pickle
+from dataclasses import replace
 from datetime import timedelta
+from unittest import mock
 
 import dns.rdata
 import dns.rdataclass
@@ -23,6 +30,7 @@ import dns.rdatatype
 from django.conf import settings
 
 from checks.dns import DnsAnswer
+from checks.tasks import engine_config
 from mailsec.hosting import lookups, service
 from mailsec.hosting.lookups import Leads, RecordState
 from mailsec.hosting.views import _released_rows
@@ -178,3 +186,69 @@ class S43fSetupPanelTestCase(HostingCase):
             f"delete what is there and publish the CNAME to {settings.MAILSEC_POLICY_HOST} "
             "in its place (a CNAME cannot share its name with other records)."
         ), row.detail
+
+
+# --- 4. the held-handshake probe tries each address of our policy host ---------------------
+
+
+def _held_probe(
+    addresses: list[str], down: set[str], allow_private: bool = False
+) -> tuple[str, list[tuple[str, str]]]:
+    """service.held_without_certificate with our policy host at `addresses` (public ones are
+    stood in: the handshakes are, no connection is made): a control handshake at an address
+    in `down` finds no connection; elsewhere our front end answers the control at once and
+    holds mta-sts.example.org's handshake."""
+    asked: list[tuple[str, str]] = []
+
+    def handshake(address: str, server_name: str, timeout: float) -> str:
+        asked.append((address, server_name))
+        if address in down:
+            return "unreachable"
+        return "answered" if server_name == settings.MAILSEC_POLICY_HOST else "held"
+
+    class Resolver:
+        async def addresses(self, host: str) -> tuple[list[str], list[object]]:
+            return list(addresses), []
+
+    async def points_at_us(dns: object, host: str) -> tuple[bool, str]:
+        return True, Leads(f"{host} is a CNAME to ours", "ours")
+
+    config = replace(engine_config(), allow_private_targets=allow_private)
+    with (
+        mock.patch.object(lookups, "client", Resolver),
+        mock.patch.object(lookups, "points_at_us", points_at_us),
+        mock.patch.object(service, "_handshake", handshake),
+        mock.patch.object(service, "engine_config", return_value=config),
+    ):
+        return service.held_without_certificate(DOMAIN), asked
+
+
+def test_s43f_the_probe_tries_the_next_address_when_the_first_is_down() -> None:
+    said, asked = _held_probe(["8.8.8.8", "1.1.1.1"], down={"8.8.8.8"})
+    assert "refuses or fails to issue it" in said, said
+    assert asked == [
+        ("8.8.8.8", settings.MAILSEC_POLICY_HOST),
+        ("1.1.1.1", settings.MAILSEC_POLICY_HOST),
+        ("1.1.1.1", HOST),  # the name held where our front end answered
+    ], asked
+
+
+def test_s43f_an_address_the_guard_refuses_is_skipped_not_the_end() -> None:
+    said, asked = _held_probe(["10.1.2.3", "2001:4860:4860::8888"], down=set())
+    assert "refuses or fails to issue it" in said, said
+    assert [a for a, _ in asked] == ["2001:4860:4860::8888", "2001:4860:4860::8888"], asked
+
+
+def test_s43f_the_probe_is_bounded_and_still_could_not_check_when_all_are_down() -> None:
+    many = [f"8.8.4.{n}" for n in range(1, 9)]
+    said, asked = _held_probe(many, down=set(many))
+    assert said == ""
+    assert asked == [(a, settings.MAILSEC_POLICY_HOST) for a in many[:4]], asked
+    assert service.FRONT_END_ADDRESSES == 4
+
+
+def test_s43f_one_answering_address_is_asked_once() -> None:
+    # Control: the first address answers, nothing else is asked.
+    said, asked = _held_probe(["8.8.8.8", "1.1.1.1"], down=set())
+    assert "refuses or fails to issue it" in said
+    assert asked == [("8.8.8.8", settings.MAILSEC_POLICY_HOST), ("8.8.8.8", HOST)]

@@ -1271,22 +1271,32 @@ def one_probe_per_run() -> Iterator[FrontEnd]:
         _RUN_FRONT_END.reset(token)
 
 
+# How many of our policy host's addresses the control handshake tries, in the resolver's
+# order (A, then AAAA): a few front ends (or one with an IPv4 and an IPv6 address) are tried
+# in turn, and the run's one probe costs at most this many control handshakes (each within
+# ANSWERS_WITHIN to connect and as much to answer: 16 s at worst, once per run).
+FRONT_END_ADDRESSES = 4
+
+
 def _front_end_answering() -> str:
-    """The address of our policy host when our front end answers a handshake for it there
-    within ANSWERS_WITHIN, else ""."""
+    """The first address of our policy host at which our front end answers a handshake for it
+    within ANSWERS_WITHIN, else "". Each address is tried in turn (at most
+    FRONT_END_ADDRESSES), as a sender tries each address of mta-sts.<domain> (which leads to
+    our policy host, so has the same ones): the first one down, or one the SSRF guard
+    refuses, no longer makes the whole probe "could not check" (task s43f). The name's own
+    handshake is then held at the address that answered."""
     addresses, _ = asyncio.run(lookups.client().addresses(settings.MAILSEC_POLICY_HOST))
-    if not addresses:
-        return ""
-    address = addresses[0]
-    try:
-        # SSRF guard, as every probe: never a connection to a non-public address (a poisoned
-        # or mistaken answer for our own name), unless the deployment allows them (the lab).
-        net.guard(address, engine_config())
-    except (net.TargetRefused, ValueError):
-        return ""
-    if _handshake(address, settings.MAILSEC_POLICY_HOST, ANSWERS_WITHIN) != "answered":
-        return ""
-    return address
+    for address in addresses[:FRONT_END_ADDRESSES]:
+        try:
+            # SSRF guard, as every probe: never a connection to a non-public address (a
+            # poisoned or mistaken answer for our own name), unless the deployment allows
+            # them (the lab).
+            net.guard(address, engine_config())
+        except (net.TargetRefused, ValueError):
+            continue
+        if _handshake(address, settings.MAILSEC_POLICY_HOST, ANSWERS_WITHIN) == "answered":
+            return address
+    return ""
 
 
 def held_without_certificate(name: str) -> str:
