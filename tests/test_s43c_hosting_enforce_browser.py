@@ -853,9 +853,19 @@ def test_a_teammate_enforces_mx_move_stop_keep_and_a_stale_press(
 # Switch to enforce the page's message and one email to each member give the exact record with
 # the new id, the panel reads the old one as stale, the next sync does not tell it again, and
 # the record with the new id reads in place.
+# Committed in 04dc4f28 before it ran, with 3 planted rows (PC1 our A record 'not yet', PC2
+# the message lacking the new id, PC3 the new id 'stale'): each failed on its row (both runs)
+# and was removed. First run: 8 of 13 held. C01 was mine (corrected where it stands). C07-C09
+# and C11 were the harness's: it switched to enforce with no MX sync since the TXT was
+# published, and the message and email give the record only when the last sync found a plain
+# TXT (service.plain_txt_told); the next sync then told it (2 emails). With the sync run
+# before the switch, as production's five-minute sync would have over those days, all 13 held.
 # fmt: off
 ROWS_C: list[dict[str, Any]] = [
-    {"id": "C01", "seen": "tlsrpt.own_only", "op": "eq", "expect": "not yet",
+    # Corrected after the run: written as "not yet", a word hosting.md does not give for it;
+    # the panel reads "stale" ("Your TLS-RPT record does not send reports to us yet ...:
+    # publish the value above (it keeps your own addresses)"), not in place, as the doc says.
+    {"id": "C01", "seen": "tlsrpt.own_only", "op": "lacks", "expect": ["yes"],
      "from": "hosting.md: in place only once our report addresses are in the record"},
     {"id": "C02", "seen": "tlsrpt.two_records", "op": "lacks", "expect": ["yes"],
      "from": "RFC 8460 §3: two v=TLSRPTv1 records, senders assume no TLS reporting"},
@@ -882,13 +892,6 @@ ROWS_C: list[dict[str, Any]] = [
      "from": "the record with the new id is in place"},
     {"id": "C13", "seen": "csp", "op": "eq", "expect": [],
      "from": "no CSP violation"},
-    # Planted (wrong on purpose): each must fail.
-    {"id": "PC1", "planted": True, "seen": "host.a_ours", "op": "eq", "expect": "not yet",
-     "from": "planted: A records of our address count as ours"},
-    {"id": "PC2", "planted": True, "seen": "txt.enforce_message", "op": "lacks", "expect": ["{new_id}"],
-     "from": "planted: the message gives the new id"},
-    {"id": "PC3", "planted": True, "seen": "txt.new_published", "op": "eq", "expect": "stale",
-     "from": "planted: the new id is in place"},
 ]
 # fmt: on
 
@@ -963,6 +966,12 @@ def test_what_the_panel_reads_and_a_plain_txt_owner_through_enforce(
         dns_data.publish(f'{sts_name}. 300 TXT "v=STSv1; id={current.group(1)};"')
         seen["txt.current"] = look_again(page)[sts_name]
         violations += csp_violations(page)
+        # The five-minute MX sync, which production runs many times over the days below:
+        # what the page's message and the email after a change say of the _mta-sts record
+        # comes from what the last sync found there (harness, corrected after the first run,
+        # which switched with no sync since the TXT was published).
+        policy = HostedPolicy.objects.get(domain=domain)
+        in_thread(lambda: service.sync(policy))
 
         # Safe: Switch to enforce.
         HostedPolicy.objects.filter(domain=domain).update(
