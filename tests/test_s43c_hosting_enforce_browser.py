@@ -1012,3 +1012,136 @@ def test_what_the_panel_reads_and_a_plain_txt_owner_through_enforce(
     assert not report_lines and not planted_held, (
         "\n".join(report_lines) + f"\nplanted rows that held: {planted_held}"
     )
+
+
+# --- fourth batch -----------------------------------------------------------------------------
+# Written before it ran, after the third batch held: reports that must not count against
+# enforce (docs/reports.md: a report about another domain sharing the report address, and a
+# report of a day still to come, are no evidence), and the times the page gives once hosting
+# winds down, read by someone whose time zone is not UTC (docs/webapp.md: pages show times in
+# the reader's zone, "2 Dec 2026, 08:05 (Europe/Berlin)", "07:05 UTC" for someone on UTC;
+# each time of a list too, hosting events). Not blind for D02: the view's message after Stop
+# hosting was read while looking into the third batch (it gives the time in UTC).
+LA = "America/Los_Angeles"
+# fmt: off
+ROWS_D: list[dict[str, Any]] = [
+    {"id": "D01", "seen": "other_domain.enforce_button", "op": "eq", "expect": 1,
+     "from": "reports.md: a report about shop.example.org reaching example.org's address is no evidence"},
+    {"id": "D02", "seen": "future.enforce_button", "op": "eq", "expect": 1,
+     "from": "reports.md: nor, until its day, is a report of a day still to come"},
+    {"id": "D03", "seen": "stop.message", "op": "has", "expect": ["{until_la}"],
+     "from": "webapp.md: pages show times in the reader's zone, saying which"},
+    {"id": "D04", "seen": "stop.page", "op": "has", "expect": ["{until_la}"],
+     "from": "hosting.md: the page says until when; webapp.md: in the reader's zone"},
+    {"id": "D05", "seen": "stop.page", "op": "lacks", "expect": ["{until_utc}", "{until_utc_iso}"],
+     "from": "webapp.md: not in UTC for a reader in Los Angeles"},
+    {"id": "D06", "seen": "stop.events", "op": "has", "expect": [f"({LA})"],
+     "from": "webapp.md: each time of a list too (hosting events), saying which zone"},
+    {"id": "D07", "seen": "vera.page", "op": "has", "expect": ["{until_utc}"],
+     "from": "webapp.md: '07:05 UTC' for someone on UTC"},
+    {"id": "D08", "seen": "csp", "op": "eq", "expect": [],
+     "from": "no CSP violation"},
+    # Planted (wrong on purpose): each must fail.
+    {"id": "PD1", "planted": True, "seen": "vera.page", "op": "has", "expect": ["{until_la}"],
+     "from": "planted: a viewer on UTC reads UTC"},
+    {"id": "PD2", "planted": True, "seen": "other_domain.enforce_button", "op": "eq", "expect": 0,
+     "from": "planted: another domain's failures do not count"},
+    {"id": "PD3", "planted": True, "seen": "stop.events", "op": "lacks", "expect": [f"({LA})"],
+     "from": "planted: the events say the reader's zone"},
+]
+# fmt: on
+
+
+def report_of(domain: Any, org: str, day: Any, policy_domain: str, failed: int) -> None:
+    address = ReportAddress.for_domain(domain)
+    result = {
+        "policy": {
+            "policy-type": "sts",
+            "policy-string": ["version: STSv1", "mode: testing", f"mx: {MX1}", f"max_age: {WEEK}"],
+            "policy-domain": policy_domain,
+            "mx-host": [MX1],
+        },
+        "summary": {"total-successful-session-count": 10, "total-failure-session-count": failed},
+        "failure-details": [
+            {
+                "result-type": "sts-webpki-invalid",
+                "receiving-mx-hostname": MX1,
+                "receiving-ip": "192.0.2.25",
+                "failed-session-count": failed,
+            }
+        ],
+    }
+    raw = post(address, report(org, f"{day}_{org}_{policy_domain}", day, [result]))
+    assert raw.parse_status == "parsed", raw.error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reports_that_do_not_count_and_the_times_in_the_readers_zone(
+    browser: Browser, live_server: Any, settings: Any
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    settings.MAILSEC_POLICY_HOST = POLICY_HOST
+    settings.MAILSEC_POLICY_ZONE = OUR_ZONE
+    zone = StandInZone(OUR_ZONE, ("127.0.0.1", 9), "mailsec-policy", "c2VjcmV0")
+    alice = owner()
+    Profile.objects.filter(user=alice).update(time_zone=LA)
+    team = Team.objects.get(memberships__user=alice)
+    vera = person("vera", team, Membership.Role.VIEWER)
+    domain = verified_domain(alice)
+    seen: dict[str, Any] = {}
+    fill: dict[str, Any] = {}
+    violations: list[str] = []
+    url = f"{live_server.url}/hosting/{domain.code}/"
+
+    with wired(zone) as dns_data:
+        page = signed_in(browser, live_server, alice).new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        host_and_publish(page, url, dns_data)
+        HostedPolicy.objects.filter(domain=domain).update(
+            testing_since=timezone.now() - timedelta(days=10)
+        )
+        feed_reports(domain, 8)
+        checked(domain, {MX1: "pass"})
+        yesterday = timezone.now().date() - timedelta(days=1)
+        report_of(domain, "Yahoo Inc.", yesterday, f"shop.{APEX}", 7)
+        page.goto(url)
+        seen["other_domain.enforce_button"] = enforce_buttons(page)
+        tomorrow = timezone.now().date() + timedelta(days=1)
+        report_of(domain, "Comcast", tomorrow, APEX, 7)
+        page.goto(url)
+        seen["future.enforce_button"] = enforce_buttons(page)
+        violations += csp_violations(page)
+
+        press(page, "Stop hosting")
+        seen["stop.message"] = " ".join(page.get_by_role("status").first.inner_text().split())
+        until = HostedPolicy.objects.get(domain=domain).release_at
+        assert until is not None
+        here = until.astimezone(ZoneInfo(LA))
+        utc = until.astimezone(ZoneInfo("UTC"))
+        fill["until_la"] = f"{here.day} {here:%b %Y, %H:%M} ({LA})"
+        fill["until_utc"] = f"{utc.day} {utc:%b %Y, %H:%M} UTC"
+        fill["until_utc_iso"] = f"{utc:%Y-%m-%d %H:%M} UTC"
+        page.goto(url)
+        seen["stop.page"] = " ".join(page.locator("main").inner_text().split())
+        events = page.locator("section").filter(
+            has=page.get_by_role("heading", name="What happened")
+        )
+        seen["stop.events"] = " ".join(events.inner_text().split()) if events.count() else ""
+        violations += csp_violations(page)
+        vera_page = signed_in(browser, live_server, vera).new_page()
+        vera_page.goto(url)
+        seen["vera.page"] = " ".join(vera_page.locator("main").inner_text().split())
+        violations += csp_violations(vera_page)
+    seen["csp"] = violations
+
+    wrong = [row for row in ROWS_D if not row.get("planted") and not holds(row, seen, fill)]
+    planted_held = [row["id"] for row in ROWS_D if row.get("planted") and holds(row, seen, fill)]
+    report_lines = [
+        f"{row['id']} ({row['from']}): expected {row['op']} {row['expect']!r}, "
+        f"seen {seen.get(row['seen'], '(not observed)')!r}"
+        for row in wrong
+    ]
+    assert not report_lines and not planted_held, (
+        "\n".join(report_lines) + f"\nplanted rows that held: {planted_held}"
+    )
