@@ -934,6 +934,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     else:
         undotted = await _undotted_targets(ctx, mx)
         appended = _ips_with_zone_appended(ctx, mx)
+        ported = _ips_with_port(mx)
         out.add(
             "MX-01",
             Status.PASS,
@@ -1021,7 +1022,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             )
         return out.findings
 
-    _host_rules(mx, out, ctx.config.allow_private_targets, undotted, appended)
+    _host_rules(mx, out, ctx.config.allow_private_targets, undotted, appended, ported)
     return out.findings
 
 
@@ -1072,6 +1073,28 @@ def _ips_with_zone_appended(ctx: CheckContext, mx: MxSet) -> dict[str, str]:
         if not h.addresses and not h.is_ip_literal and not h.lookup_failed and not h.bogus
         if (ip := ip_with_zone_appended(h.name, ctx.domain, ctx.config.extra_public_suffixes))
     }
+
+
+_WITH_PORT = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):(\d{1,5})")
+
+
+def _ips_with_port(mx: MxSet) -> dict[str, tuple[str, str]]:
+    """For each MX host without an address whose name is an IP address with a port after it
+    ('192.0.2.25:25', '[2001:db8::25]:25'; copied from a mail client's server setting): the
+    address and the port. An MX names a host (RFC 5321 §5.1) and has no port: senders look the
+    whole text up as a name and find nothing."""
+    found: dict[str, tuple[str, str]] = {}
+    for h in mx.hosts:
+        match = None if h.addresses else _WITH_PORT.fullmatch(h.name.rstrip("."))
+        if match is None:
+            continue
+        address = match.group(1).strip("[]")
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            continue
+        found[h.name] = (address, match.group(2))
+    return found
 
 
 def _undotted_note(mx: MxSet, undotted: dict[str, tuple[str, list[str]]]) -> str:
@@ -1127,11 +1150,20 @@ def _missing_address_words(
     host: MxHost,
     undotted: dict[str, tuple[str, list[str]]],
     appended: dict[str, str] | None = None,
+    ported: dict[str, tuple[str, str]] | None = None,
 ) -> tuple[str, str]:
     """MX-06's sentence (up to where the status adds its tail) and fix for a host without an
     address, saying the cause where we can see it."""
     domain = mx.answer.name
     record = f"{domain}. MX {host.preference} {host.name}."
+    if ported and host.name in ported:
+        address, port = ported[host.name]
+        return (
+            f"The MX host {host.name} has no address: it is the IP address {address} with a "
+            f"port (:{port}) written after it (see MX-05), so senders skip it",
+            f"The fix is MX-05's: give the server at {address} a host name and point the MX "
+            "at that name.",
+        )
     if appended and host.name in appended:
         return (
             f"The MX host {host.name} has no address: it is the IP address "
@@ -1193,13 +1225,16 @@ def _host_rules(
     allow_private: bool = False,
     undotted: dict[str, tuple[str, list[str]]] | None = None,
     appended: dict[str, str] | None = None,
+    ported: dict[str, tuple[str, str]] | None = None,
 ) -> None:
     """MX-04..07 for each MX host. allow_private (the lab) counts private addresses as
     reachable; otherwise a host with only private, loopback or link-local addresses is as
     unusable to senders on the internet as one without an address. undotted: the hosts that
     look like a target written without its final dot (_undotted_targets); appended: the hosts
-    that are an IP address so written (_ips_with_zone_appended), by the address meant."""
+    that are an IP address so written (_ips_with_zone_appended), by the address meant;
+    ported: the hosts that are an IP address with a port after it (_ips_with_port)."""
     appended = appended or {}
+    ported = ported or {}
     resolving = 0
     unresolved: list[MxHost] = []
     private: list[MxHost] = []  # addresses, but none a sender on the internet can reach
@@ -1247,6 +1282,19 @@ def _host_rules(
                 evidence={**ev, "meant_address": ip},
                 fix=_ip_literal_fix(mx, host, ip, allow_private),
             )
+        elif host.name in ported:
+            ip, port = ported[host.name]
+            out.add(
+                "MX-05",
+                Status.FAIL,
+                f"The MX target {host.name} is the IP address {ip} with a port (:{port}) "
+                "written after it, as a mail program's server setting is; an MX must name a "
+                "host (RFC 5321 §5.1) and takes no port (senders always connect to port 25), "
+                "so senders look it up as a name and fail.",
+                subject=host.name,
+                evidence={**ev, "meant_address": ip, "port": port},
+                fix=_ip_literal_fix(mx, host, ip, allow_private),
+            )
         # MX-04: MX targets must not be aliases (RFC 2181 §10.3). A chain of aliases is shown
         # whole: each step is one senders follow, and each name is one the owner may meet.
         alias_for = host.cname_target
@@ -1291,7 +1339,8 @@ def _host_rules(
             )
         # MX-07: names are compared as A-labels, case-insensitively. An address (MX-05) is
         # not a name gone wrong: MX-05's finding and fix are the ones for it.
-        words = None if host.is_ip_literal or host.name in appended else _a_label_words(mx, host)
+        address_typed = host.is_ip_literal or host.name in appended or host.name in ported
+        words = None if address_typed else _a_label_words(mx, host)
         if words:
             summary, fix = words
             out.add("MX-07", Status.INFO, summary, subject=host.name, evidence=ev, fix=fix)
@@ -1336,7 +1385,7 @@ def _host_rules(
                     "zone that validates.",
                 )
                 continue
-            sentence, fix = _missing_address_words(mx, host, undotted or {}, appended)
+            sentence, fix = _missing_address_words(mx, host, undotted or {}, appended, ported)
             evidence = host.evidence()
             if undotted and host.name in undotted:
                 evidence["meant"], evidence["meant_addresses"] = undotted[host.name]

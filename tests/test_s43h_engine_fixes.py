@@ -1,0 +1,71 @@
+"""Mends from blind round s43h (tests/test_s43h_engine_blind.py): what the engine said wrong or
+left unsaid on DNS shapes real admins publish. No network: tests.blind_engine's in-memory DNS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks import mx
+from tests.blind_engine import run_engine
+
+
+def _no_probe() -> Any:
+    raise AssertionError("no port-25 probe expected")
+
+
+def _mx(domain: str, zone: dict[Any, Any]) -> list[Any]:
+    return run_engine(mx, domain, zone, probe=_no_probe).findings
+
+
+def _one(findings: list[Any], check: str) -> Any:
+    found = [f for f in findings if f.id == check]
+    assert len(found) == 1, [(f.id, str(f.status), f.summary) for f in findings]
+    return found[0]
+
+
+# ------------------------------------------------------------------ MX-05: an address with a port
+
+
+def test_an_ip_address_with_its_port_as_mx_target_fails_mx05() -> None:
+    # RFC 5321 §5.1: the MX data is a host name; an address with ':25' after it is looked up as a
+    # name and fails. It is an address, not a name gone wrong (no MX-07).
+    findings = _mx("wrenford-bakery.com", {("wrenford-bakery.com", "MX"): ["10 93.184.215.34:25."]})
+    mx05 = _one(findings, "MX-05")
+    assert str(mx05.status) == "fail"
+    assert "93.184.215.34" in mx05.summary and "port" in mx05.summary
+    assert "mx1.wrenford-bakery.com. A 93.184.215.34" in mx05.fix
+    assert "wrenford-bakery.com. MX 10 mx1.wrenford-bakery.com." in mx05.fix
+    assert "Then remove the record wrenford-bakery.com. MX 10 93.184.215.34:25." in mx05.fix
+    assert not [f for f in findings if f.id == "MX-07"]
+    mx06 = _one(findings, "MX-06")
+    assert str(mx06.status) == "fail" and "MX-05" in mx06.fix
+
+
+def test_a_reserved_address_with_a_port_gets_no_a_record() -> None:
+    findings = _mx("wrenford-bakery.com", {("wrenford-bakery.com", "MX"): ["10 192.0.2.25:25."]})
+    mx05 = _one(findings, "MX-05")
+    assert str(mx05.status) == "fail" and "192.0.2.25" in mx05.summary
+    assert "A 192.0.2.25" not in mx05.fix and "cannot reach" in mx05.fix
+
+
+def test_an_ipv6_address_in_brackets_with_a_port() -> None:
+    findings = _mx(
+        "wrenford-bakery.com",
+        {
+            ("wrenford-bakery.com", "MX"): [
+                "10 mx1.wrenford-bakery.com.",
+                "20 [2a00\\:1450\\:4001\\:82b\\:\\:1b]:25.",
+            ],
+            ("mx1.wrenford-bakery.com", "A"): ["93.184.215.35"],
+        },
+    )
+    mx05 = _one(findings, "MX-05")
+    assert "2a00:1450:4001:82b::1b" in mx05.summary and "port" in mx05.summary
+    assert "AAAA 2a00:1450:4001:82b::1b" in mx05.fix
+    assert str(_one(findings, "MX-06").status) == "warn"
+
+
+def test_a_host_name_with_a_colon_is_not_an_address() -> None:
+    # Control: only an address before the port is MX-05's.
+    findings = _mx("wrenford-bakery.com", {("wrenford-bakery.com", "MX"): ["10 mail.example:25."]})
+    assert not [f for f in findings if f.id == "MX-05"]
