@@ -1020,8 +1020,13 @@ def test_what_the_panel_reads_and_a_plain_txt_owner_through_enforce(
 # report of a day still to come, are no evidence), and the times the page gives once hosting
 # winds down, read by someone whose time zone is not UTC (docs/webapp.md: pages show times in
 # the reader's zone, "2 Dec 2026, 08:05 (Europe/Berlin)", "07:05 UTC" for someone on UTC;
-# each time of a list too, hosting events). Not blind for D02: the view's message after Stop
+# each time of a list too, hosting events). Not blind for D03: the view's message after Stop
 # hosting was read while looking into the third batch (it gives the time in UTC).
+# Committed in 1e1923be before it ran, with 3 planted rows (PD1 vera reading Los Angeles time,
+# PD2 another domain's failures blocking enforce, PD3 the events without her zone): each failed
+# on its row and was removed. 6 of 8 held. D05 was mine (corrected where it stands). D03 was
+# the product's: the message after Stop hosting said "mode none is served until 2026-12-12
+# 04:59 UTC first." above a page saying "until 11 Dec 2026, 20:59 (America/Los_Angeles)".
 LA = "America/Los_Angeles"
 # fmt: off
 ROWS_D: list[dict[str, Any]] = [
@@ -1033,21 +1038,18 @@ ROWS_D: list[dict[str, Any]] = [
      "from": "webapp.md: pages show times in the reader's zone, saying which"},
     {"id": "D04", "seen": "stop.page", "op": "has", "expect": ["{until_la}"],
      "from": "hosting.md: the page says until when; webapp.md: in the reader's zone"},
-    {"id": "D05", "seen": "stop.page", "op": "lacks", "expect": ["{until_utc}", "{until_utc_iso}"],
-     "from": "webapp.md: not in UTC for a reader in Los Angeles"},
+    # Corrected after the run: written for the whole page, whose What happened list holds the
+    # Stop event's text as written ("until 2026-12-12 04:59 UTC"): webapp.md's "Stay UTC, by
+    # design" names hosting events' texts, kept as written, which say "UTC". Now the page
+    # outside that list.
+    {"id": "D05", "seen": "stop.page_outside_events", "op": "lacks", "expect": ["{until_utc}", "{until_utc_iso}"],
+     "from": "webapp.md: not in UTC for a reader in Los Angeles (events' texts stay UTC by design)"},
     {"id": "D06", "seen": "stop.events", "op": "has", "expect": [f"({LA})"],
      "from": "webapp.md: each time of a list too (hosting events), saying which zone"},
     {"id": "D07", "seen": "vera.page", "op": "has", "expect": ["{until_utc}"],
      "from": "webapp.md: '07:05 UTC' for someone on UTC"},
     {"id": "D08", "seen": "csp", "op": "eq", "expect": [],
      "from": "no CSP violation"},
-    # Planted (wrong on purpose): each must fail.
-    {"id": "PD1", "planted": True, "seen": "vera.page", "op": "has", "expect": ["{until_la}"],
-     "from": "planted: a viewer on UTC reads UTC"},
-    {"id": "PD2", "planted": True, "seen": "other_domain.enforce_button", "op": "eq", "expect": 0,
-     "from": "planted: another domain's failures do not count"},
-    {"id": "PD3", "planted": True, "seen": "stop.events", "op": "lacks", "expect": [f"({LA})"],
-     "from": "planted: the events say the reader's zone"},
 ]
 # fmt: on
 
@@ -1128,6 +1130,7 @@ def test_reports_that_do_not_count_and_the_times_in_the_readers_zone(
             has=page.get_by_role("heading", name="What happened")
         )
         seen["stop.events"] = " ".join(events.inner_text().split()) if events.count() else ""
+        seen["stop.page_outside_events"] = seen["stop.page"].replace(seen["stop.events"], "")
         violations += csp_violations(page)
         vera_page = signed_in(browser, live_server, vera).new_page()
         vera_page.goto(url)
