@@ -436,24 +436,37 @@ def misplaced_note(
     misplaced: list[tuple[str, str]],
     aliases: Mapping[str, str] | None = None,
     null_mx_proposed: str = "",
+    instead: str = "",
 ) -> str:
     """What a "no record" finding adds when a `what` record (MTA-STS, TLS-RPT) stands at a
     name senders never look at: (name, record) pairs, and where `rfc` puts it (`home`).
     `aliases`: the names that are a CNAME (name to target). `null_mx_proposed`: the domain,
     when MX-01 proposes it a null MX (mx.advises_no_mail): it is moved only if the domain is
-    to receive mail; with the null MX the domain needs none (RFC 7505), so it goes."""
+    to receive mail; with the null MX the domain needs none (RFC 7505), so it goes.
+    `instead`: the record senders read at `home` ('an STSv1 record'), when a misplaced one
+    is of a version they discard: moved, it would still be discarded, so it goes and that
+    one is published there (as the fix says)."""
     if not misplaced:
         return ""
     names, listed = _misplaced_listed(misplaced, aliases)
-    if null_mx_proposed:
-        return (
-            f" {what} record is published at {names}, where senders never look ({listed}): "
-            f"{rfc} puts it at {home}: move it there if {null_mx_proposed} is to receive "
-            "mail; with the null MX that MX-01 proposes, it needs none, so delete it then."
+    them = "it" if len(misplaced) == 1 else "them"
+    if instead and null_mx_proposed:
+        then = (
+            f": delete {them}, and publish {instead} there if {null_mx_proposed} is to receive "
+            "mail; with the null MX that MX-01 proposes, it needs none."
         )
+    elif instead:
+        then = f", so delete {them} and publish {instead} there instead."
+    elif null_mx_proposed:
+        then = (
+            f": move it there if {null_mx_proposed} is to receive mail; with the null MX that "
+            "MX-01 proposes, it needs none, so delete it then."
+        )
+    else:
+        then = ", so move it there."
     return (
         f" {what} record is published at {names}, where senders never look ({listed}): "
-        f"{rfc} puts it at {home}, so move it there."
+        f"{rfc} puts it at {home}{then}"
     )
 
 

@@ -2495,7 +2495,16 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             "MTASTS-01",
             Status.INFO,
             summary
-            + misplaced_note("An MTA-STS", txt_subject, "RFC 8461 §3.1", pairs, aliases, null_mx)
+            + misplaced_note(
+                "An MTA-STS",
+                txt_subject,
+                "RFC 8461 §3.1",
+                pairs,
+                aliases,
+                null_mx,
+                # Moved, a record of another version would still be discarded (s43e).
+                instead="an STSv1 record" if _other_versions([r for _, r in pairs]) else "",
+            )
             # The versions senders do not know, at _mta-sts or misplaced (s42i), said once.
             + _unknown_versions((answer.texts() if held else []) + [r for _, r in pairs]),
             subject=txt_subject,
@@ -2580,7 +2589,7 @@ def _in_place_of_version(fix: str, name: str, texts: list[str]) -> str:
     if not others or f"{name}. TXT " not in fix:
         return fix
     one = len(others) == 1
-    named = " and ".join(repr(t) for t in others)
+    named = series([repr(t) for t in others])
     return (
         f"{fix}\nPublish the record in place of the TXT record{'' if one else 's'} {named} at "
         f"{name}: senders ignore {'it' if one else 'them'}."

@@ -64,10 +64,13 @@ def test_s42i_a_misplaced_record_of_another_version_is_named_to_move(
         finding.summary
     ), finding.summary
     assert finding.summary.endswith(_unknown(version)), finding.summary
-    # Read as the STSv1 record's, with the version sentence after it.
-    assert finding.summary == stsv1.summary.replace(repr("v=STSv1; id=20261201"), repr(record)) + (
-        _unknown(version)
-    )
+    # Read as the STSv1 record's, with the version sentence after it; since s43e not to be
+    # moved (senders would still discard it there) but replaced by an STSv1 record.
+    assert finding.summary == stsv1.summary.replace(
+        repr("v=STSv1; id=20261201"), repr(record)
+    ).replace(
+        "so move it there.", "so delete it and publish an STSv1 record there instead."
+    ) + _unknown(version)
     assert "where senders never look" in finding.fix, finding.fix
     assert f'{at}. TXT "{record}"' in finding.fix, finding.fix
     assert f'{NAME}. TXT "v=STSv1; id=' in finding.fix, finding.fix
