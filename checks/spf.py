@@ -1854,7 +1854,8 @@ async def _own_record(
     fanout = {} if fused_terms or parsed.misspelt else await _mx_fanout_fixes(ctx, tree, parsed)
     loops = await _failure_loops(ctx, tree)
     void_fix = ("", "") if fused_terms or parsed.misspelt else await _void_fix(ctx, tree)
-    _tree_findings(out, ctx, tree, fused_names, dedup, dead, fanout, loops, void_fix)
+    type99 = await _type99_targets(ctx, tree)
+    _tree_findings(out, ctx, tree, fused_names, dedup, dead, fanout, loops, void_fix, type99)
     # A record with a mechanism written with '=' is fixed by SPF-04 first: a corrected record
     # built from it would keep the skipped term (and respelling it changes the lookup count).
     # When the fusion swallowed the `all` ("...google.com" "-all"), the record does end with
@@ -2962,6 +2963,21 @@ def starting_record(mx: DnsAnswer) -> tuple[str, list[str]]:
     return " ".join(["v=spf1", *terms, "~all"]), names
 
 
+async def _type99_targets(ctx: CheckContext, tree: SpfNode) -> dict[str, str]:
+    """For each name included or redirected to that publishes no SPF record as TXT: its
+    'v=spf1' policy when it has one as a type 99 record (the only one of them), which receivers
+    never ask for (RFC 7208 §3.1, §4.4). Asked only for such names: one query each."""
+    dead = [n for n in tree.walk() if n is not tree and n.status == "none"]
+    names = list(dict.fromkeys(n.domain for n in dead))
+    answers = await asyncio.gather(*(ctx.dns.query(name, "SPF") for name in names))
+    found: dict[str, str] = {}
+    for name, answer in zip(names, answers, strict=True):
+        policies = [t for t in _type99_texts(answer) if is_spf_record(t)]
+        if len(policies) == 1:
+            found[name] = policies[0]
+    return found
+
+
 def _type99_texts(type99: DnsAnswer) -> list[str]:
     """The texts of the type 99 (SPF) records, each one's strings joined (RFC 7208 §3.3)."""
     if type99.failed:
@@ -3479,6 +3495,7 @@ def _tree_findings(
     fanout: dict[str, tuple[str, str, int]] | None = None,
     loops: dict[tuple[str, str], list[str]] | None = None,
     void_fix: tuple[str, str] = ("", ""),
+    type99: dict[str, str] | None = None,
 ) -> None:
     """SPF-05..08, 10, 11, 19, 20 from the tree. `fused` names the root's include/redirect
     targets that are terms fused across strings (SPF-03 reports them); `dedup` the lookups it
@@ -3487,9 +3504,12 @@ def _tree_findings(
     _dead_end_fixes); `fanout` the (fix, note, hosts) for each name an 'mx' term of the
     owner's record gives more than ten MX hosts (SPF-07, _mx_fanout_fixes); `loops` the CNAME
     loop each failed lookup met, by (name, type) (SPF-20, _failure_loops); `void_fix` the
-    (fix, note) of the owner's record without its void names (SPF-06, _void_fix)."""
+    (fix, note) of the owner's record without its void names (SPF-06, _void_fix); `type99` the
+    policy of each included or redirected name without SPF that has it as type 99 only
+    (SPF-08, _type99_targets)."""
     domain = ctx.domain
     nodes = tree.walk()
+    type99 = type99 or {}
     loops = loops or {}
     evidence = {"tree": tree.to_evidence()}
     # Past a term every server matches (an include of a '+all' record) no receiver looks
@@ -3804,6 +3824,14 @@ def _tree_findings(
                 if node.status == "none"
                 else "publishes more than one SPF record"
             )
+            policy99 = type99.get(node.domain) if node.status == "none" else None
+            if policy99:
+                problem = (
+                    f"publishes its SPF record '{policy99}' only as the obsolete type 99 "
+                    "record, which receivers do not read: they ask for TXT only (RFC 7208 "
+                    "§3.1), so for them it publishes none"
+                )
+            own_name = organizational_domain(node.domain, extra) == own_org
             holder = parent.get(id(node), tree)
             top = node
             while parent.get(id(top), tree) is not tree:
@@ -3836,6 +3864,15 @@ def _tree_findings(
                         "include the service now documents."
                     )
                 todo += note
+                if policy99 and own_name:
+                    todo = f"Publish that record as TXT at {node.domain} (the record suggested)."
+                    dead_fix = txt_fix(node.domain, policy99)
+                elif policy99:
+                    todo = (
+                        "That record is not yours: have its owner publish it as TXT, or "
+                        + todo[0].lower()
+                        + todo[1:]
+                    )
             else:
                 where = (
                     f"The SPF record of {holder.domain} (reached through {holder.via}) "

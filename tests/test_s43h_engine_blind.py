@@ -728,7 +728,6 @@ def test_round_size_and_names() -> None:
 
 # Where the round and the product still disagree, kept as a strict xfail with the reason.
 GAPS: dict[str, str] = {
-    "spf14-type99-at-include-target": "SPF-08 says to drop an include whose record is type 99",
     "spf02-sender-id-only": "SPF-01 does not name the Sender ID record",
     "bimi02-no-semicolon-after-version": "BIMI-02 misreads a missing ';' and gives no record",
     "mx02-localhost-as-no-mail": "MX-06 asks for an address for localhost",

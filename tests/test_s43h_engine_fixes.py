@@ -69,3 +69,55 @@ def test_a_host_name_with_a_colon_is_not_an_address() -> None:
     # Control: only an address before the port is MX-05's.
     findings = _mx("wrenford-bakery.com", {("wrenford-bakery.com", "MX"): ["10 mail.example:25."]})
     assert not [f for f in findings if f.id == "MX-05"]
+
+
+# ------------------------------------------------- SPF-08: an include whose record is type 99 only
+
+
+def _spf(domain: str, zone: dict[Any, Any]) -> list[Any]:
+    from checks import spf
+
+    return run_engine(spf, domain, zone, probe=_no_probe).findings
+
+
+def test_an_own_include_published_only_as_type_99_is_republished_as_txt() -> None:
+    # RFC 7208 §3.1, §4.4: receivers ask for TXT only, so the include finds no record, a
+    # permerror (§5.2). The record is there, as type 99: the fix is that record as TXT, not the
+    # domain's record without the include ('v=spf1 -all' would drop its own servers).
+    findings = _spf(
+        "marsden-haulage.com",
+        {
+            ("marsden-haulage.com", "TXT"): ["v=spf1 include:_spf.marsden-haulage.com -all"],
+            ("_spf.marsden-haulage.com", "SPF"): ["v=spf1 ip4:198.51.100.0/24 -all"],
+        },
+    )
+    spf08 = _one(findings, "SPF-08")
+    assert str(spf08.status) == "fail"
+    assert "type 99" in spf08.summary and "v=spf1 ip4:198.51.100.0/24 -all" in spf08.summary
+    assert "Remove" not in spf08.summary
+    assert spf08.fix == '_spf.marsden-haulage.com. TXT "v=spf1 ip4:198.51.100.0/24 -all"'
+
+
+def test_a_providers_include_published_only_as_type_99_says_so() -> None:
+    findings = _spf(
+        "marsden-haulage.com",
+        {
+            ("marsden-haulage.com", "TXT"): [
+                "v=spf1 ip4:203.0.113.9 include:spf.oldmailer.net -all"
+            ],
+            ("spf.oldmailer.net", "SPF"): ["v=spf1 ip4:192.0.2.0/24 -all"],
+        },
+    )
+    spf08 = _one(findings, "SPF-08")
+    assert str(spf08.status) == "fail"
+    assert "type 99" in spf08.summary and "spf.oldmailer.net" in spf08.summary
+    assert spf08.fix == 'marsden-haulage.com. TXT "v=spf1 ip4:203.0.113.9 -all"'
+
+
+def test_an_include_with_no_record_at_all_reads_as_before() -> None:
+    findings = _spf(
+        "marsden-haulage.com",
+        {("marsden-haulage.com", "TXT"): ["v=spf1 ip4:203.0.113.9 include:spf.oldmailer.net -all"]},
+    )
+    spf08 = _one(findings, "SPF-08")
+    assert "does not publish an SPF record" in spf08.summary and "type 99" not in spf08.summary
