@@ -1027,6 +1027,8 @@ def test_what_the_panel_reads_and_a_plain_txt_owner_through_enforce(
 # on its row and was removed. 6 of 8 held. D05 was mine (corrected where it stands). D03 was
 # the product's: the message after Stop hosting said "mode none is served until 2026-12-12
 # 04:59 UTC first." above a page saying "until 11 Dec 2026, 20:59 (America/Los_Angeles)".
+# Fixed: the message gives the time in the reader's zone, as the page does (mailsec/hosting/
+# views.py disable; tests/test_s43c_stop_message_zone.py). Then all 8 held.
 LA = "America/Los_Angeles"
 # fmt: off
 ROWS_D: list[dict[str, Any]] = [
