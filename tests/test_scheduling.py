@@ -216,8 +216,8 @@ class SchedulingTestCase(BaseTestCase):
 
     def test_thinning_keeps_a_domains_last_finished_run(self) -> None:
         # Checks stopped long ago: the last good run, then an error the same day. Thinning keeps
-        # the newest run of that day, and the last good one too (the domain row and its page
-        # still show it).
+        # the last good one (the day's last run with a score, s43a; and the domain row and its
+        # page still show it).
         domain = self.due[0]
         day = (timezone.now() - timedelta(days=100)).replace(hour=1)
         good = CheckRun.objects.create(domain=domain, status="done", created=day, score=90)

@@ -1230,23 +1230,34 @@ class CheckRun(models.Model):
 
     @classmethod
     def thin(cls, now: datetime) -> int:
-        """Keep every run of the last 90 days; before that, the last run of each day."""
+        """Keep every run of the last 90 days; before that, one run of each day (UTC): its
+        last run that made a score, or its last run when none did. A check that could not be
+        made (a crash, or no score because our lookups failed) says nothing about the domain,
+        so it never takes the place of the day's score (s43a)."""
         cutoff = now - KEEP_ALL_RUNS_FOR
         old = (
             cls.objects.filter(created__lt=cutoff)
             .order_by("domain_id", "created")
-            .values_list("pk", "domain_id", "created")
+            .values_list("pk", "domain_id", "created", "status", "score")
         )
-        # A domain's last finished run stays whatever came after it that day (an error run):
-        # the domain row keeps its summary, and the page shows it.
+        # A domain's last finished run stays whatever else that day keeps: the domain row
+        # keeps its summary, and the page shows it.
         last_runs = set(Domain.objects.exclude(last_run=None).values_list("last_run_id", flat=True))
-        keep: dict[tuple[int, Any], int] = {}
+        # Per (domain, day): the run kept so far, and whether it made a score.
+        keep: dict[tuple[int, Any], tuple[int, bool]] = {}
         doomed: list[int] = []
-        for pk, domain_id, created in old.iterator():
+        for pk, domain_id, created, status, score in old.iterator():
             key = (domain_id, created.date())
-            if key in keep and keep[key] not in last_runs:
-                doomed.append(keep[key])
-            keep[key] = pk
+            scored = status == cls.Status.DONE and score is not None
+            kept = keep.get(key)
+            if kept is not None and kept[1] and not scored:
+                # A later run without a score: the day keeps its score.
+                if pk not in last_runs:
+                    doomed.append(pk)
+                continue
+            if kept is not None and kept[0] not in last_runs:
+                doomed.append(kept[0])
+            keep[key] = (pk, scored)
         deleted = 0
         for i in range(0, len(doomed), 500):
             deleted += cls.objects.filter(pk__in=doomed[i : i + 500]).delete()[0]
