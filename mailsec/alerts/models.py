@@ -1025,7 +1025,13 @@ class AlertState(models.Model):
                     outcome.dismissed.append(change)
                     continue
             verdict, obs = rules.evaluate(
-                change.kind, change.key, change.before, current, drop, change.evidence
+                change.kind,
+                change.key,
+                change.before,
+                current,
+                drop,
+                change.evidence,
+                change.subject,
             )
             due = run.created >= change.reprobe_due_at
             if (
@@ -1245,7 +1251,8 @@ class AlertState(models.Model):
             return None
         drop = settings.ALERT_SCORE_DROP
         verdicts = {
-            rules.evaluate(c.kind, c.key, c.before, current, drop, c.evidence)[0] for c in beside
+            rules.evaluate(c.kind, c.key, c.before, current, drop, c.evidence, c.subject)[0]
+            for c in beside
         }
         if verdicts == {rules.Verdict.UNKNOWN}:
             return rules.Verdict.UNKNOWN
@@ -1334,7 +1341,13 @@ class AlertState(models.Model):
         ):
             # One pk per key, none open (ids): nothing here can be open already.
             verdict, obs = rules.evaluate(
-                dismissed.kind, dismissed.key, dismissed.before, current, drop, dismissed.evidence
+                dismissed.kind,
+                dismissed.key,
+                dismissed.before,
+                current,
+                drop,
+                dismissed.evidence,
+                dismissed.subject,
             )
             if verdict != rules.Verdict.HOLDS:
                 continue  # fixed, moot, or still not testable: nothing seen again
@@ -1373,7 +1386,13 @@ class AlertState(models.Model):
                 done.append(problem.pk)
                 continue  # raised anew meanwhile (a TLS report): that one is told
             verdict, _ = rules.evaluate(
-                problem.kind, problem.key, problem.before, current, drop, problem.evidence
+                problem.kind,
+                problem.key,
+                problem.before,
+                current,
+                drop,
+                problem.evidence,
+                problem.subject,
             )
             if verdict == rules.Verdict.MOOT:
                 done.append(problem.pk)

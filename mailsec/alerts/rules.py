@@ -91,13 +91,26 @@ class Verdict(enum.StrEnum):
 
 # "mx1.example.com [192.0.2.1]" (SMTP, DANE) or "mx1.example.com (192.0.2.1)" (MTA-STS): the
 # subject of a finding about one address of a host.
-_ADDRESS_SUFFIX = re.compile(r" [\[(][0-9A-Fa-f:.]+[\])]$")
+_ADDRESS_SUFFIX = re.compile(r" [\[(]([0-9A-Fa-f:.]+)[\])]$")
 
 
 def host_subject(subject: str) -> str:
     """A per-address subject without its address. A problem is the host's: renumbering an MX
     must neither raise the same problem again nor tell the owner the old address is "fixed"."""
     return _ADDRESS_SUFFIX.sub("", subject)
+
+
+def seen_at(subject: str, evidence: dict[str, Any] | None) -> set[str]:
+    """The addresses of its host a problem was seen at: its subject's ("mx1 [192.0.2.1]"), the
+    probe's in its evidence (SMTP findings carry it), and a certificate expiry's `addresses`
+    (expiring_certificates). Empty for a problem of the host or the domain as a whole."""
+    found = _ADDRESS_SUFFIX.search(subject or "")
+    out = {found.group(1)} if found else set()
+    ev = evidence or {}
+    if isinstance(ev.get("address"), str) and ev["address"]:
+        out.add(ev["address"])
+    out.update(a for a in ev.get("addresses") or [] if isinstance(a, str) and a)
+    return out
 
 
 def title(mechanism: str) -> str:
@@ -294,6 +307,21 @@ class Snapshot:
             f.get("id") == REACHABILITY_FINDING and f.get("status") != "pass" for f in named
         )
 
+    def address_unreached(self, host: str, address: str) -> bool:
+        """This run named `address` of the MX host `host` in its reachability finding alone,
+        not passing: it refused the connection, was silent or has no route from the checker
+        while another address of the host may have answered (s43g), so nothing else was asked
+        of it. What an earlier run saw there is neither confirmed nor fixed by this run."""
+        forms = {f"{host} [{address}]", f"{host} ({address})"}
+        named = [
+            f
+            for f in self.findings
+            if f.get("mechanism") == Mechanism.SMTP and f.get("subject", "") in forms
+        ]
+        return bool(named) and all(
+            f.get("id") == REACHABILITY_FINDING and f.get("status") != "pass" for f in named
+        )
+
     def rsa_untested(self, host: str) -> bool:
         """This run asked an address of `host` (an MX host) for its RSA certificate and got no
         answer: what an earlier run saw on that certificate is neither confirmed nor fixed."""
@@ -348,6 +376,18 @@ class Snapshot:
                     except (TypeError, ValueError):
                         continue
         return None
+
+    def certificate_addresses(self, host: str, not_after: str) -> list[str]:
+        """The addresses of the MX host `host` that served the certificate ending at
+        `not_after` in this run (its SMTP-10 findings), sorted."""
+        out = set()
+        for f in self.findings:
+            ev = f.get("evidence") or {}
+            if f.get("id") != "SMTP-10" or host_subject(f.get("subject", "")) != host:
+                continue
+            if not_after in (ev.get("not_after"), (ev.get("leaf") or {}).get("not_after")):
+                out.update(seen_at(f.get("subject", ""), ev))
+        return sorted(out)
 
     def first_certificates(self) -> dict[str, set[str]]:
         """certificates() without the second certificates (those only senders offering only
@@ -546,6 +586,15 @@ def _not_tested_now(evidence: dict[str, Any] | None, host: str, current: Snapsho
     """What a change's `evidence` saw was on the second certificate of `host`, and `current`
     could not ask for that certificate: its absence is no fix."""
     return bool((evidence or {}).get(SECOND_CERTIFICATE)) and current.rsa_untested(host)
+
+
+def _address_untested(
+    subject: str, evidence: dict[str, Any] | None, current: Snapshot, host: str = ""
+) -> bool:
+    """What a change (or a finding it rolled up) saw at an address of its host
+    (seen_at) was at one `current` did not reach: neither there nor fixed (s43g)."""
+    host = host or host_subject(subject)
+    return any(current.address_unreached(host, a) for a in seen_at(subject, evidence))
 
 
 def _mechanisms(baseline: Snapshot, current: Snapshot) -> list[Observation]:
@@ -912,6 +961,10 @@ def expiring_certificates(current: Snapshot) -> list[Observation]:
             else f"The certificate of {host}"
         )
         evidence: dict[str, Any] = {"not_after": not_after, "days_left": round(days, 1)}
+        addresses = current.certificate_addresses(host, not_after)
+        if addresses:
+            # Where it was seen: a check that does not reach them has not seen it renewed.
+            evidence["addresses"] = addresses
         if label:
             evidence[SECOND_CERTIFICATE] = label
         out.append(
@@ -986,9 +1039,13 @@ def evaluate(
     current: Snapshot,
     score_drop: int,
     evidence: dict[str, Any] | None = None,
+    subject: str = "",
 ) -> tuple[Verdict, Observation | None]:
     """Does the change `key` still hold in `current`? With fresh evidence when it does.
-    `evidence` is the change's own (a score change says which categories its score left out)."""
+    `evidence` is the change's own (a score change says which categories its score left out),
+    `subject` its subject: a problem seen at one address of an MX host ("mx1 [192.0.2.1]")
+    is not fixed by a run that did not reach that address (Snapshot.address_unreached,
+    s43g), even when another address of the host answered."""
     ref = key.split(":", 1)[1] if ":" in key else ""
     if kind == Kind.RECORD_GONE and ref == NAME_RECORD:
         if current.does_not_exist:
@@ -1018,9 +1075,10 @@ def evaluate(
         told = [b for b in (evidence or {}).get("findings") or [] if isinstance(b, dict)]
         if any(
             _not_tested_now(b.get("evidence"), host_subject(b.get("subject") or ""), current)
+            or _address_untested(str(b.get("subject") or ""), b.get("evidence"), current)
             for b in told
         ):
-            return Verdict.UNKNOWN, None  # what made it bad was on a certificate not seen now
+            return Verdict.UNKNOWN, None  # what made it bad was where this run did not look
         return Verdict.CLEAR, None
     if kind == Kind.FINDING:
         check_id, _, subject = ref.partition("|")
@@ -1043,9 +1101,13 @@ def evaluate(
             and current.unreached(host)
         ):
             return Verdict.UNKNOWN, None  # the host answered nothing: not asked, not fixed
+        # The address it was seen at did not answer this run (another of the host did).
+        untested_there = _address_untested(subject, evidence, current, host)
         if found:
             if all(f.get("status") == "na" for f in found):
                 return Verdict.MOOT, None
+            if untested_there:
+                return Verdict.UNKNOWN, None
             # Seen and not failing: fixed, unless another address of the host could not be
             # checked (the problem may be there); other hosts' errors say nothing about it.
             if any(
@@ -1058,7 +1120,7 @@ def evaluate(
             return Verdict.CLEAR, None
         if current.verdict(mechanism) == "na" or _withdrawn(current, mechanism):
             return Verdict.MOOT, None
-        if mechanism and current.errored(mechanism):
+        if (mechanism and current.errored(mechanism)) or untested_there:
             return Verdict.UNKNOWN, None
         return Verdict.CLEAR, None
     if kind == Kind.RECORD_GONE:
@@ -1114,6 +1176,8 @@ def evaluate(
             return Verdict.HOLDS, None
         if _not_tested_now(evidence, host, current):
             return Verdict.UNKNOWN, None
+        if _address_untested("", evidence, current, host):
+            return Verdict.UNKNOWN, None  # the address that served it did not answer now
         # Only other notAfters: a renewed certificate, that is the fix.
         return Verdict.CLEAR, None
     return Verdict.UNKNOWN, None
