@@ -13,12 +13,17 @@
    guard) made every held name "could not check". It tries each in turn, at most
    service.FRONT_END_ADDRESSES, each guarded, and holds the name where one answered. The
    handshakes are stood in (no connection is made), as in tests/test_s42zb_held_probe_guard.py.
+3. An MSP still proving control that pressed Stop hosting: the client's team, which verified
+   the name beside it and publishes its records, heard nothing until it pressed Host MTA-STS.
+   Its hosting and domain pages now say what is served until when and what to keep (s42y's
+   notice), and that the name is free only from then.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import html
 import pickle
 from dataclasses import replace
 from datetime import timedelta
@@ -28,15 +33,20 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 from django.conf import settings
+from django.utils import timezone
 
 from checks.dns import DnsAnswer
 from checks.tasks import engine_config
 from mailsec.hosting import lookups, service
+from mailsec.hosting import tasks as hosting_tasks
 from mailsec.hosting.lookups import Leads, RecordState
+from mailsec.hosting.models import HostedPolicy
 from mailsec.hosting.views import _released_rows
 from tests import test_s42q_dangling_policy_host as s42q
 from tests.test_hosting import T0, HostingCase
 from tests.test_s42q_dangling_policy_host import GONE, HOP, HOST, Zone, dangling
+from tests.test_s42y_winddown_told import STILL_SERVED
+from tests.test_webapp_s42n_blind import NAME, S42nCase
 
 DOMAIN = "example.org"
 NONE = RecordState("missing", "")
@@ -252,3 +262,85 @@ def test_s43f_one_answering_address_is_asked_once() -> None:
     said, asked = _held_probe(["8.8.8.8", "1.1.1.1"], down=set())
     assert "refuses or fails to issue it" in said
     assert asked == [("8.8.8.8", settings.MAILSEC_POLICY_HOST), ("8.8.8.8", HOST)]
+
+
+# --- 3. an MSP, still verified, turning hosting off: the client is told ------------------
+
+
+class S43fStopToldTestCase(S42nCase):
+    """s42n's world (tests/test_webapp_s42n_blind.py): MSP Ops hosts NAME in enforce; the
+    client's team verifies the name beside it with both values published, so hosting stays
+    with the MSP. The MSP presses Stop hosting: mode none is served until release_at, then
+    404. The client publishes mta-sts.<name> and _mta-sts.<name> (it controls the DNS) and
+    heard nothing of it until it pressed Host MTA-STS; now its hosting and domain pages say
+    it, in s42y's words (never the other team's name, people or policy id), with what to do
+    after the date: the name is not free before it."""
+
+    def pages(self, who: str = "cleo") -> tuple[str, str]:
+        domain = self.client_domain if who == "cleo" else self.msp_domain
+        assert domain is not None
+        hosting = self.page(who, f"/hosting/{domain.code}/")
+        page = self.page(who, f"/domains/{domain.code}/")
+        assert hosting[0] == 200 and page[0] == 200, (hosting[0], page[0])
+        return html.unescape(hosting[1]), html.unescape(page[1])
+
+    def msp_presses(self, action: str) -> None:
+        with self.dns(), self.captureOnCommitCallbacks(execute=True):
+            r = self.as_("mara").post(f"/hosting/{self.msp_domain.code}/{action}/")
+        assert r.status_code in (200, 302), r.status_code
+
+    def test_s43f_the_client_is_told_of_the_msps_wind_down(self) -> None:
+        self.client_verifies(msp_value_too=True)
+        for text in self.pages():  # cached while the MSP still hosts
+            self.assertNotIn(STILL_SERVED, text)
+        self.msp_presses("disable")
+        policy = HostedPolicy.objects.get(name=NAME)
+        assert policy.domain == self.msp_domain and policy.release_at is not None
+        until = f"{STILL_SERVED} {policy.release_at:%Y-%m-%d %H:%M} UTC"
+        for text in self.pages():
+            self.assertIn(until, text)
+            self.assertIn(
+                f"Keep mta-sts.{NAME} a CNAME to {settings.MAILSEC_POLICY_HOST} and the "
+                f"_mta-sts.{NAME} record published until then. Another team hosts it here and "
+                "is turning hosting off: you can host MTA-STS here from then; if you do not, "
+                "remove both records once it has passed.",
+                text,
+            )
+            # Not "takes over the name at once": the name is not free before the date.
+            self.assertNotIn("takes over the name at once", text)
+            self.assertNotIn("MSP Ops", text)
+            for who in ("mara", "mo", "vic"):
+                self.assertNotIn(self.users[who].email, text)
+            self.assertNotIn(policy.policy_id, text)
+            self.assertNotIn(self.first_policy_id, text)
+        # The MSP's own pages tell it as before (its own wind-down), not this notice.
+        for text in self.pages("mara"):
+            self.assertNotIn(STILL_SERVED, text)
+        # The client pressing Host hears the same date (control: service.contest).
+        refused = self.client_hosts()
+        self.assertIn(f"served until {policy.release_at:%Y-%m-%d %H:%M} UTC", refused)
+        self.assertEqual(self.hosted_by(), "MSP")
+
+    def test_s43f_keep_hosting_or_the_release_ends_it(self) -> None:
+        self.client_verifies(msp_value_too=True)
+        self.msp_presses("disable")
+        self.assertIn(STILL_SERVED, self.pages()[1])
+        self.msp_presses("enable")  # Keep hosting
+        self.assertEqual(HostedPolicy.objects.get(name=NAME).state, HostedPolicy.State.ACTIVE)
+        for text in self.pages():
+            self.assertNotIn(STILL_SERVED, text)
+        self.msp_presses("disable")
+        self.assertIn(STILL_SERVED, self.pages()[1])
+        later = timezone.now() + timedelta(days=7, minutes=1)
+        with self.dns(), mock.patch("django.utils.timezone.now", return_value=later):
+            hosting_tasks.sync_all()
+        self.assertEqual(self.served()[0], 404)
+        for text in self.pages():
+            self.assertNotIn(STILL_SERVED, text)
+
+    def test_s43f_an_unverified_client_is_told_nothing(self) -> None:
+        # Control: added, not verified (it proves no control of the DNS).
+        self.client_adds()
+        self.msp_presses("disable")
+        for text in self.pages():
+            self.assertNotIn(STILL_SERVED, text)

@@ -109,12 +109,13 @@ def on_run(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 def on_hosted_policy(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if instance.domain_id is not None:
-        changed(domain_id=instance.domain_id)
-        return
-    # Detached (its domain deleted, or its team lost control): the pages of the domains of
-    # that name say it is still served until its release (HostedPolicy.left_for), and must
-    # stop saying it when it is released or taken over.
+    # The pages of every domain of that name: detached (its domain deleted, or its team lost
+    # control), or still held by a team turning hosting off (task s43f), the pages of the
+    # other teams' domains of that name say it is still served until its release
+    # (HostedPolicy.left_for), and must stop saying it when it is released, taken over or
+    # kept (Keep hosting). One query; another team's domain of the name is rare.
     from mailsec.domains.models import Domain
 
-    changed_many(domain_ids=Domain.objects.filter(name=instance.name).values_list("pk", flat=True))
+    others = Domain.objects.filter(name=instance.name).values_list("pk", flat=True)
+    own = () if instance.domain_id is None else (instance.domain_id,)
+    changed_many(domain_ids=[*own, *others])

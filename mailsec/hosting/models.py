@@ -897,15 +897,23 @@ class HostedPolicy(models.Model):
         until its release: for a team that has verified the name, which controls its DNS now
         and must keep the records leading to us until then (still_served_notice). None for an
         unverified domain (it proves nothing). Once the domain is hosted here, its own policy
-        holds the name (unique): the detached one was deleted at the takeover (enable)."""
+        holds the name (unique): the detached one was deleted at the takeover (enable).
+
+        Also another team's policy for the name that team is turning off while it still
+        proves control (an MSP that pressed Stop hosting, both teams' values published: task
+        s43f): the team that verified the name beside it publishes the records too, and was
+        told nothing until it pressed Host MTA-STS (service.contest)."""
         if not domain.is_verified:
             return None
-        return cls.objects.filter(
-            name=domain.name,
-            domain__isnull=True,
-            state=cls.State.DISABLING,
-            release_at__gt=now or timezone.now(),
-        ).first()
+        return (
+            cls.objects.filter(
+                name=domain.name,
+                state=cls.State.DISABLING,
+                release_at__gt=now or timezone.now(),
+            )
+            .exclude(domain=domain)
+            .first()
+        )
 
     @property
     def still_served_notice(self) -> str:
@@ -920,15 +928,22 @@ class HostedPolicy(models.Model):
         assert self.release_at is not None
         until = timezone.localtime(self.release_at)
         host = f"mta-sts.{self.name}"
-        return (
+        said = (
             f"A policy for {self.name} is still served at {host} (mode: none) until "
             f"{until:%Y-%m-%d %H:%M} {zone_label()}, so that senders' cached copies of an "
             "earlier policy in mode testing or enforce expire safely: a sender holding one in "
             "enforce delivers only to the MX hosts it lists until it expires. Keep "
             f"{host} a CNAME to {settings.MAILSEC_POLICY_HOST} and the _mta-sts.{self.name} "
-            "record published until then, or host MTA-STS here: your own policy then takes "
-            "over the name at once."
+            "record published until then"
         )
+        if self.domain_id is not None:
+            # Still held by a team that proves control and is turning hosting off (s43f):
+            # the name is not free before then (service.contest says the same at the press).
+            return (
+                f"{said}. Another team hosts it here and is turning hosting off: you can host "
+                "MTA-STS here from then; if you do not, remove both records once it has passed."
+            )
+        return f"{said}, or host MTA-STS here: your own policy then takes over the name at once."
 
     def detach(self, now: datetime) -> None:
         """The domain is being deleted: let go of it and serve mode none until retirement_end
