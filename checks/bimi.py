@@ -960,6 +960,9 @@ _MEANT_VERSION_RE = re.compile(r"[ \t]*v[ \t]*=[ \t]*bimi1(?=[ \t]*(;|$))", re.I
 _EXACT_VERSION_RE = re.compile(r"[ \t]*v[ \t]*=[ \t]*BIMI1[ \t]*")
 # A part that is a version tag of any spelling or value.
 _ANY_VERSION_RE = re.compile(r"[ \t]*v[ \t]*=", re.IGNORECASE)
+# 'v=BIMI1' followed by the next tag with no ';' between ('v=BIMI1 l=…', 'v=BIMI1, l=…'): the
+# version tag's value runs on to the next ';', so it is not 'BIMI1'.
+_UNSPLIT_VERSION_RE = re.compile(r"v=BIMI1(?:[ \t]*,[ \t]*|[ \t]+)(?=[A-Za-z][A-Za-z0-9_]*[ \t]*=)")
 
 
 def _version_moved_first(record: str) -> str:
@@ -1137,6 +1140,19 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             )
             fix = txt_fix(look.name, moved)
         note = "".join(f" {n}" for n in notes)
+        head = "does not start with exactly 'v=BIMI1'"
+        unsplit = None if version or pasted is not None else _UNSPLIT_VERSION_RE.match(record)
+        if unsplit and not any(
+            _ANY_VERSION_RE.match(p) for p in record[unsplit.end() :].split(";")
+        ):
+            # The version is right, the ';' after it missing: said so, and the record with it.
+            head = "has no ';' after its version 'v=BIMI1'"
+            note = (
+                " Tags are separated by ';' (BIMI draft, Assertion Record Definition), so its "
+                f"version tag reads '{record.split(';')[0].strip()}', not 'v=BIMI1', and "
+                "receivers must not fix syntax: write ';' after 'v=BIMI1'."
+            )
+            fix = txt_fix(look.name, "v=BIMI1; " + record[unsplit.end() :])
         around = unquoted(record)
         if around is not None and around.leading and around.text.startswith("v=BIMI1"):
             # '"v=BIMI1; l=…"', or typographic quotes from a document: named as such.
@@ -1149,8 +1165,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         out.add(
             "BIMI-02",
             Status.FAIL,
-            f"The record at {look.name} does not start with exactly 'v=BIMI1', so mail receivers "
-            f"ignore it: '{record}'." + note,
+            f"The record at {look.name} {head}, so mail receivers ignore it: '{record}'." + note,
             subject=look.name,
             evidence={"dns": look.answer.evidence()},
             fix=fix,

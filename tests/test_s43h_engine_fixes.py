@@ -121,3 +121,49 @@ def test_an_include_with_no_record_at_all_reads_as_before() -> None:
     )
     spf08 = _one(findings, "SPF-08")
     assert "does not publish an SPF record" in spf08.summary and "type 99" not in spf08.summary
+
+
+# ------------------------------------------------------------ BIMI-02: no ';' after v=BIMI1
+
+
+def _bimi(domain: str, record: str) -> list[Any]:
+    from checks import bimi
+    from tests.blind_engine import fake_fetch
+
+    zone = {
+        (domain, "MX"): [f"10 mx1.{domain}."],
+        (f"mx1.{domain}", "A"): ["93.184.215.36"],
+        (f"_dmarc.{domain}", "TXT"): [f"v=DMARC1; p=reject; rua=mailto:dmarc@{domain}"],
+        (f"default._bimi.{domain}", "TXT"): [record],
+    }
+    fetch = fake_fetch(rest=b"")  # nothing is fetched for a record receivers discard
+    return run_engine(bimi, domain, zone, fetch=fetch, probe=_no_probe).findings
+
+
+def test_a_bimi_record_without_a_semicolon_after_its_version_says_so() -> None:
+    # BIMI draft, Assertion Record Definition: tags are separated by ';', and receivers MUST NOT
+    # fix syntax: 'v=BIMI1 l=…' has a version tag whose value is 'BIMI1 l=…'.
+    d = "castleton-candles.com"
+    findings = _bimi(d, f"v=BIMI1 l=https://bimi.{d}/logo.svg; a=https://bimi.{d}/vmc.pem")
+    bimi02 = _one(findings, "BIMI-02")
+    assert str(bimi02.status) == "fail"
+    assert "does not start with exactly" not in bimi02.summary
+    assert "';'" in bimi02.summary and "'v=BIMI1'" in bimi02.summary
+    assert bimi02.fix == (
+        f'default._bimi.{d}. TXT "v=BIMI1; l=https://bimi.{d}/logo.svg; a=https://bimi.{d}/vmc.pem"'
+    )
+
+
+def test_a_bimi_record_with_a_comma_after_its_version() -> None:
+    d = "castleton-candles.com"
+    findings = _bimi(d, f"v=BIMI1, l=https://bimi.{d}/logo.svg")
+    bimi02 = _one(findings, "BIMI-02")
+    assert "';'" in bimi02.summary
+    assert bimi02.fix == f'default._bimi.{d}. TXT "v=BIMI1; l=https://bimi.{d}/logo.svg"'
+
+
+def test_another_bimi_version_is_still_not_guessed() -> None:
+    d = "castleton-candles.com"
+    findings = _bimi(d, f"v=BIMI2 l=https://bimi.{d}/logo.svg")
+    bimi02 = _one(findings, "BIMI-02")
+    assert "does not start with exactly 'v=BIMI1'" in bimi02.summary and not bimi02.fix
