@@ -50,7 +50,7 @@ from checks.domainname import (
     url_ipv4,
     url_numbers_read_as,
 )
-from checks.findings import Collector, Finding, Mechanism, Status
+from checks.findings import Collector, Finding, Mechanism, Status, series
 from checks.lookalike import lookalikes, retyped, unquoted
 from checks.mx import is_null_mx
 
@@ -1522,7 +1522,14 @@ def _not_enforcing(parsed: ParsedDmarc, of: str, *, inherited: bool) -> list[str
     reasons: list[str] = []
     p = parsed.policy("p") or "none"
     sp = parsed.policy("sp")
-    if p == "none":
+    if parsed.invalid_policy("p"):
+        # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1, as for sp and np below: named as written,
+        # not as the p=none receivers may read it as.
+        reasons.append(
+            f"the invalid p={parsed.tags['p']}{of} makes receivers treat the DMARC record as "
+            "p=none or ignore it"
+        )
+    elif p == "none":
         reasons.append(f"the DMARC policy{of} is p=none")
     if sp == "none":
         reasons.append(f"the subdomain policy{of} is sp=none")
@@ -1621,6 +1628,8 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
     # Records beside the one kept, to delete: several at one name are all ignored (RFC 7489
     # §6.6.3 step 5, RFC 9989 §4.10 step 2), so a record proposed beside them changes nothing.
     beside: list[tuple[str, str]] = []
+    # The organisational domain's lookup, when it failed beside an author domain's own record.
+    org_unknown: dmarc.Lookup | None = None
     several = next(
         (
             look
@@ -1672,7 +1681,10 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
         # must be enforcing too, not only the record that applies to a subdomain.
         org = policy.org_7489
         org_look = policy.lookups.get(org)
-        if org != at and org_look is not None and org_look.record:
+        if org != at and org_look is not None and org_look.answer.failed:
+            # Its p=none or sp=none would hide the logo as well: not known, so not a pass.
+            org_unknown = org_look
+        elif org != at and org_look is not None and org_look.record:
             org_parsed = dmarc.parse_dmarc(org_look.record)
             theirs = _not_enforcing(org_parsed, f" of {org}", inherited=False)
             if theirs:
@@ -1683,12 +1695,18 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
             reasons.append(
                 f"RFC 9989 receivers apply to {domain} the public suffix operator's record at "
                 f"_dmarc.{operator_at}, which is not yours (psd=n in your record at "
-                f"_dmarc.{at} makes them apply yours, see DMARC-19), and where "
-                + " and ".join(theirs)
+                f"_dmarc.{at} makes them apply yours, see DMARC-19), and where " + series(theirs)
             )
             psd_n.add(at)
             if at not in (name for name, _ in faults):
                 faults.append((at, parsed))
+    unknown = (
+        f"the DMARC record of the organisational domain at _dmarc.{org_unknown.name} could not "
+        f"be looked up ({org_unknown.answer.describe_failure()}), and BIMI needs its policy "
+        "enforcing too"
+        if org_unknown is not None
+        else ""
+    )
     if reasons:
         # A domain with a null MX accepts no mail and SHOULD NOT send any (RFC 7505 §4.2): its
         # record is DMARC-01's and DMARC-06's p=reject, not a first step to quarantine (s37a).
@@ -1789,8 +1807,9 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
             "BIMI-08",
             Status.FAIL,
             "Mailbox providers will not show the logo because "
-            + " and ".join(reasons)
+            + series(reasons)
             + "; BIMI needs p=quarantine (pct=100) or p=reject."
+            + (f" Also, {unknown}: it was not checked." if unknown else "")
             + caution
             + "".join(" " + words for words in kept_by),
             subject=f"_dmarc.{faults[0][0]}",
@@ -1814,6 +1833,16 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
                     if name in blind
                 ]
             ),
+        )
+    elif org_unknown is not None:
+        # Could not check is never a pass (nor a fail): the record that applies is enforcing.
+        out.add(
+            "BIMI-08",
+            Status.ERROR,
+            f"The DMARC policy at _dmarc.{at} is enforcing, as BIMI requires, but {unknown}, "
+            "so the DMARC prerequisite was not checked.",
+            subject=f"_dmarc.{org_unknown.name}",
+            evidence={"dmarc": parsed.text if parsed else None, "views": policy.views()},
         )
     else:
         out.add(
