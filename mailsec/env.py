@@ -49,14 +49,14 @@ _DOMAIN_NAME = re.compile(
 )
 
 
-def env_domain_name(name: str, default: str) -> str:
+def env_domain_name(name: str, default: str, *, example: str = "letsencrypt.org") -> str:
     """A DNS name in A-labels (e.g. a CA's CAA identity), lower-case, without the final dot."""
     value = _raw(name)
     if value is None:
         return default
     text = value.strip().rstrip(".").lower()
     if not _DOMAIN_NAME.fullmatch(text):
-        raise _fail(name, value, "a domain name such as letsencrypt.org")
+        raise _fail(name, value, f"a domain name such as {example}")
     return text
 
 
@@ -172,6 +172,29 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if value is None:
         return list(default or [])
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_ip_list(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of IP addresses, each written as a socket gives it (REMOTE_ADDR:
+    `::1`, not `0:0:0:0:0:0:0:1`), for they are compared as text. Anything else (a host
+    name, a network, an address with a port) would never match and is refused."""
+    value = _raw(name)
+    if value is None:
+        return list(default)
+    addresses = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            addresses.append(str(ipaddress.ip_address(item)))
+        except ValueError:
+            raise _fail(
+                name,
+                value,
+                f"IP addresses, comma-separated ({item!r} is none: name each proxy by its "
+                "address, without a port; a network or host name is not taken)",
+            ) from None
+    return addresses
 
 
 def env_path(name: str, default: Path) -> Path:

@@ -27,6 +27,7 @@ from mailsec.env import (
     env_float,
     env_host_ports,
     env_int,
+    env_ip_list,
     env_list,
     env_path,
     env_secret,
@@ -463,7 +464,7 @@ MAILSEC_VERIFY_CONCURRENCY = env_int("MAILSEC_VERIFY_CONCURRENCY", 1, minimum=1)
 # counted across every web process).
 MAILSEC_API_RATE_PER_MINUTE = env_int("MAILSEC_API_RATE_PER_MINUTE", 60, minimum=1)
 # Proxies whose X-Forwarded-For names the client (Caddy on the same host in production).
-MAILSEC_TRUSTED_PROXIES = env_list("MAILSEC_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+MAILSEC_TRUSTED_PROXIES = env_ip_list("MAILSEC_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 
 # --- Hosted MTA-STS (mailsec/hosting, docs/hosting.md) ------------------------------------
 

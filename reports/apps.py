@@ -9,6 +9,12 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # A TLSRPT_* variable that cannot be used stops start-up here (web, worker, smtpd,
+        # manage.py), not at the first report (docs/configuration.md).
+        from reports.conf import check_all
+
+        check_all()
+
         # Every monitored domain gets its report address when it is added (issue 7); the
         # domain page also makes one lazily for domains added before this existed.
         from django.db.models.signals import post_save, pre_delete

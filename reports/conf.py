@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from mailsec.env import env_bool, env_float, env_int, env_str
+from mailsec.env import env_bool, env_domain_name, env_float, env_int
 from reports.parse import DEFAULT_MAX_DECOMPRESSED
 
 
@@ -59,7 +59,10 @@ def max_message_bytes() -> int:
 def inbound_domain() -> str:
     """The domain of `tlsrpt+<token>@<domain>` addresses; defaults to the site's host name."""
     default = urlsplit(settings.SITE_ROOT).hostname or "localhost"
-    value = _setting("TLSRPT_INBOUND_DOMAIN", env_str("TLSRPT_INBOUND_DOMAIN", default))
+    value = _setting(
+        "TLSRPT_INBOUND_DOMAIN",
+        env_domain_name("TLSRPT_INBOUND_DOMAIN", default, example="reports.example.com"),
+    )
     return str(value).lower().rstrip(".")
 
 
@@ -137,3 +140,24 @@ def alert_min_sessions() -> int:
             "TLSRPT_ALERT_MIN_SESSIONS", env_int("TLSRPT_ALERT_MIN_SESSIONS", 20, minimum=1)
         )
     )
+
+
+def check_all() -> None:
+    """Read every setting above once, so a value that cannot be used stops start-up with its
+    name and value (docs/configuration.md), as the settings module's own do, rather than
+    failing each report later (reports.apps runs it; the values are still read at call time).
+    """
+    for read in (
+        require_dkim,
+        max_report_bytes,
+        max_body_bytes,
+        max_message_bytes,
+        inbound_domain,
+        pending_grace_seconds,
+        daily_bytes_per_address,
+        daily_reports_per_address,
+        daily_bytes_total,
+        alert_failure_rate,
+        alert_min_sessions,
+    ):
+        read()
