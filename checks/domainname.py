@@ -270,11 +270,12 @@ _DISPLAY_NAME_RE = re.compile(r'(?:"[^"]*"|[^<>",;\n])*<([^<>]*)>')
 # Schemes whose URLs browsers parse as "special" (WHATWG URL Standard): there a "\" ends the
 # host as a "/" does, so http://example.com\@evil.org/ is a URL of example.com.
 _SPECIAL_SCHEMES = ("http://", "https://", "ws://", "wss://", "ftp://")
-# One of those schemes, its colon, and every "/" and "\" after it: browsers read past them
-# all to the host (WHATWG URL, "special authority ignore slashes state"), so https:///example.com
-# and http:\\example.com are URLs of example.com. A URL of another scheme (smtp:///example.com)
-# has an empty authority there, no host (RFC 3986 §3.2).
-_SPECIAL_SLASHES_RE = re.compile(r"(https?|wss?|ftp):[/\\]+")
+# One of those schemes, its colon, and every "/" and "\" after it, or none: browsers read past
+# them all to the host (WHATWG URL, "special authority ignore slashes state", which takes zero
+# or more), so https:///example.com, http:\\example.com and https:example.com (s43g) are URLs
+# of example.com. A URL of another scheme (smtp:///example.com) has an empty authority there,
+# no host (RFC 3986 §3.2).
+_SPECIAL_SLASHES_RE = re.compile(r"(https?|wss?|ftp):[/\\]*")
 # A Markdown link, [text](address) or [text](<address> "title") (CommonMark 0.31, "Links"), its
 # address without blanks or parentheses unless between <…>. An image's "![…](…)" is none.
 _MARKDOWN_LINK_RE = re.compile(
@@ -429,14 +430,25 @@ def _link_domain(
                 f"{typed} is a link whose address, {quoted(address, 40)}, names no domain. {enter}"
             ) from None
         raise DomainNameError(f"In the link {typed}, {refused}") from None
+    web_host = False
     for shown, named in _named_in_link_text(link.group("text"), extra_public_suffixes):
+        if named is not None and _www_pair(named, name):
+            web_host = True
+            continue
         if named != name:
             raise DomainNameError(
                 f"{typed} is a link whose text names {shown} but whose address names "
                 f"{_u_labels(name)}: two different domains, and which of them to check is not "
                 "clear. Enter the one domain to check alone."
             )
-    return name
+    # "[www.example.com](https://example.com)", or the other way round: both name example.com,
+    # one of them its web server (s43g; before, refused as two domains).
+    return name.removeprefix("www.") if web_host else name
+
+
+def _www_pair(one: str, other: str) -> bool:
+    """Whether the A-labels `one` and `other` are a domain and its web host "www.<domain>"."""
+    return one == f"www.{other}" or other == f"www.{one}"
 
 
 def _named_in_link_text(

@@ -90,6 +90,10 @@ class AddDomainForm(forms.Form):
 _AROUND = " \t\r\n\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
 
 
+# A browser's scheme with no slashes after it, "https:example.com" (s43g).
+_SCHEME_COLON = re.compile(r"(?:https?|wss?|ftp):")
+
+
 def taken_from(typed: str, name: str, shown: str) -> str:
     """What the add's message says the name `name` (shown as `shown`) was taken from, when
     more than the name was typed: "the address you pasted: https://…" for a URL, "the email
@@ -107,7 +111,7 @@ def taken_from(typed: str, name: str, shown: str) -> str:
     if "](" in bare:
         # A Markdown link, "[Example](https://example.com/path)": its address gave the name.
         kind = "the link you pasted"
-    elif "://" in bare or any(mark in bare for mark in "/?#"):
+    elif "://" in bare or any(mark in bare for mark in "/?#") or _SCHEME_COLON.match(bare):
         kind = "the address you pasted"
     elif "@" in bare:
         kind = "the email address"
