@@ -1145,6 +1145,32 @@ async def _undotted_targets(ctx: CheckContext, mx: MxSet) -> dict[str, tuple[str
     }
 
 
+def _localhost_words(mx: MxSet, host: MxHost) -> tuple[str, str] | None:
+    """MX-06's sentence (up to where the status adds its tail) and fix for an MX of localhost
+    (or a name under it): no mail server but the old way of saying the domain takes no mail,
+    which the null MX replaced. Resolvers may answer it with a loopback address themselves
+    (RFC 6761 §6.3), so it is told alike with an address or without."""
+    name = host.name.rstrip(".")
+    if name != "localhost" and not name.endswith(".localhost"):
+        return None
+    domain = mx.answer.name
+    record = f"{domain}. MX {host.preference} {host.name}."
+    sentence = (
+        f"The MX host {host.name} is no mail server: localhost names the sender's own machine "
+        "(RFC 6761 §6.3), so senders cannot deliver to it. An MX of localhost is an old way "
+        "of saying the domain takes no mail, which the null MX (RFC 7505) replaced"
+    )
+    if len(mx.hosts) == 1:
+        fix = (
+            f"If {domain} takes no mail, publish the null MX (RFC 7505 §3):\n"
+            f"{domain}. MX 0 .\nin place of the record {record}\n"
+            "If it does take mail, point the MX at your mail server's host name instead."
+        )
+    else:
+        fix = f"Remove the record {record}: localhost is no mail server."
+    return sentence, fix
+
+
 def _missing_address_words(
     mx: MxSet,
     host: MxHost,
@@ -1156,6 +1182,8 @@ def _missing_address_words(
     address, saying the cause where we can see it."""
     domain = mx.answer.name
     record = f"{domain}. MX {host.preference} {host.name}."
+    if words := _localhost_words(mx, host):
+        return words
     if ported and host.name in ported:
         address, port = ported[host.name]
         return (
@@ -1404,6 +1432,21 @@ def _host_rules(
             )
     for host in private:
         status = Status.FAIL if resolving == 0 and not could_not else Status.WARN
+        if words := _localhost_words(mx, host):
+            out.add(
+                "MX-06",
+                status,
+                words[0]
+                + (
+                    ", and no MX host is left: mail cannot be delivered."
+                    if status == Status.FAIL
+                    else "."
+                ),
+                subject=host.name,
+                evidence=host.evidence(),
+                fix=words[1],
+            )
+            continue
         out.add(
             "MX-06",
             status,

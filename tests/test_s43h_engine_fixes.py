@@ -167,3 +167,43 @@ def test_another_bimi_version_is_still_not_guessed() -> None:
     findings = _bimi(d, f"v=BIMI2 l=https://bimi.{d}/logo.svg")
     bimi02 = _one(findings, "BIMI-02")
     assert "does not start with exactly 'v=BIMI1'" in bimi02.summary and not bimi02.fix
+
+
+# ------------------------------------------------------------ MX-06: 'MX 0 localhost.'
+
+
+def test_mx_localhost_is_told_as_the_old_no_mail_habit() -> None:
+    # RFC 6761 §6.3: localhost is the sender's own machine; RFC 7505 §3: 'MX 0 .' says no mail.
+    findings = _mx("tollgate-archive.org", {("tollgate-archive.org", "MX"): ["0 localhost."]})
+    mx06 = _one(findings, "MX-06")
+    assert str(mx06.status) == "fail"
+    assert "RFC 6761" in mx06.summary and "null MX" in mx06.summary
+    assert "tollgate-archive.org. MX 0 ." in mx06.fix
+    assert "in place of the record tollgate-archive.org. MX 0 localhost." in mx06.fix
+    assert "Publish an address for localhost" not in mx06.fix
+
+
+def test_mx_localhost_answered_with_loopback_reads_the_same() -> None:
+    # Resolvers may answer localhost themselves with 127.0.0.1 (RFC 6761 §6.3).
+    findings = _mx(
+        "tollgate-archive.org",
+        {("tollgate-archive.org", "MX"): ["0 localhost."], ("localhost", "A"): ["127.0.0.1"]},
+    )
+    mx06 = _one(findings, "MX-06")
+    assert str(mx06.status) == "fail" and "RFC 6761" in mx06.summary
+    assert "tollgate-archive.org. MX 0 ." in mx06.fix
+    assert "public address for localhost" not in mx06.fix
+
+
+def test_localhost_beside_a_real_mx_is_to_be_removed() -> None:
+    findings = _mx(
+        "tollgate-archive.org",
+        {
+            ("tollgate-archive.org", "MX"): ["10 mx1.tollgate-archive.org.", "90 localhost."],
+            ("mx1.tollgate-archive.org", "A"): ["93.184.215.37"],
+        },
+    )
+    mx06 = _one(findings, "MX-06")
+    assert str(mx06.status) == "warn" and "RFC 6761" in mx06.summary
+    assert mx06.fix.startswith("Remove the record tollgate-archive.org. MX 90 localhost.")
+    assert "MX 0 ." not in mx06.fix
