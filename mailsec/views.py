@@ -119,7 +119,9 @@ def _natural(name: str) -> list[str | int]:
 def forget_team_count(request: HttpRequest) -> None:
     """List the person's teams afresh on their next page: they have just made, joined or
     left one, and the header names the current team and lists the others (the switcher)
-    only while they are in two or more. Per session: someone removed by the owner sees it within TEAM_COUNT_SECONDS."""
+    only while they are in two or more. Per session: someone removed by the owner sees it within
+    TEAM_COUNT_SECONDS, or at once when it was their current team (scope.current_team) or they
+    press it in the switcher (accounts.views.switch_team)."""
     cache.delete(_team_key(request))
 
 

@@ -66,6 +66,13 @@ def current_team(request: HttpRequest) -> Team:
         # Their role came with the team: the page's can_edit/is_owner ask no query of it.
         team.known_roles = {user.pk: team.user_role}  # type: ignore[attr-defined]
         return team
+    # No profile yet, or its team is one the person is no longer in (removed, left in another
+    # tab, deleted): the header's list of their teams, read once a minute per session, may
+    # still offer that team, so this page lists them afresh (s43b).
+    from mailsec.views import forget_team_count  # mailsec.views imports this module
+
+    if hasattr(request, "session"):
+        forget_team_count(request)
     return Profile.for_user(user).team()  # type: ignore[arg-type,return-value]
 
 

@@ -531,7 +531,14 @@ def switch_team(request: HttpRequest, code: UUID) -> HttpResponse:
     """The header's switcher says which page it was on (`next`: a page of the whole team):
     the same page of the new team follows. A domain's own page is of the team left; the
     domain list follows it, and any other `next`."""
-    switch_to(request, get_team_or_404(request, code))
+    try:
+        team = get_team_or_404(request, code)
+    except Http404:
+        # A team the header still lists (read once a minute per session) that the person has
+        # left since, or been removed from: list their teams afresh on the next page.
+        forget_team_count(request)
+        raise
+    switch_to(request, team)
     return redirect(SWITCH_BACK_TO.get(request.POST.get("next", ""), "domains:index"))
 
 
