@@ -315,6 +315,13 @@ def headline(report: DomainReport, no_mail: bool = False) -> str:
         return "no score: the domain does not exist"
     partial = detail.get("partial")
     cover = scoring.coverage(detail)
+    if report.score is None and not no_mail and cover.of and not cover.checked:
+        # Nothing scored could be checked (a resolver that never answered): less than half,
+        # so said as docs/scoring.md says it; "n/a" is a null MX's word (no mail, no transport).
+        return (
+            f"not enough checked for a score: none of the {cover.of} points could be checked "
+            f"(partial: {cover.missing_words})"
+        )
     if report.score is None or no_mail:
         # A domain that receives no mail is "not applicable" for transport, neither 100 % nor
         # 0 %; the next line says what its number rates.
