@@ -17,6 +17,9 @@
    the name beside it and publishes its records, heard nothing until it pressed Host MTA-STS.
    Its hosting and domain pages now say what is served until when and what to keep (s42y's
    notice), and that the name is free only from then.
+5. The renewed-certificate email (s42g) went to whoever hears about the domain at the
+   renewal, not to whom the expiry notice went: the notice's recipients are now kept
+   (HostedPolicy.cert_warned_to) and the renewal told to those of them who still hear.
 """
 
 from __future__ import annotations
@@ -33,15 +36,20 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.core import mail
 from django.utils import timezone
 
 from checks.dns import DnsAnswer
 from checks.tasks import engine_config
+from mailsec.accounts.models import Membership
+from mailsec.alerts.models import AlertSetting
 from mailsec.hosting import lookups, service
 from mailsec.hosting import tasks as hosting_tasks
 from mailsec.hosting.lookups import Leads, RecordState
 from mailsec.hosting.models import HostedPolicy
 from mailsec.hosting.views import _released_rows
+from tests import test_s42g_cert_renewed as s42g
 from tests import test_s42q_dangling_policy_host as s42q
 from tests.test_hosting import T0, HostingCase
 from tests.test_s42q_dangling_policy_host import GONE, HOP, HOST, Zone, dangling
@@ -344,3 +352,73 @@ class S43fStopToldTestCase(S42nCase):
         self.msp_presses("disable")
         for text in self.pages():
             self.assertNotIn(STILL_SERVED, text)
+
+
+# --- 5. the renewed-certificate email goes to whom the expiry notice went ------------------
+
+
+class S43fRenewedToTheToldTestCase(HostingCase):
+    """The renewal of a certificate after an expiry notice (s42g) is the fix of what that
+    notice told: told to whoever was told of it and still hears about the domain, as an
+    alert's fix is (docs/webapp.md Alerts), not to a member who joined since (who never heard
+    of the problem: the notice is on the page's What happened for them)."""
+
+    def watch(self, policy: HostedPolicy, reading: object, at: timedelta) -> None:
+        with (
+            mock.patch.object(service, "read_certificate", return_value=reading),
+            mock.patch.object(service, "caa_reading", return_value=s42g.ALLOWED),
+        ):
+            service.watch_certificate(policy, now=T0 + at)
+        policy.refresh_from_db()
+
+    def join(self, who: str) -> User:
+        user = User.objects.create_user(who, f"{who}@example.org")
+        Membership.objects.create(team=self.team, user=user, role=Membership.Role.MEMBER)
+        return user
+
+    def test_s43f_a_member_who_joined_after_the_notice_is_not_told_the_renewal(self) -> None:
+        policy = self.host()
+        mail.outbox.clear()
+        self.watch(policy, s42g.CertReading(T0 + timedelta(days=20)), timedelta(hours=1))
+        assert len(s42g.to("alice")) == 1 and len(s42g.to("bob")) == 1
+        self.join("dave")
+        self.watch(policy, s42g.CertReading(T0 + timedelta(days=110)), timedelta(days=1))
+        assert s42g.to("dave") == []
+        renewed = [m for m in s42g.to("alice") if "has been renewed" in m]
+        assert len(renewed) == 1 and len(s42g.to("bob")) == 2
+        assert policy.cert_warned_to is None  # the new certificate's notices start afresh
+
+    def test_s43f_each_notice_adds_whom_it_told(self) -> None:
+        # Control: one who joined between the 21-day and the 7-day notice got the second,
+        # so hears of the renewal; one who left since hears nothing; one who turned emails
+        # off since gets nothing either.
+        policy = self.host()
+        start = T0 - timedelta(days=80)
+        old = s42g.CertReading(T0 + timedelta(days=10), not_before=start)
+        self.watch(policy, old, timedelta(hours=1))  # 21 told
+        self.join("dave")
+        self.watch(policy, old, timedelta(days=4))  # 7 told
+        assert len(s42g.to("dave")) == 1
+        Membership.objects.filter(user=self.bob).delete()
+        AlertSetting.set_mode(self.alice, self.domain, AlertSetting.Mode.OFF)
+        mail.outbox.clear()
+        new = s42g.CertReading(T0 + timedelta(days=99), not_before=T0 + timedelta(days=9))
+        self.watch(policy, new, timedelta(days=9, hours=1))
+        assert [m.to for m in mail.outbox] == [["dave@example.org"]], [m.to for m in mail.outbox]
+
+    def test_s43f_a_notice_sent_before_recipients_were_kept_tells_whoever_hears(self) -> None:
+        # Control: warned before s43f (nothing recorded): the renewal goes to whoever hears
+        # about the domain now, as before.
+        policy = self.host()
+        HostedPolicy.objects.filter(pk=policy.pk).update(
+            cert_warned_days=21, cert_not_after=T0 + timedelta(days=20)
+        )
+        policy.refresh_from_db()
+        self.join("dave")
+        mail.outbox.clear()
+        self.watch(policy, s42g.CertReading(T0 + timedelta(days=110)), timedelta(days=1))
+        assert sorted(m.to[0] for m in mail.outbox) == [
+            "alice@example.org",
+            "bob@example.org",
+            "dave@example.org",
+        ]

@@ -18,6 +18,11 @@ from mailsec.hosting.models import HostedPolicy, HostingEvent
 from mailsec.mail import first_sentence, send_templated
 
 log = logging.getLogger(__name__)
+OFF = AlertSetting.Mode.OFF
+
+# Who an email about a policy went to: {"users": [member pks], "addresses": [team alert
+# addresses]} (HostedPolicy.cert_warned_to).
+Told = dict[str, list]
 
 # Kinds worth an email; the rest (settings saved by the owner themselves) are only logged.
 EMAILED = {
@@ -57,10 +62,13 @@ def tell(
     message: str,
     email: bool | None = None,
     now: datetime | None = None,
+    only: Told | None = None,
 ) -> HostingEvent:
     """One event on the domain's hosting page (emailed if its kind is). `now` is the time of
     the step that caused it (the sync's, the button's, the certificate reading's): the event
-    is stamped with the time the step saved in the policy's state, whatever the clock says."""
+    is stamped with the time the step saved in the policy's state, whatever the clock says.
+    `only`: emailed to those of them who would be emailed now (a certificate's renewal, to
+    whom its expiry notice went: recipients()), None for all of those."""
     event = HostingEvent.objects.create(
         policy=policy,
         kind=kind,
@@ -70,8 +78,34 @@ def tell(
     )
     # A detached policy (its domain was deleted) has no team left to email.
     if policy.domain is not None and (email if email is not None else kind in EMAILED):
-        _email(policy, event)
+        _email(policy, event, only)
     return event
+
+
+def recipients(policy: HostedPolicy) -> Told:
+    """Who an email about `policy` goes to now (_email's readers): the members who hear about
+    its domain, and the team's confirmed alert addresses told at once. Nobody for a detached
+    policy."""
+    domain = policy.domain
+    if domain is None:
+        return {"users": [], "addresses": []}
+    return {
+        "users": [u.pk for u in _members(policy) if AlertSetting.mode_for(u, domain) != OFF],
+        "addresses": [a.email for a in TeamAlertAddress.told_at_once(domain)],
+    }
+
+
+def _members(policy: HostedPolicy) -> list:
+    domain = policy.domain
+    assert domain is not None
+    return sorted(
+        (
+            m.user
+            for m in domain.team.memberships.select_related("user")
+            if m.user.email and m.user.is_active
+        ),
+        key=lambda u: u.pk,
+    )
 
 
 def tell_all(
@@ -105,20 +139,18 @@ def tell_all(
     _email(policy, combined)
 
 
-def _email(policy: HostedPolicy, event: HostingEvent) -> None:
+def _email(policy: HostedPolicy, event: HostingEvent, only: Told | None = None) -> None:
     """One email per team member, as alert emails are: a member who chose "No emails" for the
     domain (or unsubscribed from all) gets none, and each gets their own one-click
-    unsubscribe link (RFC 8058); and one per confirmed team alert address, likewise."""
+    unsubscribe link (RFC 8058); and one per confirmed team alert address, likewise. `only`:
+    of those, the ones it names (tell)."""
     domain = policy.domain
     assert domain is not None
-    members = sorted(
-        (
-            m.user
-            for m in domain.team.memberships.select_related("user")
-            if m.user.email and m.user.is_active
-        ),
-        key=lambda u: u.pk,
-    )
+    members = _members(policy)
+    addresses = TeamAlertAddress.told_at_once(domain)
+    if only is not None:
+        members = [u for u in members if u.pk in only.get("users", [])]
+        addresses = [a for a in addresses if a.email in only.get("addresses", [])]
     ctx = {
         "policy": policy,
         "event": event,
@@ -129,7 +161,7 @@ def _email(policy: HostedPolicy, event: HostingEvent) -> None:
         "settings_url": settings.SITE_ROOT + reverse("alerts:settings"),
     }
     for user in members:
-        if AlertSetting.mode_for(user, domain) == AlertSetting.Mode.OFF:
+        if AlertSetting.mode_for(user, domain) == OFF:
             continue
         unsubscribe = unsubscribe_url(user, domain)
         try:
@@ -144,7 +176,7 @@ def _email(policy: HostedPolicy, event: HostingEvent) -> None:
     # The team's confirmed extra alert addresses (an MSP's ticketing system, a shared mailbox)
     # hear what the members hear, at once whatever their alert mode, as members do; verified
     # or not, as the release after another team proved control comes when it no longer is.
-    for address in TeamAlertAddress.told_at_once(domain):
+    for address in addresses:
         unsubscribe = address_unsubscribe_url(address, domain)
         try:
             send_templated(

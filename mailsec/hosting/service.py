@@ -37,7 +37,7 @@ from mailsec.hosting.models import (
     MX_STABLE_HOURS,
     HostedPolicy,
 )
-from mailsec.hosting.notify import tell, tell_all
+from mailsec.hosting.notify import recipients, tell, tell_all
 from mailsec.hosting.readiness import SeenPolicy, seen_policy
 from mailsec.hosting.zone import PolicyZone, ZoneError
 
@@ -1388,10 +1388,21 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
                 f"on {reading.not_after:%Y-%m-%d}. Senders can keep fetching your policy; "
                 "nothing needs doing.",
                 now=now,
+                # To whom the expiry notices went (who still hear about the domain), not to
+                # whoever joined since: the fix of what they were told (s43f).
+                only=policy.cert_warned_to,
             )
+        policy.cert_warned_to = None
     if not due:
         policy.cert_warned_days = None  # renewed: arm the alerts again
+        policy.cert_warned_to = None
     elif policy.cert_warned_days is None or min(due) < policy.cert_warned_days:
+        told = policy.cert_warned_to if policy.cert_warned_days is not None else None
+        now_told = recipients(policy)
+        policy.cert_warned_to = {
+            key: list(dict.fromkeys([*(told or {}).get(key, []), *now_told[key]]))
+            for key in ("users", "addresses")
+        }
         policy.cert_warned_days = min(due)
         last = min(due) == CERT_LAST_CHANCE
         tell(
@@ -1419,6 +1430,7 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
             "cert_error",
             "cert_not_after",
             "cert_warned_days",
+            "cert_warned_to",
             "cert_alerted",
             "cert_bad_since",
         ]
