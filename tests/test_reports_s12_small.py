@@ -197,7 +197,7 @@ def test_ingest_files_names_the_a_label_domain_it_found_no_address_for(tmp_path:
     name = "sender.example!bücher.example!1780272000!1780358399.json"
     (tmp_path / name).write_bytes(SAMPLE_PATH.read_bytes())
     err = io.StringIO()
-    with pytest.raises(CommandError, match="1 files were not imported"):
+    with pytest.raises(CommandError, match="1 file was not imported"):
         call_command("ingest_files", str(tmp_path), stdout=io.StringIO(), stderr=err)
     assert f"no report address for {IDN}" in err.getvalue()
 

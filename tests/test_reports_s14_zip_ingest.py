@@ -110,7 +110,7 @@ def test_a_zip_whose_copies_exceed_the_intake_limit_is_skipped(
     settings.TLSRPT_MAX_BODY_BYTES = len(body)  # three copies: over twice the cap, as at 413
     err = io.StringIO()
     out = io.StringIO()
-    with pytest.raises(CommandError, match="1 files were not imported"):
+    with pytest.raises(CommandError, match="1 file was not imported"):
         call_command("ingest_files", str(tmp_path), stdout=out, stderr=err)
     assert out.getvalue().strip() == "1 parsed, 1 skipped"
     assert f"{NAME}!1.zip: zip archive holds 3 reports" in err.getvalue()

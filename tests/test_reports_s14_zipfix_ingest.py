@@ -104,7 +104,7 @@ def test_every_row_of_a_zip_holds_its_bytes(address) -> None:
 
 def refused(path: Path) -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
-    with pytest.raises(CommandError, match="1 files were not imported"):
+    with pytest.raises(CommandError, match="1 file was not imported"):
         call_command("ingest_files", str(path), stdout=out, stderr=err)
     return out.getvalue().strip(), err.getvalue().strip()
 

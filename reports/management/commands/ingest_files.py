@@ -85,7 +85,8 @@ class Command(BaseCommand):
         summary = ", ".join(f"{n} {s}" for s, n in sorted(outcome.items())) or "no files"
         self.stdout.write(summary + (f", {len(skipped)} skipped" if skipped else ""))
         if skipped:
-            raise CommandError(f"{len(skipped)} files were not imported (listed above)")
+            files = "1 file was" if len(skipped) == 1 else f"{len(skipped)} files were"
+            raise CommandError(f"{files} not imported (listed above)")
 
 
 def _how_to_import(count: int, body: bytes) -> str:
