@@ -3885,6 +3885,12 @@ def _tree_findings(
                     f"{top.via} {'of' if top.via == 'include' else 'to'} {top.domain} in your "
                     "own record."
                 )
+                if policy99 and own_name:
+                    # A name of the domain's own reached through another (_spf includes
+                    # _spf2): its type 99 record is the one meant, published as TXT where it
+                    # is, as for a name the domain's record names itself (review s43z).
+                    todo = f"Publish that record as TXT at {node.domain} (the record suggested)."
+                    dead_fix = txt_fix(node.domain, policy99)
             # Behind an include passing every server, reached first, no server meets the
             # error (RFC 7208 §4.6.2): "SPF fails" would be untrue until that include goes.
             stops = _family_stops(tree)

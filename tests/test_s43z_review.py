@@ -1,0 +1,68 @@
+"""Review s43z: mends to this session's commits, each with the case that showed it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks import spf
+from tests.blind_engine import run_engine
+
+DOMAIN = "marsden-haulage.com"
+
+
+def _no_probe() -> Any:
+    raise AssertionError("no port-25 probe expected")
+
+
+def _spf08(zone: dict[Any, Any]) -> Any:
+    findings = run_engine(spf, DOMAIN, zone, probe=_no_probe).findings
+    found = [f for f in findings if f.id == "SPF-08"]
+    assert len(found) == 1, [(f.id, f.summary) for f in findings]
+    return found[0]
+
+
+# --- SPF-08: a name of the domain's own, reached through another include, published only as
+# type 99 (3f139bfc gave the TXT fix only to a name the domain's own record includes) --------
+
+
+def test_a_nested_own_include_published_only_as_type_99_is_republished_as_txt() -> None:
+    # RFC 7208 §3.1, §4.4: receivers ask for TXT only; the record is there, as type 99, so the
+    # fix is that record as TXT where it is, not the include's removal from _spf's record.
+    spf08 = _spf08(
+        {
+            (DOMAIN, "TXT"): [f"v=spf1 include:_spf.{DOMAIN} -all"],
+            (f"_spf.{DOMAIN}", "TXT"): [f"v=spf1 include:_spf2.{DOMAIN} -all"],
+            (f"_spf2.{DOMAIN}", "SPF"): ["v=spf1 ip4:198.51.100.0/24 -all"],
+        }
+    )
+    assert str(spf08.status) == "fail"
+    assert "type 99" in spf08.summary, spf08.summary
+    assert f"Publish that record as TXT at _spf2.{DOMAIN}" in spf08.summary, spf08.summary
+    assert "Remove or replace" not in spf08.summary, spf08.summary
+    assert spf08.fix == f'_spf2.{DOMAIN}. TXT "v=spf1 ip4:198.51.100.0/24 -all"'
+
+
+def test_a_nested_providers_include_published_only_as_type_99_keeps_its_words() -> None:
+    # Control: not the domain's own name, so not ours to publish there.
+    spf08 = _spf08(
+        {
+            (DOMAIN, "TXT"): [f"v=spf1 include:_spf.{DOMAIN} -all"],
+            (f"_spf.{DOMAIN}", "TXT"): ["v=spf1 include:spf.oldmailer.net -all"],
+            ("spf.oldmailer.net", "SPF"): ["v=spf1 ip4:192.0.2.0/24 -all"],
+        }
+    )
+    assert "type 99" in spf08.summary, spf08.summary
+    assert f"Remove or replace that include in the record of _spf.{DOMAIN}." in spf08.summary
+    assert spf08.fix == ""
+
+
+def test_a_nested_own_include_with_no_record_at_all_reads_as_before() -> None:
+    # Control: nothing published at all: no record to move, the include's removal as before.
+    spf08 = _spf08(
+        {
+            (DOMAIN, "TXT"): [f"v=spf1 include:_spf.{DOMAIN} -all"],
+            (f"_spf.{DOMAIN}", "TXT"): [f"v=spf1 include:_spf2.{DOMAIN} -all"],
+        }
+    )
+    assert "type 99" not in spf08.summary, spf08.summary
+    assert f"Remove or replace that include in the record of _spf.{DOMAIN}." in spf08.summary
