@@ -54,7 +54,7 @@ OTHER_VERSIONS = [
 
 @pytest.mark.parametrize("at", WRONG_NAMES)
 @pytest.mark.parametrize(("record", "version"), OTHER_VERSIONS)
-def test_s42i_a_misplaced_record_of_another_version_is_named_to_move(
+def test_s42i_a_misplaced_record_of_another_version_is_named_to_replace(
     at: str, record: str, version: str
 ) -> None:
     finding = _misplaced(at, record)
