@@ -139,3 +139,18 @@ def test_s43g_an_expiry_seen_on_one_address_is_not_fixed_by_checks_missing_it(
     play(player, [(GOOD, "s"), (GOOD, "c")])
     told.refresh_from_db()
     assert told.state == Change.State.RECOVERED
+
+
+@pytest.mark.parametrize("still", ["v4", "v6"])
+def test_s43g_no_address_answering_is_fixed_once_one_answers(player: Player, still: str) -> None:
+    # SMTP-01 fail (no MX address reached at all) is about reaching: once one address
+    # answers, it is fixed, though the other still refuses (its own warning).
+    refused = world("refused", v4="refused")
+    play(player, [(GOOD, "s"), (GOOD, "s"), (refused, "s"), (refused, "c")])
+    reach = change("finding:SMTP-01|mx1.shop.s42u.test")
+    assert reach.state == Change.State.CONFIRMED
+    player.clock += timedelta(hours=6)
+    half = world("refused") if still == "v6" else world("good", v4="refused")
+    play(player, [(half, "s"), (half, "c")])
+    reach.refresh_from_db()
+    assert reach.state == Change.State.RECOVERED

@@ -311,8 +311,15 @@ class Snapshot:
         """This run named `address` of the MX host `host` in its reachability finding alone,
         not passing: it refused the connection, was silent or has no route from the checker
         while another address of the host may have answered (s43g), so nothing else was asked
-        of it. What an earlier run saw there is neither confirmed nor fixed by this run."""
+        of it; or left it unprobed, past the probe limit (SMTP-01's not_probed). What an
+        earlier run saw there is neither confirmed nor fixed by this run."""
         forms = {f"{host} [{address}]", f"{host} ({address})"}
+        if any(
+            f"{host} [{address}]" in ((f.get("evidence") or {}).get("not_probed") or [])
+            for f in self.findings
+            if f.get("id") == REACHABILITY_FINDING
+        ):
+            return True  # past the run's probe limit (DNS may give the addresses in any order)
         named = [
             f
             for f in self.findings
@@ -938,6 +945,16 @@ def _score(before: int | None, current: Snapshot, drop: int) -> Observation | No
                     if f.get("status") in BAD and current.second_certificate_of(f)
                 }
             ),
+            # MX addresses whose findings cost points: a later run that did not reach one
+            # (or left it past the probe limit) scores higher without anything fixed (s43g).
+            "addresses_at_fault": sorted(
+                {
+                    f"{host_subject(f.get('subject', ''))} [{address}]"
+                    for f in current.findings
+                    if f.get("status") in BAD and f.get("id") != REACHABILITY_FINDING
+                    for address in seen_at(f.get("subject", ""), f.get("evidence"))
+                }
+            ),
         },
     )
 
@@ -1075,14 +1092,17 @@ def evaluate(
         told = [b for b in (evidence or {}).get("findings") or [] if isinstance(b, dict)]
         if any(
             _not_tested_now(b.get("evidence"), host_subject(b.get("subject") or ""), current)
-            or _address_untested(str(b.get("subject") or ""), b.get("evidence"), current)
+            or (
+                b.get("id") != REACHABILITY_FINDING
+                and _address_untested(str(b.get("subject") or ""), b.get("evidence"), current)
+            )
             for b in told
         ):
             return Verdict.UNKNOWN, None  # what made it bad was where this run did not look
         return Verdict.CLEAR, None
     if kind == Kind.FINDING:
-        check_id, _, subject = ref.partition("|")
-        host = host_subject(subject)
+        check_id, _, keyed = ref.partition("|")
+        host = host_subject(keyed)
         found = current.of_fault(check_id, host)
         failing = [f for f in found if f.get("status") == "fail"]
         if failing:
@@ -1102,7 +1122,10 @@ def evaluate(
         ):
             return Verdict.UNKNOWN, None  # the host answered nothing: not asked, not fixed
         # The address it was seen at did not answer this run (another of the host did).
-        untested_there = _address_untested(subject, evidence, current, host)
+        # Not the reachability finding: whether the address answers is what it tells.
+        untested_there = check_id != REACHABILITY_FINDING and _address_untested(
+            subject, evidence, current, host
+        )
         if found:
             if all(f.get("status") == "na" for f in found):
                 return Verdict.MOOT, None
@@ -1160,6 +1183,11 @@ def evaluate(
             for host in (evidence or {}).get("second_certificate_hosts") or []
         ):
             return Verdict.UNKNOWN, None  # back up only for what this run could not ask
+        if obs is None and any(
+            _address_untested(str(at), None, current)
+            for at in (evidence or {}).get("addresses_at_fault") or []
+        ):
+            return Verdict.UNKNOWN, None  # back up only for an address it did not reach
         return (Verdict.HOLDS, obs) if obs else (Verdict.CLEAR, None)
     if kind == Kind.CERT_EXPIRY:
         host, not_after, _threshold = ref.rsplit("|", 2)
