@@ -1242,8 +1242,9 @@ class FrontEnd:
         self._address = ""
 
     def address(self) -> str:
-        """The address our front end answered at once on, or "" (no address, one the SSRF
-        guard refuses, or no answer in time: our own or our network's trouble)."""
+        """The first address our front end answered at once on, or "" (no address, or none of
+        the first FRONT_END_ADDRESSES answered in time or passed the SSRF guard: our own or
+        our network's trouble)."""
         if not self._asked:
             self._asked = True
             self._address = _front_end_answering()
