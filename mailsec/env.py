@@ -414,6 +414,39 @@ SECRET_KEY_MIN_DISTINCT = 5
 SECRET_KEY_HOW_TO_MAKE = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
 
 
+def tsig_key_problem(name: str, secret: str, algorithm: str) -> str | None:
+    """Why the hosted-policy zone's TSIG key (MAILSEC_POLICY_TSIG_*) cannot sign an UPDATE, as
+    hosting.zone builds it, or None. Never quotes the secret."""
+    import binascii
+
+    import dns.exception
+    import dns.name
+    import dns.tsig
+
+    try:
+        dns.name.from_text(name)
+    except dns.exception.DNSException as exc:
+        return f"MAILSEC_POLICY_TSIG_NAME={name!r} is not valid: expected a DNS name ({exc})."
+    try:  # the algorithm alone first, with a stand-in secret
+        dns.tsig.get_context(dns.tsig.Key(name, "AAAA", algorithm))
+    except (NotImplementedError, KeyError, dns.exception.DNSException):
+        return (
+            f"MAILSEC_POLICY_TSIG_ALGORITHM={algorithm!r} is not valid: expected a TSIG "
+            "algorithm such as hmac-sha256 (also hmac-sha1, hmac-sha224, hmac-sha384, "
+            "hmac-sha512, hmac-md5.sig-alg.reg.int)."
+        )
+    if secret:
+        try:
+            dns.tsig.Key(name, secret, algorithm)
+        except (binascii.Error, ValueError):
+            return (
+                "MAILSEC_POLICY_TSIG_SECRET (or the file MAILSEC_POLICY_TSIG_SECRET_FILE "
+                "names) is not valid: expected the key's secret in base64, as `keymgr -t` or "
+                "`tsig-keygen` print it."
+            )
+    return None
+
+
 def secret_key_weakness(key: str) -> str | None:
     """Why key is too weak for production, or None. Django's own criteria (security check
     W009), which `check --deploy` only warns about and nothing checks at start-up."""

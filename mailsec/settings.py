@@ -38,6 +38,7 @@ from mailsec.env import (
     secret_key_weakness,
     sqlite_database,
     stored_secret_key,
+    tsig_key_problem,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -491,6 +492,12 @@ if MAILSEC_POLICY_ZONE and MAILSEC_POLICY_DNS_SERVER and not MAILSEC_POLICY_TSIG
     raise ImproperlyConfigured(
         "MAILSEC_POLICY_TSIG_SECRET (or _FILE) must be set with MAILSEC_POLICY_DNS_SERVER."
     )
+# A key that cannot sign stops start-up, not every UPDATE of the zone later (s43d).
+_tsig_problem = tsig_key_problem(
+    MAILSEC_POLICY_TSIG_NAME or "", MAILSEC_POLICY_TSIG_SECRET, MAILSEC_POLICY_TSIG_ALGORITHM or ""
+)
+if _tsig_problem:
+    raise ImproperlyConfigured(_tsig_problem)
 
 # --- Alerts (mailsec/alerts) ----------------------------------------------------------------
 
