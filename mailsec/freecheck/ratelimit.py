@@ -24,8 +24,9 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
+from mailsec.accounts.templatetags.zones import zone_label
 from mailsec.freecheck.models import RateCounter
 
 KEY_PREFIX = "freecheck:rl"
@@ -228,8 +229,11 @@ def _times(count: int) -> str:
 
 
 def _clock(seconds_from_now: int) -> str:
-    """The UTC time of day `seconds_from_now` from now, as the pages write times (15:40 UTC)."""
-    return (timezone.now() + timedelta(seconds=seconds_from_now)).strftime("%H:%M UTC")
+    """The time of day `seconds_from_now` from now in the reader's zone, naming it, as the
+    form's allowance beside the refusal writes it ("15:40 UTC", signed out; "16:40
+    (Europe/Berlin)"). Before s43i always in UTC, an hour or a day apart from the note."""
+    moment = timezone.localtime(timezone.now() + timedelta(seconds=seconds_from_now))
+    return f"{dateformat.format(moment, 'H:i')} {zone_label()}"
 
 
 def check_client(client: str, wide: str = "") -> None:

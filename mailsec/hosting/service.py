@@ -19,13 +19,14 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from checks import certs, https, net
 from checks.context import CheckContext
 from checks.dns import DnsClient
 from checks.mtasts import policy_url
 from checks.tasks import engine_config
+from mailsec.accounts.templatetags.zones import zone_label
 from mailsec.domains.models import VERIFY_WEB_BUDGET, Domain
 from mailsec.hosting import caa, lookups
 from mailsec.hosting import policy as rules
@@ -148,10 +149,19 @@ class StartingPoint:
 
     @property
     def source(self) -> str:
-        """Where the served policy was read, in words."""
+        """Where the served policy was read, in words, for the page and its message: the
+        check's time in the reader's zone, naming it, as pages say times (docs/webapp.md;
+        before s43i in UTC)."""
+        return self.source_in(local=True)
+
+    def source_in(self, local: bool) -> str:
+        """`source`; `local=False`: in UTC, as the enabled event's text is kept as written."""
         if self.checked_at is None:
             return "the latest check"
-        return f"the check of {self.checked_at:%Y-%m-%d %H:%M} UTC"
+        if not local:
+            return f"the check of {self.checked_at:%Y-%m-%d %H:%M} UTC"
+        when = dateformat.format(timezone.localtime(self.checked_at), "j M Y, H:i")
+        return f"the check of {when} {zone_label()}"
 
     def served_words(self) -> str:
         assert self.seen is not None
@@ -180,20 +190,20 @@ class StartingPoint:
             )
         return said
 
-    def told(self) -> str:
-        """The start, for the owner (the enabled event and the page's message); "" for the
-        usual start from nothing served."""
+    def told(self, local: bool = True) -> str:
+        """The start, for the owner (the page's message; `local=False`: the enabled event,
+        in UTC); "" for the usual start from nothing served."""
         if self.start is not None:
             differences = self.differences()
             return (
-                f"Started from the policy mta-sts.{self.name} served at {self.source} "
+                f"Started from the policy mta-sts.{self.name} served at {self.source_in(local)} "
                 f"({self.served_words()}): mode {self.start.mode} and max_age "
                 f"{self.start.max_age} kept, so no sender gets a weaker policy."
                 + (f" It {'; it '.join(differences)}." if differences else "")
             )
         if self.unread:
             return (
-                f"Started in mode testing: {self.source} could not read the policy "
+                f"Started in mode testing: {self.source_in(local)} could not read the policy "
                 f"mta-sts.{self.name} serves ({self.unread}). If it is in mode enforce, "
                 "choose enforce under Settings."
             )
@@ -357,12 +367,14 @@ def enable_told(
                 ),
             )
         else:
+            # The page's message in the reader's zone, the event as kept: in UTC (s43i).
             started = point.told() if point is not None else ""
+            recorded = point.told(local=False) if point is not None else ""
             tell(
                 policy,
                 "enabled",
                 f"Hosting on: mode {policy.mode}, max_age {policy.max_age}, mx {mx}, id "
-                f"{policy.policy_id}." + (f" {started}" if started else ""),
+                f"{policy.policy_id}." + (f" {recorded}" if recorded else ""),
                 email=False,
                 now=now,
             )
@@ -403,10 +415,14 @@ def contest(domain: Domain, held: HostedPolicy, now: datetime, dns: DnsClient) -
     if outcome == "lost":
         return
     if held.state == HostedPolicy.State.DISABLING and held.release_at is not None:
+        # The presser's message: in their zone, naming it, in the words of the notice
+        # beside it on their page (HostedPolicy.still_served_notice, the same date); before
+        # s43i in UTC, a date apart from the notice's for many.
+        until = f"{timezone.localtime(held.release_at):%Y-%m-%d %H:%M}"
         raise HostingRefused(
             f"{name} is hosted by another team, which is turning hosting off: mode none is "
-            f"served until {held.release_at:%Y-%m-%d %H:%M} UTC so senders drop its policy "
-            "first. You can host it here from then."
+            f"served until {until} {zone_label()} so senders drop its policy first. You can "
+            "host it here from then."
         )
     if outcome == "kept":
         raise HostingRefused(
