@@ -99,3 +99,16 @@ def test_s43g_control_the_address_gone_from_the_dns_is_a_fix(player: Player) -> 
     player.clock += timedelta(hours=6)
     play(player, [(V4_ONLY, "s", False), (V4_ONLY, "c", False)])
     assert smtp10().state == Change.State.RECOVERED
+
+
+def test_s43g_an_expiry_on_a_host_left_wholly_unprobed_is_not_gone(player: Player) -> None:
+    # mx1's only address, 2001:db8::1, serves a certificate 5 days from its end; the re-check
+    # probed mx2 and left mx1 past the limit: no certificate of mx1 seen, none renewed.
+    soon = f"expires:{(player.clock + timedelta(days=5)).isoformat()}"
+    both = {"mx": {"mx1": {"v6": "good"}, "mx2": {"v4": "good"}}}
+    expiring = {"mx": {"mx1": {"v6": soon}, "mx2": {"v4": "good"}}}
+    play(player, [(both, "s", False), (both, "s", False), (expiring, "s", False)])
+    suspected = Change.objects.get(kind="cert-expiry", state=Change.State.SUSPECTED)
+    play(player, [({"mx": {"mx2": {"v4": "good"}}}, "c", True)])
+    suspected.refresh_from_db()
+    assert suspected.note == UNTESTED

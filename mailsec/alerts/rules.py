@@ -1197,7 +1197,11 @@ def evaluate(
             mechanism = _certificate_mechanism(host)
             if current.verdict(mechanism) == "na" or _withdrawn(current, mechanism):
                 return Verdict.MOOT, None
-            if current.errored(mechanism) or current.unreached(host):
+            if (
+                current.errored(mechanism)
+                or current.unreached(host)
+                or _address_untested("", evidence, current, host)
+            ):
                 return Verdict.UNKNOWN, None
             return Verdict.CLEAR, None
         if not_after in seen:
