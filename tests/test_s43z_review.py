@@ -66,3 +66,29 @@ def test_a_nested_own_include_with_no_record_at_all_reads_as_before() -> None:
     )
     assert "type 99" not in spf08.summary, spf08.summary
     assert f"Remove or replace that include in the record of _spf.{DOMAIN}." in spf08.summary
+
+
+# --- hosting: what mta-sts.<domain> holds, quoted as every message quotes others' text
+# (38c62043 cut it short by hand, control and format characters left as they were) ---------
+
+
+def test_a_txt_held_at_the_policy_host_is_quoted_escaped() -> None:
+    from tests.test_s43f_hosting_leftovers import HOST, holding, real
+
+    # An escape sequence and a right-to-left override in the record, as DNS gives it.
+    ok, detail = real(holding(txt=['"v=STSv1;\\027[31m id=\\226\\128\\174x1"']))
+    assert not ok
+    assert detail == (
+        f'{HOST} has no address and no CNAME, only a TXT record ("v=STSv1;\\x1b[31m id=\\u202ex1")'
+    ), detail
+    assert "\x1b" not in detail and "\u202e" not in detail
+
+
+def test_a_long_txt_held_at_the_policy_host_is_cut_short_as_before() -> None:
+    from tests.test_s43f_hosting_leftovers import HOST, holding, real
+
+    # Control: 80 characters at most, the last one "…", as 38c62043 wrote it.
+    ok, detail = real(holding(txt=['"' + "a" * 100 + '"']))
+    assert detail == f'{HOST} has no address and no CNAME, only a TXT record ("{"a" * 79}…")', (
+        detail
+    )

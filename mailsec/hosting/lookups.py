@@ -13,6 +13,7 @@ from django.conf import settings
 
 from checks.config import CheckConfig
 from checks.dns import DnsAnswer, DnsClient, normalize
+from checks.domainname import quoted
 from checks.mtasts import parse_sts_record, quoted_sts
 from checks.tasks import engine_config
 from mailsec.domains.models import VERIFY_MIN_LOOKUP
@@ -241,15 +242,15 @@ async def _other_records(dns: DnsClient, name: str) -> str:
     ):
         if not values:
             continue
-        shown = [
-            v if len(v) <= _SHOWN_CHARS else v[: _SHOWN_CHARS - 1] + "…"
-            for v in values[:_SHOWN_RECORDS]
-        ]
+        # Cut short and with control and format characters escaped, as every message quoting
+        # what someone else wrote is: a TXT record is anyone's text (an escape sequence or a
+        # bidi override would garble or reorder the records panel around it; review s43z).
+        shown = [quoted(v, _SHOWN_CHARS) for v in values[:_SHOWN_RECORDS]]
         more = f" and {len(values) - _SHOWN_RECORDS} more" if len(values) > _SHOWN_RECORDS else ""
-        quoted = ", ".join(f'"{v}"' if kind == "TXT" else v for v in shown) + more
+        listed = ", ".join(f'"{v}"' if kind == "TXT" else v for v in shown) + more
         one = "an MX record" if kind == "MX" else "a TXT record"
         what = one if len(values) == 1 else f"{len(values)} {kind} records"
-        parts.append(f"{what} ({quoted})")
+        parts.append(f"{what} ({listed})")
     return " and ".join(parts)
 
 
