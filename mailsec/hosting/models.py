@@ -209,9 +209,10 @@ class HostedPolicy(models.Model):
     # The smallest "days left" threshold (21, 7) already reported, so each alert goes once.
     cert_warned_days = models.PositiveSmallIntegerField(null=True, blank=True)
     # Whom those notices were emailed to (notify.recipients: member pks and team alert
-    # addresses, every notice of this certificate's), so that its renewal is told to them, as
-    # an alert's fix is told to whoever was told of it (task s43f); None: not recorded (a
-    # notice sent before it was kept), the renewal then goes to whoever hears now.
+    # addresses, every notice of this certificate's), and the "no valid certificate" one
+    # (cert_alerted, s43k), so that its renewal or "valid again" is told to them, as an
+    # alert's fix is told to whoever was told of it (task s43f; service._record_told); None:
+    # not recorded (a notice sent before it was kept), the fix then goes to whoever hears now.
     cert_warned_to = models.JSONField(null=True, blank=True, default=None)
     # The team was told that mta-sts.<name> gives senders no usable certificate (cert_error);
     # cleared, with a second notice, once it does again. So each change is told once.

@@ -67,8 +67,8 @@ def tell(
     """One event on the domain's hosting page (emailed if its kind is). `now` is the time of
     the step that caused it (the sync's, the button's, the certificate reading's): the event
     is stamped with the time the step saved in the policy's state, whatever the clock says.
-    `only`: emailed to those of them who would be emailed now (a certificate's renewal, to
-    whom its expiry notice went: recipients()), None for all of those."""
+    `only`: emailed to those of them who would be emailed now (a certificate's renewal or
+    "valid again", to whom its notices went: recipients()), None for all of those."""
     event = HostingEvent.objects.create(
         policy=policy,
         kind=kind,

@@ -1380,7 +1380,13 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
     tell_cert_state(policy, reading, now)
     if reading.not_after is None:
         policy.save(
-            update_fields=["cert_checked_at", "cert_error", "cert_alerted", "cert_bad_since"]
+            update_fields=[
+                "cert_checked_at",
+                "cert_error",
+                "cert_alerted",
+                "cert_bad_since",
+                "cert_warned_to",
+            ]
         )
         return None
     before = policy.cert_not_after
@@ -1409,17 +1415,11 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
                 # whoever joined since: the fix of what they were told (s43f).
                 only=policy.cert_warned_to,
             )
-        policy.cert_warned_to = None
+        policy.cert_warned_to = None  # the new certificate's notices start afresh
     if not due:
         policy.cert_warned_days = None  # renewed: arm the alerts again
-        policy.cert_warned_to = None
     elif policy.cert_warned_days is None or min(due) < policy.cert_warned_days:
-        told = policy.cert_warned_to if policy.cert_warned_days is not None else None
-        now_told = recipients(policy)
-        policy.cert_warned_to = {
-            key: list(dict.fromkeys([*(told or {}).get(key, []), *now_told[key]]))
-            for key in ("users", "addresses")
-        }
+        _record_told(policy)
         policy.cert_warned_days = min(due)
         last = min(due) == CERT_LAST_CHANCE
         tell(
@@ -1441,6 +1441,7 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
             + _renewal_advice(policy.name),
             now=now,
         )
+    _forget_told(policy, reading)
     policy.save(
         update_fields=[
             "cert_checked_at",
@@ -1453,6 +1454,33 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
         ]
     )
     return days
+
+
+def _record_told(policy: HostedPolicy) -> None:
+    """Add whom a certificate notice about to be sent goes to (notify.recipients) to
+    policy.cert_warned_to, the record of every notice of a certificate problem not yet told
+    fixed (the expiry notices: 21, 7, last chance; "no valid certificate"), so that its fix
+    (renewed, or valid again) is told to them who still hear, not to whoever hears then
+    (s43f, s43k). None: no notice recorded; while one stands, it was sent before s43f (or
+    s43k for "no valid certificate"), to people not kept, and it stays None: the fix then
+    goes to whoever hears. Call before the notice's own flag is set."""
+    standing = policy.cert_warned_days is not None or policy.cert_alerted
+    if standing and policy.cert_warned_to is None:
+        return
+    told = policy.cert_warned_to or {}
+    now_told = recipients(policy)
+    policy.cert_warned_to = {
+        key: list(dict.fromkeys([*told.get(key, []), *now_told[key]]))
+        for key in ("users", "addresses")
+    }
+
+
+def _forget_told(policy: HostedPolicy, reading: CertReading) -> None:
+    """Clear the record of whom notices went to once a valid reading leaves none standing
+    (no expiry notice, no "no valid certificate"): the next notice starts afresh. A bad
+    reading not yet told keeps it: the problem it may turn into is the same one."""
+    if not reading.error and policy.cert_warned_days is None and not policy.cert_alerted:
+        policy.cert_warned_to = None
 
 
 def _renewal_advice(name: str) -> str:
@@ -1503,6 +1531,7 @@ def tell_cert_state(policy: HostedPolicy, reading: CertReading, now: datetime) -
         now - policy.cert_bad_since >= CERT_CONFIRM_AFTER
     )
     if confirmed and not policy.cert_alerted:
+        _record_told(policy)
         policy.cert_alerted = True
         cause = caa_reading(host)
         if cause.state == caa.BLOCKED:
@@ -1544,4 +1573,7 @@ def tell_cert_state(policy: HostedPolicy, reading: CertReading, now: datetime) -
             + (f" (until {reading.not_after:%Y-%m-%d})" if reading.not_after else "")
             + ": senders can fetch your policy.",
             now=now,
+            # To whom the notices went (who still hear about the domain), as a renewal is
+            # (s43f); the record stays while an expiry notice stands (watch_certificate).
+            only=policy.cert_warned_to,
         )

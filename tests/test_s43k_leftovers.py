@@ -1,0 +1,142 @@
+"""Task s43k: small leftovers of this session's helpers.
+
+1. The "valid again" email (after "Senders cannot fetch your policy: mta-sts.<name> gives no
+   valid certificate") went to whoever hears about the domain when the certificate came
+   back, while its renewal after an expiry notice goes only to whom the notice went (s43f,
+   HostedPolicy.cert_warned_to). The recovery is the fix of what that notice told: it now
+   follows the same rule, with the same record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+
+from mailsec.accounts.models import Membership
+from mailsec.alerts.models import AlertSetting
+from mailsec.hosting import service
+from mailsec.hosting.models import HostedPolicy
+from mailsec.hosting.service import CertReading
+from tests import test_s42g_cert_renewed as s42g
+from tests.test_hosting import T0, HostingCase
+
+AGAIN = "serves a valid certificate again"
+NO_VALID = "gives no valid certificate"
+# A certificate for another name, far from its expiry: no expiry notice is due for it.
+ELSEWHERE = CertReading(
+    T0 + timedelta(days=200), error="the certificate is for www.example.net, not this name"
+)
+# Nothing answers: no certificate read at all.
+REFUSED = CertReading(None, error="connection refused")
+GOOD = CertReading(T0 + timedelta(days=90))
+
+
+@pytest.fixture(autouse=True)
+def no_caa_lookup() -> Iterator[None]:
+    # The notice's advice reads CAA records: answered here, never by the silent test resolver.
+    with mock.patch.object(service, "caa_reading", return_value=s42g.ALLOWED):
+        yield
+
+
+def told(phrase: str) -> list[str]:
+    """Whom the emails saying `phrase` went to, sorted."""
+    return sorted(m.to[0] for m in mail.outbox if phrase in m.body)
+
+
+class S43kRecoveryToTheToldTestCase(HostingCase):
+    """The "valid again" email is told to whoever was told there was no valid certificate and still
+    hears about the domain (as the renewal after an expiry notice, s43f; as an alert's fix,
+    docs/webapp.md Alerts), not to a member who joined since."""
+
+    def watch(self, policy: HostedPolicy, reading: CertReading, at: timedelta) -> None:
+        with mock.patch.object(service, "read_certificate", return_value=reading):
+            service.watch_certificate(policy, now=T0 + at)
+        policy.refresh_from_db()
+
+    def join(self, who: str) -> User:
+        user = User.objects.create_user(who, f"{who}@example.org")
+        Membership.objects.create(team=self.team, user=user, role=Membership.Role.MEMBER)
+        return user
+
+    def broken(self, policy: HostedPolicy, reading: CertReading) -> None:
+        """A bad reading, confirmed by a second one two hours later: the notice."""
+        self.watch(policy, reading, timedelta(hours=1))
+        self.watch(policy, reading, timedelta(hours=3))
+        assert told(NO_VALID) == ["alice@example.org", "bob@example.org"]
+
+    def test_s43k_a_member_who_joined_after_the_notice_is_not_told_valid_again(self) -> None:
+        for reading in (ELSEWHERE, REFUSED):
+            with self.subTest(reading.error):
+                HostedPolicy.objects.all().delete()
+                User.objects.filter(username="dave").delete()
+                policy = self.host()
+                mail.outbox.clear()
+                self.broken(policy, reading)
+                self.join("dave")
+                self.watch(policy, GOOD, timedelta(days=1))
+                assert told(AGAIN) == ["alice@example.org", "bob@example.org"], told(AGAIN)
+                assert policy.cert_warned_to is None  # the next notice starts afresh
+
+    def test_s43k_one_who_left_or_turned_emails_off_is_not_told_either(self) -> None:
+        # Control: held before too (the record names them; _email asks again at sending).
+        policy = self.host()
+        mail.outbox.clear()
+        self.broken(policy, ELSEWHERE)
+        Membership.objects.filter(user=self.bob).delete()
+        AlertSetting.set_mode(self.alice, self.domain, AlertSetting.Mode.OFF)
+        self.watch(policy, GOOD, timedelta(days=1))
+        assert told(AGAIN) == []
+
+    def test_s43k_a_notice_before_the_record_was_kept_tells_whoever_hears(self) -> None:
+        # Control: told before s43k (nothing recorded): whoever hears now, as before.
+        policy = self.host()
+        HostedPolicy.objects.filter(pk=policy.pk).update(
+            cert_alerted=True, cert_error=ELSEWHERE.error, cert_bad_since=T0
+        )
+        policy.refresh_from_db()
+        self.join("dave")
+        mail.outbox.clear()
+        self.watch(policy, GOOD, timedelta(days=1))
+        assert told(AGAIN) == ["alice@example.org", "bob@example.org", "dave@example.org"]
+
+    def test_s43k_expired_after_its_notice_then_renewed_one_email_to_the_told(self) -> None:
+        # The 21-day notice to alice and bob; carol joins and hears the certificate has
+        # expired; dave joins after. The renewal's one email (valid again, with its date)
+        # goes to the three told of either, not to dave.
+        policy = self.host()
+        mail.outbox.clear()
+        old = T0 + timedelta(days=20)
+        self.watch(policy, CertReading(old), timedelta(hours=1))
+        assert told("has not been renewed yet") == ["alice@example.org", "bob@example.org"]
+        self.join("carol")
+        expired = CertReading(old, error="the certificate has expired")
+        self.watch(policy, expired, timedelta(days=21))
+        self.watch(policy, expired, timedelta(days=21, hours=2))
+        assert "carol@example.org" in told(NO_VALID)
+        self.join("dave")
+        mail.outbox.clear()
+        self.watch(policy, GOOD, timedelta(days=22))
+        assert told(AGAIN) == ["alice@example.org", "bob@example.org", "carol@example.org"]
+        assert told("has been renewed") == []  # the recovery is the one email
+        assert policy.cert_warned_to is None and policy.cert_warned_days is None
+
+    def test_s43k_valid_again_while_its_expiry_notice_stands_keeps_the_record(self) -> None:
+        # The name pointed elsewhere for a while, then back at the same certificate, which
+        # was told to expire in 20 days: its renewal, later, still goes to whom the expiry
+        # notice went, not to one who joined since.
+        policy = self.host()
+        mail.outbox.clear()
+        mine = CertReading(T0 + timedelta(days=20))
+        self.watch(policy, mine, timedelta(minutes=30))
+        self.broken(policy, REFUSED)
+        self.watch(policy, mine, timedelta(days=1))
+        assert told(AGAIN) == ["alice@example.org", "bob@example.org"]
+        self.join("dave")
+        mail.outbox.clear()
+        self.watch(policy, CertReading(T0 + timedelta(days=110)), timedelta(days=2))
+        assert told("has been renewed") == ["alice@example.org", "bob@example.org"]
