@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -399,6 +400,13 @@ if _email_url is None:
 # EMAIL_BACKEND, and for smtp URLs EMAIL_HOST/PORT/HOST_USER/HOST_PASSWORD/USE_TLS/USE_SSL/TIMEOUT
 globals().update(parse_email_url("EMAIL_URL", _email_url))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"mailsec <noreply@{_site.hostname}>")
+# Every mail's From, and the domain of its Message-ID (mailsec.mail.sender_host): one mailbox.
+_from_local, _, _from_domain = parseaddr(DEFAULT_FROM_EMAIL or "")[1].partition("@")
+if not _from_local or not _from_domain or "@" in _from_domain:
+    raise ImproperlyConfigured(
+        f"DEFAULT_FROM_EMAIL={DEFAULT_FROM_EMAIL!r} is not valid: expected one address, "
+        "such as noreply@mailsec.example or 'mailsec <noreply@mailsec.example>'."
+    )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- The check engine (checks.config.CheckConfig.from_env() reads the same variables) -------
