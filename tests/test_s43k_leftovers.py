@@ -5,6 +5,11 @@
    back, while its renewal after an expiry notice goes only to whom the notice went (s43f,
    HostedPolicy.cert_warned_to). The recovery is the fix of what that notice told: it now
    follows the same rule, with the same record.
+2. docs/webapp.md (Teams) said "a viewer who accepts an invitation as a member becomes one"
+   beside the invitation form that sends nothing to anyone already in the team. Both hold:
+   the form asks by the account's address, so an invitation can still reach a teammate at
+   another address of theirs (or be one sent before they joined another way). Pinned here
+   (docs only: these pass before and after).
 """
 
 from __future__ import annotations
@@ -14,15 +19,18 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import User
 from django.core import mail
+from django.test import Client
 
-from mailsec.accounts.models import Membership
+from mailsec.accounts.models import Invite, Membership
 from mailsec.alerts.models import AlertSetting
 from mailsec.hosting import service
 from mailsec.hosting.models import HostedPolicy
 from mailsec.hosting.service import CertReading
 from tests import test_s42g_cert_renewed as s42g
+from tests.conftest import BaseTestCase
 from tests.test_hosting import T0, HostingCase
 
 AGAIN = "serves a valid certificate again"
@@ -140,3 +148,46 @@ class S43kRecoveryToTheToldTestCase(HostingCase):
         mail.outbox.clear()
         self.watch(policy, CertReading(T0 + timedelta(days=110)), timedelta(days=2))
         assert told("has been renewed") == ["alice@example.org", "bob@example.org"]
+
+
+# --- 2. accepting an invitation while already in the team ---------------------------------
+
+
+class S43kInvitedTeammateTestCase(BaseTestCase):
+    """The form refuses the address of an account in the team; an invitation to another
+    address of a teammate's is sent, and accepting it raises a viewer invited as a member to
+    member, never lowers a role, and adds no second membership."""
+
+    def invite(self, email: str, role: str) -> Invite:
+        owner = Client()
+        owner.force_login(self.alice)
+        r = owner.post("/team/invite/", {"email": email, "role": role}, follow=True)
+        assert r.status_code == 200, r.status_code
+        invite = Invite.objects.get(team=self.team, email=email)
+        assert invite.role == role
+        return invite
+
+    def accept(self, user: User, invite: Invite) -> str:
+        client = Client()
+        client.force_login(user)
+        assert client.post(f"/invite/{invite.token}/").status_code == 302
+        return Membership.objects.get(team=self.team, user=user).role
+
+    def test_s43k_the_form_refuses_the_accounts_own_address(self) -> None:
+        owner = Client()
+        owner.force_login(self.alice)
+        r = owner.post("/team/invite/", {"email": "BOB@example.org"}, follow=True)
+        assert "BOB@example.org is already in this team" in r.content.decode()
+        assert not Invite.objects.exists()
+
+    def test_s43k_a_viewer_invited_as_a_member_at_another_address_becomes_one(self) -> None:
+        Membership.objects.filter(user=self.bob).update(role=Membership.Role.VIEWER)
+        EmailAddress.objects.create(user=self.bob, email="bob@work.example", verified=True)
+        invite = self.invite("bob@work.example", "member")
+        assert self.accept(self.bob, invite) == Membership.Role.MEMBER
+        assert Membership.objects.filter(team=self.team, user=self.bob).count() == 1
+
+    def test_s43k_a_member_invited_as_a_viewer_stays_a_member(self) -> None:
+        EmailAddress.objects.create(user=self.bob, email="bob@work.example", verified=True)
+        invite = self.invite("bob@work.example", "viewer")
+        assert self.accept(self.bob, invite) == Membership.Role.MEMBER
