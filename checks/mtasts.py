@@ -63,6 +63,9 @@ _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _LDH_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 KNOWN_POLICY_KEYS = ("version", "mode", "max_age", "mx")
 MODES = ("enforce", "testing", "none")
+# Mode values that say "switch it off" (s43j-modeoff): what is meant is none, RFC 8461 §8.3's
+# removal path, not testing, which senders still apply.
+OFF_MODES = frozenset({"off", "disabled", "disable", "false", "no"})
 
 
 # --------------------------------------------------------------------------------------------
@@ -1161,6 +1164,12 @@ def _field_rules(policy: Policy, seen: dict[str, str]) -> None:
         )
     elif mode not in MODES:
         hint = ' ("report" is a pre-RFC draft value; use "testing")' if mode == "report" else ""
+        if mode.strip(_WSP).lower() in OFF_MODES:
+            hint = (
+                '; to withdraw MTA-STS the mode is "none", served until the max_age of the'
+                " policy senders cached has passed; then the record and the policy can go"
+                " (RFC 8461 §8.3)"
+            )
         add(
             Problem(
                 "MTASTS-22",
@@ -2767,13 +2776,14 @@ async def _fix_mode(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> s
     # the same gate as a valid one. Anything else ('report', a draft value) becomes testing.
     # So does a mode with a comment after it ('enforce   # since 2026-11'), or in quotes as
     # YAML writes it ('"enforce"', s34m-modequoted), or with the ';' of the TXT record's
-    # habit after it ('enforce;', s40d-modesemi).
+    # habit after it ('enforce;', s40d-modesemi). A mode that says off ('off', 'disabled':
+    # OFF_MODES, s43j-modeoff) becomes none, the removal path (RFC 8461 §8.3).
     written = state.mode or (state.policy.mode_written if state.policy else None)
     meant = (written or "").partition("#")[0].strip(_WSP).lower()
     meant = meant.removesuffix(";").rstrip(_WSP)
     if len(meant) > 2 and meant[0] == meant[-1] and meant[0] in "\"'":
         meant = meant[1:-1].strip(_WSP)
-    mode = meant if meant in MODES else "testing"
+    mode = meant if meant in MODES else "none" if meant in OFF_MODES else "testing"
     if mode != "enforce":
         return mode
     validation = await get_validation(ctx, mxset)

@@ -29,6 +29,9 @@ chain sent and the leaf names the MX: DANE-TA authenticates, RFC 7672 §3.1.2); 
 removed. Every other row held as written on the committed tree (e2b0adfe, under the lab lock):
 the engine reads the RFC 1982 wrap (ns2's larger 4294967000 is the older copy), the second box
 alone for DANE-14, mx3 alone for SMTP-05, both MX names of the one box for SMTP-06.
+Reading the texts, one fix was wrong: MTASTS-22 on modeoff offered 'mode: testing' to an
+operator who wrote 'mode: off' to withdraw MTA-STS; it offers 'mode: none' now, the removal
+path of RFC 8461 §8.3, and says so (tests/test_s43j_engine_fixes.py, docs/scoring.md v7).
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and
@@ -78,7 +81,13 @@ BLIND: list[Blind] = [
     Blind(
         "modeoff",
         fail=frozenset({"MTASTS-22"}),
-        rows=(("MTASTS-22", F, ("off",)),),
+        rows=(
+            ("MTASTS-22", F, ("off",)),
+            # Mended after the run: the fix offered 'mode: testing' to an operator withdrawing
+            # MTA-STS; it offers 'mode: none', the removal path (RFC 8461 §8.3), and says so
+            # (tests/test_s43j_engine_fixes.py).
+            ("MTASTS-22", F, ("mode: none", "to withdraw", "§8.3")),
+        ),
     ),
     # ------------------------------------------------------------ name servers
     Blind(
