@@ -10,10 +10,17 @@
    the form asks by the account's address, so an invitation can still reach a teammate at
    another address of theirs (or be one sent before they joined another way). Pinned here
    (docs only: these pass before and after).
+3. s43f's notice to a client team while its MSP stops hosting (902227f6) is computed by the
+   domain page only when the domain has no policy of its own (views.page_content), by the
+   hosting page also when its own is off. docs/hosting.md and webapp.md promise both pages.
+   The two can never differ: HostedPolicy.name is unique across teams, so the client's
+   domain holds no policy row (in any state) while the MSP's is served, and the MSP's Host
+   MTA-STS hands over (deletes) a released row of the client's. Pinned here, no change.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from datetime import timedelta
 from unittest import mock
@@ -22,16 +29,21 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import User
 from django.core import mail
+from django.db import IntegrityError, transaction
 from django.test import Client
+from django.utils import timezone
 
 from mailsec.accounts.models import Invite, Membership
 from mailsec.alerts.models import AlertSetting
 from mailsec.hosting import service
+from mailsec.hosting import tasks as hosting_tasks
 from mailsec.hosting.models import HostedPolicy
 from mailsec.hosting.service import CertReading
 from tests import test_s42g_cert_renewed as s42g
 from tests.conftest import BaseTestCase
 from tests.test_hosting import T0, HostingCase
+from tests.test_s42y_winddown_told import STILL_SERVED
+from tests.test_webapp_s42n_blind import NAME, S42nCase
 
 AGAIN = "serves a valid certificate again"
 NO_VALID = "gives no valid certificate"
@@ -191,3 +203,54 @@ class S43kInvitedTeammateTestCase(BaseTestCase):
         EmailAddress.objects.create(user=self.bob, email="bob@work.example", verified=True)
         invite = self.invite("bob@work.example", "viewer")
         assert self.accept(self.bob, invite) == Membership.Role.MEMBER
+
+
+# --- 3. the client's own policy and the MSP's notice ---------------------------------------
+
+
+class S43kClientOwnPolicyTestCase(S42nCase):
+    """A client's own policy that is off cannot exist beside the MSP's for the same name, so
+    the domain page's condition (no policy) and the hosting page's (none, or off) agree."""
+
+    def test_s43k_no_policy_of_the_clients_beside_the_msps(self) -> None:
+        self.client_verifies(msp_value_too=True)
+        assert self.client_domain is not None
+        with self.assertRaises(IntegrityError), transaction.atomic():
+            HostedPolicy.objects.create(
+                domain=self.client_domain, name=NAME, state=HostedPolicy.State.OFF
+            )
+        assert not HostedPolicy.objects.filter(domain=self.client_domain).exists()
+
+    def released_after(self, days: int) -> mock._patch:
+        later = timezone.now() + timedelta(days=days)
+        return mock.patch("django.utils.timezone.now", return_value=later)
+
+    def test_s43k_a_client_that_hosted_once_is_told_on_both_pages(self) -> None:
+        # The real way to a client whose own policy was off when the MSP hosted: the MSP
+        # stops and is released, the client hosts, stops and is released (its row off), the
+        # MSP hosts again (the client's row is handed over), then stops: both pages tell it.
+        self.client_verifies(msp_value_too=True)
+        assert self.client_domain is not None
+        with self.dns(), self.captureOnCommitCallbacks(execute=True):
+            self.as_("mara").post(f"/hosting/{self.msp_domain.code}/disable/")
+        with self.released_after(8), self.dns():
+            hosting_tasks.sync_all()
+            self.client_hosts()
+            assert HostedPolicy.objects.get(name=NAME).domain == self.client_domain
+            with self.captureOnCommitCallbacks(execute=True):
+                self.as_("cleo").post(f"/hosting/{self.client_domain.code}/disable/")
+        with self.released_after(20), self.dns():
+            hosting_tasks.sync_all()
+            own = HostedPolicy.objects.get(domain=self.client_domain)
+            assert own.state == HostedPolicy.State.OFF, own.state
+            with self.captureOnCommitCallbacks(execute=True):
+                self.as_("mara").post(f"/hosting/{self.msp_domain.code}/enable/")
+                self.as_("mara").post(f"/hosting/{self.msp_domain.code}/disable/")
+            assert not HostedPolicy.objects.filter(domain=self.client_domain).exists()
+            assert HostedPolicy.objects.get(name=NAME).state == HostedPolicy.State.DISABLING
+            for url in (
+                f"/hosting/{self.client_domain.code}/",
+                f"/domains/{self.client_domain.code}/",
+            ):
+                page = html.unescape(self.as_("cleo").get(url).content.decode())
+                assert STILL_SERVED in page and "Another team hosts it here" in page, url
