@@ -577,7 +577,7 @@ def _parsed(text: str) -> ParsedSpf:
                 "SPF-15",
                 Status.FAIL,
                 "The record names "
-                + " and ".join(f"'{n}'" for n in names)
+                + series([f"'{n}'" for n in names])
                 + " in Unicode form; SPF records must be US-ASCII (RFC 7208 §3.1), with "
                 "internationalised names written as their A-labels. Write it as "
                 f"'{ascii_text}'.",
@@ -1657,6 +1657,7 @@ async def _own_record(
             type99=[policy99] if policy99 else [],
             type99_fix=vetted99,
             type99_near=near99,
+            sender_id=("", "", "") if selection.near_misses else await _sender_id_fix(ctx, answer),
         )
         return
     if len(selection.records) > 1:
@@ -2709,6 +2710,28 @@ def _pasted_note(text: str) -> str:
     )
 
 
+def _tab_note(text: str) -> str:
+    """For a near miss holding a tab ('v=spf1<TAB>mx -all'): where, since a record shown
+    with its tab reads like one with a space."""
+    if "\t" not in text:
+        return ""
+    where = "a tab after 'v=spf1'" if text.lower().startswith("v=spf1\t") else "a tab"
+    return (
+        f". It has {where} where SPF allows only a space: 'v=spf1' is followed by a space "
+        "or the end of the record, and terms are separated by spaces (RFC 7208 §4.5, §4.6.1)"
+    )
+
+
+# A Sender ID record (RFC 4406): 'spf2.0/pra', 'spf2.0/mfrom,pra', then SPF-like terms.
+_SENDER_ID_RE = re.compile(r"^spf2\.0/[A-Za-z,]+(?:[ ]+|$)", re.I)
+
+
+def sender_id_record(answer: DnsAnswer) -> str:
+    """The first Sender ID record among the TXT records of `answer`, or ''."""
+    texts = [] if answer.failed else answer.texts()
+    return next((t for t in texts if _SENDER_ID_RE.match(t)), "")
+
+
 def _separator_note(text: str) -> str:
     """For a near miss whose terms end in ';' ("v=spf1; mx; include:...; -all", written as a
     DMARC record is): that SPF separates terms with spaces only, which repaired_version does."""
@@ -2822,12 +2845,20 @@ def _no_record(
     type99: list[str] | None = None,
     type99_fix: tuple[str, str] | None = None,
     type99_near: str = "",
+    sender_id: tuple[str, str, str] = ("", "", ""),
 ) -> None:
     """SPF-01/02/18 for a domain without an SPF record. `repair` is the vetted (fix, note) for
     the first near-miss record with its version written right (SPF-02). `type99` holds the
     SPF policy published only as the obsolete type 99 record (SPF-14 fail), with its version
     written right when the type 99 text is the near miss `type99_near`; `type99_fix` the
-    vetted (fix, note) for it as TXT (_vetted_fix)."""
+    vetted (fix, note) for it as TXT (_vetted_fix). `sender_id` is a Sender ID record (RFC
+    4406) the domain publishes instead, with the vetted (fix, note) for its policy as SPF."""
+    sid_words = (
+        f" Its TXT record '{sender_id[0]}' is a Sender ID record (RFC 4406, an experiment "
+        "since ended), which SPF receivers ignore: it is no SPF record (RFC 7208 §4.5)."
+        if sender_id[0]
+        else ""
+    )
     if selection.near_misses:
         out.add(
             "SPF-02",
@@ -2836,6 +2867,7 @@ def _no_record(
             f"'v=spf1 ', so receivers ignore it: '{selection.near_misses[0]}'"
             + _quotes_note(selection.near_misses[0])
             + _pasted_note(selection.near_misses[0])
+            + _tab_note(selection.near_misses[0])
             + _separator_note(selection.near_misses[0])
             + f".{repair[1]}",
             subject=domain,
@@ -2879,7 +2911,7 @@ def _no_record(
                 f"7208 §3.1): its policy '{type99_near or policies[0]}' sits in an obsolete "
                 "type 99 record (see SPF-14)" + (_near99_words() if type99_near else "") + "."
                 if policies
-                else f"{domain} publishes no SPF record."
+                else f"{domain} publishes no SPF record.{sid_words}"
             ),
             subject=domain,
             evidence={"dns": answer.evidence()},
@@ -2903,6 +2935,20 @@ def _no_record(
             fix=type99_fix[0] if type99_fix is not None else txt_fix(domain, policies[0]),
         )
         return
+    if sender_id[1]:
+        # The owner wrote a policy, as Sender ID: the fix is that policy as SPF, not a new
+        # ~all starting record of ours.
+        out.add(
+            "SPF-01",
+            Status.WARN,
+            f"{domain} publishes no SPF record, so receivers cannot tell which servers may "
+            f"send its mail.{sid_words} Publish its policy as an SPF record, starting "
+            "'v=spf1' (the record suggested)." + sender_id[2],
+            subject=domain,
+            evidence={"dns": answer.evidence(), "sender_id": sender_id[0]},
+            fix=sender_id[1],
+        )
+        return
     record, providers = starting_record(mx)
     covered = (["the hosts in your MX records"] if " mx " in record else []) + [
         f"{name} (where your MX records point)" for name in providers
@@ -2912,7 +2958,7 @@ def _no_record(
         "SPF-01",
         Status.WARN,
         f"{domain} publishes no SPF record, so receivers cannot tell which servers may send its "
-        f"mail. Publish one that lists every service that sends mail as {domain} (mailbox "
+        f"mail.{sid_words} Publish one that lists every service that sends mail as {domain} (mailbox "
         "provider, newsletter, billing and ticketing tools, web servers). The suggestion is only "
         f"a starting point covering {covers}; it ends in ~all so mail from a sender not yet "
         "listed is marked rather than rejected; move to -all once the list is complete.",
@@ -2961,6 +3007,17 @@ def starting_record(mx: DnsAnswer) -> tuple[str, list[str]]:
     if own or not terms:
         terms.insert(0, "mx")
     return " ".join(["v=spf1", *terms, "~all"]), names
+
+
+async def _sender_id_fix(ctx: CheckContext, answer: DnsAnswer) -> tuple[str, str, str]:
+    """(record, fix, note) for a Sender ID record (RFC 4406) published where SPF is not: its
+    terms as an SPF record, vetted as any fix we offer (_vetted_fix); ('', '', '') without."""
+    text = sender_id_record(answer)
+    if not text:
+        return "", "", ""
+    terms = _SENDER_ID_RE.sub("", text).split()
+    fix, note = await _vetted_fix(ctx, " ".join(["v=spf1", *terms]), "As an SPF record")
+    return text, fix, note
 
 
 async def _type99_targets(ctx: CheckContext, tree: SpfNode) -> dict[str, str]:
@@ -4826,7 +4883,7 @@ def _weaker_ranges(
 def _weaker_words(family: str, terms: list[SpfTerm]) -> str:
     """ "'?ip4:0.0.0.0/0' before it gives 'neutral' to every IPv4 address that no term before
     it matches", for one range or several (_weaker_ranges)."""
-    named = " and ".join(f"'{t.text}'" for t in terms)
+    named = series([f"'{t.text}'" for t in terms])
     results = "' or '".join(dict.fromkeys(_QUALIFIER_RESULT[t.qualifier] for t in terms))
     if len(terms) == 1:
         return (
@@ -4876,7 +4933,7 @@ def _decided_before_ending(
         if others
         else f"no server that is not listed reaches '{ending}all'"
     )
-    terms = " and ".join(f"'{t.text}'" for t in every)
+    terms = series([f"'{t.text}'" for t in every])
     out.add(
         "SPF-09",
         Status.WARN if weakest == "?" else Status.INFO,

@@ -207,3 +207,60 @@ def test_localhost_beside_a_real_mx_is_to_be_removed() -> None:
     assert str(mx06.status) == "warn" and "RFC 6761" in mx06.summary
     assert mx06.fix.startswith("Remove the record tollgate-archive.org. MX 90 localhost.")
     assert "MX 0 ." not in mx06.fix
+
+
+# ------------------------------------------------ SPF-01: a Sender ID record alone; SPF-02: a tab
+
+
+def test_a_sender_id_record_alone_is_named_and_offered_as_spf() -> None:
+    # RFC 7208 §4.5: only 'v=spf1' records are SPF; 'spf2.0/pra' is Sender ID (RFC 4406).
+    from tests.test_engine_s26c_blind import OUTLOOK
+
+    findings = _spf(
+        "ashby-chandlers.com",
+        {
+            ("ashby-chandlers.com", "MX"): ["10 mx1.ashby-chandlers.com."],
+            ("mx1.ashby-chandlers.com", "A"): ["93.184.215.38"],
+            ("ashby-chandlers.com", "TXT"): ["spf2.0/pra include:spf.protection.outlook.com -all"],
+            **OUTLOOK,
+        },
+    )
+    spf01 = _one(findings, "SPF-01")
+    assert str(spf01.status) == "warn"
+    assert "'spf2.0/pra include:spf.protection.outlook.com -all'" in spf01.summary
+    assert "Sender ID" in spf01.summary and "RFC 4406" in spf01.summary
+    assert spf01.fix == 'ashby-chandlers.com. TXT "v=spf1 include:spf.protection.outlook.com -all"'
+
+
+def test_a_sender_id_record_beside_spf_is_not_named() -> None:
+    from tests.test_engine_s26c_blind import OUTLOOK
+
+    findings = _spf(
+        "ashby-chandlers.com",
+        {
+            ("ashby-chandlers.com", "MX"): ["10 mx1.ashby-chandlers.com."],
+            ("mx1.ashby-chandlers.com", "A"): ["93.184.215.38"],
+            ("ashby-chandlers.com", "TXT"): [
+                "v=spf1 include:spf.protection.outlook.com -all",
+                "spf2.0/pra include:spf.protection.outlook.com -all",
+            ],
+            **OUTLOOK,
+        },
+    )
+    assert not [f for f in findings if "Sender ID" in f.summary]
+    assert str(_one(findings, "SPF-01").status) == "pass"
+
+
+def test_a_tab_after_the_version_is_named() -> None:
+    findings = _spf(
+        "cowling-kennels.com",
+        {
+            ("cowling-kennels.com", "MX"): ["10 mx1.cowling-kennels.com."],
+            ("mx1.cowling-kennels.com", "A"): ["93.184.215.39"],
+            ("cowling-kennels.com", "TXT"): ["v=spf1\tmx -all"],
+        },
+    )
+    spf02 = _one(findings, "SPF-02")
+    assert str(spf02.status) == "fail"
+    assert "a tab after 'v=spf1'" in spf02.summary and "RFC 7208 §4.5" in spf02.summary
+    assert spf02.fix == 'cowling-kennels.com. TXT "v=spf1 mx -all"'
