@@ -526,7 +526,7 @@ def parse_uris(value: str) -> list[ReportUri]:
             elif item.fused:
                 item.problem = (
                     f"'{item.text}' runs {len(item.fused)} addresses together: "
-                    + " and ".join(f"'{part}'" for part in item.fused)
+                    + series([f"'{part}'" for part in item.fused])
                     + " need a ',' between them (a record split into strings is joined with "
                     "nothing added)"
                 )

@@ -31,6 +31,7 @@ import dns.rrset
 
 from checks import net
 from checks.config import CheckConfig
+from checks.findings import series
 
 # dnspython >= 2.8 refuses to build a TLSA/SMIMEA rdata whose digest length does not fit its
 # matching type, and that ValueError aborts parsing of the WHOLE response: one bad record made the
@@ -393,12 +394,13 @@ def held_txt_records(answer: DnsAnswer) -> str:
     is the record it looks for: 'a TXT record with an empty string' for an empty one (a DNS
     panel saving a blank value), the text quoted for any other (a long one by its start); ""
     when there are none."""
-    return " and ".join(
+    held = [
         "a TXT record with an empty string"
         if not text.strip()
         else f"a TXT record {text if len(text) <= 120 else text[:120] + '…'!r}"
         for text in answer.texts()
-    )
+    ]
+    return series(held) if held else ""
 
 
 def not_the_record(

@@ -1293,7 +1293,7 @@ def _dnssec05(out: Collector, apex: str, answers: list[DnsAnswer]) -> None:
     else:
         days = int((min(last for last, _ in lasts) - now) // 86400)
         types = list(dict.fromkeys(dns.rdatatype.to_text(s.type_covered) for _, s in sigs))
-        covered = " and ".join([", ".join(types[:-1]), types[-1]] if len(types) > 1 else types)
+        covered = series(types)
         extra = (
             f" An additional signature is outside its window ({describe(stale)}); resolvers "
             "use the current one beside it, as during a key rollover (RFC 4035 §5.3.3)."

@@ -2934,11 +2934,11 @@ def _several_records(
         if others:
             # One record in several spellings ('id=1' and 'id=1;'): the owner's panel shows
             # different texts, so they are named, not called identical.
-            named = " and ".join(f"'{raw}'" for raw in others)
+            named = series([f"'{raw}'" for raw in [first.raw, *others]])
             deleted = " and ".join(f"{subject}. TXT {quote_txt(raw)}" for raw in others)
             return (
                 f"They say the same (id {first.id}) written {len(others) + 1} ways, "
-                f"'{first.raw}' and {named}: keep the first and delete "
+                f"{named}: keep the first and delete "
                 f"{'the other' if len(others) == 1 else 'the others'}.",
                 f"Delete the record{'s' if len(others) > 1 else ''} {deleted} and keep the "
                 f"other, written as it is:\n{txt_fix(subject, first.raw)}",

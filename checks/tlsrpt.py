@@ -45,7 +45,7 @@ from checks.domainname import (
     url_ipv4,
     url_numbers_read_as,
 )
-from checks.findings import Collector, Finding, Mechanism, Problem, Status
+from checks.findings import Collector, Finding, Mechanism, Problem, Status, series
 from checks.lookalike import INVISIBLE, QUOTES, SPACES, lookalikes, unquoted
 
 MECHANISM = Mechanism.TLSRPT
@@ -676,7 +676,7 @@ def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
         elif len(parts := run_together(uri.uri)) > 1:
             why = (
                 f"runs {len(parts)} addresses together: "
-                + " and ".join(repr(part) for part in parts)
+                + series([repr(part) for part in parts])
                 + " need a ',' between them (a record split into strings is joined with "
                 "nothing added)"
             )
