@@ -376,6 +376,12 @@ def _stray_quote(text: str, parsed: ParsedKey | None = None) -> _StrayQuote | No
 _HASHES = frozenset({"sha1", "sha256"})
 
 
+def _hash_names(value: str) -> set[str]:
+    """The names a key record's h= `value` lists (a colon-separated list, RFC 6376 §3.6.1),
+    as written: read alike by DKIM-09, repaired_record and sha1_note."""
+    return {h.strip() for h in value.split(":") if h.strip()}
+
+
 def _names(cased: list[str]) -> str:
     """'SHA256' or 'SHA1' and 'SHA256': the names a DKIM-09/10 warning quotes."""
     return series([f"'{name}'" for name in cased])
@@ -452,7 +458,7 @@ def _judged(text: str) -> ParsedKey:
     # strings (matched without case, RFC 5234 §2.3); OpenDKIM matches them without case,
     # dkimpy reads no h=. Verifiers disagreeing is a warning (checklist §0), not a failure.
     if "h" in tags:
-        hashes = {h.strip() for h in tags["h"].split(":") if h.strip()}
+        hashes = _hash_names(tags["h"])
         lowered = {h.lower() for h in hashes}
         if "sha256" not in hashes and "sha256" in lowered:
             cased = sorted(h for h in hashes if h not in _HASHES and h.lower() in _HASHES)
@@ -796,7 +802,7 @@ def repaired_record(
     if "k" in tags or key_type != "rsa":
         tags["k"] = key_type
     if "h" in tags:
-        hashes = [h.strip() for h in tags["h"].split(":")]
+        hashes = _hash_names(tags["h"])
         lowered = {h.lower() for h in hashes}
         # SHA-1 without SHA-256, in any case ('sha1', 'SHA1', which OpenDKIM reads as sha1):
         # left out, so the key verifies whichever the signer signs with while it switches
@@ -841,7 +847,7 @@ def _services(parsed: ParsedKey) -> set[str]:
 def sha1_note(parsed: ParsedKey) -> str:
     """What a fix changing an h= that lists SHA-1 says first: once it is published, a verifier
     enforcing h= rejects rsa-sha1 signatures, so the signer must not be signing them."""
-    hashes = {h.strip() for h in parsed.tags.get("h", "").split(":")}
+    hashes = _hash_names(parsed.tags.get("h", ""))
     # 'SHA1' too: sha1 to verifiers matching names without case (DKIM-09), and
     # repaired_record changes every h= naming it in any case ('SHA1:sha256' to h=sha256).
     if "sha1" not in {h.lower() for h in hashes}:
