@@ -655,6 +655,10 @@ def _parsed(text: str) -> ParsedSpf:
                 parsed.redirect = term
             if term.valid and term.name == "exp" and parsed.exp is None:
                 parsed.exp = term
+            if after_all and term.text.lower() == "v=spf1":
+                # A second record pasted after the first's 'all': its 'v=spf1' reads as an
+                # unknown modifier (ignored, RFC 7208 §6) and starts what receivers never reach.
+                parsed.ignored.append(term)
             continue
         if after_all:
             parsed.ignored.append(term)
@@ -1958,6 +1962,14 @@ def _ignored_advice(parsed: ParsedSpf, fixable: bool, moved: tuple[str, str] = (
         words += (
             f" If those senders do send your mail, move {', '.join(after)} before "
             f"'{ending}' instead" + (f": '{record}'." if record else ".") + note
+        )
+    pasted = next((i for i, t in enumerate(parsed.terms) if t.text.lower() == "v=spf1"), None)
+    if pasted is not None and any(t is parsed.terms[pasted] for t in parsed.ignored):
+        second = " ".join(["v=spf1", *(t.text for t in parsed.terms[pasted + 1 :])])
+        words += (
+            f" From its second 'v=spf1' on it is another SPF record pasted into this one "
+            f"('{second}'): receivers read it as part of this record and stop at its first "
+            "'all'."
         )
     if later_alls:
         words += (

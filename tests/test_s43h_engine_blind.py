@@ -728,7 +728,6 @@ def test_round_size_and_names() -> None:
 
 # Where the round and the product still disagree, kept as a strict xfail with the reason.
 GAPS: dict[str, str] = {
-    "spf10-second-record-pasted-after-softfail": "the fixes keep the pasted 'v=spf1'",
 }
 
 

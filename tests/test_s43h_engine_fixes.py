@@ -264,3 +264,33 @@ def test_a_tab_after_the_version_is_named() -> None:
     assert str(spf02.status) == "fail"
     assert "a tab after 'v=spf1'" in spf02.summary and "RFC 7208 §4.5" in spf02.summary
     assert spf02.fix == 'cowling-kennels.com. TXT "v=spf1 mx -all"'
+
+
+# ------------------------------------------ SPF-10: a second record pasted after the first's all
+
+
+def test_a_second_record_pasted_after_all_is_named_and_left_out_of_the_fixes() -> None:
+    # RFC 7208 §4.6.1: the second 'v=spf1' reads as an unknown modifier (ignored, §6); the
+    # terms after '~all' are never reached (§5.1). No fix may keep the pasted 'v=spf1'.
+    from tests.test_engine_s26c_blind import GOOGLE, MAILCHIMP
+
+    findings = _spf(
+        "redmire-pottery.com",
+        {
+            ("redmire-pottery.com", "MX"): ["10 mx1.redmire-pottery.com."],
+            ("mx1.redmire-pottery.com", "A"): ["93.184.215.40"],
+            ("redmire-pottery.com", "TXT"): [
+                "v=spf1 include:_spf.google.com ~all v=spf1 include:servers.mcsv.net ~all"
+            ],
+            **GOOGLE,
+            **MAILCHIMP,
+        },
+    )
+    spf10 = _one(findings, "SPF-10")
+    assert str(spf10.status) == "warn"
+    assert "another SPF record pasted into this one" in spf10.summary
+    assert "'v=spf1 include:servers.mcsv.net ~all'" in spf10.summary
+    assert "'v=spf1 include:_spf.google.com include:servers.mcsv.net ~all'" in spf10.summary
+    assert spf10.fix == 'redmire-pottery.com. TXT "v=spf1 include:_spf.google.com ~all"'
+    for f in findings:
+        assert "google.com v=spf1" not in f.fix and "~all v=spf1" not in f.fix, f.fix
