@@ -260,7 +260,11 @@ def counted(n: int, noun: str, plural: str = "") -> str:
 
 
 def series(items: list[str], conjunction: str = "and") -> str:
-    """Items as a sentence lists them: 'a', 'a and b', 'a, b and c' (or 'or')."""
+    """Items as a sentence lists them: 'a', 'a and b', 'a, b and c' (or 'or'); "" for none, so
+    a caller listing what it found need not guard an empty find (s43e's first held_txt_records
+    change raised IndexError for every domain without the record)."""
+    if not items:
+        return ""
     if len(items) == 1:
         return items[0]
     return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"

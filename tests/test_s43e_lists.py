@@ -76,3 +76,13 @@ def test_s43e_three_ranges_spf09_names() -> None:
     named = "'?ip4:0.0.0.0/1', '?ip4:128.0.0.0/2' and '?ip4:192.0.0.0/2'"
     assert f"but {named} before it give 'neutral'" in found.summary, found.summary
     assert f"remove {named} so that" in found.summary, found.summary
+
+
+def test_series_of_nothing_is_empty() -> None:
+    """An empty list reads as nothing rather than raising, so a caller listing what it found
+    (held_txt_records for a name holding no TXT at all) needs no guard of its own."""
+    from checks.findings import series
+
+    assert series([]) == ""
+    assert series(["a"]) == "a"
+    assert series(["a", "b", "c"], "or") == "a, b or c"
