@@ -43,7 +43,9 @@ sits as type 99 only to drop the include; SPF-01 said "no SPF record" beside a S
 'v=BIMI1' and gave no record. Reading the texts of the cases that held found three more:
 MX-06 told the owner of 'MX 0 localhost.' to publish an address for localhost, SPF-02 quoted a
 record with a tab after 'v=spf1' without naming the tab, and SPF-09's and SPF-10's fixes kept a
-pasted second 'v=spf1' inside the record.
+pasted second 'v=spf1' inside the record. Mended: 7282fc34 (MX-05, a status change), 3f139bfc
+(SPF-08), 136d7fa8 (BIMI-02), 010dd70a (MX-06), 5aa22323 (SPF-01, SPF-02), da3f14d0 (SPF-10);
+every case now holds as written.
 
 Each case runs one module's evaluate against an in-memory resolver (tests.blind_engine), with
 the production configuration; no port-25 probe is expected (a probe fails the case), and any
@@ -727,8 +729,7 @@ def test_round_size_and_names() -> None:
 
 
 # Where the round and the product still disagree, kept as a strict xfail with the reason.
-GAPS: dict[str, str] = {
-}
+GAPS: dict[str, str] = {}
 
 
 def _param(case: Case) -> Any:
