@@ -20,9 +20,10 @@ from datetime import datetime, timedelta
 
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from checks.findings import both_ways, u_labels
+from mailsec.accounts.templatetags.zones import zone_label
 from mailsec.domains.models import Domain
 from mailsec.hosting import policy as rules
 
@@ -453,10 +454,11 @@ class HostedPolicy(models.Model):
         it would go on saying the answers differ, for days, on the strength of none."""
         if self.mx_unstable_since is None or self.mx_failed_since is None:
             return ""
-        since = self.mx_failed_since  # UTC, as stored
+        # In the reader's zone, naming it, as the flap's notice around it (before s43l in UTC).
+        since = dateformat.format(timezone.localtime(self.mx_failed_since), "j M Y, H:i")
         detail = self.last_sync_error.removeprefix(MX_LOOKUP_FAILED)
         return (
-            f"No MX lookup has answered since {since.day} {since:%b %Y, %H:%M} UTC (the latest: "
+            f"No MX lookup has answered since {since} {zone_label()} (the latest: "
             f"{detail}): whether the answers still differ is not known. Should none answer "
             f"for {MX_STABLE_HOURS} hours, the {MX_STABLE_HOURS} hours an answer must hold "
             "count from the first answer after that."
@@ -466,13 +468,17 @@ class HostedPolicy(models.Model):
         """How long no MX lookup has answered (None while the last one did)."""
         return None if self.mx_failed_since is None else now - self.mx_failed_since
 
-    def failing_message(self) -> str:
+    def failing_message(self, local: bool = False) -> str:
         """No MX lookup has answered for MX_FAILING_TELL_AFTER or more: the mx-failing email,
         and the hosting page's notice while it lasts, in the same words. What failed (our
         resolver's answer to the latest lookup, from last_sync_error), since when, what we keep
-        serving, and what to check. Could not check, never a verdict on the domain."""
+        serving, and what to check. Could not check, never a verdict on the domain.
+        `local=False`: the event's text (and its email), kept as written, in UTC; `local=True`:
+        the page's notice, the time in the reader's zone, naming it (before s43l in UTC)."""
         assert self.mx_failed_since is not None
         since = f"{self.mx_failed_since:%Y-%m-%d %H:%M} UTC"
+        if local:
+            since = f"{timezone.localtime(self.mx_failed_since):%Y-%m-%d %H:%M} {zone_label()}"
         # The sync's own record of the latest failure (a zone error written since is not it).
         error = self.last_sync_error
         latest = error.removeprefix(MX_LOOKUP_FAILED) if error.startswith(MX_LOOKUP_FAILED) else ""

@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db.models import Q, QuerySet
+from django.utils import dateformat, timezone
 
 from checks.mtasts import (
     KEPT_POLICY_LINES,
@@ -34,6 +35,7 @@ from checks.mtasts import (
     policy_url,
     record_fix,
 )
+from mailsec.accounts.templatetags.zones import zone_label
 from mailsec.alerts.rules import Snapshot
 from mailsec.hosting.models import HostedPolicy
 from reports.explain import explain
@@ -247,7 +249,11 @@ def _check_per_mx(run: CheckRun, hosts: list[str], per_mx: dict[str, MxEvidence]
             passed.add(host)
         elif status in _STATUS_RANK:
             worse(host, finding)
-    when = f"{run.finished or run.created:%Y-%m-%d %H:%M} UTC"
+    # In the reader's zone, naming it, as the pages around these reasons say times (the hosting
+    # page, the dashboard's card, the message when enforce is refused; docs/webapp.md). Only
+    # pages show them; before s43l in UTC.
+    when = dateformat.format(timezone.localtime(run.finished or run.created), "j M Y, H:i")
+    when = f"{when} {zone_label()}"
     reasons = []
     snapshot = Snapshot.from_run(run)
     for host in hosts:
@@ -678,8 +684,11 @@ def _why_no_days(
         )
     if earlier := reports.exclude(in_window(since, now)).count():
         if began_testing and testing_since is not None and testing_since > window_start(now):
+            # A moment, in the reader's zone as `_check_per_mx`'s; the other "since"s are the
+            # UTC days reports cover (RFC 8460), kept as dates.
+            began = dateformat.format(timezone.localtime(since), "j M Y, H:i")
             return (
-                f"No TLS reports since testing began ({since:%Y-%m-%d %H:%M} UTC): "
+                f"No TLS reports since testing began ({began} {zone_label()}): "
                 f"{_count(earlier, 'report')} came before that, about the policy the domain "
                 "had then. " + wait
             )

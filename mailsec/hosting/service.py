@@ -583,7 +583,7 @@ def sync_through(
             if ours_answers and failing_due(policy, now):
                 # Once, under the row lock: a concurrent or retried turn finds it told.
                 policy.mx_failing_told = True
-                said.append(("mx-failing", policy.failing_message()))
+                said.append(("mx-failing", policy.failing_message(local=False)))
         else:
             followed, quiet = follow_mx(policy, found, now)
             said += followed

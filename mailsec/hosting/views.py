@@ -555,8 +555,9 @@ def _page(
         )
         if policy.mx_failing_told and policy.mx_failed_since is not None:
             # The team was emailed that no MX lookup answers: the page says so too, in the
-            # email's words (with the latest failure), until one answers.
-            ctx["lookups_failing"] = policy.failing_message()
+            # email's words (with the latest failure), until one answers; its time in the
+            # reader's zone, naming it (s43l; the event and email keep UTC).
+            ctx["lookups_failing"] = policy.failing_message(local=True)
         if policy.mx_unstable_since is not None:
             # The flap's own notice: every sync records a step or two meanwhile (not
             # emailed), and they fill the list below; the email said this once.
