@@ -4207,6 +4207,19 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         return
     # Up to 30 selectors are tried (dkim.selectors_for): a few named, all in the evidence.
     tried = dkim.few(keys.selectors)
+    revoked, revoked_names = _revoked_keys(keys, ctx.domain)
+    evidence: dict[str, Any] = {"dkim_selectors_tried": keys.selectors}
+    if revoked_names:
+        evidence["dkim_revoked"] = revoked_names
+    # A revoked key is no key (RFC 6376 §3.6.1), but "no DKIM key was found" sends the owner
+    # looking for a record that is there (s43o): it is named, and what it means for DMARC.
+    dkim_words = (
+        f"{revoked}, so every signature made with {'it' if len(revoked_names) == 1 else 'them'} "
+        "fails DKIM and none can give DMARC the aligned DKIM pass it needs; no other key was "
+        f"found ({len(keys.selectors)} selectors tried: {tried})"
+        if revoked
+        else f"no DKIM key was found ({len(keys.selectors)} selectors tried: {tried})"
+    )
     if await publishes_null_mx(ctx, ctx.domain) and not (await mx.sending_signs(ctx))[0]:
         # A null MX says the domain takes no mail, and such a domain SHOULD NOT send any
         # (RFC 7505 §4.2): that none of its mail can pass DMARC is what it wants, not a fault.
@@ -4216,23 +4229,63 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         out.add(
             "DMARC-18",
             Status.INFO,
-            f"{ctx.domain} has no SPF record and no DKIM key was found ({len(keys.selectors)} "
-            f"selectors tried: {tried}), so no mail from it can pass DMARC: as it should be for "
-            "a domain that publishes a null MX and sends no mail.",
+            f"{ctx.domain} has no SPF record and {dkim_words}, so no mail from it can pass "
+            "DMARC: as it should be for a domain that publishes a null MX and sends no mail.",
             subject=ctx.domain,
-            evidence={"dkim_selectors_tried": keys.selectors},
+            evidence=evidence,
         )
         return
     out.add(
         "DMARC-18",
         Status.WARN,
-        f"{ctx.domain} has no SPF record and no DKIM key was found ({len(keys.selectors)} "
-        f"selectors tried: {tried}), "
-        "so no mail from it can pass DMARC.",
+        f"{ctx.domain} has no SPF record and {dkim_words}, so no mail from it can pass DMARC.",
         subject=ctx.domain,
-        evidence={"dkim_selectors_tried": keys.selectors},
+        evidence=evidence,
         # Which servers send its mail, and with which key, only the owner knows.
         fix=f"Publish an SPF record for {ctx.domain} naming the servers that send its mail, "
-        "and have your mail service sign with DKIM (publish the key record it gives you); "
-        "mail passes DMARC when either of them passes for this domain.",
+        + (
+            "and have your mail service sign with DKIM with a current key: publish the key "
+            "record it gives you, in place of the revoked one if it signs with that selector; "
+            "mail passes DMARC when either of them passes for this domain. If "
+            f"{ctx.domain} sends no mail at all, the revoked key is right; say so in SPF "
+            f"as well:\n{txt_fix(ctx.domain, 'v=spf1 -all')}"
+            if revoked
+            else "and have your mail service sign with DKIM (publish the key record it gives "
+            "you); mail passes DMARC when either of them passes for this domain."
+        ),
     )
+
+
+def _revoked_keys(keys: Any, domain: str) -> tuple[str, list[str]]:
+    """DMARC-18's words for the key records that only revoke (an empty p=, RFC 6376 §3.6.1),
+    and their names; ("", []) for none. `keys`: dkim.DkimKeys with no key found."""
+    own = [
+        r
+        for r in keys.results
+        if r.found and not r.from_wildcard and r.parsed is not None and r.parsed.revoked
+    ]
+    wildcard = keys.wildcard
+    wild = (
+        wildcard is not None
+        and wildcard.parsed is not None
+        and wildcard.parsed.revoked
+        and any(r.from_wildcard for r in keys.results)
+    )
+    names = [r.name for r in own] + ([f"*._domainkey.{domain}"] if wild else [])
+    parts = []
+    if own:
+        selectors = series([f"'{r.selector}'" for r in own])
+        parts.append(
+            f"the DKIM key record at selector {selectors} is revoked"
+            if len(own) == 1
+            else f"the DKIM key records at selectors {selectors} are revoked"
+        )
+    if wild:
+        parts.append(
+            f"the wildcard key record at *._domainkey.{domain} revokes every other selector"
+            if own
+            else f"its DKIM key record, a wildcard at *._domainkey.{domain}, revokes every selector"
+        )
+    if not parts:
+        return "", []
+    return f"{' and '.join(parts)} (empty p=, RFC 6376 §3.6.1)", names
