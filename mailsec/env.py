@@ -60,6 +60,26 @@ def env_domain_name(name: str, default: str, *, example: str = "letsencrypt.org"
     return text
 
 
+def env_domain_names(name: str, *, example: str = "test,lab.test") -> list[str]:
+    """A comma-separated list of DNS names in A-labels, each lower-case without a leading or
+    final dot (as checks.config reads MAILSEC_EXTRA_PUBLIC_SUFFIXES); [] when unset. The
+    entry that is no name is named."""
+    value = _raw(name)
+    if value is None:
+        return []
+    names = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        text = item.strip(".").lower()
+        if not _DOMAIN_NAME.fullmatch(text):
+            raise _fail(
+                name, value, f"domain names, comma-separated, such as {example} ({item!r} is none)"
+            )
+        names.append(text)
+    return names
+
+
 # RFC 3986 §2's characters (unreserved, reserved, '%'), but ';', which ends a CAA parameter value.
 _ACME_ACCOUNT_URI = re.compile(r"https://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,=%]+")
 

@@ -25,6 +25,7 @@ from mailsec.env import (
     env_bool,
     env_debug,
     env_domain_name,
+    env_domain_names,
     env_float,
     env_host_ports,
     env_int,
@@ -415,7 +416,7 @@ MAILSEC_ENGINE = {
     "resolvers": env_host_ports("MAILSEC_RESOLVER", default_port=53, ip_only=True),
     "ca_bundle": env_str("MAILSEC_CA_BUNDLE"),
     "allow_private_targets": env_bool("MAILSEC_ALLOW_PRIVATE_TARGETS", default=False),
-    "extra_public_suffixes": env_list("MAILSEC_EXTRA_PUBLIC_SUFFIXES"),
+    "extra_public_suffixes": env_domain_names("MAILSEC_EXTRA_PUBLIC_SUFFIXES"),
     # seconds for one network operation (a DNS query, a TCP connect, a TLS handshake)
     "timeout": env_float("MAILSEC_CHECK_TIMEOUT", default=8.0, minimum=0.1),
 }
@@ -478,8 +479,11 @@ MAILSEC_TRUSTED_PROXIES = env_ip_list("MAILSEC_TRUSTED_PROXIES", ["127.0.0.1", "
 # --- Hosted MTA-STS (mailsec/hosting, docs/hosting.md) ------------------------------------
 
 # The name customers CNAME mta-sts.<their domain> to (Caddy's address).
-_policy_host = env_str("MAILSEC_POLICY_HOST", f"mta-sts-host.{_site.hostname}") or ""
-MAILSEC_POLICY_HOST = _policy_host.rstrip(".").lower()
+MAILSEC_POLICY_HOST = env_domain_name(
+    "MAILSEC_POLICY_HOST",
+    f"mta-sts-host.{_site.hostname}".rstrip(".").lower(),
+    example="mta-sts-host.mailsec.example",
+)
 # The CAA identity (RFC 8659 §4.2: the issuer domain name) of the ACME CA our TLS front end
 # gets mta-sts.<domain> certificates from: CAA records naming only other CAs forbid it, and the
 # hosting page and certificate watch say so (mailsec/hosting/caa.py).
@@ -489,7 +493,7 @@ MAILSEC_ACME_CAA_IDENTITY = env_domain_name("MAILSEC_ACME_CAA_IDENTITY", "letsen
 # CA; without it (the default), as "could not tell".
 MAILSEC_ACME_ACCOUNT_URI = env_acme_account_uri("MAILSEC_ACME_ACCOUNT_URI")
 # Our zone where customers CNAME _mta-sts.<domain>; empty: customers publish a plain TXT.
-MAILSEC_POLICY_ZONE = (env_str("MAILSEC_POLICY_ZONE", "") or "").rstrip(".").lower()
+MAILSEC_POLICY_ZONE = env_domain_name("MAILSEC_POLICY_ZONE", "", example="policy.mailsec.example")
 # The authoritative server (Knot) taking TSIG-signed UPDATEs for that zone, host:port.
 _policy_dns = env_host_ports("MAILSEC_POLICY_DNS_SERVER", default_port=53)
 MAILSEC_POLICY_DNS_SERVER = _policy_dns[0] if _policy_dns else None
