@@ -61,7 +61,11 @@ start() {  # start NAME COMMAND...: run in the background, output to $LOG_DIR/NA
 
 echo "== starting"
 # Threads: the free-check API may hold a request for up to 25 s while a check runs.
-start web .venv/bin/gunicorn mailsec.wsgi --bind "$HOST:$PORT" --workers 2 --threads 4 --access-logfile -
+# No control socket (gunicorn 25.1+, for gunicornc, which nothing here uses): by default it is
+# $XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl, outside $MAILSEC_DATA_DIR, one
+# path for every clone and run of the user, and an unwritable home logs an error each start.
+start web .venv/bin/gunicorn mailsec.wsgi --bind "$HOST:$PORT" --workers 2 --threads 4 \
+    --no-control-socket --access-logfile -
 start worker .venv/bin/celery -A mailsec worker -Q default,probes --concurrency 2 -n "worker@%h" -l info
 start beat .venv/bin/celery -A mailsec beat -l info
 # TLS-RPT reports by email (RFC 8460 §5.3): mail for tlsrpt+<token>@... is accepted here.
