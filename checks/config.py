@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import re
 import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,6 +13,39 @@ from datetime import datetime
 
 class ConfigError(ValueError):
     pass
+
+
+# A DNS name in A-labels, lower case, without the final dot (mailsec.env._DOMAIN_NAME, which
+# the app's settings read the same variables with).
+_DOMAIN_NAME = re.compile(
+    r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+)
+
+
+def _env_domain_name(name: str, example: str) -> str:
+    """NAME as a domain name, lower case without the final dot; "" when unset."""
+    raw = os.environ.get(name, "").strip()
+    text = raw.rstrip(".").lower()
+    if raw and not _DOMAIN_NAME.fullmatch(text):
+        raise ConfigError(f"{name}={raw!r} is not valid: expected a domain name such as {example}")
+    return text
+
+
+def _env_domain_names(name: str, example: str) -> tuple[str, ...]:
+    """NAME as comma-separated domain names, each lower case without leading or final dots."""
+    raw = os.environ.get(name, "")
+    names = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        text = item.strip(".").lower()
+        if not _DOMAIN_NAME.fullmatch(text):
+            raise ConfigError(
+                f"{name}={raw.strip()!r} is not valid: expected domain names, comma-separated, "
+                f"such as {example} ({item!r} is none)"
+            )
+        names.append(text)
+    return tuple(names)
 
 
 def ca_bundle_problem(path: str) -> str | None:
@@ -157,15 +191,12 @@ class CheckConfig:
         ca_bundle = os.environ.get("MAILSEC_CA_BUNDLE", "").strip() or None
         if ca_bundle and (problem := ca_bundle_problem(ca_bundle)):
             raise ConfigError(f"MAILSEC_CA_BUNDLE={ca_bundle!r}: {problem}")
-        suffixes = tuple(
-            s.strip().strip(".").lower()
-            for s in os.environ.get("MAILSEC_EXTRA_PUBLIC_SUFFIXES", "").split(",")
-            if s.strip()
-        )
+        # Domain names, refused otherwise as the app's start-up refuses them (s43n).
+        suffixes = _env_domain_names("MAILSEC_EXTRA_PUBLIC_SUFFIXES", "test,lab.test")
         # The same variable the settings read (checks.tasks.engine_config adds the settings'
         # default), so `mailsec check` knows the name when it is set.
-        hosted_policy_host = os.environ.get("MAILSEC_POLICY_HOST", "").strip().rstrip(".").lower()
-        hosted_policy_zone = os.environ.get("MAILSEC_POLICY_ZONE", "").strip().rstrip(".").lower()
+        hosted_policy_host = _env_domain_name("MAILSEC_POLICY_HOST", "mta-sts-host.mailsec.example")
+        hosted_policy_zone = _env_domain_name("MAILSEC_POLICY_ZONE", "policy.mailsec.example")
         values: dict[str, object] = {
             "resolvers": resolvers,
             "ca_bundle": ca_bundle,
