@@ -254,6 +254,7 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
                 other_policy=other,
                 domain=address.domain_name,
                 reported_until=until[(kind, other)],
+                local=True,  # a page: in the reader's zone (s43m)
             ),
         )
         for (kind, other), sessions in sorted(

@@ -7,8 +7,11 @@ SMTP-10 (certificate validity period), `sts-policy-fetch-error` to MTASTS-10..17
 and fetch) — and, where the report names receiving MX hosts, to the findings about those
 hosts. The outcome is one sentence a person can act on:
 
-  certificate-expired reported for mx2.example.com — our last check (2026-06-02) saw: The
-  certificate of mx2.example.com [192.0.2.2] expired on 2026-06-01.
+  certificate-expired reported for mx2.example.com — our last check (2026-06-02 06:00 UTC)
+  saw: The certificate of mx2.example.com [192.0.2.2] expired on 2026-06-01.
+
+(so in an alert, in UTC; the dashboard gives the time in the reader's zone: "our last check,
+at 1 Jun 2026, 23:00 (America/Los_Angeles), saw: …")
 
 or, when our check saw nothing wrong, that it did not (the failure may be intermittent, on one
 address, or on the sender's side).
@@ -20,7 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.utils import dateformat, timezone
+
 from checks.mtasts import policy_matches
+from mailsec.accounts.templatetags.zones import zone_label
 from reports.explain import defined_type
 
 if TYPE_CHECKING:
@@ -172,9 +178,15 @@ def _no_policy(record: set[str], domain: str) -> str:
     return f"did not check the MTA-STS policy of {domain}"
 
 
-def _when(run: CheckRun) -> str:
+def _when(run: CheckRun, local: bool) -> str:
+    """When `run` finished, as a clause after "our last check": in brackets and UTC for the
+    alert's text (its email, kept as written), " (2026-06-02 06:00 UTC)"; for the dashboard
+    (`local`) in the reader's zone, naming it, as the readiness reasons beside it say it
+    (s43m; before, UTC there too): ", at 1 Jun 2026, 23:00 (America/Los_Angeles),"."""
     moment = run.finished or run.created
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
+    if local:
+        return f", at {dateformat.format(timezone.localtime(moment), 'j M Y, H:i')} {zone_label()},"
+    return f" ({moment:%Y-%m-%d %H:%M} UTC)"
 
 
 def sight(
@@ -185,13 +197,15 @@ def sight(
     other_policy: str = "",
     domain: str = "",
     reported_until: datetime | None = None,
+    local: bool = False,
 ) -> CheckSight:
     """Join one reported result type (and the MX hosts it was reported for) with `run`, the
     latest check of `domain`. `other_policy`: the policy domain of the reports, when it is a
     name below `domain` (shop.example.com) and the type is about its policy host.
     `reported_until`: the end of the latest date range the type was reported in; a check
     that finished before it may predate the failures, so its "no such problem" is no sign
-    that they stopped."""
+    that they stopped. `local`: for a page, the check's time in the reader's zone (the
+    dashboard); else in UTC, as an alert's text keeps it (reports.alerts)."""
     hosts = sorted({h.rstrip(".").lower() for h in hosts if h})
     # No finished check to speak of (never run, only failed runs, or no findings): no line
     # below may then say what "our last check" did or saw.
@@ -276,13 +290,13 @@ def sight(
                 for f in related
                 if f.get("mechanism") not in ("smtp", "dane") and not any(f is g for g in on_hosts)
             ]
-    when = _when(run)
+    when = _when(run, local)
     if not related:
         return CheckSight(
             result_type,
             hosts,
             "untested",
-            f"{head} — our last check ({when}) did not test this"
+            f"{head} — our last check{when} did not test this"
             + (" for these hosts." if hosts else "."),
         )
     related.sort(key=lambda f: (_RANK.get(f.get("status", ""), 9), f.get("id", "")))
@@ -293,7 +307,7 @@ def sight(
             result_type,
             hosts,
             "untested",
-            f"{head} — our last check ({when}) could not test this: "
+            f"{head} — our last check{when} could not test this: "
             f"{errors[0].get('summary', '').strip()}",
             errors[:1],
         )
@@ -305,7 +319,7 @@ def sight(
             result_type,
             hosts,
             "problem",
-            f"{head} — our last check ({when}) saw: {saw}{more}",
+            f"{head} — our last check{when} saw: {saw}{more}",
             shown,
         )
     shown = related[:1]
@@ -331,7 +345,7 @@ def sight(
             result_type,
             hosts,
             "clear",
-            f"{head} — our last check ({when}) saw no such problem on "
+            f"{head} — our last check{when} saw no such problem on "
             f"{', '.join(h for h in hosts if h in tested)}: {summary} It did not test this "
             f"on {', '.join(untested)}, where the failure may be; "
             + (
@@ -346,7 +360,7 @@ def sight(
         result_type,
         hosts,
         "clear",
-        f"{head} — our last check ({when}) saw no such problem: {summary} "
+        f"{head} — our last check{when} saw no such problem: {summary} "
         + (
             maybe[0].upper() + maybe[1:]
             if maybe

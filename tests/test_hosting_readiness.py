@@ -93,7 +93,7 @@ class EarlierReportsTestCase(ReadinessCase):
         readiness = enforce_readiness(policy, timezone.now())
         assert readiness.since == policy.testing_since
         [first, *_] = readiness.reasons
-        assert first.startswith("No TLS reports since testing began (")
+        assert first.startswith("No TLS reports since testing began, at ")
         assert "3 reports came before that, about the policy the domain had then." in first
 
 

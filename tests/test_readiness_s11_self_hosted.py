@@ -237,7 +237,7 @@ class CouldNotCheckTestCase(SelfHostedCase):
         _, text = self.page()
         assert "Cannot tell yet:" in text
         assert "could not tell for mx2.example.com." in text
-        assert "mx2.example.com: the last check (" in text and "could not check this MX" in text
+        assert "mx2.example.com: the last check, at " in text and "could not check this MX" in text
         assert "Ready:" not in text and "Not yet" not in text and "Replace the policy" not in text
 
     def test_a_failure_beside_a_could_not_check_is_a_failure(self) -> None:

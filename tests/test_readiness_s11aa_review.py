@@ -283,7 +283,7 @@ class RsaQuestionTestCase(SelfHostedCase):
         _, text = self.page()
         assert "Cannot tell yet:" in text, text
         assert "could not tell for mx2.example.com." in text
-        assert "mx2.example.com: the last check (" in text and "RSA certificate" in text
+        assert "mx2.example.com: the last check, at " in text and "RSA certificate" in text
         assert "Ready:" not in text
 
     def test_an_answered_rsa_handshake_is_judged(self) -> None:
@@ -331,7 +331,7 @@ class HostingPageWordsTestCase(ReadinessCase):
         page = self.page()
         assert "<strong>Cannot tell yet:</strong>" in page
         assert "Not yet" not in page
-        assert "mx1.example.org: the last check (" in page.split("Could not check:")[1]
+        assert "mx1.example.org: the last check, at " in page.split("Could not check:")[1]
 
     def test_a_failure_reads_not_yet(self) -> None:
         self.host(["mx1.example.org"])
@@ -346,7 +346,7 @@ class HostingPageWordsTestCase(ReadinessCase):
         self.enough_reports_and_an_untested_mx()
         self.client.force_login(self.alice)
         r = self.client.post(f"/hosting/{self.domain.code}/enforce/", follow=True)
-        assert "Cannot tell yet: mx1.example.org: the last check (" in r.content.decode()
+        assert "Cannot tell yet: mx1.example.org: the last check, at " in r.content.decode()
         assert HostedPolicy.objects.get(domain=self.domain).mode == HostedPolicy.Mode.TESTING
 
 

@@ -160,9 +160,9 @@ def test_the_dashboard_shows_the_join_for_the_owner() -> None:
     client.force_login(owner)
     html = client.get(f"/tlsrpt/{address.token}/dashboard/").content.decode()
     assert (
-        "certificate-expired reported for mx1.example.com, mx2.example.com — our last check "
-        "(2026-06-02 06:00 UTC) saw: The certificate of mx2.example.com [192.0.2.2] expired "
-        "on 2026-06-01." in html
+        "certificate-expired reported for mx1.example.com, mx2.example.com — our last check, "
+        "at 2 Jun 2026, 06:00 UTC, saw: The certificate of mx2.example.com [192.0.2.2] expired "
+        "on 2026-06-01." in html  # on a page, in the reader's zone (UTC here; s43m)
     )
     assert "[SMTP-10]" in html
 

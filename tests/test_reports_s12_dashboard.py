@@ -532,8 +532,8 @@ def test_a_mixed_month_reads_right(
     )
     assert seen["tlsa-invalid"].verdict == "clear"
     assert seen["tlsa-invalid"].text.startswith(
-        f"tlsa-invalid reported for {MX1} — our last check (2026-06-02 06:00 UTC) saw no such "
-        f"problem: The TLSA records of {MX1} match its certificate."
+        f"tlsa-invalid reported for {MX1} — our last check, at 2 Jun 2026, 06:00 UTC, saw no "
+        f"such problem: The TLSA records of {MX1} match its certificate."
     )
     # mx2 answered on IPv4 but not on IPv6: never "no such problem" on mx2.
     assert seen["starttls-not-supported"].verdict == "untested"

@@ -2,7 +2,8 @@
 
 The reports are the files under tests/data/tlsrpt/s18_dashboard/, and what the dashboard must
 show for each set is in tests/data/tlsrpt/s18_dashboard.json, both committed before any was run
-(`{D-n}` in them is the UTC date n days before today). Every report goes in through the HTTPS
+(`{D-n}` in them is the UTC date n days before today; `{J-n}`, since s43m, that date as pages
+write it, "27 Nov 2026"). Every report goes in through the HTTPS
 intake view (Django test client) and the parse the task runs; every figure is read from the
 rendered page, the CSV export or the raw download, as a person or a spreadsheet reads them.
 A scenario whose expectation was found wrong says so in the JSON (`corrected`).
@@ -31,6 +32,7 @@ DATA = Path(__file__).parent / "data" / "tlsrpt"
 TABLE = json.loads((DATA / "s18_dashboard.json").read_text())
 SCENARIOS: dict[str, dict[str, Any]] = {s["id"]: s for s in TABLE["scenarios"]}
 DAY_TOKEN = re.compile(r"\{D([+-]\d+|0)\}")
+PAGE_DAY_TOKEN = re.compile(r"\{J([+-]\d+|0)\}")
 
 
 def today() -> date:
@@ -38,7 +40,11 @@ def today() -> date:
 
 
 def dated(text: str) -> str:
-    """`{D-3}` → the ISO date three days before today (UTC)."""
+    """`{D-3}` → the ISO date three days before today (UTC); `{J-3}` → that date as pages write
+    it ("27 Nov 2026")."""
+    text = PAGE_DAY_TOKEN.sub(
+        lambda m: f"{(day := today() + timedelta(days=int(m.group(1)))).day} {day:%b %Y}", text
+    )
     return DAY_TOKEN.sub(lambda m: (today() + timedelta(days=int(m.group(1)))).isoformat(), text)
 
 

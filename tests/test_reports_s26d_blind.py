@@ -76,6 +76,12 @@ def d(offset: int) -> str:
     return (today() + timedelta(days=offset)).isoformat()
 
 
+def on_page(offset: int) -> str:
+    """That date as pages write it, "27 Nov 2026" (s43m)."""
+    day = today() + timedelta(days=offset)
+    return f"{day.day} {day:%b %Y}"
+
+
 def at(offset: int, clock: str = "00:00:00", zone: str = "Z") -> str:
     return f"{d(offset)}T{clock}{zone}"
 
@@ -510,8 +516,10 @@ def test_h01_google_and_microsoft_daily_with_a_check_that_saw_the_expired_certif
             ],
             "by_type": [("certificate-expired (TLS negotiation)", 30)],
             "by_type_sight": [
-                f"certificate-expired reported for mx2.example.com — our last check "
-                f"({d(-1)} 06:00 UTC) saw: The certificate of mx2.example.com [192.0.2.2] "
+                # Corrected in s43m: the page gives the check's time in the reader's zone, as
+                # the readiness reasons beside it ("our last check (… UTC)" is the alert's).
+                f"certificate-expired reported for mx2.example.com — our last check, at "
+                f"{on_page(-1)}, 06:00 UTC, saw: The certificate of mx2.example.com [192.0.2.2] "
                 f"expired on {d(-3)} 00:00:00 UTC."
             ],
             "by_receiver": [
@@ -1105,8 +1113,9 @@ def test_h12_a_subdomains_policy_failure_is_its_own_row_joined_with_the_check(
                 ("sts-policy-fetch-error (MTA-STS)", 3),
             ],
             "by_type_sight": [
-                f"sts-policy-fetch-error reported — our last check ({d(-1)} 06:00 UTC) saw no "
-                "such problem: The policy was served with status 200. The failure may be "
+                # Corrected in s43m, as H01's: the check's time in the reader's zone.
+                f"sts-policy-fetch-error reported — our last check, at {on_page(-1)}, 06:00 UTC, "
+                "saw no such problem: The policy was served with status 200. The failure may be "
                 "intermittent, on one address only, fixed since, or on the sender's side.",
                 "sts-policy-fetch-error reported for the MTA-STS policy of shop.example.com — "
                 "not compared with our last check, which fetched the policy of example.com, "

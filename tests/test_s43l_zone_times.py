@@ -4,7 +4,7 @@ UTC), after s43c (1fab8ed7) and s43i (1423f45d):
 
 1. Enforce readiness's reasons ("the last check (… UTC)", "No TLS reports since testing began
    (… UTC)") on the hosting page, the dashboard's readiness card and the message when enforce
-   is refused.
+   is refused (reworded in s43m: "the last check, at …, could not", "testing began, at …:").
 2. The hosting page's notices in their email's words: lookups_failing_note (a flap while no
    lookup answers) and failing_message (#mx-failing). The mx-failing event (and its email)
    keeps its text as written, in UTC (docs/webapp.md: Stay UTC, by design).
@@ -88,13 +88,13 @@ class HostedReadinessTestCase(ReadinessCase):
     def test_the_last_checks_time_is_in_the_readers_zone(self) -> None:
         _, finished = self.untested_mx()
         text = self.page(LA)
-        said = f"mx1.example.org: the last check ({in_zone(finished, LA)}) could not check"
+        said = f"mx1.example.org: the last check, at {in_zone(finished, LA)}, could not check"
         assert said in text, text
         assert "UTC) could not check" not in text, text
 
     def test_on_utc_the_page_says_utc(self) -> None:
         _, finished = self.untested_mx()
-        assert f"the last check ({in_zone(finished, 'UTC')}) could not check" in self.page("UTC")
+        assert f"the last check, at {in_zone(finished, 'UTC')}, could not check" in self.page("UTC")
 
     def test_the_refusal_to_enforce_says_it_in_the_readers_zone(self) -> None:
         _, finished = self.untested_mx()
@@ -102,8 +102,8 @@ class HostedReadinessTestCase(ReadinessCase):
         r = client.post(reverse("hosting:enforce", args=[self.domain.code]))
         assert r.status_code == 302
         [said] = [str(m) for m in get_messages(r.wsgi_request)]
-        assert said.startswith("Cannot tell yet: mx1.example.org: the last check (")
-        assert f"the last check ({in_zone(finished, LA)}) could not check" in said, said
+        assert said.startswith("Cannot tell yet: mx1.example.org: the last check, at ")
+        assert f"the last check, at {in_zone(finished, LA)}, could not check" in said, said
         assert HostedPolicy.objects.get(domain=self.domain).mode == HostedPolicy.Mode.TESTING
 
     def test_since_testing_began_is_in_the_readers_zone(self) -> None:
@@ -114,7 +114,9 @@ class HostedReadinessTestCase(ReadinessCase):
         began = policy.testing_since = timezone.now()
         policy.save()
         text = self.page(LA)
-        assert f"No TLS reports since testing began ({in_zone(began, LA)}): 3 reports" in text, text
+        assert f"No TLS reports since testing began, at {in_zone(began, LA)}: 3 reports" in text, (
+            text
+        )
 
 
 class DashboardCardTestCase(SelfHostedCase):
@@ -135,7 +137,7 @@ class DashboardCardTestCase(SelfHostedCase):
         Profile.objects.filter(user=self.alice).update(time_zone=LA)
         _, text = self.page()
         assert "Cannot tell yet:" in text
-        said = f"mx2.example.com: the last check ({in_zone(finished, LA)}) could not check"
+        said = f"mx2.example.com: the last check, at {in_zone(finished, LA)}, could not check"
         assert said in text, text
 
 

@@ -267,7 +267,7 @@ def _check_per_mx(run: CheckRun, hosts: list[str], per_mx: dict[str, MxEvidence]
             reasons.append(
                 Reason(
                     Why.UNCHECKED if could_not else Why.BLOCKER,
-                    f"{host}: the last check ({when}) {_SAW[finding['status']]} this MX: {said}",
+                    f"{host}: the last check, at {when}, {_SAW[finding['status']]} this MX: {said}",
                 )
             )
         elif host not in passed and host in no_mail and host not in unprobed:
@@ -280,7 +280,7 @@ def _check_per_mx(run: CheckRun, hosts: list[str], per_mx: dict[str, MxEvidence]
             reasons.append(
                 Reason(
                     Why.UNCHECKED,
-                    f"{host}: the last check ({when}) has no passing TLS result for this MX, "
+                    f"{host}: the last check, at {when}, has no passing TLS result for this MX, "
                     "so nothing shows that senders could validate it. Run a check again.",
                 )
             )
@@ -290,7 +290,7 @@ def _check_per_mx(run: CheckRun, hosts: list[str], per_mx: dict[str, MxEvidence]
             reasons.append(
                 Reason(
                     Why.UNCHECKED,
-                    f"{host}: the last check ({when}) validated its first certificate, which "
+                    f"{host}: the last check, at {when}, validated its first certificate, which "
                     "is not RSA, but got no answer when it asked for the RSA certificate that "
                     "senders offering only RSA get: whether that one is valid is not known. "
                     "Run a check again.",
@@ -688,7 +688,7 @@ def _why_no_days(
             # UTC days reports cover (RFC 8460), kept as dates.
             began = dateformat.format(timezone.localtime(since), "j M Y, H:i")
             return (
-                f"No TLS reports since testing began ({began} {zone_label()}): "
+                f"No TLS reports since testing began, at {began} {zone_label()}: "
                 f"{_count(earlier, 'report')} came before that, about the policy the domain "
                 "had then. " + wait
             )
