@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 from checks import spf
 from tests.blind_engine import run_engine
 
 DOMAIN = "marsden-haulage.com"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _no_probe() -> Any:
@@ -92,3 +100,47 @@ def test_a_long_txt_held_at_the_policy_host_is_cut_short_as_before() -> None:
     assert detail == f'{HOST} has no address and no CNAME, only a TXT record ("{"a" * 79}…")', (
         detail
     )
+
+
+# --- deploy: the production unit's gunicorn opens no control socket either (03f2b40f gave
+# make run --no-control-socket; the unit writes nothing outside /var/lib/mailsec) -------------
+
+
+def test_the_web_units_gunicorn_starts_without_a_control_socket(tmp_path: Path) -> None:
+    # gunicorn 25.1+ opens one at $XDG_RUNTIME_DIR or ~/.gunicorn by default; the unit
+    # (ProtectSystem=strict) lets the user mailsec write only /var/lib/mailsec, so each start
+    # would log "Control server error". Its ExecStart is run as written, on a loopback port, one
+    # worker, with a home nobody can write (/proc), as the unit's user has.
+    unit = (ROOT / "deploy/systemd/mailsec-web.service").read_text()
+    exec_start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    args = shlex.split(exec_start.removeprefix("ExecStart="))[1:]
+    assert args[0] == "mailsec.wsgi", args
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args[args.index("--bind") + 1] = f"127.0.0.1:{port}"
+    args[args.index("--workers") + 1] = "1"
+    env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
+    env.update(HOME="/proc", MAILSEC_DATA_DIR=str(tmp_path))
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("gunicorn")), *args],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while "Booting worker" not in log.read_text() and time.monotonic() < deadline:
+                assert process.poll() is None, log.read_text()
+                time.sleep(0.1)
+            time.sleep(1)  # the control server, when there is one, starts beside the worker
+        finally:
+            process.terminate()
+            process.wait(20)
+    text = log.read_text()
+    assert "Booting worker" in text, text
+    assert "ontrol server" not in text and "ontrol socket" not in text, text
