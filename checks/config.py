@@ -15,18 +15,33 @@ class ConfigError(ValueError):
     pass
 
 
-# A DNS name in A-labels, lower case, without the final dot (mailsec.env._DOMAIN_NAME, which
-# the app's settings read the same variables with).
-_DOMAIN_NAME = re.compile(
+# A DNS name in A-labels, lower case, without the final dot. The one pattern for names read from
+# the environment: mailsec.env reads the app's settings with it too.
+DOMAIN_NAME = re.compile(
     r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 )
+
+
+def domain_names_in(raw: str) -> tuple[list[str], str | None]:
+    """The comma-separated domain names in `raw`, each lower case without leading or final dots,
+    and the first entry that is no domain name (None when every one is). Blank entries are
+    skipped. Shared with mailsec.env, so the engine and the app read a list alike."""
+    names = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        text = item.strip(".").lower()
+        if not DOMAIN_NAME.fullmatch(text):
+            return names, item
+        names.append(text)
+    return names, None
 
 
 def _env_domain_name(name: str, example: str) -> str:
     """NAME as a domain name, lower case without the final dot; "" when unset."""
     raw = os.environ.get(name, "").strip()
     text = raw.rstrip(".").lower()
-    if raw and not _DOMAIN_NAME.fullmatch(text):
+    if raw and not DOMAIN_NAME.fullmatch(text):
         raise ConfigError(f"{name}={raw!r} is not valid: expected a domain name such as {example}")
     return text
 
@@ -34,17 +49,12 @@ def _env_domain_name(name: str, example: str) -> str:
 def _env_domain_names(name: str, example: str) -> tuple[str, ...]:
     """NAME as comma-separated domain names, each lower case without leading or final dots."""
     raw = os.environ.get(name, "")
-    names = []
-    for item in (part.strip() for part in raw.split(",")):
-        if not item:
-            continue
-        text = item.strip(".").lower()
-        if not _DOMAIN_NAME.fullmatch(text):
-            raise ConfigError(
-                f"{name}={raw.strip()!r} is not valid: expected domain names, comma-separated, "
-                f"such as {example} ({item!r} is none)"
-            )
-        names.append(text)
+    names, bad = domain_names_in(raw)
+    if bad is not None:
+        raise ConfigError(
+            f"{name}={raw.strip()!r} is not valid: expected domain names, comma-separated, "
+            f"such as {example} ({bad!r} is none)"
+        )
     return tuple(names)
 
 

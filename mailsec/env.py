@@ -20,6 +20,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from checks.config import DOMAIN_NAME as _DOMAIN_NAME
+from checks.config import domain_names_in
+
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
@@ -44,11 +47,6 @@ def env_str(name: str, default: str | None = None, *, required: bool = False) ->
     return value
 
 
-_DOMAIN_NAME = re.compile(
-    r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
-)
-
-
 def env_domain_name(name: str, default: str, *, example: str = "letsencrypt.org") -> str:
     """A DNS name in A-labels (e.g. a CA's CAA identity), lower-case, without the final dot."""
     value = _raw(name)
@@ -67,16 +65,11 @@ def env_domain_names(name: str, *, example: str = "test,lab.test") -> list[str]:
     value = _raw(name)
     if value is None:
         return []
-    names = []
-    for item in (part.strip() for part in value.split(",")):
-        if not item:
-            continue
-        text = item.strip(".").lower()
-        if not _DOMAIN_NAME.fullmatch(text):
-            raise _fail(
-                name, value, f"domain names, comma-separated, such as {example} ({item!r} is none)"
-            )
-        names.append(text)
+    names, bad = domain_names_in(value)
+    if bad is not None:
+        raise _fail(
+            name, value, f"domain names, comma-separated, such as {example} ({bad!r} is none)"
+        )
     return names
 
 
