@@ -31,7 +31,9 @@ from tests.test_browser_s12_a11y import Server
 from tests.test_domains import stub_dns
 from tests.test_web_s10_verify import person
 
-pytestmark = [pytest.mark.browser]
+# serial: runs beside the lab tests, to even out the two parts of scripts/test.sh (CI at
+# 8b29114e: the workers' part 19:11, the lab's 17:13).
+pytestmark = [pytest.mark.browser, pytest.mark.serial]
 
 # The same fixture: Debian's chromium, sessions and page caches private to the test.
 browser = test_browser_s11_readiness.browser

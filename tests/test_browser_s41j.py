@@ -24,7 +24,9 @@ from tests.test_domains import finished_run
 from tests.test_domains_s14_list_filter import make
 from tests.test_webapp_s41j_blind import ADDED, PASTE
 
-pytestmark = [pytest.mark.browser]
+# serial: runs beside the lab tests, to even out the two parts of scripts/test.sh (CI at
+# 8b29114e: the workers' part 19:11, the lab's 17:13).
+pytestmark = [pytest.mark.browser, pytest.mark.serial]
 
 browser = test_browser_s11_readiness.browser
 
