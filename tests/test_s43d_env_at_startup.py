@@ -26,8 +26,9 @@ SETUP = (
 )
 
 
-def start(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
-    """django.setup() in a fresh interpreter, development settings, with `variables` set."""
+def start(tmp_path: Path, code: str = SETUP, **variables: str) -> subprocess.CompletedProcess[str]:
+    """django.setup() in a fresh interpreter, development settings, with `variables` set, then
+    `code` (by default: print the trusted proxies). The start-up tests of s43d and s43n share it."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -42,7 +43,7 @@ def start(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
         **variables,
     )
     return subprocess.run(
-        [sys.executable, "-c", SETUP],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=env,
         capture_output=True,

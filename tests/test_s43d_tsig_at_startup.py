@@ -10,15 +10,13 @@ A fresh interpreter runs django.setup() with the variables set, as gunicorn and 
 
 from __future__ import annotations
 
-import os
-import secrets
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.test_s43d_env_at_startup import start as start_with
+
 GOOD_SECRET = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA=="
 
 SETUP = (
@@ -28,29 +26,13 @@ SETUP = (
 
 
 def start(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("MAILSEC_", "DJANGO_"))
-        and key not in ("DEBUG", "SITE_ROOT", "SECRET_KEY", "SECRET_KEY_FILE", "EMAIL_URL")
+    """django.setup() in a fresh interpreter with a policy zone set (its DNS server is never
+    asked: no UPDATE is sent) and `variables`, then build an UPDATE message."""
+    zone = {
+        "MAILSEC_POLICY_ZONE": "policy.mailsec.example",
+        "MAILSEC_POLICY_DNS_SERVER": "127.0.0.1:53",
     }
-    env.update(
-        DJANGO_SETTINGS_MODULE="mailsec.settings",
-        DEBUG="1",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        MAILSEC_DATA_DIR=str(tmp_path),
-        MAILSEC_POLICY_ZONE="policy.mailsec.example",
-        MAILSEC_POLICY_DNS_SERVER="127.0.0.1:53",  # never asked: no UPDATE is sent
-        **variables,
-    )
-    return subprocess.run(
-        [sys.executable, "-c", SETUP],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return start_with(tmp_path, SETUP, **(zone | variables))
 
 
 @pytest.mark.parametrize(

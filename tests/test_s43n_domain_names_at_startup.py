@@ -11,15 +11,12 @@ gunicorn, celery and manage.py do."""
 
 from __future__ import annotations
 
-import os
-import secrets
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.test_s43d_env_at_startup import start as start_with
 
 SHOW = (
     "import django; django.setup(); from django.conf import settings; "
@@ -29,28 +26,8 @@ SHOW = (
 
 
 def start(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
-    """django.setup() in a fresh interpreter, development settings, with `variables` set."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TLSRPT_", "MAILSEC_", "DJANGO_"))
-        and key not in ("DEBUG", "SITE_ROOT", "SECRET_KEY", "SECRET_KEY_FILE", "EMAIL_URL")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="mailsec.settings",
-        DEBUG="1",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        MAILSEC_DATA_DIR=str(tmp_path),
-        **variables,
-    )
-    return subprocess.run(
-        [sys.executable, "-c", SHOW],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """django.setup() in a fresh interpreter with `variables` set, printing the three settings."""
+    return start_with(tmp_path, SHOW, **variables)
 
 
 NOT_NAMES = [
