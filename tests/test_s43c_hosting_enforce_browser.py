@@ -233,6 +233,21 @@ def holds(row: dict[str, Any], seen: dict[str, Any], fill: dict[str, Any]) -> bo
     raise AssertionError(row)
 
 
+def assert_rows(rows: list[dict[str, Any]], seen: dict[str, Any], fill: dict[str, Any]) -> None:
+    """Every real row of `rows` holds on what was `seen`, and no planted row does; the rows that
+    do not are listed with what was seen."""
+    wrong = [row for row in rows if not row.get("planted") and not holds(row, seen, fill)]
+    planted_held = [row["id"] for row in rows if row.get("planted") and holds(row, seen, fill)]
+    report_lines = [
+        f"{row['id']} ({row['from']}): expected {row['op']} {row['expect']!r}, "
+        f"seen {seen.get(row['seen'], '(not observed)')!r}"
+        for row in wrong
+    ]
+    assert not report_lines and not planted_held, (
+        "\n".join(report_lines) + f"\nplanted rows that held: {planted_held}"
+    )
+
+
 # --- the harness ------------------------------------------------------------------------------
 
 
@@ -578,16 +593,7 @@ def test_testing_to_enforce_and_back_in_chromium(
         violations += csp_violations(page)
     seen["csp"] = violations
 
-    wrong = [row for row in ROWS if not row.get("planted") and not holds(row, seen, fill)]
-    planted_held = [row["id"] for row in ROWS if row.get("planted") and holds(row, seen, fill)]
-    report_lines = [
-        f"{row['id']} ({row['from']}): expected {row['op']} {row['expect']!r}, "
-        f"seen {seen.get(row['seen'], '(not observed)')!r}"
-        for row in wrong
-    ]
-    assert not report_lines and not planted_held, (
-        "\n".join(report_lines) + f"\nplanted rows that held: {planted_held}"
-    )
+    assert_rows(ROWS, seen, fill)
     assert time.monotonic() - started < 90, "the round should stay well under a minute"
 
 
@@ -831,16 +837,7 @@ def test_a_teammate_enforces_mx_move_stop_keep_and_a_stale_press(
         violations += csp_violations(page)
     seen["csp"] = violations
 
-    wrong = [row for row in ROWS_B if not row.get("planted") and not holds(row, seen, {})]
-    planted_held = [row["id"] for row in ROWS_B if row.get("planted") and holds(row, seen, {})]
-    report_lines = [
-        f"{row['id']} ({row['from']}): expected {row['op']} {row['expect']!r}, "
-        f"seen {seen.get(row['seen'], '(not observed)')!r}"
-        for row in wrong
-    ]
-    assert not report_lines and not planted_held, (
-        "\n".join(report_lines) + f"\nplanted rows that held: {planted_held}"
-    )
+    assert_rows(ROWS_B, seen, {})
 
 
 # --- third batch ------------------------------------------------------------------------------
@@ -1002,16 +999,7 @@ def test_what_the_panel_reads_and_a_plain_txt_owner_through_enforce(
         violations += csp_violations(page)
     seen["csp"] = violations
 
-    wrong = [row for row in ROWS_C if not row.get("planted") and not holds(row, seen, fill)]
-    planted_held = [row["id"] for row in ROWS_C if row.get("planted") and holds(row, seen, fill)]
-    report_lines = [
-        f"{row['id']} ({row['from']}): expected {row['op']} {row['expect']!r}, "
-        f"seen {seen.get(row['seen'], '(not observed)')!r}"
-        for row in wrong
-    ]
-    assert not report_lines and not planted_held, (
-        "\n".join(report_lines) + f"\nplanted rows that held: {planted_held}"
-    )
+    assert_rows(ROWS_C, seen, fill)
 
 
 # --- fourth batch -----------------------------------------------------------------------------
@@ -1140,13 +1128,4 @@ def test_reports_that_do_not_count_and_the_times_in_the_readers_zone(
         violations += csp_violations(vera_page)
     seen["csp"] = violations
 
-    wrong = [row for row in ROWS_D if not row.get("planted") and not holds(row, seen, fill)]
-    planted_held = [row["id"] for row in ROWS_D if row.get("planted") and holds(row, seen, fill)]
-    report_lines = [
-        f"{row['id']} ({row['from']}): expected {row['op']} {row['expect']!r}, "
-        f"seen {seen.get(row['seen'], '(not observed)')!r}"
-        for row in wrong
-    ]
-    assert not report_lines and not planted_held, (
-        "\n".join(report_lines) + f"\nplanted rows that held: {planted_held}"
-    )
+    assert_rows(ROWS_D, seen, fill)
