@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 from checks.scoring import SCORE_VERSION
@@ -69,3 +70,23 @@ def test_every_variable_the_code_reads_is_in_configuration_md() -> None:
     read = _read_by_code()
     assert len(read) > 40
     assert sorted(read - named) == []
+
+
+def test_the_readmes_gunicorn_command_is_the_web_units() -> None:
+    """README's production web command runs gunicorn as deploy/systemd/mailsec-web.service does
+    (its program's path aside), --no-control-socket included: without it gunicorn 25.1+ opens a
+    control socket in the home directory, which the unit may not write (each start logs an
+    error), and a copy of the README's line would do that. Any other gunicorn command line in
+    the docs carries the flag too."""
+    unit = (ROOT / "deploy/systemd/mailsec-web.service").read_text()
+    exec_start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    unit_args = shlex.split(exec_start.removeprefix("ExecStart="))[1:]
+    assert "--no-control-socket" in unit_args, exec_start
+    command = re.compile(r"`((?:\S*/)?gunicorn [^`]*--[^`]*)`")  # a gunicorn with options
+    readme = command.findall((ROOT / "README.md").read_text())
+    assert readme, "README gives no gunicorn command"
+    for line in readme:
+        assert shlex.split(line)[1:] == unit_args, line
+    for path in (ROOT / "docs").glob("*.md"):
+        for line in command.findall(path.read_text()):
+            assert "--no-control-socket" in shlex.split(line), (path.name, line)
