@@ -23,8 +23,17 @@ mode without TLS-RPT; Google's starter 'p=none' without rua.
 
 The expectations were written from checklist §0-§6 and RFC 8461 (§3.1, §3.2, §3.3, §4.1, §5,
 §6, §10.4), RFC 8460 §3, RFC 7208 (§5.1, §5.2, §6.1, §4.7), RFC 7489 (§6.3, §6.6.4, §7.1),
-RFC 9989 §4.7, RFC 7505 §3-§4 and RFC 6068, before the engine ran on any of them. Three
-planted rows (marked PLANTED) are deliberately wrong and must fail on the first run.
+RFC 9989 §4.7, RFC 7505 §3-§4 and RFC 6068, before the engine ran on any of them (b87a1aec).
+Three planted rows were deliberately wrong: DMARC-13 fail under the vendor's authorisation,
+MTASTS-19 fail for LF line ends (RFC 8461's ABNF allows LF), MTASTS-23 warn for 86400 (the
+checklist's warn is below a day). On the first run they failed and now read as the checklist
+has them (DMARC-13 pass, MTASTS-19 pass, MTASTS-23 info).
+
+Result of the first run: 27 of the 33 cases held as written. Two were mine to correct:
+fastmail-include-question-all and zoho-reject-with-sp-none forbade any SPF-08 finding, where
+SPF-08 pass ("every included domain publishes SPF") is right; they now forbid only warn, fail
+and error. One was the engine's: sts-policy-changed-id-same's MTASTS-09 warn did not name the
+id left unchanged.
 
 A case lists:
   expect: (check ID or '*', status or statuses, words one such finding's summary or fix says);
@@ -403,7 +412,7 @@ def cases() -> list[Case]:
                 more=FASTMAIL_SPF,
             ),
             expect=[E("SPF-09", "warn", "?all")],
-            never=[N("SPF-08", ANY), N("SPF-09", "fail")],
+            never=[N("SPF-08", ("warn", "fail", "error")), N("SPF-09", "fail")],
             why="§4.7/§5: '?all' is neutral, no statement (checklist SPF-09 warn); the include "
             "target publishes SPF.",
         ),
@@ -432,7 +441,7 @@ def cases() -> list[Case]:
                 more=ZOHO_SPF,
             ),
             expect=[E("DMARC-07", "warn", "sp=none")],
-            never=[N("DMARC-07", "fail"), N("SPF-08", ANY)],
+            never=[N("DMARC-07", "fail"), N("SPF-08", ("warn", "fail", "error"))],
             why="Checklist DMARC-07: sp=none under p=reject leaves every subdomain unprotected "
             "(warn).",
         ),
@@ -487,10 +496,8 @@ def cases() -> list[Case]:
                     ("in.dmarcwatch.io", "A"): ["34.117.59.81"],
                 },
             ),
-            # PLANTED: the vendor authorises every domain (checklist DMARC-13 allows the
-            # wildcard, and the exact name answers v=DMARC1), so DMARC-13 cannot fail.
-            expect=[E("DMARC-13", "fail")],
-            never=[N("DMARC-12", ("warn", "fail"))],
+            expect=[E("DMARC-13", "pass", "reports.dmarcwatch.io")],
+            never=[N("DMARC-12", ("warn", "fail")), N("DMARC-13", ("warn", "fail"))],
             why="The in-memory zone has no wildcard expansion, so the exact name carries what "
             "the wildcard would answer (RFC 4592).",
         ),
@@ -662,10 +669,8 @@ def cases() -> list[Case]:
             mail_domain(eol, GOOGLE_MX, spf=gws_spf, sts_id="20261101", more=GOOGLE_SPF),
             files=served(eol, policy("aspmx.l.google.com", "*.aspmx.l.google.com", end="\n")),
             previous=("20261101", policy("aspmx.l.google.com", "*.aspmx.l.google.com")),
-            # PLANTED: LF line ends are valid (ABNF sts-policy-term = LF / CRLF, checklist
-            # MTASTS-19 "do not flag LF-only"), so MTASTS-19 cannot fail.
-            expect=[E("MTASTS-19", "fail")],
-            never=[N("MTASTS-09", ("warn", "fail")), N("MTASTS-19", "warn")],
+            expect=[E("MTASTS-19", "pass")],
+            never=[N("MTASTS-09", ("warn", "fail")), N("MTASTS-19", ("warn", "fail"))],
             why="The policy means the same to a sender (same fields, same values); only the "
             "line ends changed, which no sender sees as a new policy.",
         ),
@@ -688,9 +693,8 @@ def cases() -> list[Case]:
             files=served(
                 day, policy("aspmx.l.google.com", "*.aspmx.l.google.com", max_age="86400")
             ),
-            # PLANTED: 86400 is not below 86400; checklist MTASTS-23 makes it info.
-            expect=[E("MTASTS-23", "warn")],
-            never=[N("MTASTS-23", "fail")],
+            expect=[E("MTASTS-23", "info", "86400")],
+            never=[N("MTASTS-23", ("warn", "fail"))],
             why="gmail.com itself publishes 86400 (checklist MTASTS-23: info below 604800).",
         ),
         Case(
@@ -766,6 +770,7 @@ def _check(
     wanted = EVERY if case.na else DNS_ONLY
     config = CheckConfig(extra_public_suffixes=("test", "lab.test"), mtasts_previous=previous)
     resolver = CnameDns(case.zone)
+    resolver.log = []  # type: ignore[attr-defined]  # the report's query log (checks.dns keeps one)
     real = CheckContext
 
     async def probe_mx(ctx: Any, host: str, address: str) -> Any:
@@ -803,7 +808,9 @@ def test_round_size_and_names() -> None:
 
 
 # Where the round and the product still disagree, kept as a strict xfail with the reason.
-GAPS: dict[str, str] = {}
+GAPS: dict[str, str] = {
+    "sts-policy-changed-id-same": "MTASTS-09 warn does not name the unchanged id",
+}
 
 
 def _param(case: Case) -> Any:
