@@ -157,6 +157,11 @@ class HostedPolicy(models.Model):
     # What the last answer that was no usable MX said ("a null MX", "NXDOMAIN"); "" while MX
     # are followed. Told once when it starts and once when the MX records are back.
     mx_unusable = models.CharField(max_length=40, blank=True)
+    # Whom that first notice was emailed to (notify.recipients), so that "the MX records are
+    # back" is told to them who still hear, not to one who joined since (task s44b, as
+    # cert_warned_to); None: not recorded (told before s44b, or recorded only while the
+    # answers flapped), the recovery then goes to whoever hears now.
+    mx_unusable_told_to = models.JSONField(null=True, blank=True, default=None)
     # The last usable MX answer had a null MX (`MX 0 .`) beside its real MX records: told once
     # when it appears and once when it goes (note_null_beside), shown on the page meanwhile.
     mx_null_beside = models.BooleanField(default=False)
@@ -842,6 +847,7 @@ class HostedPolicy(models.Model):
             self.mx_failed_since = None
             self.mx_failing_told = False
             self.mx_unusable = ""
+            self.mx_unusable_told_to = None
             self.mx_null_beside = False  # told afresh, as the aliases are
         else:
             # Still winding down: senders may hold copies listing departed hosts, which stay

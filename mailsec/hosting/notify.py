@@ -5,7 +5,7 @@ the team was told will keep repeating are only recorded: tell_all's `quiet`)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from django.conf import settings
@@ -114,6 +114,7 @@ def tell_all(
     suffix: str = "",
     quiet: Collection[str] = (),
     now: datetime | None = None,
+    only: Mapping[str, Told | None] | None = None,
 ) -> None:
     """What one step did, as `(kind, message)`s: an event each on the page, but one email for
     them all. A move to another provider is one MX added and every old one leaving; an email
@@ -123,20 +124,40 @@ def tell_all(
     Steps that are not emailed on their own (the owner's mode or settings) go into an email
     that one of the same step's messages causes: the record to publish after a change of mode
     must say which change, for the teammates who did not make it. So do `quiet` kinds: those
-    the team already heard will keep coming (service.QUIET_WHILE_UNSTABLE)."""
+    the team already heard will keep coming (service.QUIET_WHILE_UNSTABLE).
+
+    `only`: kinds told only to some of those who hear (the end of a problem, to those told of
+    it: "the MX records are back", s44b), by kind; None for a kind: to all. The others get
+    the email without those steps, or none when nothing emailed is left for them."""
     events = [tell(policy, kind, message + suffix, email=False, now=now) for kind, message in said]
-    emailed = [(kind, message) for kind, message in said if kind in EMAILED - set(quiet)]
-    if policy.domain is None or not emailed:
+    emailing = EMAILED - set(quiet)
+    if policy.domain is None or not any(kind in emailing for kind, _ in said):
         return
-    # Not saved: the page already has each step. The first step gives the subject.
-    combined = HostingEvent(
-        policy=policy,
-        kind=emailed[0][0],
-        message="\n\n".join(message for _, message in said) + suffix,
-        served_id=policy.policy_id,
-        created=events[0].created,
-    )
-    _email(policy, combined)
+    narrowed = {kind: who for kind, who in (only or {}).items() if who is not None}
+    # Readers grouped by the steps they are not told: one email per group, each reader once.
+    groups: dict[frozenset[str], Told] = {frozenset(): {"users": [], "addresses": []}}
+    if any(kind in narrowed for kind, _ in said):
+        groups = {}
+        for key, readers in recipients(policy).items():
+            for reader in readers:
+                left_out = frozenset(
+                    k for k, who in narrowed.items() if reader not in who.get(key, [])
+                )
+                groups.setdefault(left_out, {"users": [], "addresses": []})[key].append(reader)
+    for left_out, readers in groups.items():
+        theirs = [(kind, message) for kind, message in said if kind not in left_out]
+        emailed = [kind for kind, _ in theirs if kind in emailing]
+        if not emailed:
+            continue
+        # Not saved: the page already has each step. The first step gives the subject.
+        combined = HostingEvent(
+            policy=policy,
+            kind=emailed[0],
+            message="\n\n".join(message for _, message in theirs) + suffix,
+            served_id=policy.policy_id,
+            created=events[0].created,
+        )
+        _email(policy, combined, readers if narrowed else None)
 
 
 def _email(policy: HostedPolicy, event: HostingEvent, only: Told | None = None) -> None:

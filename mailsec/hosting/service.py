@@ -38,7 +38,7 @@ from mailsec.hosting.models import (
     MX_STABLE_HOURS,
     HostedPolicy,
 )
-from mailsec.hosting.notify import recipients, tell, tell_all
+from mailsec.hosting.notify import Told, recipients, tell, tell_all
 from mailsec.hosting.readiness import SeenPolicy, seen_policy
 from mailsec.hosting.zone import PolicyZone, ZoneError
 
@@ -572,6 +572,7 @@ def sync_through(
             return False, []
         policy.last_sync_at = now
         quiet: frozenset[str] = frozenset()
+        only: dict[str, Told | None] = {}
         if found.failed:
             # Never act on a failed lookup: it says nothing about which hosts left, nor
             # whether a host due for removal is still gone.
@@ -585,6 +586,8 @@ def sync_through(
                 policy.mx_failing_told = True
                 said.append(("mx-failing", policy.failing_message(local=False)))
         else:
+            # Whom a null MX or NXDOMAIN was told to: its end goes to them (follow_mx clears it).
+            only["mx-recovered"] = policy.mx_unusable_told_to
             followed, quiet = follow_mx(policy, found, now)
             said += followed
         # The record was compared with the id we had before the lookups; a newer id since
@@ -630,6 +633,7 @@ def sync_through(
         f" New policy id {policy.policy_id}." if changed else "",
         quiet=quiet,
         now=now,
+        only=only,
     )
     return changed, said
 
@@ -893,6 +897,7 @@ def follow_mx(
         policy.last_sync_error = ""
         recovered = bool(policy.mx_unusable)
         policy.mx_unusable = ""
+        policy.mx_unusable_told_to = None  # the next problem's notice starts afresh
         moved = [(mx_event_kind(m), m) for m in policy.apply_mx(found.hosts, now)]
         if recovered:
             # As the certificate watch tells a certificate valid again: the team was asked
@@ -937,6 +942,11 @@ def follow_mx(
             policy.mx_flap_answers = answers
         if before in answers and after in answers:
             quiet = QUIET_WHILE_UNSTABLE
+    if any(kind == "mx-unusable" for kind, _ in steps):
+        # Whom tell_all emails the notice to: "the MX records are back" goes to them who still
+        # hear (the sync's `only`), not to one who joined since. Only recorded while the
+        # answers flap: None, and the end is told to whoever hears then.
+        policy.mx_unusable_told_to = None if "mx-unusable" in quiet else recipients(policy)
     return said + steps, quiet
 
 
@@ -980,6 +990,7 @@ SYNC_FIELDS = [
     "mx_failed_since",
     "mx_failing_told",
     "mx_unusable",
+    "mx_unusable_told_to",
     "mx_null_beside",
     "mx_aliases",
     "mx_alias_dangling",

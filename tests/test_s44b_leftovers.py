@@ -1,0 +1,77 @@
+"""Leftovers of session 43 (task s44b).
+
+1. The "MX records are back" email (mx-recovered) went to whoever heard about the domain at the
+   time, not to those who were told of the null MX or NXDOMAIN: one who joined since got the
+   fix of a problem never told to them. As the certificate's renewal (s43f), it now goes to
+   those told who still hear (HostedPolicy.mx_unusable_told_to); what else the same sync
+   changed (a new MX) still goes to everyone who hears.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.models import User
+from django.core import mail
+
+from mailsec.accounts.models import Membership
+from mailsec.alerts.models import AlertSetting
+from mailsec.hosting import service
+from mailsec.hosting.models import HostedPolicy
+from tests.test_hosting import T0, HostingCase, fake_dns
+
+HOUR = timedelta(hours=1)
+BACK = "The MX records of example.org are back"
+
+# --- 1. the MX recovery email goes to those told of the MX problem -------------------------
+
+
+class S44bMxRecoveredToTheToldTestCase(HostingCase):
+    def sync(self, policy: HostedPolicy, at: timedelta, mx: list[str] | None = None) -> None:
+        with fake_dns(mx, nxdomain=mx is None):
+            service.sync(policy, now=T0 + at)
+        policy.refresh_from_db()
+
+    def told_nxdomain(self) -> HostedPolicy:
+        """Hosted with mx1; then an NXDOMAIN told to alice and bob; then dave joins."""
+        policy = self.host(["mx1.example.org"])
+        mail.outbox.clear()
+        self.sync(policy, HOUR)
+        assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "bob@example.org"]
+        assert "NXDOMAIN" in mail.outbox[0].body
+        dave = User.objects.create_user("dave", "dave@example.org")
+        Membership.objects.create(team=self.team, user=dave, role=Membership.Role.MEMBER)
+        mail.outbox.clear()
+        return policy
+
+    def bodies(self) -> dict[str, str]:
+        return {m.to[0].split("@")[0]: " ".join(m.body.split()) for m in mail.outbox}
+
+    def test_s44b_one_who_joined_after_the_notice_is_not_told_the_mx_are_back(self) -> None:
+        policy = self.told_nxdomain()
+        Membership.objects.filter(user=self.bob).delete()  # left since: hears nothing
+        self.sync(policy, 2 * HOUR, ["mx1.example.org"])
+        got = self.bodies()
+        assert sorted(got) == ["alice"], got
+        assert BACK in got["alice"]
+        assert policy.mx_unusable_told_to is None  # the next problem's notice starts afresh
+
+    def test_s44b_what_else_the_sync_changed_still_goes_to_everyone(self) -> None:
+        policy = self.told_nxdomain()
+        AlertSetting.set_mode(self.alice, self.domain, AlertSetting.Mode.OFF)
+        self.sync(policy, 2 * HOUR, ["mx1.example.org", "mx2.example.org"])
+        got = self.bodies()
+        assert sorted(got) == ["bob", "dave"], got
+        assert BACK in got["bob"] and "mx2.example.org" in got["bob"]
+        assert "mx2.example.org" in got["dave"] and BACK not in got["dave"]
+
+    def test_s44b_a_notice_sent_before_recipients_were_kept_tells_whoever_hears(self) -> None:
+        # Control: an NXDOMAIN told before s44b (nobody recorded): the recovery goes to
+        # whoever hears about the domain now, as before.
+        policy = self.told_nxdomain()
+        HostedPolicy.objects.filter(pk=policy.pk).update(mx_unusable_told_to=None)
+        policy.refresh_from_db()
+        self.sync(policy, 2 * HOUR, ["mx1.example.org"])
+        got = self.bodies()
+        assert sorted(got) == ["alice", "bob", "dave"], got
+        assert all(BACK in body for body in got.values())
