@@ -10,16 +10,32 @@ import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from checks.domainname import all_digit_last_label
+
 
 class ConfigError(ValueError):
     pass
 
 
-# A DNS name in A-labels, lower case, without the final dot. The one pattern for names read from
-# the environment: mailsec.env reads the app's settings with it too.
+# A DNS name in A-labels, lower case, without the final dot: its shape. domain_name_problem adds
+# what a pattern does not say well (an all-digit last label).
 DOMAIN_NAME = re.compile(
     r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 )
+
+
+def domain_name_problem(text: str) -> str | None:
+    """None when `text` (lower case, without the final dot) is a DNS name in A-labels that the
+    public DNS can hold; else why not, to follow "expected a domain name": "" when its shape is
+    wrong (the expectation says enough), the reason for an all-digit last label, which looks
+    like a name ("mta.123"; RFC 3696 §2, the rule checks.domainname applies to typed names).
+    The one test for names read from the environment: mailsec.env reads the app's settings
+    with it too."""
+    if not DOMAIN_NAME.fullmatch(text):
+        return ""
+    if number := all_digit_last_label(text):
+        return f"its last label, {number}, is all digits, and no top-level domain is (RFC 3696 §2)"
+    return None
 
 
 def domain_names_in(raw: str) -> tuple[list[str], str | None]:
@@ -31,18 +47,28 @@ def domain_names_in(raw: str) -> tuple[list[str], str | None]:
         if not item:
             continue
         text = item.strip(".").lower()
-        if not DOMAIN_NAME.fullmatch(text):
+        if domain_name_problem(text) is not None:
             return names, item
         names.append(text)
     return names, None
+
+
+def none_named(item: str) -> str:
+    """What a refusal of a list says of its entry `item` (domain_names_in's), in brackets after
+    the list: "'-5' is none", "'123' is none: its last label, 123, is all digits, …"."""
+    problem = domain_name_problem(item.strip(".").lower())
+    return f"{item!r} is none" + (f": {problem}" if problem else "")
 
 
 def _env_domain_name(name: str, example: str) -> str:
     """NAME as a domain name, lower case without the final dot; "" when unset."""
     raw = os.environ.get(name, "").strip()
     text = raw.rstrip(".").lower()
-    if raw and not DOMAIN_NAME.fullmatch(text):
-        raise ConfigError(f"{name}={raw!r} is not valid: expected a domain name such as {example}")
+    if raw and (problem := domain_name_problem(text)) is not None:
+        raise ConfigError(
+            f"{name}={raw!r} is not valid: expected a domain name such as {example}"
+            + (f"; {problem}" if problem else "")
+        )
     return text
 
 
@@ -53,7 +79,7 @@ def _env_domain_names(name: str, example: str) -> tuple[str, ...]:
     if bad is not None:
         raise ConfigError(
             f"{name}={raw.strip()!r} is not valid: expected domain names, comma-separated, "
-            f"such as {example} ({bad!r} is none)"
+            f"such as {example} ({none_named(bad)})"
         )
     return tuple(names)
 

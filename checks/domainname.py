@@ -55,6 +55,15 @@ SPECIAL_USE_SUFFIXES: dict[str, str] = {
 }
 
 
+def all_digit_last_label(name: str) -> str | None:
+    """The last label of the A-label `name` when it is all digits ("123" of "mta.123"), which
+    no top-level domain is (RFC 3696 §2): no such name is in the public DNS. None otherwise.
+    The one rule for typed domains (to_ascii_domain) and names read from the environment
+    (checks.config.domain_name_problem)."""
+    last = name.rstrip(".").rsplit(".", 1)[-1]
+    return last if last.isascii() and last.isdigit() else None
+
+
 def special_use_reason(name: str) -> str | None:
     """Why the A-label `name` cannot be in the public DNS, if it is a special-use name."""
     labels = name.lower().rstrip(".").split(".")
@@ -828,7 +837,7 @@ def _to_ascii_domain(
         # One label is a top-level domain or a name only a local network answers for
         # (localhost, a computer's own name): say which, not only that it was refused.
         raise DomainNameError(_single_label_refusal(typed, ascii_name, dotted))
-    if labels[-1].isdigit():
+    if all_digit_last_label(ascii_name):
         # No top-level domain is all digits (RFC 3696 §2): "123.456" is no domain. Said with
         # the reason (before s41h only "… is not a valid domain name."); numbers in more
         # parts than an address has ("1.2.3.4.5") are told that too.

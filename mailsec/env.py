@@ -20,8 +20,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from checks.config import DOMAIN_NAME as _DOMAIN_NAME
-from checks.config import domain_names_in
+from checks.config import domain_name_problem, domain_names_in, none_named
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
@@ -53,8 +52,9 @@ def env_domain_name(name: str, default: str, *, example: str = "letsencrypt.org"
     if value is None:
         return default
     text = value.strip().rstrip(".").lower()
-    if not _DOMAIN_NAME.fullmatch(text):
-        raise _fail(name, value, f"a domain name such as {example}")
+    if (problem := domain_name_problem(text)) is not None:
+        said = f"; {problem}" if problem else ""
+        raise _fail(name, value, f"a domain name such as {example}{said}")
     return text
 
 
@@ -68,7 +68,7 @@ def env_domain_names(name: str, *, example: str = "test,lab.test") -> list[str]:
     names, bad = domain_names_in(value)
     if bad is not None:
         raise _fail(
-            name, value, f"domain names, comma-separated, such as {example} ({bad!r} is none)"
+            name, value, f"domain names, comma-separated, such as {example} ({none_named(bad)})"
         )
     return names
 
