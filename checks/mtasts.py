@@ -2986,8 +2986,9 @@ def _history_finding(
         out.add(
             "MTASTS-09",
             Status.WARN,
-            "The policy changed but the record's id did not; senders that cached the old "
-            "policy keep using it. Change the id whenever the policy changes.",
+            f"The policy changed but the record's id did not (id={old_id} at both checks); "
+            "senders that cached the old policy under that id keep using it until its max_age "
+            "runs out. Change the id whenever the policy changes.",
             subject=subject,
             evidence=ev,
             fix=new_record,

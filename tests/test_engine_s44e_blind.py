@@ -658,7 +658,7 @@ def cases() -> list[Case]:
             mail_domain(pcc, GOOGLE_MX, spf=gws_spf, sts_id="20261101", more=GOOGLE_SPF),
             files=served(pcc, policy("aspmx.l.google.com", "*.aspmx.l.google.com")),
             previous=("20261101", policy("aspmx.l.google.com", mode="testing")),
-            expect=[E("MTASTS-09", "warn", "20261101")],
+            expect=[E("MTASTS-09", "warn", "id=20261101", "max_age")],
             never=[N("MTASTS-09", ("info", "pass"))],
             why="§3.1/§8.1: senders holding the policy under the same id keep the stale one "
             "(checklist MTASTS-09 warn: body changed, id unchanged).",
@@ -808,9 +808,7 @@ def test_round_size_and_names() -> None:
 
 
 # Where the round and the product still disagree, kept as a strict xfail with the reason.
-GAPS: dict[str, str] = {
-    "sts-policy-changed-id-same": "MTASTS-09 warn does not name the unchanged id",
-}
+GAPS: dict[str, str] = {}
 
 
 def _param(case: Case) -> Any:
