@@ -14,6 +14,19 @@ resend written at +02:00 or with its details reordered; the dashboard's receiver
 greeting alone, one MX and one IPv6 address written two ways; gzip of stored blocks or with
 FTEXT, a zip of REPORT.JSON.GZ; a parent domain's report at a subdomain's address, a U-label
 policy-domain with a root dot at the IDN address; the report part before the text part.
+
+Results (expectations committed in bbc9c3b3 before any ran; SQLite and PostgreSQL alike): 26 of
+the 27 cases held as written. W15 did not: a sender whose report-id is the day alone
+('2026-06-01') reports example.com and mail.example.com, which share this address; the second
+report was stored as a "resend of report '2026-06-01' already stored, with other counts" and its
+80 sessions were not counted. RFC 8460 §5.1/§5.3 make a report one policy domain's, and another
+domain's sessions are no copy of the first's, so the expectation stands; the report identity
+(address, submitter, report-id, day: the unique index tlsreport_unique_report_day, the parse's
+and the bulk import's identity locks) has no policy domain, and giving it one is a migration
+left to a task of its own: W15 runs as a strict xfail naming that. Of the three rows planted
+wrong on purpose, P01 (W01's greeting said to be mx2.example.com) and P02 (W09's array
+date-range said to parse) failed through every door; P03 (W15's second report said to be a
+duplicate) passed, because the product does what W15 finds wrong. All three were then removed.
 """
 
 from __future__ import annotations
@@ -111,7 +124,8 @@ SUFFIXES = {
 
 
 def test_every_case_has_its_input_and_a_door() -> None:
-    assert len(CASES) == 30
+    assert len(CASES) == 27
+    assert not any(c.get("planted") for c in CASES.values())  # removed once they had run
     for case_id, case in CASES.items():
         for suffix in SUFFIXES[case["door"]]:
             assert (ROUND.inputs / f"{case_id}{suffix}").exists(), case_id

@@ -134,9 +134,6 @@ def bodies() -> dict[str, bytes]:
     # W14: receiving-mx-hostname written as the address the sender connected to.
     w14 = detail("certificate-expired", 2, **{"receiving-mx-hostname": "198.51.100.25"})
     out["W14"] = dumps(report([sts(98, 2, [w14])]))
-    # Planted (wrong on purpose): P01 is W01, P02 is W09.
-    out["P01"] = out["W01"]
-    out["P02"] = out["W09"]
     return out
 
 
@@ -145,7 +142,6 @@ def pairs() -> dict[str, bytes]:
     # W15: one day-only report-id for two policy domains sharing one address.
     out["W15a"] = dumps(report([sts(120)], rid="2026-06-01"))
     out["W15b"] = dumps(report([sts(80, domain="mail.example.com")], rid="2026-06-01"))
-    out["P03a"], out["P03b"] = out["W15a"], out["W15b"]
     # W16: the same report, resent with its instants written at +02:00.
     out["W16a"] = dumps(report([sts()]))
     out["W16b"] = dumps(
