@@ -32,6 +32,7 @@ duplicate) passed, because the product does what W15 finds wrong. All three were
 from __future__ import annotations
 
 import gzip
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -43,8 +44,8 @@ from mailsec.accounts.models import Profile, Team
 from mailsec.domains.models import Domain
 from reports.models import RawReport, ReportAddress, TlsReport
 from tests.blind_reports import ReportsRound, stored_first
-from tests.test_reports_email import address, dns_stub, signer  # noqa: F401 (fixtures)
-from tests.test_reports_s12_blind import _post
+from tests.test_reports_email import address, dns_stub, ingest, signer  # noqa: F401 (fixtures)
+from tests.test_reports_s12_blind import _post, sign_any
 from tests.test_reports_s18_dashboard_blind import dated, dated_tree, read_page
 from tests.test_reports_s25_blind import check_csv, check_dashboard
 
@@ -75,6 +76,19 @@ def test_two_bodies_posted_one_after_the_other_end_as_expected(
     if "reason_absent" in case:
         for raw in RawReport.objects.all():
             assert case["reason_absent"] not in (raw.error or ""), raw.error
+
+
+@pytest.mark.parametrize("case_id", ROUND.ids("post_then_mail"))
+def test_a_report_posted_then_another_mailed_signed_end_as_expected(
+    case_id: str, client: Client, address: ReportAddress, signer: Any
+) -> None:
+    case = CASES[case_id]
+    posted = gzip.compress(ROUND.input(case_id + "a", ".json"), mtime=0)
+    assert _post(client, address.token, posted).status_code == case["http"]
+    message = sign_any(ROUND.eml(case_id, address), signer)
+    assert ingest(message) == case["exit"]
+    stored_first(case, [posted, message])
+    ROUND.finish(case)
 
 
 @pytest.mark.parametrize("case_id", ROUND.ids("at"))
@@ -120,12 +134,12 @@ SUFFIXES = {
     "container": [".bin"],
     "at": [".json"],
     "email": [".eml"],
+    "post_then_mail": ["a.json", ".eml"],
 }
 
 
 def test_every_case_has_its_input_and_a_door() -> None:
-    assert len(CASES) == 27
-    assert not any(c.get("planted") for c in CASES.values())  # removed once they had run
+    assert len(CASES) == 31
     for case_id, case in CASES.items():
         for suffix in SUFFIXES[case["door"]]:
             assert (ROUND.inputs / f"{case_id}{suffix}").exists(), case_id

@@ -131,6 +131,11 @@ def bodies() -> dict[str, bytes]:
         "failure-details": [bare("sts-policy-fetch-error", 6)],
     }
     out["W13"] = dumps(report([w13]))
+    # W29 (second batch): a UTC day whose end is written at +14:00.
+    out["W29"] = dumps(
+        shared.dates(report([sts()]), "2026-06-01T00:00:00Z", "2026-06-02T13:59:59+14:00")
+    )
+    out["P04"] = out["W29"]  # planted (wrong on purpose)
     # W14: receiving-mx-hostname written as the address the sender connected to.
     w14 = detail("certificate-expired", 2, **{"receiving-mx-hostname": "198.51.100.25"})
     out["W14"] = dumps(report([sts(98, 2, [w14])]))
@@ -252,13 +257,51 @@ def mails() -> dict[str, bytes]:
     }
 
 
+def second_mails() -> dict[str, bytes]:
+    """Second batch: W28's two reports (POSTed, then mailed signed), W30's mail."""
+    out: dict[str, bytes] = {}
+    out["W28a"] = dumps(report([sts(120)], rid="2026-06-01"))
+    w28b = report([sts(80, 5, [detail("certificate-expired", 5)], domain="mail.example.com")])
+    w28b["report-id"] = "2026-06-01"
+    g = gzip.compress(dumps(w28b), mtime=0)
+    subject = "Report Domain: mail.example.com Submitter: sender.example Report-ID: <2026-06-01>"
+    head = shared.mail_headers(
+        "s44r-w28", **{"TLS-Report-Domain": "mail.example.com", "Subject": subject}
+    )
+    out["W28"] = head + multi(
+        'multipart/report; report-type="tlsrpt"', "s44r-w28", [TEXT, shared.gz_attachment(g)]
+    )
+    # W30: no-policy-found without policy-domain; the domain only in TLS-Report-Domain, a name
+    # below the address's domain.
+    np = report(
+        [
+            {
+                "policy": {"policy-type": "no-policy-found"},
+                "summary": {"total-successful-session-count": 64, "total-failure-session-count": 0},
+            }
+        ]
+    )
+    g = gzip.compress(dumps(np), mtime=0)
+    subject = "Report Domain: mail.example.com Submitter: sender.example Report-ID: <s44r-w30>"
+    head = shared.mail_headers(
+        "s44r-w30", **{"TLS-Report-Domain": "mail.example.com", "Subject": subject}
+    )
+    out["W30"] = head + multi(
+        'multipart/report; report-type="tlsrpt"', "s44r-w30", [TEXT, shared.gz_attachment(g)]
+    )
+    return out
+
+
 def main() -> None:
     shared.write(
         HERE,
         {
-            ".json": {**bodies(), **pairs(), **shown(), **at()},
+            ".json": {**bodies(), **pairs(), **shown(), **at(), "W28a": second_mails()["W28a"]},
             ".bin": containers(),
-            ".eml": mails(),
+            ".eml": {
+                **mails(),
+                **{k: v for k, v in second_mails().items() if k != "W28a"},
+            },
         },
     )
 
