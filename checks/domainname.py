@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import ipaddress
 import re
 import unicodedata
@@ -291,6 +292,16 @@ _MARKDOWN_LINK_RE = re.compile(
     r"\[(?P<text>[^\[\]]*)\]\(\s*(?:<(?P<angled>[^<>\n]*)>|(?P<bare>[^\s()<>]*))"
     r"""(?:\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*\)"""
 )
+# An HTML anchor pasted as it is, from a page's source or an editor's HTML view:
+# <a href="https://example.com/">Example</a> (WHATWG HTML, "Attributes": a value double-quoted,
+# single-quoted or unquoted). Its text may hold other elements ("<strong>…</strong>") but not
+# the anchor's end; both may hold character references ("&amp;", "&#64;").
+_HTML_LINK_RE = re.compile(
+    r"<a(?:\s(?P<attributes>[^<>]*))?>(?P<text>(?:(?!</a[\s>]).)*)</a\s*>", re.DOTALL
+)
+_HREF_RE = re.compile(
+    r"""(?:^|\s)href\s*=\s*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<bare>[^\s"'=<>`]+))"""
+)
 # A mailbox typed without a scheme: a local part, then '@' and the domain. The local part may be
 # a quoted string, which can hold '/', '?', '#', '@' or a blank, or carry quoted-pairs ('a\b',
 # '"a\"b"'): RFC 5321 §4.1.2. An unquoted one holds no '/', '?' or '#', so
@@ -406,15 +417,34 @@ def _pasted_list(
     return names
 
 
-def _link_domain(
-    typed: str, link: re.Match[str], extra_public_suffixes: tuple[str, ...], allow_special_use: bool
-) -> str:
-    """The domain of the Markdown link `link` (_MARKDOWN_LINK_RE, of the input quoted as
-    `typed`): its address's, read as to_ascii_domain reads one, and refused as it would be.
-    A link whose text names another domain, or an IP address ("[example.com](https://
-    example.org)"), is refused as naming two: which of them was meant is not ours to guess."""
+def _markdown_link(link: re.Match[str]) -> tuple[str, str]:
+    """The text and the address of the Markdown link `link` (_MARKDOWN_LINK_RE)."""
     angled = link.group("angled")
-    address = (angled if angled is not None else link.group("bare")).strip()
+    return link.group("text"), (angled if angled is not None else link.group("bare")).strip()
+
+
+def _html_link(link: re.Match[str]) -> tuple[str, str]:
+    """The text and the address of the HTML anchor `link` (_HTML_LINK_RE): the text without
+    the elements inside it, character references read in both ("" for an anchor without
+    href, which links nowhere)."""
+    href = _HREF_RE.search(link.group("attributes") or "")
+    address = next((v for v in href.groups() if v is not None), "") if href else ""
+    text = re.sub(r"<[^<>]*>", "", link.group("text"))
+    return html.unescape(text), html.unescape(address).strip()
+
+
+def _link_domain(
+    typed: str,
+    text: str,
+    address: str,
+    extra_public_suffixes: tuple[str, ...],
+    allow_special_use: bool,
+) -> str:
+    """The domain of a link (Markdown or HTML, of the input quoted as `typed`) with the text
+    `text` and the address `address`: its address's, read as to_ascii_domain reads one, and
+    refused as it would be. A link whose text names another domain, or an IP address
+    ("[example.com](https://example.org)"), is refused as naming two: which of them was meant
+    is not ours to guess."""
     enter = "Enter the domain alone, for example example.com."
     if not address:
         raise DomainNameError(f"{typed} is a link with no address, so it names no domain. {enter}")
@@ -440,7 +470,7 @@ def _link_domain(
             ) from None
         raise DomainNameError(f"In the link {typed}, {refused}") from None
     web_host = False
-    for shown, named in _named_in_link_text(link.group("text"), extra_public_suffixes):
+    for shown, named in _named_in_link_text(text, extra_public_suffixes):
         if named is not None and _www_pair(named, name):
             web_host = True
             continue
@@ -677,7 +707,12 @@ def _to_ascii_domain(
     link = _MARKDOWN_LINK_RE.fullmatch(name)
     if link:
         # Before the brackets below: "[example.org](<https://example.com>)" is a link.
-        return _link_domain(typed, link, extra_public_suffixes, allow_special_use)
+        return _link_domain(typed, *_markdown_link(link), extra_public_suffixes, allow_special_use)
+    anchor = _HTML_LINK_RE.fullmatch(name)
+    if anchor:
+        # Read as the Markdown link it would be (s44a; before, its brackets were read as an
+        # address's and it was refused as holding a space).
+        return _link_domain(typed, *_html_link(anchor), extra_public_suffixes, allow_special_use)
     # An address copied from a mail client's To or From: "Alice <alice@example.com>".
     bracketed = re.search(r"<([^<>]*)>", name)
     if bracketed:

@@ -108,8 +108,9 @@ def taken_from(typed: str, name: str, shown: str) -> str:
     # written as escapes, so the quote cannot garble or reorder the message around it; cut
     # short as every message quoting input is (checks.domainname.quoted).
     piece = quoted(typed.strip())
-    if "](" in bare:
-        # A Markdown link, "[Example](https://example.com/path)": its address gave the name.
+    if "](" in bare or (bare.startswith("<a") and bare.endswith("</a>")):
+        # A Markdown link, "[Example](https://example.com/path)", or an HTML one (s44a): its
+        # address gave the name.
         kind = "the link you pasted"
     elif "://" in bare or any(mark in bare for mark in "/?#") or _SCHEME_COLON.match(bare):
         kind = "the address you pasted"
