@@ -887,6 +887,20 @@ class SelectorResult:
     def found(self) -> bool:
         return bool(self.records)
 
+    @property
+    def ambiguous(self) -> bool:
+        """Several TXT records at the selector that verifiers may read differently: RFC 6376
+        §3.6.2.2 leaves the result undefined (DKIM-02 fails it) and a verifier reads one of
+        them (dkimpy the first the resolver returns), so a key there verifies only some of the
+        time. Not for records holding one usable key alike (written twice): any of them
+        verifies."""
+        if len(self.records) + len(self.others) < 2:
+            return False
+        if self.others:
+            return True
+        parsed = [parse_key_record(text) for text in self.records]
+        return not all(p.usable for p in parsed) or len({_key_of(p) for p in parsed}) > 1
+
     def same_answer(self, other: SelectorResult) -> bool:
         return (
             sorted(self.records) == sorted(other.records)
@@ -906,8 +920,13 @@ class DkimKeys:
 
     @property
     def found(self) -> bool:
-        """At least one selector publishes a non-revoked key record."""
-        return any(r.found and (r.parsed is None or not r.parsed.revoked) for r in self.results)
+        """At least one selector publishes a non-revoked key record that every verifier reads
+        alike: not one of several records whose result is undefined (ambiguous, DKIM-02), which
+        DMARC-18 cannot count on for an aligned DKIM pass."""
+        return any(
+            r.found and not r.ambiguous and (r.parsed is None or not r.parsed.revoked)
+            for r in self.results
+        )
 
     @property
     def failed(self) -> list[SelectorResult]:

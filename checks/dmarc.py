@@ -4208,17 +4208,31 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
     # Up to 30 selectors are tried (dkim.selectors_for): a few named, all in the evidence.
     tried = dkim.few(keys.selectors)
     revoked, revoked_names = _revoked_keys(keys, ctx.domain)
+    # A key among several records at its selector verifies only when a receiver happens to
+    # read it (RFC 6376 §3.6.2.2, DKIM-02): named as the revoked ones are (s44b).
+    ambiguous = [r for r in keys.results if r.ambiguous and not r.from_wildcard]
     evidence: dict[str, Any] = {"dkim_selectors_tried": keys.selectors}
     if revoked_names:
         evidence["dkim_revoked"] = revoked_names
+    if ambiguous:
+        evidence["dkim_ambiguous"] = [r.name for r in ambiguous]
     # A revoked key is no key (RFC 6376 §3.6.1), but "no DKIM key was found" sends the owner
     # looking for a record that is there (s43o): it is named, and what it means for DMARC.
-    dkim_words = (
+    found = [
         f"{revoked}, so every signature made with {'it' if len(revoked_names) == 1 else 'them'} "
-        "fails DKIM and none can give DMARC the aligned DKIM pass it needs; no other key was "
-        f"found ({len(keys.selectors)} selectors tried: {tried})"
-        if revoked
-        else f"no DKIM key was found ({len(keys.selectors)} selectors tried: {tried})"
+        "fails DKIM and none can give DMARC the aligned DKIM pass it needs"
+    ] * bool(revoked)
+    if ambiguous:
+        found.append(_ambiguous_words(ambiguous))
+    searched = f"({len(keys.selectors)} selectors tried: {tried})"
+    dkim_words = (
+        f"{'; '.join(found)}; no other key was found {searched}"
+        if found
+        else f"no DKIM key was found {searched}"
+    )
+    # Not "no mail can pass": a receiver that reads the key record verifies it.
+    outcome = (
+        "its mail can pass DMARC only by chance" if ambiguous else "no mail from it can pass DMARC"
     )
     if await publishes_null_mx(ctx, ctx.domain) and not (await mx.sending_signs(ctx))[0]:
         # A null MX says the domain takes no mail, and such a domain SHOULD NOT send any
@@ -4229,8 +4243,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         out.add(
             "DMARC-18",
             Status.INFO,
-            f"{ctx.domain} has no SPF record and {dkim_words}, so no mail from it can pass "
-            "DMARC: as it should be for a domain that publishes a null MX and sends no mail.",
+            f"{ctx.domain} has no SPF record and {dkim_words}, so {outcome}: as it should be "
+            "for a domain that publishes a null MX and sends no mail.",
             subject=ctx.domain,
             evidence=evidence,
         )
@@ -4238,13 +4252,18 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
     out.add(
         "DMARC-18",
         Status.WARN,
-        f"{ctx.domain} has no SPF record and {dkim_words}, so no mail from it can pass DMARC.",
+        f"{ctx.domain} has no SPF record and {dkim_words}, so {outcome}.",
         subject=ctx.domain,
         evidence=evidence,
         # Which servers send its mail, and with which key, only the owner knows.
         fix=f"Publish an SPF record for {ctx.domain} naming the servers that send its mail, "
         + (
-            "and have your mail service sign with DKIM with a current key: publish the key "
+            f"and keep only one record at {'each of ' if len(ambiguous) > 1 else ''}"
+            f"{series([r.name for r in ambiguous])}: the key record whose p= is the key your "
+            "mail service signs with (DKIM-02's fix); mail "
+            "passes DMARC when either of them passes for this domain."
+            if ambiguous
+            else "and have your mail service sign with DKIM with a current key: publish the key "
             "record it gives you, in place of the revoked one if it signs with that selector; "
             "mail passes DMARC when either of them passes for this domain. If "
             f"{ctx.domain} sends no mail at all, the revoked key is right; say so in SPF "
@@ -4253,6 +4272,25 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
             else "and have your mail service sign with DKIM (publish the key record it gives "
             "you); mail passes DMARC when either of them passes for this domain."
         ),
+    )
+
+
+def _ambiguous_words(ambiguous: list[Any]) -> str:
+    """DMARC-18's words for the selectors whose key is among several TXT records
+    (dkim.SelectorResult.ambiguous)."""
+    if len(ambiguous) == 1:
+        held = (
+            f"selector '{ambiguous[0].selector}' holds "
+            f"{len(ambiguous[0].records) + len(ambiguous[0].others)} TXT records where DKIM "
+            "allows one"
+        )
+    else:
+        counts = series([f"'{r.selector}' ({len(r.records) + len(r.others)})" for r in ambiguous])
+        held = f"selectors {counts} hold several TXT records each where DKIM allows one"
+    return (
+        f"{held}, and with several the result is undefined (RFC 6376 §3.6.2.2, DKIM-02): "
+        "receivers read whichever record they get first, so mail signed there passes DKIM "
+        "only some of the time"
     )
 
 

@@ -5,6 +5,12 @@
    fix of a problem never told to them. As the certificate's renewal (s43f), it now goes to
    those told who still hear (HostedPolicy.mx_unusable_told_to); what else the same sync
    changed (a new MX) still goes to everyone who hears.
+2. DMARC-18 counted a selector holding several TXT records as "a DKIM key found", so a domain
+   with no SPF record and only such a selector got no warning. Checklist DKIM-02 fails it
+   (RFC 6376 §3.6.2.2: "if there are multiple records in an RRset, the results are
+   undefined"; dkimpy reads whichever record comes first): the key there verifies only some
+   of the time, so it no longer makes DMARC pass achievable. Records holding one key alike
+   (the same p=, written twice) still count: whichever is read verifies.
 3. dns.held_txt_records was thought to cut a record after escaping it (it cuts before):
    pinned with control characters at the limit.
 """
@@ -12,6 +18,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import dns.rdata
 import dns.rdataclass
@@ -20,11 +27,14 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 
+from checks import dmarc
 from checks.dns import DnsAnswer, held_txt_records
 from mailsec.accounts.models import Membership
 from mailsec.alerts.models import AlertSetting
 from mailsec.hosting import service
 from mailsec.hosting.models import HostedPolicy
+from tests.blind_engine import run_engine
+from tests.test_engine_s27k_blind import rsa_key
 from tests.test_hosting import T0, HostingCase, fake_dns
 
 HOUR = timedelta(hours=1)
@@ -104,3 +114,53 @@ def test_s44b_held_txt_records_never_splits_an_escape(text: str, shown: str) -> 
     )
     answer = DnsAnswer("_dmarc.example.org", "TXT", "NOERROR", [rdata])
     assert held_txt_records(answer) == f"a TXT record '{shown}'"
+
+
+# --- 2. DMARC-18: a selector with several TXT records is no dependable key ----------------
+
+D = "ormsby-farriers.com"
+KEY_A, KEY_B = rsa_key(1024), rsa_key(2048)  # rsa_key is cached: one key per size
+
+
+def _dmarc18(selectors: dict[str, list[str]]) -> list[Any]:
+    zone: dict[Any, Any] = {(f"_dmarc.{D}", "TXT"): ["v=DMARC1; p=reject"]}
+    zone |= {(f"{s}._domainkey.{D}", "TXT"): records for s, records in selectors.items()}
+    return [f for f in run_engine(dmarc, D, zone).findings if f.id == "DMARC-18"]
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        [f"v=DKIM1; k=rsa; p={KEY_A}", f"v=DKIM1; k=rsa; p={KEY_B}"],  # two keys
+        [f"v=DKIM1; k=rsa; p={KEY_A}", "google-site-verification=abc123"],  # a stray TXT
+    ],
+    ids=["two-keys", "key-and-other"],
+)
+def test_s44b_a_selector_with_several_records_makes_no_dmarc_pass_achievable(
+    records: list[str],
+) -> None:
+    (finding,) = _dmarc18({"google": records})
+    assert str(finding.status) == "warn"
+    text = " ".join(finding.summary.split())
+    assert "no DKIM key was found" not in text
+    assert "selector 'google'" in text and "2 TXT records" in text
+    assert "RFC 6376 §3.6.2.2" in text and "DKIM-02" in text
+    assert "its mail can pass DMARC only by chance" in text
+    assert finding.evidence["dkim_ambiguous"] == [f"google._domainkey.{D}"]
+    assert "keep only one record at google._domainkey" in finding.fix
+
+
+@pytest.mark.parametrize(
+    "selectors",
+    [
+        # The same key written twice: whichever record a verifier reads, it verifies.
+        {"google": [f"v=DKIM1; k=rsa; p={KEY_A}", f"v=DKIM1; p={KEY_A}; k=rsa"]},
+        # Another selector holds one key alone.
+        {"google": [f"v=DKIM1; p={KEY_A}", f"v=DKIM1; p={KEY_B}"], "s1": [f"v=DKIM1; p={KEY_B}"]},
+    ],
+    ids=["same-key-twice", "a-clean-selector-beside"],
+)
+def test_s44b_a_key_every_verifier_reads_alike_still_counts(
+    selectors: dict[str, list[str]],
+) -> None:
+    assert _dmarc18(selectors) == []
