@@ -1855,7 +1855,7 @@ async def _own_record(
         and not parsed.misspelt
     ):
         dedup.fix, dedup.note = await _vetted_fix(ctx, dedup.record, "Without the copies")
-    dead = {} if fused_terms or parsed.misspelt else await _dead_end_fixes(ctx, tree, parsed)
+    dead = {} if fused_terms or parsed.misspelt else await _dead_end_fixes(ctx, tree, parsed, mx)
     fanout = {} if fused_terms or parsed.misspelt else await _mx_fanout_fixes(ctx, tree, parsed)
     loops = await _failure_loops(ctx, tree)
     void_fix = ("", "") if fused_terms or parsed.misspelt else await _void_fix(ctx, tree)
@@ -2463,16 +2463,21 @@ def _family_cover(entries: list[tuple[SpfTerm, IpNetwork | None]], family: str) 
 
 
 async def _dead_end_fixes(
-    ctx: CheckContext, tree: SpfNode, parsed: ParsedSpf
+    ctx: CheckContext, tree: SpfNode, parsed: ParsedSpf, mx: DnsAnswer
 ) -> dict[str, tuple[str, str]]:
     """SPF-08's (fix, note) for each name the owner's own record includes or redirects to that
     publishes no SPF record (or several), keyed "include:<name>" / "redirect:<name>".
 
     An include: the record without it (every other term as written), vetted (_vetted_fix):
-    another dead include or the lookup limit would still fail it. A redirect: the record
-    without it, ending in '-all' (the redirect stood for the ending, RFC 7208 §6.1), offered
-    only when the record names senders of its own: 'v=spf1 -all' would say the domain sends
-    no mail, which the text leaves to the owner.
+    another dead include or the lookup limit would still fail it. An include of one of the
+    domain's MX hosts that is a known provider's (`include:mail.protonmail.ch` for
+    `include:_spf.protonmail.ch`, blind round s44e) gets the include the provider's setup
+    guide gives in its place, not removed: the domain's mail is sent by that provider, whose
+    servers the record without it would no longer authorise; keyed "provider:<name>" too,
+    with (provider, include). A redirect: the record without it, ending in '-all' (the
+    redirect stood for the ending, RFC 7208 §6.1), offered only when the record names senders
+    of its own: 'v=spf1 -all' would say the domain sends no mail, which the text leaves to the
+    owner.
     """
     fixes: dict[str, tuple[str, str]] = {}
     dead = [n for n in tree.children if n.status in ("none", "multiple")]
@@ -2483,9 +2488,32 @@ async def _dead_end_fixes(
         for t in parsed.terms
         if t.name == "include" and (t.lookup_name or "").lower().rstrip(".") in names
     ]
+    mx_hosts = {
+        normalize(r.exchange.to_text())
+        for r in (mx.records if not mx.failed else [])
+        if hasattr(r, "exchange")
+    }
+    written = {
+        (t.lookup_name or "").lower().rstrip(".") for t in parsed.terms if t.name == "include"
+    }
+    swaps: dict[str, tuple[str, str]] = {}
+    for node in dead:
+        name = node.domain.lower().rstrip(".")
+        known = mail_provider(name) if node.status == "none" and name in mx_hosts else None
+        if node.via == "include" and known and known[1].removeprefix("include:") not in written:
+            swaps[name] = known
     if drop:
-        text = _record_without(parsed, drop)
-        fix, note = await _vetted_fix(ctx, text, "Without it")
+        terms: list[str] = []
+        for t in parsed.terms:
+            swap = swaps.get((t.lookup_name or "").lower().rstrip("."))
+            if not any(t is d for d in drop):
+                terms.append(t.text)
+            elif swap and swap[1] not in terms:
+                terms.append(swap[1])
+        text = " ".join(["v=spf1", *terms])
+        fix, note = await _vetted_fix(
+            ctx, text, "With the provider's include" if swaps else "Without it"
+        )
         if fix and not any(
             t.kind == "mechanism" and t.name != "all" for t in parse_spf(text).terms
         ):
@@ -2496,6 +2524,9 @@ async def _dead_end_fixes(
         for node in dead:
             if node.via == "include":
                 fixes[f"include:{node.domain}"] = (fix, note)
+        if fix:  # only a record that passes its vetting is offered in the include's place
+            for name, known in swaps.items():
+                fixes[f"provider:{name}"] = known
     for node in dead:
         if node.via == "redirect" and parsed.redirect is not None and parsed.all_term is None:
             rest = [
@@ -2986,7 +3017,20 @@ def _no_record(
 PROVIDERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("Google Workspace", ("google.com", "googlemail.com"), "include:_spf.google.com"),
     ("Microsoft 365", ("mail.protection.outlook.com",), "include:spf.protection.outlook.com"),
+    # https://proton.me/support/anti-spoofing-custom-domain (MX mail/mailsec.protonmail.ch)
+    ("Proton Mail", ("protonmail.ch",), "include:_spf.protonmail.ch"),
+    # https://www.fastmail.help/hc/en-us/articles/360060591153 (MX in1/in2-smtp.messagingengine.com)
+    ("Fastmail", ("messagingengine.com",), "include:spf.messagingengine.com"),
 )
+
+
+def mail_provider(host: str) -> tuple[str, str] | None:
+    """(name, include) of the hosted provider whose MX host `host` is (PROVIDERS), or None."""
+    host = normalize(host)
+    for name, suffixes, include in PROVIDERS:
+        if any(host == s or host.endswith("." + s) for s in suffixes):
+            return name, include
+    return None
 
 
 def starting_record(mx: DnsAnswer) -> tuple[str, list[str]]:
@@ -3005,17 +3049,12 @@ def starting_record(mx: DnsAnswer) -> tuple[str, list[str]]:
     terms: list[str] = []
     own = False
     for host in filter(None, hosts):
-        known = [
-            (name, include)
-            for name, suffixes, include in PROVIDERS
-            if any(host == s or host.endswith("." + s) for s in suffixes)
-        ]
-        if not known:
+        known = mail_provider(host)
+        if known is None:
             own = True
-        for name, include in known:
-            if include not in terms:
-                names.append(name)
-                terms.append(include)
+        elif known[1] not in terms:
+            names.append(known[0])
+            terms.append(known[1])
     if own or not terms:
         terms.insert(0, "mx")
     return " ".join(["v=spf1", *terms, "~all"]), names
@@ -3922,6 +3961,14 @@ def _tree_findings(
                             "and end it with '-all' ('v=spf1 -all' alone if the domain sends "
                             "no mail)."
                         )
+                    )
+                elif swap := (dead or {}).get(f"provider:{node.domain.lower().rstrip('.')}"):
+                    provider, include = swap
+                    todo = (
+                        f"{node.domain} is one of {ctx.domain}'s MX hosts, where {provider} "
+                        "receives your mail, not a name with an SPF record; the servers "
+                        f"{provider} sends your mail from are in '{include}', the include its "
+                        "setup guide gives: the record suggested has it in its place."
                     )
                 elif dead_fix:
                     both = sum(k.startswith("include:") for k in (dead or {})) > 1

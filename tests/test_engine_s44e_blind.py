@@ -33,7 +33,11 @@ Result of the first run: 27 of the 33 cases held as written. Two were mine to co
 fastmail-include-question-all and zoho-reject-with-sp-none forbade any SPF-08 finding, where
 SPF-08 pass ("every included domain publishes SPF") is right; they now forbid only warn, fail
 and error. One was the engine's: sts-policy-changed-id-same's MTASTS-09 warn did not name the
-id left unchanged.
+id left unchanged (mended in 28cc1ca1). Reading the texts of the cases that held found one
+more: proton-include-names-mx-host's SPF-08 (fail, right) offered 'v=spf1 ~all', the record
+without the include of Proton's MX host, which no longer authorised Proton's senders; it now
+offers Proton's own include in its place (its row asks for it). Both mended with
+tests/test_engine_s44e_fixes.py.
 
 A case lists:
   expect: (check ID or '*', status or statuses, words one such finding's summary or fix says);
@@ -425,7 +429,15 @@ def cases() -> list[Case]:
                 spf="v=spf1 include:mail.protonmail.ch ~all",
                 more=PROTON_SPF,
             ),
-            expect=[E("SPF-08", "fail", "mail.protonmail.ch")],
+            expect=[
+                E(
+                    "SPF-08",
+                    "fail",
+                    "mail.protonmail.ch",
+                    "MX host",
+                    '"v=spf1 include:_spf.protonmail.ch ~all"',
+                )
+            ],
             never=[N("SPF-08", "pass")],
             why="§5.2: the include target returns 'none' (an MX host, no SPF record) → "
             "permerror (checklist SPF-08 fail). Proton's name is _spf.protonmail.ch.",

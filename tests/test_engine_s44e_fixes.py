@@ -3,9 +3,14 @@ seen failing on the code before its mend."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from checks import spf
+from checks.findings import Finding
 from tests.test_mtasts import POLICY, evaluate
+from tests.test_spf import run
 
 
 def test_it_names_the_id_a_changed_policy_kept(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -29,3 +34,84 @@ def _digest(monkeypatch: pytest.MonkeyPatch) -> str:
         f.evidence["policy_sha256"] for f in evaluate(monkeypatch) if "policy_sha256" in f.evidence
     ]
     return str(found[0])
+
+
+# --- SPF-08: an include naming a provider's MX host (blind case proton-include-names-mx-host)
+
+PROTON = {
+    ("_spf.protonmail.ch", "TXT"): ["v=spf1 ip4:185.70.40.0/24 ip4:185.70.42.0/24 ~all"],
+    ("mail.protonmail.ch", "A"): ["185.70.42.128"],
+    ("mailsec.protonmail.ch", "A"): ["185.70.42.129"],
+}
+GOOGLE = {
+    ("_spf.google.com", "TXT"): ["v=spf1 ip4:35.190.247.0/24 ip4:64.233.160.0/19 ~all"],
+    ("aspmx.l.google.com", "A"): ["142.250.153.26"],
+}
+
+
+def _spf(domain: str, record: str | None, mx: list[str], more: dict[Any, Any]) -> list[Finding]:
+    zone: dict[Any, Any] = {(domain, "MX"): mx, **more}
+    if record is not None:
+        zone[(domain, "TXT")] = [record]
+    return run(spf, domain, zone)
+
+
+def _one(findings: list[Finding], check_id: str) -> Finding:
+    (found,) = [f for f in findings if f.id == check_id]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("record", "mx", "more", "meant", "provider"),
+    [
+        (
+            "v=spf1 include:mail.protonmail.ch ~all",
+            ["10 mail.protonmail.ch.", "20 mailsec.protonmail.ch."],
+            PROTON,
+            "v=spf1 include:_spf.protonmail.ch ~all",
+            "Proton Mail",
+        ),
+        (
+            "v=spf1 ip4:81.2.69.0/24 include:aspmx.l.google.com -all",
+            ["1 aspmx.l.google.com."],
+            GOOGLE,
+            "v=spf1 ip4:81.2.69.0/24 include:_spf.google.com -all",
+            "Google Workspace",
+        ),
+    ],
+)
+def test_it_offers_the_providers_include_for_its_mx_host(
+    record: str, mx: list[str], more: dict[Any, Any], meant: str, provider: str
+) -> None:
+    # RFC 7208 §5.2: an include of a name without SPF is a permanent error; the name is the
+    # provider's receiving server (an MX host of the domain), where its setup guide gives an
+    # include of its sending servers. Dropping the include (the old fix) de-authorised them.
+    found = _one(_spf("vantage-notary.ch", record, mx, more), "SPF-08")
+    assert str(found.status) == "fail"
+    assert f'TXT "{meant}"' in found.fix
+    assert "MX host" in found.summary
+    assert provider in found.summary
+    assert meant.split()[-2] in found.summary  # the provider's include, named
+
+
+def test_an_include_of_another_name_without_spf_is_still_dropped() -> None:
+    # Control: a name that is no provider's MX host has no known replacement.
+    found = _one(
+        _spf(
+            "vantage-notary.ch",
+            "v=spf1 include:_spf.oldvendor.example include:_spf.protonmail.ch ~all",
+            ["10 mail.protonmail.ch."],
+            PROTON,
+        ),
+        "SPF-08",
+    )
+    assert 'TXT "v=spf1 include:_spf.protonmail.ch ~all"' in found.fix
+    assert "MX host" not in found.summary
+
+
+def test_a_proton_domain_without_spf_is_offered_protons_include() -> None:
+    # SPF-01's first record: Proton's inbound MX hosts are not its senders, so 'mx' would
+    # authorise the wrong machines (checks.spf.PROVIDERS).
+    found = _one(_spf("vantage-notary.ch", None, ["10 mail.protonmail.ch."], PROTON), "SPF-01")
+    assert "include:_spf.protonmail.ch" in found.fix
+    assert " mx " not in found.fix
