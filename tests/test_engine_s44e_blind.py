@@ -39,6 +39,10 @@ without the include of Proton's MX host, which no longer authorised Proton's sen
 offers Proton's own include in its place (its row asks for it). Both mended with
 tests/test_engine_s44e_fixes.py.
 
+A second batch of six cases (zoho-eu-policy-copied-from-com-docs to tlsrpt-https-vendor-only)
+was written and committed before its own run, with one planted row (MTASTS-21 fail for a
+version line that is not first: the checklist makes that info).
+
 A case lists:
   expect: (check ID or '*', status or statuses, words one such finding's summary or fix says);
   never:  (check ID, statuses) no finding may have;
@@ -768,6 +772,114 @@ def cases() -> list[Case]:
             why="§6: MTA-STS is meant to be used with TLS-RPT, and in testing mode the reports "
             "are the whole point (checklist MTASTS-34 warn, TLSRPT-01 warn when MTA-STS is "
             "deployed, MTASTS-33 info for testing).",
+        ),
+        # ============================================ second batch (written before its run)
+        Case(
+            "zoho-eu-policy-copied-from-com-docs",
+            "ashcombe-cider.eu",
+            mail_domain(
+                "ashcombe-cider.eu",
+                ["10 mx.zoho.eu.", "20 mx2.zoho.eu.", "50 mx3.zoho.eu."],
+                spf="v=spf1 include:zoho.eu ~all",
+                sts_id="20261120",
+                more=ZOHO_SPF,
+            ),
+            files=served("ashcombe-cider.eu", policy("*.zoho.com")),
+            expect=[E("MTASTS-30", "fail", "mx.zoho.eu")],
+            never=[N("MTASTS-30", "pass")],
+            why="The owner copied '*.zoho.com' from the .com region's guide; the MX hosts are "
+            "under zoho.eu, so none matches (§4.1): no compliant host under enforce.",
+        ),
+        Case(
+            "sts-mx-pattern-in-capitals",
+            "penrose-kites.com",
+            mail_domain(
+                "penrose-kites.com",
+                GOOGLE_MX[:1],
+                spf=gws_spf,
+                sts_id="20261101",
+                more=GOOGLE_SPF,
+            ),
+            files=served("penrose-kites.com", policy("ASPMX.L.GOOGLE.COM")),
+            expect=[E("MTASTS-30", "pass")],
+            never=[N("MTASTS-30", ("warn", "fail")), N("MTASTS-25", "fail")],
+            why="Checklist MTASTS-30: patterns compare with MX names case-insensitively (RFC "
+            "1035 §2.3.3; RFC 8461 Appendix B lower-cases both); capitals are valid LDH.",
+        ),
+        Case(
+            "dmarc-reject-with-np-none",
+            "tidewell-homes.com",
+            mail_domain(
+                "tidewell-homes.com",
+                GOOGLE_MX,
+                spf=gws_spf,
+                dmarc="v=DMARC1; p=reject; np=none; rua=mailto:dmarc@{d}",
+                more=GOOGLE_SPF,
+            ),
+            expect=[E("DMARC-07", "warn", "np=none")],
+            never=[N("DMARC-07", "fail"), N("DMARC-17", ("warn", "fail"))],
+            why="RFC 9989 §4.7: np is the policy for non-existent subdomains; np=none under "
+            "p=reject lets anyone send as made-up subdomains (checklist DMARC-07 warn). np is "
+            "a known tag, not an unknown one (DMARC-17).",
+        ),
+        Case(
+            "retired-null-mx-with-leftover-sts-and-tlsrpt",
+            "oldfield-press.com",
+            mail_domain(
+                "oldfield-press.com",
+                ["0 ."],
+                spf="v=spf1 -all",
+                dmarc="v=DMARC1; p=reject;",
+                sts_id="20230301",
+            ),
+            files=served("oldfield-press.com", policy("mail.oldfield-press.com")),
+            expect=[E("MX-03", "info")],
+            never=[
+                N("MTASTS-30", ("warn", "fail")),
+                N("MTASTS-10", ("warn", "fail")),
+                N("TLSRPT-10", ("warn", "fail")),
+            ],
+            na=("mta-sts", "tls-rpt", "smtp", "dane"),
+            why="RFC 7505 §3 / checklist MX-03: a domain that took mail and now publishes a "
+            "null MX keeps its old _mta-sts and _smtp._tls records; transport checks do not "
+            "apply, so the policy's mx lines and the report address are not judged.",
+        ),
+        Case(
+            "sts-version-not-first-line",
+            "lindqvist-design.se",
+            mail_domain(
+                "lindqvist-design.se", GOOGLE_MX, spf=gws_spf, sts_id="20261101", more=GOOGLE_SPF
+            ),
+            files=served(
+                "lindqvist-design.se",
+                "mode: enforce\r\nversion: STSv1\r\nmx: aspmx.l.google.com\r\n"
+                "mx: *.aspmx.l.google.com\r\nmax_age: 1209600\r\n",
+            ),
+            # PLANTED: the RFC does not ask for version on the first line; checklist
+            # MTASTS-21 makes that info, so no MTASTS-21 fail can be right.
+            expect=[E("MTASTS-21", "fail")],
+            never=[N("MTASTS-30", ("warn", "fail")), N("MTASTS-22", "fail")],
+            why="RFC 8461 §3.2 orders no fields; Google's admin help wants version first "
+            "(checklist MTASTS-21: info when it is not).",
+        ),
+        Case(
+            "tlsrpt-https-vendor-only",
+            "mereside-rowing.org",
+            mail_domain(
+                "mereside-rowing.org",
+                GOOGLE_MX,
+                spf=gws_spf,
+                tlsrpt="v=TLSRPTv1; rua=https://tlsrpt.reportvendor.net/v1/mereside",
+                more={**GOOGLE_SPF, ("tlsrpt.reportvendor.net", "A"): ["104.18.32.7"]},
+            ),
+            expect=[E("TLSRPT-06", "pass")],
+            never=[
+                N("TLSRPT-06", ("warn", "fail")),
+                N("TLSRPT-05", ("warn", "fail")),
+                N("TLSRPT-10", ("warn", "fail")),
+            ],
+            why="§3: an https URI alone is a complete record (no mailto needed); the host "
+            "resolves and answers 200 (RFC 8460 §5.4: 2xx).",
         ),
     ]
 
