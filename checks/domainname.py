@@ -75,6 +75,30 @@ def special_use_reason(name: str) -> str | None:
     return None
 
 
+def off_internet_reason(name: str) -> str | None:
+    """Why no one on the internet can look up the host name `name` (an A-label), completing
+    "<name> is not on the internet: …"; None for a name under a top-level domain of the
+    public DNS. A special-use name (special_use_reason), a name under a top-level domain the
+    root zone does not hold (.lan, .corp, .localdomain, or a typo: the Public Suffix List's
+    ICANN section lists every delegated one), or a single label (a computer's name on a local
+    network). localhost is left to its own words (it names the sender's own machine)."""
+    name = name.lower().rstrip(".")
+    if reason := special_use_reason(name):
+        return reason
+    if "." not in name:
+        return (
+            f"{name} is a single label, a computer's name on a local network, not a host's "
+            "full name in the public DNS"
+        )
+    if _icann_psl().publicsuffix(name, accept_unknown=False) is None:
+        tld = name.rsplit(".", 1)[1]
+        return (
+            f".{tld} is not a top-level domain of the public DNS (a name used inside private "
+            "networks, or a typo)"
+        )
+    return None
+
+
 def _is_at_or_under(name: str, suffixes: tuple[str, ...]) -> bool:
     return any(name == suffix or name.endswith("." + suffix) for suffix in suffixes)
 

@@ -24,6 +24,7 @@ from checks.domainname import (
     _to_u_label,
     browser_ipv4,
     numbers_read_as,
+    off_internet_reason,
     organizational_domain,
 )
 from checks.findings import Collector, Finding, Mechanism, Status, counted
@@ -1171,15 +1172,51 @@ def _localhost_words(mx: MxSet, host: MxHost) -> tuple[str, str] | None:
     return sentence, fix
 
 
+def _off_internet_words(mx: MxSet, host: MxHost) -> tuple[str, str] | None:
+    """MX-06's sentence (up to where the status adds its tail) and fix for an MX target no
+    sender on the internet can look up (domainname.off_internet_reason: .local, .internal,
+    home.arpa, .onion, .lan, a single label…): no address published for it reaches them, so
+    the fix points the MX at a host name in the public DNS. Said alike with or without the
+    (private) address our resolver gave it."""
+    reason = off_internet_reason(host.name)
+    if reason is None:
+        return None
+    domain = mx.answer.name
+    record = f"{domain}. MX {host.preference} {host.name}."
+    sentence = (
+        f"The MX host {host.name} is not on the internet: {reason}, so senders on the "
+        "internet cannot look it up"
+    )
+    if host.addresses:
+        # Our resolver's private view (a split-horizon zone): no sender sees those addresses.
+        are = "are" if len(host.addresses) > 1 else "is"
+        sentence += (
+            f"; {net.describe_non_public(host.addresses)} it has here {are} reachable only "
+            "inside a private network"
+        )
+    publish = (
+        "at your mail server's full host name in the public DNS, one with a public address "
+        f"(A/AAAA); mail.{domain} below stands for that name (publish its A/AAAA record if it "
+        f"is new):\n{domain}. MX {host.preference} mail.{domain}.\nin place of the record {record}"
+    )
+    if len(mx.hosts) > 1:
+        return sentence, (
+            f"Remove the record {record} (the other MX hosts take the mail), or point it {publish}"
+        )
+    return sentence, f"Point the MX {publish}"
+
+
 def _missing_address_words(
     mx: MxSet,
     host: MxHost,
     undotted: dict[str, tuple[str, list[str]]],
     appended: dict[str, str] | None = None,
     ported: dict[str, tuple[str, str]] | None = None,
+    allow_private: bool = False,
 ) -> tuple[str, str]:
     """MX-06's sentence (up to where the status adds its tail) and fix for a host without an
-    address, saying the cause where we can see it."""
+    address, saying the cause where we can see it. allow_private (the lab): its special-use
+    names are its real hosts, judged as any other."""
     domain = mx.answer.name
     record = f"{domain}. MX {host.preference} {host.name}."
     if words := _localhost_words(mx, host):
@@ -1241,6 +1278,8 @@ def _missing_address_words(
             f"{seen}; senders skip {host.name}",
             fix,
         )
+    if not allow_private and (words := _off_internet_words(mx, host)):
+        return words
     return (
         f"The MX host {host.name} has no IPv4 or IPv6 address, so senders skip it",
         f"Publish an address for {host.name} (A/AAAA), or remove the record {record}",
@@ -1413,7 +1452,9 @@ def _host_rules(
                     "zone that validates.",
                 )
                 continue
-            sentence, fix = _missing_address_words(mx, host, undotted or {}, appended, ported)
+            sentence, fix = _missing_address_words(
+                mx, host, undotted or {}, appended, ported, allow_private
+            )
             evidence = host.evidence()
             if undotted and host.name in undotted:
                 evidence["meant"], evidence["meant_addresses"] = undotted[host.name]
@@ -1432,35 +1473,25 @@ def _host_rules(
             )
     for host in private:
         status = Status.FAIL if resolving == 0 and not could_not else Status.WARN
-        if words := _localhost_words(mx, host):
-            out.add(
-                "MX-06",
-                status,
-                words[0]
-                + (
-                    ", and no MX host is left: mail cannot be delivered."
-                    if status == Status.FAIL
-                    else "."
-                ),
-                subject=host.name,
-                evidence=host.evidence(),
-                fix=words[1],
+        # A name no sender can look up is told as that (localhost, .local, .lan…): a public
+        # address published for it would reach no one. Any other name needs a public address.
+        left = ", and no MX host is left: mail cannot be delivered."
+        words = _localhost_words(mx, host) or _off_internet_words(mx, host)
+        if words is None:
+            left = ", and no MX host is left for them: mail cannot be delivered."
+            words = (
+                f"The MX host {host.name} has only {net.describe_non_public(host.addresses)}: "
+                "senders on the internet cannot reach it",
+                f"Publish a public address for {host.name} (A/AAAA) in place of the non-public "
+                f"one, or remove the record {mx.answer.name}. MX {host.preference} {host.name}.",
             )
-            continue
         out.add(
             "MX-06",
             status,
-            f"The MX host {host.name} has only {net.describe_non_public(host.addresses)}: "
-            "senders on the internet cannot reach it"
-            + (
-                ", and no MX host is left for them: mail cannot be delivered."
-                if status == Status.FAIL
-                else "."
-            ),
+            words[0] + (left if status == Status.FAIL else "."),
             subject=host.name,
             evidence=host.evidence(),
-            fix=f"Publish a public address for {host.name} (A/AAAA) in place of the "
-            f"non-public one, or remove the record {mx.answer.name}. MX {host.preference} {host.name}.",
+            fix=words[1],
         )
     if not unresolved and not private:
         out.add(

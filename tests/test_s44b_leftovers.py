@@ -13,6 +13,12 @@
    (the same p=, written twice) still count: whichever is read verifies.
 3. dns.held_txt_records was thought to cut a record after escaping it (it cuts before):
    pinned with control characters at the limit.
+4. MX-06 for an MX target no sender on the internet can look up (a special-use name such as
+   .local, .internal, home.arpa, .test or .onion; a name under a top-level domain the root
+   does not hold, such as .lan; a single label) said "has no IPv4 or IPv6 address" and asked
+   for an address to be published for it, or a public one in place of its private one: no
+   record anyone publishes makes such a name reachable. It now says why, in plain words, and
+   its fix points the MX at a host name in the public DNS.
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 
-from checks import dmarc
+from checks import dmarc, mx
+from checks.config import CheckConfig
+from checks.context import CheckContext
 from checks.dns import DnsAnswer, held_txt_records
 from mailsec.accounts.models import Membership
 from mailsec.alerts.models import AlertSetting
@@ -36,6 +44,7 @@ from mailsec.hosting.models import HostedPolicy
 from tests.blind_engine import run_engine
 from tests.test_engine_s27k_blind import rsa_key
 from tests.test_hosting import T0, HostingCase, fake_dns
+from tests.test_mx import FakeDns, run_eval
 
 HOUR = timedelta(hours=1)
 BACK = "The MX records of example.org are back"
@@ -164,3 +173,73 @@ def test_s44b_a_key_every_verifier_reads_alike_still_counts(
     selectors: dict[str, list[str]],
 ) -> None:
     assert _dmarc18(selectors) == []
+
+
+# --- 4. MX-06 says why a name off the internet cannot be reached --------------------------
+
+ORG = "example.org"
+
+
+def _mx06(*targets: str, address: str = "", allow_private: bool = False) -> list[Any]:
+    zone: dict[Any, Any] = {(ORG, "MX"): [f"{10 * n} {t}." for n, t in enumerate(targets, 1)]}
+    if address:
+        zone |= {(t, "A"): [address] for t in targets}
+    zone[("mx.example.org", "A")] = ["93.184.215.14"]  # public
+    ctx = CheckContext(ORG, CheckConfig(allow_private_targets=allow_private), dns=FakeDns(zone))  # type: ignore[arg-type]
+    return [f for f in run_eval(mx, ctx) if f.id == "MX-06" and f.status != "pass"]
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        ("mail.local", "names under .local are for devices on one local network"),
+        ("mx.internal", "names under .internal are reserved by ICANN for private networks"),
+        ("mail.home.arpa", "names under home.arpa are for home networks (RFC 8375)"),
+        ("mx.invalid", "names under .invalid are reserved never to exist"),
+        ("mx.test", "names under .test are reserved for testing"),
+        ("mx.example", "names under .example are reserved for examples in documentation"),
+        ("abcdefghijklmnop.onion", "names under .onion are Tor onion services"),
+        ("mx.corp.lan", ".lan is not a top-level domain of the public DNS"),
+        ("mailhost", "mailhost is a single label"),
+    ],
+)
+@pytest.mark.parametrize("address", ["", "192.168.1.5"], ids=["no-address", "private"])
+def test_s44b_mx06_says_why_a_name_off_the_internet_cannot_be_reached(
+    target: str, why: str, address: str
+) -> None:
+    (finding,) = _mx06(target, address=address)
+    assert finding.status == "fail"  # the only MX: as before
+    text = " ".join(finding.summary.split())
+    assert f"The MX host {target} is not on the internet: {why}" in text, text
+    assert "senders on the internet cannot look it up" in text
+    assert text.endswith("mail cannot be delivered.")
+    assert ("192.168.1.5" in text) == bool(address)
+    # No record published for that name can make it reachable: the fix moves the MX.
+    assert "Publish an address for" not in finding.fix
+    assert "Publish a public address for" not in finding.fix
+    assert f"{ORG}. MX 10 mail.{ORG}.\nin place of the record {ORG}. MX 10 {target}." in (
+        finding.fix
+    )
+
+
+def test_s44b_beside_a_reachable_mx_it_warns_and_asks_for_the_records_removal() -> None:
+    (finding,) = _mx06("mail.local", "mx.example.org")
+    assert finding.status == "warn"
+    assert "is not on the internet" in finding.summary
+    assert finding.fix.startswith(f"Remove the record {ORG}. MX 10 mail.local. (the other")
+
+
+@pytest.mark.parametrize(
+    ("target", "address", "allow", "words"),
+    [
+        # Controls: a public name without an address, and the lab's own names, read as before.
+        ("mx.nowhere.example.org", "", False, "has no IPv4 or IPv6 address, so senders skip it"),
+        ("mx.example.org.s44b", "", True, "has no IPv4 or IPv6 address"),
+        ("mx1.corp.example.org", "10.0.0.5", False, "has only the private address 10.0.0.5"),
+    ],
+)
+def test_s44b_mx06_reads_as_before_for_other_names(
+    target: str, address: str, allow: bool, words: str
+) -> None:
+    (finding,) = _mx06(target, address=address, allow_private=allow)
+    assert words in finding.summary and "not on the internet" not in finding.summary
