@@ -1866,13 +1866,25 @@ async def _own_record(
     # When the fusion swallowed the `all` ("...google.com" "-all"), the record does end with
     # it as written: "no 'all', end it with -all" would be false, and SPF-03 fixes it.
     swallowed = bool(fused_terms) and parsed.all_term is None and fixed_all
+    repaired = repaired_record(dead, type99)
     if not swallowed:
-        _terminal(out, domain, tree, parsed, fixable=not fused_terms and not parsed.misspelt)
+        _terminal(
+            out,
+            domain,
+            tree,
+            parsed,
+            fixable=not fused_terms and not parsed.misspelt,
+            repaired=repaired,
+        )
     if parsed.ignored:
         # Ignored terms are never looked up: without them the record keeps every lookup and
-        # so every permanent error of its tree (SPF-05/06/07/08).
-        fixable = not (tree_permerror(tree) or fused_terms or parsed.misspelt)
-        moved = await _moved_before_all(ctx, parsed) if fixable else ("", "")
+        # so every permanent error of its tree (SPF-05/06/07/08), unless it starts from
+        # SPF-08's repair, which has none left.
+        permerror = tree_permerror(tree)
+        built = repaired if permerror == "SPF-08" else None
+        start = parse_spf(built[0]) if built else parsed
+        fixable = not ((permerror and not built) or fused_terms or parsed.misspelt)
+        moved = await _moved_before_all(ctx, start) if fixable else ("", "")
         out.add(
             "SPF-10",
             Status.WARN,
@@ -1880,11 +1892,11 @@ async def _own_record(
             "'redirect' when 'all' is present: "
             + ", ".join(t.text for t in parsed.ignored)
             + "; no sender is authorised by them."
-            + error_first(tree_permerror(tree))
-            + _ignored_advice(parsed, fixable, moved),
+            + (after_repair("SPF-08", built[1]) if built else error_first(permerror))
+            + _ignored_advice(start, fixable, moved),
             subject=domain,
             evidence={"ignored": [t.text for t in parsed.ignored], "record": parsed.text},
-            fix=txt_fix(domain, _without_ignored(parsed)) if fixable else "",
+            fix=txt_fix(domain, _without_ignored(start)) if fixable else "",
         )
     if null_mx:
         _parked(out, domain, tree)
@@ -2462,6 +2474,42 @@ def _family_cover(entries: list[tuple[SpfTerm, IpNetwork | None]], family: str) 
     return passing(wide) or cover
 
 
+# _dead_end_fixes' key for the owner's record with every include of a name without SPF
+# dropped or replaced (record, what changed).
+REPAIRED = "repaired:"
+
+
+def repaired_record(
+    dead: dict[str, tuple[str, str]], type99: dict[str, str]
+) -> tuple[str, str] | None:
+    """(record, what changed) of SPF-08's repair of the owner's own record, when SPF-08
+    offers it (_dead_end_fixes, vetted: no permanent error is left in it), else None.
+
+    The record SPF-09 and SPF-10 build theirs on while SPF-08 fails, so the owner gets one
+    corrected record, not SPF-08's beside "a corrected record would still fail" (s44f).
+    Not when an include's name has its record as type 99 only: SPF-08 may then ask for that
+    record to be published at the name, the owner's own record unchanged. Nor when the repair
+    lists no sender ('v=spf1 ~all' for 'v=spf1 include:gone.example ~all'): SPF-08 asks for
+    the include the service now documents, and 'v=spf1 -all' would refuse the domain's mail."""
+    if REPAIRED not in dead:
+        return None
+    named = [k.removeprefix("include:") for k in dead if k.startswith("include:")]
+    if any(name in type99 for name in named):
+        return None
+    record = dead[REPAIRED][0]
+    if not any(t.kind == "mechanism" and t.name != "all" for t in parse_spf(record).terms):
+        return None
+    return dead[REPAIRED]
+
+
+def after_repair(check_id: str, changed: str) -> str:
+    """Said instead of error_first when the record suggested starts from SPF-08's repair."""
+    return (
+        f" Fix the permanent error first ({check_id}): the record suggested is the one SPF-08 "
+        f"suggests ({changed}), with this change too."
+    )
+
+
 async def _dead_end_fixes(
     ctx: CheckContext, tree: SpfNode, parsed: ParsedSpf, mx: DnsAnswer
 ) -> dict[str, tuple[str, str]]:
@@ -2474,7 +2522,9 @@ async def _dead_end_fixes(
     `include:_spf.protonmail.ch`, blind round s44e) gets the include the provider's setup
     guide gives in its place, not removed: the domain's mail is sent by that provider, whose
     servers the record without it would no longer authorise; keyed "provider:<name>" too,
-    with (provider, include). A redirect: the record without it, ending in '-all' (the
+    with (provider, include). The repaired record, when it passes its vetting, is also kept
+    under REPAIRED with what changed: the record the other findings build theirs on
+    (repaired_record). A redirect: the record without it, ending in '-all' (the
     redirect stood for the ending, RFC 7208 §6.1), offered only when the record names senders
     of its own: 'v=spf1 -all' would say the domain sends no mail, which the text leaves to the
     owner.
@@ -2504,12 +2554,16 @@ async def _dead_end_fixes(
             swaps[name] = known
     if drop:
         terms: list[str] = []
+        changes: list[str] = []  # what the repair changed, as SPF-09 and SPF-10 say it
         for t in parsed.terms:
             swap = swaps.get((t.lookup_name or "").lower().rstrip("."))
             if not any(t is d for d in drop):
                 terms.append(t.text)
             elif swap and swap[1] not in terms:
                 terms.append(swap[1])
+                changes.append(f"'{swap[1]}' in place of '{t.text}'")
+            else:
+                changes.append(f"without '{t.text}'")
         text = " ".join(["v=spf1", *terms])
         fix, note = await _vetted_fix(
             ctx, text, "With the provider's include" if swaps else "Without it"
@@ -2527,6 +2581,7 @@ async def _dead_end_fixes(
         if fix:  # only a record that passes its vetting is offered in the include's place
             for name, known in swaps.items():
                 fixes[f"provider:{name}"] = known
+            fixes[REPAIRED] = (text, ", ".join(changes))
     for node in dead:
         if node.via == "redirect" and parsed.redirect is not None and parsed.all_term is None:
             rest = [
@@ -4576,10 +4631,18 @@ def error_first(check_id: str | None) -> str:
 
 
 def _terminal(
-    out: Collector, domain: str, tree: SpfNode, parsed: ParsedSpf, *, fixable: bool = True
+    out: Collector,
+    domain: str,
+    tree: SpfNode,
+    parsed: ParsedSpf,
+    *,
+    fixable: bool = True,
+    repaired: tuple[str, str] | None = None,
 ) -> None:
     """SPF-09. `fixable` is False when the record itself is misread (terms fused across
-    strings, SPF-03): a corrected record built from it would keep the fused term."""
+    strings, SPF-03): a corrected record built from it would keep the fused term.
+    `repaired`: SPF-08's repair of the record (repaired_record), which the record suggested
+    starts from while SPF-08 is the permanent error."""
     qualifier = effective_all(tree)
     if qualifier is None and parsed.redirect is not None and _redirect_dead_end(tree):
         return  # reported as SPF-08 / SPF-20 on the redirect target
@@ -4617,18 +4680,22 @@ def _terminal(
     # corrected_record keeps every lookup term (a redirect becomes an include): when SPF-05
     # fails, it would too, so no record is offered, only the order of work.
     blocked = tree_permerror(tree)
+    # SPF-08's repair has no permanent error left (vetted): the corrected record starts from
+    # it, so the owner is offered one record, not SPF-08's and "it would still fail" (s44f).
+    built = repaired if blocked == "SPF-08" else None
+    start = parse_spf(built[0]) if built else parsed
     # Terms that pass a whole family before the ending (SPF-19): the ending never applies to
     # that family, so the texts say so, and the fix is the record without them (as SPF-19's).
     opened = _open_families(tree, hops)
-    own_cover = family_cover(parsed)
-    base = parse_spf(_without_cover(parsed, own_cover)) if any(own_cover.values()) else parsed
-    fix = "" if blocked or not fixable else txt_fix(domain, corrected_record(base))
-    later = error_first(blocked)
+    own_cover = family_cover(start)
+    base = parse_spf(_without_cover(start, own_cover)) if any(own_cover.values()) else start
+    fix = "" if (blocked and not built) or not fixable else txt_fix(domain, corrected_record(base))
+    later = after_repair(blocked, built[1]) if built and blocked else error_first(blocked)
     evidence: dict[str, Any] = {"record": parsed.text, "terminal": qualifier and f"{qualifier}all"}
     if opened:
         evidence["open_terms"] = opened
         later = _open_note(opened, qualifier) + later
-        if fix and base is not parsed:
+        if fix and base is not start:
             hosts = any(t.name in ("a", "mx") for ts in own_cover.values() for t in ts)
             them = "them" if len({id(t) for ts in own_cover.values() for t in ts}) > 1 else "it"
             later += (

@@ -1,0 +1,111 @@
+"""Follow-ups of blind round s44e (task s44f), each test written first and seen failing on the
+code before its mend: one corrected SPF record across findings (SPF-08's repair, which SPF-09
+and SPF-10 build on), and when MTASTS-30's suggested policy may drop the patterns no MX
+matches any more (RFC 8461 §3.1, §5.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from checks.findings import Finding
+from tests.test_engine_s44e_fixes import PROTON, _one, _spf
+from tests.test_spf import published
+
+PROTON_MX = ["10 mail.protonmail.ch.", "20 mailsec.protonmail.ch."]
+OLD_VENDOR = "v=spf1 include:_spf.oldvendor.example include:_spf.protonmail.ch"
+
+
+def _record(finding: Finding) -> str:
+    """The record a finding's fix asks for ('' when it offers none)."""
+    return published(finding.fix)[1] if finding.fix else ""
+
+
+def _terms(record: str) -> list[str]:
+    """A record's terms but its 'all'."""
+    return [t for t in record.split() if t.lstrip("+-~?").lower() != "all"]
+
+
+# --- SPF-09 and SPF-10 after SPF-08's repair (blind case proton-include-names-mx-host)
+
+
+@pytest.mark.parametrize(
+    ("record", "mx", "status", "meant"),
+    [
+        # SPF-08 swaps the Proton MX host for Proton's include; SPF-09 ends that record.
+        (
+            "v=spf1 include:mail.protonmail.ch ~all",
+            PROTON_MX,
+            "info",
+            "v=spf1 include:_spf.protonmail.ch -all",
+        ),
+        (
+            "v=spf1 include:mail.protonmail.ch ?all",
+            PROTON_MX,
+            "warn",
+            "v=spf1 include:_spf.protonmail.ch -all",
+        ),
+        (
+            "v=spf1 include:mail.protonmail.ch",
+            PROTON_MX,
+            "warn",
+            "v=spf1 include:_spf.protonmail.ch -all",
+        ),
+        # SPF-08 drops an include of a name without SPF that is no MX host: the same holds.
+        (
+            f"{OLD_VENDOR} ?all",
+            ["10 mail.protonmail.ch."],
+            "warn",
+            "v=spf1 include:_spf.protonmail.ch -all",
+        ),
+    ],
+)
+def test_spf09_builds_on_spf08s_record(record: str, mx: list[str], status: str, meant: str) -> None:
+    # RFC 7208 §5.2: the include of a name without SPF is a permanent error; SPF-08 offers the
+    # record without it. "A corrected record with the same terms would still fail" beside that
+    # record read as a second opinion (s44e): SPF-09's record is SPF-08's with its own ending.
+    findings = _spf("vantage-notary.ch", record, mx, PROTON)
+    spf08, spf09 = _one(findings, "SPF-08"), _one(findings, "SPF-09")
+    assert str(spf09.status) == status
+    assert _record(spf09) == meant
+    assert "same terms would still fail" not in spf09.summary
+    assert "SPF-08" in spf09.summary
+    # One record: SPF-09's is SPF-08's but for the ending.
+    assert _terms(_record(spf09)) == _terms(_record(spf08))
+
+
+def test_spf10_builds_on_spf08s_record() -> None:
+    # A term after 'all' is ignored (RFC 7208 §5.1); SPF-10's record without it starts from
+    # SPF-08's repair, not from the record that still fails.
+    findings = _spf(
+        "vantage-notary.ch",
+        "v=spf1 include:mail.protonmail.ch ~all ip4:192.0.2.1",
+        PROTON_MX,
+        PROTON,
+    )
+    spf10 = _one(findings, "SPF-10")
+    assert _record(spf10) == "v=spf1 include:_spf.protonmail.ch ~all"
+    assert "same terms would still fail" not in spf10.summary
+
+
+@pytest.mark.parametrize(
+    ("record", "more"),
+    [
+        # A name without SPF inside a provider's record is that provider's to fix: SPF-08
+        # offers no record of the owner's.
+        (
+            "v=spf1 include:_spf.vendor.example ?all",
+            {("_spf.vendor.example", "TXT"): ["v=spf1 include:gone.vendor.example ~all"]},
+        ),
+        # SPF-08's repair lists no sender: 'v=spf1 -all' would refuse the domain's own mail.
+        ("v=spf1 include:gone.vendor.example ?all", {}),
+    ],
+)
+def test_spf09_offers_no_record_without_a_repair_to_build_on(
+    record: str, more: dict[Any, Any]
+) -> None:
+    findings = _spf("vantage-notary.ch", record, PROTON_MX, {**PROTON, **more})
+    spf09 = _one(findings, "SPF-09")
+    assert spf09.fix == ""
+    assert "same terms would still fail" in spf09.summary
