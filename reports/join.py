@@ -23,10 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.utils import dateformat, timezone
-
 from checks.mtasts import policy_matches
-from mailsec.accounts.templatetags.zones import zone_label
+from mailsec.accounts.templatetags.zones import reader_time
 from reports.explain import defined_type
 
 if TYPE_CHECKING:
@@ -185,7 +183,7 @@ def _when(run: CheckRun, local: bool) -> str:
     (s43m; before, UTC there too): ", at 1 Jun 2026, 23:00 (America/Los_Angeles),"."""
     moment = run.finished or run.created
     if local:
-        return f", at {dateformat.format(timezone.localtime(moment), 'j M Y, H:i')} {zone_label()},"
+        return f", at {reader_time(moment)},"
     return f" ({moment:%Y-%m-%d %H:%M} UTC)"
 
 

@@ -712,7 +712,7 @@ class VerifyTestCase(BaseTestCase):
         text = " ".join(self.client.get(page).content.decode().split())
         self.assertIn(
             "For the first 7 days after you add the domain "
-            f"(until {until:%Y-%m-%d %H:%M} UTC) we also look for it every few minutes",
+            f"(until {until.day} {until:%b %Y, %H:%M} UTC) we also look for it every few minutes",
             text,
         )
         old = Domain.objects.create(

@@ -1321,7 +1321,7 @@ class DeleteTestCase(HostingCase):
         assert policy.domain is None and policy.state == HostedPolicy.State.DISABLING
         assert policy.release_at is not None
         assert before + timedelta(days=1) <= policy.release_at <= timezone.now() + timedelta(days=1)
-        assert f"{policy.release_at:%Y-%m-%d %H:%M} UTC" in notice
+        assert f"{policy.release_at.day} {policy.release_at:%b %Y, %H:%M} UTC" in notice
         assert policy.policy_id != old_id and "mode: none\r\n" in policy.text
         zone["publish"].assert_called_once_with("example.org", policy.policy_id)
         assert policy.published_id == policy.policy_id
@@ -1369,7 +1369,7 @@ class DeleteTestCase(HostingCase):
             service.disable(policy, now=T0)
         release_at, disabling_id = policy.release_at, policy.policy_id
         assert release_at is not None
-        assert f"until {release_at:%Y-%m-%d %H:%M} UTC" in policy.deletion_notice
+        assert f"until {release_at.day} {release_at:%b %Y, %H:%M} UTC" in policy.deletion_notice
         with self.zone() as zone:
             self.delete_domain()
         policy = HostedPolicy.objects.get()
@@ -1390,7 +1390,7 @@ class DeleteTestCase(HostingCase):
         assert policy.strict_until == expires and "mode: none\r\n" in policy.text
         none_id = policy.policy_id
         with mock.patch.object(timezone, "now", return_value=deleted):
-            assert f"until {expires:%Y-%m-%d %H:%M} UTC" in policy.deletion_notice
+            assert f"until {expires.day} {expires:%b %Y, %H:%M} UTC" in policy.deletion_notice
             with self.zone() as zone:
                 self.delete_domain()
         zone["withdraw"].assert_not_called()
@@ -1563,7 +1563,8 @@ class ContestTestCase(HostingCase):
                 service.enable(self.theirs)
         assert self.policy.release_at is not None
         assert "from then" in str(refused.value)
-        assert f"{self.policy.release_at:%Y-%m-%d %H:%M} UTC" in str(refused.value)
+        release = self.policy.release_at
+        assert f"{release.day} {release:%b %Y, %H:%M} UTC" in str(refused.value)
 
     def test_hosting_asks_again_and_takes_over_once_the_value_is_gone(self) -> None:
         """The new owner removes the other team's value after a first refusal: pressing

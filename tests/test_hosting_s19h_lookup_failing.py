@@ -218,8 +218,11 @@ class LookupFailingCase(HostingCase):
             # The email's words: the latest failure, since when, what is kept, what to check.
             notice = html.unescape(shown.split('id="mx-failing"')[1].split("</div>")[0])
             notice = " ".join(notice.split())
+            # The time as pages say it (s44a); the email keeps the event's UTC text.
+            since = "No MX lookup for example.org has answered since"
+            assert f"{since} 1 Dec 2026, 13:00 UTC." in notice, notice
+            assert f"{since} 2026-12-01 13:00 UTC." in " ".join(told.body.split())
             for words in (
-                "No MX lookup for example.org has answered since 2026-12-01 13:00 UTC.",
                 "Our resolver's answer to the latest: SERVFAIL for example.org MX.",
                 f"mx mx1.example.org, mx2.example.org (id {policy.policy_id})",
                 "mx2.example.org stays listed until a lookup confirms it has left.",

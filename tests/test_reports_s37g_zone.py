@@ -32,8 +32,8 @@ class LastReportZone(BaseTestCase):
         return cell.group(1)
 
     def test_utc_reader(self) -> None:
-        self.assertEqual(self.last_report(), "2026-12-01 23:30 UTC")
+        self.assertEqual(self.last_report(), "1 Dec 2026, 23:30 UTC")
 
     def test_a_reader_in_berlin_reads_berlin_time_said_so(self) -> None:
         Profile.objects.filter(user=self.alice).update(time_zone="Europe/Berlin")
-        self.assertEqual(self.last_report(), "2026-12-02 00:30 (Europe/Berlin)")
+        self.assertEqual(self.last_report(), "2 Dec 2026, 00:30 (Europe/Berlin)")

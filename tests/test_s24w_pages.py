@@ -59,7 +59,7 @@ class TlsReportPagesTestCase(BaseTestCase):
         ).content.decode()
         self.assertIn("48,210 successful, 17 failed sessions.", html)
         received = self.report.raw_reports.get().received_at
-        self.assertIn(f"{received:%Y-%m-%d %H:%M} UTC by HTTPS", html)
+        self.assertIn(f"{received.day} {received:%b %Y, %H:%M} UTC by HTTPS", html)
         Profile.objects.filter(user=self.bob).update(time_zone="Europe/Berlin")
         cache.clear()  # the zone a person reads in is kept there a while (middleware)
         html = self.client.get(

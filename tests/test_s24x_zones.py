@@ -24,7 +24,8 @@ KOLKATA = "Asia/Kolkata"
 
 
 def local(when: Any, zone: str = KOLKATA) -> str:
-    return timezone.localtime(when, ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+    here = timezone.localtime(when, ZoneInfo(zone))
+    return f"{here.day} {here:%b %Y, %H:%M}"  # as pages write it (s44a; before 2026-12-02 08:35)
 
 
 @override_settings(CACHES=LOCMEM)
@@ -115,7 +116,7 @@ class UnlabelledTimesTestCase(BaseTestCase):
             error="Not JSON.",
         )
         html = self.get(f"/tlsrpt/{address.token}/dashboard/")
-        self.assertIn("2026-12-02 08:35 (Asia/Kolkata) by HTTPS: rejected", html)
+        self.assertIn("2 Dec 2026, 08:35 (Asia/Kolkata) by HTTPS: rejected", html)
 
     def test_alert_settings_times_say_the_zone(self) -> None:
         from mailsec.alerts.models import Change, Notification
@@ -140,8 +141,8 @@ class UnlabelledTimesTestCase(BaseTestCase):
             created=AT,
         )
         html = self.get("/alerts/")
-        self.assertIn("<li>2026-12-02 08:35 (Asia/Kolkata) (alert, 3 attempts)", html)
-        self.assertIn("</strong> · 2026-12-02 08:35 (Asia/Kolkata) · ", html)
+        self.assertIn("<li>2 Dec 2026, 08:35 (Asia/Kolkata) (alert, 3 attempts)", html)
+        self.assertIn("</strong> · 2 Dec 2026, 08:35 (Asia/Kolkata) · ", html)
 
     def test_the_compare_menus_say_the_zone(self) -> None:
         runs = [

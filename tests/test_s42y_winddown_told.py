@@ -43,7 +43,8 @@ class WindDownToldTestCase(S42nCase):
         policy = HostedPolicy.objects.get(name=NAME)
         assert policy.domain is None and policy.state == HostedPolicy.State.DISABLING
         assert policy.release_at is not None
-        return f"{STILL_SERVED} {policy.release_at:%Y-%m-%d %H:%M} UTC"
+        release = policy.release_at
+        return f"{STILL_SERVED} {release.day} {release:%b %Y, %H:%M} UTC"
 
     def assert_told(self, text: str, until: str) -> None:
         self.assertIn(until, text)
@@ -100,7 +101,7 @@ class WindDownToldTestCase(S42nCase):
         profile.save()
         local = timezone.localtime(release_at, timezone=ZoneInfo("Europe/Berlin"))
         for text in self.pages():
-            self.assertIn(f"{STILL_SERVED} {local:%Y-%m-%d %H:%M} (Europe/Berlin)", text)
+            self.assertIn(f"{STILL_SERVED} {local.day} {local:%b %Y, %H:%M} (Europe/Berlin)", text)
 
     def test_it_says_nothing_once_the_client_hosts_here(self) -> None:
         self.lost_to_client()

@@ -304,7 +304,8 @@ class S43fStopToldTestCase(S42nCase):
         self.msp_presses("disable")
         policy = HostedPolicy.objects.get(name=NAME)
         assert policy.domain == self.msp_domain and policy.release_at is not None
-        until = f"{STILL_SERVED} {policy.release_at:%Y-%m-%d %H:%M} UTC"
+        release = policy.release_at
+        until = f"{STILL_SERVED} {release.day} {release:%b %Y, %H:%M} UTC"
         for text in self.pages():
             self.assertIn(until, text)
             self.assertIn(
@@ -326,7 +327,7 @@ class S43fStopToldTestCase(S42nCase):
             self.assertNotIn(STILL_SERVED, text)
         # The client pressing Host hears the same date (control: service.contest).
         refused = self.client_hosts()
-        self.assertIn(f"served until {policy.release_at:%Y-%m-%d %H:%M} UTC", refused)
+        self.assertIn(f"served until {release.day} {release:%b %Y, %H:%M} UTC", refused)
         self.assertEqual(self.hosted_by(), "MSP")
 
     def test_s43f_keep_hosting_or_the_release_ends_it(self) -> None:

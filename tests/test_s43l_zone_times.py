@@ -39,12 +39,6 @@ def in_zone(moment: datetime, zone: str) -> str:
     return f"{here.day} {here:%b %Y, %H:%M} {'UTC' if zone == 'UTC' else f'({zone})'}"
 
 
-def iso_in_zone(moment: datetime, zone: str) -> str:
-    """As an email's words give it, in a zone: "2026-12-01 04:00 (America/Los_Angeles)"."""
-    here = moment.astimezone(ZoneInfo(zone))
-    return f"{here:%Y-%m-%d %H:%M} {'UTC' if zone == 'UTC' else f'({zone})'}"
-
-
 def yesterday_at_0630() -> datetime:
     """06:30 UTC yesterday: the evening before in Los Angeles, another date."""
     day = timezone.now() - timedelta(days=1)
@@ -163,7 +157,7 @@ class LookupsFailingTestCase(ReadinessCase):
         r = reader(self.alice, LA).get(reverse("hosting:page", args=[self.domain.code]))
         notice = text_of(r.content.split(b'id="mx-failing"')[1].split(b"</div>")[0])
         since = T0 + timedelta(hours=1)
-        said = f"No MX lookup for example.org has answered since {iso_in_zone(since, LA)}."
+        said = f"No MX lookup for example.org has answered since {in_zone(since, LA)}."
         assert said in notice, notice
         assert "UTC" not in notice, notice
 

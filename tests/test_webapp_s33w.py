@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from unittest import mock
 from zoneinfo import ZoneInfo
@@ -40,6 +40,12 @@ from tests.test_hosting import HostingCase
 from tests.test_webapp_s32w import run_of, worst_cell
 
 BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def until_in_berlin(moment: datetime) -> str:
+    """ "until <moment>" as pages say it in Berlin (s44a: "6 Dec 2026, 09:06 (Europe/Berlin)")."""
+    here = moment.astimezone(BERLIN)
+    return f"until {here.day} {here:%b %Y, %H:%M} (Europe/Berlin)"
 
 
 class FirstCheckWithAFullQueueTestCase(BaseTestCase):
@@ -87,7 +93,7 @@ class DeletionDatesInTheOwnersZoneTestCase(HostingCase):
         page = html.unescape(self.client.get(url, follow=True).content.decode())
         for shown_for in (timedelta(0), PAGE_SHOWN_FOR):
             ends.add(self.policy.retirement_end(timezone.now() + shown_for))
-        return page, {f"until {e.astimezone(BERLIN):%Y-%m-%d %H:%M} (Europe/Berlin)" for e in ends}
+        return page, {until_in_berlin(e) for e in ends}
 
     def assert_said_in_berlin(self, text: str, expected: set[str]) -> None:
         notice = text.split("mailsec keeps serving mode: none at mta-sts.example.org ", 1)[1]
@@ -106,7 +112,7 @@ class DeletionDatesInTheOwnersZoneTestCase(HostingCase):
         page = html.unescape(r.content.decode())
         policy = HostedPolicy.objects.get()
         assert policy.release_at is not None
-        expected = {f"until {policy.release_at.astimezone(BERLIN):%Y-%m-%d %H:%M} (Europe/Berlin)"}
+        expected = {until_in_berlin(policy.release_at)}
         self.assert_said_in_berlin(page, expected)
 
     def test_the_team_deletion_page_says_the_owners_zone(self) -> None:

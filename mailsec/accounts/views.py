@@ -55,7 +55,7 @@ from mailsec.accounts.models import (
 )
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
 from mailsec.accounts.signals import tell_new_owner
-from mailsec.accounts.templatetags.zones import zone_label
+from mailsec.accounts.templatetags.zones import reader_time
 from mailsec.api.forms import ApiKeyForm
 from mailsec.api.models import MAX_KEYS, RATE, WINDOW, ApiKey
 from mailsec.freecheck import ratelimit
@@ -482,13 +482,11 @@ def records_to_keep(gone: TeamDeleted) -> str:
     """For the page after the deletion: until when each hosted policy is still served and its
     records must stay ("" when none is), in the owner's time zone (the request's). The
     confirmation page said so before; this is the date as it came out, and the records
-    themselves are in the owner's email (tell_team_deleted)."""
+    themselves are in the owner's email (tell_team_deleted). As pages say times (reader_time;
+    before s44a "2026-12-02 08:00 (…)")."""
     if not gone.kept:
         return ""
-    served = " and ".join(
-        f"at mta-sts.{n.name} until {timezone.localtime(n.until):%Y-%m-%d %H:%M} {zone_label()}"
-        for n in gone.kept
-    )
+    served = " and ".join(f"at mta-sts.{n.name} until {reader_time(n.until)}" for n in gone.kept)
     names = ", ".join(n.name for n in gone.kept)
     return (
         f"We keep serving mode: none {served}, so senders that cached the policy deliver to "

@@ -22,13 +22,13 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import BooleanField, Count, ExpressionWrapper
 from django.template.loader import render_to_string
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from checks.findings import MECHANISM_TITLES, Mechanism
 from checks.scoring import Coverage
 from mailsec.accounts.models import Team
-from mailsec.accounts.templatetags.zones import zone_label
+from mailsec.accounts.templatetags.zones import reader_time
 from mailsec.domains import pagecache
 from mailsec.domains.models import (
     display_name,
@@ -182,11 +182,7 @@ def _row(values: dict[str, Any], now: datetime) -> DomainRow:
         finished_iso=checked_at.isoformat() if checked_at else "",
         # In the reader's zone, naming it (the row's cache key holds it, so one per zone);
         # before s43l "2026-12-04 06:30 UTC" whatever the zone.
-        finished_title=(
-            f"{dateformat.format(timezone.localtime(checked_at), 'j M Y, H:i')} {zone_label()}"
-            if checked_at
-            else ""
-        ),
+        finished_title=reader_time(checked_at) if checked_at else "",
         ago=ago(checked_at, now) if checked_at else "",
         worst_status=str(worst.get("status", "")),
         worst_summary=str(worst.get("summary", "")),

@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 
 from django.db import models
 from django.db.models import Q
-from django.utils import dateformat, timezone
+from django.utils import timezone
 
 from checks.findings import both_ways, u_labels
-from mailsec.accounts.templatetags.zones import zone_label
+from mailsec.accounts.templatetags.zones import reader_time
 from mailsec.domains.models import Domain
 from mailsec.hosting import policy as rules
 
@@ -460,10 +460,9 @@ class HostedPolicy(models.Model):
         if self.mx_unstable_since is None or self.mx_failed_since is None:
             return ""
         # In the reader's zone, naming it, as the flap's notice around it (before s43l in UTC).
-        since = dateformat.format(timezone.localtime(self.mx_failed_since), "j M Y, H:i")
         detail = self.last_sync_error.removeprefix(MX_LOOKUP_FAILED)
         return (
-            f"No MX lookup has answered since {since} {zone_label()} (the latest: "
+            f"No MX lookup has answered since {reader_time(self.mx_failed_since)} (the latest: "
             f"{detail}): whether the answers still differ is not known. Should none answer "
             f"for {MX_STABLE_HOURS} hours, the {MX_STABLE_HOURS} hours an answer must hold "
             "count from the first answer after that."
@@ -479,11 +478,12 @@ class HostedPolicy(models.Model):
         resolver's answer to the latest lookup, from last_sync_error), since when, what we keep
         serving, and what to check. Could not check, never a verdict on the domain.
         `local=False`: the event's text (and its email), kept as written, in UTC; `local=True`:
-        the page's notice, the time in the reader's zone, naming it (before s43l in UTC)."""
+        the page's notice, the time in the reader's zone, naming it (before s43l in UTC), as
+        pages say times (reader_time; before s44a "2026-12-02 08:00 (…)")."""
         assert self.mx_failed_since is not None
         since = f"{self.mx_failed_since:%Y-%m-%d %H:%M} UTC"
         if local:
-            since = f"{timezone.localtime(self.mx_failed_since):%Y-%m-%d %H:%M} {zone_label()}"
+            since = reader_time(self.mx_failed_since)
         # The sync's own record of the latest failure (a zone error written since is not it).
         error = self.last_sync_error
         latest = error.removeprefix(MX_LOOKUP_FAILED) if error.startswith(MX_LOOKUP_FAILED) else ""
@@ -895,16 +895,15 @@ class HostedPolicy(models.Model):
         """The notice for a page shown for up to `shown_for` (the domain page is cached): the
         date is the latest it can be in that time, so it is never too early to act on. In the
         reader's time zone (the request's, as every page says times; the domain page is
-        cached per zone), named after it."""
-        from mailsec.accounts.templatetags.zones import zone_label
-
+        cached per zone), named after it, as pages say times (reader_time; before s44a
+        "2026-12-02 08:00 (…)")."""
         now = timezone.now()
         if not self.outlives_domain(now):
             return ""
-        until = timezone.localtime(self.retirement_end(now + shown_for))
+        until = reader_time(self.retirement_end(now + shown_for))
         return (
             f"mailsec keeps serving mode: none at mta-sts.{self.name} until "
-            f"{until:%Y-%m-%d %H:%M} {zone_label()} so senders that cached your policy deliver "
+            f"{until} so senders that cached your policy deliver "
             "to your new servers; remove your mta-sts and _mta-sts records only after that."
         )
 
@@ -941,14 +940,13 @@ class HostedPolicy(models.Model):
         name, its people, the policy's id or text): that team's business."""
         from django.conf import settings
 
-        from mailsec.accounts.templatetags.zones import zone_label
-
         assert self.release_at is not None
-        until = timezone.localtime(self.release_at)
+        # As pages say times (reader_time; before s44a "2026-12-02 08:00 (…)").
+        until = reader_time(self.release_at)
         host = f"mta-sts.{self.name}"
         said = (
             f"A policy for {self.name} is still served at {host} (mode: none) until "
-            f"{until:%Y-%m-%d %H:%M} {zone_label()}, so that senders' cached copies of an "
+            f"{until}, so that senders' cached copies of an "
             "earlier policy in mode testing or enforce expire safely: a sender holding one in "
             "enforce delivers only to the MX hosts it lists until it expires. Keep "
             f"{host} a CNAME to {settings.MAILSEC_POLICY_HOST} and the _mta-sts.{self.name} "

@@ -24,7 +24,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db.models import Q, QuerySet
-from django.utils import dateformat, timezone
 
 from checks.mtasts import (
     KEPT_POLICY_LINES,
@@ -35,7 +34,7 @@ from checks.mtasts import (
     policy_url,
     record_fix,
 )
-from mailsec.accounts.templatetags.zones import zone_label
+from mailsec.accounts.templatetags.zones import reader_time
 from mailsec.alerts.rules import Snapshot
 from mailsec.hosting.models import HostedPolicy
 from reports.explain import explain
@@ -252,8 +251,7 @@ def _check_per_mx(run: CheckRun, hosts: list[str], per_mx: dict[str, MxEvidence]
     # In the reader's zone, naming it, as the pages around these reasons say times (the hosting
     # page, the dashboard's card, the message when enforce is refused; docs/webapp.md). Only
     # pages show them; before s43l in UTC.
-    when = dateformat.format(timezone.localtime(run.finished or run.created), "j M Y, H:i")
-    when = f"{when} {zone_label()}"
+    when = reader_time(run.finished or run.created)
     reasons = []
     snapshot = Snapshot.from_run(run)
     for host in hosts:
@@ -686,9 +684,8 @@ def _why_no_days(
         if began_testing and testing_since is not None and testing_since > window_start(now):
             # A moment, in the reader's zone as `_check_per_mx`'s; the other "since"s are the
             # UTC days reports cover (RFC 8460), kept as dates.
-            began = dateformat.format(timezone.localtime(since), "j M Y, H:i")
             return (
-                f"No TLS reports since testing began, at {began} {zone_label()}: "
+                f"No TLS reports since testing began, at {reader_time(since)}: "
                 f"{_count(earlier, 'report')} came before that, about the policy the domain "
                 "had then. " + wait
             )

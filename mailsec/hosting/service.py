@@ -19,14 +19,14 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import dateformat, timezone
+from django.utils import timezone
 
 from checks import certs, https, net
 from checks.context import CheckContext
 from checks.dns import DnsClient
 from checks.mtasts import policy_url
 from checks.tasks import engine_config
-from mailsec.accounts.templatetags.zones import zone_label
+from mailsec.accounts.templatetags.zones import reader_time
 from mailsec.domains.models import VERIFY_WEB_BUDGET, Domain
 from mailsec.hosting import caa, lookups
 from mailsec.hosting import policy as rules
@@ -160,8 +160,7 @@ class StartingPoint:
             return "the latest check"
         if not local:
             return f"the check of {self.checked_at:%Y-%m-%d %H:%M} UTC"
-        when = dateformat.format(timezone.localtime(self.checked_at), "j M Y, H:i")
-        return f"the check of {when} {zone_label()}"
+        return f"the check of {reader_time(self.checked_at)}"
 
     def served_words(self) -> str:
         assert self.seen is not None
@@ -417,11 +416,10 @@ def contest(domain: Domain, held: HostedPolicy, now: datetime, dns: DnsClient) -
     if held.state == HostedPolicy.State.DISABLING and held.release_at is not None:
         # The presser's message: in their zone, naming it, in the words of the notice
         # beside it on their page (HostedPolicy.still_served_notice, the same date); before
-        # s43i in UTC, a date apart from the notice's for many.
-        until = f"{timezone.localtime(held.release_at):%Y-%m-%d %H:%M}"
+        # s43i in UTC, a date apart from the notice's for many; before s44a "2026-12-02 08:00").
         raise HostingRefused(
             f"{name} is hosted by another team, which is turning hosting off: mode none is "
-            f"served until {until} {zone_label()} so senders drop its policy first. You can "
+            f"served until {reader_time(held.release_at)} so senders drop its policy first. You can "
             "host it here from then."
         )
     if outcome == "kept":

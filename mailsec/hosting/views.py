@@ -16,12 +16,12 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from mailsec.accounts.scope import get_domain_or_404, get_domain_to_change_or_404
-from mailsec.accounts.templatetags.zones import zone_label
+from mailsec.accounts.templatetags.zones import reader_time
 from mailsec.domains.models import Domain
 from mailsec.domains.views import htmx_login_required
 from mailsec.hosting import caa, lookups, service
@@ -805,11 +805,10 @@ def disable(request: HttpRequest, code: UUID) -> HttpResponse:
         told = service.disable(policy)
         # In the reader's zone, saying which, as the page under it gives the same time
         # (docs/webapp.md); before s43c in UTC, a date apart from the page's for many.
-        until = dateformat.format(timezone.localtime(policy.release_at), "j M Y, H:i")
         messages.success(
             request,
             with_record(
-                f"Turning hosting off: mode none is served until {until} {zone_label()} first.",
+                f"Turning hosting off: mode none is served until {reader_time(policy.release_at)} first.",
                 told,
             ),
         )

@@ -1,17 +1,37 @@
 """Saying which time zone a time is in (Profile.time_zone, activated per request by
 mailsec.middleware.TimeZoneMiddleware and per recipient while an email is rendered).
 
-`{{ when|date:"j M Y, H:i" }} {% zone_label %}` reads "2 Dec 2026, 07:00 UTC" for someone on
-UTC (as every page read before time zones) and "2 Dec 2026, 08:00 (Europe/Berlin)" for
-someone in Berlin: where a time could be read in another zone (a time someone acts by, a
-time in an email that a colleague elsewhere reads), the zone is said."""
+A page says a moment with `reader_time` (`{{ when|reader_time }}` in a template): "2 Dec 2026,
+07:00 UTC" for someone on UTC (as every page read before time zones) and "2 Dec 2026, 08:00
+(Europe/Berlin)" for someone in Berlin: where a time could be read in another zone (a time
+someone acts by, a time in an email that a colleague elsewhere reads), the zone is said. One
+style on every page (s44a; before, some pages said "2026-12-02 08:00 (Europe/Berlin)"). A time
+of day alone ("08:00 UTC", a limit that resets within hours) writes `{% zone_label %}` after
+it."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import template
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 register = template.Library()
+
+# How a page writes a moment's date and time (Django's date format): "2 Dec 2026, 08:00".
+PAGE_TIME_FORMAT = "j M Y, H:i"
+
+
+def reader_time(moment: datetime) -> str:
+    """The aware `moment` as pages say it: in the active zone, naming it ("2 Dec 2026, 08:00
+    (Europe/Berlin)", "2 Dec 2026, 07:00 UTC")."""
+    return f"{dateformat.format(timezone.localtime(moment), PAGE_TIME_FORMAT)} {zone_label()}"
+
+
+@register.filter(name="reader_time")
+def reader_time_filter(moment: datetime | None) -> str:
+    """`reader_time` in a template; "" for no moment, as the date filter gives."""
+    return reader_time(moment) if moment else ""
 
 
 def zone_label() -> str:
