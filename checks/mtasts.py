@@ -2040,11 +2040,13 @@ def record_extensions(records: list[StsRecord]) -> dict[str, str]:
     return extensions
 
 
-def record_fix(domain: str, extensions: dict[str, str] | None = None) -> str:
-    """The record to publish, with a fresh id and the owner's `extensions` (record_extensions)."""
+def record_fix(domain: str, extensions: dict[str, str] | None = None, record_id: str = "") -> str:
+    """The record to publish, with a fresh id (or `record_id`, the id a fix's other words
+    name) and the owner's `extensions` (record_extensions)."""
+    record_id = record_id or fresh_id()
     if not extensions:
-        return f'_mta-sts.{domain}. TXT "v=STSv1; id={fresh_id()}"'
-    fields = [f"id={fresh_id()}", *(f"{name}={value}" for name, value in extensions.items())]
+        return f'_mta-sts.{domain}. TXT "v=STSv1; id={record_id}"'
+    fields = [f"id={record_id}", *(f"{name}={value}" for name, value in extensions.items())]
     # Long extension values can pass 255 octets: txt_fix splits as zone files need.
     return txt_fix(f"_mta-sts.{domain}", "v=STSv1; " + "; ".join(fields))
 
@@ -2083,11 +2085,13 @@ def policy_change_fix(
     *,
     announce: bool = False,
     extensions: dict[str, str] | None = None,
+    record_id: str = "",
 ) -> str:
     """A policy change as a whole: the complete file, then a new id. Senders refetch only when
     the id changes, otherwise they keep the cached policy for up to max_age (RFC 8461 §3.1,
     §5.1); the file goes first so a sender seeing the new id cannot fetch the old file (§8.1).
-    `announce`: there is no record yet, so step 2 publishes it."""
+    `announce`: there is no record yet, so step 2 publishes it. `record_id`: that new id,
+    when the fix's other words name it (record_fix)."""
     step2 = (
         "2. Then, once that file is served, publish the record that announces it:\n"
         if announce
@@ -2098,7 +2102,7 @@ def policy_change_fix(
         f"1. Replace the policy file at {policy_url(domain)} with:\n"
         f"{_file_text(mode, max_age, hosts)}"
         f"{step2}"
-        f"{record_fix(domain, extensions)}"
+        f"{record_fix(domain, extensions, record_id)}"
     )
 
 
@@ -2128,6 +2132,29 @@ class PolicyTarget:
     # The domain has no MX and its own address takes no mail (MX-01): `fix` is not a policy
     # but no_mail_fix's advice, as MTASTS-10 gives it (_no_mail_record_fix).
     no_mail: bool = False
+    # The owner's patterns the file keeps that match no MX host now (MTASTS-31), and when
+    # they can go (stale_words): only with a change, whose new id they are counted from.
+    stale: list[str] = field(default_factory=list)
+    record_id: str = ""
+
+    def stale_words(self, patterns: list[str]) -> str:
+        """When `patterns`, kept in this file though no MX matches them, can go: senders may
+        still hold an MX record or a cached policy naming those hosts, so they stay until
+        max_age has passed since this file is served under its new id (RFC 8461 §3.1, §5.1;
+        what hosting does with a departed MX, mailsec.hosting.models). Their removal changes
+        the file again, so it needs another new id (MTASTS-09)."""
+        one = len(patterns) == 1
+        days = -(-self.max_age // 86400)  # whole days, rounded up
+        hosts = "those hosts"
+        if one:
+            hosts = "the hosts it covers" if patterns[0].startswith("*.") else "that host"
+        return (
+            f"senders may still hold an MX record or a cached policy naming "
+            f"{hosts}, so {'it stays' if one else 'they stay'} "
+            f"until {days} {noun_for(days, 'day')} (the policy's max_age, {self.max_age} "
+            f"seconds) have passed since the file is served under id={self.record_id}; then "
+            f"{'it' if one else 'they'} can go, with another new id in the record."
+        )
 
 
 def policy_target(
@@ -2169,15 +2196,40 @@ def policy_target(
     changes = repairs or mode != policy.mode or mx_changed
     # The owner's max_age, also one written with a comment after it.
     max_age = policy.max_age if policy.max_age is not None else policy.max_age_meant
-    return PolicyTarget(
+    # The owner's patterns no MX host matches (an old provider's, after a move): kept, and
+    # the file says when they can go (PolicyTarget.stale_words).
+    stale = [
+        p
+        for p in patterns
+        if known
+        and changes
+        and mode in {"enforce", "testing"}
+        and p in policy.mx
+        and not any(policy_matches(p, h) for h in mxset.names)
+    ]
+    target = PolicyTarget(
         mode=mode,
         max_age=fix_max_age(max_age),
         mx=patterns,
         changes=changes,
-        fix=policy_change_fix(domain, mode, max_age, patterns, extensions=extensions)
-        + (f"\n{left_out(omitted)}" if omitted else ""),
+        fix="",
         extensions=dict(extensions or {}),
+        stale=stale,
+        record_id=fresh_id(),
     )
+    target.fix = policy_change_fix(
+        domain, mode, max_age, patterns, extensions=extensions, record_id=target.record_id
+    )
+    if stale:
+        lines = series([f"mx: {p}" for p in stale])
+        match = "matches" if len(stale) == 1 else "match"
+        target.fix += (
+            f"\n(The file keeps {lines}, which {match} no MX host now (MTASTS-31): "
+            f"{target.stale_words(stale)})"
+        )
+    if omitted:
+        target.fix += f"\n{left_out(omitted)}"
+    return target
 
 
 def _host_text(domain: str) -> str:
@@ -4181,10 +4233,16 @@ async def _mx_findings(
         stale = not any(policy_matches(pattern, h.name) for h in mxset.hosts)
         broad = too_broad(ctx.domain, pattern)
         if stale and not broad:
+            # With a new policy suggested, when the pattern can go is counted from its id.
+            later = (
+                f" The policy suggested keeps it: {target.stale_words([pattern])}"
+                if pattern in target.stale
+                else ""
+            )
             out.add(
                 "MTASTS-31",
                 Status.INFO,
-                f"The pattern {pattern} matches no current MX host (stale entry?).",
+                f"The pattern {pattern} matches no current MX host (stale entry?).{later}",
                 subject=pattern,
                 evidence=ev,
             )

@@ -5,12 +5,14 @@ matches any more (RFC 8461 §3.1, §5.1)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from checks.findings import Finding
 from tests.test_engine_s44e_fixes import PROTON, _one, _spf
+from tests.test_mtasts import POLICY, ZONE, evaluate
 from tests.test_spf import published
 
 PROTON_MX = ["10 mail.protonmail.ch.", "20 mailsec.protonmail.ch."]
@@ -109,3 +111,64 @@ def test_spf09_offers_no_record_without_a_repair_to_build_on(
     spf09 = _one(findings, "SPF-09")
     assert spf09.fix == ""
     assert "same terms would still fail" in spf09.summary
+
+
+# --- MTASTS-30's suggested policy after an MX move: when the old patterns can go
+
+MOVED = {
+    **{k: v for k, v in ZONE.items() if k[1] != "MX"},
+    ("example.org", "MX"): ["10 inbound.newmail.example."],
+    ("inbound.newmail.example", "A"): ["192.0.2.21"],
+}
+
+
+def _old_policy(max_age: int) -> str:
+    return (
+        "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmx: *.oldmail.example\r\n"
+        f"max_age: {max_age}\r\n"
+    )
+
+
+def _new_id(fix: str) -> str:
+    """The id of the record a policy change's fix publishes."""
+    found = re.search(r'_mta-sts\.example\.org\. TXT "v=STSv1; id=([^;"]+)', fix)
+    assert found, fix
+    return found.group(1)
+
+
+@pytest.mark.parametrize(("max_age", "days"), [(1209600, "14 days"), (86400, "1 day")])
+def test_the_policy_that_adds_the_new_mx_says_when_the_old_patterns_go(
+    monkeypatch: pytest.MonkeyPatch, max_age: int, days: str
+) -> None:
+    # RFC 8461 §3.1, §5.1 and the product's rule (add a new MX at once under a new id, remove
+    # a departed one only after max_age): the suggested file keeps the patterns no MX matches,
+    # and says they can go once max_age has passed since it is served under the new id.
+    findings = evaluate(monkeypatch, MOVED, body=_old_policy(max_age))
+    mts30 = _one(findings, "MTASTS-30")
+    assert str(mts30.status) == "fail"
+    fix = mts30.fix
+    assert "mx: inbound.newmail.example" in fix
+    assert "mx: mx1.example.org" in fix and "mx: *.oldmail.example" in fix
+    new_id = _new_id(fix)
+    note = fix.split(f"id={new_id}", 1)[1]
+    assert f"id={new_id}" in note  # the note names the id the fix publishes
+    assert days in note and f"max_age: {max_age}" in fix
+    assert "mx1.example.org" in note and "*.oldmail.example" in note
+    assert "new id" in note  # their removal changes the file: another id
+    # MTASTS-31's info for each old pattern says when it can go, under that same id.
+    stale = [f for f in findings if f.id == "MTASTS-31"]
+    assert {f.subject for f in stale} == {"mx1.example.org", "*.oldmail.example"}
+    for finding in stale:
+        assert str(finding.status) == "info"
+        assert days in finding.summary and f"id={new_id}" in finding.summary
+
+
+def test_a_stale_pattern_beside_a_covered_mx_keeps_its_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Control: no policy change is suggested, so there is no new id to count from.
+    body = POLICY.replace("mx: mx2.example.org", "mx: mx2.example.org\r\nmx: old.example.org")
+    findings = evaluate(monkeypatch, body=body)
+    assert str(_one(findings, "MTASTS-30").status) == "pass"
+    stale = _one(findings, "MTASTS-31")
+    assert stale.summary == "The pattern old.example.org matches no current MX host (stale entry?)."
