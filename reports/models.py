@@ -30,7 +30,7 @@ from django.db.models.lookups import GreaterThan
 from django.http import Http404
 from django.utils import timezone
 
-from checks.findings import both_ways, u_labels
+from checks.findings import both_ways, series, u_labels
 from checks.lookalike import looks_like_domain
 from reports import conf
 from reports.mail import (
@@ -695,6 +695,18 @@ class RawReport(models.Model):
             # own report, never a copy of the one stored (locked after it, in that order).
             submitter = split
             same = lock_report(self.address, submitter, parsed.report_id, span)
+        parsed.warnings = [w for w in parsed.warnings if not w.startswith(OTHER_DOMAIN)]
+        if (
+            same is not None
+            and same.pk != self.report_id  # a copy of it already: parsed again, it stays one
+            and (other := _another_domains(parsed, same))
+        ):
+            # The same reporter's report about another policy domain under the same report-id
+            # (a day-only id, two domains sharing this address): its own report, never a copy
+            # of the one stored, which it would otherwise hide or replace (blind s44r W15, W28).
+            submitter = domain_key(submitter, other[0])
+            parsed.warnings.append(other_domain_warning(parsed, other[1]))
+            same = lock_report(self.address, submitter, parsed.report_id, span)
         # The copy counted now, if another raw report carries it (a resend over the other
         # channel, say): this one is a duplicate, also when it is reparsed while pointing at
         # that report already.
@@ -1011,6 +1023,59 @@ def lock_copies(report_pk: int, *also: int) -> None:
         .filter(models.Q(report_id=report_pk) | models.Q(pk__in=also))
         .order_by("pk")
         .values_list("pk", flat=True)
+    )
+
+
+# The start of the warning a report stored beside another policy domain's report of the same
+# reporter, report-id and day carries (other_domain_warning).
+OTHER_DOMAIN = "This sender used report-id "
+
+
+def _policy_domains(domains: Iterable[tuple[str, str]]) -> set[str]:
+    """The policy domains (A-labels, lower case, no root dot) of `domains`' (policy-type,
+    policy-domain) pairs that name the domain a report is about: sts and no-policy-found
+    (a tlsa policy-domain is an MX host, RFC 8460 §1.1)."""
+    return {a_labels(d.strip()) for t, d in domains if t in DOMAIN_POLICY_TYPES and d.strip(" .")}
+
+
+def _another_domains(parsed: ParsedReport, same: TlsReport) -> tuple[str, list[str]] | None:
+    """When `parsed`, a report of the same reporter, report-id and day as the stored `same`
+    (or of a range overlapping it), is about other policy domains than `same`: the domain it
+    is about and the stored report's domains; None when it is a copy of `same`.
+
+    RFC 8460 §4.4 makes the report-id unique, but a report is about one policy domain (the
+    file name and TLS-Report-Domain of §5.1 and §5.3 carry one), so the same id about
+    another domain is another report: none of its sessions is in `same`'s. Both must name
+    their domains in their policies, and none may be shared: a report whose policy-domain is
+    left out (Postfix's no-policy-found), or a DANE-only one, stays a copy as before, and a
+    report about several domains (only the address's part stored, policy_owners) shares the
+    address's with its copies."""
+    mine = _policy_domains((p.policy_type, p.policy_domain) for p in parsed.policies)
+    if not mine:
+        return None
+    theirs = _policy_domains(same.policies.values_list("policy_type", "policy_domain"))
+    if not theirs or not mine.isdisjoint(theirs):
+        return None
+    about = parsed.about_domain
+    return (a_labels(about) if about else min(mine)), sorted(theirs)
+
+
+def domain_key(submitter: str, domain: str) -> str:
+    """The de-duplication key of a report about `domain` whose reporter's report about
+    another policy domain took its report-id and day first (_another_domains): the
+    submitter key with the domain, within the column's 1,024 characters."""
+    suffix = f" for {domain}"
+    return submitter[: 1024 - len(suffix)] + suffix
+
+
+def other_domain_warning(parsed: ParsedReport, theirs: list[str]) -> str:
+    """Said on a report stored beside its reporter's report about another policy domain
+    under the same report-id (_another_domains)."""
+    return (
+        f"{OTHER_DOMAIN}{parsed.report_id!r} also for its report about {series(theirs)} of "
+        "the same day. This report is about another policy domain, so it is counted as a "
+        "report of its own, not taken for a copy of that one (RFC 8460 §4.4: a report-id "
+        "identifies one report; §5.1, §5.3: a report is about one policy domain)."
     )
 
 
