@@ -135,7 +135,6 @@ def bodies() -> dict[str, bytes]:
     out["W29"] = dumps(
         shared.dates(report([sts()]), "2026-06-01T00:00:00Z", "2026-06-02T13:59:59+14:00")
     )
-    out["P04"] = out["W29"]  # planted (wrong on purpose)
     # W14: receiving-mx-hostname written as the address the sender connected to.
     w14 = detail("certificate-expired", 2, **{"receiving-mx-hostname": "198.51.100.25"})
     out["W14"] = dumps(report([sts(98, 2, [w14])]))
