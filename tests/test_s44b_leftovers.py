@@ -3,7 +3,7 @@
 1. The "MX records are back" email (mx-recovered) went to whoever heard about the domain at the
    time, not to those who were told of the null MX or NXDOMAIN: one who joined since got the
    fix of a problem never told to them. As the certificate's renewal (s43f), it now goes to
-   those told who still hear (HostedPolicy.mx_unusable_told_to); what else the same sync
+   those told who still hear (HostedPolicy.told_to, s44g); what else the same sync
    changed (a new MX) still goes to everyone who hears.
 2. DMARC-18 counted a selector holding several TXT records as "a DKIM key found", so a domain
    with no SPF record and only such a selector got no warning. Checklist DKIM-02 fails it
@@ -80,7 +80,7 @@ class S44bMxRecoveredToTheToldTestCase(HostingCase):
         got = self.bodies()
         assert sorted(got) == ["alice"], got
         assert BACK in got["alice"]
-        assert policy.mx_unusable_told_to is None  # the next problem's notice starts afresh
+        assert "mx-unusable" not in policy.told_to  # the next problem's notice starts afresh
 
     def test_s44b_what_else_the_sync_changed_still_goes_to_everyone(self) -> None:
         policy = self.told_nxdomain()
@@ -95,7 +95,7 @@ class S44bMxRecoveredToTheToldTestCase(HostingCase):
         # Control: an NXDOMAIN told before s44b (nobody recorded): the recovery goes to
         # whoever hears about the domain now, as before.
         policy = self.told_nxdomain()
-        HostedPolicy.objects.filter(pk=policy.pk).update(mx_unusable_told_to=None)
+        HostedPolicy.objects.filter(pk=policy.pk).update(told_to={})
         policy.refresh_from_db()
         self.sync(policy, 2 * HOUR, ["mx1.example.org"])
         got = self.bodies()

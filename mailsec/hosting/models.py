@@ -157,14 +157,19 @@ class HostedPolicy(models.Model):
     # What the last answer that was no usable MX said ("a null MX", "NXDOMAIN"); "" while MX
     # are followed. Told once when it starts and once when the MX records are back.
     mx_unusable = models.CharField(max_length=40, blank=True)
-    # Whom that first notice was emailed to (notify.recipients), so that "the MX records are
-    # back" is told to them who still hear, not to one who joined since (task s44b, as
-    # cert_warned_to); None: not recorded (told before s44b, or recorded only while the
-    # answers flapped), the recovery then goes to whoever hears now.
-    mx_unusable_told_to = models.JSONField(null=True, blank=True, default=None)
     # The last usable MX answer had a null MX (`MX 0 .`) beside its real MX records: told once
     # when it appears and once when it goes (note_null_beside), shown on the page meanwhile.
     mx_null_beside = models.BooleanField(default=False)
+    # Whom the notices of each problem the MX sync tells until it ends were emailed to
+    # (notify.recipients), by problem: "mx-failing", "mx-flapping", "mx-unusable",
+    # "mx-null-mixed", "policy-host" (notify.note_told). Its end (mx-answering, mx-stable,
+    # mx-recovered, the null MX gone, mta-sts.<name> leading to us again) goes to them who
+    # still hear, not to one who joined since (tasks s44b, s44g; as cert_warned_to). No entry
+    # for a problem standing: not recorded (told before s44g, s44b for mx-unusable, or only
+    # recorded while the MX answers flapped), and its end goes to whoever hears then.
+    # Written by the sync under the row lock alone (SYNC_FIELDS); the certificate's are kept
+    # apart (cert_warned_to), as the certificate watch saves its fields without that lock.
+    told_to = models.JSONField(default=dict, blank=True)
     policy_id = models.CharField(max_length=rules.ID_MAX_LENGTH, blank=True)
     text = models.TextField(blank=True)
     # The id last written to our zone; differs from policy_id while an UPDATE is owed.
@@ -847,8 +852,8 @@ class HostedPolicy(models.Model):
             self.mx_failed_since = None
             self.mx_failing_told = False
             self.mx_unusable = ""
-            self.mx_unusable_told_to = None
             self.mx_null_beside = False  # told afresh, as the aliases are
+            self.told_to = {}  # every problem the MX sync told starts afresh
         else:
             # Still winding down: senders may hold copies listing departed hosts, which stay
             # until their max_age has passed, as if hosting had never been stopped.

@@ -21,8 +21,10 @@ log = logging.getLogger(__name__)
 OFF = AlertSetting.Mode.OFF
 
 # Who an email about a policy went to: {"users": [member pks], "addresses": [team alert
-# addresses]} (HostedPolicy.cert_warned_to).
+# addresses]} (HostedPolicy.cert_warned_to, HostedPolicy.told_to's entries).
 Told = dict[str, list]
+# One step a sync or a button told: (kind, message).
+Step = tuple[str, str]
 
 # Kinds worth an email; the rest (settings saved by the owner themselves) are only logged.
 EMAILED = {
@@ -95,6 +97,41 @@ def recipients(policy: HostedPolicy) -> Told:
     }
 
 
+def with_told(policy: HostedPolicy, told: Told | None, standing: bool) -> Told | None:
+    """`told` (whom earlier notices of a problem went to) with whom a notice of it about to be
+    emailed goes to (recipients), so that its end goes to them who still hear (tell's and
+    tell_all's `only`), not to one who joined since. `standing`: the problem was already
+    told (a later notice of it: 7 days left after 21, another answer joining a flap): added
+    to `told`; when that earlier notice was not recorded (None: sent before its readers were
+    kept), it stays None and the end goes to whoever hears then. Otherwise: a new record."""
+    if standing and told is None:
+        return None
+    now_told = recipients(policy)
+    earlier = (told or {}) if standing else {}
+    return {
+        key: list(dict.fromkeys([*earlier.get(key, []), *now_told[key]]))
+        for key in ("users", "addresses")
+    }
+
+
+def note_told(policy: HostedPolicy, problem: str, standing: bool = False) -> None:
+    """Record in policy.told_to whom a notice of `problem` (an MX sync's: "mx-failing",
+    "mx-flapping", "mx-unusable", "mx-null-mixed", "policy-host") about to be emailed goes
+    to (with_told). Call before saving, under the row lock (service.SYNC_FIELDS)."""
+    told = with_told(policy, policy.told_to.get(problem), standing)
+    if told is None:
+        policy.told_to.pop(problem, None)
+    else:
+        policy.told_to[problem] = told
+
+
+def told_end(policy: HostedPolicy, problem: str) -> Told | None:
+    """Whom the end of `problem` goes to (tell_all's `only` for its step): those its notices
+    went to, forgotten now so that its next notice starts afresh; None (not recorded):
+    whoever hears."""
+    return policy.told_to.pop(problem, None)
+
+
 def _members(policy: HostedPolicy) -> list:
     domain = policy.domain
     assert domain is not None
@@ -114,7 +151,7 @@ def tell_all(
     suffix: str = "",
     quiet: Collection[str] = (),
     now: datetime | None = None,
-    only: Mapping[str, Told | None] | None = None,
+    only: Mapping[Step, Told | None] | None = None,
 ) -> None:
     """What one step did, as `(kind, message)`s: an event each on the page, but one email for
     them all. A move to another provider is one MX added and every old one leaving; an email
@@ -126,34 +163,32 @@ def tell_all(
     must say which change, for the teammates who did not make it. So do `quiet` kinds: those
     the team already heard will keep coming (service.QUIET_WHILE_UNSTABLE).
 
-    `only`: kinds told only to some of those who hear (the end of a problem, to those told of
-    it: "the MX records are back", s44b), by kind; None for a kind: to all. The others get
-    the email without those steps, or none when nothing emailed is left for them."""
+    `only`: steps of `said` told only to some of those who hear (the end of a problem, to
+    those told of it: told_end; s44b, s44g), by step; None for a step: to all. The others
+    get the email without those steps, or none when nothing emailed is left for them. By
+    step, not by kind: a null MX beside the MX records and its end are both mx-null-mixed,
+    mta-sts.<name> leading elsewhere and back both policy-host."""
     events = [tell(policy, kind, message + suffix, email=False, now=now) for kind, message in said]
     emailing = EMAILED - set(quiet)
     if policy.domain is None or not any(kind in emailing for kind, _ in said):
         return
-    # Only kinds this step says narrow anything: a sync while the MX are still unusable passes
-    # whom that notice went to, and its other steps (the _mta-sts record gone, say) are for
-    # everyone who hears (review s44z: they reached no one).
-    saying = {kind for kind, _ in said}
-    narrowed = {
-        kind: who for kind, who in (only or {}).items() if who is not None and kind in saying
-    }
+    # Only steps said here narrow anything: the other steps (the _mta-sts record gone, say)
+    # are for everyone who hears (review s44z: they reached no one).
+    narrowed = {step: who for step, who in (only or {}).items() if who is not None and step in said}
     # Readers grouped by the steps they are not told: one email per group, each reader once
     # (None: everyone who hears, when no step is narrowed).
-    groups: dict[frozenset[str], Told | None] = {frozenset(): None}
+    groups: dict[frozenset[Step], Told | None] = {frozenset(): None}
     if narrowed:
-        told: dict[frozenset[str], Told] = {}
+        told: dict[frozenset[Step], Told] = {}
         for key, names in recipients(policy).items():
             for reader in names:
                 left_out = frozenset(
-                    k for k, who in narrowed.items() if reader not in who.get(key, [])
+                    step for step, who in narrowed.items() if reader not in who.get(key, [])
                 )
                 told.setdefault(left_out, {"users": [], "addresses": []})[key].append(reader)
         groups = {left_out: group for left_out, group in told.items()}
     for left_out, readers in groups.items():
-        theirs = [(kind, message) for kind, message in said if kind not in left_out]
+        theirs = [step for step in said if step not in left_out]
         emailed = [kind for kind, _ in theirs if kind in emailing]
         if not emailed:
             continue

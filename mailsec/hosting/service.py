@@ -38,7 +38,7 @@ from mailsec.hosting.models import (
     MX_STABLE_HOURS,
     HostedPolicy,
 )
-from mailsec.hosting.notify import Told, recipients, tell, tell_all
+from mailsec.hosting.notify import Step, Told, note_told, tell, tell_all, told_end, with_told
 from mailsec.hosting.readiness import SeenPolicy, seen_policy
 from mailsec.hosting.zone import PolicyZone, ZoneError
 
@@ -339,10 +339,10 @@ def enable_told(
         if point is not None and point.start is not None and point.seen is not None:
             begin_from(policy, point, now)
         aliases = policy.note_aliases(found.aliases, found.alias_unknown, found.dangling)
-        beside = policy.note_null_beside(found.null_beside)
         policy.last_sync_at = now
         steps = [(mx_event_kind(m), m) for m in said] + [("mx-alias", m) for m in aliases]
-        steps += [("mx-null-mixed", m) for m in beside]
+        only: dict[Step, Told | None] = {}
+        steps += null_beside_told(policy, found.null_beside, only)
         record_told: list[tuple[str, str]] = []
         if policy.refresh_text(now) and not created:
             # Keep hosting: the text leaves mode none with a new id, which a plain TXT must
@@ -377,7 +377,7 @@ def enable_told(
                 email=False,
                 now=now,
             )
-        tell_all(policy, steps, now=now)
+        tell_all(policy, steps, now=now, only=only)
     publish(policy, now)
     if not kept and started:
         # For the page's message only: the enabled event records it, and the person who
@@ -570,7 +570,8 @@ def sync_through(
             return False, []
         policy.last_sync_at = now
         quiet: frozenset[str] = frozenset()
-        only: dict[str, Told | None] = {}
+        # The end of a problem told to those told of it (notify.told_end), by step.
+        only: dict[Step, Told | None] = {}
         if found.failed:
             # Never act on a failed lookup: it says nothing about which hosts left, nor
             # whether a host due for removal is still gone.
@@ -582,11 +583,10 @@ def sync_through(
             if ours_answers and failing_due(policy, now):
                 # Once, under the row lock: a concurrent or retried turn finds it told.
                 policy.mx_failing_told = True
+                note_told(policy, "mx-failing")
                 said.append(("mx-failing", policy.failing_message(local=False)))
         else:
-            # Whom a null MX or NXDOMAIN was told to: its end goes to them (follow_mx clears it).
-            only["mx-recovered"] = policy.mx_unusable_told_to
-            followed, quiet = follow_mx(policy, found, now)
+            followed, quiet = follow_mx(policy, found, now, only)
             said += followed
         # The record was compared with the id we had before the lookups; a newer id since
         # makes that comparison meaningless until the next turn.
@@ -603,7 +603,7 @@ def sync_through(
                 record_at = len(said)
                 said.append(("record", record_told(policy, record, zone_name)))
             policy.record_state = record.state
-        said += policy_host_told(policy, *leads, now)
+        said += policy_host_steps(policy, leads, now, only)
         changed = policy.refresh_text(now)
         if changed and record_at >= 0:
             # Told this turn, and the id changed since the lookup: the notice names the id the
@@ -674,6 +674,26 @@ def record_told(policy: HostedPolicy, record: lookups.RecordState, zone_name: st
             f"{fix} in place of it."
         )
     return f"{record.detail}: senders never see our policy id there. {fix} in place of it."
+
+
+def policy_host_steps(
+    policy: HostedPolicy, leads: tuple[bool, str], now: datetime, only: dict[Step, Told | None]
+) -> list[Step]:
+    """policy_host_told, with whom each step goes to: a move away from us (or a flap, or a
+    flap settled elsewhere) is told to whoever hears, and recorded (notify.note_told); its
+    end (leading to us again, or a flap settled on us) goes to them in `only`."""
+    # Told of already: the name leads elsewhere, or its answers flap (a flap settling
+    # elsewhere is still that problem; one that leads elsewhere after leading to us is news).
+    standing = (
+        policy.policy_host_state == "elsewhere" or policy.policy_host_unstable_since is not None
+    )
+    steps = policy_host_told(policy, *leads, now)
+    for step in steps:
+        if policy.policy_host_state == "ours" and policy.policy_host_unstable_since is None:
+            only[step] = told_end(policy, "policy-host")
+        else:
+            note_told(policy, "policy-host", standing=standing)
+    return steps
 
 
 def policy_host_told(
@@ -821,11 +841,32 @@ def unusable_label(found: lookups.MxLookup) -> str:
     return "no MX and no address" if found.no_address else "a null MX (MX 0 .)"
 
 
+def null_beside_told(
+    policy: HostedPolicy, beside: bool, only: dict[Step, Told | None]
+) -> list[Step]:
+    """Note whether a null MX stands beside the MX records (note_null_beside); the step that
+    says it changed. Its appearance is recorded (notify.note_told) unless only recorded
+    while the MX answers flap (follow_mx forgets it then); its end goes to them in `only`."""
+    steps = [("mx-null-mixed", m) for m in policy.note_null_beside(beside)]
+    for step in steps:
+        if policy.mx_null_beside:
+            note_told(policy, "mx-null-mixed")
+        else:
+            only[step] = told_end(policy, "mx-null-mixed")
+    return steps
+
+
 def follow_mx(
-    policy: HostedPolicy, found: lookups.MxLookup, now: datetime
+    policy: HostedPolicy,
+    found: lookups.MxLookup,
+    now: datetime,
+    only: dict[Step, Told | None] | None = None,
 ) -> tuple[list[tuple[str, str]], frozenset[str]]:
     """Apply an MX answer (not a failed lookup) to the locked policy; the steps to tell, and
-    the kinds among them only recorded (tell_all's quiet).
+    the kinds among them only recorded (tell_all's quiet). The notice of a problem that lasts
+    (no MX lookup answering, a flap, a null MX or NXDOMAIN, a null MX beside the MX records)
+    is recorded with whom it goes to (notify.note_told), and its end goes to those who still
+    hear: added to `only` (tell_all's), by step.
 
     Every step is returned. Which are emailed depends on whether the answers agree. A change
     and its undoing (a host that left and is back, MX records back after a null MX or
@@ -842,20 +883,21 @@ def follow_mx(
     flap already has MX_FLAP_ANSWERS: then its changes go on being emailed. Nothing about the
     text changes: a departed host stays listed until its removal is due, and coming back
     cancels that removal."""
+    only = {} if only is None else only
     said: list[tuple[str, str]] = []
     if policy.mx_failed_since is not None:
         if policy.mx_failing_told:
             # The team was told none answered: once, that one does, whatever it says.
             policy.mx_failing_told = False
             answer = unusable_label(found) if found.unusable else ", ".join(found.hosts)
-            said.append(
-                (
-                    "mx-answering",
-                    policy.answering_again_message(
-                        policy.mx_failed_since, answer, followed=not found.unusable
-                    ),
-                )
+            step = (
+                "mx-answering",
+                policy.answering_again_message(
+                    policy.mx_failed_since, answer, followed=not found.unusable
+                ),
             )
+            said.append(step)
+            only[step] = told_end(policy, "mx-failing")
         failed_for = now - policy.mx_failed_since
         if policy.mx_unstable_since is not None and failed_for >= MX_STABLE_AFTER:
             # Lookups that failed say nothing of the answers meanwhile: days of them are not
@@ -869,7 +911,9 @@ def follow_mx(
     if policy.mx_unstable_since is not None and policy.mx_answer_held(now):
         policy.mx_unstable_since = None
         policy.mx_flap_answers = []
-        said.append(("mx-stable", policy.settled_message()))
+        step = ("mx-stable", policy.settled_message())
+        said.append(step)
+        only[step] = told_end(policy, "mx-flapping")
     before = policy.mx_answer()
     steps: list[tuple[str, str]] = []
     if found.unusable:
@@ -891,22 +935,24 @@ def follow_mx(
         # Whatever came before, this answer names no host: a null MX beside the real ones
         # that comes back with them is told afresh.
         policy.mx_null_beside = False
+        policy.told_to.pop("mx-null-mixed", None)
     else:
         policy.last_sync_error = ""
         recovered = bool(policy.mx_unusable)
         policy.mx_unusable = ""
-        policy.mx_unusable_told_to = None  # the next problem's notice starts afresh
+        # To whom the null MX or NXDOMAIN was told; the next problem's notice starts afresh.
+        told = told_end(policy, "mx-unusable")
         moved = [(mx_event_kind(m), m) for m in policy.apply_mx(found.hosts, now)]
         if recovered:
             # As the certificate watch tells a certificate valid again: the team was asked
             # to fix the MX records, and hears once that the policy follows them again.
-            steps.append(
-                (
-                    "mx-recovered",
-                    f"The MX records of {policy.name} are back ({', '.join(policy.mx_live)}): "
-                    "the policy follows them again.",
-                )
+            step = (
+                "mx-recovered",
+                f"The MX records of {policy.name} are back ({', '.join(policy.mx_live)}): "
+                "the policy follows them again.",
             )
+            steps.append(step)
+            only[step] = told
         steps += moved
         # Only now: this lookup confirms the hosts due for removal are still gone.
         steps += [("mx-removed", m) for m in policy.drop_due_removals(now, found.hosts)]
@@ -916,7 +962,7 @@ def follow_mx(
             for m in policy.note_aliases(found.aliases, found.alias_unknown, found.dangling)
         ]
         # Told, never acted on: senders deliver to the real hosts beside it.
-        steps += [("mx-null-mixed", m) for m in policy.note_null_beside(found.null_beside)]
+        steps += null_beside_told(policy, found.null_beside, only)
     after = policy.mx_answer()
     quiet: frozenset[str] = frozenset()
     if after != before:
@@ -930,11 +976,13 @@ def follow_mx(
             answers = [before, after]
             seen = policy.answers_seen(now)
             answers += [a for a in seen if a not in answers][: MX_FLAP_ANSWERS - 2]
+            note_told(policy, "mx-flapping")
             said.append(("mx-flapping", policy.flapping_message(tuple(answers))))
         elif flapping and after not in answers and len(answers) < MX_FLAP_ANSWERS:
             # An answer that was news during the flap (emailed coming and going) came back:
             # one of the flap's now, told once with all of them.
             answers.append(after)
+            note_told(policy, "mx-flapping", standing=True)
             said.append(("mx-flapping", policy.flapping_message(tuple(answers))))
         if answers:
             policy.mx_flap_answers = answers
@@ -942,9 +990,12 @@ def follow_mx(
             quiet = QUIET_WHILE_UNSTABLE
     if any(kind == "mx-unusable" for kind, _ in steps):
         # Whom tell_all emails the notice to: "the MX records are back" goes to them who still
-        # hear (the sync's `only`), not to one who joined since. Only recorded while the
-        # answers flap: None, and the end is told to whoever hears then.
-        policy.mx_unusable_told_to = None if "mx-unusable" in quiet else recipients(policy)
+        # hear, not to one who joined since.
+        note_told(policy, "mx-unusable")
+    for problem in {kind for kind, _ in steps} & {"mx-unusable", "mx-null-mixed"} & quiet:
+        # Only recorded while the answers flap: nobody was told, and its end is told to
+        # whoever hears then.
+        policy.told_to.pop(problem, None)
     return said + steps, quiet
 
 
@@ -988,8 +1039,8 @@ SYNC_FIELDS = [
     "mx_failed_since",
     "mx_failing_told",
     "mx_unusable",
-    "mx_unusable_told_to",
     "mx_null_beside",
+    "told_to",
     "mx_aliases",
     "mx_alias_dangling",
     "pending_removals",
@@ -1474,14 +1525,7 @@ def _record_told(policy: HostedPolicy) -> None:
     s43k for "no valid certificate"), to people not kept, and it stays None: the fix then
     goes to whoever hears. Call before the notice's own flag is set."""
     standing = policy.cert_warned_days is not None or policy.cert_alerted
-    if standing and policy.cert_warned_to is None:
-        return
-    told = policy.cert_warned_to or {}
-    now_told = recipients(policy)
-    policy.cert_warned_to = {
-        key: list(dict.fromkeys([*told.get(key, []), *now_told[key]]))
-        for key in ("users", "addresses")
-    }
+    policy.cert_warned_to = with_told(policy, policy.cert_warned_to, standing)
 
 
 def _forget_told(policy: HostedPolicy, reading: CertReading) -> None:
