@@ -323,6 +323,10 @@ _MARKDOWN_LINK_RE = re.compile(
 _HTML_LINK_RE = re.compile(
     r"<a(?:\s(?P<attributes>[^<>]*))?>(?P<text>(?:(?!</a[\s>]).)*)</a\s*>", re.DOTALL
 )
+# The same in any case, as a pasted list is searched for anchors before it is lowered.
+_ANY_CASE_HTML_LINK_RE = re.compile(_HTML_LINK_RE.pattern, re.DOTALL | re.IGNORECASE)
+# Where _pasted_list set an anchor aside: NUL, its number, NUL (no pasted text holds a NUL).
+_SET_ASIDE_RE = re.compile("\0([0-9]+)\0")
 _HREF_RE = re.compile(
     r"""(?:^|\s)href\s*=\s*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<bare>[^\s"'=<>`]+))"""
 )
@@ -417,6 +421,18 @@ def _pasted_list(
     """
     if len(text) > MAX_INPUT_CHARS:  # refused unread, and said so
         return []
+    # An HTML anchor is one item, whatever its text holds (blanks, commas, "<b>"), read as
+    # it is alone (s44h; before, its blanks split it and two pasted together were refused as
+    # holding a space, where two Markdown links were a list). Set aside before the To line's
+    # reading below, which would take its "<a href=…>" for a name's address.
+    anchors: list[str] = []
+
+    def set_aside(anchor: re.Match[str]) -> str:
+        anchors.append(anchor.group(0))
+        return f" \0{len(anchors) - 1}\0 "
+
+    if "\0" not in text:
+        text = _ANY_CASE_HTML_LINK_RE.sub(set_aside, text)
     # A mail client's To line: each "Name <address>" stands for its address alone, so the
     # blanks and commas of display names ("Smith, Alice") split nothing.
     text = _DISPLAY_NAME_RE.sub(r" \1 ", text)
@@ -425,6 +441,8 @@ def _pasted_list(
         return []
     names = []
     for part in parts:
+        if aside := _SET_ASIDE_RE.fullmatch(part):
+            part = anchors[int(aside.group(1))]
         try:
             names.append(_to_ascii_domain(part, extra_public_suffixes, allow_special_use))
         except DomainNameError:
