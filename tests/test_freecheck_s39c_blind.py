@@ -218,6 +218,8 @@ ROWS: dict[str, L] = {
 }
 
 PLANTED = {key for key in ROWS if key.startswith("W")}
+# The domain whose name server answers nothing (L05, W1).
+DEAD_DNS = "s39cdead.test"
 
 
 def row_params() -> list[Any]:
@@ -282,6 +284,10 @@ def test_a_strangers_domain_through_the_page(
 ) -> None:
     row = ROWS[key]
     with lab_page(lab, settings, monkeypatch) as client:
+        if row.typed == DEAD_DNS:
+            # Every question times out whatever the limit: 3 s instead of the engine's 8 (read
+            # from the environment) gives the same reading, 17 s -> 7 s a row (task s44s).
+            monkeypatch.setenv("MAILSEC_CHECK_TIMEOUT", "3")
         r = client.post("/check", {"domain": row.typed})
         assert r.status_code == 302, page_text(r)[:2000]
         run = FreeCheck.objects.get()
