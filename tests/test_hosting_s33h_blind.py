@@ -365,7 +365,7 @@ CASES: list[dict[str, Any]] = [
                         "events": ["mode"], "emails": 0}},
             {"at": "4d", "do": "delete", "reason": "deleted",
              "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none",
-                        "emails": 1, "message_says": ["2026-12-11 12:00"],
+                        "emails": 1, "message_says": ["11 Dec 2026, 12:00"],
                         "pages": {"alice": 404, "bob": 404}}},
             {"at": "10d-5m", "do": "sync", "reason": "not yet",
              "expect": {"served": served("none", [MX1]), "zone": "none", "emails": 0}},

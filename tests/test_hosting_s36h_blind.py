@@ -216,7 +216,7 @@ CASES: list[dict[str, Any]] = [
             {"at": "2d", "do": "delete", "reason": "deleted",
              "ask": {"mta-sts.example.org": 200},
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
-                        "message_says": ["2026-12-10 12:00"]}},
+                        "message_says": ["10 Dec 2026, 12:00"]}},
             {"at": "9d+5m", "do": "sync", "reason": "released",
              "ask": {"mta-sts.example.org": 403},
              "expect": {"served": "404", "zone": "withdrawn"}},

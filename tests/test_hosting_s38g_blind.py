@@ -369,7 +369,7 @@ CASES: list[dict[str, Any]] = [
             {"at": "1d", "do": "delete", "reason": "deleted: winds down",
              "ask": {HOST: 200}, "get": {HOST: 200},
              "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none",
-                        "message_says": ["2026-12-08"]}},
+                        "message_says": ["8 Dec 2026"]}},
             {"at": "1h+7d-5m", "do": "sync", "reason": "not yet",
              "ask": {HOST: 200},
              "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none"}},
@@ -493,7 +493,7 @@ CASES: list[dict[str, Any]] = [
                   "type": "text/plain"},
              ],
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
-                        "message_says": ["2026-12-09"]}},
+                        "message_says": ["9 Dec 2026"]}},
             {"at": "8d+5m", "do": "sync", "reason": "released",
              "http": [
                  {"method": "HEAD", "host": HOST, "status": 404, "body": "empty"},
