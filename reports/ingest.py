@@ -33,12 +33,13 @@ import logging
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from reports import conf
@@ -55,6 +56,7 @@ from reports.models import (
     RawReport,
     ReportAddress,
     TlsReport,
+    another_domains_key,
     copy_outcome,
     identity_lock_key,
     insert_details,
@@ -227,6 +229,10 @@ class _Report:
     pk: int | None = None  # stored before; a new one's once it has its id
     first: ParsedReport | None = None
     reused: str = ""  # a new one's reused_warning, when its sender's key has other days
+    # A new one's key and warning when it is another policy domain's report than the one
+    # its report-id and day found (another_domains_key).
+    submitter: str = ""
+    warning: str = ""
     report: TlsReport | None = None  # a new one's row (the ORM path)
 
 
@@ -285,10 +291,13 @@ class _Group:
 
 
 # Reports by (address, submitter, report-id): those stored, then those of the batch.
-_Groups = dict[tuple[int, str, str], _Group]
+_Key = tuple[int, str, str]
+_Groups = dict[_Key, _Group]
+# The stored reports' policies as (policy-type, policy-domain), by report pk.
+_Policies = dict[int, list[tuple[str, str]]]
 
 
-def _match(groups: _Groups, key: tuple[int, str, str], f: _File) -> tuple[_Report, bool]:
+def _match(groups: _Groups, key: _Key, f: _File) -> tuple[_Report, bool]:
     """The report a file is a copy of (same_report: of its day, or an overlapping range,
     stored or earlier in the batch), or the new one it carries (True): a report-id its
     sender used for another day is another report, with a warning naming those days."""
@@ -304,6 +313,56 @@ def _match(groups: _Groups, key: tuple[int, str, str], f: _File) -> tuple[_Repor
     mine = _Report(p.start, p.end, p.day, first=p, reused=reused)
     group.add(mine)
     return mine, True
+
+
+def _match_all(
+    files: Iterable[_File],
+    keys: dict[int, _Key],
+    groups: _Groups,
+    policies: _Policies,
+    load: Callable[[list[_Key]], None],
+) -> dict[int, tuple[_Report, bool]]:
+    """_match for each file of `keys` (by id(file)), in the batch's order. A file whose
+    report-id and day found another policy domain's report is that domain's own report, as
+    the parse task decides it (another_domains_key, the same rule): matched, after the
+    others, under the key naming its domain, whose stored reports `load` adds to `groups`
+    (and their copies) first. Such a file is never added to the group it found, so the
+    others' matches do not depend on it, and only a batch with such a collision costs more
+    than the one look at the policies of the report a copy found."""
+    report_of: dict[int, tuple[_Report, bool]] = {}
+    split: list[tuple[_File, _Key, str]] = []
+    for f in files:
+        if (key := keys.get(id(f))) is None:
+            continue
+        found, carries = _match(groups, key, f)
+        assert f.parsed is not None
+        if not carries:
+            # A copy, or another domain's report under the same report-id and day: rare,
+            # and only then are the found report's policies looked at.
+            theirs = (
+                [(p.policy_type, p.policy_domain) for p in found.first.policies]
+                if found.first is not None
+                else policies.get(found.pk or 0, [])
+            )
+            if other := another_domains_key(f.parsed, key[1], theirs):
+                split.append((f, (key[0], other[0], key[2]), other[1]))
+                continue
+        report_of[id(f)] = (found, carries)
+    if split:
+        load(sorted({key for _, key, _ in split} - groups.keys()))
+        for f, key, warning in split:
+            found, carries = _match(groups, key, f)
+            if carries:
+                found.submitter, found.warning = key[1], warning
+            report_of[id(f)] = (found, carries)
+    return report_of
+
+
+def _as_stored(p: ParsedReport, found: _Report) -> ParsedReport:
+    """The parsed report a file carries, with the warning the parse task adds to it when it
+    is another policy domain's report (another_domains_key), after the parser's (as there).
+    A copy: a batch stored again after a conflict decides again from the parse."""
+    return replace(p, warnings=[*p.warnings, found.warning]) if found.warning else p
 
 
 def _copy_outcome(
@@ -345,6 +404,19 @@ def _stored_copies(pks: Iterable[int]) -> dict[int, tuple[TlsReport, RawReport |
     return {pk: (report, counted.get(pk)) for pk, report in reports.items()}
 
 
+def _stored_policies(pks: Iterable[int]) -> _Policies:
+    """The (policy-type, policy-domain) of the policies of the reports stored before this
+    batch that its files found (another_domains_key reads them): one query a batch, and
+    none when no file resends a stored report."""
+    policies: _Policies = {}
+    if pks := set(pks):
+        for pk, kind, domain in PolicyResult.objects.filter(report_id__in=pks).values_list(
+            "report_id", "policy_type", "policy_domain"
+        ):
+            policies.setdefault(pk, []).append((kind, domain))
+    return policies
+
+
 def _copy_of_stored(
     parsed: ParsedReport, stored: tuple[TlsReport, RawReport | None]
 ) -> tuple[str, str]:
@@ -359,6 +431,24 @@ def _copy_of_stored(
 # --- SQLite (and any other database): the ORM ---------------------------------------------
 
 
+def _stored_groups(wanted: set[_Key]) -> _Groups:
+    """The stored reports of the identities `wanted`, grouped (the ORM path)."""
+    groups: _Groups = {}
+    if not wanted:
+        return groups
+    for r in (
+        TlsReport.objects.filter(
+            address_id__in={k[0] for k in wanted}, report_id__in={k[2] for k in wanted}
+        )
+        .order_by("start", "pk")
+        .only("pk", "address_id", "submitter", "report_id", "start", "end", "day")
+    ):
+        key = (r.address_id, r.submitter, r.report_id)
+        if key in wanted:
+            groups.setdefault(key, _Group()).add(_Report(r.start, r.end, r.day, pk=r.pk))
+    return groups
+
+
 def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) -> None:
     known = set(
         RawReport.objects.filter(
@@ -367,43 +457,39 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
     )
     if again := sum(1 for f in files if _row(f) in known):
         outcome["already stored"] += again
-    keys = {
-        i: _key(f) for i, f in enumerate(files) if f.parsed is not None and _row(f) not in known
-    }
-    wanted = set(keys.values())
-    groups: _Groups = {}
-    for r in (
-        TlsReport.objects.filter(
-            address_id__in={k[0] for k in keys.values()},
-            report_id__in={k[2] for k in keys.values()},
-        )
-        .order_by("start", "pk")
-        .only("pk", "address_id", "submitter", "report_id", "start", "end", "day")
-    ):
-        key = (r.address_id, r.submitter, r.report_id)
-        if key in wanted:
-            groups.setdefault(key, _Group()).add(_Report(r.start, r.end, r.day, pk=r.pk))
-    copies = _stored_copies(r.pk for group in groups.values() for r in group if r.pk)
+    keys = {id(f): _key(f) for f in files if f.parsed is not None and _row(f) not in known}
+    groups = _stored_groups(set(keys.values()))
+    stored = [r.pk for group in groups.values() for r in group if r.pk]
+    copies = _stored_copies(stored)
+
+    def load(more: list[_Key]) -> None:
+        # Another policy domain's reports under its own key (_match_all).
+        found = _stored_groups(set(more))
+        groups.update(found)
+        copies.update(_stored_copies(r.pk for group in found.values() for r in group if r.pk))
+
+    report_of = _match_all(files, keys, groups, _stored_policies(stored), load)
     now = timezone.now()
     new: list[tuple[_File, TlsReport]] = []
-    report_of: dict[int, _Report] = {}
-    for i, key in keys.items():
-        f = files[i]
+    for f in files:
+        if id(f) not in report_of:
+            continue
         assert f.parsed is not None
-        found, carries = _match(groups, key, f)
-        report_of[i] = found
+        found, carries = report_of[id(f)]
         if not carries:
             f.status, f.error = _copy_outcome(f.parsed, found, copies)
             continue
         # Evaluated, as in "not to alert": imported reports are history (and the sweep
         # would otherwise evaluate every one of them).
-        fields = report_fields(f.address, f.parsed)
+        fields = report_fields(f.address, _as_stored(f.parsed, found))
+        if found.submitter:
+            fields["submitter"] = found.submitter
         if found.reused:
             fields["warnings"] = [*fields["warnings"], found.reused]
         found.report = TlsReport(address=f.address, **fields, created=now, alerts_evaluated_at=now)
         new.append((f, found.report))
     TlsReport.objects.bulk_create([report for _, report in new], batch_size=BULK_BATCH)
-    for found in report_of.values():
+    for found, _ in report_of.values():
         if found.report is not None:
             found.pk = found.report.pk
     pairs = [(report, p) for f, report in new if f.parsed for p in f.parsed.policies]
@@ -417,7 +503,7 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
         for d in p.failure_details
     )
     raws = []
-    for i, f in enumerate(files):
+    for f in files:
         if _row(f) in known:
             continue
         raws.append(
@@ -434,7 +520,7 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
                 attempts=1,
                 parse_status=f.status,
                 error=f.error,
-                report_id=report_of[i].pk if i in report_of else None,
+                report_id=report_of[id(f)][0].pk if id(f) in report_of else None,
             )
         )
     RawReport.objects.bulk_create(raws, batch_size=BULK_BATCH)
@@ -504,13 +590,16 @@ DETAIL_COLUMNS = (
 )
 
 
-def _report_line(address: ReportAddress, p: ParsedReport, warning: str = "") -> str:
+def _report_line(
+    address: ReportAddress, p: ParsedReport, warning: str = "", submitter: str = ""
+) -> str:
     """The report's COPY columns from public_id to counted (REPORT_COLUMNS), with `warning`
-    after its own warnings when given."""
+    after its own warnings when given, and `submitter` as its key when given."""
     fields = report_fields(address, p)
     warnings = [*fields["warnings"], warning] if warning else fields["warnings"]
     return _line(
-        (str(uuid.uuid4()), str(address.pk), fields["organization_name"], fields["submitter"])
+        (str(uuid.uuid4()), str(address.pk), fields["organization_name"])
+        + (submitter or fields["submitter"],)
         + (fields["contact_info"], p.report_id, p.start.isoformat(), p.end.isoformat())
         + (fields["day"].isoformat(), fields["policy_domain"])
         + (str(fields["total_successful"]), str(fields["total_failed"]))
@@ -600,6 +689,16 @@ SELECT
 """
 
 
+def _stored_reports(cursor: CursorWrapper, identities: list[_Key]) -> _Groups:
+    """The stored reports of `identities`, grouped (one query)."""
+    wanted = [{"a": a, "s": s, "r": r} for a, s, r in identities]
+    cursor.execute(STORED_REPORTS, [json.dumps(wanted)])
+    groups: _Groups = {}
+    for a, sub, r, pk, start, end, day in cursor.fetchall():
+        groups.setdefault((a, sub, r), _Group()).add(_Report(start, end, day, pk=pk))
+    return groups
+
+
 def _store_batch(batch: _Batch, outcome: Counter[str]) -> None:
     """Store a rendered batch: two queries say what is new, COPY writes it. A concurrent
     writer (the live intake) that stores one of its bodies or reports first makes the
@@ -638,24 +737,26 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
         # unique index alone tells only the same day apart). Taken first in the transaction,
         # in one order, so two imports wait for each other rather than deadlock.
         cursor.execute(IDENTITY_LOCKS, [[identity_lock_key(*k) for k in identities]])
-        wanted = [{"a": a, "s": s, "r": r} for a, s, r in identities]
-        cursor.execute(STORED_REPORTS, [json.dumps(wanted)])
-        groups: _Groups = {}
-        for a, sub, r, pk, start, end, day in cursor.fetchall():
-            groups.setdefault((a, sub, r), _Group()).add(_Report(start, end, day, pk=pk))
-        copies = _stored_copies(r.pk for group in groups.values() for r in group if r.pk)
+        groups = _stored_reports(cursor, identities)
+        stored = [r.pk for group in groups.values() for r in group if r.pk]
+        copies = _stored_copies(stored)
+
+        def load(more: list[_Key]) -> None:
+            # Another policy domain's reports under its own key (_match_all): locked as the
+            # batch's are, after them (as the parse task locks it after the one it found).
+            cursor.execute(IDENTITY_LOCKS, [[identity_lock_key(*k) for k in more]])
+            found = _stored_reports(cursor, more)
+            groups.update(found)
+            copies.update(_stored_copies(r.pk for group in found.values() for r in group if r.pk))
+
         # Which report each file is: a copy of one stored or carried earlier in the batch,
         # or the first file of a report not stored yet, which carries it.
-        report_of: dict[int, tuple[_Report, bool]] = {}
-        new: list[tuple[_File, _Rows, _Report]] = []
-        for f, rows in staged:
-            key = keys.get(id(f))
-            if key is None:
-                continue
-            found, carries = _match(groups, key, f)
-            report_of[id(f)] = (found, carries)
-            if carries:
-                new.append((f, rows, found))
+        report_of = _match_all((f for f, _ in staged), keys, groups, _stored_policies(stored), load)
+        new: list[tuple[_File, _Rows, _Report]] = [
+            (f, rows, report_of[id(f)][0])
+            for f, rows in staged
+            if id(f) in report_of and report_of[id(f)][1]
+        ]
         cursor.execute(NEW_IDS, [len(new), sum(len(rows.policies) for _, rows, _ in new)])
         report_ids, policy_ids = cursor.fetchone()
         reports, policies, details = [], [], []
@@ -663,10 +764,13 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
         for (f, rows, found), report_id in zip(new, report_ids, strict=True):
             found.pk = report_id
             line = rows.report
-            if found.reused:
-                # Rare (a report-id reused for another day): rendered again with its warning.
+            if found.reused or found.submitter:
+                # Rare (a report-id reused for another day, or for another policy domain's
+                # report): rendered again with its key and warnings.
                 assert f.parsed is not None
-                line = _report_line(f.address, f.parsed, found.reused)
+                line = _report_line(
+                    f.address, _as_stored(f.parsed, found), found.reused, found.submitter
+                )
             # created, and alerts evaluated ("not to alert": an import is history)
             reports.append(f"{report_id}\t{line}\t{now}\t{now}\n")
             for columns, block in rows.policies:

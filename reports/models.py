@@ -699,13 +699,17 @@ class RawReport(models.Model):
         if (
             same is not None
             and same.pk != self.report_id  # a copy of it already: parsed again, it stays one
-            and (other := _another_domains(parsed, same))
+            and (
+                other := another_domains_key(
+                    parsed, submitter, same.policies.values_list("policy_type", "policy_domain")
+                )
+            )
         ):
             # The same reporter's report about another policy domain under the same report-id
             # (a day-only id, two domains sharing this address): its own report, never a copy
             # of the one stored, which it would otherwise hide or replace (blind s44r W15, W28).
-            submitter = domain_key(submitter, other[0])
-            parsed.warnings.append(other_domain_warning(parsed, other[1]))
+            submitter, warning = other
+            parsed.warnings.append(warning)
             same = lock_report(self.address, submitter, parsed.report_id, span)
         # The copy counted now, if another raw report carries it (a resend over the other
         # channel, say): this one is a duplicate, also when it is reparsed while pointing at
@@ -1038,14 +1042,31 @@ def _policy_domains(domains: Iterable[tuple[str, str]]) -> set[str]:
     return {a_labels(d.strip()) for t, d in domains if t in DOMAIN_POLICY_TYPES and d.strip(" .")}
 
 
-def _another_domains(parsed: ParsedReport, same: TlsReport) -> tuple[str, list[str]] | None:
-    """When `parsed`, a report of the same reporter, report-id and day as the stored `same`
-    (or of a range overlapping it), is about other policy domains than `same`: the domain it
-    is about and the stored report's domains; None when it is a copy of `same`.
+def another_domains_key(
+    parsed: ParsedReport, submitter: str, theirs: Iterable[tuple[str, str]]
+) -> tuple[str, str] | None:
+    """When `parsed`, a report of `submitter` (its key) whose report-id and day (or a range
+    overlapping) a report with the policies `theirs` ((policy-type, policy-domain) pairs)
+    has already, is another policy domain's report (_another_domains): the key it is stored
+    under (domain_key) and the warning it carries; None when it is a copy of that report.
+    The one rule for the parse task (RawReport._save_parsed, `theirs` from the stored rows)
+    and the bulk import (reports.ingest, from the stored rows or an earlier file's parse)."""
+    other = _another_domains(parsed, theirs)
+    if other is None:
+        return None
+    return domain_key(submitter, other[0]), other_domain_warning(parsed, other[1])
+
+
+def _another_domains(
+    parsed: ParsedReport, theirs: Iterable[tuple[str, str]]
+) -> tuple[str, list[str]] | None:
+    """When `parsed`, a report of the same reporter, report-id and day as a report whose
+    policies are `theirs` (or of a range overlapping it), is about other policy domains than
+    that one: the domain it is about and the other report's domains; None when it is a copy.
 
     RFC 8460 §4.4 makes the report-id unique, but a report is about one policy domain (the
     file name and TLS-Report-Domain of §5.1 and §5.3 carry one), so the same id about
-    another domain is another report: none of its sessions is in `same`'s. Both must name
+    another domain is another report: none of its sessions is in the other's. Both must name
     their domains in their policies, and none may be shared: a report whose policy-domain is
     left out (Postfix's no-policy-found), or a DANE-only one, stays a copy as before, and a
     report about several domains (only the address's part stored, policy_owners) shares the
@@ -1053,11 +1074,11 @@ def _another_domains(parsed: ParsedReport, same: TlsReport) -> tuple[str, list[s
     mine = _policy_domains((p.policy_type, p.policy_domain) for p in parsed.policies)
     if not mine:
         return None
-    theirs = _policy_domains(same.policies.values_list("policy_type", "policy_domain"))
-    if not theirs or not mine.isdisjoint(theirs):
+    domains = _policy_domains(theirs)
+    if not domains or not mine.isdisjoint(domains):
         return None
     about = parsed.about_domain
-    return (a_labels(about) if about else min(mine)), sorted(theirs)
+    return (a_labels(about) if about else min(mine)), sorted(domains)
 
 
 def domain_key(submitter: str, domain: str) -> str:

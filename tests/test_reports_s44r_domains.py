@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -111,14 +112,58 @@ def test_it_still_takes_a_copy_naming_the_same_or_no_domain_for_a_copy(
     assert TlsReport.objects.count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a bulk import (ingest_files) still matches by name and report-id alone, as it does "
-    "for two reporters sharing a name (docs/reports.md §4): the second domain's report is "
-    "taken for a copy",
+@pytest.mark.parametrize("calls", [1, 3], ids=["one-batch", "stored-before"])
+@pytest.mark.parametrize(
+    "first, second",
+    [("example.com", "mail.example.com"), ("mail.example.com", "example.com")],
 )
-def test_a_bulk_import_counts_both_domains_reports(address: ReportAddress) -> None:
+def test_a_bulk_import_decides_as_the_parse_task(
+    address: ReportAddress, first: str, second: str, calls: int
+) -> None:
+    """ingest_files (reports.ingest, COPY on PostgreSQL) takes the same decision by the same
+    rule (another_domains_key): both domains' reports counted, the resend the second's copy,
+    whether the reports are in one batch or stored by an earlier import."""
+    items = [
+        (address, body(first, 120)),
+        (address, body(second, 80)),
+        (address, body(second, 80, "no-policy-found")),
+    ]
+    outcome: Counter[str] = Counter()
+    for chunk in [items] if calls == 1 else [[item] for item in items]:
+        outcome += ingest_many(chunk)
+    assert outcome == {"parsed": 2, "duplicate": 1}, outcome
+    rows = list(RawReport.objects.order_by("pk"))
+    assert [r.parse_status for r in rows] == ["parsed", "parsed", "duplicate"]
+    assert sessions_by_domain() == {first: 120, second: 80}
+    assert rows[2].report == rows[1].report
+    # The key and the warning the parse task gives it.
+    second_report = TlsReport.objects.get(pk=rows[1].report.pk)
+    assert second_report.submitter == f"small sender for {second}"
+    assert [w for w in second_report.warnings if w.startswith(OTHER_DOMAIN)] == [
+        f"{OTHER_DOMAIN}'2026-06-01' also for its report about {first} of the same day. This "
+        "report is about another policy domain, so it is counted as a report of its own, not "
+        "taken for a copy of that one (RFC 8460 §4.4: a report-id identifies one report; "
+        "§5.1, §5.3: a report is about one policy domain)."
+    ]
+    assert TlsReport.objects.get(pk=rows[0].report.pk).submitter == "small sender"
+    # Parsed again by the parse task, each stays where it is, the warning said once.
+    for raw in rows:
+        raw.process()
+    assert [r.parse_status for r in RawReport.objects.order_by("pk")] == [
+        "parsed",
+        "parsed",
+        "duplicate",
+    ]
+    assert TlsReport.objects.count() == 2
+    again = TlsReport.objects.get(pk=rows[1].report.pk)
+    assert sum(w.startswith(OTHER_DOMAIN) for w in again.warnings) == 1
+
+
+def test_a_bulk_import_still_takes_a_copy_naming_the_same_domain_for_a_copy(
+    address: ReportAddress,
+) -> None:
     outcome = ingest_many(
-        [(address, body("example.com", 120)), (address, body("mail.example.com", 80))]
+        [(address, body("example.com", 120)), (address, body("EXAMPLE.COM.", 120))]
     )
-    assert outcome["parsed"] == 2, outcome
+    assert outcome == {"parsed": 1, "duplicate": 1}, outcome
+    assert TlsReport.objects.count() == 1
