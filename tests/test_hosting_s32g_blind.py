@@ -169,11 +169,17 @@ CASES: list[dict[str, Any]] = [
              "expect": {"verified": False, "emails": 0}},
             {"at": "1d+4h", "challenge": ["charlie"], "do": "verify", "who": "charlie",
              "reason": "his own value", "expect": {"verified": True, "emails": 0}},
+            # Corrected (s44j): page_not_says also held alice's date ("2027-01-01"), which
+            # never matched a page written "1 Jan 2027, 12:00 UTC". In that form it fails on
+            # the Stop hosting card, rightly: charlie's Stop waits for her testing copies (the
+            # next step), and the card says until when, as still_served_notice gives the
+            # verifying team a detached policy's date: the name's, not her team's business.
             {"at": "1d+5h", "do": "enable_other", "reason": "charlie's policy takes over",
              "expect": {"served": served("testing", [MX1]), "id": "new", "zone": "new",
                         "emails": 0, "page_as": "charlie",
-                        "page_not_says": ["alice@example.org", "The domain was deleted",
-                                          "2027-01-01"]}},
+                        "page_not_says": ["alice@example.org", "The domain was deleted"],
+                        "page_says": ["earlier testing/enforce version of your policy until "
+                                      "1 Jan 2027, 12:00 UTC"]}},
             {"at": "1d+6h", "do": "disable", "reason": "charlie stops: alice's copies first",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
                         "events": ["disabling"], "emails": 0, "says": ["2027-01-01 12:00"]}},
