@@ -58,9 +58,12 @@ def rewrite(paths: list[Path]) -> int:
         pyc = cache_dir / (path.name[:-3] + PYC_TAIL)
         if _read_pyc(path, pyc) is not None:
             continue
-        cache_dir.mkdir(exist_ok=True)
-        # (the source's hash, or its stat with pytest 8: what _write_pyc takes)
-        source_key, code = _rewrite_test(path, None)  # type: ignore[arg-type]
+        try:
+            cache_dir.mkdir(exist_ok=True)
+            # (the source's hash, or its stat with pytest 8: what _write_pyc takes)
+            source_key, code = _rewrite_test(path, None)  # type: ignore[arg-type]
+        except (OSError, SyntaxError, ValueError):
+            continue  # pytest meets it again while collecting, and says what is wrong there
         written += bool(_write_pyc(state, code, source_key, pyc))  # type: ignore[arg-type]
     return written
 
