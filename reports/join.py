@@ -7,7 +7,7 @@ SMTP-10 (certificate validity period), `sts-policy-fetch-error` to MTASTS-10..17
 and fetch) — and, where the report names receiving MX hosts, to the findings about those
 hosts. The outcome is one sentence a person can act on:
 
-  certificate-expired reported for mx2.example.com — our last check (2026-06-02 06:00 UTC)
+  certificate-expired reported for mx2.example.com — our last check (2 Jun 2026, 06:00 UTC)
   saw: The certificate of mx2.example.com [192.0.2.2] expired on 2026-06-01.
 
 (so in an alert, in UTC; the dashboard gives the time in the reader's zone: "our last check,
@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from checks.mtasts import policy_matches
-from mailsec.accounts.templatetags.zones import reader_time
+from mailsec.accounts.templatetags.zones import reader_time, utc_time
 from reports.explain import defined_type
 
 if TYPE_CHECKING:
@@ -178,13 +178,14 @@ def _no_policy(record: set[str], domain: str) -> str:
 
 def _when(run: CheckRun, local: bool) -> str:
     """When `run` finished, as a clause after "our last check": in brackets and UTC for the
-    alert's text (its email, kept as written), " (2026-06-02 06:00 UTC)"; for the dashboard
+    alert's text (its email, kept as written), " (2 Jun 2026, 06:00 UTC)" (utc_time; before
+    s44h "2026-06-02 06:00 UTC"); for the dashboard
     (`local`) in the reader's zone, naming it, as the readiness reasons beside it say it
     (s43m; before, UTC there too): ", at 1 Jun 2026, 23:00 (America/Los_Angeles),"."""
     moment = run.finished or run.created
     if local:
         return f", at {reader_time(moment)},"
-    return f" ({moment:%Y-%m-%d %H:%M} UTC)"
+    return f" ({utc_time(moment)})"
 
 
 def sight(
@@ -328,7 +329,7 @@ def sight(
     older = reported_until is not None and moment < reported_until
     maybe = (
         "the failures may have begun after it, as that check was made before the reported "
-        f"period ended ({reported_until:%Y-%m-%d %H:%M} UTC): check the domain again to see "
+        f"period ended ({utc_time(reported_until)}): check the domain again to see "
         "it as it is now."
         if older and reported_until is not None
         else ""

@@ -90,7 +90,9 @@ class AlertWordingTestCase(BaseTestCase):
         (alert,) = self.alerts_to("alice@example.org")
         # First seen 33 and 30 minutes before it: neither wait is "the" wait.
         at = self.clock
-        self.assertIn(f"and a re-check at {at.day} {at:%b %Y %H:%M} UTC confirmed them", alert.body)
+        self.assertIn(
+            f"and a re-check at {at.day} {at:%b %Y, %H:%M} UTC confirmed them", alert.body
+        )
 
     # --- "still open" only names what its reader was told of ------------------------------
 

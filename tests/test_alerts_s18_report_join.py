@@ -63,7 +63,7 @@ def test_a_check_made_before_the_reported_day_ended_is_not_read_as_fixed_since(
     text = alert_text(domain)
     assert "saw no such problem" in text
     assert "fixed since" not in text
-    assert "before the reported period ended (2026-06-01 23:59 UTC)" in text
+    assert "before the reported period ended (1 Jun 2026, 23:59 UTC)" in text
     assert "check the domain again" in text
 
 

@@ -10,7 +10,7 @@ from mailsec.domains.models import Domain
 from tests.test_alerts_s34w import MONDAY_9, WeeklyTestCase
 
 LINE = (
-    "Its latest check could not complete (Mon 30 Nov 04:00 UTC); "
+    "Its latest check could not complete (30 Nov 2026, 04:00 UTC); "
     "the score is from its check of Fri 27 Nov."
 )
 

@@ -903,7 +903,7 @@ class ContestTestCase(BaseTestCase):
         self.assertIsNone(self.theirs.verified_at)
         self.assertIsNotNone(self.theirs.control_lost_at)
         self.assertIn("could not be confirmed any more", self.theirs.verify_error)
-        self.assertIn(f"{self.mine.verified_at:%Y-%m-%d %H:%M} UTC", self.theirs.verify_error)
+        self.assertIn(f"{self.mine.verified_at:%-d %b %Y, %H:%M} UTC", self.theirs.verify_error)
         self.assertNotIn(self.theirs, Domain.due(timezone.now() + timedelta(days=30)))
         # One email to each member (each in their own time zone).
         self.assertEqual([m.to for m in mail.outbox], [["alice@example.org"], ["bob@example.org"]])

@@ -1187,7 +1187,7 @@ class PageTestCase(HostingCase):
         policy.refresh_from_db()
         assert policy.state == "disabling" and policy.release_at == lowered + timedelta(weeks=1)
         said = policy.events.get(kind="disabling").message
-        assert f"until {lowered + timedelta(weeks=1):%Y-%m-%d %H:%M} UTC" in said
+        assert f"until {lowered + timedelta(weeks=1):%-d %b %Y, %H:%M} UTC" in said
         with fake_dns():
             service.sync(policy, now=lowered + timedelta(days=6, hours=23))
             policy.refresh_from_db()
@@ -1532,7 +1532,7 @@ class ContestTestCase(HostingCase):
         # One email to each of alice's team (each in their own time zone), saying until when.
         assert [m.to for m in mail.outbox] == [["alice@example.org"], ["bob@example.org"]]
         for message in mail.outbox:
-            assert f"{policy.release_at:%Y-%m-%d %H:%M} UTC" in message.body
+            assert f"{policy.release_at:%-d %b %Y, %H:%M} UTC" in message.body
         # The new owner may host the name at once: it takes over, inheriting the bound.
         with fake_dns(["mx9.example.net"]):
             mine = service.enable(self.theirs)

@@ -28,7 +28,7 @@ class DisablingTests(HostingCase):
         service.disable(policy, now=T0 + timedelta(hours=1))
         policy.refresh_from_db()
         assert policy.release_at is not None
-        until = f"{policy.release_at:%Y-%m-%d %H:%M} UTC"
+        until = f"{policy.release_at:%-d %b %Y, %H:%M} UTC"
         assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "bob@example.org"]
         for message in mail.outbox:
             assert "mode none is served until" in message.body and until in message.body

@@ -148,11 +148,11 @@ class FlappingMx(QuietCase):
         [settled] = self.emails()
         body = " ".join(settled.body.split())
         assert (
-            "The MX answers for example.org agree again since 2026-12-01 13:05 UTC: mx1.example.org."
+            "The MX answers for example.org agree again since 1 Dec 2026, 13:05 UTC: mx1.example.org."
             in body
         )
         assert (
-            "mx2.example.org is not in them: it stays in the policy until 2026-12-08 13:05 UTC"
+            "mx2.example.org is not in them: it stays in the policy until 8 Dec 2026, 13:05 UTC"
             in body
         )
         assert policy.mx_unstable_since is None

@@ -178,7 +178,7 @@ class FlapEndingInFailedLookups(QuietCase):
         # its notice stays. A day without an answer is told once (s19h), not as a flap's end.
         assert told == ["mx-failing"] and policy.mx_unstable_since is not None
         [failing] = self.emails()
-        assert "has answered since 2026-12-01 13:05 UTC" in failing.subject
+        assert "has answered since 1 Dec 2026, 13:05 UTC" in failing.subject
         notice = self.notice()
         assert (
             "No MX lookup has answered since 1 Dec 2026, 13:05 UTC (the latest: SERVFAIL" in notice
@@ -192,7 +192,7 @@ class FlapEndingInFailedLookups(QuietCase):
         assert self.sync(policy, at + MX_STABLE_AFTER - FIVE) == []
         assert kinds(self.sync(policy, at + MX_STABLE_AFTER)) == ["mx-stable"]
         [_, _, settled] = self.emails()
-        assert f"agree again since {at:%Y-%m-%d %H:%M} UTC" in " ".join(settled.body.split())
+        assert f"agree again since {at:%-d %b %Y, %H:%M} UTC" in " ".join(settled.body.split())
         assert self.notice() == ""
 
 

@@ -23,7 +23,7 @@ Beyond round 25 this round also plays:
   (`sts`: "other_provider");
 * our policy zone refusing UPDATEs for a while (`zone_down`).
 
-Times are offsets from T0 = 2026-12-01 12:00 UTC; default max_age 604800, mode testing.
+Times are offsets from T0 = 1 Dec 2026, 12:00 UTC; default max_age 604800, mode testing.
 
 Results (the 18 histories were committed in 32c2b09 before any ran, with 3 planted wrong
 expectations, which failed as they should and were removed): 13 ran as written. Four found
@@ -94,13 +94,13 @@ CASES: list[dict[str, Any]] = [
                                                      "mx2.oldmail.example"]),
                         "id": "new", "zone": "new", "events": ["settings"], "emails": 0}},
             {"at": "2d", "dns": ["a.in.newmail.example.", "b.in.newmail.example."], "do": "sync",
-             "reason": "the move in one step: covered already, own lines, old leaving until 2026-12-10 12:00",
+             "reason": "the move in one step: covered already, own lines, old leaving until 10 Dec 2026, 12:00",
              "expect": {"served": served("enforce", ["*.in.newmail.example", "a.in.newmail.example",
                                                      "b.in.newmail.example", "mx1.oldmail.example",
                                                      "mx2.oldmail.example"]),
                         "id": "new", "zone": "new",
                         "events": ["mx-added", "mx-added", "mx-leaving", "mx-leaving"], "emails": 1,
-                        "says": ["already covered", "2026-12-10 12:00"],
+                        "says": ["already covered", "10 Dec 2026, 12:00"],
                         "pending": ["mx1.oldmail.example", "mx2.oldmail.example"]}},
             {"at": "9d+5m", "do": "sync", "reason": "old hosts removed",
              "expect": {"served": served("enforce", ["*.in.newmail.example", "a.in.newmail.example",
@@ -128,11 +128,11 @@ CASES: list[dict[str, Any]] = [
                                                      "mx2.rot.provider.example"]),
                         "id": "new", "zone": "new", "events": ["settings"], "emails": 0}},
             {"at": "7d", "dns": ["mx2.rot.provider.example.", "mx3.rot.provider.example."],
-             "do": "sync", "reason": "rotation 1: mx3 in, mx1 leaving until 2026-12-15 12:00",
+             "do": "sync", "reason": "rotation 1: mx3 in, mx1 leaving until 15 Dec 2026, 12:00",
              "expect": {"served": served("testing", ["*.rot.provider.example", "mx1.rot.provider.example",
                                                      "mx2.rot.provider.example", "mx3.rot.provider.example"]),
                         "id": "new", "zone": "new", "events": ["mx-added", "mx-leaving"],
-                        "emails": 1, "says": ["already covered", "2026-12-15 12:00"],
+                        "emails": 1, "says": ["already covered", "15 Dec 2026, 12:00"],
                         "pending": ["mx1.rot.provider.example"]}},
             {"at": "14d+5m", "dns": ["mx3.rot.provider.example.", "mx4.rot.provider.example."],
              "do": "sync", "reason": "rotation 2: mx4 in, mx2 leaving, mx1 removed (still covered)",
@@ -156,7 +156,7 @@ CASES: list[dict[str, Any]] = [
         "why": "The owner (plain _mta-sts TXT) moves to a new provider; before updating the TXT "
                "as emailed, they switch to enforce. The switch is a new text and id: the email "
                "gives the record with the newest id (docs); the old host keeps its removal "
-               "time (left at 1d: 2026-12-09 12:00), since senders that fetched the testing "
+               "time (left at 1d: 9 Dec 2026, 12:00), since senders that fetched the testing "
                "copy may still deliver there; then removed with a new id and its record.",
         "steps": [
             {"at": "0", "dns": ["mx1.example.org."], "do": "enable", "reason": "start",
@@ -167,7 +167,7 @@ CASES: list[dict[str, Any]] = [
              "reason": "move: added, leaving, record in the same email",
              "expect": {"served": served("testing", ["mx.newprov.example", "mx1.example.org"]),
                         "id": "new", "events": ["mx-added", "mx-leaving", "record"], "emails": 1,
-                        "email_says": ['TXT "v=STSv1; id={id};"'], "says": ["2026-12-09 12:00"],
+                        "email_says": ['TXT "v=STSv1; id={id};"'], "says": ["9 Dec 2026, 12:00"],
                         "pending": ["mx1.example.org"]}},
             {"at": "1d+10m", "do": "set_mode", "mode": "enforce",
              "reason": "enforce before the TXT was updated: newest id emailed; removal time kept",
@@ -189,9 +189,9 @@ CASES: list[dict[str, Any]] = [
         "id": "max_age_shortened_then_lengthened_then_stop",
         "zone": True,
         "why": "§5.1: a sender keeps a fetched policy for the max_age it had. Enforce with 30 "
-               "days, lowered to a day at 1d (30-day copies live until 2027-01-01 12:00), "
+               "days, lowered to a day at 1d (30-day copies live until 1 Jan 2027, 12:00), "
                "raised to 14 days at 2d, Stop hosting at 3d: mode none is served until the "
-               "latest of those copies expires, 2027-01-01 12:00, not 3d + 14 days; then "
+               "latest of those copies expires, 1 Jan 2027, 12:00, not 3d + 14 days; then "
                "released.",
         "steps": [
             {"at": "0", "dns": ["mx1.example.org."], "sts": "cname", "do": "enable",
@@ -209,10 +209,10 @@ CASES: list[dict[str, Any]] = [
              "expect": {"served": served("enforce", ["mx1.example.org"], 1209600), "id": "new",
                         "zone": "new", "events": ["settings"], "emails": 0,
                         "page_says": ["until 1 Jan 2027, 12:00"]}},
-            {"at": "3d", "do": "disable", "reason": "stop: none until 2027-01-01 12:00",
+            {"at": "3d", "do": "disable", "reason": "stop: none until 1 Jan 2027, 12:00",
              "expect": {"served": served("none", ["mx1.example.org"], 1209600), "id": "new",
                         "zone": "new", "events": ["disabling"], "emails": 1,
-                        "says": ["2027-01-01 12:00"]}},
+                        "says": ["1 Jan 2027, 12:00"]}},
             {"at": "17d+1h", "do": "sync", "reason": "past stop + 14 days: still served",
              "expect": {"served": served("none", ["mx1.example.org"], 1209600), "id": "same",
                         "zone": "none", "events": [], "emails": 0}},
@@ -353,7 +353,7 @@ CASES: list[dict[str, Any]] = [
                         "events": ["mx-added"] * 28, "emails": 1}},
             {"at": "2d", "dns": "first:2", "do": "sync", "reason": "back to two: leaving",
              "expect": {"served": served("testing", "first:30"), "id": "same", "zone": "none",
-                        "events": ["mx-leaving"] * 28, "emails": 1, "says": ["2026-12-10 12:00"],
+                        "events": ["mx-leaving"] * 28, "emails": 1, "says": ["10 Dec 2026, 12:00"],
                         "pending": thirty()}},
             {"at": "9d+5m", "do": "sync", "reason": "removed",
              "expect": {"served": served("testing", "first:2"), "id": "new", "zone": "new",
@@ -415,9 +415,9 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "stop_keep_stop_again_in_enforce",
         "zone": True,
-        "why": "Stop hosting from enforce (none until 2026-12-09 12:00), Keep hosting a day "
+        "why": "Stop hosting from enforce (none until 9 Dec 2026, 12:00), Keep hosting a day "
                "later (enforce again, new id, everyone emailed), Stop again at 3d: mode none "
-               "until 3d + a week, 2026-12-11 12:00; the first stop's date passes without a "
+               "until 3d + a week, 11 Dec 2026, 12:00; the first stop's date passes without a "
                "release, which comes on the second's.",
         "steps": [
             {"at": "0", "dns": ["mx1.example.org."], "sts": "cname", "do": "enable",
@@ -426,13 +426,13 @@ CASES: list[dict[str, Any]] = [
              "expect": {"id": "new", "zone": "new"}},
             {"at": "1d", "do": "disable", "reason": "stop",
              "expect": {"served": served("none", ["mx1.example.org"]), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-09 12:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["9 Dec 2026, 12:00"]}},
             {"at": "2d", "do": "enable", "reason": "Keep hosting: enforce again",
              "expect": {"served": served("enforce", ["mx1.example.org"]), "id": "new",
                         "zone": "new", "events": ["resumed"], "emails": 1}},
             {"at": "3d", "do": "disable", "reason": "stop again",
              "expect": {"served": served("none", ["mx1.example.org"]), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-11 12:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["11 Dec 2026, 12:00"]}},
             {"at": "8d+5m", "do": "sync", "reason": "the first stop's date: not released",
              "expect": {"served": served("none", ["mx1.example.org"]), "id": "same",
                         "zone": "none", "events": [], "emails": 0}},
@@ -482,7 +482,7 @@ CASES: list[dict[str, Any]] = [
     },
     {
         "id": "certificate_not_renewed_then_expires_then_renewed",
-        "why": "The certificate of mta-sts.example.org (until 2027-01-30 13:00) is not renewed: "
+        "why": "The certificate of mta-sts.example.org (until 30 Jan 2027, 13:00) is not renewed: "
                "told at 21 days left and again at 7 (once each), then when it has expired and "
                "two readings 12 hours apart saw it (once), and once when a renewed one is "
                "read. Our policy is served all along (the HTTP answer behind the TLS front "

@@ -57,7 +57,7 @@ class DeletedDomainTellsTheTeam(HostingCase):
         self.hosted()
         self.remove()
         policy = HostedPolicy.objects.get()
-        until = f"{policy.release_at:%Y-%m-%d %H:%M} UTC"
+        until = f"{policy.release_at:%-d %b %Y, %H:%M} UTC"
         assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "bob@example.org"]
         message = next(m for m in mail.outbox if m.to == ["bob@example.org"])
         assert message.subject == (
@@ -92,7 +92,7 @@ class DeletedDomainTellsTheTeam(HostingCase):
         until = HostedPolicy.objects.get().release_at
         assert until is not None
         with timezone.override("Europe/Berlin"):
-            local = f"{timezone.localtime(until):%Y-%m-%d %H:%M} (Europe/Berlin)"
+            local = f"{timezone.localtime(until):%-d %b %Y, %H:%M} (Europe/Berlin)"
         [bobs] = [m for m in mail.outbox if m.to == ["bob@example.org"]]
         assert local in bobs.subject and local in bobs.body
 

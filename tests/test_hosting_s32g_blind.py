@@ -21,7 +21,7 @@ zone, events, emails, the pages) and these steps of its own:
 * `verify`: `who`'s example.org row looks for its challenge (`challenge` names whose value is
   published: "old_alice" is the deleted row's); `verified` is the outcome.
 
-Times are offsets from T0 = 2026-12-01 12:00 UTC; default max_age 604800, mode testing.
+Times are offsets from T0 = 1 Dec 2026, 12:00 UTC; default max_age 604800, mode testing.
 
 Results. The 5 histories were committed in 6a211cd before any ran, with 1 row planted wrong
 (deleted_under_enforce_serves_none_until_max_age at +9d-5m: released five minutes early),
@@ -62,7 +62,7 @@ CASES: list[dict[str, Any]] = [
         "zone": True,
         "why": "Enforce since 1h, the domain deleted at 2d (mail moving elsewhere): mode none "
                "with a new id at once (our zone too), served until the enforce copy's max_age "
-               "from the deletion (2026-12-10 12:00, given on the page and, since s32e, "
+               "from the deletion (10 Dec 2026, 12:00, given on the page and, since s32e, "
                "emailed to the team with the records to keep), no page of it left for "
                "anyone; the new MX is not followed; released after.",
         "corrected": "expected a 'released' event at the release; a detached policy is "
@@ -74,7 +74,7 @@ CASES: list[dict[str, Any]] = [
              "expect": {"id": "new", "zone": "new"}},
             {"at": "1h", "do": "set_mode", "mode": "enforce", "reason": "enforce",
              "expect": {"served": served("enforce", [MX1]), "id": "new", "zone": "new"}},
-            {"at": "2d", "do": "delete", "reason": "deleted: none until 2026-12-10 12:00",
+            {"at": "2d", "do": "delete", "reason": "deleted: none until 10 Dec 2026, 12:00",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
                         # s32e: the team is emailed the date and the records to keep.
                         "events": ["detached"], "emails": 1,
@@ -94,7 +94,7 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "deleted_while_winding_down_keeps_its_date",
         "zone": True,
-        "why": "Stop hosting at 1d (enforce since 1h: none until 2026-12-09 12:00), the domain "
+        "why": "Stop hosting at 1d (enforce since 1h: none until 9 Dec 2026, 12:00), the domain "
                "deleted at 2d: the disable under way keeps its release time (mode none already "
                "served, so no new id), and the release comes then.",
         "corrected": "expected a 'released' event, as in "
@@ -107,7 +107,7 @@ CASES: list[dict[str, Any]] = [
              "expect": {"id": "new", "zone": "new"}},
             {"at": "1d", "do": "disable", "reason": "stop",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-09 12:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["9 Dec 2026, 12:00"]}},
             {"at": "2d", "do": "delete", "reason": "deleted: the same date",
              "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none",
                         "events": ["detached"], "emails": 1,  # s32e: the team is told
@@ -138,13 +138,13 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "deleted_in_testing_then_an_outsider_readds",
         "zone": True,
-        "why": "Testing with a 30-day max_age, deleted at 1d: none until 2027-01-01 12:00. "
+        "why": "Testing with a 30-day max_age, deleted at 1d: none until 1 Jan 2027, 12:00. "
                "Charlie adds example.org: he sees nothing of alice's, cannot host before "
                "verifying, and the deleted row's challenge value (still published) is no proof "
                "for him. With his own value he verifies and hosts: his policy takes over at "
                "once (testing, one week: nothing valid served), alice hears nothing, and his "
                "page shows nothing of hers. He stops at once: mode none is served until the "
-               "last testing copy of alice's expires (2027-01-01 12:00, RFC 8461 §8.3), not "
+               "last testing copy of alice's expires (1 Jan 2027, 12:00, RFC 8461 §8.3), not "
                "just his own week.",
         "steps": [
             {"at": "0", "dns": d(MX1), "sts": "cname", "do": "enable", "reason": "start",
@@ -152,7 +152,7 @@ CASES: list[dict[str, Any]] = [
             {"at": "5m", "do": "settings", "form": {"max_age": THIRTY_DAYS}, "reason": "30 days",
              "expect": {"served": served("testing", [MX1], THIRTY_DAYS), "id": "new",
                         "zone": "new"}},
-            {"at": "1d", "do": "delete", "reason": "deleted: none until 2027-01-01 12:00",
+            {"at": "1d", "do": "delete", "reason": "deleted: none until 1 Jan 2027, 12:00",
              "expect": {"served": served("none", [MX1], THIRTY_DAYS), "id": "new",
                         "zone": "new", "events": ["detached"], "emails": 1,  # s32e
                         "message_says": ["1 Jan 2027, 12:00"]}},
@@ -182,7 +182,7 @@ CASES: list[dict[str, Any]] = [
                                       "1 Jan 2027, 12:00 UTC"]}},
             {"at": "1d+6h", "do": "disable", "reason": "charlie stops: alice's copies first",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 0, "says": ["2027-01-01 12:00"]}},
+                        "events": ["disabling"], "emails": 0, "says": ["1 Jan 2027, 12:00"]}},
             {"at": "8d+7h", "do": "sync", "reason": "past charlie's own week: still served",
              "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none",
                         "events": [], "emails": 0}},
@@ -194,7 +194,7 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "deleted_then_readded_by_its_own_team",
         "zone": True,
-        "why": "Enforce, deleted at 1d by mistake (none until 2026-12-09 12:00), added again "
+        "why": "Enforce, deleted at 1d by mistake (none until 9 Dec 2026, 12:00), added again "
                "at 1d+1h: a new row to verify again (its own challenge value); its pages are "
                "the team's (bob too), not charlie's; hosting it again takes the name over at "
                "once, starting afresh in testing (no check of the new row yet).",

@@ -19,7 +19,7 @@ Beyond round 26 this round also plays:
   {"bob": n, "tickets@msp.example": n}), and what a teammate and an outsider get from the
   hosting page and its events (`pages`: {"bob": 200, "charlie": 404}).
 
-Times are offsets from T0 = 2026-12-01 12:00 UTC; default max_age 604800, mode testing.
+Times are offsets from T0 = 1 Dec 2026, 12:00 UTC; default max_age 604800, mode testing.
 
 Results. The first 21 histories were committed in ccc9e21 before any ran, with 3 planted wrong
 expectations (2 here, 1 in tests/test_alerts_s32h_blind.py), which failed as they should and
@@ -99,7 +99,7 @@ CASES: list[dict[str, Any]] = [
                         "events": ["mx-added"], "emails": 1, "pending": []}},
             {"at": "3d", "dns": d(NEW), "do": "sync", "reason": "old MX out of DNS: leaving",
              "expect": {"served": served("enforce", [NEW, OLD]), "id": "same", "zone": "none",
-                        "events": ["mx-leaving"], "emails": 1, "says": ["2026-12-11 12:00"],
+                        "events": ["mx-leaving"], "emails": 1, "says": ["11 Dec 2026, 12:00"],
                         "pending": [OLD]}},
             {"at": "10d-5m", "do": "sync", "reason": "five minutes early: still listed",
              "expect": {"served": served("enforce", [NEW, OLD]), "id": "same", "zone": "none",
@@ -113,7 +113,7 @@ CASES: list[dict[str, Any]] = [
         "id": "one_step_move_with_a_plain_txt_kept_by_hand",
         "why": "An owner with a plain _mta-sts TXT under enforce switches provider in one "
                "step. The sync serves both hosts at once with a new id and emails once: the "
-               "new MX, the old one leaving (until 2026-12-10 12:00) and the exact TXT to "
+               "new MX, the old one leaving (until 10 Dec 2026, 12:00) and the exact TXT to "
                "publish; told once however long the TXT stays stale; the removal a week "
                "later comes with the next record.",
         "steps": [
@@ -131,7 +131,7 @@ CASES: list[dict[str, Any]] = [
              "reason": "the move: one email with the record",
              "expect": {"served": served("enforce", ["mx.a-mail.example", "mx.b-mail.example"]),
                         "id": "new", "events": ["mx-added", "mx-leaving", "record"], "emails": 1,
-                        "says": ["2026-12-10 12:00"],
+                        "says": ["10 Dec 2026, 12:00"],
                         "email_says": ['_mta-sts.example.org TXT "v=STSv1; id={id};"'],
                         "pending": ["mx.a-mail.example"]}},
             {"at": "2d+5m", "do": "sync", "reason": "still stale: told already",
@@ -175,7 +175,7 @@ CASES: list[dict[str, Any]] = [
         "why": "The domain stops taking mail (MX 0 ., RFC 7505) while enforced: the last good "
                "policy stays served (a testing/enforce policy needs an mx), told once. The "
                "owner then stops hosting: mode none with a new id until the enforce copy "
-               "senders may hold expires (2026-12-10 13:00), then released, the null MX "
+               "senders may hold expires (10 Dec 2026, 13:00), then released, the null MX "
                "notwithstanding.",
         "steps": [
             {"at": "0", "dns": d(MX1), "sts": "cname", "do": "enable", "reason": "start",
@@ -187,9 +187,9 @@ CASES: list[dict[str, Any]] = [
                         "events": ["mx-unusable"], "emails": 1, "pending": []}},
             {"at": "1d+5m", "do": "sync", "reason": "not again",
              "expect": {"id": "same", "zone": "none", "events": [], "emails": 0}},
-            {"at": "2d+1h", "do": "disable", "reason": "stop: none until 2026-12-10 13:00",
+            {"at": "2d+1h", "do": "disable", "reason": "stop: none until 10 Dec 2026, 13:00",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-10 13:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["10 Dec 2026, 13:00"]}},
             {"at": "9d+2h", "do": "sync", "reason": "released",
              "expect": {"served": "404", "zone": "withdrawn", "events": ["released"],
                         "emails": 1}},
@@ -207,7 +207,7 @@ CASES: list[dict[str, Any]] = [
              "expect": {"served": served("testing", [MX1, MX2]), "id": "new", "zone": "new"}},
             {"at": "1d", "dns": d(MX1), "do": "sync", "reason": "mx2 leaving",
              "expect": {"id": "same", "zone": "none", "events": ["mx-leaving"], "emails": 1,
-                        "says": ["2026-12-09 12:00"], "pending": [MX2]}},
+                        "says": ["9 Dec 2026, 12:00"], "pending": [MX2]}},
             {"at": "8d+5m", "dns": "servfail", "do": "sync", "reason": "due, lookup fails",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "same", "zone": "none",
                         "events": [], "emails": 0, "pending": [MX2]}},
@@ -362,13 +362,13 @@ CASES: list[dict[str, Any]] = [
         "zone": True,
         "why": "Modes in a row: enforce at 1d, none at 3d (new id: senders replace the "
                "enforce copy; the page says none is served until that copy expires, "
-               "11 Dec 2026 12:00), Stop hosting at 5d: mode none served for max_age from "
-               "the stop (2026-12-13 12:00), then released.",
-        "corrected": "expected the release when the enforce copy expires (2026-12-11 12:00), "
+               "11 Dec 2026, 12:00), Stop hosting at 5d: mode none served for max_age from "
+               "the stop (13 Dec 2026, 12:00), then released.",
+        "corrected": "expected the release when the enforce copy expires (11 Dec 2026, 12:00), "
                      "reasoning that a none copy refuses nothing; docs/hosting.md says "
                      "Stopping serves mode none for max_age from the stop, then releases "
                      "(a later date when an earlier strict copy lives longer), and the "
-                     "product does that: 2026-12-13 12:00. Both are safe (RFC 8461 §5.1: a "
+                     "product does that: 13 Dec 2026, 12:00. Both are safe (RFC 8461 §5.1: a "
                      "none copy only stops senders applying a policy); the documented "
                      "rule stands, the dates below follow it.",
         "steps": [
@@ -383,7 +383,7 @@ CASES: list[dict[str, Any]] = [
                         "page_says": ["until 11 Dec 2026, 12:00"]}},
             {"at": "5d", "do": "disable", "reason": "stop: none for max_age",
              "expect": {"served": served("none", [MX1]), "events": ["disabling"], "emails": 1,
-                        "says": ["2026-12-13 12:00"]}},
+                        "says": ["13 Dec 2026, 12:00"]}},
             {"at": "12d-5m", "do": "sync", "reason": "not yet",
              "expect": {"served": served("none", [MX1]), "events": [], "emails": 0}},
             {"at": "12d+5m", "do": "sync", "reason": "released",
@@ -414,8 +414,8 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "stop_hosting_with_a_removal_pending",
         "zone": True,
-        "why": "mx2 left (listed until 2026-12-09 12:00) when the owner stops hosting under "
-               "enforce at 2d: none until 2026-12-10 12:00 (the enforce copy). MX are still "
+        "why": "mx2 left (listed until 9 Dec 2026, 12:00) when the owner stops hosting under "
+               "enforce at 2d: none until 10 Dec 2026, 12:00 (the enforce copy). MX are still "
                "followed while it winds down: mx2 goes on time with a new id (a none text); "
                "released at its date.",
         "steps": [
@@ -424,11 +424,11 @@ CASES: list[dict[str, Any]] = [
             {"at": "1h", "do": "set_mode", "mode": "enforce", "reason": "enforce",
              "expect": {"id": "new", "zone": "new"}},
             {"at": "1d", "dns": d(MX1), "do": "sync", "reason": "mx2 leaving",
-             "expect": {"events": ["mx-leaving"], "emails": 1, "says": ["2026-12-09 12:00"],
+             "expect": {"events": ["mx-leaving"], "emails": 1, "says": ["9 Dec 2026, 12:00"],
                         "pending": [MX2]}},
             {"at": "2d", "do": "disable", "reason": "stop",
              "expect": {"served": served("none", [MX1, MX2]), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-10 12:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["10 Dec 2026, 12:00"]}},
             {"at": "8d+5m", "do": "sync", "reason": "mx2 removed from the none text",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
                         "events": ["mx-removed"], "emails": 1, "pending": []}},
@@ -440,7 +440,7 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "hosting_again_after_the_release_starts_afresh",
         "zone": True,
-        "why": "Stop from testing at 1h (none until 2026-12-08 13:00), released, hosted again "
+        "why": "Stop from testing at 1h (none until 8 Dec 2026, 13:00), released, hosted again "
                "at 10d: a fresh start in mode testing with the live MX, an id never used "
                "before, published in our zone.",
         "steps": [
@@ -448,7 +448,7 @@ CASES: list[dict[str, Any]] = [
              "expect": {"id": "new", "zone": "new"}},
             {"at": "1h", "do": "disable", "reason": "stop",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-08 13:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["8 Dec 2026, 13:00"]}},
             {"at": "7d+2h", "do": "sync", "reason": "released",
              "expect": {"served": "404", "zone": "withdrawn", "events": ["released"],
                         "emails": 1}},
@@ -464,7 +464,7 @@ CASES: list[dict[str, Any]] = [
                "and return are told as they happen; the second return within 12 hours is "
                "one mx-flapping email; later flips recorded only; once mx1 alone has held 12 "
                "hours, one mx-stable email with mx2's removal time (from its last "
-               "departure, 25m: 2026-12-08 12:25); the id never moves until that removal.",
+               "departure, 25m: 8 Dec 2026, 12:25); the id never moves until that removal.",
         "steps": [
             {"at": "0", "dns": d(MX1, MX2), "sts": "cname", "do": "enable", "reason": "start",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "new", "zone": "new"}},
@@ -486,7 +486,7 @@ CASES: list[dict[str, Any]] = [
              "expect": {"id": "same", "events": [], "emails": 0}},
             {"at": "12h+30m", "do": "sync", "reason": "held 12 hours: stable",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "same", "zone": "none",
-                        "events": ["mx-stable"], "emails": 1, "says": ["2026-12-08 12:25"],
+                        "events": ["mx-stable"], "emails": 1, "says": ["8 Dec 2026, 12:25"],
                         "pending": [MX2]}},
             {"at": "7d+1h", "do": "sync", "reason": "removed",
              "expect": {"served": served("testing", [MX1]), "id": "new", "zone": "new",
@@ -596,7 +596,7 @@ CASES: list[dict[str, Any]] = [
         "zone": True,
         "why": "The owner goes enforce → none (1d) → testing (2d), then stops (3d): each "
                "change a new id; the stop serves none for max_age from then, 2026-12-11 "
-               "12:00 (the enforce copy replaced at 1d expires earlier, 2026-12-09 12:00), "
+               "12:00 (the enforce copy replaced at 1d expires earlier, 9 Dec 2026, 12:00), "
                "then released.",
         "steps": [
             {"at": "0", "dns": d(MX1), "sts": "cname", "do": "enable", "reason": "start",
@@ -611,7 +611,7 @@ CASES: list[dict[str, Any]] = [
                         "events": ["mode"], "emails": 0}},
             {"at": "3d", "do": "disable", "reason": "stop",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-11 12:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["11 Dec 2026, 12:00"]}},
             {"at": "10d+5m", "do": "sync", "reason": "released",
              "expect": {"served": "404", "zone": "withdrawn", "events": ["released"],
                         "emails": 1}},

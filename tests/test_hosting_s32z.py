@@ -66,7 +66,7 @@ class TeamDeletedListsTheRecordsToKeep(HostingCase):
         body = bobs.body
         assert "alice@example.org, who owned the team" in body  # the team-deleted email still
         for name in ("example.org", "example.net"):
-            until = f"{kept[name].release_at:%Y-%m-%d %H:%M} UTC"
+            until = f"{kept[name].release_at:%-d %b %Y, %H:%M} UTC"
             assert f"mta-sts.{name}. CNAME mta-sts-host.mailsec.example." in body
             assert f"_mta-sts.{name}. CNAME {name}.policy.mailsec.example." in body
             assert f"we keep serving mode: none at mta-sts.{name}, with a new policy id" in body
@@ -86,7 +86,7 @@ class TeamDeletedListsTheRecordsToKeep(HostingCase):
         policy = HostedPolicy.objects.get()
         assert policy.release_at is not None
         with timezone.override("Europe/Berlin"):
-            local = f"{timezone.localtime(policy.release_at):%Y-%m-%d %H:%M} (Europe/Berlin)"
+            local = f"{timezone.localtime(policy.release_at):%-d %b %Y, %H:%M} (Europe/Berlin)"
         body = mail.outbox[0].body
         assert f'_mta-sts.example.org. TXT "v=STSv1; id={policy.policy_id};"' in body
         assert "is a plain TXT record: publish it with the id above" in body
@@ -130,11 +130,11 @@ class DeletedWhileStopHostingWasUnderWay(HostingCase):
     def check(self, body: str, policy_id: str) -> None:
         policy = HostedPolicy.objects.get()
         assert policy.policy_id == policy_id  # no new id at the deletion
-        until = f"{policy.release_at:%Y-%m-%d %H:%M} UTC"
+        until = f"{policy.release_at:%-d %b %Y, %H:%M} UTC"
         assert "in mode enforce. Senders" not in body
         assert "Stop hosting had started before the deletion" in body
         # Since Stop hosting started, dated (s33h: it said "since then", a then never given).
-        since = f"{policy.disabling_since:%Y-%m-%d %H:%M} UTC"
+        since = f"{policy.disabling_since:%-d %b %Y, %H:%M} UTC"
         assert f"mode: none has been served at mta-sts.example.org since {since}" in body
         assert "with a new policy id" not in body
         assert f"until {until}" in body

@@ -107,7 +107,7 @@ class StopHostingKeepsWhenItStarted(HostingCase):
         ):
             self.client.post(f"/domains/{self.domain.code}/remove/")
         bobs = next(m for m in mail.outbox if m.to == ["bob@example.org"])
-        said = "mode: none has been served at mta-sts.example.org since 2026-12-01 15:00 UTC"
+        said = "mode: none has been served at mta-sts.example.org since 1 Dec 2026, 15:00 UTC"
         assert said in bobs.body, bobs.body
         html = bobs.alternatives[0][0].replace("<code>", "").replace("</code>", "")
         assert said in html, html

@@ -25,7 +25,7 @@ migration's overlap week and a self-hosted policy lagging behind it, per-domain 
 the one-click unsubscribe, the checks-release guard (the first run of a new CHECKS_RELEASE is
 the reference).
 
-Times of CASES are offsets from T0 = 2026-12-01 12:00 UTC; default max_age 604800, mode
+Times of CASES are offsets from T0 = 1 Dec 2026, 12:00 UTC; default max_age 604800, mode
 testing.
 
 Results. The 24 histories and 11 sequences were committed in a33e092 before any ran, with 3
@@ -75,7 +75,7 @@ CASES: list[dict[str, Any]] = [
         "why": "Enforce on Google's two MX; Microsoft's MX added beside them for a week (added "
                "at once with a new id: a sender refetches before it meets the new host, §5); "
                "Google's removed from DNS at 9d: both stay listed for max_age from then "
-               "(2026-12-17 12:00, §8.3: senders may hold the MX answer and the policy), one "
+               "(17 Dec 2026, 12:00, §8.3: senders may hold the MX answer and the policy), one "
                "email for both, then both go with one new id, not a minute early.",
         "steps": [
             {"at": "0", "dns": d(G1, G2), "sts": "cname", "do": "enable", "reason": "start",
@@ -89,7 +89,7 @@ CASES: list[dict[str, Any]] = [
                         "events": ["mx-added"], "emails": 1, "pending": []}},
             {"at": "9d", "dns": d(MS), "do": "sync", "reason": "Google out of DNS",
              "expect": {"served": served("enforce", [G2, G1, MS]), "id": "same",
-                        "zone": "none", "emails": 1, "says": ["2026-12-17 12:00"],
+                        "zone": "none", "emails": 1, "says": ["17 Dec 2026, 12:00"],
                         "pending": [G2, G1]}},
             {"at": "16d-5m", "do": "sync", "reason": "five minutes early: still listed",
              "expect": {"served": served("enforce", [G2, G1, MS]), "id": "same",
@@ -104,7 +104,7 @@ CASES: list[dict[str, Any]] = [
         "zone": True,
         "why": "mx3 added at 1d (new id, told), removed from DNS six hours later: one round "
                "trip, told as it happens; it stays listed for max_age from its departure "
-               "(2026-12-09 18:00), then leaves with a new id.",
+               "(9 Dec 2026, 18:00), then leaves with a new id.",
         "steps": [
             {"at": "0", "dns": d(MX1, MX2), "sts": "cname", "do": "enable", "reason": "start",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "new", "zone": "new"}},
@@ -114,7 +114,7 @@ CASES: list[dict[str, Any]] = [
             {"at": "1d+6h", "dns": d(MX1, MX2), "do": "sync", "reason": "mx3 gone again",
              "expect": {"served": served("testing", [MX1, MX2, MX3]), "id": "same",
                         "zone": "none", "events": ["mx-leaving"], "emails": 1,
-                        "says": ["2026-12-09 18:00"], "pending": [MX3]}},
+                        "says": ["9 Dec 2026, 18:00"], "pending": [MX3]}},
             {"at": "8d+6h-5m", "do": "sync", "reason": "not yet",
              "expect": {"id": "same", "zone": "none", "events": [], "emails": 0,
                         "pending": [MX3]}},
@@ -140,7 +140,7 @@ CASES: list[dict[str, Any]] = [
                         "events": [], "emails": 0, "pending": []}},
             {"at": "2d", "dns": ["MX1.EXAMPLE.ORG."], "do": "sync", "reason": "mx2 leaving",
              "expect": {"served": served("enforce", [MX1, MX2]), "id": "same", "zone": "none",
-                        "events": ["mx-leaving"], "emails": 1, "says": ["2026-12-10 12:00"],
+                        "events": ["mx-leaving"], "emails": 1, "says": ["10 Dec 2026, 12:00"],
                         "pending": [MX2]}},
             {"at": "3d", "dns": ["mx1.example.org.", "MX2.EXAMPLE.ORG."], "do": "sync",
              "reason": "back in capitals",
@@ -169,7 +169,7 @@ CASES: list[dict[str, Any]] = [
         "id": "a_day_of_servfail_across_a_due_removal_with_max_age_one_day",
         "zone": True,
         "why": "max_age lowered to a day (the week copies long gone when mx2 leaves at 8d: "
-               "due 2026-12-10 12:00). SERVFAIL from 8d+12h: the due removal waits for an "
+               "due 10 Dec 2026, 12:00). SERVFAIL from 8d+12h: the due removal waits for an "
                "answer; after 24 hours of failures the team is told once (mx-failing, with "
                "the SERVFAIL); the first answer ends it and removes mx2 in one email.",
         "steps": [
@@ -180,7 +180,7 @@ CASES: list[dict[str, Any]] = [
                         "zone": "new", "events": ["settings"], "emails": 0}},
             {"at": "8d", "dns": d(MX1), "do": "sync", "reason": "mx2 leaving",
              "expect": {"id": "same", "events": ["mx-leaving"], "emails": 1,
-                        "says": ["2026-12-10 12:00"], "pending": [MX2]}},
+                        "says": ["10 Dec 2026, 12:00"], "pending": [MX2]}},
             {"at": "8d+12h", "dns": "servfail", "do": "sync", "reason": "failing",
              "expect": {"id": "same", "zone": "none", "events": [], "emails": 0,
                         "pending": [MX2]}},
@@ -209,7 +209,7 @@ CASES: list[dict[str, Any]] = [
             {"at": "0", "dns": d(MX1, MX2), "sts": "cname", "do": "enable", "reason": "start",
              "expect": {"id": "new", "zone": "new"}},
             {"at": "1d", "dns": d(MX1), "do": "sync", "reason": "mx2 leaving",
-             "expect": {"events": ["mx-leaving"], "emails": 1, "says": ["2026-12-09 12:00"],
+             "expect": {"events": ["mx-leaving"], "emails": 1, "says": ["9 Dec 2026, 12:00"],
                         "pending": [MX2]}},
             {"at": "8d-1h", "dns": "nxdomain", "do": "sync", "reason": "NXDOMAIN: told",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "same", "zone": "none",
@@ -248,7 +248,7 @@ CASES: list[dict[str, Any]] = [
         "why": "Enforce; the MX lookups time out from 1d (the 12-hour mark tells nothing: 288 "
                "syncs in a row make the day); at 2d+5m told once (mx-failing, TIMEOUT). The "
                "first answer has moved to mx2: one email with the lookups answering again, "
-               "mx2 added (new id) and mx1 leaving (2026-12-10 18:00).",
+               "mx2 added (new id) and mx1 leaving (10 Dec 2026, 18:00).",
         "steps": [
             {"at": "0", "dns": d(MX1), "sts": "cname", "do": "enable", "reason": "start",
              "expect": {"id": "new", "zone": "new"}},
@@ -264,14 +264,14 @@ CASES: list[dict[str, Any]] = [
             {"at": "2d+6h", "dns": d(MX2), "do": "sync", "reason": "answers, moved",
              "expect": {"served": served("enforce", [MX1, MX2]), "id": "new", "zone": "new",
                         "events": ["mx-answering", "mx-added", "mx-leaving"], "emails": 1,
-                        "says": ["2026-12-10 18:00"], "pending": [MX1]}},
+                        "says": ["10 Dec 2026, 18:00"], "pending": [MX1]}},
         ],
     },
     {
         "id": "max_age_raised_to_thirty_days_then_a_host_leaves",
         "zone": True,
         "why": "max_age raised to 30 days (new id: §3.3, the body changed): mx2 leaving at 1d "
-               "stays listed for that max_age (2027-01-01 12:00), not a week; then removed "
+               "stays listed for that max_age (1 Jan 2027, 12:00), not a week; then removed "
                "with a new id.",
         "steps": [
             {"at": "0", "dns": d(MX1, MX2), "sts": "cname", "do": "enable", "reason": "start",
@@ -281,7 +281,7 @@ CASES: list[dict[str, Any]] = [
                         "zone": "new", "events": ["settings"], "emails": 0}},
             {"at": "1d", "dns": d(MX1), "do": "sync", "reason": "mx2 leaving",
              "expect": {"id": "same", "zone": "none", "events": ["mx-leaving"], "emails": 1,
-                        "says": ["2027-01-01 12:00"], "pending": [MX2]}},
+                        "says": ["1 Jan 2027, 12:00"], "pending": [MX2]}},
             {"at": "8d+5m", "do": "sync", "reason": "a week on: still listed",
              "expect": {"served": served("testing", [MX1, MX2], 2592000), "id": "same",
                         "zone": "none", "events": [], "emails": 0, "pending": [MX2]}},
@@ -295,7 +295,7 @@ CASES: list[dict[str, Any]] = [
         "zone": True,
         "why": "Enforce with a week; max_age lowered to a day at 1d (new id); Stop at 2d: mode "
                "none is served until the week-long enforce copy fetched before 1d expires "
-               "(2026-12-09 12:00, §5.1 and §10), not a day from the stop; then released.",
+               "(9 Dec 2026, 12:00, §5.1 and §10), not a day from the stop; then released.",
         "steps": [
             {"at": "0", "dns": d(MX1), "sts": "cname", "do": "enable", "reason": "start",
              "expect": {"id": "new", "zone": "new"}},
@@ -306,7 +306,7 @@ CASES: list[dict[str, Any]] = [
                         "events": ["settings"], "emails": 0}},
             {"at": "2d", "do": "disable", "reason": "stop",
              "expect": {"served": served("none", [MX1], 86400), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-09 12:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["9 Dec 2026, 12:00"]}},
             {"at": "8d-5m", "do": "sync", "reason": "not yet",
              "expect": {"served": served("none", [MX1], 86400), "id": "same", "zone": "none",
                         "events": [], "emails": 0}},
@@ -318,8 +318,8 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "stop_during_the_overlap_week_then_keep_hosting",
         "zone": True,
-        "why": "Enforce; mx2 added, then mx1 out of DNS (listed until 2026-12-10 12:00); Stop "
-               "at 3d (none until 2026-12-11 12:00), Keep hosting at 4d: enforce again with "
+        "why": "Enforce; mx2 added, then mx1 out of DNS (listed until 10 Dec 2026, 12:00); Stop "
+               "at 3d (none until 11 Dec 2026, 12:00), Keep hosting at 4d: enforce again with "
                "both hosts and a new id, every member told; mx1 still leaves on time, and "
                "nothing is released.",
         "steps": [
@@ -332,10 +332,10 @@ CASES: list[dict[str, Any]] = [
                         "events": ["mx-added"], "emails": 1}},
             {"at": "2d", "dns": d(MX2), "do": "sync", "reason": "mx1 leaving",
              "expect": {"id": "same", "events": ["mx-leaving"], "emails": 1,
-                        "says": ["2026-12-10 12:00"], "pending": [MX1]}},
+                        "says": ["10 Dec 2026, 12:00"], "pending": [MX1]}},
             {"at": "3d", "do": "disable", "reason": "stop",
              "expect": {"served": served("none", [MX1, MX2]), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-11 12:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["11 Dec 2026, 12:00"]}},
             {"at": "4d", "do": "enable", "reason": "keep hosting",
              "expect": {"served": served("enforce", [MX1, MX2]), "id": "new", "zone": "new",
                         "emails": 1, "pending": [MX1]}},
@@ -352,7 +352,7 @@ CASES: list[dict[str, Any]] = [
         "zone": True,
         "why": "Enforce at 1d, none at 3d (new id), the domain deleted at 4d: mode none is "
                "already served, so no new id; it stays served until the enforce copy "
-               "fetched before 3d expires (2026-12-11 12:00, §8.3), no page left; then "
+               "fetched before 3d expires (11 Dec 2026, 12:00, §8.3), no page left; then "
                "released (404, our TXT withdrawn; a detached policy goes with its events).",
         "steps": [
             {"at": "0", "dns": d(MX1), "sts": "cname", "do": "enable", "reason": "start",
@@ -421,7 +421,7 @@ CASES: list[dict[str, Any]] = [
                "are told as they happen (mx3 added at once, new id); the second return "
                "within 12 hours is one mx-flapping email naming the 3 answers; later flips "
                "recorded only; once mx1+mx2 held 12 hours, mx-stable with mx3's removal "
-               "time from its last departure (2026-12-08 12:30); then mx3 removed.",
+               "time from its last departure (8 Dec 2026, 12:30); then mx3 removed.",
         "steps": [
             {"at": "0", "dns": d(MX1, MX2), "sts": "cname", "do": "enable", "reason": "start",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "new", "zone": "new"}},
@@ -450,7 +450,7 @@ CASES: list[dict[str, Any]] = [
             {"at": "12h+35m", "do": "sync", "reason": "held 12 hours: stable",
              "expect": {"served": served("testing", [MX1, MX2, MX3]), "id": "same",
                         "zone": "none", "events": ["mx-stable"], "emails": 1,
-                        "says": ["2026-12-08 12:30"], "pending": [MX3]}},
+                        "says": ["8 Dec 2026, 12:30"], "pending": [MX3]}},
             {"at": "7d+40m", "do": "sync", "reason": "mx3 removed",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "new", "zone": "new",
                         "events": ["mx-removed"], "emails": 1, "pending": []}},
@@ -462,7 +462,7 @@ CASES: list[dict[str, Any]] = [
         "why": "A flap (mx1+mx2 / mx1), then 12 hours and more of timeouts: no mx-stable "
                "while lookups fail; the 12 hours count from the first answer after them "
                "(13h), so mx-stable comes at 25h, with mx2's removal time from its last "
-               "departure (2026-12-08 12:15).",
+               "departure (8 Dec 2026, 12:15).",
         "steps": [
             {"at": "0", "dns": d(MX1, MX2), "sts": "cname", "do": "enable", "reason": "start",
              "expect": {"id": "new", "zone": "new"}},
@@ -483,14 +483,14 @@ CASES: list[dict[str, Any]] = [
              "expect": {"id": "same", "events": [], "emails": 0}},
             {"at": "25h+5m", "do": "sync", "reason": "stable",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "same", "zone": "none",
-                        "events": ["mx-stable"], "emails": 1, "says": ["2026-12-08 12:15"],
+                        "events": ["mx-stable"], "emails": 1, "says": ["8 Dec 2026, 12:15"],
                         "pending": [MX2]}},
         ],
     },
     {
         "id": "release_comes_while_mx_lookups_fail",
         "zone": True,
-        "why": "Stop at 1h (none until 2026-12-08 13:00); SERVFAIL from 1d on: while hosting "
+        "why": "Stop at 1h (none until 8 Dec 2026, 13:00); SERVFAIL from 1d on: while hosting "
                "winds down a day of failures is not told; the release does not wait for an "
                "answer (it needs none: mode none is served).",
         "steps": [
@@ -498,7 +498,7 @@ CASES: list[dict[str, Any]] = [
              "expect": {"id": "new", "zone": "new"}},
             {"at": "1h", "do": "disable", "reason": "stop",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-08 13:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["8 Dec 2026, 13:00"]}},
             {"at": "1d", "dns": "servfail", "do": "sync", "reason": "failing",
              "expect": {"id": "same", "events": [], "emails": 0}},
             {"at": "3d", "do": "sync", "reason": "two days: winding down, not told",
@@ -533,7 +533,7 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "a_new_mx_while_winding_down",
         "zone": True,
-        "why": "Stop under enforce at 1d (none until 2026-12-09 12:00); an MX added at 2d is "
+        "why": "Stop under enforce at 1d (none until 9 Dec 2026, 12:00); an MX added at 2d is "
                "still followed (the none text lists it, a new id, told) and the release "
                "date does not move.",
         "steps": [
@@ -543,7 +543,7 @@ CASES: list[dict[str, Any]] = [
              "expect": {"id": "new", "zone": "new"}},
             {"at": "1d", "do": "disable", "reason": "stop",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-09 12:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["9 Dec 2026, 12:00"]}},
             {"at": "2d", "dns": d(MX1, MX2), "do": "sync", "reason": "added to the none text",
              "expect": {"served": served("none", [MX1, MX2]), "id": "new", "zone": "new",
                         "events": ["mx-added"], "emails": 1}},
@@ -561,7 +561,7 @@ CASES: list[dict[str, Any]] = [
         "why": "Enforce on Google; the admin deletes the MX records first (no MX, no address: "
                "nobody receives the mail) and adds Microsoft's half an hour later. The "
                "empty answer is told once and changes nothing; the answer back is told "
-               "with Microsoft added (new id) and Google leaving (2026-12-09 12:30), one "
+               "with Microsoft added (new id) and Google leaving (9 Dec 2026, 12:30), one "
                "email.",
         "steps": [
             {"at": "0", "dns": d(G1), "sts": "cname", "do": "enable", "reason": "start",
@@ -574,7 +574,7 @@ CASES: list[dict[str, Any]] = [
             {"at": "1d+30m", "dns": d(MS), "do": "sync", "reason": "Microsoft",
              "expect": {"served": served("enforce", [G1, MS]), "id": "new", "zone": "new",
                         "events": ["mx-recovered", "mx-added", "mx-leaving"], "emails": 1,
-                        "says": ["2026-12-09 12:30"], "pending": [G1]}},
+                        "says": ["9 Dec 2026, 12:30"], "pending": [G1]}},
             {"at": "8d+35m", "do": "sync", "reason": "Google removed",
              "expect": {"served": served("enforce", [MS]), "id": "new", "zone": "new",
                         "events": ["mx-removed"], "emails": 1, "pending": []}},
@@ -625,7 +625,7 @@ CASES: list[dict[str, Any]] = [
         "zone": True,
         "why": "Enforce on Google; moved to Microsoft at 1d (added, Google leaving: one "
                "email), moved back at 3d (Google back, its removal cancelled; Microsoft "
-               "leaving until 2026-12-11 12:00): told as it happens; Google is never "
+               "leaving until 11 Dec 2026, 12:00): told as it happens; Google is never "
                "removed, Microsoft is at its time with a new id.",
         "steps": [
             {"at": "0", "dns": d(G1), "sts": "cname", "do": "enable", "reason": "start",
@@ -638,7 +638,7 @@ CASES: list[dict[str, Any]] = [
             {"at": "3d", "dns": d(G1), "do": "sync", "reason": "back to Google",
              "expect": {"served": served("enforce", [G1, MS]), "id": "same", "zone": "none",
                         "events": ["mx-back", "mx-leaving"], "emails": 1,
-                        "says": ["2026-12-11 12:00"], "pending": [MS]}},
+                        "says": ["11 Dec 2026, 12:00"], "pending": [MS]}},
             {"at": "8d+5m", "do": "sync", "reason": "Google's old due time: nothing",
              "expect": {"served": served("enforce", [G1, MS]), "id": "same", "zone": "none",
                         "events": [], "emails": 0, "pending": [MS]}},
@@ -650,14 +650,14 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "enforce_while_a_departure_is_pending",
         "zone": True,
-        "why": "mx2 leaves at 1d (until 2026-12-09 12:00); enforce at 2d changes the body "
+        "why": "mx2 leaves at 1d (until 9 Dec 2026, 12:00); enforce at 2d changes the body "
                "(new id) and keeps mx2 listed: senders holding either copy still deliver "
                "there; mx2 removed at its time, not a max_age from the mode change.",
         "steps": [
             {"at": "0", "dns": d(MX1, MX2), "sts": "cname", "do": "enable", "reason": "start",
              "expect": {"id": "new", "zone": "new"}},
             {"at": "1d", "dns": d(MX1), "do": "sync", "reason": "mx2 leaving",
-             "expect": {"events": ["mx-leaving"], "emails": 1, "says": ["2026-12-09 12:00"],
+             "expect": {"events": ["mx-leaving"], "emails": 1, "says": ["9 Dec 2026, 12:00"],
                         "pending": [MX2]}},
             {"at": "2d", "do": "set_mode", "mode": "enforce", "reason": "enforce",
              "expect": {"served": served("enforce", [MX1, MX2]), "id": "new", "zone": "new",
@@ -671,7 +671,7 @@ CASES: list[dict[str, Any]] = [
         "id": "a_host_leaves_under_mode_none",
         "zone": True,
         "why": "Mode none (from testing at 1h: senders drop the testing copy at the new id); "
-               "mx2 leaves at 1d and is removed a max_age later (2026-12-09 12:00) with a new "
+               "mx2 leaves at 1d and is removed a max_age later (9 Dec 2026, 12:00) with a new "
                "id, as under any mode: the none text follows the MX too.",
         "steps": [
             {"at": "0", "dns": d(MX1, MX2), "sts": "cname", "do": "enable", "reason": "start",
@@ -681,7 +681,7 @@ CASES: list[dict[str, Any]] = [
                         "events": ["mode"], "emails": 0}},
             {"at": "1d", "dns": d(MX1), "do": "sync", "reason": "mx2 leaving",
              "expect": {"served": served("none", [MX1, MX2]), "id": "same", "zone": "none",
-                        "events": ["mx-leaving"], "emails": 1, "says": ["2026-12-09 12:00"],
+                        "events": ["mx-leaving"], "emails": 1, "says": ["9 Dec 2026, 12:00"],
                         "pending": [MX2]}},
             {"at": "8d+5m", "do": "sync", "reason": "removed",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",

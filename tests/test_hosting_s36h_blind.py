@@ -34,7 +34,7 @@ step) and, beyond it, step keys:
   engine's own MTASTS-20 evidence, as tests/test_hosting_s19o_start.py stores it), before the
   step.
 
-Times are offsets from T0 = 2026-12-01 12:00 UTC; default max_age 604800, mode testing.
+Times are offsets from T0 = 1 Dec 2026, 12:00 UTC; default max_age 604800, mode testing.
 
 Results. The first batch (23 histories) was committed in 4973a2ac before any ran, with 3 rows
 planted wrong, which failed as they should and are corrected (each marked where it stands).
@@ -129,10 +129,10 @@ CASES: list[dict[str, Any]] = [
             {"at": "1h", "do": "enable", "reason": "hosted",
              "ask": {"mta-sts.example.org": 200},
              "expect": {"served": served("testing", [MX1]), "id": "new", "zone": "new"}},
-            {"at": "1d", "do": "disable", "reason": "stop: none until 2026-12-09 12:00",
+            {"at": "1d", "do": "disable", "reason": "stop: none until 9 Dec 2026, 12:00",
              "ask": {"mta-sts.example.org": 200},
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-09 12:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["9 Dec 2026, 12:00"]}},
             {"at": "8d-5m", "do": "sync", "reason": "not yet",
              "ask": {"mta-sts.example.org": 200},
              "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none",
@@ -206,7 +206,7 @@ CASES: list[dict[str, Any]] = [
         "id": "ask_gate_for_a_deleted_domain_winding_down",
         "zone": True,
         "why": "Deleted under enforce: mode none (new id) is served until the enforce copy's "
-               "max_age from the deletion (2026-12-09 12:00), with its certificate; after the "
+               "max_age from the deletion (9 Dec 2026, 12:00), with its certificate; after the "
                "release neither policy nor certificate.",
         "steps": [
             {"at": "0", "dns": d(MX1), "sts": "cname", "mta_sts": "ours", "do": "enable",
@@ -268,7 +268,7 @@ CASES: list[dict[str, Any]] = [
         "id": "enforce_down_to_testing_then_stop",
         "zone": True,
         "why": "Enforce at 1h, testing at 1d, Stop at 2d: mode none for max_age from the stop "
-               "(2026-12-10 12:00), later than the enforce copy's end (2026-12-09 12:00); "
+               "(10 Dec 2026, 12:00), later than the enforce copy's end (9 Dec 2026, 12:00); "
                "released then, not before.",
         "steps": [
             {"at": "0", "dns": d(MX1), "sts": "cname", "do": "enable", "reason": "start",
@@ -279,7 +279,7 @@ CASES: list[dict[str, Any]] = [
              "expect": {"served": served("testing", [MX1]), "id": "new", "zone": "new"}},
             {"at": "2d", "do": "disable", "reason": "stop",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-10 12:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["10 Dec 2026, 12:00"]}},
             {"at": "9d-5m", "do": "sync", "reason": "not yet",
              "expect": {"served": served("none", [MX1]), "id": "same", "events": []}},
             {"at": "9d+5m", "do": "sync", "reason": "released",
@@ -366,22 +366,22 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "mx_leaves_comes_back_and_leaves_again",
         "zone": True,
-        "why": "mx2 leaves at 1d (due 2026-12-09 12:00), is back at 2d (nothing pending), "
+        "why": "mx2 leaves at 1d (due 9 Dec 2026, 12:00), is back at 2d (nothing pending), "
                "leaves again at 3d: senders may hold an MX answer from 3d, so its removal is "
-               "due a max_age from the second departure (2026-12-11 12:00), not the first.",
+               "due a max_age from the second departure (11 Dec 2026, 12:00), not the first.",
         "steps": [
             {"at": "0", "dns": d(MX1, MX2), "sts": "cname", "do": "enable", "reason": "start",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "new", "zone": "new"}},
             {"at": "1d", "dns": d(MX1), "do": "sync", "reason": "mx2 leaves",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "same", "zone": "none",
-                        "events": ["mx-leaving"], "emails": 1, "says": ["2026-12-09 12:00"],
+                        "events": ["mx-leaving"], "emails": 1, "says": ["9 Dec 2026, 12:00"],
                         "pending": [MX2]}},
             {"at": "2d", "dns": d(MX1, MX2), "do": "sync", "reason": "mx2 back",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "same", "zone": "none",
                         "events": ["mx-back"], "emails": 1, "pending": []}},
             {"at": "3d", "dns": d(MX1), "do": "sync", "reason": "mx2 leaves again",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "same", "zone": "none",
-                        "events": ["mx-leaving"], "emails": 1, "says": ["2026-12-11 12:00"],
+                        "events": ["mx-leaving"], "emails": 1, "says": ["11 Dec 2026, 12:00"],
                         "pending": [MX2]}},
             # Planted wrong in 4973a2ac (removed at 7d+5m); corrected: listed past the first
             # departure's date (8d), the clock having started again at 3d.
@@ -396,7 +396,7 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "departures_stack_while_a_new_mx_joins",
         "zone": True,
-        "why": "mx3 leaves at 1d (due 2026-12-09 12:00), mx4 joins at 2d (new id at once, §5: "
+        "why": "mx3 leaves at 1d (due 9 Dec 2026, 12:00), mx4 joins at 2d (new id at once, §5: "
                "the new id does not move mx3's date), mx2 leaves at 3d (due 2026-12-11 "
                "12:00): each removal at its own date with its own new id.",
         "steps": [
@@ -406,13 +406,13 @@ CASES: list[dict[str, Any]] = [
                         "zone": "new"}},
             {"at": "1d", "dns": d(MX1, MX2), "do": "sync", "reason": "mx3 leaves",
              "expect": {"id": "same", "zone": "none", "events": ["mx-leaving"], "emails": 1,
-                        "says": ["2026-12-09 12:00"], "pending": [MX3]}},
+                        "says": ["9 Dec 2026, 12:00"], "pending": [MX3]}},
             {"at": "2d", "dns": d(MX1, MX2, MX4), "do": "sync", "reason": "mx4 joins",
              "expect": {"served": served("testing", [MX1, MX2, MX3, MX4]), "id": "new",
                         "zone": "new", "events": ["mx-added"], "emails": 1, "pending": [MX3]}},
             {"at": "3d", "dns": d(MX1, MX4), "do": "sync", "reason": "mx2 leaves",
              "expect": {"id": "same", "zone": "none", "events": ["mx-leaving"], "emails": 1,
-                        "says": ["2026-12-11 12:00"], "pending": [MX2, MX3]}},
+                        "says": ["11 Dec 2026, 12:00"], "pending": [MX2, MX3]}},
             {"at": "8d+5m", "do": "sync", "reason": "mx3 removed",
              "expect": {"served": served("testing", [MX1, MX2, MX4]), "id": "new",
                         "zone": "new", "events": ["mx-removed"], "emails": 1,
@@ -464,7 +464,7 @@ CASES: list[dict[str, Any]] = [
         "why": "The customer serves enforce with mx1, *.backup-mx.net and a stale old-mx for two "
                "weeks: the start keeps enforce, 1209600 and the wildcard, lists the live hosts, "
                "drops old-mx (no live MX). The provider's next host b2 joins (its own line, a "
-               "new id), b1 leaves and goes a max_age later (2026-12-17 12:00), the wildcard "
+               "new id), b1 leaves and goes a max_age later (17 Dec 2026, 12:00), the wildcard "
                "still covering it meanwhile.",
         "steps": [
             {"at": "0", "dns": d(MX1, B1), "sts": "cname",
@@ -478,7 +478,7 @@ CASES: list[dict[str, Any]] = [
                         "id": "new", "zone": "new", "events": ["mx-added"], "emails": 1}},
             {"at": "2d", "dns": d(MX1, B2), "do": "sync", "reason": "b1 leaves",
              "expect": {"id": "same", "zone": "none", "events": ["mx-leaving"], "emails": 1,
-                        "says": ["2026-12-17 12:00"], "email_says": [WILD],
+                        "says": ["17 Dec 2026, 12:00"], "email_says": [WILD],
                         "pending": [B1]}},
             {"at": "16d+5m", "do": "sync", "reason": "b1's line goes",
              "expect": {"served": served("enforce", [WILD, B2, MX1], 1209600), "id": "new",
@@ -492,15 +492,15 @@ CASES: list[dict[str, Any]] = [
         "why": "The customer serves enforce with max_age 63072000 (two years, above RFC 8461 "
                "§3.2's 31557600): we serve at most 31557600, in enforce; a sender may hold the "
                "served copy for the two years it said, so Stop hosting a day later serves mode "
-               "none until 2028-11-30 12:00.",
+               "none until 30 Nov 2028, 12:00.",
         "corrected": "expected the start in enforce with max_age capped at 31557600 and the "
-                     "release after the two-year copy (2028-11-30 12:00). The engine reads a "
+                     "release after the two-year copy (30 Nov 2028, 12:00). The engine reads a "
                      "max_age above 31557600 as an invalid policy that senders reject "
                      "(MTASTS-23 fail: §3.2 gives max_age a maximum value, so such a text is "
                      "no policy), "
                      "so no sender holds an enforce copy to weaken: docs/hosting.md's 'nothing "
                      "valid is served' start applies (testing, a week, the live MX), and Stop "
-                     "a day later serves none for max_age from the stop (2026-12-09 12:00).",
+                     "a day later serves none for max_age from the stop (9 Dec 2026, 12:00).",
         "steps": [
             {"at": "0", "dns": d(MX1, B1), "sts": "cname",
              "checked_serving": policy_text("enforce", [MX1, B1], 63072000),
@@ -510,7 +510,7 @@ CASES: list[dict[str, Any]] = [
             {"at": "1d", "do": "disable", "reason": "stop",
              "expect": {"served": served("none", [B1, MX1]), "id": "new",
                         "zone": "new", "events": ["disabling"], "emails": 1,
-                        "says": ["2026-12-09 12:00"]}},
+                        "says": ["9 Dec 2026, 12:00"]}},
         ],
     },
     {
@@ -530,9 +530,9 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "stop_from_mode_none_long_after_the_strict_copy",
         "zone": True,
-        "why": "None since 1h (the testing copy expires 2026-12-08 13:00); Stop hosting at 10d "
+        "why": "None since 1h (the testing copy expires 8 Dec 2026, 13:00); Stop hosting at 10d "
                "serves the same none text (so the same id: nothing for senders to fetch), for "
-               "max_age from the stop as documented (2026-12-18 12:00); then released, and the "
+               "max_age from the stop as documented (18 Dec 2026, 12:00); then released, and the "
                "owner is told to remove the records.",
         "steps": [
             {"at": "0", "dns": d(MX1), "sts": "cname", "mta_sts": "ours", "do": "enable",
@@ -543,7 +543,7 @@ CASES: list[dict[str, Any]] = [
                         "page_says": ["until 8 Dec 2026, 13:00"]}},
             {"at": "10d", "do": "disable", "reason": "stop",
              "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-18 12:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["18 Dec 2026, 12:00"]}},
             {"at": "17d+5m", "do": "sync", "reason": "released",
              "expect": {"served": "404", "zone": "withdrawn", "events": ["released"],
                         "emails": 1, "page_says": ["Records to remove"]}},
@@ -590,7 +590,7 @@ CASES: list[dict[str, Any]] = [
             {"at": "10d", "do": "disable", "reason": "stop",
              "expect": {"served": served("none", [MX1]), "id": "same",
                         "events": ["disabling"], "emails": 1,
-                        "says": ["2026-12-18 12:00"],
+                        "says": ["18 Dec 2026, 12:00"],
                         "email_not_says": ["in place of the current record"]}},
         ],
     },
@@ -637,7 +637,7 @@ CASES: list[dict[str, Any]] = [
         "id": "lost_control_then_the_release_with_nobody_taking_over",
         "zone": True,
         "why": "Alice loses control at 2d (testing served since 0): mode none detached until "
-               "2026-12-10 12:00 (max_age from the loss), certificate kept meanwhile; nobody "
+               "10 Dec 2026, 12:00 (max_age from the loss), certificate kept meanwhile; nobody "
                "hosts it after; at the release 404, our TXT withdrawn, no certificate.",
         "steps": [
             {"at": "0", "dns": d(MX1), "sts": "cname", "mta_sts": "ours",

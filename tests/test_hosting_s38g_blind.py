@@ -37,7 +37,7 @@ Played with the s36h player (s33h's, with `ask`, `get` and `checked_serving`) an
   an `mx:` line of the served text (RFC 8461 §4.1: one label for a wildcard), so no step ever
   serves a policy that excludes a live MX.
 
-Times are offsets from T0 = 2026-12-01 12:00 UTC; default max_age 604800, mode testing.
+Times are offsets from T0 = 1 Dec 2026, 12:00 UTC; default max_age 604800, mode testing.
 
 Results (non-lab, committed in a26ed499 before any ran): the 3 planted rows failed as they
 should and are corrected where they stand (If-Modified-Since answered 200 with the text, not
@@ -114,7 +114,7 @@ CASES: list[dict[str, Any]] = [
              "reason": "hosted",
              "http": [
                  {"method": "GET", "host": HOST,
-                  "headers": {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"},
+                  "headers": {"If-Modified-Since": "Fri, 01 Jan 2100, 00:00:00 GMT"},
                   # Planted wrong in a26ed499 (304, empty); corrected.
                   "status": 200, "body": "policy",
                   "headers_absent": ["Last-Modified", "ETag", *NO_APP]},
@@ -384,7 +384,7 @@ CASES: list[dict[str, Any]] = [
         "zone": True,
         "why": "Enforce with a week, raised to 30 days at 1d (new id), Stop hosting at 2d: "
                "senders that fetched after 1d hold the enforce copy for 30 days, so mode none is "
-               "served until 2d+30d = 2027-01-02 12:00 (§5.1), not 2d+a week; the gate says yes "
+               "served until 2d+30d = 2 Jan 2027, 12:00 (§5.1), not 2d+a week; the gate says yes "
                "until then.",
         "steps": [
             {"at": "0", "dns": d(MX1), "sts": "cname", "mta_sts": "ours", "do": "enable",
@@ -396,7 +396,7 @@ CASES: list[dict[str, Any]] = [
                         "zone": "new"}},
             {"at": "2d", "do": "disable", "reason": "stop",
              "expect": {"served": served("none", [MX1], 2592000), "id": "new", "zone": "new",
-                        "events": ["disabling"], "says": ["2027-01-02 12:00"]}},
+                        "events": ["disabling"], "says": ["2 Jan 2027, 12:00"]}},
             {"at": "9d+5m", "do": "sync", "reason": "a week on: not released",
              "ask": {HOST: 200},
              "expect": {"served": served("none", [MX1], 2592000), "id": "same",
@@ -485,7 +485,7 @@ CASES: list[dict[str, Any]] = [
              "reason": "start", "expect": {"id": "new", "zone": "new"}},
             {"at": "10m", "do": "set_mode", "mode": "enforce", "reason": "enforce",
              "expect": {"served": served("enforce", [MX1]), "id": "new", "zone": "new"}},
-            {"at": "1d", "do": "delete", "reason": "deleted: none until 2026-12-09 12:00",
+            {"at": "1d", "do": "delete", "reason": "deleted: none until 9 Dec 2026, 12:00",
              "http": [
                  {"method": "HEAD", "host": HOST, "status": 200, "body": "empty",
                   "length": "policy", "type": "text/plain"},

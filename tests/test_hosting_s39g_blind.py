@@ -44,7 +44,7 @@ Planted rows: three histories named planted_* repeat a real one up to a step wri
 on purpose ("planted": the index of that step). Each must fail at exactly that step; the test
 fails if it passes, or fails anywhere else.
 
-Times are offsets from T0 = 2026-12-01 12:00 UTC; default max_age 604800, mode testing.
+Times are offsets from T0 = 1 Dec 2026, 12:00 UTC; default max_age 604800, mode testing.
 
 Results. First batch (20 histories and the 3 planted ones) committed in eec44f01 before any
 ran: 15 held as written; the 3 planted histories failed at exactly their planted step once the
@@ -147,9 +147,9 @@ def none_short_max_age_steps(release_at: str) -> list[dict[str, Any]]:
                     "events": ["settings"], "emails": 0}},
         {"at": "2d", "do": "disable",
          "reason": "stop: already none, same text, same id; none lasts until the enforce "
-                   "copy (served until 1d, max_age a week) has expired: 2026-12-09 12:00",
+                   "copy (served until 1d, max_age a week) has expired: 9 Dec 2026, 12:00",
          "expect": {"served": served("none", [MX1], A_DAY), "id": "same", "zone": "none",
-                    "events": ["disabling"], "emails": 1, "says": ["2026-12-09 12:00"]}},
+                    "events": ["disabling"], "emails": 1, "says": ["9 Dec 2026, 12:00"]}},
         {"at": release_at, "do": "sync", "reason": "released",
          "expect": {"served": "404", "zone": "withdrawn", "events": ["released"],
                     "emails": 1}},
@@ -223,7 +223,7 @@ CASES: list[dict[str, Any]] = [
         "id": "max_age_raised_while_a_departure_is_pending_keeps_its_date",
         "zone": True,
         "why": "Under enforce mx2 leaves the MX at 1d: it stays listed a week (told: "
-               "2026-12-09 12:00). max_age raised to 30 days at 2d moves the text (new id) but "
+               "9 Dec 2026, 12:00). max_age raised to 30 days at 2d moves the text (new id) but "
                "not that date: senders' MX answers, not their policy copies, are what could "
                "still lead to mx2, and the date told holds. Removed just after it, new id.",
         "steps": [
@@ -233,7 +233,7 @@ CASES: list[dict[str, Any]] = [
              "expect": {"served": served("enforce", [MX1, MX2]), "id": "new", "zone": "new"}},
             {"at": "1d", "dns": d(MX1), "do": "sync", "reason": "mx2 leaves: a week",
              "expect": {"served": served("enforce", [MX1, MX2]), "id": "same", "zone": "none",
-                        "events": ["mx-leaving"], "emails": 1, "says": ["2026-12-09 12:00"],
+                        "events": ["mx-leaving"], "emails": 1, "says": ["9 Dec 2026, 12:00"],
                         "pending": [MX2]}},
             {"at": "2d", "do": "settings", "form": {"max_age": THIRTY_DAYS},
              "reason": "30 days: the text moves, the departure's date does not",
@@ -253,7 +253,7 @@ CASES: list[dict[str, Any]] = [
         "id": "max_age_lowered_to_a_day_then_a_host_leaves_under_enforce",
         "zone": True,
         "why": "max_age lowered to a day under enforce (new id); mx2 leaves three days later: "
-               "it stays listed for the max_age served then, a day (2026-12-05 12:00), and is "
+               "it stays listed for the max_age served then, a day (5 Dec 2026, 12:00), and is "
                "removed just after, with a new id.",
         "steps": [
             enable(dns=d(MX1, MX2), expect={"served": served("testing", [MX1, MX2]),
@@ -266,7 +266,7 @@ CASES: list[dict[str, Any]] = [
             {"at": "3d", "dns": d(MX1), "do": "sync", "reason": "mx2 leaves: a day",
              "expect": {"served": served("enforce", [MX1, MX2], A_DAY), "id": "same",
                         "zone": "none", "events": ["mx-leaving"], "emails": 1,
-                        "says": ["2026-12-05 12:00"], "pending": [MX2]}},
+                        "says": ["5 Dec 2026, 12:00"], "pending": [MX2]}},
             {"at": "4d-5m", "do": "sync", "reason": "not yet",
              "expect": {"served": served("enforce", [MX1, MX2], A_DAY), "id": "same",
                         "events": [], "emails": 0}},
@@ -304,7 +304,7 @@ CASES: list[dict[str, Any]] = [
         "why": "The removal procedure: enforce, then none (new id), then max_age lowered to a "
                "day in mode none (new id), then Stop (already none: same text, same id). A "
                "sender that fetched the enforce text before 1d holds it a week (RFC 8461 §5.1), "
-               "so mode none is served until 2026-12-09 12:00, not for a day from the Stop; "
+               "so mode none is served until 9 Dec 2026, 12:00, not for a day from the Stop; "
                "then released (404, our TXT withdrawn), the team told.",
         "steps": none_short_max_age_steps("8d+5m")[:5] + [
             {"at": "8d-5m", "do": "sync", "reason": "the enforce copy may still be held",
@@ -472,7 +472,7 @@ CASES: list[dict[str, Any]] = [
             enforce(),
             {"at": "1d", "do": "disable", "reason": "stop",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-09 12:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["9 Dec 2026, 12:00"]}},
             {"at": "2d", "challenge": ["alice", "charlie"], "do": "verify_other",
              "reason": "both verified",
              "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none",
@@ -492,11 +492,11 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "lost_control_while_winding_down_then_the_new_owner_stops_at_once",
         "zone": True,
-        "why": "alice, in enforce, presses Stop at 1d (none until 2026-12-09 12:00); charlie's "
+        "why": "alice, in enforce, presses Stop at 1d (none until 9 Dec 2026, 12:00); charlie's "
                "team proves control at 2d with alice's value gone: her policy, already none, "
                "keeps its text, id and date, she is told once with that date. charlie hosts "
                "(testing, new id) and presses Stop at 3d: none is served until his own testing "
-               "copy has expired (2026-12-11 12:00), not released at alice's date; then "
+               "copy has expired (11 Dec 2026, 12:00), not released at alice's date; then "
                "released, charlie's team told.",
         "steps": [
             enable(),
@@ -508,14 +508,14 @@ CASES: list[dict[str, Any]] = [
              "reason": "alice loses control while winding down: date kept",
              "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none",
                         "emails": 1, "emails_charlie": 0, "verified": False,
-                        "email_says": ["2026-12-09 12:00"]}},
+                        "email_says": ["9 Dec 2026, 12:00"]}},
             {"at": "2d+1h", "do": "enable_other", "reason": "charlie takes over",
              "expect": {"served": served("testing", [MX1]), "id": "new", "zone": "new",
                         "events": ["enabled"], "emails": 0, "emails_charlie": 0}},
-            {"at": "3d", "do": "disable", "reason": "charlie stops: none until 2026-12-11 12:00",
+            {"at": "3d", "do": "disable", "reason": "charlie stops: none until 11 Dec 2026, 12:00",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
                         "events": ["disabling"], "emails": 0, "emails_charlie": 1,
-                        "says": ["2026-12-11 12:00"]}},
+                        "says": ["11 Dec 2026, 12:00"]}},
             {"at": "8d+5m", "do": "sync", "reason": "alice's date: not released",
              "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none",
                         "emails": 0, "emails_charlie": 0}},
@@ -534,7 +534,7 @@ CASES: list[dict[str, Any]] = [
                "happens); alice's value is replaced by charlie's and the background task "
                "verifies charlie's row: a clean answer without alice's value, so her domain is "
                "no longer verified, her policy serves mode none with a new id until the enforce "
-               "copy expires (2026-12-09 13:00), she is told once; charlie is told nothing "
+               "copy expires (9 Dec 2026, 13:00), she is told once; charlie is told nothing "
                "about her.",
         "steps": [
             enable(),
@@ -548,7 +548,7 @@ CASES: list[dict[str, Any]] = [
              # is verified ('example.org is verified: its checks start now'), nothing of alice.
              "expect": {"served": served("none", [MX1]), "id": "new", "events": ["detached"],
                         "emails": 1, "emails_charlie": 1, "verified": False,
-                        "email_says": ["2026-12-09 13:00"]}},
+                        "email_says": ["9 Dec 2026, 13:00"]}},
         ],
     },
     # --- certificates (what ACME trouble looks like to the watch) ----------------------------
@@ -686,7 +686,7 @@ CASES: list[dict[str, Any]] = [
         "planted": 5,
         "zone": True,
         "why": "PLANTED WRONG: released a day (the none max_age) after Stop, while the enforce "
-               "copy fetched before 1d is held until 2026-12-09 12:00 (RFC 8461 §5.1, §8.3).",
+               "copy fetched before 1d is held until 9 Dec 2026, 12:00 (RFC 8461 §5.1, §8.3).",
         "steps": none_short_max_age_steps("3d+5m"),
     },
 ]
@@ -762,8 +762,8 @@ CASES += [
         "why": "The domain served its own enforce policy (max_age 30 days) when hosting "
                "started: ours starts in enforce with that max_age (never weaker, RFC 8461 §10). "
                "Stop an hour later: mode none, new id, served until the later of the copies "
-               "senders may hold: ours from the hour (2026-12-31 13:00), after the served one "
-               "(2026-12-31 12:00); then released.",
+               "senders may hold: ours from the hour (31 Dec 2026, 13:00), after the served one "
+               "(31 Dec 2026, 12:00); then released.",
         "steps": [
             enable(checked_serving="version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org"
                                    "\r\nmax_age: 2592000\r\n",
@@ -772,7 +772,7 @@ CASES += [
             {"at": "1h", "do": "disable", "reason": "stop at once",
              "expect": {"served": served("none", [MX1], THIRTY_DAYS), "id": "new",
                         "zone": "new", "events": ["disabling"], "emails": 1,
-                        "says": ["2026-12-31 13:00"]}},
+                        "says": ["31 Dec 2026, 13:00"]}},
             {"at": "30d+1h-5m", "do": "sync", "reason": "not yet",
              "expect": {"served": served("none", [MX1], THIRTY_DAYS), "id": "same",
                         "zone": "none", "events": [], "emails": 0}},
@@ -794,14 +794,14 @@ CASES += [
         "zone": True,
         "why": "Stop hosting pressed again while hosting winds down (a second tab, a double "
                "submit): nothing moves (same text and id, no event, no email), the date stays "
-               "2026-12-09 12:00. Keep hosting, then pressed again: the second changes "
+               "9 Dec 2026, 12:00. Keep hosting, then pressed again: the second changes "
                "nothing either.",
         "steps": [
             enable(),
             enforce(),
             {"at": "1d", "do": "disable", "reason": "stop",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-09 12:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["9 Dec 2026, 12:00"]}},
             # Corrected: was "do": "disable", which calls service.disable itself and so
             # logged a second 'disabling' with the date an hour later; the page's button (the
             # view, under the row lock) turns off only an active policy. Pressed as a user
@@ -823,12 +823,12 @@ CASES += [
     {
         "id": "control_lost_then_regained_before_anyone_hosts",
         "zone": True,
-        "why": "alice (enforce) loses control to charlie at 1d (none until 2026-12-09 12:00, "
+        "why": "alice (enforce) loses control to charlie at 1d (none until 9 Dec 2026, 12:00, "
                "detached); she publishes her value again beside charlie's and verifies at 2d "
                "(both verified: charlie's value is there, so he keeps his row and is told "
                "nothing). She hosts again: a fresh start in testing, new id, taking the name "
                "over; her Stop at 3d serves none until her own testing copy expires "
-               "(2026-12-11 12:00), never before the detached policy's date; then released.",
+               "(11 Dec 2026, 12:00), never before the detached policy's date; then released.",
         "steps": [
             enable(),
             enforce(),
@@ -843,9 +843,9 @@ CASES += [
             {"at": "2d+1h", "do": "enable", "reason": "hosted again: afresh",
              "expect": {"served": served("testing", [MX1]), "id": "new", "zone": "new",
                         "emails_charlie": 0}},
-            {"at": "3d", "do": "disable", "reason": "stop: until 2026-12-11 12:00",
+            {"at": "3d", "do": "disable", "reason": "stop: until 11 Dec 2026, 12:00",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-11 12:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["11 Dec 2026, 12:00"]}},
             {"at": "10d-5m", "do": "sync", "reason": "not yet",
              "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none",
                         "emails": 0}},

@@ -38,7 +38,7 @@ zone, events, emails, pages; every live MX listed after each enable and sync). B
 * `records_says` / `records_not_says` in `expect`: text of the records panel
   (/hosting/<code>/records/, the live lookups), HTML entities read as characters.
 
-Times are offsets from T0 = 2026-12-01 12:00 UTC; default max_age 604800, mode testing.
+Times are offsets from T0 = 1 Dec 2026, 12:00 UTC; default max_age 604800, mode testing.
 
 Results. First batch (13 histories, and 3 planted wrong rows that repeated a real one up to a
 step written wrong: a joining MX left out under enforce, the all-digit-label hosts left out,
@@ -214,7 +214,7 @@ CASES: list[dict[str, Any]] = [
                "stays (a testing/enforce policy needs an mx), told once. A day later the MX "
                "names a new provider's host: listed at once with a new id (RFC 8461 §4.1), "
                "the team told that MX records are back, and mx1 stays listed for max_age from "
-               "that answer, the first to lack it (2026-12-10 12:00), then removed with a new "
+               "that answer, the first to lack it (10 Dec 2026, 12:00), then removed with a new "
                "id.",
         "steps": [
             enable(expect={"served": served("testing", [MX1]), "id": "new",
@@ -227,7 +227,7 @@ CASES: list[dict[str, Any]] = [
              "reason": "a new provider: added at once, mx1 leaving, one email",
              "expect": {"served": served("enforce", [MX1, MX9]), "id": "new", "zone": "new",
                         "events": ["mx-recovered", "mx-added", "mx-leaving"], "emails": 1,
-                        "says": ["2026-12-10 12:00"], "pending": [MX1]}},
+                        "says": ["10 Dec 2026, 12:00"], "pending": [MX1]}},
             {"at": "9d-5m", "do": "sync", "reason": "not yet",
              "expect": {"served": served("enforce", [MX1, MX9]), "id": "same",
                         "zone": "none", "events": [], "emails": 0}},
@@ -243,8 +243,8 @@ CASES: list[dict[str, Any]] = [
                "while none is served: mx9 is listed at once (new id; the text follows the MX "
                "whatever the mode) and mx1 stays until its max_age from the move; Stop (mode "
                "none already: same text, same id) keeps mode none served until the enforce "
-               "copy fetched before 1d has expired (2026-12-09 12:00, RFC 8461 §5.1), then "
-               "released. (Corrected below: a week from the Stop, 2026-12-09 14:00.)",
+               "copy fetched before 1d has expired (9 Dec 2026, 12:00, RFC 8461 §5.1), then "
+               "released. (Corrected below: a week from the Stop, 9 Dec 2026, 14:00.)",
         "steps": [
             enable(expect={"served": served("testing", [MX1]), "id": "new",
                                         "zone": "new"}),
@@ -255,14 +255,14 @@ CASES: list[dict[str, Any]] = [
             {"at": "1d+1h", "dns": d(MX9), "do": "sync", "reason": "the move, under none",
              "expect": {"served": served("none", [MX1, MX9]), "id": "new", "zone": "new",
                         "events": ["mx-added", "mx-leaving"], "emails": 1, "pending": [MX1]}},
-            # Corrected: was until 2026-12-09 12:00 (the enforce copy's end) and released at
+            # Corrected: was until 9 Dec 2026, 12:00 (the enforce copy's end) and released at
             # 8d+5m. docs/hosting.md (Stopping) serves mode none for max_age from the Stop, a
             # policy already in none included (same id), or longer while an earlier strict
             # copy may be held: 1d+2h + a week, two hours after the enforce copy. RFC 8461
             # §8.3 asks only for the old policy's max_age; the longer wait is the safe side.
             {"at": "1d+2h", "do": "disable", "reason": "stop: already none, same text",
              "expect": {"served": served("none", [MX1, MX9]), "id": "same", "zone": "none",
-                        "events": ["disabling"], "emails": 1, "says": ["2026-12-09 14:00"]}},
+                        "events": ["disabling"], "emails": 1, "says": ["9 Dec 2026, 14:00"]}},
             {"at": "8d+5m", "do": "sync", "reason": "the enforce copy has expired, not a week "
                                                     "from the Stop",
              "expect": {"served": served("none", [MX1, MX9]), "id": "same", "zone": "none",
@@ -485,7 +485,7 @@ CASES += [
         "why": "Eight MX hosts a..h.mx.example.org under enforce; the owner adds "
                "'*.mx.example.org' (one label, RFC 8461 §4.1: it covers each of them): a new "
                "id, each host still listed by name. h leaves: it stays listed a week "
-               "(2026-12-10 12:00) and the email says the wildcard still covers it; then its "
+               "(10 Dec 2026, 12:00) and the email says the wildcard still covers it; then its "
                "own line goes with a new id, the wildcard stays, and senders still accept h "
                "(that email says so too).",
         "steps": [
@@ -498,7 +498,7 @@ CASES += [
             {"at": "2d", "dns": d(*EIGHT[:7]), "do": "sync", "reason": "h leaves: a week",
              "expect": {"served": served("enforce", [PARENT, *EIGHT]), "id": "same",
                         "zone": "none", "events": ["mx-leaving"], "emails": 1,
-                        "says": ["2026-12-10 12:00", PARENT], "pending": [EIGHT[7]]}},
+                        "says": ["10 Dec 2026, 12:00", PARENT], "pending": [EIGHT[7]]}},
             {"at": "9d+5m", "do": "sync", "reason": "its own line goes, the wildcard stays",
              "expect": {"served": served("enforce", [PARENT, *EIGHT[:7]]), "id": "new",
                         "zone": "new", "events": ["mx-removed"], "emails": 1,

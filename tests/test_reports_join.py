@@ -83,7 +83,7 @@ def test_the_check_saw_the_same_problem_on_the_reported_host() -> None:
     assert seen.verdict == "problem"
     assert seen.text == (
         "certificate-expired reported for mx2.example.com — our last check "
-        "(2026-06-02 06:00 UTC) saw: The certificate of mx2.example.com [192.0.2.2] expired "
+        "(2 Jun 2026, 06:00 UTC) saw: The certificate of mx2.example.com [192.0.2.2] expired "
         "on 2026-06-01. MTA-STS senders will not deliver to it."
     )
     assert [f["subject"] for f in seen.findings] == ["mx2.example.com [192.0.2.2]"]

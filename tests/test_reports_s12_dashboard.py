@@ -365,7 +365,7 @@ def test_a_certificate_expiring_soon_is_not_what_our_check_saw_expired(
     seen = sight("certificate-expired", [MX2], domain.last_run)
     assert seen.verdict == "clear"
     assert seen.text.startswith(
-        f"certificate-expired reported for {MX2} — our last check (2026-06-02 06:00 UTC) saw "
+        f"certificate-expired reported for {MX2} — our last check (2 Jun 2026, 06:00 UTC) saw "
         f"no such problem: The certificate of {MX2} [192.0.2.2] expires in 5 days (2026-06-07)."
     )
 

@@ -377,7 +377,7 @@ def test_a_check_older_than_the_reports_is_no_sign_the_failure_stopped() -> None
         seen = sight("certificate-expired", hosts, run, reported_until=until)
         assert seen.verdict == "clear"
         assert "fixed since" not in seen.text
-        assert "before the reported period ended (2026-06-03 00:00 UTC)" in seen.text
+        assert "before the reported period ended (3 Jun 2026, 00:00 UTC)" in seen.text
         assert "check the domain again" in seen.text
     # A check after the reports' period keeps the usual wording.
     later = sight("certificate-expired", ["mx2.example.com"], run, reported_until=finished)

@@ -173,17 +173,17 @@ class EmailTimesTestCase(BaseTestCase):
 
     def test_an_alert_says_times_in_its_readers_zone(self) -> None:
         berlin = emails.build_message(self.alert_for(self.alice))
-        self.assertIn("a re-check at 2 Dec 2026 08:05 (Europe/Berlin) confirmed", berlin.body)
+        self.assertIn("a re-check at 2 Dec 2026, 08:05 (Europe/Berlin) confirmed", berlin.body)
         Change.objects.all().delete()
         utc = emails.build_message(self.alert_for(self.bob))
-        self.assertIn("a re-check at 2 Dec 2026 07:05 UTC confirmed", utc.body)
+        self.assertIn("a re-check at 2 Dec 2026, 07:05 UTC confirmed", utc.body)
 
     def test_a_teams_extra_address_reads_utc(self) -> None:
         address = TeamAlertAddress.objects.create(
             team=self.team, email="t@x.test", mode=AlertSetting.Mode.IMMEDIATE, confirmed_at=AT
         )
         message = emails.build_message(self.alert_for(address))
-        self.assertIn("a re-check at 2 Dec 2026 07:05 UTC confirmed", message.body)
+        self.assertIn("a re-check at 2 Dec 2026, 07:05 UTC confirmed", message.body)
 
     def test_rendering_leaves_the_zone_it_found(self) -> None:
         from django.utils import timezone
@@ -196,7 +196,7 @@ class EmailTimesTestCase(BaseTestCase):
         self.domain._tell_control_lost(AT, AT + timedelta(days=1))
         by_person = {m.to[0]: m for m in mail.outbox}
         self.assertEqual(set(by_person), {"alice@example.org", "bob@example.org"})
-        self.assertIn("on 2026-12-02 08:05 (Europe/Berlin)", by_person["alice@example.org"].body)
-        self.assertIn("on 2026-12-02 02:05 (America/New_York)", by_person["bob@example.org"].body)
+        self.assertIn("on 2 Dec 2026, 08:05 (Europe/Berlin)", by_person["alice@example.org"].body)
+        self.assertIn("on 2 Dec 2026, 02:05 (America/New_York)", by_person["bob@example.org"].body)
         html = by_person["bob@example.org"].alternatives[0][0]
-        self.assertIn("until 2026-12-03 02:05 (America/New_York)", html)
+        self.assertIn("until 3 Dec 2026, 02:05 (America/New_York)", html)

@@ -4,8 +4,8 @@ UTC" for someone on UTC), and the Host MTA-STS button always says the mode it st
 (docs/hosting.md).
 
 - Host MTA-STS pressed by a team while another team hosting the name is turning hosting off:
-  the refusal said "mode none is served until 2026-12-08 12:00 UTC" under the page's notice
-  "… until 2026-12-08 04:00 (America/Los_Angeles)" (s43f) for a reader in Los Angeles: now in
+  the refusal said "mode none is served until 8 Dec 2026, 12:00 UTC" under the page's notice
+  "… until 8 Dec 2026, 04:00 (America/Los_Angeles)" (s43f) for a reader in Los Angeles: now in
   the notice's words (s43c fixed the same in the message after Stop hosting).
 - Hosting starting from the policy the domain serves: the page before the press ("as the check
   of … fetched it") and the message after it gave the check's time in UTC. The Hosting on
@@ -135,7 +135,7 @@ class StartMessageTestCase(Start):
         self.domain.refresh_from_db()
         run = self.domain.last_run
         assert run is not None and run.finished is not None
-        utc = f"{run.finished:%Y-%m-%d %H:%M} UTC"
+        utc = f"{run.finished:%-d %b %Y, %H:%M} UTC"
         Profile.objects.filter(user=self.alice).update(time_zone=LA)
         self.client.force_login(self.alice)
         with fake_dns(LIVE):
@@ -165,7 +165,7 @@ class StartMessageTestCase(Start):
         [text] = messages_of(response)
         assert f"Started in mode testing: the check of {in_zone(run.finished, LA)} could" in text
         event = HostedPolicy.objects.get().events.get(kind="enabled")
-        assert f"the check of {run.finished:%Y-%m-%d %H:%M} UTC could not" in event.message
+        assert f"the check of {run.finished:%-d %b %Y, %H:%M} UTC could not" in event.message
 
 
 class ButtonTestCase(Start):

@@ -170,7 +170,7 @@ class LookupsFailingTestCase(ReadinessCase):
             service.sync(policy, now=T0)
         event = policy.events.filter(kind="mx-failing").first()
         assert event is not None
-        assert "has answered since 2026-11-29 12:00 UTC." in event.message, event.message
+        assert "has answered since 29 Nov 2026, 12:00 UTC." in event.message, event.message
 
 
 class DomainListTestCase(ReadinessCase):

@@ -3,7 +3,7 @@
 docs/webapp.md (Time zones): pages show times in the reader's zone, naming it ("2 Dec 2026,
 08:05 (Europe/Berlin)", "07:05 UTC" for someone on UTC). The dashboard's join of a reported
 result type with our last check (reports.join.sight) gave the check's time in UTC on the page
-("our last check (2026-06-02 06:00 UTC) saw: …"); now, as the readiness reasons on the same
+("our last check (2 Jun 2026, 06:00 UTC) saw: …"); now, as the readiness reasons on the same
 page (s43l): "our last check, at 1 Jun 2026, 23:00 (America/Los_Angeles), saw: …". The same
 sentence in a new-failure-type alert (its stored text and email, written once for every
 reader) keeps UTC as written.
@@ -50,7 +50,7 @@ from tests.test_reports_s12_dashboard import (  # noqa: F401 (fixtures)
 )
 
 LA = "America/Los_Angeles"
-# tests/test_reports_s12_dashboard.FINISHED, 2026-06-02 06:00 UTC, as each reader reads it.
+# tests/test_reports_s12_dashboard.FINISHED, 2 Jun 2026, 06:00 UTC, as each reader reads it.
 IN_LA = "1 Jun 2026, 23:00 (America/Los_Angeles)"
 IN_UTC = "2 Jun 2026, 06:00 UTC"
 SAW = f"saw: The certificate of {MX2} [192.0.2.2] expired on 2026-06-01"
@@ -147,7 +147,7 @@ def test_the_alert_keeps_the_checks_time_in_utc_as_written(
         expired_at_mx2(send)
     change = Change.objects.get(key=f"{KIND_NEW_TYPE}:certificate-expired")
     assert (
-        f"certificate-expired reported for {MX2} — our last check (2026-06-02 06:00 UTC) {SAW}"
+        f"certificate-expired reported for {MX2} — our last check (2 Jun 2026, 06:00 UTC) {SAW}"
     ) in change.summary, change.summary
 
 

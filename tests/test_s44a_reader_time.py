@@ -9,7 +9,8 @@ parsed and the alert settings' lists said "2026-12-02 08:05 (Europe/Berlin)": tw
 one page (the hosting page gave the release as "2 Dec 2026, 08:05" in its card and
 "2026-12-02 08:05" in the notice above it). Now one helper says them all
 (mailsec.accounts.templatetags.zones.reader_time, the `reader_time` filter in templates).
-Emails keep their own style, and texts kept as written stay UTC."""
+Emails kept their own style (until s44h, tests/test_s44h_email_times.py), and texts kept as
+written stay UTC."""
 
 from __future__ import annotations
 

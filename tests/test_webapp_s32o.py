@@ -82,7 +82,7 @@ class s32oOwnerToldTheRecordsToKeep(HostingCase):
         # The page as pages say times (s44a); the email in its own words, as before.
         assert f"until {here.day} {here:%b %Y, %H:%M} (Europe/Berlin)" in said
         alices = next(m for m in mail.outbox if m.to == ["alice@example.org"])
-        assert f"Keep these records published until {here:%Y-%m-%d %H:%M} (Europe/Berlin)" in (
+        assert f"Keep these records published until {here:%-d %b %Y, %H:%M} (Europe/Berlin)" in (
             alices.body
         )
 
@@ -92,7 +92,7 @@ class s32oOwnerToldTheRecordsToKeep(HostingCase):
         assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "bob@example.org"]
         alices = next(m for m in mail.outbox if m.to == ["alice@example.org"])
         policy = HostedPolicy.objects.get()
-        until = f"{policy.release_at:%Y-%m-%d %H:%M} UTC"
+        until = f"{policy.release_at:%-d %b %Y, %H:%M} UTC"
         assert alices.subject == "You deleted the team Acme clients on mailsec: records to keep"
         body = alices.body
         assert 'You deleted the team "Acme clients" on mailsec.' in body

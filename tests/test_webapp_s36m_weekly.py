@@ -105,7 +105,7 @@ class LateReportsTestCase(SummaryCase):
         self.report(domain, date(2026, 11, 22), PREVIOUS + timedelta(hours=6))
         _, body, html = self.send_at(MONDAY_9)
         late = (
-            "Late reports: 1 report for earlier days (Sun 22 Nov) arrived since Mon 23 Nov "
+            "Late reports: 1 report for earlier days (Sun 22 Nov) arrived since 23 Nov 2026, "
             "09:00 UTC, too late for any earlier summary: 20 sessions, 5 failed (25.00 %)."
         )
         self.assertIn(late, body)
@@ -122,7 +122,7 @@ class LateReportsTestCase(SummaryCase):
         _, body, _ = self.send_at(MONDAY_9)
         self.assertIn(
             "Late reports: 2 reports for earlier days (Fri 20 Nov to Sun 22 Nov) arrived since "
-            "Mon 23 Nov 09:00 UTC, too late for any earlier summary: 50 sessions, 10 failed "
+            "23 Nov 2026, 09:00 UTC, too late for any earlier summary: 50 sessions, 10 failed "
             "(20.00 %).",
             body,
         )
@@ -163,7 +163,7 @@ class LateReportsTestCase(SummaryCase):
         TlsReport.objects.filter(pk=late.pk).update(alerts_evaluated_at=None)
         _, body, _ = self.send_at(MONDAY_9 + timedelta(days=7))
         self.assertIn(
-            "Late reports: 1 report for earlier days (Sun 29 Nov) arrived since Mon 30 Nov "
+            "Late reports: 1 report for earlier days (Sun 29 Nov) arrived since 30 Nov 2026, "
             "09:00 UTC, too late for any earlier summary: 10 sessions, 5 failed (50.00 %).",
             body,
         )

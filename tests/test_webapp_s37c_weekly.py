@@ -50,7 +50,7 @@ class RetriedWeeklySendTestCase(SummaryCase):
         # The next Monday tells Sunday's report as late, once.
         _, nxt, _ = self.send_at(MONDAY_9 + timedelta(days=7))
         self.assertIn(
-            "Late reports: 1 report for earlier days (Sun 29 Nov) arrived since Mon 30 Nov "
+            "Late reports: 1 report for earlier days (Sun 29 Nov) arrived since 30 Nov 2026, "
             "09:00 UTC, too late for any earlier summary: 25 sessions, 5 failed (20.00 %).",
             nxt,
         )

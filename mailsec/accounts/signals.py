@@ -29,7 +29,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from mailsec.accounts.models import Membership, Profile, Team
+from mailsec.accounts.models import Membership, Profile, Team, zone_of
 from mailsec.mail import send_templated
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,9 @@ def tell_authenticator_removed(user_id: int, kind: str, *, by_self: bool = False
         "two_factor_url": settings.SITE_ROOT + reverse("mfa_index"),
     }
     try:
-        get_adapter().send_mail("mfa/email/removed_by_operator", email, ctx)
+        # In its reader's zone, as every email is, not the operator's whose request sends it.
+        with timezone.override(zone_of(user)):
+            get_adapter().send_mail("mfa/email/removed_by_operator", email, ctx)
     except Exception:  # after the commit: a mail outage must not make the change a 500
         log.exception("could not tell %s their two-factor sign-in was removed", user)
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from checks.findings import series
 from mailsec.accounts.models import Membership, zone, zone_of
-from mailsec.accounts.templatetags.zones import zone_label
+from mailsec.accounts.templatetags.zones import reader_time, zone_label
 from mailsec.alerts.models import (
     REPORTS_KIND_PREFIX,
     AlertRecipient,
@@ -360,14 +360,9 @@ def confirmation(changes: list[Change]) -> str:
     if len(waits) == 1:
         return f"{who} {waits.pop()}"
     # First seen at different times: the confirming check's own time says it for all.
-    return f"{who} at {_local(at)}"
-
-
-def _local(moment: datetime) -> str:
-    """A time in the zone the email is rendered in, saying which ("2 Dec 2026 08:00
-    (Europe/Berlin)", "2 Dec 2026 07:00 UTC")."""
-    moment = timezone.localtime(moment)
-    return f"{moment.day} {moment:%b %Y %H:%M} {zone_label()}"
+    # In the zone the email is rendered in, as pages say a moment (s44h; before, without the
+    # comma: "2 Dec 2026 08:00 (Europe/Berlin)").
+    return f"{who} at {reader_time(at)}"
 
 
 def reader_zone(n: Notification) -> tzinfo:

@@ -25,6 +25,7 @@ from checks.findings import MECHANISM_TITLES, Mechanism
 from checks.findings import Status as FindingStatus
 from checks.mtasts import kept_policy_digest
 from mailsec.accounts.models import Team
+from mailsec.accounts.templatetags.zones import utc_time
 from mailsec.domains import existence, pagecache
 from mailsec.mail import send_templated
 
@@ -629,7 +630,7 @@ class Domain(models.Model):
             self.contested_at = None
             self.verify_error = (
                 f"Control of {self.display_name} could not be confirmed any more: another "
-                f"team proved control of it on {proved:%Y-%m-%d %H:%M} UTC, and "
+                f"team proved control of it on {utc_time(proved)}, and "
                 f"{self.challenge_name} no longer has this team's value."
             )[:VERIFY_ERROR_LENGTH]
             self.save(

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from checks.findings import both_ways, u_labels
-from mailsec.accounts.templatetags.zones import reader_time
+from mailsec.accounts.templatetags.zones import reader_time, utc_time
 from mailsec.domains.models import Domain
 from mailsec.hosting import policy as rules
 
@@ -346,14 +346,14 @@ class HostedPolicy(models.Model):
                     # matching it (§4.1): senders go on accepting it, so say so.
                     said.append(
                         f"{host} left the MX records. Its own line stays in the policy until "
-                        f"{not_before:%Y-%m-%d %H:%M} UTC (max_age); after that your extra "
+                        f"{utc_time(not_before)} (max_age); after that your extra "
                         f"pattern {covering} still covers it, so senders keep accepting it. "
                         "Take that pattern out under Settings if no host under it takes mail."
                     )
                     continue
                 said.append(
                     f"{host} left the MX records. It stays in the policy until "
-                    f"{not_before:%Y-%m-%d %H:%M} UTC (max_age), so senders holding the "
+                    f"{utc_time(not_before)} (max_age), so senders holding the "
                     "current policy can still deliver to it meanwhile."
                 )
         if live != self.mx_live:
@@ -486,7 +486,7 @@ class HostedPolicy(models.Model):
         the page's notice, the time in the reader's zone, naming it (before s43l in UTC), as
         pages say times (reader_time; before s44a "2026-12-02 08:00 (…)")."""
         assert self.mx_failed_since is not None
-        since = f"{self.mx_failed_since:%Y-%m-%d %H:%M} UTC"
+        since = utc_time(self.mx_failed_since)
         if local:
             since = reader_time(self.mx_failed_since)
         # The sync's own record of the latest failure (a zone error written since is not it).
@@ -523,14 +523,14 @@ class HostedPolicy(models.Model):
         NXDOMAIN, whose own step says why)."""
         return (
             f"MX lookups for {self.name} answer again (none had since "
-            f"{since:%Y-%m-%d %H:%M} UTC): {answer}."
+            f"{utc_time(since)}): {answer}."
             + (" The policy follows the MX records again." if followed else "")
         )
 
     def settled_message(self) -> str:
         """The answers have agreed again: what they say now, and what still leaves the policy
         (told only on the page while they differed)."""
-        since = f"{self.mx_changed_at:%Y-%m-%d %H:%M} UTC" if self.mx_changed_at else "a while"
+        since = utc_time(self.mx_changed_at) if self.mx_changed_at else "a while"
         said = [f"The MX answers for {self.name} agree again since {since}: {self.mx_answer()}."]
         if self.mx_unusable:
             said.append(
@@ -549,13 +549,13 @@ class HostedPolicy(models.Model):
             elif covering is not None:
                 said.append(
                     f"{host} is not in them: its own line stays in the policy until "
-                    f"{when:%Y-%m-%d %H:%M} UTC (max_age), and your extra pattern {covering} "
+                    f"{utc_time(when)} (max_age), and your extra pattern {covering} "
                     "still covers it."
                 )
             else:
                 said.append(
-                    f"{host} is not in them: it stays in the policy until {when:%Y-%m-%d %H:%M} "
-                    "UTC (max_age), then is removed."
+                    f"{host} is not in them: it stays in the policy until {utc_time(when)} "
+                    "(max_age), then is removed."
                 )
         said.append("MX changes are emailed again as they happen.")
         return " ".join(said)

@@ -26,7 +26,7 @@ from checks.context import CheckContext
 from checks.dns import DnsClient
 from checks.mtasts import policy_url
 from checks.tasks import engine_config
-from mailsec.accounts.templatetags.zones import reader_time
+from mailsec.accounts.templatetags.zones import reader_time, utc_time
 from mailsec.domains.models import VERIFY_WEB_BUDGET, Domain
 from mailsec.hosting import caa, lookups
 from mailsec.hosting import policy as rules
@@ -159,7 +159,7 @@ class StartingPoint:
         if self.checked_at is None:
             return "the latest check"
         if not local:
-            return f"the check of {self.checked_at:%Y-%m-%d %H:%M} UTC"
+            return f"the check of {utc_time(self.checked_at)}"
         return f"the check of {reader_time(self.checked_at)}"
 
     def served_words(self) -> str:
@@ -1083,7 +1083,7 @@ def disable(policy: HostedPolicy, now: datetime | None = None) -> list[tuple[str
                 (
                     "disabling",
                     "Hosting is being turned off: mode none is served until "
-                    f"{policy.release_at:%Y-%m-%d %H:%M} UTC (max_age, or longer while senders "
+                    f"{utc_time(policy.release_at)} (max_age, or longer while senders "
                     "may still hold an earlier testing/enforce copy), so senders drop the old "
                     "policy before we stop answering.",
                 )
@@ -1103,8 +1103,8 @@ def detach(policy: HostedPolicy, now: datetime, why: str = "The domain was delet
     tell(
         policy,
         "detached",
-        f"{why}: mode none is served until {policy.release_at:%Y-%m-%d %H:%M} "
-        "UTC (when every testing/enforce copy senders may hold has expired), so senders drop "
+        f"{why}: mode none is served until {utc_time(policy.release_at)} "
+        "(when every testing/enforce copy senders may hold has expired), so senders drop "
         "the old policy before we stop answering.",
         now=now,
     )
@@ -1487,11 +1487,7 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
             "cert",
             f"The certificate of mta-sts.{policy.name} expires in "
             f"{_time_left(reading.not_after - now)} ("
-            + (
-                f"{reading.not_after:%Y-%m-%d %H:%M} UTC"
-                if last
-                else f"{reading.not_after:%Y-%m-%d}"
-            )
+            + (utc_time(reading.not_after) if last else f"{reading.not_after:%Y-%m-%d}")
             + ") and has not been renewed yet. "
             + (
                 "Once it expires, senders that hold no cached copy of your policy cannot fetch it. "
