@@ -325,7 +325,7 @@ _HTML_LINK_RE = re.compile(
 )
 # The same in any case, as a pasted list is searched for anchors before it is lowered.
 _ANY_CASE_HTML_LINK_RE = re.compile(_HTML_LINK_RE.pattern, re.DOTALL | re.IGNORECASE)
-# Where _pasted_list set an anchor aside: NUL, its number, NUL (no pasted text holds a NUL).
+# Where _pasted_list set a link aside: NUL, its number, NUL (no pasted text holds a NUL).
 _SET_ASIDE_RE = re.compile("\0([0-9]+)\0")
 _HREF_RE = re.compile(
     r"""(?:^|\s)href\s*=\s*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<bare>[^\s"'=<>`]+))"""
@@ -424,7 +424,10 @@ def _pasted_list(
     # An HTML anchor is one item, whatever its text holds (blanks, commas, "<b>"), read as
     # it is alone (s44h; before, its blanks split it and two pasted together were refused as
     # holding a space, where two Markdown links were a list). Set aside before the To line's
-    # reading below, which would take its "<a href=…>" for a name's address.
+    # reading below, which would take its "<a href=…>" for a name's address. So is a Markdown
+    # link (s44k; "[Our site](https://example.com/), [Other site](…)" was split at its text's
+    # blank and refused as "may hold only letters…"), after the anchors, whose text may show
+    # brackets.
     anchors: list[str] = []
 
     def set_aside(anchor: re.Match[str]) -> str:
@@ -433,6 +436,7 @@ def _pasted_list(
 
     if "\0" not in text:
         text = _ANY_CASE_HTML_LINK_RE.sub(set_aside, text)
+        text = _MARKDOWN_LINK_RE.sub(set_aside, text)
     # A mail client's To line: each "Name <address>" stands for its address alone, so the
     # blanks and commas of display names ("Smith, Alice") split nothing.
     text = _DISPLAY_NAME_RE.sub(r" \1 ", text)

@@ -59,3 +59,41 @@ def test_an_anchor_refused_alone_makes_no_list_of_domains() -> None:
 
 def test_one_anchor_is_still_its_domain() -> None:
     assert to_ascii_domain(f"  {A}  ", allow_special_use=False) == "example.com"
+
+
+# Task s44k, item 1: Markdown links whose texts hold blanks were split at them ("[Our",
+# "site](https://example.com/)") and the list refused as "may hold only letters…"; each link
+# is now one item, as each anchor is above.
+OURS = "[Our site](https://example.com/)"
+THEIRS = "[Other site](https://example.org/)"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        f"{OURS}, {THEIRS}",
+        f"{OURS} {THEIRS}",
+        f"{OURS}; {THEIRS}",
+        f"{OURS}\n{THEIRS}",
+        f"{OURS}{THEIRS}",
+        # An angled address with a title, a mailto:, beside a plain domain and an anchor.
+        f'[Our site](<https://example.com/> "Our home page") {THEIRS}',
+        "[Write to us](mailto:info@example.com) example.org",
+        f"{OURS} {B}",
+    ],
+)
+def test_two_markdown_links_with_blanks_are_refused_as_two_domains(typed: str) -> None:
+    assert refusal(typed).endswith(TWO), refusal(typed)
+
+
+def test_three_markdown_links_are_counted() -> None:
+    assert "holds 3 domain names" in refusal(f"{OURS} {THEIRS} [A third](https://example.net/)")
+
+
+def test_a_markdown_link_refused_alone_makes_no_list_of_domains() -> None:
+    said = refusal(f"[example.org site](https://example.net/) {THEIRS}")
+    assert "domain names" not in said, said
+
+
+def test_one_markdown_link_with_blanks_is_still_its_domain() -> None:
+    assert to_ascii_domain(f"  {OURS}  ", allow_special_use=False) == "example.com"
