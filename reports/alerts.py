@@ -61,6 +61,7 @@ from reports.models import (
     ReportAddress,
     TlsReport,
     reported_until,
+    sender_key,
 )
 from reports.sums import SessionSum
 
@@ -604,14 +605,17 @@ def day_rates(address: ReportAddress, days: list[date], threshold: float) -> dic
             day__gte=min(days) - timedelta(days=BASELINE_DAYS),
             day__lte=max(days),
         )
-        .values("day", "submitter")
+        .values("day", "submitter", "policy_domain")
         .annotate(ok=SessionSum("total_successful"), failed=SessionSum("total_failed"))
         .order_by()
     )
-    # (ok, failed) per day and organisation, and per day.
+    # (ok, failed) per day and organisation (sender_key: one sender's reports about two
+    # domains under one report-id are its day, whichever arrived first), and per day.
     by_org: dict[date, dict[str, tuple[int, int]]] = defaultdict(dict)
     for row in rows:
-        by_org[row["day"]][row["submitter"]] = (row["ok"] or 0, row["failed"] or 0)
+        org = sender_key(row["submitter"], row["policy_domain"])
+        ok, failed = by_org[row["day"]].get(org, (0, 0))
+        by_org[row["day"]][org] = (ok + (row["ok"] or 0), failed + (row["failed"] or 0))
     totals = {
         d: (sum(ok for ok, _ in orgs.values()), sum(f for _, f in orgs.values()))
         for d, orgs in by_org.items()

@@ -1089,6 +1089,18 @@ def domain_key(submitter: str, domain: str) -> str:
     return submitter[: 1024 - len(suffix)] + suffix
 
 
+def sender_key(submitter: str, policy_domain: str) -> str:
+    """The sender a stored report's key (`submitter`, of a report about `policy_domain`)
+    stands for in per-sender figures (the failure-rate alert's usual rate, the weekly
+    summary's sending organisations): the key without the ' for <domain>' domain_key gives
+    the second of two policy domains' reports under one report-id and day. Which of the two
+    keeps the plain key is the one that arrived first, so per-key figures would follow the
+    arrival order, and one sender would count as two; per sender, a day holds both domains'
+    sessions whichever came first, as a sender's reports about two domains under two
+    report-ids always did (a read, no migration: the keys stay, resends find them)."""
+    return submitter.removesuffix(f" for {a_labels(policy_domain)}")
+
+
 def other_domain_warning(parsed: ParsedReport, theirs: list[str]) -> str:
     """Said on a report stored beside its reporter's report about another policy domain
     under the same report-id (_another_domains)."""

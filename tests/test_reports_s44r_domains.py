@@ -5,14 +5,21 @@ that one's copy (reports.models._another_domains)."""
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import json
 from collections import Counter
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
+from mailsec.accounts.models import Team
+from mailsec.alerts.weekly import DomainWeek, _add_reports
+from mailsec.domains.models import Domain
+from reports.alerts import day_rates
 from reports.ingest import ingest_many
 from reports.models import OTHER_DOMAIN, RawReport, ReportAddress, TlsReport
 from tests.test_reports_email import address  # noqa: F401 (fixture)
@@ -22,25 +29,32 @@ from tests.test_reports_s13_blind import parse_pending
 pytestmark = pytest.mark.django_db
 
 
-def body(domain: str | None, ok: int, policy_type: str = "sts") -> bytes:
-    """A report of 2026-06-01 under the day-only report-id '2026-06-01', gzipped."""
+def body(
+    domain: str | None,
+    ok: int,
+    policy_type: str = "sts",
+    *,
+    day: str = "2026-06-01",
+    failed: int = 0,
+) -> bytes:
+    """A report of `day` under the day-only report-id `day`, gzipped."""
     policy: dict[str, Any] = {"policy-type": policy_type}
     if domain is not None:
         policy["policy-domain"] = domain
     report = {
         "organization-name": "Small Sender",
         "date-range": {
-            "start-datetime": "2026-06-01T00:00:00Z",
-            "end-datetime": "2026-06-01T23:59:59Z",
+            "start-datetime": f"{day}T00:00:00Z",
+            "end-datetime": f"{day}T23:59:59Z",
         },
         "contact-info": "tlsrpt@sender.example",
-        "report-id": "2026-06-01",
+        "report-id": day,
         "policies": [
             {
                 "policy": policy,
                 "summary": {
                     "total-successful-session-count": ok,
-                    "total-failure-session-count": 0,
+                    "total-failure-session-count": failed,
                 },
             }
         ],
@@ -167,3 +181,54 @@ def test_a_bulk_import_still_takes_a_copy_naming_the_same_domain_for_a_copy(
     )
     assert outcome == {"parsed": 1, "duplicate": 1}, outcome
     assert TlsReport.objects.count() == 1
+
+
+# --- Per-sender figures do not follow which domain's report came first (sender_key) -------
+
+DAYS = [datetime.date(2026, 6, 1) + datetime.timedelta(days=n) for n in range(4)]
+
+
+@pytest.fixture
+def domain_address() -> ReportAddress:
+    owner = User.objects.create_user("owner", "owner@example.org")
+    domain = Domain.objects.create(
+        team=Team.create_for(owner), name="example.com", verified_at=timezone.now()
+    )
+    return ReportAddress.for_domain(domain)
+
+
+def import_days(address: ReportAddress, shift: int) -> None:
+    """Each day: example.com's report (100 sessions, none failed) and mail.example.com's
+    (10 of 100 failed, its usual rate), under the day as report-id; which came first
+    alternates from day to day, so each key holds one domain's report some days and the
+    other's on others."""
+    items = []
+    for n, d in enumerate(DAYS):
+        pair = [
+            body("example.com", 100, day=d.isoformat()),
+            body("mail.example.com", 90, day=d.isoformat(), failed=10),
+        ]
+        if (n + shift) % 2:
+            pair.reverse()
+        items += [(address, b) for b in pair]
+    assert ingest_many(items) == {"parsed": 8}
+
+
+@pytest.mark.parametrize("shift", [0, 1])
+def test_a_senders_usual_failure_rate_holds_both_domains_whatever_came_first(
+    domain_address: ReportAddress, shift: int, settings: Any
+) -> None:
+    settings.TLSRPT_ALERT_MIN_SESSIONS = 20
+    import_days(domain_address, shift)
+    # mail.example.com failing its usual 10 % (5 % of the sender's day) is nothing unusual.
+    rate = day_rates(domain_address, [DAYS[-1]], 0.05)[DAYS[-1]]
+    assert (rate.sessions, rate.failed, rate.unusual) == (200, 10, 0)
+
+
+def test_the_weekly_summary_counts_such_a_sender_once(domain_address: ReportAddress) -> None:
+    import_days(domain_address, 0)
+    assert domain_address.domain is not None
+    weeks = {domain_address.domain.pk: DomainWeek(domain_address.domain)}
+    _add_reports(weeks, DAYS[0], DAYS[-1], timezone.now())
+    week = weeks[domain_address.domain.pk]
+    assert (week.successful, week.failed, week.reporters) == (760, 40, 1)

@@ -28,7 +28,7 @@ from mailsec.domains.models import CheckRun, Domain, name_sort_key
 from reports.alerts import failed_rows
 from reports.dashboard import percent_text
 from reports.explain import explain
-from reports.models import FailureDetail, TlsReport
+from reports.models import FailureDetail, TlsReport, sender_key
 from reports.sums import SessionSum
 
 WEEK = timedelta(days=7)
@@ -486,21 +486,26 @@ def _add_reports(weeks: dict[int, DomainWeek], first: date, last: date, now: dat
         day__lte=last,
         created__lte=now,
     )
+    # Per sender as well: the sending organisations are counted from the same rows, one
+    # sender's reports about two domains under one report-id (stored under two keys,
+    # reports.models.sender_key) as one.
     totals = (
-        reports.values("address__domain_id")
-        .annotate(
-            ok=SessionSum("total_successful"),
-            bad=SessionSum("total_failed"),
-            reporters=Count(
-                "submitter", distinct=True, filter=Q(total_successful__gt=0) | Q(total_failed__gt=0)
-            ),
-        )
+        reports.values("address__domain_id", "submitter", "policy_domain")
+        .annotate(ok=SessionSum("total_successful"), bad=SessionSum("total_failed"))
         .order_by()
     )
+    senders: set[tuple[int, str]] = set()
     for row in totals:
         week = weeks[row["address__domain_id"]]
-        week.successful, week.failed = row["ok"] or 0, row["bad"] or 0
-        week.reporters = row["reporters"] or 0
+        ok, bad = row["ok"] or 0, row["bad"] or 0
+        week.successful += ok
+        week.failed += bad
+        if ok or bad:
+            senders.add(
+                (row["address__domain_id"], sender_key(row["submitter"], row["policy_domain"]))
+            )
+    for pk, _ in senders:
+        weeks[pk].reporters += 1
     failing = [pk for pk, week in weeks.items() if week.failed]
     if not failing:
         return
