@@ -920,11 +920,13 @@ class DkimKeys:
 
     @property
     def found(self) -> bool:
-        """At least one selector publishes a non-revoked key record that every verifier reads
-        alike: not one of several records whose result is undefined (ambiguous, DKIM-02), which
-        DMARC-18 cannot count on for an aligned DKIM pass."""
+        """At least one selector publishes a key record that every verifier reads alike and
+        can use: not one of several records whose result is undefined (ambiguous, DKIM-02),
+        nor a lone record DKIM fails (revoked, a p= that is no key, an unknown k=: not
+        usable, s44k), which DMARC-18 cannot count on for an aligned DKIM pass. Records
+        holding one usable key alike (parsed None, not ambiguous) count."""
         return any(
-            r.found and not r.ambiguous and (r.parsed is None or not r.parsed.revoked)
+            r.found and not r.ambiguous and (r.parsed is None or r.parsed.usable)
             for r in self.results
         )
 

@@ -4211,11 +4211,16 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
     # A key among several records at its selector verifies only when a receiver happens to
     # read it (RFC 6376 §3.6.2.2, DKIM-02): named as the revoked ones are (s44b).
     ambiguous = [r for r in keys.results if r.ambiguous and not r.from_wildcard]
+    # A lone key record DKIM fails (a p= that is no key, an unknown k=, s=tlsrpt only: DKIM-05
+    # to DKIM-10) verifies nothing: named with the check that fails it, as the others (s44k).
+    unusable, unusable_names, failing = _unusable_keys(keys, ctx.domain)
     evidence: dict[str, Any] = {"dkim_selectors_tried": keys.selectors}
     if revoked_names:
         evidence["dkim_revoked"] = revoked_names
     if ambiguous:
         evidence["dkim_ambiguous"] = [r.name for r in ambiguous]
+    if unusable_names:
+        evidence["dkim_unusable"] = unusable_names
     # A revoked key is no key (RFC 6376 §3.6.1), but "no DKIM key was found" sends the owner
     # looking for a record that is there (s43o): it is named, and what it means for DMARC.
     found = [
@@ -4224,6 +4229,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
     ] * bool(revoked)
     if ambiguous:
         found.append(_ambiguous_words(ambiguous))
+    if unusable:
+        found.append(unusable)
     searched = f"({len(keys.selectors)} selectors tried: {tried})"
     dkim_words = (
         f"{'; '.join(found)}; no other key was found {searched}"
@@ -4249,29 +4256,103 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
             evidence=evidence,
         )
         return
+    # Which servers send its mail, and with which key, only the owner knows.
+    spf_fix = f"Publish an SPF record for {ctx.domain} naming the servers that send its mail, "
+    either = "mail passes DMARC when either of them passes for this domain."
+    if ambiguous:
+        dkim_fix = (
+            f"and keep only one record at {'each of ' if len(ambiguous) > 1 else ''}"
+            f"{series([r.name for r in ambiguous])}: the key record whose p= is the key your "
+            "mail service signs with (DKIM-02's fix)"
+        )
+        if unusable_names:
+            dkim_fix += f"; and {_correct_words(unusable_names, failing)}"
+        fix = f"{spf_fix}{dkim_fix}; {either}"
+    elif unusable_names:
+        # What DKIM's own findings ask for the record (s44k), not a new key: the one the
+        # service signs with may be there, mangled in the copying.
+        fix = f"{spf_fix}and {_correct_words(unusable_names, failing)}; {either}"
+    elif revoked:
+        fix = (
+            f"{spf_fix}and have your mail service sign with DKIM with a current key: publish "
+            "the key record it gives you, in place of the revoked one if it signs with that "
+            f"selector; {either} If {ctx.domain} sends no mail at all, the revoked key is "
+            f"right; say so in SPF as well:\n{txt_fix(ctx.domain, 'v=spf1 -all')}"
+        )
+    else:
+        fix = (
+            f"{spf_fix}and have your mail service sign with DKIM (publish the key record it "
+            f"gives you); {either}"
+        )
     out.add(
         "DMARC-18",
         Status.WARN,
         f"{ctx.domain} has no SPF record and {dkim_words}, so {outcome}.",
         subject=ctx.domain,
         evidence=evidence,
-        # Which servers send its mail, and with which key, only the owner knows.
-        fix=f"Publish an SPF record for {ctx.domain} naming the servers that send its mail, "
-        + (
-            f"and keep only one record at {'each of ' if len(ambiguous) > 1 else ''}"
-            f"{series([r.name for r in ambiguous])}: the key record whose p= is the key your "
-            "mail service signs with (DKIM-02's fix); mail "
-            "passes DMARC when either of them passes for this domain."
-            if ambiguous
-            else "and have your mail service sign with DKIM with a current key: publish the key "
-            "record it gives you, in place of the revoked one if it signs with that selector; "
-            "mail passes DMARC when either of them passes for this domain. If "
-            f"{ctx.domain} sends no mail at all, the revoked key is right; say so in SPF "
-            f"as well:\n{txt_fix(ctx.domain, 'v=spf1 -all')}"
-            if revoked
-            else "and have your mail service sign with DKIM (publish the key record it gives "
-            "you); mail passes DMARC when either of them passes for this domain."
-        ),
+        fix=fix,
+    )
+
+
+def _correct_words(names: list[str], failing: str) -> str:
+    """DMARC-18's fix for the key records DKIM fails (_unusable_keys): as those checks ask."""
+    return (
+        f"correct the key record{'s' if len(names) > 1 else ''} at {series(names)} as "
+        f"{failing} ask{'' if ' and ' in failing else 's'}, so receivers can use the key your "
+        "mail service signs with"
+    )
+
+
+def _unusable_keys(keys: Any, domain: str) -> tuple[str, list[str], str]:
+    """DMARC-18's words for the lone key records DKIM fails so that no verifier can use them
+    (not usable, not revoked: _revoked_keys names those), their names, and the checks that
+    fail them ("DKIM-06 and DKIM-08"); ("", [], "") for none. `keys`: dkim.DkimKeys with no
+    key found."""
+    own = [
+        r
+        for r in keys.results
+        if r.found
+        and not r.from_wildcard
+        and not r.ambiguous  # named as such, whatever its record holds
+        and r.parsed is not None
+        and not r.parsed.usable
+        and not r.parsed.revoked
+    ]
+    wildcard = keys.wildcard
+    wild = (
+        wildcard is not None
+        and wildcard.parsed is not None
+        and not wildcard.parsed.usable
+        and not wildcard.parsed.revoked
+        and any(r.from_wildcard for r in keys.results)
+    )
+    records = [r.parsed for r in own] + ([wildcard.parsed] if wild else [])
+    if not records:
+        return "", [], ""
+    names = [r.name for r in own] + ([f"*._domainkey.{domain}"] if wild else [])
+    failing = series(
+        list(
+            dict.fromkeys(
+                p.check_id for parsed in records for p in parsed.problems if p.status == Status.FAIL
+            )
+        )
+    )
+    parts = []
+    if own:
+        selectors = series([f"'{r.selector}'" for r in own])
+        parts.append(
+            f"the DKIM key record at selector {selectors}"
+            if len(own) == 1
+            else f"the DKIM key records at selectors {selectors}"
+        )
+    if wild:
+        parts.append(f"the wildcard key record at *._domainkey.{domain}")
+    many = len(records) > 1
+    return (
+        f"{' and '.join(parts)} fail{'' if many else 's'} {failing}, so no verifier can use "
+        f"{'their keys' if many else 'its key'}",
+        names,
+        failing,
     )
 
 
