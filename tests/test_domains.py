@@ -43,6 +43,8 @@ def stub_dns(txt: dict[str, list[str]], servfail: bool = False) -> Iterator[str]
                 data, peer = sock.recvfrom(4096)
             except TimeoutError:
                 continue
+            if stop.is_set() and not data:  # the wake-up call below (a query is never empty)
+                break
             query = dns.message.from_wire(data)
             response = dns.message.make_response(query)
             question = query.question[0]
@@ -66,6 +68,9 @@ def stub_dns(txt: dict[str, list[str]], servfail: bool = False) -> Iterator[str]
             yield f"{host}:{port}"
     finally:
         stop.set()
+        # An empty datagram wakes the thread at once, not at its recvfrom's next 0.2 s timeout
+        # (tests/test_reports_email.DnsStub.close).
+        sock.sendto(b"", (host, port))
         thread.join()
         sock.close()
 
