@@ -284,7 +284,9 @@ def test_it_starts_and_stops_without_leftovers() -> None:
             env=env,
             capture_output=True,
             text=True,
-            timeout=30,
+            # Under load stopping the daemons can take as long as starting them; a `down` cut
+            # short would leave the lab up and every later lab test erroring.
+            timeout=start_timeout(),
         )
     assert down.returncode == 0, down.stderr
     for name, pid in state["pids"].items():
@@ -336,7 +338,7 @@ def test_two_ups_at_the_same_instant_start_one_lab() -> None:
             [sys.executable, "-m", "tests.lab", "down", *stop],
             cwd=REPO,
             env=env,
-            timeout=30,
+            timeout=start_timeout(),  # as above: never leave the lab up for the tests after
             check=False,
         )
     assert not POINTER.exists()
