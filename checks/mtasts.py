@@ -3035,12 +3035,17 @@ def _history_finding(
     subject = f"_mta-sts.{ctx.domain}"
     ev = {"previous": previous, "current": {"id": state.record.id, "policy_sha256": digest}}
     if old_id == state.record.id and old_digest not in same:
+        # 'May ... for up to': a sender may refresh its cached policy before max_age is over
+        # (RFC 8461 §3.3, §5.1). History keeps the old policy's id and digest, not its
+        # max_age, so the days named are the served policy's, said as such.
+        served = state.policy.max_age if state.policy is not None else None
+        days = f" (the policy served now says {_duration(served)})" if served else ""
         out.add(
             "MTASTS-09",
             Status.WARN,
             f"The policy changed but the record's id did not (id={old_id} at both checks); "
-            "senders that cached the old policy under that id keep using it until its max_age "
-            "runs out. Change the id whenever the policy changes.",
+            "senders that cached the old policy under that id may keep using it for up to "
+            f"its max_age{days}. Change the id whenever the policy changes.",
             subject=subject,
             evidence=ev,
             fix=new_record,
