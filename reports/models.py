@@ -1067,11 +1067,17 @@ def _another_domains(
     RFC 8460 §4.4 makes the report-id unique, but a report is about one policy domain (the
     file name and TLS-Report-Domain of §5.1 and §5.3 carry one), so the same id about
     another domain is another report: none of its sessions is in the other's. Both must name
-    their domains in their policies, and none may be shared: a report whose policy-domain is
-    left out (Postfix's no-policy-found), or a DANE-only one, stays a copy as before, and a
-    report about several domains (only the address's part stored, policy_owners) shares the
-    address's with its copies."""
+    their domains, and none may be shared. `parsed` names its own in its policies or, when
+    none does (a DANE-only report: a tlsa policy-domain is an MX host), in the
+    TLS-Report-Domain header it was mailed with (task s44m: such a report about another
+    domain was taken for a copy, its sessions lost); a Postfix no-policy-found report whose
+    policy-domain is left out has the header's already (the parser's fallback). Without
+    either (a DANE-only report over HTTPS) it stays a copy as before, as it does when the
+    other's policies name no domain, and a report about several domains (only the address's
+    part stored, policy_owners) shares the address's with its copies."""
     mine = _policy_domains((p.policy_type, p.policy_domain) for p in parsed.policies)
+    if not mine and parsed.envelope_domain:
+        mine = {a_labels(parsed.envelope_domain)}
     if not mine:
         return None
     domains = _policy_domains(theirs)

@@ -22,7 +22,7 @@ from mailsec.domains.models import Domain
 from reports.alerts import day_rates
 from reports.ingest import ingest_many
 from reports.models import OTHER_DOMAIN, RawReport, ReportAddress, TlsReport
-from tests.test_reports_email import address  # noqa: F401 (fixture)
+from tests.test_reports_email import address, dns_stub, ingest, make_message  # noqa: F401
 from tests.test_reports_s12_blind import _post
 from tests.test_reports_s13_blind import parse_pending
 
@@ -232,3 +232,50 @@ def test_the_weekly_summary_counts_such_a_sender_once(domain_address: ReportAddr
     _add_reports(weeks, DAYS[0], DAYS[-1], timezone.now())
     week = weeks[domain_address.domain.pk]
     assert (week.successful, week.failed, week.reporters) == (760, 40, 1)
+
+
+# --- A report naming no policy domain, mailed with TLS-Report-Domain (task s44m) ----------
+
+
+def mailed(address: ReportAddress, report: bytes, domain: str) -> bytes:
+    """`report` mailed to `address` with TLS-Report-Domain: `domain` (RFC 8460 §5.3)."""
+    message = make_message(address, body=report)
+    return message.replace(
+        b"TLS-Report-Domain: example.com", f"TLS-Report-Domain: {domain}".encode()
+    )
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [(None, "no-policy-found"), ("mx1.mail.example.net", "tlsa")],
+    ids=["postfix-no-policy-found", "dane-only"],
+)
+@pytest.mark.parametrize(
+    "first, second",
+    [("example.com", "mail.example.com"), ("mail.example.com", "example.com")],
+)
+def test_a_mailed_report_naming_no_domain_is_about_its_headers_domain(
+    address: ReportAddress,
+    dns_stub: Any,
+    settings: Any,
+    first: str,
+    second: str,
+    policy: tuple[str | None, str],
+) -> None:
+    """A Postfix no-policy-found report leaves policy-domain out (the parser takes the
+    envelope's); a DANE-only one names only an MX host (RFC 8460 §1.1). Mailed, its
+    TLS-Report-Domain names the domain it is about (§5.3). The other domain's report under the
+    same report-id and day is then no copy of it, and neither's sessions are lost."""
+    settings.TLSRPT_REQUIRE_DKIM = False
+    assert _post(Client(), address.token, body(first, 120)).status_code == 201
+    assert ingest(mailed(address, body(*policy[:1], 80, policy[1]), second)) == 0
+    # A resend of it, mailed again: still its copy.
+    assert ingest(mailed(address, body(*policy[:1], 80, policy[1]), second)) == 0
+    parse_pending()
+    rows = list(RawReport.objects.order_by("pk"))
+    assert [r.parse_status for r in rows] == ["parsed", "parsed", "duplicate"], [
+        r.error for r in rows
+    ]
+    assert sessions_by_domain() == {first: 120, second: 80}
+    assert rows[2].report == rows[1].report
+    assert TlsReport.objects.get(pk=rows[1].report.pk).submitter == f"small sender for {second}"
