@@ -1083,8 +1083,19 @@ def _another_domains(
     domains = _policy_domains(theirs)
     if not domains or not mine.isdisjoint(domains):
         return None
-    about = parsed.about_domain
-    return (a_labels(about) if about else min(mine)), sorted(domains)
+    # The key names the domain the report is stored under (stored_policy_domain), the one
+    # sender_key strips again: one source, so the two cannot disagree. Never the address's
+    # fallback here: a report naming a domain (`mine`) has an about_domain.
+    return a_labels(stored_policy_domain(parsed, "")), sorted(domains)
+
+
+def stored_policy_domain(parsed: ParsedReport, address_domain: str) -> str:
+    """The policy domain a report is stored under (TlsReport.policy_domain): the domain it
+    is about (its sts / no-policy-found policy-domain, else its mail's TLS-Report-Domain),
+    else its first policy's (a DANE-only report over HTTPS: an MX host), else the address's.
+    Also the domain domain_key adds to the key of the second of two domains' reports under
+    one report-id (_another_domains), which sender_key strips: read from here alone."""
+    return parsed.about_domain or next((p.policy_domain for p in parsed.policies), address_domain)
 
 
 def domain_key(submitter: str, domain: str) -> str:
@@ -1103,7 +1114,10 @@ def sender_key(submitter: str, policy_domain: str) -> str:
     keeps the plain key is the one that arrived first, so per-key figures would follow the
     arrival order, and one sender would count as two; per sender, a day holds both domains'
     sessions whichever came first, as a sender's reports about two domains under two
-    report-ids always did (a read, no migration: the keys stay, resends find them)."""
+    report-ids always did (a read, no migration: the keys stay, resends find them). The
+    domain the key names and `policy_domain` both come from stored_policy_domain, so the
+    suffix stripped is the one added, whether the key named a policy's domain or the mail's
+    TLS-Report-Domain (task s44m)."""
     return submitter.removesuffix(f" for {a_labels(policy_domain)}")
 
 
@@ -1773,8 +1787,7 @@ def report_fields(address: ReportAddress, parsed: ParsedReport) -> dict[str, Any
         "start": parsed.start,
         "end": parsed.end,
         "day": parsed.day,
-        "policy_domain": about
-        or next((p.policy_domain for p in parsed.policies), address.domain_name),
+        "policy_domain": stored_policy_domain(parsed, address.domain_name),
         "total_successful": parsed.total_successful,
         "total_failed": parsed.total_failed,
         "warnings": warnings,

@@ -21,7 +21,7 @@ from mailsec.alerts.weekly import DomainWeek, _add_reports
 from mailsec.domains.models import Domain
 from reports.alerts import day_rates
 from reports.ingest import ingest_many
-from reports.models import OTHER_DOMAIN, RawReport, ReportAddress, TlsReport
+from reports.models import OTHER_DOMAIN, RawReport, ReportAddress, TlsReport, sender_key
 from tests.test_reports_email import address, dns_stub, ingest, make_message  # noqa: F401
 from tests.test_reports_s12_blind import _post
 from tests.test_reports_s13_blind import parse_pending
@@ -279,3 +279,28 @@ def test_a_mailed_report_naming_no_domain_is_about_its_headers_domain(
     assert sessions_by_domain() == {first: 120, second: 80}
     assert rows[2].report == rows[1].report
     assert TlsReport.objects.get(pk=rows[1].report.pk).submitter == f"small sender for {second}"
+
+
+def test_a_key_naming_the_headers_domain_is_one_sender_with_its_plain_key(
+    domain_address: ReportAddress, dns_stub: Any, settings: Any
+) -> None:
+    """The key a mailed DANE-only report gets from its TLS-Report-Domain (above) names the
+    domain stored as its policy domain, so sender_key reads it as the sender of the plain key
+    (task s44m): the weekly summary counts one sending organisation, not two."""
+    settings.TLSRPT_REQUIRE_DKIM = False
+    day = DAYS[0]
+    assert _post(Client(), domain_address.token, body("example.com", 120)).status_code == 201
+    dane = body("mx1.mail.example.net", 80, "tlsa")
+    assert ingest(mailed(domain_address, dane, "mail.example.com")) == 0
+    parse_pending()
+    keys = {(r.submitter, r.policy_domain) for r in TlsReport.objects.all()}
+    assert keys == {
+        ("small sender", "example.com"),
+        ("small sender for mail.example.com", "mail.example.com"),
+    }
+    assert {sender_key(*key) for key in keys} == {"small sender"}
+    assert domain_address.domain is not None
+    weeks = {domain_address.domain.pk: DomainWeek(domain_address.domain)}
+    _add_reports(weeks, day, day, timezone.now())
+    week = weeks[domain_address.domain.pk]
+    assert (week.successful, week.reporters) == (200, 1)
