@@ -2598,6 +2598,18 @@ async def _dead_end_fixes(
     return fixes
 
 
+def _dropped_includes(dead: dict[str, tuple[str, str]]) -> list[str]:
+    """The includes the record SPF-08 suggests (_dead_end_fixes' `dead`) leaves out, as
+    written ('include:<name>'): every dead include but those a provider's include replaces."""
+    swapped = {k.removeprefix("provider:") for k in dead if k.startswith("provider:")}
+    return [
+        k
+        for k in dead
+        if k.startswith("include:")
+        and k.removeprefix("include:").lower().rstrip(".") not in swapped
+    ]
+
+
 async def _void_fix(ctx: CheckContext, tree: SpfNode) -> tuple[str, str]:
     """SPF-06's (fix, note): the owner's record without the terms whose own lookups came back
     empty (a:, mx:, exists: of names that are gone), vetted (_vetted_fix), when every void
@@ -4019,19 +4031,40 @@ def _tree_findings(
                     )
                 elif swap := (dead or {}).get(f"provider:{node.domain.lower().rstrip('.')}"):
                     provider, include = swap
+                    # The one record suggested also drops the other dead includes: said here,
+                    # so this text and theirs describe the same record (task s44m).
+                    dropped = _dropped_includes(dead or {})
                     todo = (
                         f"{node.domain} is one of {ctx.domain}'s MX hosts, where {provider} "
                         "receives your mail, not a name with an SPF record; the servers "
                         f"{provider} sends your mail from are in '{include}', the include its "
-                        "setup guide gives: the record suggested has it in its place."
+                        "setup guide gives: the record suggested has it in its place"
+                        + (
+                            " and leaves out " + series([f"'{d}'" for d in dropped]) + "."
+                            if dropped
+                            else "."
+                        )
                     )
                 elif dead_fix:
-                    both = sum(k.startswith("include:") for k in (dead or {})) > 1
+                    both = len(_dropped_includes(dead or {})) > 1
+                    swapped = [
+                        f"puts '{include}' in place of 'include:{key.removeprefix('provider:')}'"
+                        for key, (_, include) in (dead or {}).items()
+                        if key.startswith("provider:")
+                    ]
+                    # What the one record suggested does: it leaves this include out and
+                    # swaps a provider's MX host include, if any, for the provider's.
+                    does = (
+                        f"(the record suggested leaves {'them' if both else 'it'} out and "
+                        f"{series(swapped)})"
+                        if swapped
+                        else "(the record suggested)"
+                    )
                     todo = "Remove " + (
-                        "the includes of names without SPF (the record suggested), or "
+                        f"the includes of names without SPF {does}, or "
                         "replace each with the include its service now documents."
                         if both
-                        else "that include (the record suggested), or replace it with the "
+                        else f"that include {does}, or replace it with the "
                         "include the service now documents."
                     )
                 todo += note

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from checks import spf
-from checks.findings import Finding
+from checks.findings import Finding, series
 from tests.test_mtasts import POLICY, evaluate
 from tests.test_spf import run
 
@@ -119,3 +119,42 @@ def test_a_proton_domain_without_spf_is_offered_protons_include() -> None:
     found = _one(_spf("vantage-notary.ch", None, ["10 mail.protonmail.ch."], PROTON), "SPF-01")
     assert "include:_spf.protonmail.ch" in found.fix
     assert " mx " not in found.fix
+
+
+@pytest.mark.parametrize(
+    "gone",
+    [["_spf.oldvendor.example"], ["_spf.oldvendor.example", "spf.legacy.example"]],
+    ids=["one-other", "two-others"],
+)
+def test_each_dead_include_says_what_the_one_suggested_record_does_to_it(gone: list[str]) -> None:
+    # A provider swap beside other dead includes (task s44m): the one record suggested puts
+    # Proton's include in place of its MX host's and leaves the others out. Each SPF-08 says
+    # what that record does to its include (no 'Remove' for the swapped one, no 'replaced'
+    # for the dropped ones) and the rest it does, so the owner reads one plan, not two.
+    record = " ".join(
+        ["v=spf1", "include:mail.protonmail.ch", *[f"include:{g}" for g in gone], "~all"]
+    )
+    found = [
+        f
+        for f in _spf("vantage-notary.ch", record, ["10 mail.protonmail.ch."], PROTON)
+        if f.id == "SPF-08"
+    ]
+    assert {f.fix for f in found} == {
+        'vantage-notary.ch. TXT "v=spf1 include:_spf.protonmail.ch ~all"'
+    }
+    (swap,) = [f for f in found if "MX host" in f.summary]
+    left = series([f"'include:{g}'" for g in gone])
+    assert f"the record suggested has it in its place and leaves out {left}." in swap.summary
+    assert "Remove" not in swap.summary
+    them = "them" if len(gone) > 1 else "it"
+    does = (
+        f"(the record suggested leaves {them} out and puts 'include:_spf.protonmail.ch' in "
+        "place of 'include:mail.protonmail.ch')"
+    )
+    others = [f for f in found if f is not swap]
+    assert len(others) == len(gone)
+    for f in others:
+        assert does in f.summary, f.summary
+        assert (
+            "Remove the includes of names without SPF " if len(gone) > 1 else "Remove that include "
+        ) + does in f.summary
