@@ -251,6 +251,8 @@ class ServfailStub(DnsStub):
                 wire, peer = self.sock.recvfrom(4096)
             except TimeoutError:
                 continue
+            if self.stopping and not wire:  # DnsStub.close()'s wake-up call, not a query
+                break
             response = dns.message.make_response(dns.message.from_wire(wire))
             response.set_rcode(dns.rcode.SERVFAIL)
             self.sock.sendto(response.to_wire(), peer)
