@@ -28,8 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
+from mailsec.accounts.models import Profile, Team
+from mailsec.domains.models import Domain
 from reports.dashboard import _reported_in_testing
 from reports.models import RawReport, ReportAddress, TlsReport
 from reports.parse import ParsedReport
@@ -45,6 +50,7 @@ from tests.test_reports_s12_blind import (
     sign_any,
 )
 from tests.test_reports_s13_blind import parse_pending
+from tests.test_reports_s18_dashboard_blind import dated, dated_tree, read_page
 from tests.test_reports_s18_mail_blind import _deliver, as_received
 
 DATA = Path(__file__).parent / "data" / "tlsrpt"
@@ -322,6 +328,38 @@ class ReportsRound:
             if case["reports"]:
                 self.check(case, TlsReport.objects.get())
             nothing_lost_nor_doubled()
+
+        return test
+
+    def shown_test(self) -> Callable[..., None]:
+        """A report of yesterday POSTed to alice's example.com: her dashboard and CSV export
+        show what the case's "shown" says."""
+        # test_reports_s25_blind imports this module: its checks are imported here, late.
+        from tests.test_reports_s25_blind import check_csv, check_dashboard
+
+        @pytest.mark.parametrize("case_id", self.ids("shown"))
+        def test(case_id: str, db: None) -> None:
+            case = dated_tree(self.cases[case_id])
+            cache.clear()  # a person's time zone is cached by user id, which a flushed table reuses
+            alice = User.objects.create_user("alice", "alice@example.org")
+            team = Team.create_for(alice)
+            Profile.objects.create(user=alice, current_team=team)
+            domain = Domain.objects.create(
+                team=team, name="example.com", verified_at=timezone.now()
+            )
+            address = ReportAddress.for_domain(domain)
+            body = gzip.compress(dated(self.input(case_id, ".json").decode()).encode(), mtime=0)
+            assert _post(Client(), address.token, body).status_code == 201
+            stored_first(case, [body])
+            self.finish(case)
+            client = Client()
+            client.force_login(alice)
+            dashboard = client.get(f"/tlsrpt/{address.token}/dashboard/")
+            assert dashboard.status_code == 200
+            check_dashboard(case["shown"], read_page(dashboard.content))
+            export = client.get(f"/tlsrpt/{address.token}/export.csv")
+            assert export.status_code == 200
+            check_csv(case["shown"], export.content)
 
         return test
 

@@ -255,25 +255,7 @@ def test_additional_information_never_becomes_a_script_link(case_id: str, db: No
 # --- Second batch: door "shown" (a report of yesterday on the dashboard and in the CSV) ---------
 
 
-@pytest.mark.parametrize("case_id", ROUND.ids("shown"))
-def test_a_report_of_yesterday_is_shown_as_expected(case_id: str, db: None) -> None:
-    case = dated_tree(CASES[case_id])
-    cache.clear()
-    alice, team = person("alice")
-    domain = Domain.objects.create(team=team, name="example.com", verified_at=timezone.now())
-    address = ReportAddress.for_domain(domain)
-    body = gzip.compress(dated(ROUND.input(case_id, ".json").decode()).encode(), mtime=0)
-    assert _post(Client(), address.token, body).status_code == 201
-    stored_first(case, [body])
-    ROUND.finish(case)
-    client = Client()
-    client.force_login(alice)
-    dashboard = client.get(f"/tlsrpt/{address.token}/dashboard/")
-    assert dashboard.status_code == 200
-    check_dashboard(case["shown"], read_page(dashboard.content))
-    export = client.get(f"/tlsrpt/{address.token}/export.csv")
-    assert export.status_code == 200
-    check_csv(case["shown"], export.content)
+test_a_report_of_yesterday_is_shown_as_expected = ROUND.shown_test()
 
 
 # --- Second batch: door "email_lf" (piped with LF line ends, as Postfix's pipe(8) delivers) ----

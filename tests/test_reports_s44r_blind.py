@@ -37,19 +37,12 @@ import gzip
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.test import Client
-from django.utils import timezone
 
-from mailsec.accounts.models import Profile, Team
-from mailsec.domains.models import Domain
 from reports.models import RawReport, ReportAddress, TlsReport
 from tests.blind_reports import ReportsRound, stored_first
 from tests.test_reports_email import address, dns_stub, ingest, signer  # noqa: F401 (fixtures)
 from tests.test_reports_s12_blind import _post, sign_any
-from tests.test_reports_s18_dashboard_blind import dated, dated_tree, read_page
-from tests.test_reports_s25_blind import check_csv, check_dashboard
 
 ROUND = ReportsRound("s44r")
 CASES = ROUND.cases
@@ -106,27 +99,7 @@ def test_a_report_posted_to_the_address_of_another_name_ends_as_expected(
     assert TlsReport.objects.get().address == at
 
 
-@pytest.mark.parametrize("case_id", ROUND.ids("shown"))
-def test_a_report_of_yesterday_is_shown_as_expected(case_id: str, db: None) -> None:
-    case = dated_tree(CASES[case_id])
-    cache.clear()  # a person's time zone is cached by user id, which a flushed table reuses
-    alice = User.objects.create_user("alice", "alice@example.org")
-    team = Team.create_for(alice)
-    Profile.objects.create(user=alice, current_team=team)
-    domain = Domain.objects.create(team=team, name="example.com", verified_at=timezone.now())
-    address = ReportAddress.for_domain(domain)
-    body = gzip.compress(dated(ROUND.input(case_id, ".json").decode()).encode(), mtime=0)
-    assert _post(Client(), address.token, body).status_code == 201
-    stored_first(case, [body])
-    ROUND.finish(case)
-    client = Client()
-    client.force_login(alice)
-    dashboard = client.get(f"/tlsrpt/{address.token}/dashboard/")
-    assert dashboard.status_code == 200
-    check_dashboard(case["shown"], read_page(dashboard.content))
-    export = client.get(f"/tlsrpt/{address.token}/export.csv")
-    assert export.status_code == 200
-    check_csv(case["shown"], export.content)
+test_a_report_of_yesterday_is_shown_as_expected = ROUND.shown_test()
 
 
 SUFFIXES = {
