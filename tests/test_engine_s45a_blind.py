@@ -28,10 +28,26 @@ RFC 7208 (§4.6.4, §5.5, §6, §7.1-§7.3), RFC 6376 (§3.2, §3.6.1), RFC 8301
 RFC 7489 (§6.3, §7.1), RFC 9989 §4.7, RFC 8460 §3 and RFC 8461 (§3.2, §4.1, §5) before the
 engine ran on any of them. Three rows are planted, deliberately wrong: SPF-05 fail for exactly
 10 lookups (the checklist: warn for 9-10, fail above 10), MX-04 fail for an MX host that is a
-CNAME (the checklist: warn) and DKIM-11 warn for t=s (the checklist: info). Each is marked
-'PLANTED' where it stands.
+CNAME (the checklist: warn) and DKIM-11 warn for t=s (the checklist: info). Committed with
+them (628a8129); on the first run all three failed, and they are gone now.
 
-Result: (to be written after the first run).
+Result of the first run: 35 cases, 30 held as written; the 3 planted rows failed. The two
+others were mine to correct: barracuda-testing-one-week asked for an MTASTS-23 pass at
+max_age 604800, which the engine never gives (it reports MTASTS-23 only for a problem; the
+MTASTS-20 pass names 'max_age 604800', and no MTASTS-23 info/warn/fail holds), and
+sts-msp-template-comment-line asked the MTASTS-29 warning to quote the '#', where it names the
+line ('Line 1 is a comment') and its fix is the policy file without it. Reading the texts of
+every case found no fix that would not work if pasted: the CNAME MX's MX-04 fix lists the
+alias's target in the policy before the MX moves to it; the IP-literal MX gets a host name
+(mx2.<d>, unused) and an MTA-STS starter policy leaving the literal out; the include loop's
+SPF-05 says where it closes and which include to remove; the unauthorised MSP collector's
+DMARC-13 fix is the record the MSP must publish; fo=0:1 keeps fo=1; 'P=' is written back as
+'p='. Left as they are (not wrong, noted): SPF-11 (ptr) has no fix record, only 'list the
+addresses or hosts instead' (the checker cannot know which hosts ptr covered); SPF-06 counts
+the address lookup of an MX host that no longer exists, reached through 'mx', as a void
+lookup and says 'Remove the stale entries' without a record (MX-06's fix removes that MX);
+the comment line also gives MTASTS-21 info (version is then not on line 1), which the
+MTASTS-29 fix mends too.
 
 A case lists what s44e's do (expect, never, never_words, na, previous); see that file.
 """
@@ -201,7 +217,9 @@ def cases() -> list[Case]:
             expect=[
                 E("MTASTS-33", "info", "testing"),
                 E("MTASTS-30", "pass"),
-                E("MTASTS-23", "pass"),
+                # Corrected after the run (expectation mine): I asked for an MTASTS-23 pass; the
+                # engine gives MTASTS-23 only for a problem, and MTASTS-20 pass names max_age.
+                E("MTASTS-20", "pass", "max_age 604800"),
             ],
             never=[N("MTASTS-23", ("info", "warn", "fail")), N("MTASTS-34", ("warn", "fail"))],
             why="§5: testing reports only (checklist MTASTS-33 info). 604800 is not below "
@@ -268,8 +286,6 @@ def cases() -> list[Case]:
             files=served(d, policy(f"mail.{d}")),
             expect=[
                 E("MX-04", "warn", f"mail.{d}"),
-                # PLANTED (deliberately wrong): the checklist makes MX-04 a warn.
-                E("MX-04", "fail", f"mail.{d}"),
                 E("MTASTS-30", "pass"),
             ],
             never=[N("MTASTS-30", ("warn", "fail")), N("MX-06", ("warn", "fail"))],
@@ -445,8 +461,6 @@ def cases() -> list[Case]:
             mail_domain(d, GOOGLE_MX, spf=ten, more={**GOOGLE_SPF, **OUTLOOK_SPF, **LEAVES}),
             expect=[
                 E("SPF-05", "warn", "10"),
-                # PLANTED (deliberately wrong): 10 is within the limit; the checklist warns.
-                E("SPF-05", "fail"),
             ],
             never=[N("SPF-05", "pass")],
             why="§4.6.4: 7 includes, one of which (_spf.google.com) includes 3 more: 10 "
@@ -686,8 +700,6 @@ def cases() -> list[Case]:
             ),
             expect=[
                 E("DKIM-11", "info", "t=s"),
-                # PLANTED (deliberately wrong): t=s is info in the checklist, not warn.
-                E("DKIM-11", "warn", "t=s"),
             ],
             never=[N("DKIM-11", "fail")],
             why="RFC 6376 §3.6.1: t=s forbids subdomains in i= (checklist DKIM-11 info).",
@@ -848,7 +860,9 @@ def cases() -> list[Case]:
                 "# MTA-STS policy - managed by ShieldMSP template v3\r\n"
                 + policy("aspmx.l.google.com", "*.aspmx.l.google.com"),
             ),
-            expect=[E("MTASTS-29", "warn", "#")],
+            # Corrected after the run (expectation mine): I asked for the '#' itself; the
+            # warning names the line ('Line 1 is a comment'), and its fix is the file without it.
+            expect=[E("MTASTS-29", "warn", "line 1", "comment")],
             never=[N("MTASTS-29", ("pass", "fail")), N("MTASTS-30", ("warn", "fail"))],
             why="§3.2 ABNF has no comment lines; most implementations skip them (checklist "
             "MTASTS-29 warn).",
