@@ -2156,6 +2156,25 @@ class PolicyTarget:
             f"{'it' if one else 'they'} can go, with another new id in the record."
         )
 
+    def kept_words(self, pattern: str) -> str:
+        """When `pattern`, which no MX host matches, can go from the file served now, when the
+        run suggests no policy change (no new id to count from, stale_words): max_age after
+        the MX records last named a host it matches, as hosting does with a departed MX
+        (mailsec.hosting.models). Senders may hold an MX record or a policy naming it until
+        then (RFC 8461 §3.2 max_age, §3.3, §5.1); its removal changes the file, so the
+        record needs a new id once the new file is served (§3.1, MTASTS-09)."""
+        days = -(-self.max_age // 86400)  # whole days, rounded up
+        wild = pattern.startswith("*.")
+        return (
+            f"It can go once the policy's max_age ({days} {noun_for(days, 'day')}, "
+            f"{self.max_age} seconds) has passed since the MX records last named "
+            f"{'a host it covers' if wild else 'that host'} (at once if that is longer ago): "
+            "until then senders may still hold an MX record, or a policy cached for up to "
+            f"max_age, naming {'such a host' if wild else 'it'} (RFC 8461 §3.2, §3.3, §5.1). "
+            f"Then remove the line 'mx: {pattern}' from the policy file and, once that file "
+            "is served, give the record a new id, so senders fetch it (MTASTS-09)."
+        )
+
 
 def policy_target(
     domain: str,
@@ -4238,10 +4257,13 @@ async def _mx_findings(
         stale = not any(policy_matches(pattern, h.name) for h in mxset.hosts)
         broad = too_broad(ctx.domain, pattern)
         if stale and not broad:
-            # With a new policy suggested, when the pattern can go is counted from its id.
+            # With a new policy suggested, when the pattern can go is counted from its id;
+            # without one, from when the MX records last named its hosts (task s45f).
             later = (
                 f" The policy suggested keeps it: {target.stale_words([pattern])}"
                 if pattern in target.stale
+                else f" {target.kept_words(pattern)}"
+                if not target.changes
                 else ""
             )
             out.add(
