@@ -65,6 +65,7 @@ from reports.models import (
     report_fields,
     resend_reason,
     reused_warning,
+    stored_policy_domain,
 )
 from reports.parse import ParsedReport, ReportRejected, parse_report, report_members, sniff
 
@@ -293,8 +294,8 @@ class _Group:
 # Reports by (address, submitter, report-id): those stored, then those of the batch.
 _Key = tuple[int, str, str]
 _Groups = dict[_Key, _Group]
-# The stored reports' policies as (policy-type, policy-domain), by report pk.
-_Policies = dict[int, list[tuple[str, str]]]
+# The stored reports' policy domain and policies as (policy-type, policy-domain), by pk.
+_Policies = dict[int, tuple[str, list[tuple[str, str]]]]
 
 
 def _match(groups: _Groups, key: _Key, f: _File) -> tuple[_Report, bool]:
@@ -339,12 +340,12 @@ def _match_all(
         if not carries:
             # A copy, or another domain's report under the same report-id and day: rare,
             # and only then are the found report's policies looked at.
-            theirs = (
-                [(p.policy_type, p.policy_domain) for p in found.first.policies]
-                if found.first is not None
-                else policies.get(found.pk or 0, [])
-            )
-            if other := another_domains_key(f.parsed, key[1], theirs):
+            if found.first is not None:
+                theirs = [(p.policy_type, p.policy_domain) for p in found.first.policies]
+                their_domain = stored_policy_domain(found.first, f.address.domain_name)
+            else:
+                their_domain, theirs = policies.get(found.pk or 0, ("", []))
+            if other := another_domains_key(f.parsed, key[1], theirs, their_domain):
                 split.append((f, (key[0], other[0], key[2]), other[1]))
                 continue
         report_of[id(f)] = (found, carries)
@@ -405,15 +406,15 @@ def _stored_copies(pks: Iterable[int]) -> dict[int, tuple[TlsReport, RawReport |
 
 
 def _stored_policies(pks: Iterable[int]) -> _Policies:
-    """The (policy-type, policy-domain) of the policies of the reports stored before this
-    batch that its files found (another_domains_key reads them): one query a batch, and
-    none when no file resends a stored report."""
+    """The stored policy domain and the (policy-type, policy-domain) of the policies of the
+    reports stored before this batch that its files found (another_domains_key reads them):
+    one query a batch, and none when no file resends a stored report."""
     policies: _Policies = {}
     if pks := set(pks):
-        for pk, kind, domain in PolicyResult.objects.filter(report_id__in=pks).values_list(
-            "report_id", "policy_type", "policy_domain"
+        for pk, about, kind, domain in PolicyResult.objects.filter(report_id__in=pks).values_list(
+            "report_id", "report__policy_domain", "policy_type", "policy_domain"
         ):
-            policies.setdefault(pk, []).append((kind, domain))
+            policies.setdefault(pk, (about, []))[1].append((kind, domain))
     return policies
 
 

@@ -701,7 +701,10 @@ class RawReport(models.Model):
             and same.pk != self.report_id  # a copy of it already: parsed again, it stays one
             and (
                 other := another_domains_key(
-                    parsed, submitter, same.policies.values_list("policy_type", "policy_domain")
+                    parsed,
+                    submitter,
+                    same.policies.values_list("policy_type", "policy_domain"),
+                    same.policy_domain,
                 )
             )
         ):
@@ -1043,22 +1046,23 @@ def _policy_domains(domains: Iterable[tuple[str, str]]) -> set[str]:
 
 
 def another_domains_key(
-    parsed: ParsedReport, submitter: str, theirs: Iterable[tuple[str, str]]
+    parsed: ParsedReport, submitter: str, theirs: Iterable[tuple[str, str]], their_domain: str
 ) -> tuple[str, str] | None:
     """When `parsed`, a report of `submitter` (its key) whose report-id and day (or a range
     overlapping) a report with the policies `theirs` ((policy-type, policy-domain) pairs)
-    has already, is another policy domain's report (_another_domains): the key it is stored
-    under (domain_key) and the warning it carries; None when it is a copy of that report.
+    and the stored policy domain `their_domain` (stored_policy_domain) has already, is
+    another policy domain's report (_another_domains): the key it is stored under
+    (domain_key) and the warning it carries; None when it is a copy of that report.
     The one rule for the parse task (RawReport._save_parsed, `theirs` from the stored rows)
     and the bulk import (reports.ingest, from the stored rows or an earlier file's parse)."""
-    other = _another_domains(parsed, theirs)
+    other = _another_domains(parsed, list(theirs), their_domain)
     if other is None:
         return None
     return domain_key(submitter, other[0]), other_domain_warning(parsed, other[1])
 
 
 def _another_domains(
-    parsed: ParsedReport, theirs: Iterable[tuple[str, str]]
+    parsed: ParsedReport, theirs: list[tuple[str, str]], their_domain: str
 ) -> tuple[str, list[str]] | None:
     """When `parsed`, a report of the same reporter, report-id and day as a report whose
     policies are `theirs` (or of a range overlapping it), is about other policy domains than
@@ -1074,19 +1078,37 @@ def _another_domains(
     policy-domain is left out has the header's already (the parser's fallback). Without
     either (a DANE-only report over HTTPS) it stays a copy as before, as it does when the
     other's policies name no domain, and a report about several domains (only the address's
-    part stored, policy_owners) shares the address's with its copies."""
+    part stored, policy_owners) shares the address's with its copies.
+
+    The other report, stored first, names its domain alike (task s45d: a mailed DANE-only
+    report stored first took the other domain's report for its copy): its policies' domains,
+    else its stored policy domain (`their_domain`) when that is its header's, i.e. none of
+    its policies' (stored_policy_domain gives the first policy's when no header named one,
+    or the address's when it has no policy: neither says what it is about)."""
     mine = _policy_domains((p.policy_type, p.policy_domain) for p in parsed.policies)
     if not mine and parsed.envelope_domain:
         mine = {a_labels(parsed.envelope_domain)}
     if not mine:
         return None
-    domains = _policy_domains(theirs)
+    domains = _policy_domains(theirs) or _header_domain(theirs, their_domain)
     if not domains or not mine.isdisjoint(domains):
         return None
     # The key names the domain the report is stored under (stored_policy_domain), the one
     # sender_key strips again: one source, so the two cannot disagree. Never the address's
     # fallback here: a report naming a domain (`mine`) has an about_domain.
     return a_labels(stored_policy_domain(parsed, "")), sorted(domains)
+
+
+def _header_domain(policies: list[tuple[str, str]], stored: str) -> set[str]:
+    """The domain a report whose `policies` name none is about, from its stored policy
+    domain (`stored`): the TLS-Report-Domain it was mailed with when that is not one of its
+    policies' domains (then it is the first's: no header said); none for a report without
+    policies (its stored domain may be the address's fallback). A header naming the MX host
+    a tlsa policy names as well says nothing apart from it: none, the report a copy as
+    before."""
+    domain = a_labels(stored.strip())
+    named = {a_labels(d.strip()) for _, d in policies}
+    return {domain} if policies and domain and domain not in named else set()
 
 
 def stored_policy_domain(parsed: ParsedReport, address_domain: str) -> str:
