@@ -4195,6 +4195,8 @@ async def _mx_findings(
     )
     # A wildcard the owner took for wider than it is (s28s): '*.example.org' matches one label
     # below example.org only, not 'a.b.example.org' nor 'example.org' itself (RFC 8461 §4.1).
+    # Said once per pattern, naming each such host (s45a: Cisco's two iphmx.com hosts).
+    below: dict[str, list[str]] = {}
     for h in unmatched:
         name = h.name.rstrip(".").lower()
         near = [
@@ -4203,10 +4205,13 @@ async def _mx_findings(
             if p.startswith("*.") and (name == p[2:] or name.endswith("." + p[2:]))
         ]
         if near:
-            alias_note += (
-                f" The pattern {near[0]} covers names one label below {near[0][2:]} only, so "
-                f"not {h.name} (RFC 8461 §4.1)."
-            )
+            below.setdefault(near[0], []).append(h.name)
+    for pattern, names in below.items():
+        either = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+        alias_note += (
+            f" The pattern {pattern} covers names one label below {pattern[2:]} only, so "
+            f"not {either} (RFC 8461 §4.1)."
+        )
     unreached = [h.name for h in unmatched if h.name in gone]
     if not matched:
         also = ""
