@@ -145,6 +145,12 @@ class ParsedKey:
     bits: int | None = None
     revoked: bool = False
     usable: bool = False  # a receiver could verify mail signed with this key
+    # v=DKIM1 stands after other tags (DKIM-04 fails it, RFC 6376 §3.6.1 "MUST be the first
+    # tag"), and nothing else fails the record: a verifier that checks only the value of v=
+    # (OpenDKIM, dkimpy) or ignores it (rspamd) uses the key, one holding to the RFC's letter
+    # discards the record (task s45f). DMARC-18 names such a key apart (dmarc._lenient_keys).
+    v_not_first: bool = False
+    lenient: bool = False
 
     def add(self, check_id: str, status: Status, message: str) -> None:
         self.problems.append(DkimProblem(check_id, status, message))
@@ -276,6 +282,14 @@ def _load_rsa(der: bytes) -> rsa.RSAPublicKey | None:
         except (ValueError, TypeError):
             return None
     return key if isinstance(key, rsa.RSAPublicKey) else None
+
+
+def _settle(parsed: ParsedKey) -> None:
+    """Whether receivers can use the key of a record judged to its end: `usable` when nothing
+    fails it, `lenient` when only DKIM-04's v=DKIM1 placed after other tags does."""
+    fails = [p for p in parsed.problems if p.status == Status.FAIL]
+    parsed.usable = not fails
+    parsed.lenient = parsed.v_not_first and all(p.check_id == "DKIM-04" for p in fails)
 
 
 def parse_key_record(text: str) -> ParsedKey:
@@ -417,10 +431,18 @@ def _judged(text: str) -> ParsedKey:
     # DKIM-04: v= optional, but first and exactly DKIM1 when present (§3.6.1).
     if "v" in tags:
         if order[0] != "v":
+            parsed.v_not_first = tags["v"] == "DKIM1"
             parsed.add(
                 "DKIM-04",
                 Status.FAIL,
-                "v=DKIM1 must be the first tag of the key record; receivers reject it elsewhere.",
+                "v=DKIM1 must be the first tag of the key record (RFC 6376 §3.6.1). OpenDKIM, "
+                "dkimpy and rspamd use the key all the same (they check only the value of v=, "
+                "or ignore it), but a verifier that holds to the RFC discards the record. Move "
+                "v=DKIM1 to the front."
+                if parsed.v_not_first
+                else f"v={tags['v']} must be the first tag of the key record, and the only "
+                "version is exactly 'DKIM1' (RFC 6376 §3.6.1): verifiers that check v= "
+                "discard the record.",
             )
         elif tags["v"] != "DKIM1":
             parsed.add(
@@ -674,7 +696,7 @@ def _judged(text: str) -> ParsedKey:
             parsed.add("DKIM-06", Status.FAIL, "p= is not a valid Ed25519 public key.")
             return parsed
         parsed.bits = 256
-        parsed.usable = not any(p.status == Status.FAIL for p in parsed.problems)
+        _settle(parsed)
         return parsed
     if parsed.key_type != "rsa":
         return parsed
@@ -719,7 +741,7 @@ def _judged(text: str) -> ParsedKey:
             f"The RSA key has {parsed.bits} bits; receivers only have to support up to "
             "4096 bits, so some may fail to verify.",
         )
-    parsed.usable = not any(p.status == Status.FAIL for p in parsed.problems)
+    _settle(parsed)
     return parsed
 
 

@@ -4214,6 +4214,9 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
     # A lone key record DKIM fails (a p= that is no key, an unknown k=, s=tlsrpt only: DKIM-05
     # to DKIM-10) verifies nothing: named with the check that fails it, as the others (s44k).
     unusable, unusable_names, failing = _unusable_keys(keys, ctx.domain)
+    # A lone key record whose only fault is v=DKIM1 after other tags (DKIM-04): most verifiers
+    # use it, one holding to RFC 6376 §3.6.1 discards it (s45f).
+    lenient, lenient_names = _lenient_keys(keys, ctx.domain)
     evidence: dict[str, Any] = {"dkim_selectors_tried": keys.selectors}
     if revoked_names:
         evidence["dkim_revoked"] = revoked_names
@@ -4221,6 +4224,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         evidence["dkim_ambiguous"] = [r.name for r in ambiguous]
     if unusable_names:
         evidence["dkim_unusable"] = unusable_names
+    if lenient_names:
+        evidence["dkim_v_not_first"] = lenient_names
     # A revoked key is no key (RFC 6376 §3.6.1), but "no DKIM key was found" sends the owner
     # looking for a record that is there (s43o): it is named, and what it means for DMARC.
     found = [
@@ -4231,6 +4236,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         found.append(_ambiguous_words(ambiguous))
     if unusable:
         found.append(unusable)
+    if lenient:
+        found.append(lenient)
     searched = f"({len(keys.selectors)} selectors tried: {tried})"
     dkim_words = (
         f"{'; '.join(found)}; no other key was found {searched}"
@@ -4239,7 +4246,12 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
     )
     # Not "no mail can pass": a receiver that reads the key record verifies it.
     outcome = (
-        "its mail can pass DMARC only by chance" if ambiguous else "no mail from it can pass DMARC"
+        "its mail can pass DMARC only by chance"
+        if ambiguous
+        else "its mail fails DMARC at receivers whose verifier discards "
+        + ("those records" if len(lenient_names) > 1 else "that record")
+        if lenient
+        else "no mail from it can pass DMARC"
     )
     if await publishes_null_mx(ctx, ctx.domain) and not (await mx.sending_signs(ctx))[0]:
         # A null MX says the domain takes no mail, and such a domain SHOULD NOT send any
@@ -4267,11 +4279,16 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         )
         if unusable_names:
             dkim_fix += f"; and {_correct_words(unusable_names, failing)}"
+        if lenient_names:
+            dkim_fix += f"; and {_front_words(lenient_names)}"
         fix = f"{spf_fix}{dkim_fix}; {either}"
-    elif unusable_names:
+    elif unusable_names or lenient_names:
         # What DKIM's own findings ask for the record (s44k), not a new key: the one the
         # service signs with may be there, mangled in the copying.
-        fix = f"{spf_fix}and {_correct_words(unusable_names, failing)}; {either}"
+        steps = [_correct_words(unusable_names, failing)] * bool(unusable_names)
+        if lenient_names:
+            steps.append(_front_words(lenient_names))
+        fix = f"{spf_fix}and {'; and '.join(steps)}; {either}"
     elif revoked:
         fix = (
             f"{spf_fix}and have your mail service sign with DKIM with a current key: publish "
@@ -4303,6 +4320,15 @@ def _correct_words(names: list[str], failing: str) -> str:
     )
 
 
+def _front_words(names: list[str]) -> str:
+    """DMARC-18's fix for the key records with v=DKIM1 after other tags (_lenient_keys):
+    DKIM-04's."""
+    return (
+        f"move v=DKIM1 to the front of the key record{'s' if len(names) > 1 else ''} at "
+        f"{series(names)} (DKIM-04), so every verifier can use the key"
+    )
+
+
 def _unusable_keys(keys: Any, domain: str) -> tuple[str, list[str], str]:
     """DMARC-18's words for the lone key records DKIM fails so that no verifier can use them
     (not usable, not revoked: _revoked_keys names those), their names, and the checks that
@@ -4317,6 +4343,7 @@ def _unusable_keys(keys: Any, domain: str) -> tuple[str, list[str], str]:
         and r.parsed is not None
         and not r.parsed.usable
         and not r.parsed.revoked
+        and not r.parsed.lenient  # _lenient_keys names those
     ]
     wildcard = keys.wildcard
     wild = (
@@ -4324,6 +4351,7 @@ def _unusable_keys(keys: Any, domain: str) -> tuple[str, list[str], str]:
         and wildcard.parsed is not None
         and not wildcard.parsed.usable
         and not wildcard.parsed.revoked
+        and not wildcard.parsed.lenient
         and any(r.from_wildcard for r in keys.results)
     )
     records = [r.parsed for r in own] + ([wildcard.parsed] if wild else [])
@@ -4353,6 +4381,52 @@ def _unusable_keys(keys: Any, domain: str) -> tuple[str, list[str], str]:
         f"{'their keys' if many else 'its key'}",
         names,
         failing,
+    )
+
+
+def _lenient_keys(keys: Any, domain: str) -> tuple[str, list[str]]:
+    """DMARC-18's words for the lone key records whose only fault is v=DKIM1 after other tags
+    (dkim.ParsedKey.lenient, DKIM-04), and their names; ("", []) for none. RFC 6376 §3.6.1
+    says v= "MUST be the first tag", but OpenDKIM and dkimpy check only its value and rspamd
+    ignores it, so most receivers use the key; a verifier holding to the RFC's letter discards
+    the record (task s45f). Not counted as a key found: where it is discarded, a domain
+    without SPF has nothing to align with."""
+    own = [
+        r
+        for r in keys.results
+        if r.found
+        and not r.from_wildcard
+        and not r.ambiguous
+        and r.parsed is not None
+        and r.parsed.lenient
+    ]
+    wildcard = keys.wildcard
+    wild = (
+        wildcard is not None
+        and wildcard.parsed is not None
+        and wildcard.parsed.lenient
+        and any(r.from_wildcard for r in keys.results)
+    )
+    if not own and not wild:
+        return "", []
+    names = [r.name for r in own] + ([f"*._domainkey.{domain}"] if wild else [])
+    parts = []
+    if own:
+        selectors = series([f"'{r.selector}'" for r in own])
+        parts.append(
+            f"the DKIM key record at selector {selectors}"
+            if len(own) == 1
+            else f"the DKIM key records at selectors {selectors}"
+        )
+    if wild:
+        parts.append(f"the wildcard key record at *._domainkey.{domain}")
+    many = len(names) > 1
+    return (
+        f"{' and '.join(parts)} {'have' if many else 'has'} v=DKIM1 after other tags "
+        f"(DKIM-04): OpenDKIM, dkimpy and rspamd use {'their keys' if many else 'its key'} "
+        "all the same, but a verifier that holds to RFC 6376 §3.6.1 discards "
+        f"{'them' if many else 'it'}",
+        names,
     )
 
 

@@ -1,10 +1,17 @@
 """Engine leftovers of s44f (task s45f), each test written first and seen failing on the code
-before its mend: when MTASTS-31's stale pattern can go with no policy change suggested."""
+before its mend: when MTASTS-31's stale pattern can go with no policy change suggested, and
+what DKIM-04 and DMARC-18 say of a key record whose v=DKIM1 is not its first tag."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from checks import dkim, dmarc
+from checks.findings import Finding
+from tests.blind_engine import run_engine
+from tests.test_engine_s27k_blind import rsa_key
 from tests.test_engine_s44e_fixes import _one
 from tests.test_mtasts import POLICY, evaluate
 
@@ -42,3 +49,63 @@ def test_a_stale_pattern_without_a_policy_change_says_when_it_can_go(
     assert "new id" in words and "MTASTS-09" in words
     # No fix: the file offered elsewhere is the one policy of the run (PolicyTarget).
     assert stale.fix == ""
+
+
+# --- DKIM-04 and DMARC-18: a key record whose v=DKIM1 is not its first tag
+
+D = "ormsby-farriers.com"
+KEY = rsa_key(2048)
+
+
+def _dkim_and_dmarc18(record: str) -> tuple[list[Finding], list[Finding]]:
+    zone: dict[Any, Any] = {
+        (f"_dmarc.{D}", "TXT"): ["v=DMARC1; p=reject"],
+        (f"google._domainkey.{D}", "TXT"): [record],
+    }
+    dkim_findings = run_engine(dkim, D, zone).findings
+    dmarc18 = [f for f in run_engine(dmarc, D, zone).findings if f.id == "DMARC-18"]
+    return dkim_findings, dmarc18
+
+
+def test_v_not_first_fails_dkim04_and_dmarc18_says_which_verifiers_use_the_key() -> None:
+    # RFC 6376 §3.6.1: v= "MUST be the first tag"; checklist DKIM-04 fails it. What verifiers
+    # do (read, task s45f): OpenDKIM compares the value of v= only (dkim_get_key), dkimpy
+    # likewise (evaluate_pk reads the tags into a dict), rspamd reads only p= and k=; a
+    # verifier holding to the RFC's letter (a Rust one returns "v= tag not initial") discards
+    # it. So the key is usable at most receivers: DMARC-18 still warns (no SPF to fall back
+    # on where it is discarded) but must not say no verifier can use it.
+    findings, dmarc18 = _dkim_and_dmarc18(f"k=rsa; v=DKIM1; p={KEY}")
+    dkim04 = _one(findings, "DKIM-04")
+    assert str(dkim04.status) == "fail"
+    words = " ".join(dkim04.summary.split())
+    assert "receivers reject it elsewhere" not in words
+    assert "OpenDKIM, dkimpy and rspamd" in words and "discard" in words, words
+    assert "Move v=DKIM1 to the front" in words, words
+    (finding,) = dmarc18
+    assert str(finding.status) == "warn"
+    text = " ".join(finding.summary.split())
+    assert "no verifier can use" not in text, text
+    assert "no mail from it can pass DMARC" not in text, text
+    assert "selector 'google'" in text and "DKIM-04" in text, text
+    assert "OpenDKIM, dkimpy and rspamd use its key" in text, text
+    assert "at receivers whose verifier discards" in text, text
+    assert finding.evidence["dkim_v_not_first"] == [f"google._domainkey.{D}"]
+    assert "dkim_unusable" not in finding.evidence
+    assert f"google._domainkey.{D}" in finding.fix and "v=DKIM1" in finding.fix, finding.fix
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        f"v=DKIM1.0; k=rsa; p={KEY}",  # another version: discarded by every verifier (§3.6.1)
+        "k=rsa; v=DKIM1; p=not*base64!",  # v= not first, and no key either
+    ],
+    ids=["other-version", "v-not-first-and-no-key"],
+)
+def test_a_key_no_verifier_uses_is_still_unusable(record: str) -> None:
+    _, dmarc18 = _dkim_and_dmarc18(record)
+    (finding,) = dmarc18
+    text = " ".join(finding.summary.split())
+    assert "no verifier can use" in text and "no mail from it can pass DMARC" in text, text
+    assert finding.evidence["dkim_unusable"] == [f"google._domainkey.{D}"]
+    assert "dkim_v_not_first" not in finding.evidence
