@@ -162,13 +162,15 @@ class HostedPolicy(models.Model):
     mx_null_beside = models.BooleanField(default=False)
     # Whom the notices of each problem the MX sync tells until it ends were emailed to
     # (notify.recipients), by problem: "mx-failing", "mx-flapping", "mx-unusable",
-    # "mx-null-mixed", "policy-host" (notify.note_told). Its end (mx-answering, mx-stable,
-    # mx-recovered, the null MX gone, mta-sts.<name> leading to us again) goes to them who
-    # still hear, not to one who joined since (tasks s44b, s44g; as cert_warned_to). No entry
-    # for a problem standing: not recorded (told before s44g, s44b for mx-unusable, or only
-    # recorded while the MX answers flapped), and its end goes to whoever hears then.
-    # Written by the sync under the row lock alone (SYNC_FIELDS); the certificate's are kept
-    # apart (cert_warned_to), as the certificate watch saves its fields without that lock.
+    # "mx-null-mixed", "policy-host", and "mx-alias:<host>" for each MX host told as an alias
+    # (notify.note_told). Its end (mx-answering, mx-stable, mx-recovered, the null MX gone,
+    # mta-sts.<name> leading to us again, the host no longer an alias) goes to them who
+    # still hear, not to one who joined since (tasks s44b, s44g, s45e; as cert_warned_to). No
+    # entry for a problem standing: not recorded (told before s44g, s44b for mx-unusable,
+    # s45e for an alias, or only recorded while the MX answers flapped), and its end goes to
+    # whoever hears then. Written under the row lock alone (the sync: SYNC_FIELDS; Host
+    # MTA-STS and Keep hosting); the certificate's are kept apart (cert_warned_to), as the
+    # certificate watch saves its fields without that lock.
     told_to = models.JSONField(default=dict, blank=True)
     policy_id = models.CharField(max_length=rules.ID_MAX_LENGTH, blank=True)
     text = models.TextField(blank=True)
@@ -579,13 +581,14 @@ class HostedPolicy(models.Model):
 
     def note_aliases(
         self, aliases: dict[str, str], unknown: set[str], dangling: Collection[str] = ()
-    ) -> list[str]:
+    ) -> list[tuple[str, str]]:
         """Record which live MX hosts are aliases (`aliases`, from the MX lookup just made;
         `unknown`: hosts whose alias lookup got no answer, left as they were; `dangling`: the
-        aliases whose chain ends at a name that does not exist); what changed, in words for
-        the owner: a host newly seen as an alias (or aliased elsewhere, or its target coming
-        into or going out of existence: the advice differs), and one that no longer is. The
-        policy is not changed: it lists the MX record's name."""
+        aliases whose chain ends at a name that does not exist); what changed, as (host, words
+        for the owner): a host newly seen as an alias (or aliased elsewhere, or its target
+        coming into or going out of existence: the advice differs), and one that no longer is
+        (the host is then out of mx_aliases: service.aliases_told tells its end to those told
+        of it). The policy is not changed: it lists the MX record's name."""
         said = []
         before = self.mx_aliases
         dangled = set(self.mx_alias_dangling)
@@ -606,11 +609,14 @@ class HostedPolicy(models.Model):
                 if host in dangling:
                     now_dangling.add(host)
                 if before.get(host) != target or (host in dangled) != (host in dangling):
-                    said.append(self.alias_message(host, target, host in dangling))
+                    said.append((host, self.alias_message(host, target, host in dangling)))
             elif host in before:
                 said.append(
-                    f"The MX target {host} is no longer an alias (CNAME): senders deliver to "
-                    "it as to any MX host."
+                    (
+                        host,
+                        f"The MX target {host} is no longer an alias (CNAME): senders deliver "
+                        "to it as to any MX host.",
+                    )
                 )
         self.mx_aliases = now
         self.mx_alias_dangling = sorted(now_dangling)

@@ -338,10 +338,9 @@ def enable_told(
                 point = None  # Keep hosting: our own policy goes on as it was
         if point is not None and point.start is not None and point.seen is not None:
             begin_from(policy, point, now)
-        aliases = policy.note_aliases(found.aliases, found.alias_unknown, found.dangling)
-        policy.last_sync_at = now
-        steps = [(mx_event_kind(m), m) for m in said] + [("mx-alias", m) for m in aliases]
         only: dict[Step, Told | None] = {}
+        policy.last_sync_at = now
+        steps = [(mx_event_kind(m), m) for m in said] + aliases_told(policy, found, only)
         steps += null_beside_told(policy, found.null_beside, only)
         record_told: list[tuple[str, str]] = []
         if policy.refresh_text(now) and not created:
@@ -841,6 +840,34 @@ def unusable_label(found: lookups.MxLookup) -> str:
     return "no MX and no address" if found.no_address else "a null MX (MX 0 .)"
 
 
+# told_to's key for one MX host told as an alias (aliases_told).
+ALIAS_TOLD = "mx-alias:"
+
+
+def aliases_told(
+    policy: HostedPolicy, found: lookups.MxLookup, only: dict[Step, Told | None]
+) -> list[Step]:
+    """Note which MX hosts are aliases (note_aliases); the steps that say what changed. A
+    host told as an alias (newly, or aliased elsewhere, its target gone or back: a later
+    notice of the same host) is recorded with whom it goes to, by host (notify.note_told,
+    "mx-alias:<host>"); its end (no longer an alias) goes to them in `only`, as every end of
+    a problem does (task s45e). A host no longer kept (it left the MX and its removal is
+    done) is forgotten with its record: should it come back as an alias, that is told afresh."""
+    before = set(policy.mx_aliases)
+    steps: list[Step] = []
+    for host, message in policy.note_aliases(found.aliases, found.alias_unknown, found.dangling):
+        step = ("mx-alias", message)
+        if host in policy.mx_aliases:
+            note_told(policy, ALIAS_TOLD + host, standing=host in before)
+        else:
+            only[step] = told_end(policy, ALIAS_TOLD + host)
+        steps.append(step)
+    for problem in [p for p in policy.told_to if p.startswith(ALIAS_TOLD)]:
+        if problem.removeprefix(ALIAS_TOLD) not in policy.mx_aliases:
+            del policy.told_to[problem]
+    return steps
+
+
 def null_beside_told(
     policy: HostedPolicy, beside: bool, only: dict[Step, Told | None]
 ) -> list[Step]:
@@ -957,10 +984,7 @@ def follow_mx(
         # Only now: this lookup confirms the hosts due for removal are still gone.
         steps += [("mx-removed", m) for m in policy.drop_due_removals(now, found.hosts)]
         # Told, never acted on: the policy lists the MX record's name either way.
-        steps += [
-            ("mx-alias", m)
-            for m in policy.note_aliases(found.aliases, found.alias_unknown, found.dangling)
-        ]
+        steps += aliases_told(policy, found, only)
         # Told, never acted on: senders deliver to the real hosts beside it.
         steps += null_beside_told(policy, found.null_beside, only)
     after = policy.mx_answer()
