@@ -479,11 +479,16 @@ def save_changes(
 ) -> list[tuple[str, str]]:
     """Save, bump the id if the text changed, publish it, then tell the owner each step (and,
     with a plain `_mta-sts` TXT, the record to publish with the new id). Returns the steps
-    told, so the page can say what the email says (record_to_publish)."""
+    told, so the page can say what the email says (record_to_publish).
+
+    Call with the row locked and `policy` read under that lock (the views' _live_policy with
+    lock, lock_fresh), then changed: the text is made from it. Only OWNER_FIELDS are saved,
+    so what others write without the sync's lock (the certificate watch's fields, a
+    sighting) or the sync's own record (told_to) is never put back from this copy (s45e)."""
     changed = policy.refresh_text(now)
     if changed:
         said = said + plain_txt_told(policy)
-    policy.save()
+    policy.save(update_fields=OWNER_FIELDS)
     if changed:
         publish(policy, now)
     tell_all(policy, said, f" New policy id {policy.policy_id}." if changed else "", now=now)
@@ -1053,6 +1058,23 @@ def stale_txt_message(policy: HostedPolicy, zone_name: str) -> str:
     )
 
 
+# What an owner's change may write (save_changes): the mode (and since when testing), max_age,
+# the extra patterns, Stop hosting's state and release, then refresh_text's fields and the
+# _mta-sts record's state plain_txt_told moves on.
+OWNER_FIELDS = [
+    "mode",
+    "testing_since",
+    "max_age",
+    "mx_extra",
+    "state",
+    "release_at",
+    "disabling_since",
+    "text",
+    "policy_id",
+    "strict_until",
+    "record_state",
+]
+
 # What one turn of the MX loop may write (refresh_text's fields included).
 SYNC_FIELDS = [
     "mx_live",
@@ -1082,13 +1104,20 @@ SYNC_FIELDS = [
 
 
 def set_mode(policy: HostedPolicy, mode: str, now: datetime | None = None) -> list[tuple[str, str]]:
-    """Change the mode; the steps told (save_changes)."""
+    """Change the mode; the steps told (save_changes). The row is locked and read again first,
+    as disable does: `policy` may be a copy read before the sync wrote (told_to, the MX, a new
+    text) or the certificate watch did, and the text must be made from the row as it is (task
+    s45e). Nothing happens ([]) once the row is gone or no longer active (Stop hosting since:
+    a mode saved then would apply at once on Keep hosting, as the page's forms refuse)."""
     now = now or timezone.now()
-    before = policy.mode
-    policy.set_mode(mode, now)
-    return save_changes(
-        policy, [("mode", f"Mode {before} → {mode}.")] if before != mode else [], now
-    )
+    with transaction.atomic():
+        if not lock_fresh(policy) or policy.state != HostedPolicy.State.ACTIVE:
+            return []
+        before = policy.mode
+        policy.set_mode(mode, now)
+        return save_changes(
+            policy, [("mode", f"Mode {before} → {mode}.")] if before != mode else [], now
+        )
 
 
 def disable(policy: HostedPolicy, now: datetime | None = None) -> list[tuple[str, str]]:
@@ -1145,6 +1174,9 @@ def release(policy: HostedPolicy, now: datetime) -> None:
             pk=policy.pk, state=HostedPolicy.State.DISABLING, release_at__lte=now
         ):
             return
+        # sync_all's copy was read before the run: what a sync (the MX and text it followed
+        # while winding down) or the certificate watch wrote since is not put back (s45e).
+        policy.refresh_from_db()
         zone = PolicyZone.from_settings()
         if zone is not None:
             try:

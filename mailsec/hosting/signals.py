@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 @receiver(pre_delete, sender=Domain)
 def retire_with_domain(sender: type[Domain], instance: Domain, **kwargs: Any) -> None:
     # Runs inside the deletion's transaction, before the domain row goes (the field's SET_NULL
-    # then finds nothing left to update).
-    policy = HostedPolicy.objects.filter(domain=instance).first()
+    # then finds nothing left to update). Locked, as the sync locks it: detach saves the whole
+    # row, and a sync committing between this read and that save would be undone (s45e).
+    policy = HostedPolicy.objects.select_for_update().filter(domain=instance).first()
     if policy is None:
         return
     policy.domain = instance
