@@ -57,6 +57,7 @@ from reports.models import (
     ReportAddress,
     TlsReport,
     another_domains_key,
+    another_reporters_key,
     copy_outcome,
     identity_lock_key,
     insert_details,
@@ -296,6 +297,8 @@ _Key = tuple[int, str, str]
 _Groups = dict[_Key, _Group]
 # The stored reports' policy domain and policies as (policy-type, policy-domain), by pk.
 _Policies = dict[int, tuple[str, list[tuple[str, str]]]]
+# The stored reports with the raw copy each is counted from (_stored_copies), by pk.
+_Copies = dict[int, tuple[TlsReport, RawReport | None]]
 
 
 def _match(groups: _Groups, key: _Key, f: _File) -> tuple[_Report, bool]:
@@ -321,6 +324,7 @@ def _match_all(
     keys: dict[int, _Key],
     groups: _Groups,
     policies: _Policies,
+    copies: _Copies,
     load: Callable[[list[_Key]], None],
 ) -> dict[int, tuple[_Report, bool]]:
     """_match for each file of `keys` (by id(file)), in the batch's order. A file whose
@@ -329,26 +333,54 @@ def _match_all(
     others, under the key naming its domain, whose stored reports `load` adds to `groups`
     (and their copies) first. Such a file is never added to the group it found, so the
     others' matches do not depend on it, and only a batch with such a collision costs more
-    than the one look at the policies of the report a copy found."""
+    than the one look at the policies of the report a copy found.
+
+    Before that, as the parse task decides it for an unsigned copy (all files are): a copy
+    whose contact domain is another organisation's than the report it found
+    (another_reporters_key) is a copy of that reporter's report when one was split off
+    under its key (RawReport._another_reporters_key: a DKIM-signed copy of it came), else a
+    copy of the one found (task s45d; it was always the latter). `load` adds those keys'
+    stored reports first, locked before the domains' keys, in the parse task's order."""
     report_of: dict[int, tuple[_Report, bool]] = {}
     split: list[tuple[_File, _Key, str]] = []
+    reporters: list[tuple[_File, _Key, _Report, _Key]] = []
+
+    def copy_of(f: _File, key: _Key, found: _Report) -> None:
+        assert f.parsed is not None
+        # A copy, or another domain's report under the same report-id and day: rare, and
+        # only then are the found report's policies looked at.
+        if found.first is not None:
+            theirs = [(p.policy_type, p.policy_domain) for p in found.first.policies]
+            their_domain = stored_policy_domain(found.first, f.address.domain_name)
+        else:
+            their_domain, theirs = policies.get(found.pk or 0, ("", []))
+        if other := another_domains_key(f.parsed, key[1], theirs, their_domain):
+            split.append((f, (key[0], other[0], key[2]), other[1]))
+        else:
+            report_of[id(f)] = (found, False)
+
     for f in files:
         if (key := keys.get(id(f))) is None:
             continue
         found, carries = _match(groups, key, f)
         assert f.parsed is not None
-        if not carries:
-            # A copy, or another domain's report under the same report-id and day: rare,
-            # and only then are the found report's policies looked at.
-            if found.first is not None:
-                theirs = [(p.policy_type, p.policy_domain) for p in found.first.policies]
-                their_domain = stored_policy_domain(found.first, f.address.domain_name)
+        if carries:
+            report_of[id(f)] = (found, True)
+            continue
+        contact = found.first.contact_info if found.first else copies[found.pk or 0][0].contact_info
+        if reporter := another_reporters_key(f.parsed, contact):
+            reporters.append((f, key, found, (key[0], reporter, key[2])))
+        else:
+            copy_of(f, key, found)
+    if reporters:
+        load(sorted({rkey for *_, rkey in reporters} - groups.keys()))
+        for f, key, found, rkey in reporters:
+            assert f.parsed is not None
+            group = groups.get(rkey)
+            if group and (joined := group.find(f.parsed.start, f.parsed.end, f.parsed.day)):
+                copy_of(f, rkey, joined)
             else:
-                their_domain, theirs = policies.get(found.pk or 0, ("", []))
-            if other := another_domains_key(f.parsed, key[1], theirs, their_domain):
-                split.append((f, (key[0], other[0], key[2]), other[1]))
-                continue
-        report_of[id(f)] = (found, carries)
+                copy_of(f, key, found)
     if split:
         load(sorted({key for _, key, _ in split} - groups.keys()))
         for f, key, warning in split:
@@ -377,7 +409,7 @@ def _copy_outcome(
     return RawReport.DUPLICATE, _resend_error(parsed, found.first)
 
 
-def _stored_copies(pks: Iterable[int]) -> dict[int, tuple[TlsReport, RawReport | None]]:
+def _stored_copies(pks: Iterable[int]) -> _Copies:
     """The reports stored before this batch that files of it resend, each with the raw copy
     it is counted from (counted_copy): two queries a batch, not two a resend."""
     reports = TlsReport.objects.only(
@@ -462,14 +494,17 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
     groups = _stored_groups(set(keys.values()))
     stored = [r.pk for group in groups.values() for r in group if r.pk]
     copies = _stored_copies(stored)
+    policies = _stored_policies(stored)
 
     def load(more: list[_Key]) -> None:
-        # Another policy domain's reports under its own key (_match_all).
+        # Another reporter's or policy domain's reports under their own key (_match_all).
         found = _stored_groups(set(more))
         groups.update(found)
-        copies.update(_stored_copies(r.pk for group in found.values() for r in group if r.pk))
+        pks = [r.pk for group in found.values() for r in group if r.pk]
+        copies.update(_stored_copies(pks))
+        policies.update(_stored_policies(pks))
 
-    report_of = _match_all(files, keys, groups, _stored_policies(stored), load)
+    report_of = _match_all(files, keys, groups, policies, copies, load)
     now = timezone.now()
     new: list[tuple[_File, TlsReport]] = []
     for f in files:
@@ -741,18 +776,22 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
         groups = _stored_reports(cursor, identities)
         stored = [r.pk for group in groups.values() for r in group if r.pk]
         copies = _stored_copies(stored)
+        policies = _stored_policies(stored)
 
         def load(more: list[_Key]) -> None:
-            # Another policy domain's reports under its own key (_match_all): locked as the
-            # batch's are, after them (as the parse task locks it after the one it found).
+            # Another reporter's or policy domain's reports under their own key (_match_all):
+            # locked as the batch's are, after them (as the parse task locks such a key after
+            # the report it found).
             cursor.execute(IDENTITY_LOCKS, [[identity_lock_key(*k) for k in more]])
             found = _stored_reports(cursor, more)
             groups.update(found)
-            copies.update(_stored_copies(r.pk for group in found.values() for r in group if r.pk))
+            pks = [r.pk for group in found.values() for r in group if r.pk]
+            copies.update(_stored_copies(pks))
+            policies.update(_stored_policies(pks))
 
         # Which report each file is: a copy of one stored or carried earlier in the batch,
         # or the first file of a report not stored yet, which carries it.
-        report_of = _match_all((f for f, _ in staged), keys, groups, _stored_policies(stored), load)
+        report_of = _match_all((f for f, _ in staged), keys, groups, policies, copies, load)
         new: list[tuple[_File, _Rows, _Report]] = [
             (f, rows, report_of[id(f)][0])
             for f, rows in staged

@@ -670,11 +670,9 @@ class RawReport(models.Model):
         `same` one hiding it. A copy not signed so proves nothing: it is read as a copy of
         `same` (a signed copy still beats it, copy_outcome), unless its reporter's report was
         split off already, which it then joins."""
-        mine = contact_domain(parsed.contact_info)
-        theirs = contact_domain(same.contact_info)
-        if not mine or not theirs or same_or_parent(mine, theirs) or same_or_parent(theirs, mine):
+        key = another_reporters_key(parsed, same.contact_info)
+        if key is None:
             return None
-        key = reporter_key(parsed.organization_name, mine)
         if self.signed_by(parsed.contact_info):
             return key
         found = TlsReport.objects.filter(
@@ -1152,6 +1150,21 @@ def other_domain_warning(parsed: ParsedReport, theirs: list[str]) -> str:
         "report of its own, not taken for a copy of that one (RFC 8460 §4.4: a report-id "
         "identifies one report; §5.1, §5.3: a report is about one policy domain)."
     )
+
+
+def another_reporters_key(parsed: ParsedReport, their_contact: str | None) -> str | None:
+    """The key `parsed` has if it is another reporter's report than the stored one of the
+    same organisation name and report-id whose contact-info is `their_contact`: their two
+    contact-info domains belong to two organisations (reporter_key, with its own); None
+    when they are one organisation's, or either names no domain. Whether it is (a DKIM
+    signature by its own reporter, or that reporter's report split off already) is the
+    caller's: RawReport._another_reporters_key, and the bulk import (reports.ingest), whose
+    unsigned files join a report split off so and are otherwise copies."""
+    mine = contact_domain(parsed.contact_info)
+    theirs = contact_domain(their_contact)
+    if not mine or not theirs or same_or_parent(mine, theirs) or same_or_parent(theirs, mine):
+        return None
+    return reporter_key(parsed.organization_name, mine)
 
 
 def reporter_key(organization_name: str, domain: str) -> str:

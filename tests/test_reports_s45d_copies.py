@@ -6,10 +6,20 @@
    another policy domain's report of the same sender, report-id and day: the stored report
    names its domain in its stored policy domain (stored_policy_domain), so the later one is a
    report of its own, not its copy (s44m fixed the other order only). A true resend of either
-   is still recognised once."""
+   is still recognised once.
+
+2. Two reporters, one organisation name (docs/reports.md §4): an unsigned copy whose contact
+   domain is another organisation's than the stored report's joins that reporter's report
+   when it was split off already (a DKIM-signed copy of it came), else it is a copy of the
+   stored one (RFC 8460 §4.4: the report-id is unique per submitter; nothing unsigned proves
+   whose it is). The bulk import's files are all unsigned: it decides as the parse task
+   decides an unsigned copy posted over HTTPS (before s45d it matched by name and report-id
+   alone, so a file of the split-off reporter was taken for the other's copy)."""
 
 from __future__ import annotations
 
+import gzip
+import json
 from collections import Counter
 from typing import Any
 
@@ -18,9 +28,11 @@ from django.test import Client
 
 from reports.ingest import ingest_many
 from reports.models import RawReport, ReportAddress, TlsReport
-from tests.test_reports_email import address, dns_stub, ingest  # noqa: F401
+from tests.test_reports_email import address, dns_stub, ingest, signer  # noqa: F401
 from tests.test_reports_s12_blind import _post
 from tests.test_reports_s13_blind import parse_pending
+from tests.test_reports_s26 import _by
+from tests.test_reports_s26_blind import report, sts
 from tests.test_reports_s44r_domains import body, mailed, sessions_by_domain
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +108,53 @@ def test_a_dane_only_report_over_https_names_no_domain_and_stays_a_copy(
     parse_pending()
     assert [r.parse_status for r in RawReport.objects.order_by("pk")] == ["parsed", "duplicate"]
     assert TlsReport.objects.count() == 1
+
+
+# --- 2. Two reporters, one organisation name: the bulk import decides as the parse task ----
+
+
+def other_reporters(domain: str, ok: int) -> bytes:
+    """The unsigned file of 'TLSRPT Reporter' writing from `domain` (tests.test_reports_s26)."""
+    r = report(
+        org="TLSRPT Reporter",
+        contact=f"smtp-tls-reporting@{domain}",
+        rid="2026-report-1",
+        policies=[sts(ok=ok)],
+    )
+    return gzip.compress(json.dumps(r).encode(), mtime=0)
+
+
+@pytest.mark.parametrize("how", ["posted (the reference)", "imported", "imported one by one"])
+def test_an_unsigned_file_joins_its_reporters_report_split_off_else_is_a_copy(
+    address: ReportAddress, signer: Any, how: str
+) -> None:
+    assert ingest(_by(address, signer, "sender.example", 100)) == 0
+    assert ingest(_by(address, signer, "other.example", 60)) == 0  # split off: signed
+    parse_pending()
+    by_contact = {r.contact_info: r.pk for r in TlsReport.objects.all()}
+    files = [other_reporters("other.example", 60), other_reporters("third.example", 30)]
+    if how == "imported":
+        ingest_many([(address, f) for f in files])
+    for f in files if how != "imported" else []:
+        if how == "imported one by one":
+            ingest_many([(address, f)])
+        else:
+            assert _post(Client(), address.token, f).status_code == 201
+            parse_pending()
+    joined, third = RawReport.objects.order_by("pk")[2:]
+    # other.example's resend: a duplicate of its own reporter's report.
+    assert (joined.parse_status, joined.report_id) == (
+        RawReport.DUPLICATE,
+        by_contact["smtp-tls-reporting@other.example"],
+    ), joined.error
+    # third.example's was never split off: nothing proves whose it is, a copy of the report
+    # stored under the name (set aside: its counts differ from that signed copy's).
+    assert (third.parse_status, third.report_id) == (
+        RawReport.SUPERSEDED,
+        by_contact["smtp-tls-reporting@sender.example"],
+    ), third.error
+    assert TlsReport.objects.count() == 2
+    assert {r.contact_info: r.total_successful for r in TlsReport.objects.all()} == {
+        "smtp-tls-reporting@sender.example": 100,
+        "smtp-tls-reporting@other.example": 60,
+    }
