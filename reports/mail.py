@@ -966,6 +966,21 @@ def submitter_domain(value: str | None) -> str | None:
     return value if _DOMAIN_RE.match(value) else None
 
 
+# RFC 8460 §5.1: filename = sender "!" policy-domain "!" begin-timestamp "!" end-timestamp
+# [ "!" unique-id ] "." extension, the extension "json" or "json.gz".
+_REPORT_FILENAME_RE = re.compile(r"[^!]+!([^!]+)!\d+!\d+(?:![^!]*)?\.json(?:\.gz)?", re.IGNORECASE)
+
+
+def filename_domain(filename: str | None) -> str | None:
+    """The policy domain an RFC 8460 §5.1 report file name names
+    ('google.com!example.com!1780272000!1780358399!001.json.gz': example.com), as
+    submitter_domain gives it; None for any other name. Checklist RPT-06: a report whose
+    policy-domain is missing falls back to TLS-Report-Domain, then to this."""
+    name = (filename or "").strip().replace("\\", "/").rsplit("/", 1)[-1]
+    m = _REPORT_FILENAME_RE.fullmatch(name)
+    return submitter_domain(m.group(1)) if m else None
+
+
 def _header_domain(msg: Any, name: str, warnings: list[str]) -> str | None:
     """The domain a TLS-Report-Domain or -Submitter header names (submitter_domain), with a
     warning when it is missing, no domain name, or written in U-labels."""

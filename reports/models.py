@@ -36,6 +36,7 @@ from reports import conf
 from reports.mail import (
     DkimOutcome,
     extract_report,
+    filename_domain,
     make_dnsfunc,
     same_or_parent,
     storable,
@@ -508,12 +509,17 @@ class RawReport(models.Model):
         report_domain: str | None = self.address.domain_name
         mail_report = None
         member = None
+        named: str | None = None
         if self.source == self.HTTPS:
             member = self._https_member(payload)
         if self.source == self.EMAIL:
             mail_report = extract_report(payload, self.report_index)
             warnings += mail_report.warnings
-            report_domain = mail_report.report_domain or report_domain
+            # Without TLS-Report-Domain, an RFC 8460 §5.1 file name names the policy domain
+            # a policy without one is about (checklist RPT-06), before the address's.
+            if mail_report.report_domain is None:
+                named = filename_domain(mail_report.filename)
+            report_domain = mail_report.report_domain or named or report_domain
             payload, member = mail_report.payload, mail_report.member
             warnings += self._check_dkim(mail_report.submitter)
             # Recorded: the outer headers kept in `headers` are the forwarder's for a
@@ -524,6 +530,10 @@ class RawReport(models.Model):
         )
         if mail_report is not None:
             parsed.envelope_domain = mail_report.report_domain
+        if named and mail_report is not None:
+            envelope = f"; using {named} from the envelope"
+            file = f"; using {named} from the report file's name {mail_report.filename[:200]!r} (RFC 8460 §5.1)"
+            parsed.warnings = [w.replace(envelope, file) for w in parsed.warnings]
         submitter = mail_report.submitter if mail_report else None
         if mail_report is not None:
             warnings += self._check_dkim_domain(submitter, parsed.contact_domain)
