@@ -18,6 +18,19 @@ line ends carrying quoted-printable; signatures broken by a relay's 8bit-to-QP d
 by a list's footer part (the DKIM outcome recorded, the raw kept); an empty +json part; a gzip
 of nothing; DMARC aggregate reports alone (zip, gzip unsigned, plain XML) and beside a TLS
 report; and two reports mailed to a dashboard and its CSV export.
+
+Results (expectations committed in 014d7287 before any case ran; SQLite): 27 of the 30 cases
+held as written. Z15 was a product defect: without TLS-Report-Domain, a no-policy-found entry
+without policy-domain was filed under the address's domain (example.com) though its RFC 8460
+§5.1 file name named mail.example.com, where checklist RPT-06 falls back to the file name;
+fixed in 7dbfa6c0 (tests/test_reports_s45b_fixes.py, failing first). Two were my errors,
+corrected in the expectation file ('corrected'): Z29's CSV has a row for example.com's policy
+without failure details beside the failure detail's (docs: one row per failure detail, and
+one per policy without any); Z20's SMTP door sent the LF form and looked for CRLF stored, but
+smtplib sends bytes as they are and the listener keeps what it received (and parses it). The
+three rows planted wrong on purpose (P01: Z01 said to hold 121 sessions, through both doors;
+P02: the DMARC-only Z25 said to parse; P03: Z13's two reports said to be one) each failed on
+their own row and were then removed.
 """
 
 from __future__ import annotations
@@ -31,7 +44,7 @@ from django.test import Client
 from django.utils import timezone
 
 from mailsec.domains.models import Domain
-from reports.models import RawReport, ReportAddress, TlsReport
+from reports.models import RawReport, ReportAddress
 from tests.blind_reports import ReportsRound, stored_first
 from tests.test_reports_email import address, dns_stub, ingest, signer  # noqa: F401 (fixtures)
 from tests.test_reports_mail_s8_forwarded import forwarded
@@ -85,10 +98,12 @@ def test_a_report_mail_sent_to_the_smtp_listener_ends_as_expected(
     case = CASES[case_id]
     message = signed(case, known, signer)
     if case["door"] == "lf":
-        message = message.replace(b"\r\n", b"\n")  # the client writes CRLF on the wire
+        # smtplib sends bytes as they are: a client breaking RFC 5321 §2.3.8 (bare LF), whose
+        # lines the listener keeps as received.
+        message = message.replace(b"\r\n", b"\n")
     replies = _deliver(case, known, [message])
     assert [r[0] for r in replies] == [case["smtp"]], replies
-    stored_first(case, [as_received(message.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))])
+    stored_first(case, [as_received(message)])
     finish(case)
 
 
@@ -249,11 +264,11 @@ SUFFIXES = {
 
 
 def test_every_case_has_its_input_and_a_door() -> None:
-    assert len(CASES) == 33
+    assert len(CASES) == 30
+    assert not any(c.get("planted") for c in CASES.values())  # removed once they had run
     for case_id, case in CASES.items():
         for suffix in SUFFIXES[case["door"]]:
             assert (ROUND.inputs / f"{case.get('input', case_id)}{suffix}").exists(), case_id
         assert case["why"] and case["shape"] and case["rpt"], case_id
         if case["outcome"] == "rejected":
             assert case["reason"], case_id
-    assert TlsReport and RawReport  # the models the doors fill
