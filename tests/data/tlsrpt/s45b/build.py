@@ -453,6 +453,116 @@ def mails() -> dict[str, bytes]:
     return m
 
 
+# --- Second batch (Y01-Y06), expectations committed before it ran -----------------------------
+
+
+def second_mails() -> dict[str, bytes]:
+    m: dict[str, bytes] = {}
+    g = gz(report([shared.sts()]))
+    # Y01: an S/MIME gateway wrapped the report in multipart/signed (RFC 8551 §3.5 / RFC 1847):
+    # the multipart/report entity first, an application/pkcs7-signature part second.
+    inner = multi(REPORT_TYPE, "s45b-y01-inner", [TEXT, gz_part(g)])
+    pkcs7 = part(
+        [
+            'Content-Type: application/pkcs7-signature; name="smime.p7s"',
+            "Content-Transfer-Encoding: base64",
+            'Content-Disposition: attachment; filename="smime.p7s"',
+        ],
+        b64(b"\x30\x82\x01\x00\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02" + bytes(range(256))),
+    )
+    body = shared.swap(
+        multi("x", "s45b-y01", [inner, pkcs7]),
+        b'Content-Type: x; boundary="s45b-y01"',
+        b'Content-Type: multipart/signed; protocol="application/pkcs7-signature";\r\n'
+        b' micalg=sha-256; boundary="s45b-y01"',
+    )
+    m["Y01"] = header() + body
+
+    # Y02: two reports, no TLS-Report-Domain; each no-policy-found without policy-domain, each
+    # file name (RFC 8460 §5.1) naming its domain: example.com (64 ok), mail.example.com (32 ok).
+    def nopd(ok: int, rid: str) -> bytes:
+        return gz(
+            report(
+                [
+                    {
+                        "policy": {"policy-type": "no-policy-found"},
+                        "summary": {
+                            "total-successful-session-count": ok,
+                            "total-failure-session-count": 0,
+                        },
+                    }
+                ],
+                rid=rid,
+            )
+        )
+
+    m["Y02"] = report_mail(
+        [
+            TEXT,
+            gz_part(
+                nopd(64, "2026-06-01T00:00:00Z_a"),
+                disposition='attachment; filename="sender.example!example.com!1780272000!1780358399!a.json.gz"',
+            ),
+            gz_part(
+                nopd(32, "2026-06-01T00:00:00Z_b"),
+                disposition='attachment; filename="sender.example!mail.example.com!1780272000!1780358399!b.json.gz"',
+            ),
+        ],
+        "s45b-y02",
+        **{"TLS-Report-Domain": None},
+    )
+    # Y03: a zip whose one member is named …json.gz but holds plain JSON.
+    z = zipped(
+        [
+            (
+                "sender.example!example.com!1780272000!1780358399.json.gz",
+                dumps(report([shared.sts()])),
+            )
+        ]
+    )
+    m["Y03"] = report_mail(
+        [TEXT, gz_part(z, "application/zip", 'attachment; filename="report.zip"')], "s45b-y03"
+    )
+    # Y04: no TLS-Report-Domain; no-policy-found without policy-domain; the §5.1 name only in
+    # the Content-Type's name parameter (no Content-Disposition).
+    m["Y04"] = report_mail(
+        [
+            TEXT,
+            part(
+                [
+                    f'Content-Type: {GZ}; name="sender.example!mail.example.com!1780272000!1780358399.json.gz"',
+                    "Content-Transfer-Encoding: base64",
+                ],
+                b64(nopd(48, RID)),
+            ),
+        ],
+        "s45b-y04",
+        **{"TLS-Report-Domain": None},
+    )
+    # Y05: an Exchange relay turned the mail into TNEF: the only attachment winmail.dat.
+    tnef = b"\x78\x9f\x3e\x22\x01\x00\x01\x06\x90\x08\x00" + bytes(range(200))
+    m["Y05"] = report_mail(
+        [
+            TEXT,
+            part(
+                [
+                    'Content-Type: application/ms-tnef; name="winmail.dat"',
+                    "Content-Transfer-Encoding: base64",
+                    'Content-Disposition: attachment; filename="winmail.dat"',
+                ],
+                b64(tnef),
+            ),
+        ],
+        "s45b-y05",
+    )
+    # Y06: application/zip of an archive holding no file (the 22-byte end record alone).
+    m["Y06"] = report_mail(
+        [TEXT, gz_part(zipped([]), "application/zip", 'attachment; filename="report.zip"')],
+        "s45b-y06",
+    )
+    return m
+
+
 def shown() -> dict[str, bytes]:
     """Door "mail_shown": the reports of yesterday a test mails together."""
     day = {"start-datetime": "{D-1}T00:00:00Z", "end-datetime": "{D-1}T23:59:59Z"}
@@ -500,7 +610,7 @@ def shown() -> dict[str, bytes]:
 
 
 def main() -> None:
-    shared.write(HERE, {".eml": mails(), ".json": shown()})
+    shared.write(HERE, {".eml": {**mails(), **second_mails()}, ".json": shown()})
 
 
 if __name__ == "__main__":
