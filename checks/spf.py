@@ -1856,17 +1856,32 @@ async def _own_record(
     ):
         dedup.fix, dedup.note = await _vetted_fix(ctx, dedup.record, "Without the copies")
     dead = {} if fused_terms or parsed.misspelt else await _dead_end_fixes(ctx, tree, parsed, mx)
-    fanout = {} if fused_terms or parsed.misspelt else await _mx_fanout_fixes(ctx, tree, parsed)
+    replaced: dict[str, list[str]] = {}
+    fanout = (
+        {}
+        if fused_terms or parsed.misspelt
+        else await _mx_fanout_fixes(ctx, tree, parsed, replaced)
+    )
     loops = await _failure_loops(ctx, tree)
     void_fix = ("", "") if fused_terms or parsed.misspelt else await _void_fix(ctx, tree)
     type99 = await _type99_targets(ctx, tree)
+    # Two or more permanent errors the owner's record can be repaired of: one record for all
+    # (OneRepair), quoted by each of their findings and built on by SPF-09 and SPF-10.
+    one = (
+        None
+        if fused_terms or parsed.misspelt
+        else await _one_repair(ctx, tree, parsed, dedup, mx, type99, replaced)
+    )
+    if one is not None:
+        dead, fanout, void_fix = _quote_one(one, tree, parsed, mx, dedup, dead, fanout, void_fix)
     _tree_findings(out, ctx, tree, fused_names, dedup, dead, fanout, loops, void_fix, type99)
     # A record with a mechanism written with '=' is fixed by SPF-04 first: a corrected record
     # built from it would keep the skipped term (and respelling it changes the lookup count).
     # When the fusion swallowed the `all` ("...google.com" "-all"), the record does end with
     # it as written: "no 'all', end it with -all" would be false, and SPF-03 fixes it.
     swallowed = bool(fused_terms) and parsed.all_term is None and fixed_all
-    repaired = repaired_record(dead, type99)
+    repaired = (one.record, one.changed) if one else repaired_record(dead, type99)
+    repaired_by = one.ids if one else ("SPF-08",)
     if not swallowed:
         _terminal(
             out,
@@ -1875,13 +1890,14 @@ async def _own_record(
             parsed,
             fixable=not fused_terms and not parsed.misspelt,
             repaired=repaired,
+            repaired_by=repaired_by,
         )
     if parsed.ignored:
         # Ignored terms are never looked up: without them the record keeps every lookup and
         # so every permanent error of its tree (SPF-05/06/07/08), unless it starts from
         # SPF-08's repair, which has none left.
         permerror = tree_permerror(tree)
-        built = repaired if permerror == "SPF-08" else None
+        built = repaired if permerror in repaired_by else None
         start = parse_spf(built[0]) if built else parsed
         fixable = not ((permerror and not built) or fused_terms or parsed.misspelt)
         moved = await _moved_before_all(ctx, start) if fixable else ("", "")
@@ -1892,7 +1908,11 @@ async def _own_record(
             "'redirect' when 'all' is present: "
             + ", ".join(t.text for t in parsed.ignored)
             + "; no sender is authorised by them."
-            + (after_repair("SPF-08", built[1]) if built else error_first(permerror))
+            + (
+                after_repair(permerror or "SPF-08", built[1], repaired_by)
+                if built
+                else error_first(permerror)
+            )
             + _ignored_advice(start, fixable, moved),
             subject=domain,
             evidence={"ignored": [t.text for t in parsed.ignored], "record": parsed.text},
@@ -1903,7 +1923,10 @@ async def _own_record(
 
 
 async def _mx_fanout_fixes(
-    ctx: CheckContext, tree: SpfNode, parsed: ParsedSpf
+    ctx: CheckContext,
+    tree: SpfNode,
+    parsed: ParsedSpf,
+    replaced: dict[str, list[str]] | None = None,
 ) -> dict[str, tuple[str, str, int]]:
     """SPF-07: for each 'mx' term of the owner's record whose name has more than ten MX hosts,
     (fix, note, hosts): the record with that term replaced by the hosts' addresses today, with
@@ -1931,6 +1954,8 @@ async def _mx_fanout_fixes(
         listed = [f"{qualifier}ip{a.version}:{a}" for a in found]
         if not listed:
             continue
+        if replaced is not None:  # the term and its addresses, for _one_repair
+            replaced[term.text] = listed
         at = tokens.index(term.text)
         record = " ".join([*tokens[:at], *listed, *tokens[at + 1 :]])
         fix, note = await _vetted_fix(
@@ -2474,6 +2499,120 @@ def _family_cover(entries: list[tuple[SpfTerm, IpNetwork | None]], family: str) 
     return passing(wide) or cover
 
 
+@dataclass
+class OneRepair:
+    """The owner's record with every repair of a permanent error that applies at once (task
+    s45f): the copies SPF-05 drops (duplicate_lookups), the includes of names without SPF
+    SPF-08 drops or swaps for a provider's (_dead_end_fixes), the names gone SPF-06 drops
+    (_void_terms) and the 'mx' terms SPF-07 replaces by their hosts' addresses
+    (_mx_fanout_fixes), vetted (_vetted_fix). Each of those findings quotes this one record,
+    and SPF-09 and SPF-10 build theirs on it, so the fixes applied in turn agree; each alone
+    would still fail on the others' errors (or, SPF-06's warning, keep what another drops)."""
+
+    record: str
+    fix: str
+    parts: dict[str, list[str]]  # check id -> what its repair changes, as the texts say it
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(sorted(self.parts))
+
+    @property
+    def changed(self) -> str:
+        return ", ".join(c for cid in self.ids for c in self.parts[cid])
+
+    def note(self, check_id: str) -> str:
+        """Said by `check_id`'s finding: what else the record suggested repairs."""
+        others = [f"{cid} ({', '.join(self.parts[cid])})" for cid in self.ids if cid != check_id]
+        return (
+            f" The record suggested also repairs {series(others)}: it is the one record "
+            "every SPF finding here suggests."
+        )
+
+
+async def _one_repair(
+    ctx: CheckContext,
+    tree: SpfNode,
+    parsed: ParsedSpf,
+    dedup: Dedup | None,
+    mx: DnsAnswer,
+    type99: dict[str, str],
+    replaced: dict[str, list[str]],
+) -> OneRepair | None:
+    """OneRepair, when two or more of those repairs apply and their record passes its
+    vetting; else None (one repair alone is already the one record its finding offers). Not
+    with a redirect to a name without SPF (SPF-08 ends the record there), nor when an
+    include's name has its record as type 99 only (SPF-08 may ask for it at that name), nor
+    when the record would list no sender ('v=spf1 -all' would refuse the domain's mail)."""
+    dead = [n for n in tree.children if n.status in ("none", "multiple")]
+    if any(n.via == "redirect" for n in dead):
+        return None
+    names = {n.domain.lower().rstrip(".") for n in dead if n.via == "include"}
+    if any(name in type99 for name in names):
+        return None
+    copies = [t for d in dedup.found for t in d.drop] if dedup and dedup.record else []
+    voids = _void_terms(ctx, tree)
+    swaps = _provider_swaps(tree, parsed, mx)
+    terms: list[str] = []
+    parts: dict[str, list[str]] = {}
+    # The tree's parse of the record: the copies and void terms are its terms, by identity.
+    for t in (tree.parsed or parsed).terms:
+        name = (t.lookup_name or "").lower().rstrip(".")
+        if any(t is c for c in copies):
+            parts.setdefault("SPF-05", []).append(f"without the copy '{t.text}'")
+        elif t.name == "include" and name in names:
+            swap = swaps.get(name)
+            if swap and swap[1] not in terms:
+                terms.append(swap[1])
+                parts.setdefault("SPF-08", []).append(f"'{swap[1]}' in place of '{t.text}'")
+            else:
+                parts.setdefault("SPF-08", []).append(f"without '{t.text}'")
+        elif any(t is v for v in voids):
+            parts.setdefault("SPF-06", []).append(f"without '{t.text}'")
+        elif t.text in replaced:
+            terms += replaced[t.text]
+            parts.setdefault("SPF-07", []).append(
+                f"the addresses of its MX hosts in place of '{t.text}'"
+            )
+        else:
+            terms.append(t.text)
+    if len(parts) < 2:
+        return None
+    text = " ".join(["v=spf1", *terms])
+    if not any(t.kind == "mechanism" and t.name != "all" for t in parse_spf(text).terms):
+        return None
+    fix, _ = await _vetted_fix(ctx, text, "With every repair")
+    return OneRepair(text, fix, parts) if fix else None
+
+
+def _quote_one(
+    one: OneRepair,
+    tree: SpfNode,
+    parsed: ParsedSpf,
+    mx: DnsAnswer,
+    dedup: Dedup | None,
+    dead: dict[str, tuple[str, str]],
+    fanout: dict[str, tuple[str, str, int]],
+    void_fix: tuple[str, str],
+) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str, int]], tuple[str, str]]:
+    """Every fix of SPF-05..08 set to `one`'s record, with the note naming the others'
+    repairs: (dead, fanout, void_fix); dedup's fix is set in place."""
+    if "SPF-05" in one.parts and dedup is not None:
+        dedup.fix, dedup.note = one.fix, one.note("SPF-05")
+    if "SPF-08" in one.parts:
+        dead = dict(dead)
+        for key in [k for k in dead if k.startswith("include:")]:
+            dead[key] = (one.fix, one.note("SPF-08"))
+        for name, known in _provider_swaps(tree, parsed, mx).items():
+            dead[f"provider:{name}"] = known
+        dead[REPAIRED] = (one.record, one.changed)
+    if "SPF-07" in one.parts:
+        fanout = {t: (one.fix, one.note("SPF-07"), n) for t, (_, _, n) in fanout.items()}
+    if "SPF-06" in one.parts:
+        void_fix = (one.fix, one.note("SPF-06"))
+    return dead, fanout, void_fix
+
+
 # _dead_end_fixes' key for the owner's record with every include of a name without SPF
 # dropped or replaced (record, what changed).
 REPAIRED = "repaired:"
@@ -2502,10 +2641,16 @@ def repaired_record(
     return dead[REPAIRED]
 
 
-def after_repair(check_id: str, changed: str) -> str:
-    """Said instead of error_first when the record suggested starts from SPF-08's repair."""
+def after_repair(check_id: str, changed: str, by: tuple[str, ...] = ("SPF-08",)) -> str:
+    """Said instead of error_first when the record suggested starts from SPF-08's repair, or
+    from the one record that repairs the permanent errors of `by` (OneRepair, s45f)."""
+    if len(by) > 1:
+        return (
+            f" Fix the permanent errors first ({series(list(by))}): the record suggested is the "
+            f"one they suggest ({changed}), with this change too."
+        )
     return (
-        f" Fix the permanent error first ({check_id}): the record suggested is the one SPF-08 "
+        f" Fix the permanent error first ({check_id}): the record suggested is the one {by[0]} "
         f"suggests ({changed}), with this change too."
     )
 
@@ -2538,20 +2683,7 @@ async def _dead_end_fixes(
         for t in parsed.terms
         if t.name == "include" and (t.lookup_name or "").lower().rstrip(".") in names
     ]
-    mx_hosts = {
-        normalize(r.exchange.to_text())
-        for r in (mx.records if not mx.failed else [])
-        if hasattr(r, "exchange")
-    }
-    written = {
-        (t.lookup_name or "").lower().rstrip(".") for t in parsed.terms if t.name == "include"
-    }
-    swaps: dict[str, tuple[str, str]] = {}
-    for node in dead:
-        name = node.domain.lower().rstrip(".")
-        known = mail_provider(name) if node.status == "none" and name in mx_hosts else None
-        if node.via == "include" and known and known[1].removeprefix("include:") not in written:
-            swaps[name] = known
+    swaps = _provider_swaps(tree, parsed, mx)
     if drop:
         terms: list[str] = []
         changes: list[str] = []  # what the repair changed, as SPF-09 and SPF-10 say it
@@ -2598,6 +2730,29 @@ async def _dead_end_fixes(
     return fixes
 
 
+def _provider_swaps(tree: SpfNode, parsed: ParsedSpf, mx: DnsAnswer) -> dict[str, tuple[str, str]]:
+    """SPF-08's swaps (_dead_end_fixes): for each include of the owner's record naming one of
+    the domain's MX hosts that is a known provider's and publishes no SPF, (provider, the
+    include its setup guide gives), when the record does not include that already."""
+    mx_hosts = {
+        normalize(r.exchange.to_text())
+        for r in (mx.records if not mx.failed else [])
+        if hasattr(r, "exchange")
+    }
+    written = {
+        (t.lookup_name or "").lower().rstrip(".") for t in parsed.terms if t.name == "include"
+    }
+    swaps: dict[str, tuple[str, str]] = {}
+    for node in tree.children:
+        if node.status not in ("none", "multiple"):
+            continue
+        name = node.domain.lower().rstrip(".")
+        known = mail_provider(name) if node.status == "none" and name in mx_hosts else None
+        if node.via == "include" and known and known[1].removeprefix("include:") not in written:
+            swaps[name] = known
+    return swaps
+
+
 def _dropped_includes(dead: dict[str, tuple[str, str]]) -> list[str]:
     """The includes the record SPF-08 suggests (_dead_end_fixes' `dead`) leaves out, as
     written ('include:<name>'): every dead include but those a provider's include replaces."""
@@ -2618,12 +2773,25 @@ async def _void_fix(ctx: CheckContext, tree: SpfNode) -> tuple[str, str]:
     an address (dropping 'mx' drops every host), or is an exists: name that is there without
     an A record (SPF-06's exists advice), or when nothing but 'all' would be left."""
     parsed = tree.parsed
+    drop = _void_terms(ctx, tree)
+    if parsed is None or not drop:
+        return "", ""
+    text = _record_without(parsed, drop)
+    if not any(t.kind == "mechanism" and t.name != "all" for t in parse_spf(text).terms):
+        return "", ""
+    return await _vetted_fix(ctx, text, "Without them")
+
+
+def _void_terms(ctx: CheckContext, tree: SpfNode) -> list[SpfTerm]:
+    """The terms of the owner's record that SPF-06's repair drops (_void_fix): those whose
+    own lookups came back empty, when every void lookup of the tree is one of them; else []."""
+    parsed = tree.parsed
     if parsed is None or not tree.voids:
-        return "", ""
+        return []
     if any(n.voids for n in tree.walk() if n is not tree):
-        return "", ""
+        return []
     if any(tree.void_kinds.get(v) == "exists" for v in tree.voids):
-        return "", ""
+        return []
 
     def void_name(term: SpfTerm) -> str | None:
         if term.has_macro or not term.valid or term.kind != "mechanism":
@@ -2636,11 +2804,8 @@ async def _void_fix(ctx: CheckContext, tree: SpfNode) -> tuple[str, str]:
     voids = {v.lower() for v in tree.voids}
     drop = [t for t in parsed.terms if (void_name(t) or "").lower() in voids]
     if {(void_name(t) or "").lower() for t in drop} != voids:
-        return "", ""
-    text = _record_without(parsed, drop)
-    if not any(t.kind == "mechanism" and t.name != "all" for t in parse_spf(text).terms):
-        return "", ""
-    return await _vetted_fix(ctx, text, "Without them")
+        return []
+    return drop
 
 
 async def _opened_fix(ctx: CheckContext, text: str, parsed: ParsedSpf) -> tuple[str, str]:
@@ -3871,7 +4036,7 @@ def _tree_findings(
         if exists_advice and stale
         else " Remove the stale entries"
     ) + (
-        " (the record suggested)."
+        " (the record suggested)." + void_fix[1]
         if void_fix[0]
         else " from your own records."
         if foreign
@@ -3956,8 +4121,8 @@ def _tree_findings(
                     f" The record suggested lists the addresses its {count} hosts have today; "
                     "it must be kept up to date when they change."
                     if fix
-                    else note
-                )
+                    else ""
+                ) + note
                 out.add(
                     "SPF-07",
                     Status.FAIL,
@@ -4671,11 +4836,13 @@ def _terminal(
     *,
     fixable: bool = True,
     repaired: tuple[str, str] | None = None,
+    repaired_by: tuple[str, ...] = ("SPF-08",),
 ) -> None:
     """SPF-09. `fixable` is False when the record itself is misread (terms fused across
     strings, SPF-03): a corrected record built from it would keep the fused term.
-    `repaired`: SPF-08's repair of the record (repaired_record), which the record suggested
-    starts from while SPF-08 is the permanent error."""
+    `repaired`: SPF-08's repair of the record (repaired_record), or the one record repairing
+    the permanent errors of `repaired_by` (OneRepair), which the record suggested starts from
+    while one of those is the permanent error."""
     qualifier = effective_all(tree)
     if qualifier is None and parsed.redirect is not None and _redirect_dead_end(tree):
         return  # reported as SPF-08 / SPF-20 on the redirect target
@@ -4715,7 +4882,7 @@ def _terminal(
     blocked = tree_permerror(tree)
     # SPF-08's repair has no permanent error left (vetted): the corrected record starts from
     # it, so the owner is offered one record, not SPF-08's and "it would still fail" (s44f).
-    built = repaired if blocked == "SPF-08" else None
+    built = repaired if blocked in repaired_by else None
     start = parse_spf(built[0]) if built else parsed
     # Terms that pass a whole family before the ending (SPF-19): the ending never applies to
     # that family, so the texts say so, and the fix is the record without them (as SPF-19's).
@@ -4723,7 +4890,9 @@ def _terminal(
     own_cover = family_cover(start)
     base = parse_spf(_without_cover(start, own_cover)) if any(own_cover.values()) else start
     fix = "" if (blocked and not built) or not fixable else txt_fix(domain, corrected_record(base))
-    later = after_repair(blocked, built[1]) if built and blocked else error_first(blocked)
+    later = (
+        after_repair(blocked, built[1], repaired_by) if built and blocked else error_first(blocked)
+    )
     evidence: dict[str, Any] = {"record": parsed.text, "terminal": qualifier and f"{qualifier}all"}
     if opened:
         evidence["open_terms"] = opened

@@ -12,8 +12,9 @@ from checks import dkim, dmarc
 from checks.findings import Finding
 from tests.blind_engine import run_engine
 from tests.test_engine_s27k_blind import rsa_key
-from tests.test_engine_s44e_fixes import _one
+from tests.test_engine_s44e_fixes import _one, _spf
 from tests.test_mtasts import POLICY, evaluate
+from tests.test_spf import published
 
 # --- MTASTS-31: a stale pattern with no policy change suggested says when it can go
 
@@ -109,3 +110,95 @@ def test_a_key_no_verifier_uses_is_still_unusable(record: str) -> None:
     assert "no verifier can use" in text and "no mail from it can pass DMARC" in text, text
     assert finding.evidence["dkim_unusable"] == [f"google._domainkey.{D}"]
     assert "dkim_v_not_first" not in finding.evidence
+
+
+# --- One corrected SPF record across SPF-05/06/07/08 (and SPF-09/10 built on it)
+
+SPF_D = "example.com"
+SPF_MX = ["10 mx.example.com."]
+SPF_BASE: dict[Any, Any] = {("mx.example.com", "A"): ["192.0.2.1"]}
+PROVIDERS = {(f"p{i}.example.net", "TXT"): [f"v=spf1 ip4:198.51.100.{i} ~all"] for i in range(9)}
+BIG_MX = {
+    ("big.example.com", "MX"): [f"{i} h{i}.example.com." for i in range(11)],
+    **{(f"h{i}.example.com", "A"): [f"192.0.2.{50 + i}"] for i in range(11)},
+}
+EIGHT = " ".join(f"include:p{i}.example.net" for i in range(9))
+
+
+def _record_of(finding: Finding) -> str:
+    return published(finding.fix)[1] if finding.fix else ""
+
+
+@pytest.mark.parametrize(
+    ("record", "more", "ids", "meant"),
+    [
+        # SPF-06 fail (three names gone) and SPF-08 (an include of a name without SPF): each
+        # vetted its own record, found the other's error and offered none.
+        (
+            "v=spf1 a:old1.example.com a:old2.example.com a:old3.example.com ip4:192.0.2.7 "
+            "include:gone.example.org -all",
+            {},
+            {"SPF-06", "SPF-08"},
+            "v=spf1 ip4:192.0.2.7 -all",
+        ),
+        # SPF-06 warn (one name gone): SPF-08 offered its record with the stale name kept,
+        # SPF-06 none; applied in turn they disagreed.
+        (
+            "v=spf1 a:old1.example.com ip4:192.0.2.7 include:gone.example.org -all",
+            {},
+            {"SPF-06", "SPF-08"},
+            "v=spf1 ip4:192.0.2.7 -all",
+        ),
+        # SPF-07 (an 'mx' with 11 hosts) and SPF-08.
+        (
+            "v=spf1 mx:big.example.com ip4:192.0.2.7 include:gone.example.org -all",
+            BIG_MX,
+            {"SPF-07", "SPF-08"},
+            "v=spf1 "
+            + " ".join(f"ip4:192.0.2.{50 + i}" for i in range(11))
+            + " ip4:192.0.2.7 -all",
+        ),
+        # SPF-05 (12 lookups, two of them copies) and SPF-08.
+        (
+            f"v=spf1 {EIGHT} include:p0.example.net include:p1.example.net "
+            "include:gone.example.org -all",
+            PROVIDERS,
+            {"SPF-05", "SPF-08"},
+            f"v=spf1 {EIGHT} -all",
+        ),
+    ],
+    ids=["spf06-fail", "spf06-warn", "spf07", "spf05-copies"],
+)
+def test_every_spf_fix_quotes_the_one_corrected_record(
+    record: str, more: dict[Any, Any], ids: set[str], meant: str
+) -> None:
+    # Checklist §4: SPF-05 (lookup limit), SPF-06 (void lookups), SPF-07 (mx fan-out) and
+    # SPF-08 (include of a name without SPF) are each a permanent error (RFC 7208 §4.6.4,
+    # §5.2). A fix that quotes a whole record quotes the one with every repair that applies,
+    # as SPF-09 and SPF-10 build on SPF-08's since s44f: applied in turn, they agree.
+    findings = _spf(SPF_D, record, SPF_MX, {**SPF_BASE, **more})
+    quoted = {f.id: _record_of(f) for f in findings if f.id in ids}
+    assert set(quoted) == ids, [(f.id, str(f.status)) for f in findings]
+    assert set(quoted.values()) == {meant}, quoted
+    # Each says the record also makes the other repairs, naming their checks.
+    for finding in findings:
+        if finding.id in ids:
+            others = ids - {finding.id}
+            assert all(o in finding.summary for o in others), finding.summary
+
+
+def test_spf09_builds_on_the_one_corrected_record() -> None:
+    # '?all' (SPF-09 warn) on a record that SPF-06 and SPF-08 both fail: SPF-09's record is
+    # the corrected one ending in '-all', and it says what the others change.
+    findings = _spf(
+        SPF_D,
+        "v=spf1 a:old1.example.com ip4:192.0.2.7 include:gone.example.org ?all",
+        SPF_MX,
+        SPF_BASE,
+    )
+    spf09 = _one(findings, "SPF-09")
+    assert str(spf09.status) == "warn"
+    assert _record_of(spf09) == "v=spf1 ip4:192.0.2.7 -all"
+    assert "SPF-06" in spf09.summary and "SPF-08" in spf09.summary
+    assert _record_of(_one(findings, "SPF-08")) == "v=spf1 ip4:192.0.2.7 ?all"
+    assert _record_of(_one(findings, "SPF-06")) == "v=spf1 ip4:192.0.2.7 ?all"
