@@ -71,10 +71,25 @@ The score's breakdown
   G29 A null MX: its page shows n/a "receives no mail" with the number for what applies
       beside it; its list row n/a "receives no mail".
   G30 /scoring/, signed out: 200, the weights MTA-STS 20, STARTTLS 20, DMARC 15, BIMI 0.
-Planted
+Planted (removed once they had failed)
   P1 The list shows 25 domains a page.
   P2 A GET of the one-click link turns the domain's emails off.
   P3 The null MX's list row shows its score (100) as the score, not n/a.
+
+Results, first batch (committed in ce73a7ce before it ran; SQLite). P1, P2 and P3 failed on
+their planted assertion and are removed. 25 of the 30 real rows held as written. Five did
+not, none a product defect; each is corrected where it stands:
+- G10 was my expectation: the client's own `_smtp._tls` record without our address reads
+  "stale", not "not yet", with "Your TLS-RPT record does not send reports to us yet ...
+  publish the value above (it keeps your own addresses)" (the value offered keeps the
+  client's rua first, ours after: G09, B02).
+- G12, G16, G17, G27 were my harness: the hosting page's explanation names mta-sts.<d> (no
+  record row is shown; it says "only verified domains can be hosted"); the list's count is in
+  <strong> ("3 of 60 domains</strong>: failing"); the "To look at" line ends with a full
+  stop; the category is named "TLS reporting (TLS-RPT)".
+The browser module (B01-B03) held once its harness read the badge alone from the cell (the
+cell also holds the detail) and pressed the value's Copy button (each row has one for the name
+too); B01's _smtp._tls badge is "stale" as G10's.
 """
 
 from __future__ import annotations
@@ -411,10 +426,12 @@ def in_place(content: bytes) -> dict[str, str]:
 def test_G10_nothing_published_yet(msp: dict[str, Any]) -> None:
     d = hosting_world(msp)
     r = msp["m"].get(f"/hosting/{d.code}/records/", HTTP_HX_REQUEST="true")
+    # Corrected: the client's own record without our address reads "stale" (with "does not
+    # send reports to us yet ... publish the value above (it keeps your own addresses)").
     assert in_place(r.content) == {
         "mta-sts": "not yet",
         "_mta-sts": "not yet",
-        "_smtp._tls": "not yet",
+        "_smtp._tls": "stale",
     }
 
 
@@ -437,7 +454,10 @@ def test_G12_not_verified_no_hosting_records(msp: dict[str, Any]) -> None:
     d = Domain.objects.create(team=msp["team"], name=CLIENTS[1])
     r = msp["m"].get(f"/hosting/{d.code}/")
     assert r.status_code in (200, 404)
-    assert f"mta-sts.{d.name}" not in words(r.content).replace(f"_mta-sts.{d.name}", "")
+    # Corrected (harness): the page's explanation names mta-sts.<d> ("a policy ... served over
+    # HTTPS at mta-sts.<d>"); what must be absent is a record row, and it says why.
+    assert not record_rows(r.content), record_rows(r.content)
+    assert "only verified domains can be hosted" in words(r.content)
 
 
 # --- Many domains in the list -------------------------------------------------------------------
@@ -501,14 +521,16 @@ def test_G16_failing_by_score(msp: dict[str, Any]) -> None:
     many(msp)
     r = msp["m"].get("/domains/?status=failing&sort=score")
     assert names(r) == FAILING
-    assert "3 of 60 domains: failing" in words(r.content)
+    # Corrected (harness): the count is bold ("<strong>3 of 60 domains</strong>: failing").
+    assert "3 of 60 domains: failing" in words(r.content).replace(" :", ":")
 
 
 def test_G17_to_look_at(msp: dict[str, Any]) -> None:
     many(msp)
     r = msp["m"].get("/domains/")
     text = words(r.content)
-    line = re.search(r"To look at: ([^.]*?)(?:Export|Sort|Show|Find|$)", text)
+    # Corrected (harness): the line ends with a full stop.
+    line = re.search(r"To look at: ([^.]*)\.", text)
     assert line, text
     for part in ("3 failing", "5 need attention", "10 not verified"):
         assert part in line.group(1), line.group(1)
@@ -641,7 +663,8 @@ def test_G27_points_per_category(msp: dict[str, Any]) -> None:
     text = words(msp["m"].get(f"/domains/{d.code}/").content)
     assert "Points lost" in text
     assert re.search(r"MTA-STS\s*[−-]\s*20(\.0)?\b", text), text
-    assert re.search(r"TLS-RPT\s*[−-]\s*5(\.0)?\b", text), text
+    # Corrected (harness): the category reads "TLS reporting (TLS-RPT) −5".
+    assert re.search(r"TLS-RPT\)?\s*[−-]\s*5(\.0)?\b", text), text
     assert re.search(r"DMARC\s*[−-]\s*3\.8\b", text), text
     assert "MTASTS-01" in text and "TLSRPT-01" in text and "DMARC-05" in text
 
@@ -674,23 +697,3 @@ def test_G30_the_rubric_is_public() -> None:
     text = words(r.content)
     for cat, weight in (("MTA-STS", 20), ("STARTTLS", 20), ("DMARC", 15), ("BIMI", 0)):
         assert re.search(rf"{cat}[^|]{{0,60}}?\b{weight}\b", text), (cat, weight)
-
-
-# --- Planted (deliberately wrong) -----------------------------------------------------------------
-
-
-def test_P1_planted_25_a_page(msp: dict[str, Any]) -> None:
-    many(msp)
-    assert len(names(msp["m"].get("/domains/"))) == 25
-
-
-def test_P2_planted_a_get_unsubscribes(msp: dict[str, Any]) -> None:
-    d, path = unsubscribe_path(msp)
-    Client().get(path)
-    assert mode_of(msp["mara"], d) == "off"
-
-
-def test_P3_planted_null_mx_shows_its_number(msp: dict[str, Any]) -> None:
-    many(msp)
-    row = [r for r in rows(msp["m"].get("/domains/?page=2").content) if NULL in r]
-    assert row and "n/a" not in row[0] and re.search(r"\b100\b", row[0]), row
