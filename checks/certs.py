@@ -335,6 +335,38 @@ def cn_matches(der: bytes, host: str) -> bool:
     return any(dns_id_matches(cn, host) for cn in common_names(cert))
 
 
+def wildcard_over(names: list[str], host: str) -> bool:
+    """Whether one of `names` is a wildcard under which `host` lies ('*.example.com' for
+    mx.eu.example.com, or for example.com itself): where a certificate fails a host for a
+    wildcard, SMTP-11 and DANE-09 say that a wildcard covers only one label."""
+    host = host.lower().rstrip(".")
+    for name in names:
+        label, _, base = name.lower().rstrip(".").partition(".")
+        if "*" in label and base and (host == base or host.endswith("." + base)):
+            return True
+    return False
+
+
+def cn_beside_sans(der: bytes, host: str) -> bool:
+    """True when the certificate's CN matches `host` while it has subjectAltName DNS names,
+    none of which match it (s45c-sancn): a CN senders do not read, since X509_check_host
+    consults the CN only without a SAN DNS name (RFC 6125 §6.4.4) and RFC 9525 drops the CN-ID.
+    SMTP-11 says so, or an owner who sees 'CN=<MX name>' cannot tell why it does not count."""
+    cert = load_der(der)
+    if cert is None:
+        return False
+    try:
+        ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+    except (x509.ExtensionNotFound, ValueError):
+        return False
+    sans = ext.value.get_values_for_type(x509.DNSName)
+    return (
+        bool(sans)
+        and not any(dns_id_matches(san, host) for san in sans)
+        and any(dns_id_matches(cn, host) for cn in common_names(cert))
+    )
+
+
 def name_matches(der: bytes, host: str) -> bool:
     """True when the certificate is valid for `host` as a DANE-TA(2) sender checks names.
 

@@ -1729,6 +1729,19 @@ def _fix_for(state: TlsaState, probes: list[Any]) -> str:
     return ""
 
 
+def _leaf_names(p: Any, base: str) -> str:
+    """DANE-09's aside for a leaf not valid for the TLSA base domain: the DNS names it carries
+    (s45c-tawild: '*.mx2.<d>' for mx2.<d>), and that a wildcard covers one label where one
+    stands over the name, as SMTP-11 says it; '' when the leaf is unknown."""
+    leaf = getattr(p, "leaf", None)
+    if leaf is None:
+        return ""
+    if not leaf.sans:
+        return "it has no subjectAltName DNS name; "
+    wildcard = "; a wildcard covers only one label" if certs.wildcard_over(leaf.sans, base) else ""
+    return f"it names {', '.join(map(certs.readable_name, leaf.sans))}{wildcard}; "
+
+
 def _ta_fix(problem: str, detail: str, state: TlsaState, probe: Any) -> str:
     """What repairs a DANE-09 failure, or the DANE-EE record that avoids it."""
     or_publish = recommended_record(state, probe.chain_der)
@@ -2127,7 +2140,8 @@ def _mismatch(
             )
         texts = {
             "ta-not-in-chain": not_sent,
-            "name": f"presents a leaf certificate not valid for {state.base} (RFC 7672 §3.2.3)",
+            "name": f"presents a leaf certificate not valid for {state.base} "
+            f"({_leaf_names(p, state.base)}RFC 7672 §3.2.3)",
             "expired": f"presents a chain in which {match.detail} (DANE-TA enforces "
             "validity below the trust anchor, RFC 7671 §5.2)",
             "not-yet-valid": f"presents a chain in which {match.detail} (DANE-TA enforces "

@@ -3233,6 +3233,12 @@ def certificate_findings(
                 if misplaced
                 else ""
             )
+            + (
+                f" Its subject CN names {certs.readable_name(p.host)}, which senders do not "
+                "read beside subjectAltName DNS names (RFC 6125 §6.4.4; RFC 9525 drops the CN)."
+                if p.chain_der and certs.cn_beside_sans(p.chain_der[0], p.host)
+                else ""
+            )
             + sts_note,
             subject=subj,
             evidence=ev,
@@ -3416,12 +3422,7 @@ def _wildcard_over(p: SmtpProbe, sans: list[str]) -> bool:
     names = sans
     if not names and p.chain_der and (cert := certs.load_der(p.chain_der[0])) is not None:
         names = certs.common_names(cert)
-    host = p.host.lower().rstrip(".")
-    for name in names:
-        label, _, base = name.lower().rstrip(".").partition(".")
-        if "*" in label and base and (host == base or host.endswith("." + base)):
-            return True
-    return False
+    return certs.wildcard_over(names, p.host)
 
 
 def _weak_signature_fix(p: SmtpProbe, cert_word: str) -> str:
