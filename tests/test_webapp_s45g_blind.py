@@ -90,6 +90,37 @@ not, none a product defect; each is corrected where it stands:
 The browser module (B01-B03) held once its harness read the badge alone from the cell (the
 cell also holds the detail) and pressed the value's Copy button (each row has one for the name
 too); B01's _smtp._tls badge is "stale" as G10's.
+
+Second batch (H01-H20, planted Q1-Q3), written after the first ran and before it did:
+  H01 From the page of a client that is the 55th of 60 by name, "Alert settings for <d>" lands
+      on a page showing that domain's row.
+  H02 Saving a row of page 2 comes back to /alerts/?page=2#alerts-<code>.
+  H03 After the one-click, Alerts counts "1 with no emails"; H04 ?mode=off lists it alone.
+  H05 A client whose last check saw its own TLS-RPT record: the TLS reports card's record keeps
+      its rua first, then ours.
+  H06 A null MX: its TLS reports card says "there is no record to publish", offers none.
+  H07 A null MX: MTA-STS, STARTTLS, TLS-RPT and DANE cost no points and are not "Not deployed".
+  H08 STARTTLS could not be checked: the row "partial: 80 of 100 points", the page "for the 80
+      of 100 points that could be checked".
+  H09 DANE absent (not scored): "out of the 95 that count for this domain, scaled to 100",
+      MTA-STS −21.1, score 79.
+  H10 Sorted by score, a verified client never checked is with the not verified, before the
+      null MX.
+  H11 ?status=undeployed keeps the client whose MTA-STS is not deployed, its row "Not
+      deployed: MTA-STS".
+  H12 Verify with the record at the doubled name (a DNS panel adding the zone again): not
+      verified, the page names where it is and what to type (_mailsec-challenge).
+  H13 Verify all does not look there: "No TXT record found at _mailsec-challenge.<d>".
+  H14 A value with blanks around it inside the quotes counts.
+  H15 The client's own `_mta-sts` TXT before hosting: "not yet", naming its id and to keep it.
+  H16 mta-sts.<d> an A record at the client's web server: "not yet".
+  H17 records.csv after 3 verified: 12 rows, none of them.
+  H18 Verify all queues the 3 first checks; their rows say "Not checked yet".
+  H19 Two clients verified by one background run: one email each member, client2 before
+      client10.
+  H20 That email's one-click turns both off for mara (several: all, as documented), not mo's.
+  Planted: Q1 Alerts shows 25 domains a page; Q2 Verify all finds the doubled name; Q3 a null
+  MX's card offers a _smtp._tls record.
 """
 
 from __future__ import annotations
@@ -697,3 +728,274 @@ def test_G30_the_rubric_is_public() -> None:
     text = words(r.content)
     for cat, weight in (("MTA-STS", 20), ("STARTTLS", 20), ("DMARC", 15), ("BIMI", 0)):
         assert re.search(rf"{cat}[^|]{{0,60}}?\b{weight}\b", text), (cat, weight)
+
+
+# --- Second batch (H01-H20, planted Q1-Q3), written after the first ran and before it did -------
+
+
+def test_H01_alert_settings_link_from_a_page_two_domain(msp: dict[str, Any]) -> None:
+    many(msp)
+    d = Domain.objects.get(team=msp["team"], name=MANY[54])  # the 55th of 60 by name
+    page = msp["m"].get(f"/domains/{d.code}/").content.decode()
+    link = re.search(r'href="(/alerts/[^"#]*)(#[^"]*)?"[^>]*>\s*Alert settings for', page)
+    assert link, "no Alert settings link"
+    landed = msp["m"].get(html.unescape(link.group(1)))
+    assert f'id="alerts-{d.code}"' in landed.content.decode()
+
+
+def test_H02_saving_a_page_two_row_comes_back_there(msp: dict[str, Any]) -> None:
+    many(msp)
+    d = Domain.objects.get(team=msp["team"], name=MANY[54])
+    r = msp["m"].post(f"/alerts/{d.code}/", {"mode": "off", "next": "/alerts/?page=2"})
+    assert r.status_code == 302
+    assert r["Location"] == f"/alerts/?page=2#alerts-{d.code}"
+
+
+def test_H03_H04_after_one_click_the_page_counts_it(msp: dict[str, Any]) -> None:
+    d, path = unsubscribe_path(msp)
+    Client().post(path, {"List-Unsubscribe": "One-Click"})
+    text = words(msp["m"].get("/alerts/").content)
+    assert re.search(r"\b1 with no emails\b", text), text
+    only = words(msp["m"].get("/alerts/?mode=off").content)
+    assert set(re.findall(r"client\d+-s45g\.test", only)) == {d.name}
+
+
+def engine_domain(
+    msp: dict[str, Any], name: str, records: dict[tuple[str, str], list[str]]
+) -> Domain:
+    d = Domain.objects.create(team=msp["team"], name=name, verified_at=timezone.now())
+    store(d, engine_report(name, FakeDns(records)))
+    d.refresh_from_db()
+    return d
+
+
+def test_H05_tls_reports_card_keeps_the_clients_rua(msp: dict[str, Any]) -> None:
+    name = CLIENTS[8]
+    d = engine_domain(
+        msp,
+        name,
+        {
+            (name, "MX"): [f"10 mx.{name}."],
+            (f"_smtp._tls.{name}", "TXT"): [f'"v=TLSRPTv1; rua={OWN_RUA}"'],
+        },
+    )
+    text = words(msp["m"].get(f"/domains/{d.code}/").content)
+    card = text[text.find("TLS reports") :]
+    assert re.search(rf"rua={re.escape(OWN_RUA)},\s*mailto:tlsrpt\+", card), card[:600]
+
+
+def null_mx_domain(msp: dict[str, Any]) -> Domain:
+    name = CLIENTS[9]
+    dns_ = {(k[0].replace("nomail.example.org", name), k[1]): v for k, v in NULL_MX.items()}
+    d = Domain.objects.create(team=msp["team"], name=name, verified_at=timezone.now())
+    store(d, signed(engine_report(name, FakeDns(dns_))))
+    return d
+
+
+def test_H06_null_mx_no_tls_rpt_record_offered(msp: dict[str, Any]) -> None:
+    d = null_mx_domain(msp)
+    text = words(msp["m"].get(f"/domains/{d.code}/").content)
+    assert "there is no record to publish" in text
+    assert f"TXT record at _smtp._tls.{d.name}" not in text
+
+
+def test_H07_null_mx_transport_does_not_apply(msp: dict[str, Any]) -> None:
+    d = null_mx_domain(msp)
+    text = words(msp["m"].get(f"/domains/{d.code}/").content)
+    points = text[text.find("receives no mail") : text.find("Mechanisms")]
+    for cat in ("MTA-STS", "STARTTLS", "TLS-RPT", "DANE"):
+        assert not re.search(rf"{cat}\)?\s*[−-]\s*\d", points), (cat, points)
+    assert "Not deployed" not in text[text.find("Mechanisms") :].split("SPF")[0]
+
+
+def test_H08_partial_score(msp: dict[str, Any]) -> None:
+    d = Domain.objects.create(team=msp["team"], name=CLIENTS[10], verified_at=timezone.now())
+    f = [
+        Finding("MX-01", Status.PASS, Mechanism.MX, "MX records resolve."),
+        Finding("MTASTS-20", Status.PASS, Mechanism.MTASTS, "Policy in enforce."),
+        Finding("TLSRPT-02", Status.PASS, Mechanism.TLSRPT, "TLS-RPT record."),
+        Finding("SMTP-01", Status.ERROR, Mechanism.SMTP, "Could not connect to mx (timeout)."),
+        Finding("SPF-03", Status.PASS, Mechanism.SPF, "SPF ends in -all."),
+        Finding("DKIM-03", Status.PASS, Mechanism.DKIM, "A DKIM key at selector1."),
+        Finding("DMARC-03", Status.PASS, Mechanism.DMARC, "p=reject."),
+        Finding("DNSSEC-02", Status.PASS, Mechanism.DNSSEC, "The zone is signed."),
+        Finding("DANE-02", Status.PASS, Mechanism.DANE, "TLSA records match."),
+    ]
+    d.set_last_run(scored_run(d, f))
+    row = [r for r in rows(msp["m"].get("/domains/").content) if d.name in r]
+    assert row and "partial: 80 of 100 points" in row[0], row
+    text = words(msp["m"].get(f"/domains/{d.code}/").content)
+    assert "for the 80 of 100 points that could be checked" in text, text[:1500]
+
+
+def test_H09_points_scaled_when_dane_is_not_scored(msp: dict[str, Any]) -> None:
+    d = Domain.objects.create(team=msp["team"], name=CLIENTS[11], verified_at=timezone.now())
+    f = [
+        Finding("MX-01", Status.PASS, Mechanism.MX, "MX records resolve."),
+        Finding("MTASTS-01", Status.INFO, Mechanism.MTASTS, f"{d.name} has no MTA-STS record."),
+        Finding("TLSRPT-02", Status.PASS, Mechanism.TLSRPT, "TLS-RPT record."),
+        Finding("SMTP-01", Status.PASS, Mechanism.SMTP, "STARTTLS offered."),
+        Finding("SPF-03", Status.PASS, Mechanism.SPF, "SPF ends in -all."),
+        Finding("DKIM-03", Status.PASS, Mechanism.DKIM, "A DKIM key at selector1."),
+        Finding("DMARC-03", Status.PASS, Mechanism.DMARC, "p=reject."),
+        Finding("DNSSEC-02", Status.PASS, Mechanism.DNSSEC, "The zone is signed."),
+        Finding("DANE-01", Status.INFO, Mechanism.DANE, "No TLSA records."),
+    ]
+    d.set_last_run(scored_run(d, f))
+    text = words(msp["m"].get(f"/domains/{d.code}/").content)
+    assert "out of the 95 that count for this domain, scaled to 100" in text
+    assert re.search(r"MTA-STS\s*[−-]\s*21\.1\b", text), text[:1500]
+    assert d.last_score == 79
+
+
+def test_H10_never_checked_sorts_with_the_waiting(msp: dict[str, Any]) -> None:
+    scores = many(msp)
+    fresh = Domain.objects.create(
+        team=msp["team"], name="client61-s45g.test", verified_at=timezone.now()
+    )
+    shown = names(msp["m"].get("/domains/?sort=score")) + names(
+        msp["m"].get("/domains/?sort=score&page=2")
+    )
+    waiting = shown[len(scores) : len(scores) + 11]
+    assert set(waiting) == set(UNVERIFIED) | {fresh.name}, shown
+    assert shown[-1] == NULL
+
+
+def test_H11_not_deployed_filter(msp: dict[str, Any]) -> None:
+    many(msp)
+    d = breakdown_domain(msp)  # client7: MTA-STS and TLS-RPT not deployed
+    r = msp["m"].get("/domains/?status=undeployed")
+    assert names(r) == [d.name]
+    row = [x for x in rows(r.content) if d.name in x]
+    assert "Not deployed: MTA-STS" in row[0], row
+
+
+def test_H12_verify_finds_the_doubled_name(msp: dict[str, Any]) -> None:
+    paste(msp)
+    name = CLIENTS[4]
+    d = Domain.objects.get(team=msp["team"], name=name)
+    msp["dns"].records[(f"_mailsec-challenge.{name}.{name}", "TXT")] = [f'"{d.challenge_value}"']
+    r = msp["m"].post(f"/domains/{d.code}/verify/", follow=True)
+    d.refresh_from_db()
+    assert d.verified_at is None
+    text = words(r.content)
+    assert f"_mailsec-challenge.{name}.{name}" in text, text[:2000]
+    assert "_mailsec-challenge" in text
+
+
+def test_H13_verify_all_does_not_look_at_wrong_names(msp: dict[str, Any]) -> None:
+    paste(msp)
+    name = CLIENTS[4]
+    d = Domain.objects.get(team=msp["team"], name=name)
+    msp["dns"].records[(f"_mailsec-challenge.{name}.{name}", "TXT")] = [f'"{d.challenge_value}"']
+    r = msp["m"].post("/domains/verify-all/", {"team": str(msp["team"].code)})
+    d.refresh_from_db()
+    assert d.verified_at is None
+    assert f"No TXT record found at _mailsec-challenge.{name}" in words(r.content)
+
+
+def test_H14_value_with_spaces_around_counts(msp: dict[str, Any]) -> None:
+    paste(msp)
+    name = CLIENTS[5]
+    d = Domain.objects.get(team=msp["team"], name=name)
+    msp["dns"].records[(f"_mailsec-challenge.{name}", "TXT")] = [f'"  {d.challenge_value} "']
+    msp["m"].post(f"/domains/{d.code}/verify/")
+    d.refresh_from_db()
+    assert d.verified_at is not None
+
+
+def test_H15_the_clients_own_mta_sts_record(msp: dict[str, Any]) -> None:
+    d = hosting_world(msp)
+    msp["dns"].records[(f"_mta-sts.{d.name}", "TXT")] = ['"v=STSv1; id=2024clientpolicy;"']
+    r = msp["m"].get(f"/hosting/{d.code}/records/", HTTP_HX_REQUEST="true")
+    assert in_place(r.content)["_mta-sts"] == "not yet"
+    row = record_rows(r.content)["_mta-sts"]
+    assert "2024clientpolicy" in row and "keep" in row.lower(), row
+
+
+def test_H16_mta_sts_host_at_the_clients_web_server(msp: dict[str, Any]) -> None:
+    d = hosting_world(msp)
+    msp["dns"].records[(f"mta-sts.{d.name}", "A")] = ["203.0.113.9"]
+    r = msp["m"].get(f"/hosting/{d.code}/records/", HTTP_HX_REQUEST="true")
+    assert in_place(r.content)["mta-sts"] == "not yet"
+
+
+def test_H17_records_csv_leaves_the_verified_out(msp: dict[str, Any]) -> None:
+    paste(msp)
+    for name in CLIENTS[:3]:
+        publish_challenge(msp, name)
+    msp["m"].post("/domains/verify-all/", {"team": str(msp["team"].code)})
+    data = list(
+        csv.reader(io.StringIO(body(msp["m"].get("/domains/records.csv")).decode("utf-8-sig")))
+    )
+    text = "\n".join(",".join(x) for x in data[1:])
+    assert len(data) == 13
+    for name in CLIENTS[:3]:
+        assert not re.search(rf"(?<![\w-]){re.escape(name)}", text), name
+
+
+def test_H18_verify_all_queues_first_checks(msp: dict[str, Any]) -> None:
+    paste(msp)
+    for name in CLIENTS[:3]:
+        publish_challenge(msp, name)
+    domain_tasks.enqueue_run.reset_mock()
+    msp["m"].post("/domains/verify-all/", {"team": str(msp["team"].code)})
+    queued = {call.args[0].domain.name for call in domain_tasks.enqueue_run.call_args_list}
+    assert queued == set(CLIENTS[:3]), queued
+    listing = msp["m"].get("/domains/")
+    for name in CLIENTS[:3]:
+        row = [x for x in rows(listing.content) if re.search(rf"(?<![\w-]){re.escape(name)}\b", x)]
+        assert row and "Not checked yet" in row[0], row
+
+
+def two_verified_later(msp: dict[str, Any]) -> list[Domain]:
+    paste(msp)
+    publish_challenge(msp, CLIENTS[9])  # client10
+    publish_challenge(msp, CLIENTS[1])  # client2
+    mail.outbox.clear()
+    domain_tasks.verify_pending()
+    return [Domain.objects.get(team=msp["team"], name=n) for n in (CLIENTS[1], CLIENTS[9])]
+
+
+def test_H19_one_email_for_two_in_natural_order(msp: dict[str, Any]) -> None:
+    two_verified_later(msp)
+    assert sorted(m.to[0] for m in mail.outbox) == ["mara@harbor-s45g.test", "mo@harbor-s45g.test"]
+    for m in mail.outbox:
+        assert m.body.index(CLIENTS[1]) < m.body.index(CLIENTS[9]), m.body
+
+
+def test_H20_its_one_click_covers_both(msp: dict[str, Any]) -> None:
+    a, b = two_verified_later(msp)
+    theirs = [m for m in mail.outbox if m.to == ["mara@harbor-s45g.test"]][0]
+    path = (
+        theirs.extra_headers["List-Unsubscribe"].strip("<>").removeprefix("https://mailsec.example")
+    )
+    r = Client().post(path, {"List-Unsubscribe": "One-Click"})
+    assert r.status_code == 200
+    assert mode_of(msp["mara"], a) == "off" and mode_of(msp["mara"], b) == "off"
+    assert mode_of(msp["mo"], a) == "immediate"
+
+
+# Planted (deliberately wrong; must fail)
+
+
+def test_Q1_planted_alerts_25_a_page(msp: dict[str, Any]) -> None:
+    many(msp)
+    shown = set(re.findall(r"client\d+-s45g\.test", words(msp["m"].get("/alerts/").content)))
+    assert len(shown) == 25
+
+
+def test_Q2_planted_verify_all_finds_the_doubled_name(msp: dict[str, Any]) -> None:
+    paste(msp)
+    name = CLIENTS[4]
+    d = Domain.objects.get(team=msp["team"], name=name)
+    msp["dns"].records[(f"_mailsec-challenge.{name}.{name}", "TXT")] = [f'"{d.challenge_value}"']
+    msp["m"].post("/domains/verify-all/", {"team": str(msp["team"].code)})
+    d.refresh_from_db()
+    assert d.verified_at is not None
+
+
+def test_Q3_planted_null_mx_offers_a_tls_rpt_record(msp: dict[str, Any]) -> None:
+    d = null_mx_domain(msp)
+    text = words(msp["m"].get(f"/domains/{d.code}/").content)
+    assert f"TXT record at _smtp._tls.{d.name}" in text
