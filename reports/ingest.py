@@ -325,7 +325,7 @@ def _match_all(
     groups: _Groups,
     policies: _Policies,
     copies: _Copies,
-    load: Callable[[list[_Key]], None],
+    load: Callable[[list[_Key], set[int]], None],
 ) -> dict[int, tuple[_Report, bool]]:
     """_match for each file of `keys` (by id(file)), in the batch's order. A file whose
     report-id and day found another policy domain's report is that domain's own report, as
@@ -340,7 +340,10 @@ def _match_all(
     (another_reporters_key) is a copy of that reporter's report when one was split off
     under its key (RawReport._another_reporters_key: a DKIM-signed copy of it came), else a
     copy of the one found (task s45d; it was always the latter). `load` adds those keys'
-    stored reports first, locked before the domains' keys, in the parse task's order."""
+    stored reports first, locked before the domains' keys, in the parse task's order.
+    `load` is also given the stored reports the batch's copies point at so far (pointed
+    at: the ones found, as a reporter's copy may stay one of those), for the COPY path to
+    lock their rows before the keys it adds (_store_once)."""
     report_of: dict[int, tuple[_Report, bool]] = {}
     split: list[tuple[_File, _Key, str]] = []
     reporters: list[tuple[_File, _Key, _Report, _Key]] = []
@@ -372,8 +375,13 @@ def _match_all(
             reporters.append((f, key, found, (key[0], reporter, key[2])))
         else:
             copy_of(f, key, found)
+
+    def pointed_at() -> set[int]:
+        held = {r.pk for r, carries in report_of.values() if not carries and r.pk}
+        return held | {found.pk for _, _, found, _ in reporters if found.pk}
+
     if reporters:
-        load(sorted({rkey for *_, rkey in reporters} - groups.keys()))
+        load(sorted({rkey for *_, rkey in reporters} - groups.keys()), pointed_at())
         for f, key, found, rkey in reporters:
             assert f.parsed is not None
             group = groups.get(rkey)
@@ -382,7 +390,7 @@ def _match_all(
             else:
                 copy_of(f, key, found)
     if split:
-        load(sorted({key for _, key, _ in split} - groups.keys()))
+        load(sorted({key for _, key, _ in split} - groups.keys()), pointed_at())
         for f, key, warning in split:
             found, carries = _match(groups, key, f)
             if carries:
@@ -496,7 +504,7 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
     copies = _stored_copies(stored)
     policies = _stored_policies(stored)
 
-    def load(more: list[_Key]) -> None:
+    def load(more: list[_Key], pointed_at: set[int]) -> None:
         # Another reporter's or policy domain's reports under their own key (_match_all).
         found = _stored_groups(set(more))
         groups.update(found)
@@ -715,6 +723,13 @@ ORDER BY t.start, t.id
 IDENTITY_LOCKS = """
 SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest(%s::text[]) AS k
 """
+# Stored reports the batch's raw rows will point at, locked as their foreign key locks them
+# (KEY SHARE: parses wanting one FOR UPDATE wait; reads and other imports do not), in id order.
+POINTED_AT = """
+SELECT count(*) FROM (
+    SELECT id FROM reports_tlsreport WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE
+) AS locked
+"""
 # Ids for the new rows from the tables' own sequences, so rows go in by COPY.
 NEW_IDS = """
 SELECT
@@ -739,8 +754,10 @@ def _store_batch(batch: _Batch, outcome: Counter[str]) -> None:
     """Store a rendered batch: two queries say what is new, COPY writes it. A concurrent
     writer (the live intake) that stores one of its bodies or reports first makes the
     batch fail on a unique constraint; it is then decided again, once it can see them. So
-    does a deadlock PostgreSQL ends (the batch's identity locks against a live parse holding
-    a report row the batch's copies point at: lock_identity says when that can be)."""
+    does a deadlock PostgreSQL ends, should one remain: the one known (the key of another
+    reporter or policy domain taken while a live parse held a report row the batch's copies
+    point at, which their foreign key locks at the commit) is avoided by taking those rows
+    first (_store_once's load, task s45d); lock_identity says when others could be."""
     for attempt in range(3):
         try:
             with transaction.atomic():
@@ -778,10 +795,15 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
         copies = _stored_copies(stored)
         policies = _stored_policies(stored)
 
-        def load(more: list[_Key]) -> None:
+        def load(more: list[_Key], pointed_at: set[int]) -> None:
             # Another reporter's or policy domain's reports under their own key (_match_all):
             # locked as the batch's are, after them (as the parse task locks such a key after
-            # the report it found).
+            # the report it found). Before those keys, the rows of the stored reports the
+            # batch's copies point at, which their foreign key locks at the commit anyway:
+            # the parse task holds such a row (lock_report) when it asks for such a key, so
+            # taken after the key they deadlocked with it (task s45d).
+            if pointed_at:
+                cursor.execute(POINTED_AT, [sorted(pointed_at)])
             cursor.execute(IDENTITY_LOCKS, [[identity_lock_key(*k) for k in more]])
             found = _stored_reports(cursor, more)
             groups.update(found)
