@@ -2521,12 +2521,14 @@ class OneRepair:
     def changed(self) -> str:
         return ", ".join(c for cid in self.ids for c in self.parts[cid])
 
-    def note(self, check_id: str) -> str:
-        """Said by `check_id`'s finding: what else the record suggested repairs."""
+    def note(self, check_id: str, within: bool = False) -> str:
+        """Said by `check_id`'s finding: what else the record suggested repairs (`within`:
+        and that it is within the lookup limit, for SPF-05)."""
         others = [f"{cid} ({', '.join(self.parts[cid])})" for cid in self.ids if cid != check_id]
+        limit = f" and is within the limit of {LOOKUP_LIMIT} DNS lookups" if within else ""
         return (
-            f" The record suggested also repairs {series(others)}: it is the one record "
-            "every SPF finding here suggests."
+            f" The record suggested also repairs {series(others)}{limit}: it is the one "
+            "record every SPF finding here suggests."
         )
 
 
@@ -2598,7 +2600,7 @@ def _quote_one(
     """Every fix of SPF-05..08 set to `one`'s record, with the note naming the others'
     repairs: (dead, fanout, void_fix); dedup's fix is set in place."""
     if "SPF-05" in one.parts and dedup is not None:
-        dedup.fix, dedup.note = one.fix, one.note("SPF-05")
+        dedup.fix, dedup.note, dedup.one = one.fix, one.note("SPF-05", within=True), True
     if "SPF-08" in one.parts:
         dead = dict(dead)
         for key in [k for k in dead if k.startswith("include:")]:
@@ -3428,6 +3430,9 @@ class Dedup:
     lookups: int = 0
     fix: str = ""
     note: str = ""
+    # `fix` is the one record of every repair (OneRepair): within the limit even when the
+    # copies alone are not (its vetting counted it).
+    one: bool = False
 
 
 def _lookup_key(node: SpfNode, term: SpfTerm) -> tuple[str, str, int | None, int | None]:
@@ -3909,7 +3914,11 @@ def _tree_findings(
     elif truncated or total > LOOKUP_LIMIT:
         # A copy whose removal brings the record within the limit is the one-line fix; the
         # general advice stays for what the copies alone do not cure.
-        cured = bool(dedup and dedup.record is not None and dedup.lookups <= LOOKUP_LIMIT)
+        cured = bool(
+            dedup
+            and dedup.record is not None
+            and (dedup.lookups <= LOOKUP_LIMIT or (dedup.one and dedup.fix))
+        )
         out.add(
             "SPF-05",
             Status.FAIL,
