@@ -87,7 +87,14 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
     # among the b's), which no SQL collation gives: the ids and names the filter keeps are
     # sorted here, then the page's rows are read, two queries as the count and the page were.
     names = sorted(kept.order_by().values_list("pk", "name"), key=lambda r: name_sort_key(r[1]))
-    listing = Paginator([pk for pk, _ in names], PAGE_SIZE).get_page(request.GET.get("page"))
+    pks = [pk for pk, _ in names]
+    number = request.GET.get("page")
+    if not number and request.GET.get("domain"):
+        # A domain page's "Alert settings for <domain>" (?domain=<code>): the page holding its
+        # row, where its #alerts-<code> lands (s45g: always page 1 before, without the row
+        # from the 51st domain on).
+        number = _page_of(team, pks, request.GET["domain"])
+    listing = Paginator(pks, PAGE_SIZE).get_page(number)
     # What the page shows of each domain, not its last check's summary; team_id too: the
     # related manager reads it on each row.
     wanted = list(listing.object_list)
@@ -137,6 +144,19 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         "link_valid_days": ADDRESS_CONFIRM_VALIDITY.days,
     }
     return render(request, "alerts/settings.html", ctx)
+
+
+def _page_of(team: Team, pks: list[int], code: str) -> int | None:
+    """The page of the listed `pks` that holds the team's domain `code`; None (the first page)
+    for a code that is no domain of the team's, or one the filter left out."""
+    try:
+        uuid = UUID(code)
+    except ValueError:
+        return None
+    pk = team.domains.filter(code=uuid).values_list("pk", flat=True).first()
+    if pk is None or pk not in pks:
+        return None
+    return pks.index(pk) // PAGE_SIZE + 1
 
 
 def _posted_mode(request: HttpRequest) -> str | None:
