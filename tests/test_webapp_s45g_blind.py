@@ -121,6 +121,18 @@ Second batch (H01-H20, planted Q1-Q3), written after the first ran and before it
   H20 That email's one-click turns both off for mara (several: all, as documented), not mo's.
   Planted: Q1 Alerts shows 25 domains a page; Q2 Verify all finds the doubled name; Q3 a null
   MX's card offers a _smtp._tls record.
+
+Results, second batch (committed in cba70b11 before it ran; SQLite). Q1, Q2 and Q3 failed on
+their planted assertion and are removed. 16 of the 20 real rows held as written:
+- H01 found a product defect, fixed in 79a5d00d (tests/test_webapp_s45g_alert_link.py fails
+  without it): the domain page's "Alert settings for <d>" went to /alerts/#alerts-<code>,
+  always page 1, so for the 51st domain on (here the 55th of 60) no row was there. It now
+  opens the page holding the row (?domain=<code>).
+- H06 was my expectation's words (the docs' paraphrase): the card says "TLS reporting does
+  not apply to <d>: it receives no mail. ... There is no _smtp._tls.<d> record to publish."
+- H11 and H18 were my harness: many() has a client7 already (the row uses a 61st client);
+  the first checks are queued as pending runs whose task is sent on commit, which a test's
+  transaction never does (the row reads the pending runs).
 """
 
 from __future__ import annotations
@@ -152,7 +164,7 @@ from checks.findings import Finding, Mechanism, Status
 from mailsec.accounts.models import Membership, Profile, Team
 from mailsec.alerts.models import AlertSetting
 from mailsec.domains import tasks as domain_tasks
-from mailsec.domains.models import Domain
+from mailsec.domains.models import CheckRun, Domain
 from tests.test_domains import scored_run
 from tests.test_domains_s14_list_filter import make, names
 from tests.test_freecheck_s9_results import NULL_MX, engine_report, signed
@@ -671,8 +683,8 @@ def test_G26_a_tampered_link(msp: dict[str, Any]) -> None:
 # --- The score's breakdown ----------------------------------------------------------------------
 
 
-def breakdown_domain(msp: dict[str, Any]) -> Domain:
-    d = Domain.objects.create(team=msp["team"], name=CLIENTS[6], verified_at=timezone.now())
+def breakdown_domain(msp: dict[str, Any], name: str = CLIENTS[6]) -> Domain:
+    d = Domain.objects.create(team=msp["team"], name=name, verified_at=timezone.now())
     f = [
         Finding("MX-01", Status.PASS, Mechanism.MX, "MX records resolve."),
         Finding("MTASTS-01", Status.INFO, Mechanism.MTASTS, f"{d.name} has no MTA-STS record."),
@@ -795,7 +807,10 @@ def null_mx_domain(msp: dict[str, Any]) -> Domain:
 def test_H06_null_mx_no_tls_rpt_record_offered(msp: dict[str, Any]) -> None:
     d = null_mx_domain(msp)
     text = words(msp["m"].get(f"/domains/{d.code}/").content)
-    assert "there is no record to publish" in text
+    # Corrected: the words are "There is no _smtp._tls.<d> record to publish." (I wrote the
+    # docs' paraphrase), after "TLS reporting does not apply to <d>: it receives no mail."
+    assert f"There is no _smtp._tls.{d.name} record to publish" in text
+    assert f"TLS reporting does not apply to {d.name}: it receives no mail" in text
     assert f"TXT record at _smtp._tls.{d.name}" not in text
 
 
@@ -863,7 +878,8 @@ def test_H10_never_checked_sorts_with_the_waiting(msp: dict[str, Any]) -> None:
 
 def test_H11_not_deployed_filter(msp: dict[str, Any]) -> None:
     many(msp)
-    d = breakdown_domain(msp)  # client7: MTA-STS and TLS-RPT not deployed
+    # Corrected (harness): many() has a client7 already; this one is the 61st.
+    d = breakdown_domain(msp, "client61-s45g.test")  # MTA-STS and TLS-RPT not deployed
     r = msp["m"].get("/domains/?status=undeployed")
     assert names(r) == [d.name]
     row = [x for x in rows(r.content) if d.name in x]
@@ -938,9 +954,14 @@ def test_H18_verify_all_queues_first_checks(msp: dict[str, Any]) -> None:
     paste(msp)
     for name in CLIENTS[:3]:
         publish_challenge(msp, name)
-    domain_tasks.enqueue_run.reset_mock()
     msp["m"].post("/domains/verify-all/", {"team": str(msp["team"].code)})
-    queued = {call.args[0].domain.name for call in domain_tasks.enqueue_run.call_args_list}
+    # Corrected (harness): the run is queued; the task is sent once the transaction commits
+    # (on_commit), which the test's transaction never does: the pending runs are the queue.
+    queued = set(
+        CheckRun.objects.filter(
+            domain__team=msp["team"], status=CheckRun.Status.PENDING
+        ).values_list("domain__name", flat=True)
+    )
     assert queued == set(CLIENTS[:3]), queued
     listing = msp["m"].get("/domains/")
     for name in CLIENTS[:3]:
@@ -974,28 +995,3 @@ def test_H20_its_one_click_covers_both(msp: dict[str, Any]) -> None:
     assert r.status_code == 200
     assert mode_of(msp["mara"], a) == "off" and mode_of(msp["mara"], b) == "off"
     assert mode_of(msp["mo"], a) == "immediate"
-
-
-# Planted (deliberately wrong; must fail)
-
-
-def test_Q1_planted_alerts_25_a_page(msp: dict[str, Any]) -> None:
-    many(msp)
-    shown = set(re.findall(r"client\d+-s45g\.test", words(msp["m"].get("/alerts/").content)))
-    assert len(shown) == 25
-
-
-def test_Q2_planted_verify_all_finds_the_doubled_name(msp: dict[str, Any]) -> None:
-    paste(msp)
-    name = CLIENTS[4]
-    d = Domain.objects.get(team=msp["team"], name=name)
-    msp["dns"].records[(f"_mailsec-challenge.{name}.{name}", "TXT")] = [f'"{d.challenge_value}"']
-    msp["m"].post("/domains/verify-all/", {"team": str(msp["team"].code)})
-    d.refresh_from_db()
-    assert d.verified_at is not None
-
-
-def test_Q3_planted_null_mx_offers_a_tls_rpt_record(msp: dict[str, Any]) -> None:
-    d = null_mx_domain(msp)
-    text = words(msp["m"].get(f"/domains/{d.code}/").content)
-    assert f"TXT record at _smtp._tls.{d.name}" in text
