@@ -7,6 +7,7 @@ anchor named no row on the page: the person landed at the top of page 1 without 
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -78,3 +79,41 @@ def test_a_domain_named_that_is_not_the_teams_changes_nothing() -> None:
     last = Domain.objects.get(team=team, name="client60-s45g.test")
     r = client.get(f"/alerts/?domain={last.code}&page=1")
     assert f'id="alerts-{last.code}"' not in r.content.decode()
+
+
+def test_a_domain_of_another_of_ones_teams_offers_the_switch() -> None:
+    """An MSP with a team per client (as docs/webapp.md, Teams, advises) opens a client's
+    domain page while another team is current: the alerts page shows the current team's
+    domains, so it says whose the domain is and offers the switch, which lands on its row."""
+    mia, own, client = person("mia@harbor-s45g.test")
+    cleo, theirs, _ = person("cleo@client-s45g.test")
+    theirs.name = "Client Co"
+    theirs.save()
+    theirs.memberships.create(user=mia, role="member")
+    now = timezone.now()
+    Domain.objects.bulk_create(
+        Domain(team=theirs, name=f"client{i}-s45g.test", verified_at=now) for i in range(1, 61)
+    )
+    domain = Domain.objects.get(team=theirs, name="client55-s45g.test")
+    path = link_of(client, domain).partition("#")[0]
+    page = client.get(path).content.decode()
+    assert f'id="alerts-{domain.code}"' not in page  # mia's own team is the current one
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+    assert "client55-s45g.test is one of Client Co's domains" in text, text
+    # The header's team switcher posts there too, without the domain: the note's own form.
+    forms = re.findall(
+        rf'<form[^>]*action="/team/{theirs.code}/switch/"[^>]*>(.*?)</form>', page, re.S
+    )
+    note = [f for f in forms if 'name="domain"' in f]
+    assert note, "no switch to Client Co with the domain"
+    fields = dict(re.findall(r'name="(next|domain)" value="([^"]*)"', note[0]))
+    switched = client.post(f"/team/{theirs.code}/switch/", fields)
+    assert switched["Location"] == f"/alerts/?domain={domain.code}#alerts-{domain.code}"
+    landed = client.get(switched["Location"].partition("#")[0]).content.decode()
+    assert f'id="alerts-{domain.code}"' in landed
+    # The header's switcher, without a domain, still comes back to the alerts page itself.
+    back = client.post(f"/team/{own.code}/switch/", {"next": "alerts"})
+    assert back["Location"] == "/alerts/"
+    # A domain= that is no UUID is not carried.
+    odd = client.post(f"/team/{theirs.code}/switch/", {"next": "alerts", "domain": "x/../y"})
+    assert odd["Location"] == "/alerts/"

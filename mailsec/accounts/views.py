@@ -537,7 +537,19 @@ def switch_team(request: HttpRequest, code: UUID) -> HttpResponse:
         forget_team_count(request)
         raise
     switch_to(request, team)
-    return redirect(SWITCH_BACK_TO.get(request.POST.get("next", ""), "domains:index"))
+    back = SWITCH_BACK_TO.get(request.POST.get("next", ""), "domains:index")
+    if back == "alerts:settings" and (domain := _uuid(request.POST.get("domain", ""))):
+        # The alerts page's switch to the team of a domain it was asked for (s45g): back to
+        # that domain's row (the page checks it is the team's).
+        return redirect(f"{reverse(back)}?domain={domain}#alerts-{domain}")
+    return redirect(back)
+
+
+def _uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
 
 
 # The pages of a whole team the header's switcher returns to (base.html's `page`).

@@ -89,11 +89,15 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
     names = sorted(kept.order_by().values_list("pk", "name"), key=lambda r: name_sort_key(r[1]))
     pks = [pk for pk, _ in names]
     number = request.GET.get("page")
+    elsewhere = None
     if not number and request.GET.get("domain"):
         # A domain page's "Alert settings for <domain>" (?domain=<code>): the page holding its
         # row, where its #alerts-<code> lands (s45g: always page 1 before, without the row
-        # from the 51st domain on).
+        # from the 51st domain on); for a domain of another of the person's teams, whose it
+        # is, with the switch to that team (which comes back here, to its row).
         number = _page_of(team, pks, request.GET["domain"])
+        if number is None:
+            elsewhere = _other_teams_domain(user, team, request.GET["domain"])
     listing = Paginator(pks, PAGE_SIZE).get_page(number)
     # What the page shows of each domain, not its last check's summary; team_id too: the
     # related manager reads it on each row.
@@ -108,6 +112,7 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
     ctx = {
         "page": "alerts",
         "team": team,
+        "elsewhere": elsewhere,
         "listing": listing,
         "total": total,
         "filtered": form.filtered,
@@ -157,6 +162,18 @@ def _page_of(team: Team, pks: list[int], code: str) -> int | None:
     if pk is None or pk not in pks:
         return None
     return pks.index(pk) // PAGE_SIZE + 1
+
+
+def _other_teams_domain(user: User, team: Team, code: str) -> Domain | None:
+    """The domain `code` when it is one of another of the person's teams (with that team),
+    else None: a domain page is open to every team of the person's, this page to the current
+    one's domains."""
+    try:
+        uuid = UUID(code)
+    except ValueError:
+        return None
+    mine = Domain.objects.filter(code=uuid, team__memberships__user=user).exclude(team=team)
+    return mine.select_related("team").only("code", "name", "team__code", "team__name").first()
 
 
 def _posted_mode(request: HttpRequest) -> str | None:
