@@ -1872,9 +1872,11 @@ async def _own_record(
         if fused_terms or parsed.misspelt
         else await _one_repair(ctx, tree, parsed, dedup, mx, type99, replaced)
     )
-    if one is not None:
+    if one is not None and len(one.parts) > 1:
         dead, fanout, void_fix = _quote_one(one, tree, parsed, mx, dedup, dead, fanout, void_fix)
     _tree_findings(out, ctx, tree, fused_names, dedup, dead, fanout, loops, void_fix, type99)
+    if not fused_terms and not parsed.misspelt:
+        await _ptr_fixes(out, ctx, tree, parsed, one)
     # A record with a mechanism written with '=' is fixed by SPF-04 first: a corrected record
     # built from it would keep the skipped term (and respelling it changes the lookup count).
     # When the fusion swallowed the `all` ("...google.com" "-all"), the record does end with
@@ -1891,13 +1893,14 @@ async def _own_record(
             fixable=not fused_terms and not parsed.misspelt,
             repaired=repaired,
             repaired_by=repaired_by,
+            unblocked=one is not None,
         )
     if parsed.ignored:
         # Ignored terms are never looked up: without them the record keeps every lookup and
         # so every permanent error of its tree (SPF-05/06/07/08), unless it starts from
         # SPF-08's repair, which has none left.
         permerror = tree_permerror(tree)
-        built = repaired if permerror in repaired_by else None
+        built = repaired if permerror in repaired_by or (permerror is None and one) else None
         start = parse_spf(built[0]) if built else parsed
         fixable = not ((permerror and not built) or fused_terms or parsed.misspelt)
         moved = await _moved_before_all(ctx, start) if fixable else ("", "")
@@ -1908,11 +1911,7 @@ async def _own_record(
             "'redirect' when 'all' is present: "
             + ", ".join(t.text for t in parsed.ignored)
             + "; no sender is authorised by them."
-            + (
-                after_repair(permerror or "SPF-08", built[1], repaired_by)
-                if built
-                else error_first(permerror)
-            )
+            + (after_repair(permerror, built[1], repaired_by) if built else error_first(permerror))
             + _ignored_advice(start, fixable, moved),
             subject=domain,
             evidence={"ignored": [t.text for t in parsed.ignored], "record": parsed.text},
@@ -2521,6 +2520,11 @@ class OneRepair:
     def changed(self) -> str:
         return ", ".join(c for cid in self.ids for c in self.parts[cid])
 
+    @property
+    def errors(self) -> tuple[str, ...]:
+        """The permanent errors it repairs (all but SPF-11, an advice)."""
+        return tuple(cid for cid in self.ids if cid != "SPF-11")
+
     def note(self, check_id: str, within: bool = False) -> str:
         """Said by `check_id`'s finding: what else the record suggested repairs (`within`:
         and that it is within the lookup limit, for SPF-05)."""
@@ -2541,8 +2545,10 @@ async def _one_repair(
     type99: dict[str, str],
     replaced: dict[str, list[str]],
 ) -> OneRepair | None:
-    """OneRepair, when two or more of those repairs apply and their record passes its
-    vetting; else None (one repair alone is already the one record its finding offers). Not
+    """OneRepair, when any of those repairs (or SPF-11's 'ptr:<host>' written 'a:<host>')
+    applies and their record passes its vetting; else None. With one repair alone its record
+    is the one its finding offers already (the caller quotes it only for two or more); SPF-09
+    and SPF-10 build on it all the same. Not
     with a redirect to a name without SPF (SPF-08 ends the record there), nor when an
     include's name has its record as type 99 only (SPF-08 may ask for it at that name), nor
     when the record would list no sender ('v=spf1 -all' would refuse the domain's mail)."""
@@ -2576,9 +2582,15 @@ async def _one_repair(
             parts.setdefault("SPF-07", []).append(
                 f"the addresses of its MX hosts in place of '{t.text}'"
             )
+        elif t.valid and t.kind == "mechanism" and (host := _ptr_host(t)):
+            # SPF-11's change (_without_ptr): not a permanent error, but its fix quotes a
+            # whole record too.
+            qualifier = t.text[0] if t.text[:1] in ("+", "-", "~", "?") else ""
+            terms.append(f"{qualifier}a:{host}")
+            parts.setdefault("SPF-11", []).append(f"'{qualifier}a:{host}' in place of '{t.text}'")
         else:
             terms.append(t.text)
-    if len(parts) < 2:
+    if not parts:
         return None
     text = " ".join(["v=spf1", *terms])
     if not any(t.kind == "mechanism" and t.name != "all" for t in parse_spf(text).terms):
@@ -2615,6 +2627,29 @@ def _quote_one(
     return dead, fanout, void_fix
 
 
+async def _ptr_fixes(
+    out: Collector, ctx: CheckContext, tree: SpfNode, parsed: ParsedSpf, one: OneRepair | None
+) -> None:
+    """SPF-11's record for the owner's 'ptr:<host>' (_problem: the record with 'a:<host>' in
+    its place, nothing else changed) made the one record: OneRepair's, when it holds other
+    repairs too; else, beside a permanent error that record still has, none, and the note
+    says why (it quoted a record that still failed, s45f)."""
+    ptr = [f for f in out.findings if f.id == "SPF-11" and f.subject == ctx.domain and f.fix]
+    if not ptr:
+        return
+    if one is not None and "SPF-11" in one.parts and len(one.parts) > 1:
+        for finding in ptr:
+            finding.fix = one.fix
+            finding.summary += one.note("SPF-11")
+        return
+    if tree_permerror(tree):
+        fix, note = await _vetted_fix(ctx, _without_ptr(parsed), "With 'a:' in its place")
+        if not fix:
+            for finding in ptr:
+                finding.fix = ""
+                finding.summary += note
+
+
 # _dead_end_fixes' key for the owner's record with every include of a name without SPF
 # dropped or replaced (record, what changed).
 REPAIRED = "repaired:"
@@ -2643,18 +2678,21 @@ def repaired_record(
     return dead[REPAIRED]
 
 
-def after_repair(check_id: str, changed: str, by: tuple[str, ...] = ("SPF-08",)) -> str:
+def after_repair(check_id: str | None, changed: str, by: tuple[str, ...] = ("SPF-08",)) -> str:
     """Said instead of error_first when the record suggested starts from SPF-08's repair, or
-    from the one record that repairs the permanent errors of `by` (OneRepair, s45f)."""
-    if len(by) > 1:
-        return (
-            f" Fix the permanent errors first ({series(list(by))}): the record suggested is the "
-            f"one they suggest ({changed}), with this change too."
-        )
-    return (
-        f" Fix the permanent error first ({check_id}): the record suggested is the one {by[0]} "
-        f"suggests ({changed}), with this change too."
+    from the one record of the repairs of `by` (OneRepair, s45f); `check_id` the permanent
+    error met first, None when there is none (the repairs are of warnings: SPF-06, SPF-11)."""
+    who = f"{by[0]} suggests" if len(by) == 1 else f"{series(list(by))} suggest"
+    same = f"the record suggested is the one {who} ({changed}), with this change too."
+    if check_id is None:
+        return " " + same[0].upper() + same[1:]
+    errors = [cid for cid in by if cid != "SPF-11"] or [check_id]
+    first = (
+        f"Fix the permanent error first ({errors[0]})"
+        if len(errors) == 1
+        else f"Fix the permanent errors first ({series(errors)})"
     )
+    return f" {first}: {same}"
 
 
 async def _dead_end_fixes(
@@ -4846,12 +4884,14 @@ def _terminal(
     fixable: bool = True,
     repaired: tuple[str, str] | None = None,
     repaired_by: tuple[str, ...] = ("SPF-08",),
+    unblocked: bool = False,
 ) -> None:
     """SPF-09. `fixable` is False when the record itself is misread (terms fused across
     strings, SPF-03): a corrected record built from it would keep the fused term.
     `repaired`: SPF-08's repair of the record (repaired_record), or the one record repairing
     the permanent errors of `repaired_by` (OneRepair), which the record suggested starts from
-    while one of those is the permanent error."""
+    while one of those is the permanent error, or, `unblocked` (a OneRepair), while there is
+    none."""
     qualifier = effective_all(tree)
     if qualifier is None and parsed.redirect is not None and _redirect_dead_end(tree):
         return  # reported as SPF-08 / SPF-20 on the redirect target
@@ -4891,7 +4931,9 @@ def _terminal(
     blocked = tree_permerror(tree)
     # SPF-08's repair has no permanent error left (vetted): the corrected record starts from
     # it, so the owner is offered one record, not SPF-08's and "it would still fail" (s44f).
-    built = repaired if blocked in repaired_by else None
+    # Without a permanent error, the one record of the warnings' repairs (SPF-06, SPF-11),
+    # when there is one (repaired_by is then OneRepair's), so SPF-09's record keeps them.
+    built = repaired if blocked in repaired_by or (not blocked and unblocked) else None
     start = parse_spf(built[0]) if built else parsed
     # Terms that pass a whole family before the ending (SPF-19): the ending never applies to
     # that family, so the texts say so, and the fix is the record without them (as SPF-19's).
@@ -4899,9 +4941,7 @@ def _terminal(
     own_cover = family_cover(start)
     base = parse_spf(_without_cover(start, own_cover)) if any(own_cover.values()) else start
     fix = "" if (blocked and not built) or not fixable else txt_fix(domain, corrected_record(base))
-    later = (
-        after_repair(blocked, built[1], repaired_by) if built and blocked else error_first(blocked)
-    )
+    later = after_repair(blocked, built[1], repaired_by) if built else error_first(blocked)
     evidence: dict[str, Any] = {"record": parsed.text, "terminal": qualifier and f"{qualifier}all"}
     if opened:
         evidence["open_terms"] = opened

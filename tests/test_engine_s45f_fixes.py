@@ -122,6 +122,7 @@ BIG_MX = {
     ("big.example.com", "MX"): [f"{i} h{i}.example.com." for i in range(11)],
     **{(f"h{i}.example.com", "A"): [f"192.0.2.{50 + i}"] for i in range(11)},
 }
+MAIL_A = {("mail.example.com", "A"): ["192.0.2.3"]}
 EIGHT = " ".join(f"include:p{i}.example.net" for i in range(9))
 
 
@@ -175,8 +176,32 @@ def _record_of(finding: Finding) -> str:
             {"SPF-05", "SPF-08"},
             f"v=spf1 {EIGHT} include:p9.example.net -all",
         ),
+        # SPF-11 ('ptr:<host>' written 'a:<host>') quotes a whole record too: beside SPF-08 it
+        # quoted one still including the name without SPF (a permanent error), and SPF-08 one
+        # keeping the ptr.
+        (
+            "v=spf1 ptr:mail.example.com ip4:192.0.2.7 include:gone.example.org -all",
+            MAIL_A,
+            {"SPF-08", "SPF-11"},
+            "v=spf1 a:mail.example.com ip4:192.0.2.7 -all",
+        ),
+        # ... and beside SPF-06's warning each kept what the other changes.
+        (
+            "v=spf1 ptr:mail.example.com a:old1.example.com ip4:192.0.2.7 -all",
+            MAIL_A,
+            {"SPF-06", "SPF-11"},
+            "v=spf1 a:mail.example.com ip4:192.0.2.7 -all",
+        ),
     ],
-    ids=["spf06-fail", "spf06-warn", "spf07", "spf05-copies", "spf05-copies-not-enough"],
+    ids=[
+        "spf06-fail",
+        "spf06-warn",
+        "spf07",
+        "spf05-copies",
+        "spf05-copies-not-enough",
+        "spf11-spf08",
+        "spf11-spf06",
+    ],
 )
 def test_every_spf_fix_quotes_the_one_corrected_record(
     record: str, more: dict[Any, Any], ids: set[str], meant: str
@@ -214,3 +239,25 @@ def test_spf09_builds_on_the_one_corrected_record() -> None:
     assert "SPF-06" in spf09.summary and "SPF-08" in spf09.summary
     assert _record_of(_one(findings, "SPF-08")) == "v=spf1 ip4:192.0.2.7 ?all"
     assert _record_of(_one(findings, "SPF-06")) == "v=spf1 ip4:192.0.2.7 ?all"
+
+
+def test_spf09_builds_on_a_repair_without_a_permanent_error() -> None:
+    # SPF-06's warning (one name gone) is no permanent error, so SPF-09 met none and built its
+    # record on the owner's as written: 'v=spf1 a:old1.example.com ip4:192.0.2.7 -all' beside
+    # SPF-06's 'v=spf1 ip4:192.0.2.7 ?all'. It now starts from SPF-06's record.
+    findings = _spf(SPF_D, "v=spf1 a:old1.example.com ip4:192.0.2.7 ?all", SPF_MX, SPF_BASE)
+    spf09 = _one(findings, "SPF-09")
+    assert str(spf09.status) == "warn"
+    assert _record_of(_one(findings, "SPF-06")) == "v=spf1 ip4:192.0.2.7 ?all"
+    assert _record_of(spf09) == "v=spf1 ip4:192.0.2.7 -all"
+    assert "SPF-06" in spf09.summary and "permanent error" not in spf09.summary
+
+
+def test_spf11_quotes_no_record_that_still_fails() -> None:
+    # A permanent error no repair of the owner's record cures (a provider's record with a
+    # syntax error, RFC 7208 §5.2): SPF-11's record ('a:' for 'ptr:') kept it and still failed.
+    zone = {**SPF_BASE, **MAIL_A, ("bad.example.net", "TXT"): ["v=spf1 ip4:192.0.2.300 -all"]}
+    findings = _spf(SPF_D, "v=spf1 ptr:mail.example.com include:bad.example.net -all", SPF_MX, zone)
+    spf11 = _one(findings, "SPF-11")
+    assert spf11.fix == ""
+    assert "With 'a:' in its place, it would include bad.example.net" in spf11.summary
