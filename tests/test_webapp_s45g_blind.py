@@ -133,6 +133,19 @@ their planted assertion and are removed. 16 of the 20 real rows held as written:
 - H11 and H18 were my harness: many() has a client7 already (the row uses a 61st client);
   the first checks are queued as pending runs whose task is sent on commit, which a test's
   transaction never does (the row reads the pending runs).
+
+Defects found beside the rows, each fixed failing-first with a test of its own:
+- 5f39de3c: the same link for a domain of another of the person's teams (an MSP with a team
+  per client) landed on the current team's list without it, unexplained; the page now says
+  whose the domain is and offers the switch, back to the row
+  (tests/test_webapp_s45g_alert_link.py).
+- 08bb3e94: the one-click page of a person's all-domains link (a digest's, or H19's email for
+  several clients) named only alert emails, and "the domain stays monitored", while it also
+  stops the domains added later and the weekly summary; it now says so
+  (tests/test_webapp_s45g_unsubscribe_words.py).
+Noted, left: the verification email's footer reads "Stop all alert emails" for a link that
+stops the weekly summary too (the page it opens now says so before anything changes).
+All s45g modules also pass on PostgreSQL + Redis (CI=true): 57 passed.
 """
 
 from __future__ import annotations
