@@ -1874,7 +1874,7 @@ async def _own_record(
     )
     if one is not None and len(one.parts) > 1:
         dead, fanout, void_fix = _quote_one(one, tree, parsed, mx, dedup, dead, fanout, void_fix)
-    _tree_findings(out, ctx, tree, fused_names, dedup, dead, fanout, loops, void_fix, type99)
+    _tree_findings(out, ctx, tree, fused_names, dedup, dead, fanout, loops, void_fix, type99, one)
     if not fused_terms and not parsed.misspelt:
         await _ptr_fixes(out, ctx, tree, parsed, one)
     # A record with a mechanism written with '=' is fixed by SPF-04 first: a corrected record
@@ -3879,8 +3879,10 @@ def _tree_findings(
     loops: dict[tuple[str, str], list[str]] | None = None,
     void_fix: tuple[str, str] = ("", ""),
     type99: dict[str, str] | None = None,
+    one: OneRepair | None = None,
 ) -> None:
-    """SPF-05..08, 10, 11, 19, 20 from the tree. `fused` names the root's include/redirect
+    """SPF-05..08, 10, 11, 19, 20 from the tree. `one`: the one corrected record (OneRepair),
+    which SPF-05 offers when its copies do not bring the record within the limit and it does. `fused` names the root's include/redirect
     targets that are terms fused across strings (SPF-03 reports them); `dedup` the lookups it
     evaluates more than once, with the owner's record without its copies (SPF-05); `dead` the
     (fix, note) for each name the owner's record includes or redirects to without SPF (SPF-08,
@@ -3957,6 +3959,18 @@ def _tree_findings(
             and dedup.record is not None
             and (dedup.lookups <= LOOKUP_LIMIT or (dedup.one and dedup.fix))
         )
+        # Not cured by copies, but by the other repairs of the one corrected record (an
+        # include of a name without SPF dropped, an 'mx' replaced...): its vetting counted
+        # its lookups within the limit, so SPF-05 offers it too (s45f).
+        mended = one if not cured and one is not None and "SPF-05" not in one.parts else None
+        within = (
+            " The record suggested repairs "
+            + series([f"{cid} ({', '.join(one.parts[cid])})" for cid in one.ids])
+            + f" and is within the limit of {LOOKUP_LIMIT} DNS lookups: it is the one record "
+            "every SPF finding here suggests."
+            if mended is not None and one is not None
+            else ""
+        )
         out.add(
             "SPF-05",
             Status.FAIL,
@@ -3966,13 +3980,14 @@ def _tree_findings(
             + (_duplicates_text(dedup, tree, own_org, extra) if dedup else "")
             + (
                 ""
-                if cured
+                if cured or mended
                 else _costliest_text(tree, reached, total)
                 + " Replace includes with ip4/ip6 ranges or drop senders you no longer use."
-            ),
+            )
+            + within,
             subject=domain,
             evidence={**evidence, "lookups": total, "per_branch": branches, **_dup_evidence(dedup)},
-            fix=dedup.fix if dedup and cured else "",
+            fix=dedup.fix if dedup and cured else mended.fix if mended else "",
         )
     elif (loop_after or truncated_after) and not unfetched:
         # As below: no receiver follows the loop or the deep chain for now, every one will once

@@ -261,3 +261,17 @@ def test_spf11_quotes_no_record_that_still_fails() -> None:
     spf11 = _one(findings, "SPF-11")
     assert spf11.fix == ""
     assert "With 'a:' in its place, it would include bad.example.net" in spf11.summary
+
+
+def test_spf05_quotes_the_record_that_brings_it_within_the_limit() -> None:
+    # 11 lookups, one of them an include of a name without SPF (checklist SPF-05 and SPF-08):
+    # SPF-08's record, without that include, needs 10. SPF-05 offered none and asked to
+    # 'Replace includes with ip4/ip6 ranges or drop senders you no longer use'.
+    ten = " ".join(f"include:p{i}.example.net" for i in range(10))
+    zone = {**SPF_BASE, **PROVIDERS, ("p9.example.net", "TXT"): ["v=spf1 ip4:198.51.100.9 ~all"]}
+    findings = _spf(SPF_D, f"v=spf1 {ten} include:gone.example.org -all", SPF_MX, zone)
+    spf05, spf08 = _one(findings, "SPF-05"), _one(findings, "SPF-08")
+    assert str(spf05.status) == "fail"
+    assert _record_of(spf05) == _record_of(spf08) == f"v=spf1 {ten} -all"
+    assert "SPF-08" in spf05.summary and "within the limit" in spf05.summary
+    assert "Replace includes" not in spf05.summary
