@@ -2294,6 +2294,56 @@ def _serve_fix(domain: str, mxset: mx.MxSet, extensions: dict[str, str]) -> str:
     return fix + "\n" + left_out(gone) if gone else fix
 
 
+def _unreached_fix(
+    domain: str, result: https.HttpsResult, problems: list[Problem], ours: str = ""
+) -> str:
+    """MTASTS-10's fix when the fetch failed below the policy file: a certificate senders refuse
+    (MTASTS-12), a TLS handshake that fails (MTASTS-13) or an incomplete HTTP response
+    (MTASTS-14). No sender gets any policy through that fault, whatever the file says (RFC 8461
+    §3.3), so a new file or id (_serve_fix) mends nothing: the fault is named, its finding gives
+    the steps, and what senders do meanwhile is said (RFC 8461 §5.1). '' for any other cause
+    (no address, a refused connection, a status other than 200: no file is served there)."""
+    cause = next(
+        (p for p in problems if p.invalidates and p.status in (Status.FAIL, Status.WARN)), None
+    )
+    if cause is None:
+        return ""
+    host, url = result.host, policy_url(domain)
+    if cause.check_id == "MTASTS-12":
+        fix = (
+            f"No sender can fetch a policy from {host} over the certificate it presents: the "
+            f"fetch must validate it, for the name {host} (RFC 8461 §3.3). Make {host} "
+            f"present a certificate for {host} from a publicly trusted CA, current and sent "
+            "with its chain (an ACME client such as certbot gets one for free and renews it); "
+            "the fix of MTASTS-12 says what is wrong with the one it sends now."
+        )
+        if ours:
+            fix += (
+                f" Or let mailsec host the policy: turn on hosting for {domain} on its page in "
+                f"mailsec (Hosted MTA-STS) and point {host} to {ours} (CNAME), as that page "
+                "lists."
+            )
+    elif cause.check_id == "MTASTS-13":
+        fix = (
+            f"No sender can fetch a policy from {host} until it completes the TLS handshake "
+            f"for the name {host} and answers {url}: the fix of MTASTS-13 says what to change."
+        )
+    elif cause.check_id == "MTASTS-14" and result.error_kind == "http":
+        fix = (
+            f"No sender can read a policy from {host} until it answers {url} with a complete "
+            "HTTP response: the fix of MTASTS-14 says so."
+        )
+    else:
+        return ""
+    return (
+        f"{fix} A new policy file or a new id in the record mends nothing while this lasts; "
+        "mailsec could not read whatever file is served there, and checks it once the fetch "
+        f"succeeds. Meanwhile a sender that cached a policy of {domain} keeps applying it "
+        f"until its max_age runs out, and one that has none delivers as if {domain} had no "
+        "MTA-STS (RFC 8461 §5.1)."
+    )
+
+
 def setup_fix(domain: str, hosts: list[str], extensions: dict[str, str] | None = None) -> str:
     """MTA-STS from nothing. The record goes last: it tells senders to fetch a policy, which
     must then already be there (RFC 8461 §3.2, §8.1). Testing first, so a mistake costs
@@ -3598,7 +3648,8 @@ def _fetch_findings(
             "MTASTS-10",
             Status.FAIL,
             f"The MTA-STS record is published but the policy cannot be fetched from {url}; "
-            "senders continue as if the domain had no MTA-STS.",
+            f"senders that have no policy of {ctx.domain} cached continue as if it had no "
+            "MTA-STS.",
             subject=url,
             evidence=fetch_ev,
             # Serving the file is mailsec's part once hosting is on, the id too.
@@ -3606,6 +3657,7 @@ def _fetch_findings(
             # nothing: MX-01's reading says what comes first (no_mail).
             fix=(hosted_pointer(ctx, result, hosted_by) if hosted_by else hosted)
             or no_mail
+            or _unreached_fix(ctx.domain, result, problems, ctx.config.hosted_policy_host)
             or _serve_fix(ctx.domain, mxset, record_extensions(state.candidates)),
         )
     if result.error_kind is None:
