@@ -2535,7 +2535,9 @@ def _probe_findings(
     # SMTP-04: STARTTLS completes.
     if not p.tls_ok:
         if p.error_kind in {"timeout", "temp-unavailable", "closed"}:
-            # A 421 to STARTTLS (twice): "try later", though while it lasts TLS mail waits.
+            # A 421 to STARTTLS (twice): the server closes the session (RFC 5321 §3.8,
+            # §4.2.3), for every sender that asks for STARTTLS, not only those requiring TLS.
+            closing = p.starttls_reply.startswith("421")
             refused = p.starttls_reply.startswith("4")
             # Said as what it is, "could not be checked" (checklist §0), not as a verdict on
             # the server: a timeout or a 421 says nothing about what other senders get.
@@ -2544,8 +2546,13 @@ def _probe_findings(
                 Status.ERROR,
                 f"Whether STARTTLS works on {subj} could not be checked this time: {p.problem}."
                 + (
-                    " That is a temporary refusal; while it lasts, senders that require TLS "
-                    "hold mail for this address."
+                    " A 421 closes the session (RFC 5321 §3.8, §4.2.3), so while it lasts "
+                    "every sender that asks for STARTTLS there is turned away, whether it "
+                    "requires TLS or would deliver without it, and tries again later or at "
+                    "another MX host."
+                    if closing
+                    else " That is a temporary refusal; while it lasts, senders that require "
+                    "TLS hold mail for this address."
                     if refused
                     else ""
                 ),

@@ -40,10 +40,11 @@ finger agrees on every host of the round (1,093 hosts in all), and postfix-mta-s
 every policy. Reading the texts, two were mended with tests/test_lab_s45c_fixes.py (docs/scoring.md
 v7, statuses unchanged): sancn's SMTP-11 (and MTASTS-32) said the certificate 'names
 www.<d>' without saying why its CN naming mx2 does not count; tawild's DANE-09 named none of the
-leaf's names. Read, not changed: stsdeep's and stsrogue's MTASTS-10 fix offers a 'mode: testing'
-policy file and a new id though the file is served and only the certificate is at fault (as
-for F09b/F09c); starttls421's SMTP-04 error says that senders requiring TLS hold mail while the
-421 lasts, though a 421 closes the session for every sender.
+leaf's names. Read, not changed here: stsdeep's and stsrogue's MTASTS-10 fix offered a 'mode:
+testing' policy file and a new id though the file is served and only the certificate is at
+fault (as for F09b/F09c); starttls421's SMTP-04 error said that senders requiring TLS hold mail
+while the 421 lasts, though a 421 closes the session for every sender. Both were mended in s45h
+(tests/test_engine_s45h_fixes.py, tests/test_engine_s45h_smtp421.py).
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status

@@ -264,7 +264,7 @@ def test_a_421_to_starttls_is_could_not_check(bundle: str) -> None:
     smtp04 = found["SMTP-04"]
     assert smtp04.status == Status.ERROR
     assert reply.decode().strip() in smtp04.summary
-    assert "senders that require TLS hold mail" in smtp04.summary
+    assert "every sender that asks for STARTTLS there is turned away" in smtp04.summary
 
 
 def test_a_454_to_starttls_twice_fails(bundle: str) -> None:
