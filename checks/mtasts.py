@@ -2301,8 +2301,9 @@ def _unreached_fix(
     (MTASTS-12), a TLS handshake that fails (MTASTS-13) or an incomplete HTTP response
     (MTASTS-14). No sender gets any policy through that fault, whatever the file says (RFC 8461
     §3.3), so a new file or id (_serve_fix) mends nothing: the fault is named, its finding gives
-    the steps, and what senders do meanwhile is said (RFC 8461 §5.1). '' for any other cause
-    (no address, a refused connection, a status other than 200: no file is served there)."""
+    the steps, and what senders do meanwhile is said (RFC 8461 §3.3, §5.1). '' for any other
+    cause (no address, a refused connection, a status other than 200: no file is served
+    there)."""
     cause = next(
         (p for p in problems if p.invalidates and p.status in (Status.FAIL, Status.WARN)), None
     )
@@ -2340,7 +2341,7 @@ def _unreached_fix(
         "mailsec could not read whatever file is served there, and checks it once the fetch "
         f"succeeds. Meanwhile a sender that cached a policy of {domain} keeps applying it "
         f"until its max_age runs out, and one that has none delivers as if {domain} had no "
-        "MTA-STS (RFC 8461 §5.1)."
+        "MTA-STS (RFC 8461 §3.3, §5.1)."
     )
 
 

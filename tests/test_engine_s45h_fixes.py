@@ -6,7 +6,7 @@ not trust; F09a-c: expired, wrong name, rogue root), told the owner to serve a '
 file and change the id. No sender can fetch any policy over that certificate (RFC 8461 §3.3:
 the HTTPS fetch validates it, for the name mta-sts.<d>), so neither helps. It now says what
 does (a certificate for mta-sts.<d> from a publicly trusted CA, or mailsec hosting the
-policy) and what senders do meanwhile (RFC 8461 §5.1: one with a cached policy keeps
+policy) and what senders do meanwhile (RFC 8461 §3.3, §5.1: one with a cached policy keeps
 applying it, one without delivers as if there were no MTA-STS). Alike for the other fetch
 failures below the policy file (MTASTS-13: the TLS handshake; MTASTS-14: an incomplete HTTP
 response); a host that serves no file (a 404, no address) keeps the file to serve. The
@@ -33,7 +33,7 @@ OURS = "mta-sts-host.mailsec.example"
 MEANWHILE = (
     "Meanwhile a sender that cached a policy of example.org keeps applying it until its "
     "max_age runs out, and one that has none delivers as if example.org had no MTA-STS "
-    "(RFC 8461 §5.1)."
+    "(RFC 8461 §3.3, §5.1)."
 )
 # What the generic file fix says: right for a host that serves no file, wrong for these.
 FILE_WORDS = ("Serve this file", "mode: testing", "change the id")
