@@ -246,7 +246,8 @@ def ingest_mailsec_bulk(paths: list[Path]) -> tuple[float, dict[str, int]]:
 
     addresses = _addresses(paths)
     t0 = time.perf_counter()
-    ingest_many((addresses[p.name.split("!")[1]], p.read_bytes()) for p in paths)
+    # With each file's name, as ingest_files gives it (its §5.1 name read, task s45i).
+    ingest_many((addresses[p.name.split("!")[1]], p.read_bytes(), p.name) for p in paths)
     seconds = time.perf_counter() - t0
     return seconds, _statuses()
 

@@ -48,6 +48,8 @@ from reports.mail import (
     MAX_REPORTS_PER_MESSAGE,
     MailReport,
     extract_reports,
+    filename_domain,
+    said_from_filename,
 )
 from reports.models import (
     BULK_BATCH,
@@ -78,8 +80,11 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 BATCH_BYTES = 16 * 1024 * 1024
 
-# A body, and the reports of it (reports_in: the `member` of each for its parse).
-_Item = tuple[ReportAddress, bytes, list[int | None]]
+# A body, the reports of it (reports_in: the `member` of each for its parse), and the name
+# of the file it was read from (None when not given).
+_Item = tuple[ReportAddress, bytes, list[int | None], str | None]
+# What ingest_many takes: (address, body), or (address, body, file name) from ingest_files.
+_Given = tuple[ReportAddress, bytes] | tuple[ReportAddress, bytes, str | None]
 
 
 @dataclass(slots=True)
@@ -96,16 +101,16 @@ class _File:
     error: str
 
 
-def _batches(items: Iterable[tuple[ReportAddress, bytes]], size: int) -> Iterator[list[_Item]]:
+def _batches(items: Iterable[_Given], size: int) -> Iterator[list[_Item]]:
     """Batches of at most `size` reports and, unless one body alone is more, BATCH_BYTES of
     bytes held by them (a body once per report of it). A body's reports are counted here,
     once (its parse takes them from the item)."""
     batch: list[_Item] = []
     reports = total = 0
-    for address, body in items:
+    for address, body, *name in items:
         # Only a zip can hold several: the others are one report without a look inside.
         members = reports_in(body) if sniff(body) == "zip" else [None]
-        batch.append((address, body, members))
+        batch.append((address, body, members, name[0] if name else None))
         reports += len(members)
         total += len(body) * len(members)
         if reports >= size or total >= BATCH_BYTES:
@@ -116,7 +121,7 @@ def _batches(items: Iterable[tuple[ReportAddress, bytes]], size: int) -> Iterato
 
 
 def ingest_many(
-    items: Iterable[tuple[ReportAddress, bytes]],
+    items: Iterable[_Given],
     *,
     content_type: str = "application/tlsrpt+gzip",
     batch: int = BATCH,
@@ -125,7 +130,10 @@ def ingest_many(
     status, plus "already stored" for those the address already has (the same body, the same
     report of it). A body is one raw report, or one per report file of a zip holding several
     (reports_in); the caller applies the intake's limits first (too_many_copies), as
-    ingest_files does. `items` is read on the calling thread (it may use the database);
+    ingest_files does. An item may add the name of the file the body was read from
+    (ingest_files does): an RFC 8460 §5.1 name names the policy domain a policy without one
+    is about, before the address's domain, as a mailed report's attachment name does
+    (filename_domain, checklist RPT-06; an HTTPS body has no name). `items` is read on the calling thread (it may use the database);
     parsing runs on a worker thread. `batch`: reports per transaction (BATCH)."""
     outcome: Counter[str] = Counter()
     max_bytes = conf.max_report_bytes()
@@ -184,22 +192,27 @@ def _parse(chunk: list[_Item], max_bytes: int) -> tuple[list[_File], int]:
     files: list[_File] = []
     seen: dict[tuple[int, str], int] = {}
     repeated = 0
-    for address, body, members in chunk:
+    for address, body, members, name in chunk:
         digest = hashlib.sha256(body).hexdigest()
         if (address.pk, digest) in seen:
             repeated += seen[address.pk, digest]
             continue
         seen[address.pk, digest] = len(members)
+        # The policy domain a §5.1 file name names, before the address's (as a mail's).
+        named = filename_domain(name) if name else None
         for index, member in enumerate(members):
             parsed: ParsedReport | None = None
             status, error = RawReport.PARSED, ""
             try:
-                parsed = keep_own_policies(
-                    parse_report(
-                        body, report_domain=address.domain_name, max_bytes=max_bytes, member=member
-                    ),
-                    address.domain_name,
+                parsed = parse_report(
+                    body,
+                    report_domain=named or address.domain_name,
+                    max_bytes=max_bytes,
+                    member=member,
                 )
+                if named and name:
+                    parsed.warnings = said_from_filename(parsed.warnings, named, name)
+                parsed = keep_own_policies(parsed, address.domain_name)
             except ReportRejected as e:
                 status, error = RawReport.REJECTED, e.reason
             except Exception as e:

@@ -981,6 +981,16 @@ def filename_domain(filename: str | None) -> str | None:
     return submitter_domain(m.group(1)) if m else None
 
 
+def said_from_filename(warnings: list[str], domain: str, filename: str) -> list[str]:
+    """The parser's warnings about a policy without policy-domain that took `domain` from
+    the report file's name `filename` (filename_domain) as their fallback, saying so rather
+    than 'from the envelope': a mailed report's attachment name (RawReport._parse) and an
+    imported file's name (reports.ingest) alike."""
+    envelope = f"; using {domain} from the envelope"
+    file = f"; using {domain} from the report file's name {filename[:200]!r} (RFC 8460 §5.1)"
+    return [w.replace(envelope, file) for w in warnings]
+
+
 def _header_domain(msg: Any, name: str, warnings: list[str]) -> str | None:
     """The domain a TLS-Report-Domain or -Submitter header names (submitter_domain), with a
     warning when it is missing, no domain name, or written in U-labels."""

@@ -38,6 +38,7 @@ from reports.mail import (
     extract_report,
     filename_domain,
     make_dnsfunc,
+    said_from_filename,
     same_or_parent,
     storable,
     submitter_domain,
@@ -530,10 +531,8 @@ class RawReport(models.Model):
         )
         if mail_report is not None:
             parsed.envelope_domain = mail_report.report_domain
-        if named and mail_report is not None:
-            envelope = f"; using {named} from the envelope"
-            file = f"; using {named} from the report file's name {mail_report.filename[:200]!r} (RFC 8460 §5.1)"
-            parsed.warnings = [w.replace(envelope, file) for w in parsed.warnings]
+        if named and mail_report is not None and mail_report.filename:
+            parsed.warnings = said_from_filename(parsed.warnings, named, mail_report.filename)
         submitter = mail_report.submitter if mail_report else None
         if mail_report is not None:
             warnings += self._check_dkim_domain(submitter, parsed.contact_domain)

@@ -31,6 +31,7 @@ from django.test import Client
 
 import reports.parse
 from reports import conf
+from reports.mail import said_from_filename
 from reports.models import RawReport, ReportAddress, TlsReport
 from reports.parse import ParsedReport, ReportRejected, parse_report
 from reports.smtp import build_controller
@@ -446,7 +447,9 @@ def test_a_report_body_imported_from_a_file_ends_as_over_https(
     case_id, client: Client, address: ReportAddress, eager, tmp_path
 ) -> None:
     """I01: manage.py ingest_files stores and parses in batches (reports.ingest), not through
-    the parse task: the outcome, the warnings and the figures must be the same."""
+    the parse task: the outcome, the warnings and the figures must be the same. One known
+    difference (task s45i): a file has a name, a POST none; a policy-domain left out takes
+    the domain of the file's RFC 8460 §5.1 name, and its warning names the file."""
     data = gzip.compress(BODIES[case_id]())
     (tmp_path / FILENAME).write_bytes(data)
     call_command(
@@ -460,9 +463,9 @@ def test_a_report_body_imported_from_a_file_ends_as_over_https(
     assert (imported.parse_status, imported.error) == (posted.parse_status, posted.error)
     if posted.report is not None:
         fields = ("warnings", "notes", "day", "policy_domain", "total_successful", "total_failed")
-        assert [getattr(imported.report, f) for f in fields] == [
-            getattr(posted.report, f) for f in fields
-        ]
+        expected = [getattr(posted.report, f) for f in fields]
+        expected[0] = said_from_filename(expected[0], "example.com", FILENAME)
+        assert [getattr(imported.report, f) for f in fields] == expected
     nothing_lost_nor_doubled()
 
 

@@ -75,7 +75,7 @@ def test_a_zip_is_rendered_for_copy_once_whatever_its_reports(address) -> None:
     its reports twice over)."""
     body, single = zips(1, 5)[0], _zip(("a.json", report(9)))
     staged = ingest._stage(
-        [(address, body, ingest.reports_in(body)), (address, single, [None])],
+        [(address, body, ingest.reports_in(body), None), (address, single, [None], None)],
         10**7,
         "application/zip",
     )

@@ -9,8 +9,11 @@ already stored or a report resent recognised, no alerts); a zip holding several 
 is one raw report per file, as at the HTTPS intake. Without --address the address is
 the one whose policy domain the file name gives, as RFC 8460 §5.1 names report files
 (`sender!policy-domain!begin!end[!unique].json[.gz]`); a file without such a name, or for a
-domain without a report address, is listed and skipped, never guessed. Running the command
-again on the same files stores nothing twice.
+domain without a report address, is listed and skipped, never guessed. A policy whose
+policy-domain is left out (Postfix's no-policy-found) is about the domain such a name
+names, also under --address, as a mailed report's attachment name says it (checklist
+RPT-06); only a file without such a name falls back to the address's domain. Running the
+command again on the same files stores nothing twice.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ class Command(BaseCommand):
         by_domain: dict[str, ReportAddress | str] = {}
         limit = conf.max_body_bytes()
 
-        def items() -> Iterator[tuple[ReportAddress, bytes]]:
+        def items() -> Iterator[tuple[ReportAddress, bytes, str]]:
             for path in _files(options["paths"]):
                 address = fixed or _address_for(path, by_domain)
                 if isinstance(address, str):
@@ -77,7 +80,8 @@ class Command(BaseCommand):
                 if problem:
                     skipped.append(f"{path}: zip archive {problem}; {_how_to_import(count, body)}")
                     continue
-                yield address, body
+                # Its name: a §5.1 name says what a policy without policy-domain is about.
+                yield address, body, path.name
 
         outcome: Counter[str] = ingest_many(items())
         for line in skipped:
