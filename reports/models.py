@@ -1059,10 +1059,18 @@ def another_domains_key(
     overlapping) a report with the policies `theirs` ((policy-type, policy-domain) pairs)
     and the stored policy domain `their_domain` (stored_policy_domain) has already, is
     another policy domain's report (_another_domains): the key it is stored under
-    (domain_key) and the warning it carries; None when it is a copy of that report.
-    The one rule for the parse task (RawReport._save_parsed, `theirs` from the stored rows)
-    and the bulk import (reports.ingest, from the stored rows or an earlier file's parse)."""
-    other = _another_domains(parsed, list(theirs), their_domain)
+    (domain_key) and the warning it carries; None when it is a copy of that report. A
+    report with policies after one without any is its own too (task s45i). The one rule
+    for the parse task (RawReport._save_parsed, `theirs` from the stored rows) and the bulk
+    import (reports.ingest, from the stored rows or an earlier file's parse)."""
+    theirs = list(theirs)
+    if parsed.policies and not theirs:
+        # The report stored first has no policies (checklist M09: accepted, it says nothing
+        # about any session): this one, which carries some, is never its copy, whatever
+        # domain either names, or its sessions would never be counted (task s45i).
+        domain = a_labels(stored_policy_domain(parsed, ""))
+        return domain_key(submitter, domain), other_domain_warning(parsed, [])
+    other = _another_domains(parsed, theirs, their_domain)
     if other is None:
         return None
     return domain_key(submitter, other[0]), other_domain_warning(parsed, other[1])
@@ -1152,7 +1160,15 @@ def sender_key(submitter: str, policy_domain: str) -> str:
 
 def other_domain_warning(parsed: ParsedReport, theirs: list[str]) -> str:
     """Said on a report stored beside its reporter's report about another policy domain
-    under the same report-id (_another_domains)."""
+    under the same report-id (_another_domains), or beside its report without policies
+    (`theirs` empty: another_domains_key)."""
+    if not theirs:
+        return (
+            f"{OTHER_DOMAIN}{parsed.report_id!r} also for a report of the same day with no "
+            "policies, which says nothing about any session. This report has policies, so it "
+            "is counted as a report of its own, not taken for a copy of that one (its "
+            "sessions would not be counted)."
+        )
     return (
         f"{OTHER_DOMAIN}{parsed.report_id!r} also for its report about {series(theirs)} of "
         "the same day. This report is about another policy domain, so it is counted as a "
