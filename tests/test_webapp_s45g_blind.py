@@ -118,7 +118,8 @@ Second batch (H01-H20, planted Q1-Q3), written after the first ran and before it
   H18 Verify all queues the 3 first checks; their rows say "Not checked yet".
   H19 Two clients verified by one background run: one email each member, client2 before
       client10.
-  H20 That email's one-click turns both off for mara (several: all, as documented), not mo's.
+  H20 That email's one-click turns both off for mara (several: all, as documented; since s45j
+      those named alone), not mo's.
   Planted: Q1 Alerts shows 25 domains a page; Q2 Verify all finds the doubled name; Q3 a null
   MX's card offers a _smtp._tls record.
 
@@ -144,7 +145,8 @@ Defects found beside the rows, each fixed failing-first with a test of its own:
   stops the domains added later and the weekly summary; it now says so
   (tests/test_webapp_s45g_unsubscribe_words.py).
 Noted, left: the verification email's footer reads "Stop all alert emails" for a link that
-stops the weekly summary too (the page it opens now says so before anything changes).
+stops the weekly summary too (the page it opens now says so before anything changes). Since
+s45j its link stops the domains it names alone (tests/test_alerts_s45j_unsubscribe_scope.py).
 All s45g modules also pass on PostgreSQL + Redis (CI=true): 57 passed.
 """
 

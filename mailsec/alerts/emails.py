@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -41,29 +42,50 @@ WEEKLY = "weekly"  # the scope of the weekly summary's link: that email only
 # The scope of the one-click link of a digest to an address several teams added: every
 # team's digest to that mailbox (it is one email).
 MAILBOX = "digests"
+# The most domains a person's one-click link names one by one (the email telling that one run
+# verified several: those domains, s45j). Each costs about 25 characters of token (its code,
+# compressed); 25 make a token of 770 to 790, so the List-Unsubscribe line stays within the
+# 998 characters a line may have (RFC 5322 §2.1.1) with a SITE_ROOT of up to 160.
+NAMED_AT_MOST = 25
 
 
 def unsubscribe_token(
-    user: User, domain: Domain | None, scope: str = "", public_id: str = ""
+    user: User,
+    domain: Domain | None,
+    scope: str = "",
+    public_id: str = "",
+    domains: Sequence[Domain] = (),
 ) -> str:
     """A signed token naming a person (by their random AlertRecipient.public_id, never the
     sequential user id: the payload is signed, not encrypted) and a scope: a domain, "*"
-    (every domain of theirs) or "weekly" (the weekly summary). It never expires: an
-    unsubscribe link in an old email must still work. `public_id` when the caller read it
-    already (AlertRecipient.public_ids_for, for many people at once)."""
-    scope = scope or (str(domain.code) if domain else ALL_DOMAINS)
+    (every domain of theirs), "weekly" (the weekly summary) or, given `domains`, those
+    domains (a list of their codes; at most NAMED_AT_MOST keep the link short enough for a
+    header line). It never expires: an unsubscribe link in an old email must still work.
+    `public_id` when the caller read it already (AlertRecipient.public_ids_for, for many
+    people at once)."""
     public_id = public_id or AlertRecipient.public_id_for(user)
+    if domains:
+        codes = [d.code.hex for d in domains]
+        return signing.dumps({"r": public_id, "d": codes}, salt=UNSUBSCRIBE_SALT, compress=True)
+    scope = scope or (str(domain.code) if domain else ALL_DOMAINS)
     return signing.dumps({"r": public_id, "d": scope}, salt=UNSUBSCRIBE_SALT)
 
 
-def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
-    """The person and the domain scope a token names; None when it is not ours."""
+def read_unsubscribe_token(token: str) -> tuple[User, str | tuple[UUID, ...]] | None:
+    """The person and the scope a token names (a string, or the codes of the domains it
+    names); None when it is not ours."""
     try:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature:
         return None
     if not isinstance(data, dict):
         return None
+    scope: str | tuple[UUID, ...] = str(data.get("d", ""))
+    if isinstance(data.get("d"), list):
+        try:
+            scope = tuple(UUID(hex=c) for c in data["d"])
+        except (TypeError, ValueError, AttributeError):
+            return None
     if isinstance(data.get("r"), str):
         user = User.objects.filter(alert_recipient__public_id=data["r"]).first()
     elif isinstance(data.get("u"), int):
@@ -73,11 +95,17 @@ def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
         return None
     if user is None:
         return None
-    return user, str(data.get("d", ""))
+    return user, scope
 
 
-def unsubscribe_url(user: User, domain: Domain | None, scope: str = "", public_id: str = "") -> str:
-    token = unsubscribe_token(user, domain, scope, public_id)
+def unsubscribe_url(
+    user: User,
+    domain: Domain | None,
+    scope: str = "",
+    public_id: str = "",
+    domains: Sequence[Domain] = (),
+) -> str:
+    token = unsubscribe_token(user, domain, scope, public_id, domains)
     return settings.SITE_ROOT + reverse("alerts:unsubscribe", args=[token])
 
 

@@ -5,7 +5,8 @@ minutes or days after, and the first check starts with nobody looking. Each pers
 team hears once, in one email for all of their domains verified by one run of the task,
 unless they turned emails about the domain off (the alert settings, "unsubscribe from all").
 A domain verified on its page (Verify, Verify all) is told to nobody: the person pressing saw
-it."""
+it. Its one-click unsubscribe stops emails about the domains it tells of (up to NAMED_AT_MOST
+of them), not all of the person's."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def tell_verified(domains: list[Domain]) -> int:
     not told since it was verified: verified_told_at), so a run repeated, or two at once, tell
     nobody twice; a mail that cannot be sent is logged and not tried again. Returns how many
     emails were sent."""
-    from mailsec.alerts.emails import unsubscribe_url
+    from mailsec.alerts.emails import NAMED_AT_MOST, unsubscribe_url
     from mailsec.alerts.models import AlertRecipient, AlertSetting
 
     now = timezone.now()
@@ -75,16 +76,22 @@ def tell_verified(domains: list[Domain]) -> int:
             ],
             "hours": int(check_interval().total_seconds() // 3600),
             "alerts_url": settings.SITE_ROOT + reverse("alerts:settings"),
-            # One domain: its own link turns emails about it off; several: all of them, as a
-            # digest's link does.
+            # Its link turns emails about these domains off, no others (s45j: several were
+            # "all", the weekly summary and domains added later too, which a mail client's
+            # Unsubscribe button did with no page shown). Beyond what a link can name, the
+            # body's link is the "all" one, whose page says so before it acts, and no one-click
+            # header: a button would stop all that with no page shown.
+            "named": len(theirs) <= NAMED_AT_MOST,
             "unsubscribe_url": unsubscribe_url(
-                person, theirs[0] if len(theirs) == 1 else None, public_id=public_ids[person.pk]
+                person,
+                theirs[0] if len(theirs) == 1 else None,
+                public_id=public_ids[person.pk],
+                domains=theirs if 1 < len(theirs) <= NAMED_AT_MOST else (),
             ),
         }
         try:
-            send_templated(
-                "emails/verified", ctx, [person.email], unsubscribe=ctx["unsubscribe_url"]
-            )
+            one_click = ctx["unsubscribe_url"] if ctx["named"] else ""
+            send_templated("emails/verified", ctx, [person.email], unsubscribe=one_click)
             sent += 1
         except Exception:  # the domain stays verified and its checks run; the page shows it
             log.exception("could not tell %s that %d domains were verified", person, len(theirs))
