@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin
 
 from checks import certs, https, mx, net, tlsrpt
 from checks.context import CheckContext
@@ -2345,6 +2346,85 @@ def _unreached_fix(
     )
 
 
+def _good_unserved_policy(body: bytes, hosts: list[str]) -> Policy | None:
+    """The policy a non-200 answer carries as its body, when serving it with 200 would be
+    sound: valid with no failing line, and under testing or enforce matching every MX host
+    in `hosts` (RFC 8461 §4.1). None otherwise (an error page, a broken or stale policy)."""
+    if not body:
+        return None
+    policy = parse_policy(body)
+    if not policy.valid or any(p.status == Status.FAIL for p in policy.problems):
+        return None
+    if policy.mode != "none" and (
+        not hosts or not all(any(policy_matches(p, h) for p in policy.mx) for h in hosts)
+    ):
+        return None
+    return policy
+
+
+def _keep_id_words(record: StsRecord | None, which: str) -> str:
+    """What to do with the record's id when the policy it announced is served as it is."""
+    if record is None or not record.valid or not record.id:
+        return ""
+    return (
+        f", and keep the id in the record (id={record.id}) if it was published with {which}: "
+        "senders fetch the policy again when the id changes, and a new id is needed only when "
+        "the policy changes (RFC 8461 §3.1)"
+    )
+
+
+def _unserved_fix(
+    domain: str, result: https.HttpsResult, mxset: mx.MxSet, state: MtaStsState
+) -> str:
+    """MTASTS-10's fix when the policy URL answers a status other than 200 with the owner's
+    policy visible: the body of that answer is a sound policy (F12b: a 503), or the answer is
+    a redirect (F11) whose Location may serve it. Senders take neither (RFC 8461 §3.3); a new
+    'mode: testing' file and a new id (_serve_fix) would replace a sound enforce policy with a
+    weaker one, and RFC 8461 §3.1 asks for a new id only when the policy changes. So: serve
+    that policy with 200 at the URL itself, keeping the id. The Location is named, never
+    fetched (senders do not follow it, and mailsec fetches no URL a redirect names). '' when
+    no policy is visible: the file to serve stays."""
+    status = result.status
+    if result.error_kind is not None or status is None or status == 200 or result.truncated:
+        return ""
+    url = policy_url(domain)
+    gone = addressless(mxset)
+    hosts = [h for h in mxset.names if h not in gone]
+    policy = _good_unserved_policy(result.body, hosts)
+    if policy is not None:
+        lines = list(policy.lines)
+        while lines and not lines[-1].strip():
+            lines.pop()
+        redirect = ", never following a redirect" if 300 <= status < 400 else ""
+        return (
+            f"{url} answers HTTP {status} with a valid policy as its body, and senders take a "
+            f"policy only from a 200 answer at that URL{redirect} (RFC 8461 §3.3), so none of "
+            f"them gets it. Serve that policy at {url} itself with HTTP 200, as text/plain, "
+            "without redirect"
+            + _keep_id_words(state.record, "this policy")
+            + ". The policy, as served now:\n"
+            + "\n".join(lines)
+            + "\n"
+        )
+    location = (result.header("location") or "").strip()
+    if not (300 <= status < 400 and location):
+        return ""
+    try:
+        target = urljoin(url, location)
+    except ValueError:
+        target = location
+    if len(target) > 300:
+        target = target[:300] + "…"
+    return (
+        f"{url} answers HTTP {status} with a redirect to {target}, and senders never follow a "
+        f"redirect (RFC 8461 §3.3). If that URL serves the policy of {domain}, serve the same "
+        f"file at {url} itself with HTTP 200, as text/plain, without redirect"
+        + _keep_id_words(state.record, "that policy")
+        + ". mailsec did not fetch it, as senders do not. Otherwise:\n"
+        + _serve_fix(domain, mxset, record_extensions(state.candidates))
+    )
+
+
 def setup_fix(domain: str, hosts: list[str], extensions: dict[str, str] | None = None) -> str:
     """MTA-STS from nothing. The record goes last: it tells senders to fetch a policy, which
     must then already be there (RFC 8461 §3.2, §8.1). Testing first, so a mistake costs
@@ -3659,6 +3739,7 @@ def _fetch_findings(
             fix=(hosted_pointer(ctx, result, hosted_by) if hosted_by else hosted)
             or no_mail
             or _unreached_fix(ctx.domain, result, problems, ctx.config.hosted_policy_host)
+            or _unserved_fix(ctx.domain, result, mxset, state)
             or _serve_fix(ctx.domain, mxset, record_extensions(state.candidates)),
         )
     if result.error_kind is None:

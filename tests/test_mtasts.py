@@ -989,7 +989,13 @@ def test_without_tlsrpt_is_info_when_senders_apply_no_policy(
 def test_serving_a_new_policy_changes_the_id(monkeypatch: pytest.MonkeyPatch) -> None:
     # A sender that cached a policy under this id keeps it until the id changes (RFC 8461
     # §3.1): the file first, then the record with a new id.
-    findings = evaluate(monkeypatch, status=404, headers={"content-type": "text/html"})
+    # A 404 page, no policy (one carrying a valid policy: tests/test_engine_s45l_*.py).
+    findings = evaluate(
+        monkeypatch,
+        status=404,
+        body="<html>Not Found</html>",
+        headers={"content-type": "text/html"},
+    )
     fix = fix_of(findings, "MTASTS-10")
     record = fix.splitlines()[-1]
     assert fix.startswith("1. Serve this file at https://mta-sts.example.org/")
