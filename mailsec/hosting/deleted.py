@@ -145,8 +145,11 @@ def tell(notice: DeletedNotice) -> int:
     public_ids = AlertRecipient.public_ids_for(notice.readers)
     sent = 0
     for person in notice.readers:
-        # The domain is gone, so its own link would stop nothing: the link stops every
-        # alert email, as a digest's does, and the settings page is offered first.
+        # The domain is gone, so its own link would stop nothing: the body's link stops every
+        # alert email and the weekly summary, as a digest's does, its page saying so and
+        # asking first, and the settings page is offered beside it. No one-click header
+        # (s45m): a mail client's Unsubscribe button POSTs it with no page shown, and a
+        # press on an email about one deleted domain would silently stop all that.
         unsubscribe = unsubscribe_url(person, None, public_id=public_ids[person.pk])
         ctx = {
             "n": notice,
@@ -155,9 +158,7 @@ def tell(notice: DeletedNotice) -> int:
         }
         try:
             with timezone.override(zone_of(person)):
-                send_templated(
-                    "emails/domain-deleted", ctx, [person.email], unsubscribe=unsubscribe
-                )
+                send_templated("emails/domain-deleted", ctx, [person.email])
             sent += 1
         except Exception:  # after the commit: a mail outage must not undo or fail the deletion
             log.exception("could not tell %s that %s was deleted", person.email, notice.name)
