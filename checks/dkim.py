@@ -292,6 +292,17 @@ def _settle(parsed: ParsedKey) -> None:
     parsed.lenient = parsed.v_not_first and all(p.check_id == "DKIM-04" for p in fails)
 
 
+def discarded_whatever_the_rrset(parsed: ParsedKey) -> bool:
+    """A key record whose v= is other than DKIM1 (DKIM-04): OpenDKIM and dkimpy compare the
+    value of v= and discard it, a verifier holding to RFC 6376 §3.6.1 too, and rspamd, which
+    reads only p= and k=, skips TXT records holding no p=. So the other TXT records at its
+    selector change nothing, and DKIM-02 is not said for them. Not for v=DKIM1 after other
+    tags (v_not_first, task s45k): the verifiers that use such a key read the RRset, dkimpy
+    its first record, and OpenDKIM refuses an answer of several TXT records ("multiple DNS
+    replies", dkim_get_key_dns)."""
+    return not parsed.v_not_first and any(p.check_id == "DKIM-04" for p in parsed.problems)
+
+
 def parse_key_record(text: str) -> ParsedKey:
     """Parse and judge one DKIM key record. Never raises; problems are in `problems`."""
     parsed = _judged(text)
@@ -915,13 +926,33 @@ class SelectorResult:
         §3.6.2.2 leaves the result undefined (DKIM-02 fails it) and a verifier reads one of
         them (dkimpy the first the resolver returns), so a key there verifies only some of the
         time. Not for records holding one usable key alike (written twice): any of them
-        verifies."""
+        verifies; nor for one key alike with v=DKIM1 after other tags in each (lenient_twins,
+        s45k); nor for a lone key record beside others whose v= is not DKIM1, discarded
+        whatever the RRset (discarded_whatever_the_rrset)."""
         if len(self.records) + len(self.others) < 2:
             return False
         if self.others:
-            return True
+            # A lone key record every verifier that reads v= discards is unusable whatever
+            # stands beside it, as DKIM-02 says (discarded_whatever_the_rrset, task s45k).
+            return self.parsed is None or not discarded_whatever_the_rrset(self.parsed)
+        if self.lenient_twins:
+            return False
         parsed = [parse_key_record(text) for text in self.records]
         return not all(p.usable for p in parsed) or len({_key_of(p) for p in parsed}) > 1
+
+    @property
+    def lenient_twins(self) -> bool:
+        """Several key records and nothing else at the selector, holding one key alike, each
+        with v=DKIM1 after other tags as its only fault (ParsedKey.lenient). Not by chance
+        (task s45k): whichever record dkimpy (the first) or rspamd (the first holding p=)
+        reads, it is that key, which both use; OpenDKIM refuses any answer of several TXT
+        records ("multiple DNS replies", dkim_get_key_dns) and a verifier holding to RFC
+        6376 §3.6.1 discards each record. DMARC-18 names them with the lone ones
+        (dmarc._lenient_keys)."""
+        if len(self.records) < 2 or self.others:
+            return False
+        parsed = [parse_key_record(text) for text in self.records]
+        return all(p.lenient for p in parsed) and len({_key_of(p) for p in parsed}) == 1
 
     def same_answer(self, other: SelectorResult) -> bool:
         return (
@@ -946,9 +977,13 @@ class DkimKeys:
         can use: not one of several records whose result is undefined (ambiguous, DKIM-02),
         nor a lone record DKIM fails (revoked, a p= that is no key, an unknown k=: not
         usable, s44k), which DMARC-18 cannot count on for an aligned DKIM pass. Records
-        holding one usable key alike (parsed None, not ambiguous) count."""
+        holding one usable key alike (parsed None, not ambiguous) count; records holding one
+        key alike with v=DKIM1 after other tags (lenient_twins, s45k) do not."""
         return any(
-            r.found and not r.ambiguous and (r.parsed is None or r.parsed.usable)
+            r.found
+            and not r.ambiguous
+            and not r.lenient_twins
+            and (r.parsed is None or r.parsed.usable)
             for r in self.results
         )
 
@@ -1504,6 +1539,14 @@ def _judge(out: Collector, result: SelectorResult, taken: set[str]) -> None:
                 f"{_alias(result) or result.name} with the one record it gives; the key is "
                 "whole once they are joined."
             )
+        elif joined and problem.check_id == "DKIM-04":
+            # A key split over records: the record DKIM-02 gives has v=DKIM1 first (s45k);
+            # copying the key again would not join the pieces.
+            fix = (
+                f"The fix is DKIM-02's: replace the {len(result.others) + 1} TXT records at "
+                f"{_alias(result) or result.name} with the one record it gives, which has "
+                "v=DKIM1 first."
+            )
         out.add(
             problem.check_id,
             problem.status,
@@ -1539,7 +1582,8 @@ def _joined_key(result: SelectorResult) -> str:
         return ""
     for rest in itertools.permutations(result.others):
         joined = result.records[0] + "".join(rest)
-        if parse_key_record(joined).usable:
+        whole = parse_key_record(joined)
+        if whole.usable or whole.lenient:  # v=DKIM1 after other tags: DKIM-04's (s45k)
             return joined
     return ""
 
@@ -1549,11 +1593,13 @@ def _shared_rrset(out: Collector, result: SelectorResult) -> bool:
 
     RFC 6376 §3.6.2.2: "if there are multiple records in an RRset, the results are undefined":
     verifiers read one record (dkimpy the first the resolver returns, in no fixed order), so
-    the key verifies only some of the time. Not said for a record receivers discard anyway
-    (v= other than DKIM1, DKIM-04), where the RRset makes no difference.
+    the key verifies only some of the time; OpenDKIM refuses the answer. Not said for a record
+    verifiers discard anyway (v= other than DKIM1, DKIM-04), where the RRset makes no
+    difference; said for v=DKIM1 after other tags, which most verifiers use
+    (discarded_whatever_the_rrset, task s45k).
     """
     parsed = result.parsed
-    if not result.others or parsed is None or any(p.check_id == "DKIM-04" for p in parsed.problems):
+    if not result.others or parsed is None or discarded_whatever_the_rrset(parsed):
         return False
     joined = _joined_key(result)
     if joined:
@@ -1731,20 +1777,46 @@ def _new_key_fix(result: SelectorResult, taken: set[str]) -> str:
 
 def _twin_fix(result: SelectorResult) -> str:
     """DKIM-02 for several key records at one selector: delete the ones receivers could not
-    use anyway; when more than one is usable, which key signs is known only to the sender,
+    use anyway (not one with v=DKIM1 after other tags holding a key no usable record holds,
+    s45k); when more than one is usable, which key signs is known only to the sender,
     unless they hold the same key and differ only in tags (_same_key_fix)."""
     parsed = [parse_key_record(text) for text in result.records]
     usable = [p for p in parsed if p.usable]
-    if len(usable) == 1:
+    if result.lenient_twins:
+        # One key in each, each with v=DKIM1 after other tags (s45k): one record, v= first.
+        keep = min(parsed, key=lambda p: (len(p.text), p.text))
+        record = repaired_record(keep.text)
+        if record is not None:
+            head = (
+                f"The {len(parsed)} records hold the same key, each with v=DKIM1 after other "
+                "tags (DKIM-04), which a verifier holding to RFC 6376 §3.6.1 discards: "
+                "replace them with one record with v=DKIM1 first."
+            )
+            return f"{_delete(result, [p.text for p in parsed], head)}\nThen publish:\n" + (
+                _publish(result, record)
+            )
+    # A key with v=DKIM1 after other tags is used by most verifiers (s45f) and may be the one
+    # that signs: deleted as unusable only beside a usable record of that key (s45k).
+    keys = {_key_of(p) for p in usable}
+    lenient = [p for p in parsed if p.lenient and _key_of(p) not in keys]
+    if len(usable) == 1 and not lenient:
         return _delete(result, [p.text for p in parsed if not p.usable])
-    if same := _same_key_fix(result, usable):
+    if not lenient and (same := _same_key_fix(result, usable)):
         return same
     where = _alias(result) or result.name
-    shown = "; ".join(f"{n}) {_describe_key(p)}" for n, p in enumerate(usable or parsed, start=1))
+    shown = "; ".join(
+        f"{n}) {_describe_key(p)}{' with v=DKIM1 after other tags' if p.lenient else ''}"
+        for n, p in enumerate(usable + lenient or parsed, start=1)
+    )
+    front = (
+        " If the one you keep has v=DKIM1 after other tags, move v=DKIM1 to its front (DKIM-04)."
+        if lenient
+        else ""
+    )
     text = (
         f"Keep the one record at {where} whose p= is the public key in your mail "
         f"service's DKIM settings, and delete the others. Published now: {shown}. If two "
-        "services sign with these keys, give each its own selector."
+        f"services sign with these keys, give each its own selector.{front}"
     )
     if where != result.name:
         text = (

@@ -4216,7 +4216,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
     unusable, unusable_names, failing = _unusable_keys(keys, ctx.domain)
     # A lone key record whose only fault is v=DKIM1 after other tags (DKIM-04): most verifiers
     # use it, one holding to RFC 6376 §3.6.1 discards it (s45f).
-    lenient, lenient_names = _lenient_keys(keys, ctx.domain)
+    # Several records holding that one key alike are not by chance (s45k): named with them.
+    lenient, lenient_names, twin_names = _lenient_keys(keys, ctx.domain)
     evidence: dict[str, Any] = {"dkim_selectors_tried": keys.selectors}
     if revoked_names:
         evidence["dkim_revoked"] = revoked_names
@@ -4224,8 +4225,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         evidence["dkim_ambiguous"] = [r.name for r in ambiguous]
     if unusable_names:
         evidence["dkim_unusable"] = unusable_names
-    if lenient_names:
-        evidence["dkim_v_not_first"] = lenient_names
+    if lenient_names or twin_names:
+        evidence["dkim_v_not_first"] = lenient_names + twin_names
     # A revoked key is no key (RFC 6376 §3.6.1), but "no DKIM key was found" sends the owner
     # looking for a record that is there (s43o): it is named, and what it means for DMARC.
     found = [
@@ -4249,7 +4250,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         "its mail can pass DMARC only by chance"
         if ambiguous
         else "its mail fails DMARC at receivers whose verifier discards "
-        + ("those records" if len(lenient_names) > 1 else "that record")
+        + ("or refuses " if twin_names else "")
+        + ("those records" if len(lenient_names) > 1 or twin_names else "that record")
         if lenient
         else "no mail from it can pass DMARC"
     )
@@ -4277,17 +4279,24 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
             f"{series([r.name for r in ambiguous])}: the key record whose p= is the key your "
             "mail service signs with (DKIM-02's fix)"
         )
+        # A key record beside the others with v=DKIM1 after other tags asks DKIM-04's too
+        # (DKIM-02 is said for it since s45k).
+        fronts = [r.name for r in ambiguous if r.parsed is not None and r.parsed.lenient]
         if unusable_names:
             dkim_fix += f"; and {_correct_words(unusable_names, failing)}"
-        if lenient_names:
-            dkim_fix += f"; and {_front_words(lenient_names)}"
+        if lenient_names or fronts:
+            dkim_fix += f"; and {_front_words(lenient_names + fronts)}"
+        if twin_names:
+            dkim_fix += f"; and {_twin_words(twin_names)}"
         fix = f"{spf_fix}{dkim_fix}; {either}"
-    elif unusable_names or lenient_names:
+    elif unusable_names or lenient_names or twin_names:
         # What DKIM's own findings ask for the record (s44k), not a new key: the one the
         # service signs with may be there, mangled in the copying.
         steps = [_correct_words(unusable_names, failing)] * bool(unusable_names)
         if lenient_names:
             steps.append(_front_words(lenient_names))
+        if twin_names:
+            steps.append(_twin_words(twin_names))
         fix = f"{spf_fix}and {'; and '.join(steps)}; {either}"
     elif revoked:
         fix = (
@@ -4326,6 +4335,15 @@ def _front_words(names: list[str]) -> str:
     return (
         f"move v=DKIM1 to the front of the key record{'s' if len(names) > 1 else ''} at "
         f"{series(names)} (DKIM-04), so every verifier can use the key"
+    )
+
+
+def _twin_words(names: list[str]) -> str:
+    """DMARC-18's fix for selectors holding one key in several records, each with v=DKIM1
+    after other tags (dkim.SelectorResult.lenient_twins): DKIM-02's and DKIM-04's."""
+    return (
+        f"keep one record at {'each of ' if len(names) > 1 else ''}{series(names)}, with "
+        "v=DKIM1 moved to its front (DKIM-02, DKIM-04), so every verifier can use the key"
     )
 
 
@@ -4384,13 +4402,18 @@ def _unusable_keys(keys: Any, domain: str) -> tuple[str, list[str], str]:
     )
 
 
-def _lenient_keys(keys: Any, domain: str) -> tuple[str, list[str]]:
+def _lenient_keys(keys: Any, domain: str) -> tuple[str, list[str], list[str]]:
     """DMARC-18's words for the lone key records whose only fault is v=DKIM1 after other tags
-    (dkim.ParsedKey.lenient, DKIM-04), and their names; ("", []) for none. RFC 6376 §3.6.1
-    says v= "MUST be the first tag", but OpenDKIM and dkimpy check only its value and rspamd
-    ignores it, so most receivers use the key; a verifier holding to the RFC's letter discards
-    the record (task s45f). Not counted as a key found: where it is discarded, a domain
-    without SPF has nothing to align with."""
+    (dkim.ParsedKey.lenient, DKIM-04), their names, and the names of the selectors holding
+    one such key in several records alike (dkim.SelectorResult.lenient_twins, s45k); ("",
+    [], []) for none. RFC 6376 §3.6.1 says v= "MUST be the first tag", but OpenDKIM and
+    dkimpy check only its value and rspamd ignores it, so most receivers use the key; a
+    verifier holding to the RFC's letter discards the record (task s45f). Not counted as a
+    key found: where it is discarded, a domain without SPF has nothing to align with. Of
+    several records alike, dkimpy and rspamd read one, the same key either way, while
+    OpenDKIM refuses an answer of several TXT records (dkim_get_key_dns, "multiple DNS
+    replies")."""
+    twins = [r for r in keys.results if r.lenient_twins and not r.from_wildcard]
     own = [
         r
         for r in keys.results
@@ -4407,8 +4430,23 @@ def _lenient_keys(keys: Any, domain: str) -> tuple[str, list[str]]:
         and wildcard.parsed.lenient
         and any(r.from_wildcard for r in keys.results)
     )
+    clauses = []
+    if twins:
+        held = (
+            f"selector '{twins[0].selector}' holds {len(twins[0].records)} key records"
+            if len(twins) == 1
+            else f"selectors {series([repr(r.selector) for r in twins])} hold several key "
+            "records each"
+        )
+        clauses.append(
+            f"{held} where DKIM allows one, the same key with v=DKIM1 after other tags "
+            "(DKIM-02, DKIM-04): dkimpy and rspamd use that key whichever record they read, "
+            "but OpenDKIM refuses a selector answering several TXT records and a verifier "
+            "that holds to RFC 6376 §3.6.1 discards them"
+        )
+    twin_names = [r.name for r in twins]
     if not own and not wild:
-        return "", []
+        return "; ".join(clauses), [], twin_names
     names = [r.name for r in own] + ([f"*._domainkey.{domain}"] if wild else [])
     parts = []
     if own:
@@ -4421,13 +4459,14 @@ def _lenient_keys(keys: Any, domain: str) -> tuple[str, list[str]]:
     if wild:
         parts.append(f"the wildcard key record at *._domainkey.{domain}")
     many = len(names) > 1
-    return (
+    clauses.insert(
+        0,
         f"{' and '.join(parts)} {'have' if many else 'has'} v=DKIM1 after other tags "
         f"(DKIM-04): OpenDKIM, dkimpy and rspamd use {'their keys' if many else 'its key'} "
         "all the same, but a verifier that holds to RFC 6376 §3.6.1 discards "
         f"{'them' if many else 'it'}",
-        names,
     )
+    return "; ".join(clauses), names, twin_names
 
 
 def _ambiguous_words(ambiguous: list[Any]) -> str:
