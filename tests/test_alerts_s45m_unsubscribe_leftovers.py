@@ -23,8 +23,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from mailsec.accounts.models import Profile, Team
-from mailsec.alerts.models import AlertRecipient, AlertSetting
+from mailsec.accounts.models import Membership, Profile, Team
+from mailsec.alerts.emails import address_unsubscribe_token, unsubscribe_token
+from mailsec.alerts.models import AlertRecipient, AlertSetting, TeamAlertAddress
 from mailsec.domains.models import Domain
 from mailsec.hosting.deleted import DeletedNotice, tell
 
@@ -71,3 +72,54 @@ def test_the_domain_deleted_email_has_no_one_click_that_stops_all(mara: User) ->
     assert b'<form method="post">' in asked.content
     assert AlertSetting.mode_for(mara, kept) != AlertSetting.Mode.OFF
     assert not AlertRecipient.objects.filter(user=mara, unsubscribed_all=True).exists()
+
+
+@pytest.mark.parametrize("how", ["several-deleted", "one-deleted", "left-the-team", "address"])
+def test_a_link_whose_domains_are_no_longer_theirs(mara: User, how: str) -> None:
+    own = mara.memberships.get().team
+    (mine,) = [Domain.objects.create(team=own, name="mine-s45m.test", verified_at=timezone.now())]
+    client = Team.objects.create(name="Client Co")
+    Membership.objects.create(team=client, user=mara, role=Membership.Role.MEMBER)
+    named = [
+        Domain.objects.create(team=client, name=f"c{i}-s45m.test", verified_at=timezone.now())
+        for i in (1, 2)
+    ]
+    if how == "several-deleted":
+        token = unsubscribe_token(mara, None, domains=named)
+    elif how == "address":
+        address = TeamAlertAddress.objects.create(
+            team=client, email="tickets@client-s45m.test", confirmed_at=timezone.now()
+        )
+        token = address_unsubscribe_token(address, named[0])
+    else:
+        token = unsubscribe_token(mara, named[0])
+    if how == "left-the-team":
+        Membership.objects.filter(team=client, user=mara).delete()
+    else:
+        for d in named:
+            d.delete()
+    path = f"/alerts/unsubscribe/{token}/"
+    asked = Client().get(path)
+    assert asked.status_code == 200
+    text = words(asked.content)
+    assert "alert emails for." not in text and "for ." not in text, text
+    assert "nothing needs doing" in text.lower(), text
+    if how == "several-deleted":
+        assert "The domains this link was for are no longer" in text, text
+    else:
+        assert "The domain this link was for is no longer" in text, text
+    assert b'<form method="post">' not in asked.content  # nothing to press
+    if how != "address":
+        assert "/alerts/" in asked.content.decode() and "Alert settings" in text
+    done = Client().post(path, {"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200
+    text = words(done.content)
+    assert "Nothing was changed" in text, text
+    assert "Unsubscribed" not in text and "for ." not in text
+    assert not AlertSetting.objects.filter(user=mara).exists()
+    assert AlertSetting.mode_for(mara, mine) != AlertSetting.Mode.OFF
+    assert not AlertRecipient.objects.filter(user=mara, unsubscribed_all=True).exists()
+    assert not AlertRecipient.objects.filter(user=mara, weekly_summary=False).exists()
+    if how == "address":
+        address.refresh_from_db()
+        assert address.unsubscribed_at is None and not address.muted_domains.exists()

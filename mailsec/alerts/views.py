@@ -301,6 +301,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     elif scope != ALL_DOMAINS:
         domains = domains.filter(code=scope)
     domains = sorted(domains.only("code", "name"), key=lambda d: name_sort_key(d.name))
+    if scope != ALL_DOMAINS and not domains:
+        # None of the link's domains is the person's any more (deleted since, or they left the
+        # team): nothing to stop, a POST (a mail client's button on an old email) included.
+        return _nothing_to_stop(
+            request, user.email, several=isinstance(scope, tuple) and len(scope) > 1
+        )
     done = False
     if request.method == "POST":
         _turn_off(user, domains)
@@ -310,6 +316,27 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             )
         done = True
     ctx = {"domains": domains, "done": done, "all": scope == ALL_DOMAINS, "email": user.email}
+    return render(request, "alerts/unsubscribe.html", ctx)
+
+
+def _nothing_to_stop(
+    request: HttpRequest,
+    email: str,
+    several: bool = False,
+    team_address: TeamAlertAddress | None = None,
+) -> HttpResponse:
+    """The page of a link whose domains are none of its holder's any more (s45m: it read
+    "will no longer get alert emails for ." above a button): they are no longer theirs and
+    nothing needs doing. GET or POST, nothing changes, and a POST says so; 200 either way (a
+    mail client's one-click POST of an old email is answered), not a 404 that reads as a
+    broken link."""
+    ctx = {
+        "gone": True,
+        "done": request.method == "POST",
+        "several": several,
+        "email": email,
+        "team_address": team_address,
+    }
     return render(request, "alerts/unsubscribe.html", ctx)
 
 
@@ -336,6 +363,8 @@ def _unsubscribe_address(
     domains = list(address.team.domains.order_by("name").only("code", "name"))
     if scope != ALL_DOMAINS:
         domains = [d for d in domains if str(d.code) == scope]
+        if not domains:  # deleted since, or no longer the team's
+            return _nothing_to_stop(request, address.email, team_address=address)
     done = request.method == "POST"
     if done:
         if scope == ALL_DOMAINS:
