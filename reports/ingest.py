@@ -53,6 +53,7 @@ from reports.mail import (
 )
 from reports.models import (
     BULK_BATCH,
+    IMPORTED_FILE_NAME,
     SHORT_RANGE,
     PolicyResult,
     RawReport,
@@ -99,6 +100,8 @@ class _File:
     parsed: ParsedReport | None
     status: str  # PARSED while it may still prove a resend; REJECTED or ERROR otherwise
     error: str
+    # Its raw row's headers: the file's name when it names a policy domain (IMPORTED_FILE_NAME).
+    headers: dict[str, str]
 
 
 def _batches(items: Iterable[_Given], size: int) -> Iterator[list[_Item]]:
@@ -220,7 +223,8 @@ def _parse(chunk: list[_Item], max_bytes: int) -> tuple[list[_File], int]:
                 # fix, as the parse task does, and go on with the other files.
                 log.exception("parsing an imported report for %s failed", address.domain_name)
                 status, error = RawReport.ERROR, f"{type(e).__name__}: {e}"[:2000]
-            files.append(_File(address, digest, body, index, parsed, status, error))
+            kept = {IMPORTED_FILE_NAME: name} if named and name else {}
+            files.append(_File(address, digest, body, index, parsed, status, error, kept))
     return files, repeated
 
 
@@ -567,6 +571,7 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
             RawReport(
                 address=f.address,
                 source=RawReport.HTTPS,
+                headers=f.headers,
                 body=f.body,
                 sha256=f.sha256,
                 size=len(f.body),
@@ -667,7 +672,8 @@ def _report_line(
 
 def _render(f: _File, content_type: str, body_hex: bytes) -> _Rows:
     raw = _line(
-        (str(uuid.uuid4()), str(f.address.pk), RawReport.HTTPS, content_type, "{}", "[]", "1")
+        (str(uuid.uuid4()), str(f.address.pk), RawReport.HTTPS, content_type)
+        + (json.dumps(f.headers, ensure_ascii=False), "[]", "1")
         + ("", "", "", "", "", f.sha256, str(len(f.body)), str(f.index))
     )
     raw += "\t\\\\x"  # bytea in hex (body_hex follows), its backslash escaped for COPY

@@ -511,15 +511,22 @@ class RawReport(models.Model):
         mail_report = None
         member = None
         named: str | None = None
+        filename: str | None = None
         if self.source == self.HTTPS:
             member = self._https_member(payload)
+            # An imported file's RFC 8460 §5.1 name, kept with its row (reports.ingest), names
+            # the domain as it did at the import, whenever the row is parsed again (s45r1).
+            filename = self.headers.get(IMPORTED_FILE_NAME) or None
+            named = filename_domain(filename)
+            report_domain = named or report_domain
         if self.source == self.EMAIL:
             mail_report = extract_report(payload, self.report_index)
             warnings += mail_report.warnings
             # Without TLS-Report-Domain, an RFC 8460 §5.1 file name names the policy domain
             # a policy without one is about (checklist RPT-06), before the address's.
             if mail_report.report_domain is None:
-                named = filename_domain(mail_report.filename)
+                filename = mail_report.filename
+                named = filename_domain(filename)
             report_domain = mail_report.report_domain or named or report_domain
             payload, member = mail_report.payload, mail_report.member
             warnings += self._check_dkim(mail_report.submitter)
@@ -531,8 +538,8 @@ class RawReport(models.Model):
         )
         if mail_report is not None:
             parsed.envelope_domain = mail_report.report_domain
-        if named and mail_report is not None and mail_report.filename:
-            parsed.warnings = said_from_filename(parsed.warnings, named, mail_report.filename)
+        if named and filename:
+            parsed.warnings = said_from_filename(parsed.warnings, named, filename)
         submitter = mail_report.submitter if mail_report else None
         if mail_report is not None:
             warnings += self._check_dkim_domain(submitter, parsed.contact_domain)
@@ -1038,6 +1045,12 @@ def lock_copies(report_pk: int, *also: int) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+# The key of RawReport.headers under which an imported file's RFC 8460 §5.1 name is kept
+# (reports.ingest: only a name that names a policy domain, filename_domain), so that a parse
+# of the row again reads the domain the import read (RawReport._parse; task s45r1).
+IMPORTED_FILE_NAME = "imported-file-name"
 
 
 # The start of the warning a report stored beside another policy domain's report of the same
