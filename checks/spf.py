@@ -1867,16 +1867,17 @@ async def _own_record(
     type99 = await _type99_targets(ctx, tree)
     # Two or more permanent errors the owner's record can be repaired of: one record for all
     # (OneRepair), quoted by each of their findings and built on by SPF-09 and SPF-10.
+    void_ptr = frozenset() if fused_terms or parsed.misspelt else await _void_ptr_hosts(ctx, parsed)
     one = (
         None
         if fused_terms or parsed.misspelt
-        else await _one_repair(ctx, tree, parsed, dedup, mx, type99, replaced)
+        else await _one_repair(ctx, tree, parsed, dedup, mx, type99, replaced, void_ptr)
     )
     if one is not None and len(one.parts) > 1:
         dead, fanout, void_fix = _quote_one(one, tree, parsed, mx, dedup, dead, fanout, void_fix)
     _tree_findings(out, ctx, tree, fused_names, dedup, dead, fanout, loops, void_fix, type99, one)
     if not fused_terms and not parsed.misspelt:
-        await _ptr_fixes(out, ctx, tree, parsed, one)
+        await _ptr_fixes(out, ctx, tree, parsed, one, void_ptr)
     # A record with a mechanism written with '=' is fixed by SPF-04 first: a corrected record
     # built from it would keep the skipped term (and respelling it changes the lookup count).
     # When the fusion swallowed the `all` ("...google.com" "-all"), the record does end with
@@ -2300,17 +2301,50 @@ def _ptr_host(term: SpfTerm) -> str | None:
     return term.target
 
 
-def _without_ptr(parsed: ParsedSpf) -> str:
-    """The record with each `ptr:<host>` written `a:<host>` (qualifier kept)."""
+def _without_ptr(parsed: ParsedSpf, keep: frozenset[str] = frozenset()) -> str:
+    """The record with each `ptr:<host>` written `a:<host>` (qualifier kept), but those whose
+    host is in `keep` (_void_ptr_hosts: no address, so 'a:<host>' would pass no server)."""
     terms = []
     for t in parsed.terms:
         host = _ptr_host(t) if t.valid and t.kind == "mechanism" else None
-        if host:
+        if host and normalize(host) not in keep:
             qualifier = t.text[0] if t.text[:1] in ("+", "-", "~", "?") else ""
             terms.append(f"{qualifier}a:{host}")
         else:
             terms.append(t.text)
     return " ".join(["v=spf1", *terms])
+
+
+async def _void_ptr_hosts(ctx: CheckContext, parsed: ParsedSpf) -> frozenset[str]:
+    """The hosts of the record's 'ptr:<host>' terms that have no address (A and AAAA both
+    answered, empty): 'a:<host>' (SPF-11's change) would pass no server there and be a void
+    lookup (SPF-06), where the ptr passes servers whose reverse name is under it (RFC 7208
+    §5.5). Asked only for a record with such terms; a failed lookup does not count."""
+    hosts = sorted(
+        {
+            normalize(host)
+            for t in parsed.terms
+            if t.valid and t.kind == "mechanism" and (host := _ptr_host(t))
+        }
+    )
+    if not hosts:
+        return frozenset()
+    found = await asyncio.gather(*(ctx.dns.addresses(h) for h in hosts))
+    return frozenset(
+        h
+        for h, (addrs, answers) in zip(hosts, found, strict=True)
+        if not addrs and not any(a.failed for a in answers)
+    )
+
+
+def _ptr_void_note(host: str) -> str:
+    """SPF-11's words, in place of 'name the host with a:<host>', for a host without address."""
+    return (
+        f"{host} has no address, so 'a:{host}' would pass no server and be "
+        "a lookup that finds nothing (SPF-06); the ptr passes servers whose reverse name is "
+        "that host or a name under it (RFC 7208 §5.5): list the servers meant with ip4:/ip6: "
+        "instead, or remove the term if none sends your mail."
+    )
 
 
 def _without_ignored(parsed: ParsedSpf) -> str:
@@ -2544,6 +2578,7 @@ async def _one_repair(
     mx: DnsAnswer,
     type99: dict[str, str],
     replaced: dict[str, list[str]],
+    void_ptr: frozenset[str] = frozenset(),
 ) -> OneRepair | None:
     """OneRepair, when any of those repairs (or SPF-11's 'ptr:<host>' written 'a:<host>')
     applies and their record passes its vetting; else None. With one repair alone its record
@@ -2582,9 +2617,14 @@ async def _one_repair(
             parts.setdefault("SPF-07", []).append(
                 f"the addresses of its MX hosts in place of '{t.text}'"
             )
-        elif t.valid and t.kind == "mechanism" and (host := _ptr_host(t)):
+        elif (
+            t.valid
+            and t.kind == "mechanism"
+            and (host := _ptr_host(t))
+            and normalize(host) not in void_ptr
+        ):
             # SPF-11's change (_without_ptr): not a permanent error, but its fix quotes a
-            # whole record too.
+            # whole record too. Not for a host without address (_void_ptr_hosts).
             qualifier = t.text[0] if t.text[:1] in ("+", "-", "~", "?") else ""
             terms.append(f"{qualifier}a:{host}")
             parts.setdefault("SPF-11", []).append(f"'{qualifier}a:{host}' in place of '{t.text}'")
@@ -2628,7 +2668,12 @@ def _quote_one(
 
 
 async def _ptr_fixes(
-    out: Collector, ctx: CheckContext, tree: SpfNode, parsed: ParsedSpf, one: OneRepair | None
+    out: Collector,
+    ctx: CheckContext,
+    tree: SpfNode,
+    parsed: ParsedSpf,
+    one: OneRepair | None,
+    void_ptr: frozenset[str] = frozenset(),
 ) -> None:
     """SPF-11's record for the owner's 'ptr:<host>' (_problem: the record with 'a:<host>' in
     its place, nothing else changed) made the one record: OneRepair's, when it holds other
@@ -2637,17 +2682,39 @@ async def _ptr_fixes(
     ptr = [f for f in out.findings if f.id == "SPF-11" and f.subject == ctx.domain and f.fix]
     if not ptr:
         return
+    # A ptr host without address is not written 'a:' (s45r2): its finding offers no record
+    # and says why; the others' record keeps that ptr as it is.
+    for finding in list(ptr):
+        host = _term_host(parsed, finding.evidence.get("term"))
+        if host is None or normalize(host) not in void_ptr:
+            continue
+        finding.fix = ""
+        finding.summary = finding.summary.replace(
+            f"name the host with 'a:{host}' instead.", _ptr_void_note(host)
+        )
+        ptr.remove(finding)
+    if not ptr:
+        return
     if one is not None and "SPF-11" in one.parts and len(one.parts) > 1:
         for finding in ptr:
             finding.fix = one.fix
             finding.summary += one.note("SPF-11")
         return
-    if tree_permerror(tree):
-        fix, note = await _vetted_fix(ctx, _without_ptr(parsed), "With 'a:' in its place")
-        if not fix:
-            for finding in ptr:
-                finding.fix = ""
+    if tree_permerror(tree) or void_ptr:
+        record = _without_ptr(parsed, void_ptr)
+        fix, note = await _vetted_fix(ctx, record, "With 'a:' in its place")
+        for finding in ptr:
+            finding.fix = fix
+            if not fix:
                 finding.summary += note
+
+
+def _term_host(parsed: ParsedSpf, text: str | None) -> str | None:
+    """The host of the record's 'ptr:<host>' term written `text`, as written, or None."""
+    for t in parsed.terms:
+        if t.text == text and t.valid and t.kind == "mechanism" and (host := _ptr_host(t)):
+            return host
+    return None
 
 
 # _dead_end_fixes' key for the owner's record with every include of a name without SPF
