@@ -928,17 +928,34 @@ class SelectorResult:
         time. Not for records holding one usable key alike (written twice): any of them
         verifies; nor for one key alike with v=DKIM1 after other tags in each (lenient_twins,
         s45k); nor for a lone key record beside others whose v= is not DKIM1, discarded
-        whatever the RRset (discarded_whatever_the_rrset)."""
+        whatever the RRset (discarded_whatever_the_rrset), or a key split over the records
+        (split)."""
         if len(self.records) + len(self.others) < 2:
             return False
         if self.others:
             # A lone key record every verifier that reads v= discards is unusable whatever
             # stands beside it, as DKIM-02 says (discarded_whatever_the_rrset, task s45k).
-            return self.parsed is None or not discarded_whatever_the_rrset(self.parsed)
+            # Nor a key split over the records (split): no verifier reads it whole.
+            return self.parsed is None or not (
+                discarded_whatever_the_rrset(self.parsed) or self.split
+            )
         if self.lenient_twins:
             return False
         parsed = [parse_key_record(text) for text in self.records]
         return not all(p.usable for p in parsed) or len({_key_of(p) for p in parsed}) > 1
+
+    @property
+    def split(self) -> bool:
+        """A key split over the key record and the other TXT records at the selector
+        (_joined_key, DKIM-02 gives the record joined): no verifier reads it whole (OpenDKIM
+        refuses the answer, dkimpy and rspamd read one piece), so it is unusable, not
+        usable by chance (task s45k)."""
+        return (
+            self.parsed is not None
+            and bool(self.others)
+            and not discarded_whatever_the_rrset(self.parsed)
+            and bool(_joined_key(self))
+        )
 
     @property
     def lenient_twins(self) -> bool:

@@ -4218,6 +4218,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
     # use it, one holding to RFC 6376 §3.6.1 discards it (s45f).
     # Several records holding that one key alike are not by chance (s45k): named with them.
     lenient, lenient_names, twin_names = _lenient_keys(keys, ctx.domain)
+    # A key split over several TXT records verifies nowhere, not by chance (s45k).
+    split, split_names = _split_keys(keys)
     evidence: dict[str, Any] = {"dkim_selectors_tried": keys.selectors}
     if revoked_names:
         evidence["dkim_revoked"] = revoked_names
@@ -4227,6 +4229,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         evidence["dkim_unusable"] = unusable_names
     if lenient_names or twin_names:
         evidence["dkim_v_not_first"] = lenient_names + twin_names
+    if split_names:
+        evidence["dkim_split"] = split_names
     # A revoked key is no key (RFC 6376 §3.6.1), but "no DKIM key was found" sends the owner
     # looking for a record that is there (s43o): it is named, and what it means for DMARC.
     found = [
@@ -4239,6 +4243,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         found.append(unusable)
     if lenient:
         found.append(lenient)
+    if split:
+        found.append(split)
     searched = f"({len(keys.selectors)} selectors tried: {tried})"
     dkim_words = (
         f"{'; '.join(found)}; no other key was found {searched}"
@@ -4288,8 +4294,10 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
             dkim_fix += f"; and {_front_words(lenient_names + fronts)}"
         if twin_names:
             dkim_fix += f"; and {_twin_words(twin_names)}"
+        if split_names:
+            dkim_fix += f"; and {_join_words(keys)}"
         fix = f"{spf_fix}{dkim_fix}; {either}"
-    elif unusable_names or lenient_names or twin_names:
+    elif unusable_names or lenient_names or twin_names or split_names:
         # What DKIM's own findings ask for the record (s44k), not a new key: the one the
         # service signs with may be there, mangled in the copying.
         steps = [_correct_words(unusable_names, failing)] * bool(unusable_names)
@@ -4297,6 +4305,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
             steps.append(_front_words(lenient_names))
         if twin_names:
             steps.append(_twin_words(twin_names))
+        if split_names:
+            steps.append(_join_words(keys))
         fix = f"{spf_fix}and {'; and '.join(steps)}; {either}"
     elif revoked:
         fix = (
@@ -4347,6 +4357,48 @@ def _twin_words(names: list[str]) -> str:
     )
 
 
+def _split(keys: Any) -> list[Any]:
+    return [r for r in keys.results if r.found and not r.from_wildcard and r.split]
+
+
+def _split_keys(keys: Any) -> tuple[str, list[str]]:
+    """DMARC-18's words for the keys split over several TXT records at their selector
+    (dkim.SelectorResult.split, DKIM-02), and their names; ("", []) for none. No verifier
+    reads such a key whole: OpenDKIM refuses an answer of several TXT records, dkimpy and
+    rspamd read one piece (s45k)."""
+    split = _split(keys)
+    if not split:
+        return "", []
+    if len(split) == 1:
+        count = len(split[0].records) + len(split[0].others)
+        words = (
+            f"the DKIM key at selector '{split[0].selector}' is split over {count} TXT records "
+            "(DKIM-02), so no verifier reads it whole"
+        )
+    else:
+        selectors = series([f"'{r.selector}'" for r in split])
+        words = (
+            f"the DKIM keys at selectors {selectors} are split over several TXT records each "
+            "(DKIM-02), so no verifier reads them whole"
+        )
+    return words, [r.name for r in split]
+
+
+def _join_words(keys: Any) -> str:
+    """DMARC-18's fix for the keys split over several TXT records (_split_keys): DKIM-02's."""
+    split = _split(keys)
+    if len(split) == 1:
+        count = len(split[0].records) + len(split[0].others)
+        return (
+            f"replace the {count} TXT records at {split[0].name} with the one record DKIM-02 "
+            "gives, the key joined"
+        )
+    return (
+        f"replace the TXT records at each of {series([r.name for r in split])} with the one "
+        "record DKIM-02 gives there, the key joined"
+    )
+
+
 def _unusable_keys(keys: Any, domain: str) -> tuple[str, list[str], str]:
     """DMARC-18's words for the lone key records DKIM fails so that no verifier can use them
     (not usable, not revoked: _revoked_keys names those), their names, and the checks that
@@ -4362,6 +4414,7 @@ def _unusable_keys(keys: Any, domain: str) -> tuple[str, list[str], str]:
         and not r.parsed.usable
         and not r.parsed.revoked
         and not r.parsed.lenient  # _lenient_keys names those
+        and not r.split  # _split_keys names those
     ]
     wildcard = keys.wildcard
     wild = (

@@ -140,3 +140,23 @@ def test_a_usable_key_beside_another_key_with_v_not_first_keeps_both_in_question
     assert "Keep the one record at " + NAME in fix, fix
     assert "1) a 2048-bit RSA key" in fix and "2) a 3072-bit RSA key" in fix, fix
     assert "with v=DKIM1 after other tags" in fix and "move v=DKIM1 to its front" in fix, fix
+
+
+@pytest.mark.parametrize(
+    "head",
+    ["v=DKIM1; k=rsa; p=", "k=rsa; v=DKIM1; p="],
+    ids=["v-first", "v-not-first"],
+)
+def test_dmarc18_for_a_key_split_over_two_records(head: str) -> None:
+    # Neither record holds a whole key: no verifier reads one that verifies (OpenDKIM refuses
+    # the answer, dkimpy and rspamd read a piece), so not "by chance", and "keep only one
+    # record: the key record" would leave half a key. DKIM-02's fix joins them.
+    _, dmarc18 = _run([f"{head}{KEY[:180]}", KEY[180:]])
+    summary, fix = _flat(dmarc18.summary), _flat(dmarc18.fix)
+    assert "by chance" not in summary and "some of the time" not in summary, summary
+    assert "the DKIM key at selector 'mail' is split over 2 TXT records (DKIM-02)" in summary
+    assert "no mail from it can pass DMARC" in summary, summary
+    assert "keep only one record" not in fix, fix
+    assert f"replace the 2 TXT records at {NAME} with the one record DKIM-02 gives" in fix, fix
+    assert dmarc18.evidence["dkim_split"] == [NAME]
+    assert "dkim_ambiguous" not in dmarc18.evidence
