@@ -2605,9 +2605,11 @@ async def _one_repair(
             parts.setdefault("SPF-05", []).append(f"without the copy '{t.text}'")
         elif t.name == "include" and name in names:
             swap = swaps.get(name)
-            if swap and swap[1] not in terms:
-                terms.append(swap[1])
-                parts.setdefault("SPF-08", []).append(f"'{swap[1]}' in place of '{t.text}'")
+            if swap and not _holds(terms, swap[1]):
+                terms.append(_qualified(t, swap[1]))
+                parts.setdefault("SPF-08", []).append(
+                    f"'{_qualified(t, swap[1])}' in place of '{t.text}'"
+                )
             else:
                 parts.setdefault("SPF-08", []).append(f"without '{t.text}'")
         elif any(t is v for v in voids):
@@ -2798,9 +2800,9 @@ async def _dead_end_fixes(
             swap = swaps.get((t.lookup_name or "").lower().rstrip("."))
             if not any(t is d for d in drop):
                 terms.append(t.text)
-            elif swap and swap[1] not in terms:
-                terms.append(swap[1])
-                changes.append(f"'{swap[1]}' in place of '{t.text}'")
+            elif swap and not _holds(terms, swap[1]):
+                terms.append(_qualified(t, swap[1]))
+                changes.append(f"'{_qualified(t, swap[1])}' in place of '{t.text}'")
             else:
                 changes.append(f"without '{t.text}'")
         text = " ".join(["v=spf1", *terms])
@@ -2835,6 +2837,18 @@ async def _dead_end_fixes(
                     "Without the redirect",
                 )
     return fixes
+
+
+def _qualified(term: SpfTerm, include: str) -> str:
+    """The provider's `include` in place of `term` with the term's qualifier ('~include:<MX
+    host>' softfails what it matches, so must its replacement; RFC 7208 §4.6.2)."""
+    qualifier = term.text[0] if term.text[:1] in ("+", "-", "~", "?") else ""
+    return qualifier + include
+
+
+def _holds(terms: list[str], include: str) -> bool:
+    """Whether `terms` hold `include` already, with any qualifier."""
+    return any(t.lstrip("+-~?") == include for t in terms)
 
 
 def _provider_swaps(tree: SpfNode, parsed: ParsedSpf, mx: DnsAnswer) -> dict[str, tuple[str, str]]:

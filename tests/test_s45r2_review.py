@@ -138,3 +138,29 @@ def test_the_void_ptr_words_name_the_host_as_written() -> None:
     # The other ptr's record writes it 'a:' and keeps the one without address as it is.
     kept = published(by_term["ptr:mail.example.com"].fix)[1]
     assert kept == "v=spf1 ptr:NoHost.Example.com a:mail.example.com -all", kept
+
+
+@pytest.mark.parametrize(
+    ("record", "meant"),
+    [
+        # SPF-08's provider swap alone, and within the one corrected record (SPF-06 too).
+        (
+            "v=spf1 ip4:192.0.2.7 ~include:example-com.mail.protection.outlook.com -all",
+            "v=spf1 ip4:192.0.2.7 ~include:spf.protection.outlook.com -all",
+        ),
+        (
+            "v=spf1 ip4:192.0.2.7 ~include:example-com.mail.protection.outlook.com "
+            "a:old1.example.com -all",
+            "v=spf1 ip4:192.0.2.7 ~include:spf.protection.outlook.com -all",
+        ),
+    ],
+    ids=["swap", "swap-in-one-record"],
+)
+def test_the_provider_swap_keeps_the_includes_qualifier(record: str, meant: str) -> None:
+    # '~include:<MX host>' softfails what it matches (RFC 7208 §4.6.2, §5.2): the provider's
+    # include in its place must do the same, or the servers it lists pass where they did not.
+    findings = _run(record, MS)
+    spf08 = [f for f in findings if f.id == "SPF-08" and f.fix]
+    assert spf08, [(f.id, f.summary) for f in findings]
+    for finding in spf08:
+        assert published(finding.fix)[1] == meant, finding.fix
