@@ -77,6 +77,21 @@ def browser(chromium: Browser, settings: Any) -> Iterator[Browser]:
     connections.close_all()
 
 
+# No htmx request in flight, no swap or settle under way (htmx's own classes on the elements
+# concerned), the page loaded. What a test waits for before it measures or audits the page as a
+# whole, once what it reads is shown: networkidle waited at least 500 ms past the last request
+# (polling pages until a gap between polls) and said nothing about htmx's swap.
+HTMX_QUIET = (
+    "() => document.readyState === 'complete'"
+    " && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+)
+
+
+def settled(page: Page) -> None:
+    """Wait until the page is loaded and htmx has nothing in flight (HTMX_QUIET)."""
+    page.wait_for_function(HTMX_QUIET)
+
+
 def box(locator: Locator) -> dict[str, float]:
     """The element's bounding box (x, y, width, height in CSS pixels); it must be shown."""
     found = locator.bounding_box()

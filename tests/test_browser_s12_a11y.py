@@ -333,7 +333,7 @@ def test_the_page_has_no_serious_accessibility_violation(
     world = build_world()
     with fake_dns([f"mx1.{world.msp.busy.name}"], record="cname"):
         page = PAGES[name](browser, live_server.url, world)
-        page.wait_for_load_state("networkidle")
+        test_browser_s11_readiness.settled(page)
         shot(page, f"s12-a11y-{name}.png")
         problems = serious_violations(page, name)
     assert not problems, f"{len(problems)} serious accessibility problem(s) on {name}:\n" + (

@@ -300,7 +300,7 @@ def test_the_page_has_no_serious_accessibility_violation(
     browser: Browser, live_server: Any, name: str
 ) -> None:
     page = PAGES[name](browser, live_server.url, world())
-    page.wait_for_load_state("networkidle")
+    test_browser_s11_readiness.settled(page)
     shot(page, f"s14-a11y-{name}.png")
     problems = serious_violations(page, name)
     assert not problems, f"{len(problems)} serious accessibility problem(s) on {name}:\n" + (

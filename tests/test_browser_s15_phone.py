@@ -71,7 +71,7 @@ def phone_page(browser: Browser, url: str, world: World, path: str) -> Page:
 def assert_fits(page: Page, name: str, cells: str) -> None:
     """The page does not scroll sideways, and every cell and button of the `cells` table is on
     screen (not in a box to scroll), each of its codes a few lines, not one per 3-4 letters."""
-    page.wait_for_load_state("networkidle")
+    test_browser_s11_readiness.settled(page)
     shot(page, f"s15-phone-{name}.png")
     widths = page.evaluate(WIDTHS)
     assert widths[0] <= widths[1], (widths, page.evaluate(WIDER_THAN_WINDOW))
@@ -123,7 +123,7 @@ def test_the_free_check_score_table_fits_a_phone(browser: Browser, live_server: 
     costly(world.freecheck)
     page = phone_page(browser, live_server.url, world, f"/check/{world.freecheck.code}")
     expect(page.locator("table.fc-breakdown")).to_contain_text("point")
-    page.wait_for_load_state("networkidle")
+    test_browser_s11_readiness.settled(page)
     shot(page, "s15-phone-freecheck.png")
     widths = page.evaluate(WIDTHS)
     assert widths[0] <= widths[1], (widths, page.evaluate(WIDER_THAN_WINDOW))

@@ -52,7 +52,7 @@ def test_the_per_domain_menus_fit_a_phone(browser: Browser, live_server: Any) ->
     page = phone_page(browser, live_server.url, world, "/alerts/")
     table = page.locator("section[aria-labelledby=per-domain] table")
     expect(table).to_contain_text(LONG_NAME)
-    page.wait_for_load_state("networkidle")
+    test_browser_s11_readiness.settled(page)
     shot(page, "s16-phone-alerts.png")
     assert csp_violations(page) == []
     widths = page.evaluate(WIDTHS)

@@ -38,7 +38,7 @@ def test_a_long_name_without_hyphens_breaks_instead_of_the_page(
     page.goto(live_server.url + "/alerts/")
     table = page.locator("section[aria-labelledby=per-domain] table")
     expect(table).to_contain_text(UNBROKEN_NAME)
-    page.wait_for_load_state("networkidle")
+    test_browser_s11_readiness.settled(page)
     shot(page, "s17-700-alerts.png")
     assert csp_violations(page) == []
     widths = page.evaluate(WIDTHS)

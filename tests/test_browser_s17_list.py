@@ -73,7 +73,7 @@ def test_fifty_domains_and_a_long_name_fit_the_window(
     page.goto(live_server.url + "/domains/")
     table = page.locator("table.domains")
     expect(table.locator("tbody tr")).to_have_count(50)
-    page.wait_for_load_state("networkidle")
+    test_browser_s11_readiness.settled(page)
     shot(page, f"s17-list-{width}.png")
     assert csp_violations(page) == []
     widths = page.evaluate(WIDTHS)

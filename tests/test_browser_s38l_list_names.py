@@ -70,7 +70,7 @@ def test_a_hyphenated_name_stays_on_one_line_at_1280(browser: Browser, live_serv
     page.goto(live_server.url + "/domains/")
     table = page.locator("table.domains")
     expect(table.locator("tbody tr")).to_have_count(26)
-    page.wait_for_load_state("networkidle")
+    test_browser_s11_readiness.settled(page)
     assert csp_violations(page) == []
     measured = table.locator("tbody th a:not(.long-name)").evaluate_all(LINES)
     assert {name for name, *_ in measured} >= set(HYPHENATED)
@@ -91,7 +91,7 @@ def test_the_same_list_fits_a_phone(browser: Browser, live_server: Any) -> None:
     page.goto(live_server.url + "/domains/")
     table = page.locator("table.domains")
     expect(table.locator("tbody tr")).to_have_count(26)
-    page.wait_for_load_state("networkidle")
+    test_browser_s11_readiness.settled(page)
     widths = page.evaluate(WIDTHS)
     assert widths[0] <= widths[1], (widths, page.evaluate(WIDER_THAN_WINDOW))
     inside, box = table.evaluate(TABLE_IN_BOX)

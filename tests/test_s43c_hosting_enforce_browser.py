@@ -479,7 +479,7 @@ def test_testing_to_enforce_and_back_in_chromium(
         again = page.locator("#records").get_by_role("link", name="Look again")
         again.click()
         expect(page.locator("#records tbody tr").first).to_contain_text("yes", timeout=20000)
-        page.wait_for_load_state("networkidle")
+        test_browser_s11_readiness.settled(page)
         rows = panel_rows(page)
         seen["published.states"] = [
             "yes" if re.search(r"\byes\b", text) else text for text in rows.values()

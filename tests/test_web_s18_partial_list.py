@@ -356,7 +356,7 @@ def test_partial_pills_fit_the_window(browser: Any, live_server: Any, width: int
     page.goto(live_server.url + "/domains/")
     table = page.locator("table.domains")
     expect(table.locator("tbody tr")).to_have_count(50)
-    page.wait_for_load_state("networkidle")
+    test_browser_s11_readiness.settled(page)
     shot(page, f"s18z-list-{width}.png")
     assert csp_violations(page) == []
     widths = page.evaluate(WIDTHS)
