@@ -2303,16 +2303,25 @@ def _ptr_host(term: SpfTerm) -> str | None:
 
 def _without_ptr(parsed: ParsedSpf, keep: frozenset[str] = frozenset()) -> str:
     """The record with each `ptr:<host>` written `a:<host>` (qualifier kept), but those whose
-    host is in `keep` (_void_ptr_hosts: no address, so 'a:<host>' would pass no server)."""
+    host is in `keep` (_void_ptr_hosts: no address, so 'a:<host>' would pass no server), and
+    left out where an 'a:<host>' stands before it (_names_a)."""
     terms = []
     for t in parsed.terms:
         host = _ptr_host(t) if t.valid and t.kind == "mechanism" else None
         if host and normalize(host) not in keep:
             qualifier = t.text[0] if t.text[:1] in ("+", "-", "~", "?") else ""
-            terms.append(f"{qualifier}a:{host}")
+            if not _names_a(terms, host):  # a second 'a:<host>' never matches: left out
+                terms.append(f"{qualifier}a:{host}")
         else:
             terms.append(t.text)
     return " ".join(["v=spf1", *terms])
+
+
+def _names_a(terms: list[str], host: str) -> bool:
+    """Whether `terms` (of a record, as written) hold 'a:<host>' already, with any qualifier
+    and no prefix length: one after it matches no address it did not (RFC 7208 §4.6.2)."""
+    want = "a:" + normalize(host)
+    return any(t.lstrip("+-~?").lower().rstrip(".") == want for t in terms)
 
 
 async def _void_ptr_hosts(ctx: CheckContext, parsed: ParsedSpf) -> frozenset[str]:
@@ -2628,8 +2637,15 @@ async def _one_repair(
             # SPF-11's change (_without_ptr): not a permanent error, but its fix quotes a
             # whole record too. Not for a host without address (_void_ptr_hosts).
             qualifier = t.text[0] if t.text[:1] in ("+", "-", "~", "?") else ""
-            terms.append(f"{qualifier}a:{host}")
-            parts.setdefault("SPF-11", []).append(f"'{qualifier}a:{host}' in place of '{t.text}'")
+            if _names_a(terms, host):  # a second 'a:<host>' never matches: left out
+                parts.setdefault("SPF-11", []).append(
+                    f"without '{t.text}', as 'a:{host}' stands before it"
+                )
+            else:
+                terms.append(f"{qualifier}a:{host}")
+                parts.setdefault("SPF-11", []).append(
+                    f"'{qualifier}a:{host}' in place of '{t.text}'"
+                )
         else:
             terms.append(t.text)
     if not parts:

@@ -164,3 +164,31 @@ def test_the_provider_swap_keeps_the_includes_qualifier(record: str, meant: str)
     assert spf08, [(f.id, f.summary) for f in findings]
     for finding in spf08:
         assert published(finding.fix)[1] == meant, finding.fix
+
+
+NINE = " ".join(f"include:p{i}.example.net" for i in range(9))
+
+
+@pytest.mark.parametrize(
+    ("record", "meant"),
+    [
+        (
+            "v=spf1 a:mail.example.com ptr:mail.example.com include:gone.example.org -all",
+            "v=spf1 a:mail.example.com -all",
+        ),
+        # 12 lookups: without the dead include and with the ptr written 'a:' next to the same
+        # 'a:' it is 11, over the limit, and no record was offered; the second 'a:' can never
+        # match where the first did not, so the one record leaves it out: 10.
+        (
+            f"v=spf1 {NINE} a:mail.example.com ptr:mail.example.com include:gone.example.org -all",
+            f"v=spf1 {NINE} a:mail.example.com -all",
+        ),
+    ],
+    ids=["beside-spf08", "at-the-limit"],
+)
+def test_a_ptr_host_already_named_by_an_earlier_a_is_not_named_twice(
+    record: str, meant: str
+) -> None:
+    findings = _run(record, {**P, **MAIL})
+    offered = {published(f.fix)[1] for f in findings if f.id in ("SPF-08", "SPF-11") and f.fix}
+    assert offered == {meant}, [(f.id, f.summary) for f in findings if f.id.startswith("SPF")]
