@@ -50,6 +50,7 @@ from reports.mail import (
     extract_reports,
     filename_domain,
     said_from_filename,
+    storable,
 )
 from reports.models import (
     BULK_BATCH,
@@ -62,14 +63,17 @@ from reports.models import (
     another_domains_key,
     another_reporters_key,
     copy_outcome,
+    emptied_reason,
     identity_lock_key,
     insert_details,
     keep_own_policies,
+    lock_copies,
     policy_fields,
     report_fields,
     resend_reason,
     reused_warning,
     stored_policy_domain,
+    with_reused_warning,
 )
 from reports.parse import ParsedReport, ReportRejected, parse_report, report_members, sniff
 
@@ -253,6 +257,10 @@ class _Report:
     submitter: str = ""
     warning: str = ""
     report: TlsReport | None = None  # a new one's row (the ORM path)
+    by: int = 0  # the id() of the file carrying it (a new one, or one taking a stored one's place)
+    # A report stored before whose `policies` array is empty, whose place the file `by`
+    # (its parse in `first`) takes: it has policies (copy_outcome, task s45p).
+    replaces: bool = False
 
 
 class _Group:
@@ -331,7 +339,7 @@ def _match(groups: _Groups, key: _Key, f: _File) -> tuple[_Report, bool]:
     reused = ""
     if group.by_day:
         reused = reused_warning(p.report_id, group.first_days, len(group.by_day), p.start, p.end)
-    mine = _Report(p.start, p.end, p.day, first=p, reused=reused)
+    mine = _Report(p.start, p.end, p.day, first=p, reused=reused, by=id(f))
     group.add(mine)
     return mine, True
 
@@ -360,12 +368,19 @@ def _match_all(
     stored reports first, locked before the domains' keys, in the parse task's order.
     `load` is also given the stored reports the batch's copies point at so far (pointed
     at: the ones found, as a reporter's copy may stay one of those), for the COPY path to
-    lock their rows before the keys it adds (_store_once)."""
+    lock their rows before the keys it adds (_store_once).
+
+    A file with policies whose report found (under whichever key) has none, its `policies`
+    array empty, takes that report's place, as the parse task's copy does (copy_outcome,
+    task s45p): the file carrying it earlier in the batch becomes its copy, or a report
+    stored before is rewritten (`replaces`), its counted copy a duplicate."""
     report_of: dict[int, tuple[_Report, bool]] = {}
     split: list[tuple[_File, _Key, str]] = []
     reporters: list[tuple[_File, _Key, _Report, _Key]] = []
 
-    def copy_of(f: _File, key: _Key, found: _Report) -> None:
+    def copy_of(f: _File, key: _Key, found: _Report, warning: str | None = None) -> None:
+        """`warning`: the file's, when it is another policy domain's report (`key` its
+        own already: the domain rule is not applied again, as in the parse task)."""
         assert f.parsed is not None
         # A copy, or another domain's report under the same report-id and day: rare, and
         # only then are the found report's policies looked at.
@@ -374,8 +389,19 @@ def _match_all(
             their_domain = stored_policy_domain(found.first, f.address.domain_name)
         else:
             their_domain, theirs = policies.get(found.pk or 0, ("", []))
-        if other := another_domains_key(f.parsed, key[1], theirs, their_domain):
+        if warning is None and (
+            other := another_domains_key(f.parsed, key[1], theirs, their_domain)
+        ):
             split.append((f, (key[0], other[0], key[2]), other[1]))
+        elif f.parsed.policies and not theirs:
+            # The report found says nothing about any session: this file takes its place.
+            if found.first is not None:
+                report_of[found.by] = (found, False)
+            else:
+                found.replaces = True
+            found.first, found.by = f.parsed, id(f)
+            found.submitter, found.warning = key[1], warning or ""
+            report_of[id(f)] = (found, True)
         else:
             report_of[id(f)] = (found, False)
 
@@ -412,8 +438,29 @@ def _match_all(
             found, carries = _match(groups, key, f)
             if carries:
                 found.submitter, found.warning = key[1], warning
-            report_of[id(f)] = (found, carries)
+                report_of[id(f)] = (found, carries)
+            else:
+                copy_of(f, key, found, warning)
     return report_of
+
+
+def _take_place(f: _File, found: _Report, copies: _Copies, now: datetime) -> TlsReport:
+    """Rewrite a report stored before the batch whose `policies` array is empty with the
+    file that takes its place (_Report.replaces), as the parse task does (locked as it
+    locks it: its copies, then the report), its counted copy marked a duplicate
+    (emptied_reason). Marked evaluated, as an imported report is: history."""
+    assert f.parsed is not None and found.pk is not None
+    lock_copies(found.pk)
+    report = TlsReport.objects.select_for_update().get(pk=found.pk)
+    parsed = replace(f.parsed, warnings=[*f.parsed.warnings, *filter(None, [found.warning])])
+    with_reused_warning(parsed, f.address, report.submitter, report)
+    if (counted := copies[found.pk][1]) is not None:
+        RawReport.objects.filter(pk=counted.pk).update(
+            parse_status=RawReport.DUPLICATE, error=storable(emptied_reason(report, parsed))
+        )
+    report = TlsReport.objects.store(f.address, parsed, replace=report, submitter=report.submitter)
+    TlsReport.objects.filter(pk=report.pk).update(alerts_evaluated_at=now)
+    return report
 
 
 def _as_stored(p: ParsedReport, found: _Report) -> ParsedReport:
@@ -539,6 +586,9 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
         found, carries = report_of[id(f)]
         if not carries:
             f.status, f.error = _copy_outcome(f.parsed, found, copies)
+            continue
+        if found.replaces:
+            found.report = _take_place(f, found, copies, now)
             continue
         # Evaluated, as in "not to alert": imported reports are history (and the sweep
         # would otherwise evaluate every one of them).
@@ -833,11 +883,15 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
         # Which report each file is: a copy of one stored or carried earlier in the batch,
         # or the first file of a report not stored yet, which carries it.
         report_of = _match_all((f for f, _ in staged), keys, groups, policies, copies, load)
-        new: list[tuple[_File, _Rows, _Report]] = [
-            (f, rows, report_of[id(f)][0])
-            for f, rows in staged
-            if id(f) in report_of and report_of[id(f)][1]
-        ]
+        new: list[tuple[_File, _Rows, _Report]] = []
+        for f, rows in staged:
+            if id(f) in report_of and report_of[id(f)][1]:
+                found = report_of[id(f)][0]
+                if found.replaces:
+                    # Rare (a stored report without policies): rewritten by the ORM.
+                    _take_place(f, found, copies, timezone.now())
+                else:
+                    new.append((f, rows, found))
         cursor.execute(NEW_IDS, [len(new), sum(len(rows.policies) for _, rows, _ in new)])
         report_ids, policy_ids = cursor.fetchone()
         reports, policies, details = [], [], []

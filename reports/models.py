@@ -738,15 +738,23 @@ class RawReport(models.Model):
         told: AlertFacts | None = None
         if same is not None and (same.pk != self.report_id or counted is not None):
             ours = self.signed_by(parsed.contact_info)
-            outcome = copy_outcome(parsed, ours, same, counted)
+            # A report whose `policies` array is empty (checklist M09) says nothing about any
+            # session: a copy with policies takes its place, whichever is signed (task s45p).
+            emptied = not same.policies.exists()
+            outcome = copy_outcome(parsed, ours, same, counted, same_empty=emptied)
             if outcome is not None:
                 self.report = same
                 self.parse_status, self.error = outcome
                 return
-            # This signed copy takes the place of the unsigned one: its figures, policies and
-            # failure details; the other raw report stays, marked, pointing at the report.
+            # This copy (signed, or with policies where the one counted has none) takes the
+            # place of the one counted: its figures, policies and failure details; the other
+            # raw report stays, marked, pointing at the report.
             replaced = counted
-            if replaced is not None:
+            if replaced is not None and emptied and parsed.policies:
+                # What it is told when it comes after this copy (copy_outcome): a duplicate.
+                replaced.parse_status = self.DUPLICATE
+                replaced.error = storable(emptied_reason(same, parsed))
+            elif replaced is not None:
                 replaced.parse_status = self.SUPERSEDED
                 replaced.error = storable(
                     superseded_reason(
@@ -1072,18 +1080,12 @@ def another_domains_key(
     overlapping) a report with the policies `theirs` ((policy-type, policy-domain) pairs)
     and the stored policy domain `their_domain` (stored_policy_domain) has already, is
     another policy domain's report (_another_domains): the key it is stored under
-    (domain_key) and the warning it carries; None when it is a copy of that report. A
-    report with policies after one without any is its own too (task s45i). The one rule
-    for the parse task (RawReport._save_parsed, `theirs` from the stored rows) and the bulk
-    import (reports.ingest, from the stored rows or an earlier file's parse)."""
-    theirs = list(theirs)
-    if parsed.policies and not theirs:
-        # The report stored first has no policies (checklist M09: accepted, it says nothing
-        # about any session): this one, which carries some, is never its copy, whatever
-        # domain either names, or its sessions would never be counted (task s45i).
-        domain = a_labels(stored_policy_domain(parsed, ""))
-        return domain_key(submitter, domain), other_domain_warning(parsed, [])
-    other = _another_domains(parsed, theirs, their_domain)
+    (domain_key) and the warning it carries; None when it is a copy of that report (one
+    without policies names no domain: a copy, whose place a report with policies takes,
+    copy_outcome). The one rule for the parse task (RawReport._save_parsed, `theirs` from
+    the stored rows) and the bulk import (reports.ingest, from the stored rows or an
+    earlier file's parse)."""
+    other = _another_domains(parsed, list(theirs), their_domain)
     if other is None:
         return None
     return domain_key(submitter, other[0]), other_domain_warning(parsed, other[1])
@@ -1173,15 +1175,7 @@ def sender_key(submitter: str, policy_domain: str) -> str:
 
 def other_domain_warning(parsed: ParsedReport, theirs: list[str]) -> str:
     """Said on a report stored beside its reporter's report about another policy domain
-    under the same report-id (_another_domains), or beside its report without policies
-    (`theirs` empty: another_domains_key)."""
-    if not theirs:
-        return (
-            f"{OTHER_DOMAIN}{parsed.report_id!r} also for a report of the same day with no "
-            "policies, which says nothing about any session. This report has policies, so it "
-            "is counted as a report of its own, not taken for a copy of that one (its "
-            "sessions would not be counted)."
-        )
+    under the same report-id (_another_domains)."""
     return (
         f"{OTHER_DOMAIN}{parsed.report_id!r} also for its report about {series(theirs)} of "
         "the same day. This report is about another policy domain, so it is counted as a "
@@ -1445,17 +1439,31 @@ def counted_copy(report: TlsReport, other_than: int | None = None) -> RawReport 
 
 
 def copy_outcome(
-    parsed: ParsedReport, ours: str, same: TlsReport, counted: RawReport | None
+    parsed: ParsedReport,
+    ours: str,
+    same: TlsReport,
+    counted: RawReport | None,
+    *,
+    same_empty: bool = False,
 ) -> tuple[str, str] | None:
     """How a copy of the stored report `same` ends, `ours` the domain of its reporter that
     signed it ("" if none did, RawReport.signed_by) and `counted` the copy `same` is counted
     from: (DUPLICATE or SUPERSEDED, why), or None when this copy takes the counted one's place.
 
     M38: a resend with a different body (new gzip timestamp, other channel): the raw bytes
-    are kept, the report is counted once. Which copy counts: a copy signed by its reporter
-    over one that is not (report-ids are predictable and the HTTPS address is open: a forger
-    can post a report first to hide the real one), when they differ; else the one stored
-    first. Either order of arrival ends the same."""
+    are kept, the report is counted once. Which copy counts: a copy with policies over one
+    whose `policies` array is empty (`same_empty`: `same` has none; checklist M09, it says
+    nothing about any session, so its place is taken and nothing is lost; task s45p), signed
+    or not either; else a copy signed by its reporter over one that is not (report-ids are
+    predictable and the HTTPS address is open: a forger can post a report first to hide the
+    real one), when they differ; else the one stored first. Either order of arrival ends
+    the same."""
+    if same_empty and parsed.policies:
+        return None
+    if not parsed.policies and not same_empty:
+        return RawReport.DUPLICATE, resend_reason(
+            parsed, (same.start, same.end), (same.total_successful, same.total_failed)
+        )
     theirs = counted.signed_by(same.contact_info) if counted is not None else ""
     # Only one of the two is signed: what they say decides (the digests are compared only
     # then; the same content is a duplicate, whoever signed it).
@@ -1481,18 +1489,46 @@ def resend_reason(
     """Why a copy of a report already stored is not counted (a DUPLICATE's error): the
     stored copy's (start, end) date-range and (successful, failed) counts. The parse task's
     (copy_outcome) and a bulk import's for a copy earlier in its own batch (reports.ingest)."""
-    error = f"resend of report {parsed.report_id!r} already stored"
-    if (parsed.start, parsed.end) != stored_range:
+    return _resend_text(
+        parsed.report_id,
+        (parsed.start, parsed.end),
+        (parsed.total_successful, parsed.total_failed),
+        stored_range,
+        stored,
+    )
+
+
+def emptied_reason(empty: TlsReport, parsed: ParsedReport) -> str:
+    """resend_reason of the copy a report without policies (`empty`, as stored) was counted
+    from, once `parsed`, a copy with policies, took its place (copy_outcome): what that copy
+    is told when it arrives after it, so either order ends the same (task s45p)."""
+    return _resend_text(
+        empty.report_id,
+        (empty.start, empty.end),
+        (empty.total_successful, empty.total_failed),
+        (parsed.start, parsed.end),
+        (parsed.total_successful, parsed.total_failed),
+    )
+
+
+def _resend_text(
+    report_id: str,
+    mine: tuple[datetime, datetime],
+    counts: tuple[int, int],
+    stored_range: tuple[datetime, datetime],
+    stored: tuple[int, int],
+) -> str:
+    error = f"resend of report {report_id!r} already stored"
+    if mine != stored_range:
         # A retry keeps its report's date-range (RFC 8460 §5.5). Another range of the same
         # day, or one overlapping the stored copy's, is still that report (same_report; a
         # range of another day that does not overlap is a report of its own): say so, and
         # that its sessions are left out, not "resend".
         error += (
-            f", but it covers {_range_text(parsed.start, parsed.end)} and the stored copy "
-            f"{_range_text(*stored_range)}{_same_report_because((parsed.start, parsed.end), stored_range)}"
+            f", but it covers {_range_text(*mine)} and the stored copy "
+            f"{_range_text(*stored_range)}{_same_report_because(mine, stored_range)}"
             ", so this copy's sessions are not counted"
         )
-    counts = (parsed.total_successful, parsed.total_failed)
     if counts != stored:
         # Not the same figures: say which stand, rather than that it was a mere copy.
         error += (

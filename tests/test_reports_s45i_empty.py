@@ -4,9 +4,11 @@ M09: accept and warn, 'policies is empty: the report says nothing about any sess
 FIRST, it was read as naming no domain, so a later report of the same reporter, report-id
 and day that carries policies was taken for its copy: a duplicate 'with other counts', its
 sessions never counted. What a person expects: the sessions the later report carries shown.
-It is now a report of its own (as another policy domain's report under the same report-id,
-docs/reports.md §4), whichever way it comes; a true resend of it is still its copy, and an
-empty report after a report with policies is still that one's copy (nothing to count)."""
+It now takes the empty report's place (task s45p, after review s45r3: a key of its own, as
+c9ef516a gave it, depended on the door and counted a DANE-only report twice), the empty
+report's raw copy its duplicate, whichever way it comes; a true resend of either is still a
+copy, and an empty report after a report with policies is still that one's copy (nothing
+to count). tests/test_reports_s45p_empty.py has both orders and the review's cases."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import pytest
 from django.test import Client
 
 from reports.ingest import ingest_many
-from reports.models import OTHER_DOMAIN, RawReport, ReportAddress, TlsReport
+from reports.models import RawReport, ReportAddress, TlsReport
 from tests.test_reports_email import address, dns_stub, ingest  # noqa: F401
 from tests.test_reports_s12_blind import _post
 from tests.test_reports_s13_blind import parse_pending
@@ -59,16 +61,13 @@ def test_a_report_with_policies_after_an_empty_one_is_counted(
     settings.TLSRPT_REQUIRE_DKIM = False
     arrive(address, how, empty(), body("example.com", 120, failed=3))
     rows = list(RawReport.objects.order_by("pk"))
-    assert [r.parse_status for r in rows] == ["parsed", "parsed"], [r.error for r in rows]
-    assert "policies is empty" in " ".join(TlsReport.objects.get(pk=rows[0].report_id).warnings)
+    assert [r.parse_status for r in rows] == ["duplicate", "parsed"], [r.error for r in rows]
+    assert rows[0].report_id == rows[1].report_id
+    assert "0 successful and 0 failed sessions here, 120 and 3" in rows[0].error
     later = TlsReport.objects.get(pk=rows[1].report_id)
     assert (later.total_successful, later.total_failed, later.counted) == (120, 3, True)
-    assert later.submitter == "small sender for example.com"
-    assert any(
-        w.startswith(OTHER_DOMAIN) and "no policies" in w and "counted as a report of its own" in w
-        for w in later.warnings
-    ), later.warnings
-    assert counts() == {"small sender": 0, "small sender for example.com": 120}
+    assert later.submitter == "small sender"
+    assert counts() == {"small sender": 120}
     # A true resend of each is its copy, over either door, and nothing more is stored.
     resend = gzip.compress(gzip.decompress(body("example.com", 120, failed=3)), mtime=9)
     assert _post(Client(), address.token, resend).status_code == 201
@@ -87,7 +86,7 @@ def test_a_report_with_policies_after_an_empty_one_is_counted(
     assert [(r.parse_status, r.report_id) for r in RawReport.objects.order_by("pk")] == [
         (r.parse_status, r.report_id) for r in [*rows, *again]
     ]
-    assert counts() == {"small sender": 0, "small sender for example.com": 120}
+    assert counts() == {"small sender": 120}
 
 
 @pytest.mark.parametrize("how", ["posted", "imported in one batch"])
