@@ -925,8 +925,8 @@ class SelectorResult:
         """Several TXT records at the selector that verifiers may read differently: RFC 6376
         §3.6.2.2 leaves the result undefined (DKIM-02 fails it) and a verifier reads one of
         them (dkimpy the first the resolver returns), so a key there verifies only some of the
-        time. Not for records holding one usable key alike (written twice): any of them
-        verifies; nor for one key alike with v=DKIM1 after other tags in each (lenient_twins,
+        time. Not for records holding one usable key alike (written twice): every verifier
+        that reads one verifies with it, and OpenDKIM refuses them (usable_twins, s45q); nor for one key alike with v=DKIM1 after other tags in each (lenient_twins,
         s45k); nor for a lone key record beside others whose v= is not DKIM1, discarded
         whatever the RRset (discarded_whatever_the_rrset), or a key split over the records
         (split)."""
@@ -956,6 +956,18 @@ class SelectorResult:
             and not discarded_whatever_the_rrset(self.parsed)
             and bool(_joined_key(self))
         )
+
+    @property
+    def usable_twins(self) -> bool:
+        """Several key records and nothing else at the selector, each usable and holding one
+        key alike (written twice). dkimpy and rspamd use that key whichever record they read,
+        but OpenDKIM refuses any answer of several TXT records (dkim_get_key_dns returns
+        DKIM_STAT_MULTIDNSREPLY, "multiple DNS replies") and verifies nothing there, so it is
+        no key DMARC-18 can count on (task s45q); not ambiguous either."""
+        if len(self.records) < 2 or self.others:
+            return False
+        parsed = [parse_key_record(text) for text in self.records]
+        return all(p.usable for p in parsed) and len({_key_of(p) for p in parsed}) == 1
 
     @property
     def lenient_twins(self) -> bool:
@@ -994,12 +1006,15 @@ class DkimKeys:
         can use: not one of several records whose result is undefined (ambiguous, DKIM-02),
         nor a lone record DKIM fails (revoked, a p= that is no key, an unknown k=: not
         usable, s44k), which DMARC-18 cannot count on for an aligned DKIM pass. Records
-        holding one usable key alike (parsed None, not ambiguous) count; records holding one
-        key alike with v=DKIM1 after other tags (lenient_twins, s45k) do not."""
+        holding one key alike with v=DKIM1 after other tags (lenient_twins, s45k) do not
+        count, nor, since
+        OpenDKIM refuses any selector answering several TXT records (s45q), records holding
+        one usable key alike (usable_twins)."""
         return any(
             r.found
             and not r.ambiguous
             and not r.lenient_twins
+            and not (r.usable_twins and not r.from_wildcard)  # DMARC-18 names own ones
             and (r.parsed is None or r.parsed.usable)
             for r in self.results
         )
@@ -1516,7 +1531,8 @@ def _judge(out: Collector, result: SelectorResult, taken: set[str]) -> None:
             "DKIM-02",
             Status.FAIL,
             f"Selector '{result.selector}' has {len(result.records)} key records; the result is "
-            "undefined and receivers may fail every signature. Keep exactly one.",
+            f"undefined (RFC 6376 §3.6.2.2), and {_OPENDKIM_REFUSES}, even one key written "
+            "twice. Keep exactly one.",
             subject=subject,
             evidence=_evidence(result),
             fix=_twin_fix(result),
@@ -1605,6 +1621,15 @@ def _joined_key(result: SelectorResult) -> str:
     return ""
 
 
+# OpenDKIM's dkim_get_key_dns returns DKIM_STAT_MULTIDNSREPLY ("multiple DNS replies") at a
+# second TXT record in the answer, whatever the records hold, and verifies nothing with that
+# selector (task s45q).
+_OPENDKIM_REFUSES = (
+    "receivers running OpenDKIM verify no signature with this selector while it has more "
+    "than one TXT record"
+)
+
+
 def _shared_rrset(out: Collector, result: SelectorResult) -> bool:
     """DKIM-02 for a key record with other TXT records beside it; True when reported.
 
@@ -1622,8 +1647,9 @@ def _shared_rrset(out: Collector, result: SelectorResult) -> bool:
     if joined:
         message = (
             f"Selector '{result.selector}': the key is split over {len(result.others) + 1} TXT "
-            "records, so receivers read only a piece of it. Publish it as one TXT record (a "
-            "long key may be several strings inside that one record)."
+            f"records, so no receiver reads it whole: {_OPENDKIM_REFUSES}, and others read "
+            "only a piece of it. Publish it as one TXT record (a long key may be several "
+            "strings inside that one record)."
         )
         record = repaired_record(joined) or joined
         # At an alias the records are the provider's (_publish says so), not the owner's.
@@ -1637,8 +1663,8 @@ def _shared_rrset(out: Collector, result: SelectorResult) -> bool:
         message = (
             f"Selector '{result.selector}' has {counted(len(result.others), 'other TXT record')} "
             f"beside the key ({shown}); with several records at a selector the result is "
-            "undefined (RFC 6376 §3.6.2.2) and receivers may read the wrong one. Keep only the "
-            "key record."
+            f"undefined (RFC 6376 §3.6.2.2): {_OPENDKIM_REFUSES}, whatever the others hold, and "
+            "other receivers may read the wrong one. Keep only the key record."
         )
         fix = _delete(result, result.others)
     out.add(

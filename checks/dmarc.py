@@ -4220,6 +4220,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
     lenient, lenient_names, twin_names = _lenient_keys(keys, ctx.domain)
     # A key split over several TXT records verifies nowhere, not by chance (s45k).
     split, split_names = _split_keys(keys)
+    # One usable key written twice: OpenDKIM refuses the selector, others use it (s45q).
+    copies, copies_names = _copied_keys(keys)
     evidence: dict[str, Any] = {"dkim_selectors_tried": keys.selectors}
     if revoked_names:
         evidence["dkim_revoked"] = revoked_names
@@ -4231,6 +4233,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         evidence["dkim_v_not_first"] = lenient_names + twin_names
     if split_names:
         evidence["dkim_split"] = split_names
+    if copies_names:
+        evidence["dkim_copies"] = copies_names
     # A revoked key is no key (RFC 6376 §3.6.1), but "no DKIM key was found" sends the owner
     # looking for a record that is there (s43o): it is named, and what it means for DMARC.
     found = [
@@ -4245,6 +4249,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         found.append(lenient)
     if split:
         found.append(split)
+    if copies:
+        found.append(copies)
     searched = f"({len(keys.selectors)} selectors tried: {tried})"
     dkim_words = (
         f"{'; '.join(found)}; no other key was found {searched}"
@@ -4252,13 +4258,19 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         else f"no DKIM key was found {searched}"
     )
     # Not "no mail can pass": a receiver that reads the key record verifies it.
+    # Every key at a selector of several TXT records (no lone v-not-first key, which OpenDKIM
+    # uses): OpenDKIM refuses them all (s45q).
     outcome = (
-        "its mail can pass DMARC only by chance"
+        "its mail fails DMARC at receivers running OpenDKIM and elsewhere passes only by chance"
+        if ambiguous and not lenient_names
+        else "its mail can pass DMARC only by chance"
         if ambiguous
         else "its mail fails DMARC at receivers whose verifier discards "
         + ("or refuses " if twin_names else "")
         + ("those records" if len(lenient_names) > 1 or twin_names else "that record")
         if lenient
+        else "its mail fails DMARC at receivers running OpenDKIM"
+        if copies
         else "no mail from it can pass DMARC"
     )
     if await publishes_null_mx(ctx, ctx.domain) and not (await mx.sending_signs(ctx))[0]:
@@ -4296,8 +4308,10 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
             dkim_fix += f"; and {_twin_words(twin_names)}"
         if split_names:
             dkim_fix += f"; and {_join_words(keys)}"
+        if copies_names:
+            dkim_fix += f"; and {_one_copy_words(keys)}"
         fix = f"{spf_fix}{dkim_fix}; {either}"
-    elif unusable_names or lenient_names or twin_names or split_names:
+    elif unusable_names or lenient_names or twin_names or split_names or copies_names:
         # What DKIM's own findings ask for the record (s44k), not a new key: the one the
         # service signs with may be there, mangled in the copying.
         steps = [_correct_words(unusable_names, failing)] * bool(unusable_names)
@@ -4307,6 +4321,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
             steps.append(_twin_words(twin_names))
         if split_names:
             steps.append(_join_words(keys))
+        if copies_names:
+            steps.append(_one_copy_words(keys))
         fix = f"{spf_fix}and {'; and '.join(steps)}; {either}"
     elif revoked:
         fix = (
@@ -4382,6 +4398,51 @@ def _split_keys(keys: Any) -> tuple[str, list[str]]:
             "(DKIM-02), so no verifier reads them whole"
         )
     return words, [r.name for r in split]
+
+
+def _copies(keys: Any) -> list[Any]:
+    return [r for r in keys.results if r.found and not r.from_wildcard and r.usable_twins]
+
+
+def _copied_keys(keys: Any) -> tuple[str, list[str]]:
+    """DMARC-18's words for the selectors holding one usable key written more than once
+    (dkim.SelectorResult.usable_twins, DKIM-02), and their names; ("", []) for none. dkimpy
+    and rspamd use that key whichever record they read, but OpenDKIM's dkim_get_key_dns
+    returns DKIM_STAT_MULTIDNSREPLY ("multiple DNS replies") at a second TXT record and
+    verifies nothing with that selector (task s45q)."""
+    copies = _copies(keys)
+    if not copies:
+        return "", []
+    if len(copies) == 1:
+        held = (
+            f"selector '{copies[0].selector}' holds {len(copies[0].records)} records of the "
+            "same key"
+        )
+    else:
+        held = (
+            f"selectors {series([repr(r.selector) for r in copies])} hold the same key in "
+            "several records each"
+        )
+    words = (
+        f"{held} where DKIM allows one (DKIM-02): dkimpy and rspamd use that key whichever "
+        "record they read, but OpenDKIM refuses a selector answering several TXT records and "
+        "verifies no signature made there"
+    )
+    return words, [r.name for r in copies]
+
+
+def _one_copy_words(keys: Any) -> str:
+    """DMARC-18's fix for the keys written more than once (_copied_keys): DKIM-02's."""
+    copies = _copies(keys)
+    if len(copies) == 1:
+        return (
+            f"keep one of the {len(copies[0].records)} records at {copies[0].name} (DKIM-02's "
+            "fix), so OpenDKIM reads the key too"
+        )
+    return (
+        f"keep one record at each of {series([r.name for r in copies])} (DKIM-02's fix), so "
+        "OpenDKIM reads the keys too"
+    )
 
 
 def _join_words(keys: Any) -> str:
@@ -4536,8 +4597,9 @@ def _ambiguous_words(ambiguous: list[Any]) -> str:
         held = f"selectors {counts} hold several TXT records each where DKIM allows one"
     return (
         f"{held}, and with several the result is undefined (RFC 6376 §3.6.2.2, DKIM-02): "
-        "receivers read whichever record they get first, so mail signed there passes DKIM "
-        "only some of the time"
+        "receivers running OpenDKIM fail every signature made there, whatever the records "
+        "hold, and others read whichever record they get first, so mail signed there passes "
+        "DKIM only some of the time"
     )
 
 
