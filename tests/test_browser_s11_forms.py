@@ -25,11 +25,9 @@ from mailsec.hosting import service
 from mailsec.hosting.models import HostedPolicy
 from tests import test_browser_s11_readiness
 from tests.test_browser_s11_readiness import (
-    ARTIFACTS,
     clipboard,
     csp_violations,
     owner,
-    shot,
     signed_in,
 )
 from tests.test_hosting import DAY, WEEK, fake_dns
@@ -78,7 +76,6 @@ def test_the_selectors_form_keeps_what_was_typed(browser: Browser, live_server: 
     expect(page.get_by_role("status")).to_contain_text("The DKIM selectors were not saved")
     domain.refresh_from_db()
     assert domain.dkim_selectors == "s1"
-    shot(page, "s11-selectors-error.png")
 
     # Corrected in place (the rest of what was typed still there), then saved.
     field.fill(typed.replace(" bad_sel!!", " s2048"))
@@ -141,7 +138,6 @@ def test_the_hosting_settings_form_keeps_what_was_typed(browser: Browser, live_s
         expect(page.get_by_role("status")).to_contain_text("Nothing was saved")
         policy.refresh_from_db()
         assert policy.max_age == WEEK and policy.mx_extra == []
-        shot(page, "s11-hosting-settings-error.png")
 
         extra.fill(typed.replace("\nbad..pattern", ""))
         settings_form.get_by_role("button", name="Save").click()
@@ -172,7 +168,6 @@ def test_the_invitation_keeps_the_address_typed(browser: Browser, live_server: A
     expect(field).to_have_value("friend@example")
     error_beside(page, field)
     assert not Invite.objects.exists()
-    shot(page, "s11-invite-error.png")
 
     field.fill("friend@example.org")
     page.get_by_role("button", name="Send invitation").click()
@@ -205,7 +200,6 @@ def test_a_plain_txt_customer_reads_and_copies_the_new_record_after_save(
         assert policy.policy_id != old_id
         record = f'_mta-sts.example.org TXT "v=STSv1; id={policy.policy_id};"'
         expect(status).to_contain_text(record)
-        shot(page, "s11-hosting-saved-plain-txt.png")
 
         # The records table gives the same value, with a Copy button that copies it.
         row = page.get_by_role("row").filter(has=page.locator("code", has_text="_mta-sts."))
@@ -214,5 +208,4 @@ def test_a_plain_txt_customer_reads_and_copies_the_new_record_after_save(
         button.click()
         expect(button).to_have_text("Copied")
         assert clipboard(page) == f"v=STSv1; id={policy.policy_id};"
-        page.locator("main").screenshot(path=str(ARTIFACTS / "s11-hosting-saved-main.png"))
     assert csp_violations(page) == []

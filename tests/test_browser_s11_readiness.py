@@ -9,6 +9,7 @@ the lab."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -22,10 +23,12 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from mailsec.accounts.models import Profile, Team
 from mailsec.domains.models import CheckRun, Domain
 from reports.models import ReportAddress
+from tests.conftest import PHASE_REPORTS
 from tests.test_page_queries import F01
 from tests.test_readiness_s11_self_hosted import CARD, DOMAIN, engine_findings, sts
 from tests.test_reports_dash_s8_figures import detail, post, report
@@ -56,10 +59,11 @@ WIDER_THAN_WINDOW = """() => {
 
 
 @pytest.fixture
-def browser(chromium: Browser, settings: Any) -> Iterator[Browser]:
+def browser(chromium: Browser, settings: Any, request: pytest.FixtureRequest) -> Iterator[Browser]:
     """The module's chromium (tests/conftest.py), with sessions and page caches private to
     this test; what the test left open is closed after it, so no page of it polls the next
-    test's server."""
+    test's server. A test that failed leaves a screenshot of each page it had open
+    (screenshots_of_a_failure)."""
     settings.CACHES = LOCMEM
     # Emptied as conftest's _fresh_cache empties the default cache (which ran before the
     # switch): local-memory caches of one name share their store for the whole process, so
@@ -68,6 +72,7 @@ def browser(chromium: Browser, settings: Any) -> Iterator[Browser]:
     # on which files the parallel run put in this worker before this test.
     caches["default"].clear()
     yield chromium
+    screenshots_of_a_failure(chromium, request.node)
     for context in chromium.contexts:
         context.close()
     # Inside Playwright's block the test ran in the contextvars context its greenlets left
@@ -92,16 +97,27 @@ def settled(page: Page) -> None:
     page.wait_for_function(HTMX_QUIET)
 
 
+def screenshots_of_a_failure(browser: Browser, test: pytest.Item) -> None:
+    """If the test failed, each page it left open as it was then, for whoever reads the
+    failure: ARTIFACTS/failed/<test>-<n>.png. The browser tests take no other screenshot: none
+    read them, and a full-page one costs a tenth of a second or more. A browser that crashed
+    takes none; the test's own failure is what is reported."""
+    if not any(report.failed for report in test.stash.get(PHASE_REPORTS, {}).values()):
+        return
+    folder = ARTIFACTS / "failed"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "-", test.nodeid)
+    pages = [page for context in browser.contexts for page in context.pages]
+    for n, page in enumerate(pages, 1):
+        with contextlib.suppress(PlaywrightError):
+            page.screenshot(path=str(folder / f"{name}-{n}.png"), full_page=True, timeout=5000)
+
+
 def box(locator: Locator) -> dict[str, float]:
     """The element's bounding box (x, y, width, height in CSS pixels); it must be shown."""
     found = locator.bounding_box()
     assert found is not None
     return found
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
 def signed_in(
@@ -197,7 +213,6 @@ def test_a_ready_card_reads_ready_and_copies_the_change(browser: Browser, live_s
     record.click()
     expect(record).to_have_text("Copied")
     assert re.fullmatch(r"v=STSv1; id=\d{8}T\d{6}", clipboard(page)), clipboard(page)
-    shot(page, "s11-readiness-ready.png")
     assert csp_violations(page) == []
     # The watch itself works: an inline script, which the policy forbids, is reported.
     page.evaluate(
@@ -221,9 +236,6 @@ def test_the_dashboard_with_its_card_fits_a_phone(
     card = page.locator("section.readiness")
     expect(card.get_by_role("heading", name=CARD)).to_be_visible()
     expect(card).to_contain_text("Not yet" if failing else "Ready:")
-    name = f"s11-readiness-phone-{'not-ready' if failing else 'ready'}"
-    shot(page, f"{name}.png")
-    card.screenshot(path=str(ARTIFACTS / f"{name}-card.png"))
     # The page as a whole does not scroll sideways; wide tables scroll in their own box.
     widths = page.evaluate(
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"

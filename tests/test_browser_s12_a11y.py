@@ -35,7 +35,7 @@ from mailsec.freecheck.models import FreeCheck
 from mailsec.hosting import service
 from reports.models import TlsReport
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import WATCH_CSP, csp_violations, shot, signed_in
+from tests.test_browser_s11_readiness import WATCH_CSP, csp_violations, signed_in
 from tests.test_freecheck import sample_report
 from tests.test_hosting import fake_dns
 from tests.test_page_queries import F01, Msp, make_msp, run, set_last_runs
@@ -334,7 +334,6 @@ def test_the_page_has_no_serious_accessibility_violation(
     with fake_dns([f"mx1.{world.msp.busy.name}"], record="cname"):
         page = PAGES[name](browser, live_server.url, world)
         test_browser_s11_readiness.settled(page)
-        shot(page, f"s12-a11y-{name}.png")
         problems = serious_violations(page, name)
     assert not problems, f"{len(problems)} serious accessibility problem(s) on {name}:\n" + (
         "\n".join(problems)

@@ -34,7 +34,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests import test_browser_s11_readiness
 from tests.test_accounts_s21_security import confirm_its_you
-from tests.test_browser_s11_readiness import csp_violations, shot, signed_in
+from tests.test_browser_s11_readiness import csp_violations, signed_in
 from tests.test_browser_s12_a11y import Server, anonymous, serious_violations
 from tests.test_browser_s14_list import ROWS, msp
 
@@ -301,7 +301,6 @@ def test_the_page_has_no_serious_accessibility_violation(
 ) -> None:
     page = PAGES[name](browser, live_server.url, world())
     test_browser_s11_readiness.settled(page)
-    shot(page, f"s14-a11y-{name}.png")
     problems = serious_violations(page, name)
     assert not problems, f"{len(problems)} serious accessibility problem(s) on {name}:\n" + (
         "\n".join(problems)

@@ -15,7 +15,7 @@ from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import WATCH_CSP, csp_violations, owner, shot, signed_in
+from tests.test_browser_s11_readiness import WATCH_CSP, csp_violations, owner, signed_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -64,7 +64,6 @@ def test_a_password_reset_by_code_in_the_sites_layout(browser: Browser, live_ser
     assert_sites_page(page, "Choose a new password")
     page.get_by_label("New password", exact=True).fill(PASSWORD)
     page.get_by_label("New password, again").fill(PASSWORD)
-    shot(page, "s14-reset-new-password.png")
     page.get_by_role("button", name="Set new password").click()
 
     page.wait_for_url("**/accounts/password/reset/done/")
@@ -92,7 +91,6 @@ def test_the_account_pages_of_a_signed_in_person(browser: Browser, live_server: 
     expect(page.locator("ul.addresses li")).to_contain_text("alice@example.org")
     expect(page.locator("ul.addresses li")).to_contain_text("primary")
     expect(page.locator("ul.addresses button")).to_have_count(0)
-    shot(page, "s14-email-addresses.png")
 
     page.goto(f"{live_server.url}/account/")
     page.get_by_role("link", name="Set a password").click()

@@ -24,7 +24,6 @@ from tests.test_browser_s11_readiness import (
     WIDER_THAN_WINDOW,
     csp_violations,
     owner,
-    shot,
     signed_in,
 )
 from tests.test_domains_s14_list_filter import make
@@ -88,7 +87,6 @@ def test_the_filter_updates_the_list_and_the_address_and_back_walks_it(
     assert params(page) == {"q": ["shop"], "status": ["failing"], "sort": ["name"]}
     assert page.evaluate("history.length") == steps + 1
     assert page.evaluate("window.stayed") is True
-    shot(page, "s14-list-filtered.png")
 
     # Back: the shops again, the form as it was then; forward: the failing one again.
     page.go_back()
@@ -165,7 +163,6 @@ def test_a_phone_reads_the_filter_without_scrolling_sideways(
     assert all(box is not None for box in boxes)
     tops = [box["y"] for box in boxes if box]
     assert tops == sorted(tops) and len(set(tops)) == 3
-    shot(page, "s14-list-phone.png")
     assert csp_violations(page) == []
 
 

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from mailsec.freecheck.models import FreeCheck
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import WIDER_THAN_WINDOW, csp_violations, shot, signed_in
+from tests.test_browser_s11_readiness import WIDER_THAN_WINDOW, csp_violations, signed_in
 from tests.test_browser_s12_a11y import Server, World, build_world
 from tests.test_hosting import fake_dns
 
@@ -72,7 +72,6 @@ def assert_fits(page: Page, name: str, cells: str) -> None:
     """The page does not scroll sideways, and every cell and button of the `cells` table is on
     screen (not in a box to scroll), each of its codes a few lines, not one per 3-4 letters."""
     test_browser_s11_readiness.settled(page)
-    shot(page, f"s15-phone-{name}.png")
     widths = page.evaluate(WIDTHS)
     assert widths[0] <= widths[1], (widths, page.evaluate(WIDER_THAN_WINDOW))
     assert page.evaluate(WIDER_THAN_WINDOW) == []
@@ -124,7 +123,6 @@ def test_the_free_check_score_table_fits_a_phone(browser: Browser, live_server: 
     page = phone_page(browser, live_server.url, world, f"/check/{world.freecheck.code}")
     expect(page.locator("table.fc-breakdown")).to_contain_text("point")
     test_browser_s11_readiness.settled(page)
-    shot(page, "s15-phone-freecheck.png")
     widths = page.evaluate(WIDTHS)
     assert widths[0] <= widths[1], (widths, page.evaluate(WIDER_THAN_WINDOW))
     off = page.evaluate(OFF_SCREEN, "table.fc-breakdown td, table.fc-breakdown th")
@@ -164,7 +162,6 @@ def test_the_verify_hint_wraps_between_words(
         }"""
     )
     assert split_words == [], split_words
-    shot(page, f"s15-verify-hint-{'phone' if viewport is PHONE else 'desktop'}.png")
     widths = page.evaluate(WIDTHS)
     assert widths[0] <= widths[1], (widths, page.evaluate(WIDER_THAN_WINDOW))
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, expect
 from mailsec.alerts.models import AlertSetting
 from mailsec.domains.models import Domain
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import WIDER_THAN_WINDOW, csp_violations, shot
+from tests.test_browser_s11_readiness import WIDER_THAN_WINDOW, csp_violations
 from tests.test_browser_s12_a11y import build_world
 from tests.test_browser_s15_phone import OFF_SCREEN, PHONE, WIDTHS, phone_page
 
@@ -53,7 +53,6 @@ def test_the_per_domain_menus_fit_a_phone(browser: Browser, live_server: Any) ->
     table = page.locator("section[aria-labelledby=per-domain] table")
     expect(table).to_contain_text(LONG_NAME)
     test_browser_s11_readiness.settled(page)
-    shot(page, "s16-phone-alerts.png")
     assert csp_violations(page) == []
     widths = page.evaluate(WIDTHS)
     assert widths[0] <= widths[1], (widths, page.evaluate(WIDER_THAN_WINDOW))

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, expect
 
 from mailsec.domains.models import Domain
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import WIDER_THAN_WINDOW, csp_violations, shot, signed_in
+from tests.test_browser_s11_readiness import WIDER_THAN_WINDOW, csp_violations, signed_in
 from tests.test_browser_s12_a11y import Server, build_world
 from tests.test_browser_s15_phone import OFF_SCREEN, WIDTHS
 from tests.test_browser_s16_alerts_phone import CLIPPED
@@ -39,7 +39,6 @@ def test_a_long_name_without_hyphens_breaks_instead_of_the_page(
     table = page.locator("section[aria-labelledby=per-domain] table")
     expect(table).to_contain_text(UNBROKEN_NAME)
     test_browser_s11_readiness.settled(page)
-    shot(page, "s17-700-alerts.png")
     assert csp_violations(page) == []
     widths = page.evaluate(WIDTHS)
     assert widths[0] <= widths[1], (widths, page.evaluate(WIDER_THAN_WINDOW))

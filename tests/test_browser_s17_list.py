@@ -19,7 +19,6 @@ from tests.test_browser_s11_readiness import (
     WIDER_THAN_WINDOW,
     csp_violations,
     owner,
-    shot,
     signed_in,
 )
 from tests.test_browser_s14_list import team_of
@@ -74,7 +73,6 @@ def test_fifty_domains_and_a_long_name_fit_the_window(
     table = page.locator("table.domains")
     expect(table.locator("tbody tr")).to_have_count(50)
     test_browser_s11_readiness.settled(page)
-    shot(page, f"s17-list-{width}.png")
     assert csp_violations(page) == []
     widths = page.evaluate(WIDTHS)
     assert widths[0] <= widths[1], (widths, page.evaluate(WIDER_THAN_WINDOW))

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from mailsec.freecheck.models import FreeCheck, signup_url
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import csp_violations, owner, shot, signed_in
+from tests.test_browser_s11_readiness import csp_violations, owner, signed_in
 from tests.test_browser_s15_phone import WIDTHS
 from tests.test_freecheck import done_check
 
@@ -36,7 +36,6 @@ def test_a_host_name_s_report_offers_its_mail_domain(
     assert "Monitor www.example.org" not in page.content()
     widths = page.evaluate(WIDTHS)
     assert widths[0] <= widths[1], widths
-    shot(page, f"s19w-freecheck-host-offer-{width}.png")
 
     # Its "check that instead" checks the mail domain: a new run's page.
     offer.get_by_role("button", name="Check example.org first").click()
@@ -57,7 +56,6 @@ def test_the_first_domain_brings_the_filter_bar(
     expect(page.get_by_text("No domains yet.")).to_be_visible()
     expect(page.get_by_role("search", name="Find domains")).to_have_count(0)
     expect(page.get_by_label("Add a domain")).to_be_visible()
-    shot(page, f"s19w-domains-empty-{width}.png")
 
     page.get_by_label("Add a domain").fill("example.org")
     page.get_by_role("button", name="Add domain").click()

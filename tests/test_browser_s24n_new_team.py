@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from mailsec.accounts.models import Team
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import csp_violations, owner, shot, signed_in
+from tests.test_browser_s11_readiness import csp_violations, owner, signed_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -28,7 +28,6 @@ def test_a_new_team_from_the_switcher_becomes_the_current_one(
     page.locator("#teams-title").locator("..").get_by_role("link", name="New team").click()
     expect(page.get_by_role("heading", name="New team")).to_be_visible()
     page.get_by_label("Team name").fill("Acme client")
-    shot(page, "s24n-new-team-1280.png")
     page.get_by_role("button", name="Create team").dblclick()
     expect(page.locator(".message-success, .message-info").first).to_contain_text(
         "You created Acme client"
@@ -36,7 +35,6 @@ def test_a_new_team_from_the_switcher_becomes_the_current_one(
     assert page.url == f"{live_server.url}/domains/"
     # The header names the new current team, and leads back to the switcher.
     expect(page.locator(".nav-team")).to_contain_text("Acme client")
-    shot(page, "s24n-new-team-created-1280.png")
     assert Team.objects.filter(name="Acme client").count() == 1
     # The switcher (s32w) opens on the name; its last link is the Account page's list.
     page.locator(".nav-team").click()

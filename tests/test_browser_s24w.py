@@ -31,7 +31,7 @@ from mailsec.accounts.models import Team
 from mailsec.domains.models import Domain
 from reports.models import ReportAddress, TlsReport
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import csp_violations, owner, shot, signed_in
+from tests.test_browser_s11_readiness import csp_violations, owner, signed_in
 from tests.test_page_queries import run
 from tests.test_reports_dash_s8_figures import post
 from tests.test_web_s13_domains_polish import store, unreachable_report
@@ -96,7 +96,6 @@ def test_a_list_update_that_failed_says_so_beside_the_list(
     # Said just before the list it concerns, in view, above the list it did not change.
     assert placed_before(page) == "domain-list"
     expect(page.locator(".list-count")).to_have_text("2 domains")
-    shot(page, f"s24w-list-failed-{width}.png")
 
     # The next request that succeeds takes the message away, and the list follows the filter.
     page.unroute("**/domains/?*")
@@ -159,7 +158,6 @@ def test_a_report_s_policy_lines_start_at_one_edge(
     page.goto(live_server.url + reverse("reports:report", args=[address.token, report.public_id]))
     policy = page.locator("main pre code").first
     expect(policy).to_contain_text("version: STSv1")
-    shot(page, f"s24w-report-{width}.png")
     for block in page.locator("main pre code").all():
         starts = block.evaluate(LINE_STARTS)
         assert len(starts) >= 2, starts
@@ -190,7 +188,6 @@ def test_the_dashboard_s_sections_keep_apart(
     heading = page.get_by_role("heading", name="Last 30 days").bounding_box()
     assert record is not None and heading is not None
     assert heading["y"] - (record["y"] + record["height"]) >= 16, (record, heading)
-    shot(page, f"s24w-dashboard-{width}.png")
 
 
 # The score box's parts: the score itself (pill and words) and the first line of what each
@@ -223,7 +220,6 @@ def test_what_was_not_counted_stays_with_the_score(
     page.goto(f"{live_server.url}/domains/{domain.code}/")
     expect(page.locator(".score-costs li").first).to_contain_text("not counted")
     parts = page.evaluate(SCORE_BOX)
-    shot(page, f"s24w-no-score-{width}.png")
     assert parts["first"]["y"] - parts["block"]["bottom"] <= 30, parts
     assert parts["first"]["x"] - parts["pill"]["x"] <= 24, parts
 
@@ -246,7 +242,6 @@ def test_the_compare_form_is_one_line_on_a_desktop(browser: Browser, live_server
         )
         if box is not None
     }
-    shot(page, "s24w-compare-1280.png")
     assert len(tops) == 1, tops
 
 
@@ -268,5 +263,4 @@ def test_the_served_policy_keeps_off_the_host_button(
     fold = page.get_by_text("The policy you serve now").bounding_box()
     button = page.get_by_role("button", name=re.compile("^Host MTA-STS for")).bounding_box()
     assert fold is not None and button is not None
-    shot(page, "s24w-hosting-offer-1280.png")
     assert button["y"] - (fold["y"] + fold["height"]) >= 12, (fold, button)

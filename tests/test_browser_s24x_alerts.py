@@ -12,7 +12,7 @@ from playwright.sync_api import Browser
 from mailsec.accounts.models import Team
 from mailsec.domains.models import Domain
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import box, csp_violations, owner, shot, signed_in
+from tests.test_browser_s11_readiness import box, csp_violations, owner, signed_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -35,7 +35,6 @@ def test_the_alerts_buttons_stand_in_line_with_their_menus(
         Domain.objects.create(team=team, name=name)
     page = signed_in(browser, live_server, alice, DESKTOP).new_page()
     page.goto(f"{live_server.url}/alerts/")
-    shot(page, "s24x-alerts-1280.png")
     for menu, button in (
         ("#mode-all", page.get_by_role("button", name="Set for all 2")),
         ("#mode-later", page.get_by_role("button", name="Save for domains added later")),

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import box, csp_violations, owner, shot, signed_in
+from tests.test_browser_s11_readiness import box, csp_violations, owner, signed_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -28,7 +28,6 @@ def test_the_invitation_asks_the_role_before_sending(browser: Browser, live_serv
     choice = page.locator("fieldset.role-choice")
     send = page.get_by_role("button", name="Send invitation")
     expect(page.get_by_role("radio", name="Viewer")).to_be_visible()
-    shot(page, "s24x-team-invite-1280.png")
     # The choice, then the button under it.
     assert box(send)["y"] >= box(choice)["y"] + box(choice)["height"], (box(choice), box(send))
     # No box of its own; its legend reads as the form's labels do, the choices as text.

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, expect
 
 from mailsec.domains.models import Domain
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import csp_violations, owner, shot, signed_in
+from tests.test_browser_s11_readiness import csp_violations, owner, signed_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -44,7 +44,6 @@ def test_add_after_the_session_ended_comes_back_with_the_name(
     page.wait_for_url("**/domains/?add=*")
     expect(page.get_by_label("Add a domain")).to_have_value("shop.example.com")
     assert not Domain.objects.filter(name="shop.example.com").exists()  # not on its own
-    shot(page, "s31w-add-after-session-ended.png")
 
     page.get_by_role("button", name="Add domain").click()
     page.wait_for_url("**/domains/*-*/")

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, expect
 from mailsec.accounts.models import Membership, Profile, Team
 from mailsec.domains.models import Domain
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import box, csp_violations, owner, shot, signed_in
+from tests.test_browser_s11_readiness import box, csp_violations, owner, signed_in
 from tests.test_webapp_s32w import run_of, starttls_not_checked
 
 pytestmark = [pytest.mark.browser]
@@ -47,7 +47,6 @@ def test_an_msp_switches_teams_in_the_header(
     # Inside the window, on a phone too.
     found = box(teams)
     assert found["x"] >= 0 and found["x"] + found["width"] <= width
-    shot(page, f"s32w-switcher-{width}.png")
     page.get_by_role("button", name="Client 10").click()
     page.wait_for_url("**/alerts/")
     expect(page.locator(".nav-team")).to_contain_text("Client 10")
@@ -80,5 +79,4 @@ def test_the_list_says_why_there_is_no_trend_and_where_a_first_check_is(
     expect(page.locator("tr", has_text="new.example.com")).to_contain_text(
         "Not checked yet: its first check is under way."
     )
-    shot(page, "s32w-list-1100.png")
     assert csp_violations(page) == []

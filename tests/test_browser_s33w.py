@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, expect
 from mailsec.accounts.models import Profile
 from mailsec.domains.models import Domain
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import ARTIFACTS, clipboard, csp_violations, owner, signed_in
+from tests.test_browser_s11_readiness import clipboard, csp_violations, owner, signed_in
 from tests.test_webapp_s32w import run_of
 from tests.test_webapp_s33w import ALL_RECORDS, still_to_fix
 
@@ -42,7 +42,6 @@ def test_copy_all_records_copies_exactly_the_zone_file_lines(
     # What is shown is what is copied.
     assert card.locator("pre#all-records").inner_text().strip() == ALL_RECORDS
     expect(card.locator("#records-left-out li")).to_have_count(4)
-    card.screenshot(path=str(ARTIFACTS / f"s33w-copy-all-{width}.png"))
     assert csp_violations(page) == []
 
 
@@ -61,7 +60,6 @@ def test_a_box_with_a_placeholder_copies_nothing_until_it_is_filled_in(
     expect(box.locator(".fill-note")).to_contain_text("Fill in <the public key> in the box first")
     button = box.get_by_role("button")
     field = box.get_by_role("textbox", name="the public key")
-    box.screenshot(path=str(ARTIFACTS / "s33w-fill-in-empty.png"))
     button.click()
     expect(button).to_have_text("Fill in first")
     expect(field).to_be_focused()
@@ -71,7 +69,6 @@ def test_a_box_with_a_placeholder_copies_nothing_until_it_is_filled_in(
     button.click()
     expect(button).to_have_text("Copied")
     assert clipboard(page) == "v=DKIM1; p=MIIBIjANBgkq"
-    box.screenshot(path=str(ARTIFACTS / "s33w-fill-in.png"))
     # A box without one copies as before.
     page.get_by_role("button", name="Copy the fix for SPF-09").click()
     assert clipboard(page) == "v=spf1 mx -all"

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, expect
 from mailsec.accounts.models import Profile
 from mailsec.domains.models import Domain
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import ARTIFACTS, clipboard, csp_violations, owner, signed_in
+from tests.test_browser_s11_readiness import clipboard, csp_violations, owner, signed_in
 from tests.test_webapp_s32w import run_of
 from tests.test_webapp_s33x import DOMAIN, TLSA_RECORD, published_now
 
@@ -47,7 +47,6 @@ def test_copy_all_records_holds_no_replacement(
     expect(spf).to_have_text("Copied")
     assert clipboard(page) == "v=spf1 mx include:x.example -all"
     expect(replace).to_contain_text('In place of _dmarc.shop.example.com. TXT "v=DMARC1; p=none')
-    card.screenshot(path=str(ARTIFACTS / f"s33x-replace-{width}.png"))
     assert csp_violations(page) == []
 
 

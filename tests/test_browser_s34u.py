@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, expect
 from mailsec.accounts.models import Profile
 from mailsec.domains.models import Domain
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import ARTIFACTS, csp_violations, owner, signed_in
+from tests.test_browser_s11_readiness import csp_violations, owner, signed_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -40,7 +40,6 @@ def test_names_over_the_limit_are_sent_again_from_the_form(
     )
     names = page.get_by_role("textbox", name="Domain names")
     expect(names).to_have_value("bücher.de\nclient.example.org")
-    page.screenshot(path=str(ARTIFACTS / "s34u-bulk-leftover.png"), full_page=True)
 
     # Two of the waiting domains are verified: room for two.
     for domain in Domain.objects.filter(

@@ -15,7 +15,7 @@ from mailsec.accounts.models import Team
 from mailsec.alerts.models import TeamAlertAddress
 from mailsec.domains.models import Domain
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import csp_violations, owner, shot, signed_in
+from tests.test_browser_s11_readiness import csp_violations, owner, signed_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -47,7 +47,6 @@ def test_the_stopped_domains_are_named_in_one_sentence(
     expect(
         page.get_by_text(f"We sent {TICKETS} a link to get the alerts about a.test and b.test")
     ).to_be_visible()
-    shot(page, "s34w-alerts-resume-sent.png")
     assert csp_violations(page) == []
     (sent,) = [m for m in mail.outbox if TICKETS in m.to]
     link = next(word for word in sent.body.split() if "/alerts/address/" in word)

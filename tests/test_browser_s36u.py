@@ -25,7 +25,6 @@ from tests.test_browser_s11_readiness import (
     WIDER_THAN_WINDOW,
     clipboard,
     csp_violations,
-    shot,
 )
 from tests.test_freecheck_s32c_blind import DNS_ADDR, TARGET_ADDR, ZoneDNS, harness_for, mx_to
 
@@ -107,7 +106,6 @@ def test_first_hour_of_a_one_domain_admin(
         expect(page.locator("#all-records")).not_to_contain_text("dmarc-reports@")
         expect(page.locator("#records-left-out")).to_contain_text(f"_dmarc.{DOMAIN} (TXT)")
         fits(page)
-        shot(page, f"s36u-{width}-domain.png")
         assert csp_violations(page) == []
 
         # Hosting on, then the records it needs, ticked off once published.
@@ -135,7 +133,6 @@ def test_first_hour_of_a_one_domain_admin(
         expect(mode).to_contain_text("No TLS reports yet: senders send them once")
         expect(mode.get_by_role("button", name="Check now")).to_be_visible()
         fits(page)
-        shot(page, f"s36u-{width}-hosting.png")
         assert csp_violations(page) == []
         mode.get_by_role("button", name="Check now").click()
         expect(page).to_have_url(f"{live_server.url}/domains/{domain.code}/")

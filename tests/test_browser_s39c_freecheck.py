@@ -37,7 +37,7 @@ from playwright.sync_api import Browser, Page, expect
 from mailsec.freecheck import ratelimit
 from mailsec.freecheck.models import FreeCheck
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import WATCH_CSP, clipboard, csp_violations, shot
+from tests.test_browser_s11_readiness import WATCH_CSP, clipboard, csp_violations
 from tests.test_freecheck_s38c_blind import RAW_ERROR
 from tests.test_freecheck_s38c_browser import card_badge, lab_site
 
@@ -89,7 +89,6 @@ def test_a_well_run_domain_pasted_as_a_url_and_its_shared_link(
         assert page.locator(".fc-badge-fail").count() == 0
         assert re.search(r"\d", page.locator(".fc-score-value").inner_text())
         no_raw_text(page)
-        shot(page, "s39c-good.png")
 
         page.get_by_role("button", name="Copy link").click()
         link = clipboard(page)
@@ -136,7 +135,6 @@ def test_a_domain_whose_dns_answers_nothing_never_reads_as_failed(
         assert "does not exist" not in body, body[:3000]
         assert not re.search(r"\d", page.locator(".fc-score-value").inner_text())
         no_raw_text(page)
-        shot(page, "s39c-dnsdead.png")
         assert csp_violations(page) == []
         context.close()
 
@@ -209,7 +207,6 @@ def test_what_is_no_domain_is_refused_beside_the_field_and_counted(
         allowance = page.locator("#fc-allowance").inner_text()
         assert "9 of 10 free checks left until" in allowance, allowance
         no_raw_text(page)
-        shot(page, "s39c-refused.png")
 
         # Nine more requests (one run of a null-MX domain, then shown again): all ten used.
         settings.MAILSEC_ENGINE = engine
@@ -230,6 +227,5 @@ def test_what_is_no_domain_is_refused_beside_the_field_and_counted(
         assert re.search(r"\b\d\d:\d\d\b", body), body[:2000]
         assert "wait" in body.lower() or "again at" in body.lower(), body[:2000]
         assert FreeCheck.objects.count() == 1
-        shot(page, "s39c-limit.png")
         assert csp_violations(page) == []
         context.close()

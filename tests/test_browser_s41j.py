@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from mailsec.accounts.models import Profile, Team
 from mailsec.domains.models import Domain
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import clipboard, csp_violations, shot, signed_in
+from tests.test_browser_s11_readiness import clipboard, csp_violations, signed_in
 from tests.test_domains import finished_run
 from tests.test_domains_s14_list_filter import make
 from tests.test_webapp_s41j_blind import ADDED, PASTE
@@ -76,7 +76,6 @@ def test_s41j_an_msps_first_hour(
     expect(main).to_contain_text(re.compile("listed twice", re.I))
     team = Team.objects.get(memberships__user__email="msp@msp-s41j.com")
     assert sorted(team.domains.values_list("name", flat=True)) == sorted(ADDED)
-    shot(page, "s41j-01-bulk.png")
 
     # Copy all records: every record, each with its value, ready for a zone file.
     page.get_by_role("button", name="Copy every record").click()
@@ -111,7 +110,6 @@ def test_s41j_an_msps_first_hour(
     expect(page.get_by_role("row").filter(has_text="Lookup failed")).to_have_count(6)
     expect(main).to_contain_text("in a minute")
     expect(page.get_by_role("link", name="Every record still to publish, as CSV")).to_be_visible()
-    shot(page, "s41j-05-verify-all.png")
     assert not team.domains.filter(verified_at__isnull=False).exists()
     outsider_sees_none(outsider, base, "/domains/?status=unverified", ADDED[:4])
 
@@ -125,7 +123,6 @@ def test_s41j_an_msps_first_hour(
     expect(rows.nth(0).get_by_role("rowheader")).to_have_text("bad-s41j.com")
     expect(rows.nth(1).get_by_role("rowheader")).to_have_text("ok-s41j.com")
     expect(main).to_contain_text("1 failing")
-    shot(page, "s41j-02-by-score.png")
     outsider_sees_none(outsider, base, "/domains/?sort=score", ["bad-s41j.com", "ok-s41j.com"])
 
     # One domain's history (second batch, written before it ran): the chart, and Compare
@@ -139,7 +136,6 @@ def test_s41j_an_msps_first_hour(
     expect(page).to_have_url(re.compile(rf"/domains/{hist.code}/compare/"))
     expect(main).to_contain_text("60")
     expect(main).to_contain_text("85")
-    shot(page, "s41j-04-compare.png")
     answer = outsider.goto(page.url)
     assert answer is not None and answer.status == 404
 
@@ -156,6 +152,5 @@ def test_s41j_an_msps_first_hour(
     page.get_by_role("button", name="Send a confirmation link").click()
     expect(main).to_contain_text("noc@msp-s41j.com")
     assert mail.outbox[-1].to == ["noc@msp-s41j.com"]
-    shot(page, "s41j-03-alerts.png")
     outsider_sees_none(outsider, base, "/alerts/", ["noc@msp-s41j.com", "acme-s41j.com"])
     assert csp_violations(page) == []

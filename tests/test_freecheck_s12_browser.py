@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, expect
 from mailsec.freecheck import views
 from mailsec.freecheck.models import FreeCheck
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import WATCH_CSP, csp_violations, shot
+from tests.test_browser_s11_readiness import WATCH_CSP, csp_violations
 from tests.test_freecheck import sample_report
 
 pytestmark = [pytest.mark.browser]
@@ -52,7 +52,6 @@ def test_check_again_now_swaps_in_a_fresh_run(
     expect(notice).to_contain_text("This is the check from 4 minutes ago")
     expect(notice).to_contain_text("Just changed a DNS record?")
     assert queued == []
-    shot(page, "s12-freecheck-reused.png")
 
     # Check again now: the new run's report in place of the old one, polling, its permalink.
     page.evaluate("window.notReloaded = true")
@@ -77,6 +76,5 @@ def test_check_again_now_swaps_in_a_fresh_run(
     expect(error).to_contain_text("please try again in")
     expect(page).to_have_url(f"{live_server.url}/check/{old.code}")
     assert FreeCheck.objects.count() == 2
-    shot(page, "s12-freecheck-again-refused.png")
     assert csp_violations(page) == []
     context.close()

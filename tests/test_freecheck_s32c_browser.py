@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, expect
 
 from mailsec.freecheck.models import FreeCheck
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import WATCH_CSP, clipboard, csp_violations, shot
+from tests.test_browser_s11_readiness import WATCH_CSP, clipboard, csp_violations
 from tests.test_freecheck_s32c_blind import TARGET_ADDR, ZoneDNS, harness_for, mx_to
 
 pytestmark = [pytest.mark.browser]
@@ -50,5 +50,4 @@ def test_the_page_fills_in_and_the_fix_copies(
         page.locator(f"button[data-copy-target='{fix_id}']").click()
         assert clipboard(page) == fix.inner_text().strip()
         assert clipboard(page).startswith("v=STSv1; id=")
-        shot(page, "s32c-report-filled.png")
         assert csp_violations(page) == []

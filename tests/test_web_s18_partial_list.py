@@ -336,10 +336,8 @@ def test_partial_pills_fit_the_window(browser: Any, live_server: Any, width: int
 
     from bench.domain_list_bench import make_domains
     from tests.test_browser_s11_readiness import (
-        ARTIFACTS,
         csp_violations,
         owner,
-        shot,
         signed_in,
     )
     from tests.test_browser_s14_list import team_of
@@ -357,7 +355,6 @@ def test_partial_pills_fit_the_window(browser: Any, live_server: Any, width: int
     table = page.locator("table.domains")
     expect(table.locator("tbody tr")).to_have_count(50)
     test_browser_s11_readiness.settled(page)
-    shot(page, f"s18z-list-{width}.png")
     assert csp_violations(page) == []
     widths = page.evaluate(WIDTHS)
     assert widths[0] <= widths[1], widths
@@ -375,4 +372,3 @@ def test_partial_pills_fit_the_window(browser: Any, live_server: Any, width: int
         assert row.locator(".score-pill").bounding_box()["height"] == whole.bounding_box()["height"]
     for name in PARTIAL_NAMES:
         row = table.locator("tr", has_text=name)
-        row.screenshot(path=str(ARTIFACTS / f"s18z-row-{name.split('.')[0]}-{width}.png"))

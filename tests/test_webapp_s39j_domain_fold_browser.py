@@ -16,7 +16,7 @@ from mailsec.accounts.models import Team
 from mailsec.domains.models import Domain
 from mailsec.scoring.explain import OPEN_ERRORS_OF_ONE_CHECK
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import csp_violations, owner, shot, signed_in
+from tests.test_browser_s11_readiness import csp_violations, owner, signed_in
 from tests.test_domains import scored_run
 
 pytestmark = [pytest.mark.browser]
@@ -65,5 +65,4 @@ def test_the_dkim_panel_folds_its_many_could_not_checks(browser: Browser, live_s
     expect(dkim.locator("article.finding-error:visible")).to_have_count(len(SELECTORS))
     for selector in SELECTORS:
         expect(dkim).to_contain_text(f"{selector}._domainkey.example.org")
-    shot(page, "s39j-domain-fold.png")
     assert csp_violations(page) == []
