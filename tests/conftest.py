@@ -180,7 +180,15 @@ def chromium() -> Iterator[Browser]:
     While it is open, Playwright's event loop runs in the test thread until the module ends:
     a test of the same module that runs after a browser test and calls asyncio.run or
     async_to_sync would meet a running loop. None does today: pytest-django runs a module's
-    plain database tests before its transactional ones (every browser test is one)."""
+    plain database tests before its transactional ones (every browser test is one).
+
+    Not one per session (task s45n): the sync API marks the thread's loop as running after
+    every call for as long as Playwright is open (playwright/_impl/_greenlets.py,
+    wait_for_future; checked: asyncio.run and async_to_sync are then refused), so every later
+    test of the worker that calls either (187 test files name one) would fail, and
+    DJANGO_ALLOW_ASYNC_UNSAFE would stay set for all of them.
+    Starting the driver and the browser and closing them measured 0.9-1.8 s (load 6-8 on 2
+    CPUs), once for each of the 63 modules marked `browser`."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/install-system-deps.sh", pytrace=False)
     with pytest.MonkeyPatch.context() as env:
