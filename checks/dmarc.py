@@ -4460,6 +4460,22 @@ def _join_words(keys: Any) -> str:
     )
 
 
+def _key_records(own: list[Any], wild: bool, domain: str) -> list[str]:
+    """The key records DMARC-18 names: "the DKIM key record(s) at selector(s) ..." for the
+    domain's own selectors, and the wildcard's when `wild`."""
+    parts = []
+    if own:
+        selectors = series([f"'{r.selector}'" for r in own])
+        parts.append(
+            f"the DKIM key record at selector {selectors}"
+            if len(own) == 1
+            else f"the DKIM key records at selectors {selectors}"
+        )
+    if wild:
+        parts.append(f"the wildcard key record at *._domainkey.{domain}")
+    return parts
+
+
 def _unusable_keys(keys: Any, domain: str) -> tuple[str, list[str], str]:
     """DMARC-18's words for the lone key records DKIM fails so that no verifier can use them
     (not usable, not revoked: _revoked_keys names those), their names, and the checks that
@@ -4497,16 +4513,7 @@ def _unusable_keys(keys: Any, domain: str) -> tuple[str, list[str], str]:
             )
         )
     )
-    parts = []
-    if own:
-        selectors = series([f"'{r.selector}'" for r in own])
-        parts.append(
-            f"the DKIM key record at selector {selectors}"
-            if len(own) == 1
-            else f"the DKIM key records at selectors {selectors}"
-        )
-    if wild:
-        parts.append(f"the wildcard key record at *._domainkey.{domain}")
+    parts = _key_records(own, wild, domain)
     many = len(records) > 1
     return (
         f"{' and '.join(parts)} fail{'' if many else 's'} {failing}, so no verifier can use "
@@ -4562,16 +4569,7 @@ def _lenient_keys(keys: Any, domain: str) -> tuple[str, list[str], list[str]]:
     if not own and not wild:
         return "; ".join(clauses), [], twin_names
     names = [r.name for r in own] + ([f"*._domainkey.{domain}"] if wild else [])
-    parts = []
-    if own:
-        selectors = series([f"'{r.selector}'" for r in own])
-        parts.append(
-            f"the DKIM key record at selector {selectors}"
-            if len(own) == 1
-            else f"the DKIM key records at selectors {selectors}"
-        )
-    if wild:
-        parts.append(f"the wildcard key record at *._domainkey.{domain}")
+    parts = _key_records(own, wild, domain)
     many = len(names) > 1
     clauses.insert(
         0,
