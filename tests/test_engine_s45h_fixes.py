@@ -149,15 +149,14 @@ def test_mtasts10_names_the_fault_below_the_file_not_a_new_file(
 
 
 @pytest.mark.parametrize("case", ["wildcard-too-deep", "untrusted-root"])
-def test_mtasts10_offers_mailsec_hosting_for_a_certificate_fault(
+def test_mtasts10_names_no_host_it_has_not_looked_up(
     monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
+    # Pointing the owner at mailsec's host from here would skip the lookup the hosted fixes
+    # make first (a failed lookup of ours keeps the generic advice: test_lab_s16h_hosted).
     kind, error, cert, _, _ = UNREACHED[case]
     fix = _only(_run(monkeypatch, _failed(kind, error, cert), ours=OURS), "MTASTS-10").fix or ""
-    assert (
-        "Or let mailsec host the policy: turn on hosting for example.org on its page in "
-        f"mailsec (Hosted MTA-STS) and point {HOST} to {OURS} (CNAME)"
-    ) in fix, fix
+    assert OURS not in fix and "let mailsec host" not in fix, fix
     assert "RFC 8461 §3.3" in fix and MEANWHILE in fix, fix
 
 
