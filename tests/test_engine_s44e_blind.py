@@ -78,6 +78,7 @@ from tests.blind_engine import (
     E,
     N,
     Statuses,
+    case_params,
     fake_fetch,
     no_mta_sts_policy,
     reading_problems,
@@ -947,13 +948,7 @@ def test_round_size_and_names() -> None:
 GAPS: dict[str, str] = {}
 
 
-def _param(case: Case) -> Any:
-    reason = GAPS.get(case.name)
-    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return pytest.param(case, id=case.name, marks=marks)
-
-
-@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+@pytest.mark.parametrize("case", case_params(CASES, GAPS))
 def test_blind_case(case: Case) -> None:
     report = run_case(case)
     # No mechanism may end in an internal error or a timeout on any case.

@@ -75,7 +75,7 @@ from typing import Any
 
 import pytest
 
-from tests.blind_engine import E, N, reading_problems
+from tests.blind_engine import E, N, case_params, reading_problems
 from tests.test_engine_s27k_blind import ed_key, rsa_key
 from tests.test_engine_s44e_blind import (
     ANY,
@@ -1202,13 +1202,7 @@ def test_round_size_and_names() -> None:
 GAPS: dict[str, str] = {}
 
 
-def _param(case: Case) -> Any:
-    reason = GAPS.get(case.name)
-    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return pytest.param(case, id=case.name, marks=marks)
-
-
-@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+@pytest.mark.parametrize("case", case_params(CASES, GAPS))
 def test_blind_case(case: Case) -> None:
     report = run_case(case)
     # No mechanism may end in an internal error or a timeout on any case.
