@@ -334,8 +334,6 @@ class ReportsRound:
     def shown_test(self) -> Callable[..., None]:
         """A report of yesterday POSTed to alice's example.com: her dashboard and CSV export
         show what the case's "shown" says."""
-        # test_reports_s25_blind imports this module: its checks are imported here, late.
-        from tests.test_reports_s25_blind import check_csv, check_dashboard
 
         @pytest.mark.parametrize("case_id", self.ids("shown"))
         def test(case_id: str, db: None) -> None:
@@ -352,14 +350,7 @@ class ReportsRound:
             assert _post(Client(), address.token, body).status_code == 201
             stored_first(case, [body])
             self.finish(case)
-            client = Client()
-            client.force_login(alice)
-            dashboard = client.get(f"/tlsrpt/{address.token}/dashboard/")
-            assert dashboard.status_code == 200
-            check_dashboard(case["shown"], read_page(dashboard.content))
-            export = client.get(f"/tlsrpt/{address.token}/export.csv")
-            assert export.status_code == 200
-            check_csv(case["shown"], export.content)
+            check_shown(case["shown"], alice, address)
 
         return test
 
@@ -416,3 +407,18 @@ class ReportsRound:
                     assert (self.inputs / f"{case_id}{suffix}").exists(), case_id
 
         return test
+
+
+def check_shown(shown: Any, person: User, address: ReportAddress) -> None:
+    """`person`'s dashboard and CSV export of `address` show what a case's "shown" says."""
+    # test_reports_s25_blind imports this module: its checks are imported here, late.
+    from tests.test_reports_s25_blind import check_csv, check_dashboard
+
+    client = Client()
+    client.force_login(person)
+    dashboard = client.get(f"/tlsrpt/{address.token}/dashboard/")
+    assert dashboard.status_code == 200
+    check_dashboard(shown, read_page(dashboard.content))
+    export = client.get(f"/tlsrpt/{address.token}/export.csv")
+    assert export.status_code == 200
+    check_csv(shown, export.content)
