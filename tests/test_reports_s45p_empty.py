@@ -31,6 +31,7 @@ from tests.test_reports_email import address, dns_stub, ingest, sign, signer  # 
 from tests.test_reports_s12_blind import _post
 from tests.test_reports_s13_blind import parse_pending
 from tests.test_reports_s44r_domains import body, mailed
+from tests.test_reports_s45i_empty import arrive
 
 pytestmark = pytest.mark.django_db
 
@@ -60,19 +61,6 @@ def dane(order: list[str], mtime: int = 0) -> bytes:
         {**pol, "policy": {"policy-type": "tlsa", "policy-domain": h}} for h in order
     ]
     return gzip.compress(json.dumps(report).encode(), mtime=mtime)
-
-
-def arrive(address: ReportAddress, how: str, *reports: bytes) -> None:
-    if how == "imported in one batch":
-        ingest_many([(address, r) for r in reports])
-    for r in reports if how != "imported in one batch" else ():
-        if how == "posted":
-            assert _post(Client(), address.token, r).status_code == 201
-        elif how == "mailed":
-            assert ingest(mailed(address, r, "example.com")) == 0
-        else:
-            ingest_many([(address, r)])
-        parse_pending()
 
 
 def counted() -> dict[str, int]:
