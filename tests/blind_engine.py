@@ -50,6 +50,30 @@ class CnameDns(FakeDns):
         return await super().query(name, rdtype, **kw)
 
 
+class WildcardDns(CnameDns):
+    """CnameDns that also answers from wildcard owners ('*.<name>' keys) as RFC 4592 §3.3.1
+    does: a query name that does not exist (no records and no names below it) is answered
+    from '*.<closest encloser>' if that wildcard exists, the answer owned by the query name.
+    Zones without '*' keys are answered exactly as CnameDns answers them."""
+
+    def _exists(self, name: str) -> bool:
+        return any(n == name or n.endswith("." + name) for n, _ in self.zone)
+
+    async def query(self, name: str, rdtype: str, **kw: Any) -> DnsAnswer:
+        key = normalize(name)
+        if not key.startswith("*.") and not self._exists(key):
+            encloser = key
+            while "." in encloser:
+                encloser = encloser.split(".", 1)[1]
+                if self._exists(encloser):
+                    if self._exists(f"*.{encloser}"):
+                        answer = await super().query(f"*.{encloser}", rdtype, **kw)
+                        answer.name = key
+                        return answer
+                    break
+        return await super().query(name, rdtype, **kw)
+
+
 class EngineRun(NamedTuple):
     findings: list[Finding]
     asked: list[tuple[str, str]]  # the (name, type) queries the module made, in order
