@@ -521,7 +521,7 @@ ALERT_SCORE_DROP = env_int("ALERT_SCORE_DROP", 10, minimum=1)
 # within it; a level held longer is the new normal, and a score alert open as long closes).
 ALERT_SCORE_WINDOW_DAYS = env_int("ALERT_SCORE_WINDOW_DAYS", 14, minimum=1)
 # Hour of the day from which daily digests are sent, in each person's time zone (weekly
-# summaries: on Mondays, UTC).
+# summaries: on Mondays, in that zone too: mailsec/alerts/weekly.py).
 ALERT_DIGEST_HOUR = env_int("ALERT_DIGEST_HOUR", 7, minimum=0)
 if ALERT_DIGEST_HOUR > 23:
     raise ImproperlyConfigured(
