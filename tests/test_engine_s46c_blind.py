@@ -271,7 +271,7 @@ def cases() -> list[Case]:
                 (d, "TXT"): ["v=spf1 -all"],
                 (f"_dmarc.{d}", "TXT"): ["v=DMARC1; p=reject;"],
             },
-            expect=[E("MX-01", "warn", "0 ."), E("MX-01", "fail")],  # the second row is planted
+            expect=[E("MX-01", "warn", "0 .")],
             never=[N("MX-01", "fail")],
             why="RFC 5321 §5.1: with no MX the domain's address records, AAAA too, are the "
             "implicit MX: mail is sent to the web server (checklist MX-01 warn); SPF '-all' "
@@ -441,8 +441,7 @@ def cases() -> list[Case]:
             "parked-subdomains-left-open",
             d,
             parked(d, dmarc="v=DMARC1; p=reject; sp=none;"),
-            # The second row is planted (the checklist says warn).
-            expect=[E("DMARC-07", "warn", "sp=none"), E("DMARC-07", "fail", "sp=none")],
+            expect=[E("DMARC-07", "warn", "sp=none")],
             never=[N("DMARC-07", "fail")],
             na=NA,
             why="Checklist DMARC-07: sp=none under p=reject leaves every subdomain of the "
@@ -802,10 +801,8 @@ def cases() -> list[Case]:
                     tlsrpt=None,
                 ),
             ),
-            # The second row is planted (the checklist gives '~all' info).
             expect=[
                 E("SPF-09", "info", "~all"),
-                E("SPF-09", "pass"),
                 E("MTASTS-01", "info"),
                 E("DMARC-01", ("pass", "info"), f"_dmarc.{org}"),
             ],
