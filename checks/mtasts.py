@@ -2376,8 +2376,10 @@ def _unserved_fix(
     'mode: testing' file and a new id (_serve_fix) would replace a sound enforce policy with a
     weaker one, and RFC 8461 §3.1 asks for a new id only when the policy changes. So: serve
     that policy with 200 at the URL itself, keeping the id. The Location is named, never
-    fetched (senders do not follow it, and mailsec fetches no URL a redirect names). '' when
-    no policy is visible: the file to serve stays."""
+    fetched (senders do not follow it, and mailsec fetches no URL a redirect names); the fresh
+    'mode: testing' file after it is for an owner who has no policy of the domain, not a choice
+    beside the one the record announces (task s46b). '' when no policy is visible: the file to
+    serve stays."""
     status = result.status
     if result.error_kind is not None or status is None or status == 200 or result.truncated:
         return ""
@@ -2414,7 +2416,10 @@ def _unserved_fix(
         f"redirect (RFC 8461 §3.3). If that URL serves the policy of {domain}, serve the same "
         f"file at {url} itself with HTTP 200, as text/plain, without redirect"
         + _keep_id_words(state.record, "that policy")
-        + ". mailsec did not fetch it, as senders do not. Otherwise:\n"
+        + ". mailsec did not fetch it, as senders do not. If it serves no policy of "
+        + f"{domain} and you keep the policy the record was published with elsewhere, serve "
+        + "that one the same way: a new file in its place could weaken it. Only if you have "
+        + f"no policy of {domain}, start with this one:\n"
         + _serve_fix(domain, mxset, record_extensions(state.candidates))
     )
 

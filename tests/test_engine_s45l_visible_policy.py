@@ -99,8 +99,8 @@ def test_a_redirect_names_its_target_and_is_never_followed(
         f"same file at {URL} itself with HTTP 200, as text/plain, without redirect"
     ), fix
     assert KEEP_ID in fix, fix
-    # The file for a domain that serves no policy stays, second.
-    assert "Otherwise:\n1. Serve this file" in fix, fix
+    # The file for a domain that has no policy stays, second (s46b: only for such an owner).
+    assert "start with this one:\n1. Serve this file" in fix, fix
 
 
 @pytest.mark.parametrize(
