@@ -56,10 +56,12 @@ from reports.models import (
     BULK_BATCH,
     IMPORTED_FILE_NAME,
     SHORT_RANGE,
+    PolicyDomain,
     PolicyResult,
     RawReport,
     ReportAddress,
     TlsReport,
+    address_filled,
     another_domains_key,
     another_reporters_key,
     copy_outcome,
@@ -68,6 +70,7 @@ from reports.models import (
     insert_details,
     keep_own_policies,
     lock_copies,
+    policy_domains_of,
     policy_fields,
     report_fields,
     resend_reason,
@@ -217,6 +220,9 @@ def _parse(chunk: list[_Item], max_bytes: int) -> tuple[list[_File], int]:
                     max_bytes=max_bytes,
                     member=member,
                 )
+                # As the parse task: with no §5.1 name, a policy-domain left out is the
+                # address's, nobody's word (reports.models.address_filled).
+                parsed.filled_from_address = not named
                 if named and name:
                     parsed.warnings = said_from_filename(parsed.warnings, named, name)
                 parsed = keep_own_policies(parsed, address.domain_name)
@@ -321,7 +327,7 @@ class _Group:
 _Key = tuple[int, str, str]
 _Groups = dict[_Key, _Group]
 # The stored reports' policy domain and policies as (policy-type, policy-domain), by pk.
-_Policies = dict[int, tuple[str, list[tuple[str, str]]]]
+_Policies = dict[int, tuple[str, list[PolicyDomain]]]
 # The stored reports with the raw copy each is counted from (_stored_copies), by pk.
 _Copies = dict[int, tuple[TlsReport, RawReport | None]]
 
@@ -385,7 +391,7 @@ def _match_all(
         # A copy, or another domain's report under the same report-id and day: rare, and
         # only then are the found report's policies looked at.
         if found.first is not None:
-            theirs = [(p.policy_type, p.policy_domain) for p in found.first.policies]
+            theirs = policy_domains_of(found.first)
             their_domain = stored_policy_domain(found.first, f.address.domain_name)
         else:
             their_domain, theirs = policies.get(found.pk or 0, ("", []))
@@ -515,10 +521,14 @@ def _stored_policies(pks: Iterable[int]) -> _Policies:
     one query a batch, and none when no file resends a stored report."""
     policies: _Policies = {}
     if pks := set(pks):
-        for pk, about, kind, domain in PolicyResult.objects.filter(report_id__in=pks).values_list(
-            "report_id", "report__policy_domain", "policy_type", "policy_domain"
+        for pk, about, *policy in PolicyResult.objects.filter(report_id__in=pks).values_list(
+            "report_id",
+            "report__policy_domain",
+            "policy_type",
+            "policy_domain",
+            "domain_from_address",
         ):
-            policies.setdefault(pk, (about, []))[1].append((kind, domain))
+            policies.setdefault(pk, (about, []))[1].append(tuple(policy))
     return policies
 
 
@@ -603,14 +613,19 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
     for found, _ in report_of.values():
         if found.report is not None:
             found.pk = found.report.pk
-    pairs = [(report, p) for f, report in new if f.parsed for p in f.parsed.policies]
+    pairs = [(report, p, f.parsed) for f, report in new if f.parsed for p in f.parsed.policies]
     rows = PolicyResult.objects.bulk_create(
-        (PolicyResult(report=report, **policy_fields(p)) for report, p in pairs),
+        (
+            PolicyResult(
+                report=report, **policy_fields(p), domain_from_address=address_filled(parsed, p)
+            )
+            for report, p, parsed in pairs
+        ),
         batch_size=BULK_BATCH,
     )
     insert_details(
         (report.pk, row.pk, d)
-        for (report, p), row in zip(pairs, rows, strict=True)
+        for (report, p, _), row in zip(pairs, rows, strict=True)
         for d in p.failure_details
     )
     raws = []
@@ -693,7 +708,8 @@ REPORT_COLUMNS = (
     " alerts_evaluated_at"
 )
 POLICY_COLUMNS = (
-    "id, report_id, policy_type, policy_domain, policy_strings, mx_hosts, successful, failed"
+    "id, report_id, policy_type, policy_domain, policy_strings, mx_hosts, successful, failed,"
+    " domain_from_address"
 )
 DETAIL_COLUMNS = (
     "report_id, policy_id, result_type, sending_mta_ip, receiving_mx_hostname,"
@@ -737,6 +753,7 @@ def _render(f: _File, content_type: str, body_hex: bytes) -> _Rows:
             (policy.policy_type, policy.policy_domain)
             + (_json(policy.policy_strings), _json(policy.mx_hosts))
             + (str(policy.successful), str(policy.failed))
+            + ("t" if address_filled(p, policy) else "f",)
         )
         details = "".join(
             "\x00\t"

@@ -451,6 +451,11 @@ class RawReport(models.Model):
                         # rotated away before --recheck-dkim) vouches for nothing: the report
                         # must not stay counted on its word.
                         left, raw.report = raw.report_id, None
+                    elif pointed is not None and raw.report_id != pointed:
+                        # Parsed again, it is now a copy of another report (a copy rule
+                        # fixed since: task s46a's two copies of one report stored as two).
+                        # The one it was counted in must not stay counted on its word.
+                        left = pointed
                     raw.save()
                     if left is not None and settle:
                         settle_report(left)
@@ -538,6 +543,9 @@ class RawReport(models.Model):
         )
         if mail_report is not None:
             parsed.envelope_domain = mail_report.report_domain
+        # A policy-domain left out was filled in with the address's domain: no header nor
+        # file name named one (address_filled).
+        parsed.filled_from_address = not named and not (mail_report and mail_report.report_domain)
         if named and filename:
             parsed.warnings = said_from_filename(parsed.warnings, named, filename)
         submitter = mail_report.submitter if mail_report else None
@@ -717,7 +725,9 @@ class RawReport(models.Model):
                 other := another_domains_key(
                     parsed,
                     submitter,
-                    same.policies.values_list("policy_type", "policy_domain"),
+                    same.policies.values_list(
+                        "policy_type", "policy_domain", "domain_from_address"
+                    ),
                     same.policy_domain,
                 )
             )
@@ -1066,19 +1076,43 @@ IMPORTED_FILE_NAME = "imported-file-name"
 OTHER_DOMAIN = "This sender used report-id "
 
 
-def _policy_domains(domains: Iterable[tuple[str, str]]) -> set[str]:
-    """The policy domains (A-labels, lower case, no root dot) of `domains`' (policy-type,
-    policy-domain) pairs that name the domain a report is about: sts and no-policy-found
-    (a tlsa policy-domain is an MX host, RFC 8460 §1.1)."""
-    return {a_labels(d.strip()) for t, d in domains if t in DOMAIN_POLICY_TYPES and d.strip(" .")}
+# A policy as the copy rules read it: (policy-type, policy-domain, whether that domain is the
+# report address's, filled in for a policy-domain left out: address_filled).
+PolicyDomain = tuple[str, str, bool]
+
+
+def address_filled(parsed: ParsedReport, policy: ParsedPolicy) -> bool:
+    """Whether `policy`'s domain is the report address's, filled in by the parser for a
+    policy-domain the report left out (Postfix's no-policy-found) because nothing the sender
+    sent named one: no TLS-Report-Domain (RFC 8460 §5.3), no §5.1 file name (task s46a).
+    Stored as PolicyResult.domain_from_address."""
+    return policy.domain_filled and parsed.filled_from_address
+
+
+def policy_domains_of(parsed: ParsedReport) -> list[PolicyDomain]:
+    """The PolicyDomain of each of `parsed`'s policies."""
+    return [(p.policy_type, p.policy_domain, address_filled(parsed, p)) for p in parsed.policies]
+
+
+def _policy_domains(domains: Iterable[PolicyDomain]) -> set[str]:
+    """The policy domains (A-labels, lower case, no root dot) of `domains` that name the
+    domain a report is about: sts and no-policy-found (a tlsa policy-domain is an MX host,
+    RFC 8460 §1.1), said by the sender: not the address's domain filled in for a policy-domain
+    left out over HTTPS (nobody's word: the same report mailed names its TLS-Report-Domain,
+    maybe a subdomain, and is still the same report; task s46a)."""
+    return {
+        a_labels(d.strip())
+        for t, d, filled in domains
+        if t in DOMAIN_POLICY_TYPES and d.strip(" .") and not filled
+    }
 
 
 def another_domains_key(
-    parsed: ParsedReport, submitter: str, theirs: Iterable[tuple[str, str]], their_domain: str
+    parsed: ParsedReport, submitter: str, theirs: Iterable[PolicyDomain], their_domain: str
 ) -> tuple[str, str] | None:
     """When `parsed`, a report of `submitter` (its key) whose report-id and day (or a range
-    overlapping) a report with the policies `theirs` ((policy-type, policy-domain) pairs)
-    and the stored policy domain `their_domain` (stored_policy_domain) has already, is
+    overlapping) a report with the policies `theirs` (PolicyDomain triples) and the stored
+    policy domain `their_domain` (stored_policy_domain) has already, is
     another policy domain's report (_another_domains): the key it is stored under
     (domain_key) and the warning it carries; None when it is a copy of that report (one
     without policies names no domain: a copy, whose place a report with policies takes,
@@ -1092,7 +1126,7 @@ def another_domains_key(
 
 
 def _another_domains(
-    parsed: ParsedReport, theirs: list[tuple[str, str]], their_domain: str
+    parsed: ParsedReport, theirs: list[PolicyDomain], their_domain: str
 ) -> tuple[str, list[str]] | None:
     """When `parsed`, a report of the same reporter, report-id and day as a report whose
     policies are `theirs` (or of a range overlapping it), is about other policy domains than
@@ -1115,7 +1149,7 @@ def _another_domains(
     else its stored policy domain (`their_domain`) when that is its header's, i.e. none of
     its policies' (stored_policy_domain gives the first policy's when no header named one,
     or the address's when it has no policy: neither says what it is about)."""
-    mine = _policy_domains((p.policy_type, p.policy_domain) for p in parsed.policies)
+    mine = _policy_domains(policy_domains_of(parsed))
     if not mine and parsed.envelope_domain:
         mine = {a_labels(parsed.envelope_domain)}
     if not mine:
@@ -1129,15 +1163,15 @@ def _another_domains(
     return a_labels(stored_policy_domain(parsed, "")), sorted(domains)
 
 
-def _header_domain(policies: list[tuple[str, str]], stored: str) -> set[str]:
+def _header_domain(policies: list[PolicyDomain], stored: str) -> set[str]:
     """The domain a report whose `policies` name none is about, from its stored policy
     domain (`stored`): the TLS-Report-Domain it was mailed with when that is not one of its
-    policies' domains (then it is the first's: no header said); none for a report without
-    policies (its stored domain may be the address's fallback). A header naming the MX host
-    a tlsa policy names as well says nothing apart from it: none, the report a copy as
-    before."""
+    policies' domains (then it is the first's, or the address's filled in for a
+    policy-domain left out: no header said); none for a report without policies (its stored
+    domain may be the address's fallback). A header naming the MX host a tlsa policy names
+    as well says nothing apart from it: none, the report a copy as before."""
     domain = a_labels(stored.strip())
-    named = {a_labels(d.strip()) for _, d in policies}
+    named = {a_labels(d.strip()) for _, d, _ in policies}
     return {domain} if policies and domain and domain not in named else set()
 
 
@@ -1940,7 +1974,14 @@ class TlsReportQuerySet(models.QuerySet["TlsReport"]):
             report.save()
             report.policies.all().delete()
         policies = PolicyResult.objects.bulk_create(
-            (PolicyResult(report=report, **policy_fields(p)) for p in parsed.policies),
+            (
+                PolicyResult(
+                    report=report,
+                    **policy_fields(p),
+                    domain_from_address=address_filled(parsed, p),
+                )
+                for p in parsed.policies
+            ),
             batch_size=BULK_BATCH,
         )
         store_details(report, policies, parsed)
@@ -2115,6 +2156,10 @@ class PolicyResult(models.Model):
     mx_hosts = models.JSONField(default=list, blank=True)
     successful = models.BigIntegerField()
     failed = models.BigIntegerField()
+    # policy_domain is the report address's, filled in for a policy-domain the report left
+    # out while nothing the sender sent named one (address_filled): not the sender's word on
+    # what the report is about, which the copy rules read (_policy_domains; task s46a).
+    domain_from_address = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]

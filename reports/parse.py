@@ -291,6 +291,9 @@ class PolicyResult:
     successful: int
     failed: int
     failure_details: list[FailureDetail] = field(default_factory=list)
+    # policy-domain was left out (Postfix's no-policy-found) and policy_domain is the one the
+    # caller gave for it (parse_report's report_domain), not the report's word.
+    domain_filled: bool = False
 
 
 @dataclass
@@ -308,6 +311,11 @@ class ParsedReport:
     envelope_domain: str | None = None
     # The date of the sender's day when the range is one (see _local_day); None otherwise.
     local_day: date | None = None
+    # Set by the caller: the domain it gave for a policy without policy-domain
+    # (report_domain) is the report address's, for want of any the sender named (no
+    # TLS-Report-Domain, no RFC 8460 §5.1 file name). Such a policy's domain is nobody's
+    # word about what the report is about (reports.models.address_filled).
+    filled_from_address: bool = False
 
     @property
     def about_domain(self) -> str | None:
@@ -1609,6 +1617,7 @@ def _policy(
         ck.note(f"{where}: policy-string lines end in a line break; read without it")
         policy_strings = [line.rstrip("\r\n") for line in policy_strings]
 
+    filled = False
     domain = pol.get("policy-domain", _MISSING)
     if isinstance(domain, str) and domain.strip():
         if domain != domain.strip():
@@ -1642,6 +1651,7 @@ def _policy(
             + (f"; using {fallback} from the envelope" if fallback else "")
         )
         policy_domain = fallback
+        filled = bool(fallback)
 
     # RPT-07: §4.4 says array, Appendix B shows a string; parsedmarc reads "mx-host-pattern".
     mx_value = pol.get("mx-host", _MISSING)
@@ -1733,6 +1743,7 @@ def _policy(
         successful=successful,
         failed=failed,
         failure_details=details,
+        domain_filled=filled,
     )
 
 
