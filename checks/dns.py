@@ -73,6 +73,24 @@ CHAIN_REQUERIES = 8
 # answers the pseudo-rcode NOTASKED, a "could not check" like a timeout, saying why.
 MAX_QUESTIONS = 500
 
+# Names reserved for private networks: ICANN's .internal, RFC 6762's .local (company
+# directories use it too), RFC 8375's home.arpa. The public DNS holds none of them, so every
+# sender on the internet gets NXDOMAIN; a resolver of ours that answers one answers from a
+# private network's view (a cloud VPC's resolver, the system resolver there, answers
+# *.internal with its machines' addresses). The free check refuses such a typed name for that
+# reason (its answers are not for strangers to read); a public domain's MX, or a CNAME in a
+# chain, naming one read them out all the same (s46d). Unless private targets are allowed
+# (the lab; the CLI's --allow-private-targets), DnsClient answers them as the internet does.
+PRIVATE_NETWORK_SUFFIXES = ("internal", "local", "home.arpa")
+PRIVATE_NAME_DETAIL = "a name reserved for private networks: not asked, NXDOMAIN on the internet"
+
+
+def private_network_name(name: str) -> bool:
+    """Whether `name` is under a name reserved for private networks (PRIVATE_NETWORK_SUFFIXES)."""
+    name = normalize(name)
+    return any(name == s or name.endswith(f".{s}") for s in PRIVATE_NETWORK_SUFFIXES)
+
+
 # RFC 8914 codes that say DNSSEC validation failed (the data is there but bogus).
 EDE_VALIDATION_FAILED = frozenset({6, 7, 8, 9, 10, 11, 12})
 
@@ -610,6 +628,8 @@ class DnsClient:
             # NXDOMAIN at the root. Answer that directly: resolvers differ (some REFUSE it),
             # and a REFUSED would wrongly read as "could not check".
             return DnsAnswer(key[0], key[1], "NXDOMAIN", detail="all-numeric top-level label")
+        if private_network_name(key[0]) and not self.config.allow_private_targets:
+            return DnsAnswer(key[0], key[1], "NXDOMAIN", detail=PRIVATE_NAME_DETAIL)
         if fresh:
             return await self._resolve(key[0], key[1], cd, want_dnssec)
         future = self._cache.get(key)
@@ -667,6 +687,24 @@ class DnsClient:
             )
         return answer
 
+    def _cut_at_private_name(self, answer: DnsAnswer) -> DnsAnswer | None:
+        """`answer` as the internet sees it when its CNAME chain leads into a name reserved for
+        private networks (private_network_name): NXDOMAIN at that name, with the chain up to
+        it and nothing our resolver found past it; None when it leads into none, or private
+        targets are allowed."""
+        if self.config.allow_private_targets:
+            return None
+        for index, alias in enumerate(answer.cnames):
+            if private_network_name(alias):
+                return DnsAnswer(
+                    answer.name,
+                    answer.rdtype,
+                    "NXDOMAIN",
+                    cnames=answer.cnames[: index + 1],
+                    detail=f"{alias} is {PRIVATE_NAME_DETAIL}",
+                )
+        return None
+
     async def _ask(
         self, name: str, rdtype: str, cd: bool, want_dnssec: bool, deadline: float
     ) -> DnsAnswer:
@@ -682,6 +720,8 @@ class DnsClient:
         self.questions += 1
         started = time.monotonic()
         answer = await self._exchange(name, rdtype, cd, want_dnssec, deadline)
+        # Before it is logged: the query log is evidence, shown with the report.
+        answer = self._cut_at_private_name(answer) or answer
         answer.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
         self.log.append(
             {
