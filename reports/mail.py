@@ -27,6 +27,7 @@ import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
+from checks.dns import private_network_name
 from reports.parse import (
     MAX_ZIP_FILES,
     ReportRejected,
@@ -1036,8 +1037,14 @@ class DkimOutcome:
 DnsFunc = Any  # dkimpy's callable: (name: bytes, timeout: int) -> bytes | None
 
 
-def make_dnsfunc(resolvers: tuple[tuple[str, int], ...], timeout: float = 5.0) -> DnsFunc:
-    """A dkimpy `dnsfunc` that asks the configured resolvers (checks.config), not resolv.conf."""
+def make_dnsfunc(
+    resolvers: tuple[tuple[str, int], ...], timeout: float = 5.0, allow_private: bool = False
+) -> DnsFunc:
+    """A dkimpy `dnsfunc` that asks the configured resolvers (checks.config), not resolv.conf.
+    A key under a name reserved for private networks (checks.dns.private_network_name), named
+    by the signature or reached through a CNAME, is no key, as on the internet, unless
+    `allow_private` (the lab): the signature is anyone's to write, and our resolver's private
+    view is not for them to probe (s46d)."""
     resolver = dns.resolver.Resolver(configure=not resolvers)
     if resolvers:
         resolver.nameservers = [
@@ -1046,6 +1053,8 @@ def make_dnsfunc(resolvers: tuple[tuple[str, int], ...], timeout: float = 5.0) -
     resolver.lifetime = timeout
 
     def dnsfunc(name: bytes, timeout: float = timeout) -> bytes | None:
+        if not allow_private and private_network_name(name.decode("ascii")):
+            return None
         try:
             answer = resolver.resolve(
                 name.decode("ascii"), dns.rdatatype.TXT, raise_on_no_answer=False, lifetime=timeout
@@ -1054,6 +1063,10 @@ def make_dnsfunc(resolvers: tuple[tuple[str, int], ...], timeout: float = 5.0) -
             return None
         except (dns.exception.Timeout, dns.resolver.NoNameservers) as e:
             raise dkim.DnsTimeoutError(str(e)) from None
+        if not allow_private and any(
+            private_network_name(rrset.name.to_text()) for rrset in answer.response.answer
+        ):
+            return None
         for rrset in answer.response.answer:
             if rrset.rdtype == dns.rdatatype.TXT:
                 # RFC 6376 §3.6.2.2: the strings of one TXT record are concatenated.

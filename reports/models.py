@@ -612,12 +612,11 @@ class RawReport(models.Model):
         """This message's DKIM, through the engine's resolvers (never the system's)."""
         from checks.config import CheckConfig
 
-        resolvers = CheckConfig.from_env().resolvers
+        config = CheckConfig.from_env()
+        dnsfunc = make_dnsfunc(config.resolvers, allow_private=config.allow_private_targets)
         # Judged at the time the message came (RFC 6376 §3.5), not when the parse runs.
         at = self.received_at.timestamp() if self.received_at else None
-        return verify_dkim(
-            bytes(self.body), make_dnsfunc(resolvers), submitter, self.report_index, at=at
-        )
+        return verify_dkim(bytes(self.body), dnsfunc, submitter, self.report_index, at=at)
 
     def _check_dkim_domain(self, submitter: str | None, contact_domain: str | None) -> list[str]:
         """RFC 8460 §3: the signature must be the reporting domain's. A valid signature of any

@@ -8,7 +8,8 @@ resolver, which (a cloud VPC's resolver, the default system resolver there, answ
 private answer, and the report showed it to whoever ran the check. The public DNS holds none
 of these names, so a sender on the internet gets NXDOMAIN for them: the engine now answers
 them so, asked or reached through a CNAME, without asking, unless private targets are allowed
-(the lab, the CLI's --allow-private-targets).
+(the lab, the CLI's --allow-private-targets). So does the DKIM key lookup of a report mail,
+whose signature names any domain its sender likes.
 
 Runs against the in-process server of test_dns_s9_server, standing in for a resolver with a
 private view; nothing connects anywhere else (the guard refuses the private address before
@@ -25,6 +26,7 @@ import dns.rcode
 from checks.config import CheckConfig
 from checks.dns import DnsClient
 from checks.engine import check_domain
+from reports.mail import make_dnsfunc
 from tests.test_dns_s9_server import FakeDns, Reply, answer, fake_dns, records
 
 SECRET = "10.20.30.40"
@@ -104,3 +106,37 @@ def test_a_checks_report_shows_nothing_of_the_private_view() -> None:
     assert PRIVATE_TXT not in shown
     # The MX host is still judged: not on the internet, as MX-06 says of it.
     assert "db.corp.internal" in shown
+
+
+def _key_view(query: dns.message.Message, transport: str) -> Reply:
+    """A resolver whose private view holds DKIM key records."""
+    name = query.question[0].name.to_text().lower()
+    key = "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC"
+    found = {
+        "s1._domainkey.corp.internal.": [records(f's1._domainkey.corp.internal. 300 TXT "{key}"')],
+        "s1._domainkey.reporter.example.": [
+            records("s1._domainkey.reporter.example. 300 CNAME keys.office.local."),
+            records(f'keys.office.local. 300 TXT "{key}"'),
+        ],
+    }.get(name)
+    if found is not None:
+        return Reply(answer(query, *found))
+    return Reply(answer(query, rcode=dns.rcode.NXDOMAIN))
+
+
+def test_a_report_signature_finds_no_key_in_the_private_view() -> None:
+    # A report mail's DKIM-Signature is anyone's to write (d=corp.internal, or a d= whose key
+    # name is a CNAME into .local): its verdict (pass, or "no key") told whoever sent it, on
+    # their own address's dashboard, what our resolver's private view holds.
+    with fake_dns(_key_view) as server:
+        dnsfunc = make_dnsfunc((server.address,))
+        assert dnsfunc(b"s1._domainkey.corp.internal.") is None
+        assert dnsfunc(b"s1._domainkey.reporter.example.") is None
+        assert not any("internal" in n for _, n, _ in server.asked)
+
+
+def test_the_lab_still_reads_its_own_keys() -> None:
+    with fake_dns(_key_view) as server:
+        dnsfunc = make_dnsfunc((server.address,), allow_private=True)
+        assert dnsfunc(b"s1._domainkey.corp.internal.") is not None
+        assert dnsfunc(b"s1._domainkey.reporter.example.") is not None
