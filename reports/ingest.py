@@ -78,7 +78,14 @@ from reports.models import (
     stored_policy_domain,
     with_reused_warning,
 )
-from reports.parse import ParsedReport, ReportRejected, parse_report, report_members, sniff
+from reports.parse import (
+    ParsedReport,
+    ReportRejected,
+    parse_report,
+    report_file_name,
+    report_members,
+    sniff,
+)
 
 log = logging.getLogger(__name__)
 
@@ -208,9 +215,20 @@ def _parse(chunk: list[_Item], max_bytes: int) -> tuple[list[_File], int]:
             repeated += seen[address.pk, digest]
             continue
         seen[address.pk, digest] = len(members)
-        # The policy domain a §5.1 file name names, before the address's (as a mail's).
-        named = filename_domain(name) if name else None
         for index, member in enumerate(members):
+            # The policy domain a §5.1 file name names, before the address's (as a mail's).
+            # In a zip, the report file's own name first: §5.1 names the report file, one
+            # per report, and a zip may hold several reports about several domains, where
+            # its own name (often a tool's, and no §5.1 name: .zip is not its extension) is
+            # one for all of them (task s46a).
+            try:
+                inner = report_file_name(body, member)
+            except Exception:
+                # As reports_in: a zip our reader trips over is its parse's to judge.
+                log.exception("reading the file names of an imported zip failed")
+                inner = None
+            file_name = inner if filename_domain(inner) else name
+            named = filename_domain(file_name) if file_name else None
             parsed: ParsedReport | None = None
             status, error = RawReport.PARSED, ""
             try:
@@ -223,8 +241,8 @@ def _parse(chunk: list[_Item], max_bytes: int) -> tuple[list[_File], int]:
                 # As the parse task: with no §5.1 name, a policy-domain left out is the
                 # address's, nobody's word (reports.models.address_filled).
                 parsed.filled_from_address = not named
-                if named and name:
-                    parsed.warnings = said_from_filename(parsed.warnings, named, name)
+                if named and file_name:
+                    parsed.warnings = said_from_filename(parsed.warnings, named, file_name)
                 parsed = keep_own_policies(parsed, address.domain_name)
             except ReportRejected as e:
                 status, error = RawReport.REJECTED, e.reason
@@ -233,7 +251,7 @@ def _parse(chunk: list[_Item], max_bytes: int) -> tuple[list[_File], int]:
                 # fix, as the parse task does, and go on with the other files.
                 log.exception("parsing an imported report for %s failed", address.domain_name)
                 status, error = RawReport.ERROR, f"{type(e).__name__}: {e}"[:2000]
-            kept = {IMPORTED_FILE_NAME: name} if named and name else {}
+            kept = {IMPORTED_FILE_NAME: file_name} if named and file_name else {}
             files.append(_File(address, digest, body, index, parsed, status, error, kept))
     return files, repeated
 

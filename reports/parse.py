@@ -676,6 +676,18 @@ def report_members(data: bytes) -> list[int | None]:
     return list(places) if len(places) > 1 else [None]
 
 
+def report_file_name(data: bytes, member: int | None) -> str | None:
+    """The name of the report file of a zip archive parse_report reads for `member` (the
+    file at that place, else the first report file, as _unzip reads); None when `data` is
+    no zip archive holding one."""
+    places = zip_reports(data)
+    if not places:
+        return None
+    infos = _zip_files(data)[1]
+    place = places[0] if member is None else member
+    return infos[place].filename if 0 <= place < len(infos) else None
+
+
 def _unzip(data: bytes, max_bytes: int, member: int | None = None) -> tuple[bytes, list[str]]:
     """The report in a zip archive: the file at place `member` (see report_members), or
     without one the first report file. Each file that is no report is named in a warning."""

@@ -12,7 +12,8 @@ the one whose policy domain the file name gives, as RFC 8460 §5.1 names report 
 domain without a report address, is listed and skipped, never guessed. A policy whose
 policy-domain is left out (Postfix's no-policy-found) is about the domain such a name
 names, also under --address, as a mailed report's attachment name says it (checklist
-RPT-06); only a file without such a name falls back to the address's domain. Running the
+RPT-06); in a zip, the name of the report file in it first (task s46a). Only a file without
+such a name falls back to the address's domain. Running the
 command again on the same files stores nothing twice.
 """
 
