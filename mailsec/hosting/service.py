@@ -1472,7 +1472,13 @@ def held_without_certificate(name: str) -> str:
 def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int | None:
     """Record the certificate's expiry; tell the owner at 21 and at 7 days left (in the
     second half of its life) and at the last chance (once each). Returns the days left, or
-    None when no certificate could be read."""
+    None when no certificate could be read (or the policy is no longer served).
+
+    The certificate is read first, without the row lock (network); what it means is then
+    weighed against the row locked and read again, as set_mode and the sync do (s45e): the
+    task's `policy` was read at the start of its run, and meanwhile another watch may have
+    told a notice and recorded whom it went to (cert_warned_to), the domain may have been
+    deleted or hosting released (task s46b). Only the watch's own fields are saved."""
     now = now or timezone.now()
     reading = read_certificate(policy.name)
     if reading.could_not_check and reading.timed_out:
@@ -1482,6 +1488,14 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
         held = held_without_certificate(policy.name)
         if held:
             reading = CertReading(None, held, held=True)
+    with transaction.atomic():
+        if not lock_fresh(policy) or policy.state == HostedPolicy.State.OFF:
+            return None
+        return _weigh_certificate(policy, reading, now)
+
+
+def _weigh_certificate(policy: HostedPolicy, reading: CertReading, now: datetime) -> int | None:
+    """watch_certificate's part under the row lock: record `reading`, tell what it means."""
     policy.cert_checked_at = now
     if reading.could_not_check:
         # Recorded, never told: one outage of our resolver must not email every team. The
