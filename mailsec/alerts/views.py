@@ -274,11 +274,13 @@ def resubscribe(request: HttpRequest) -> HttpResponse:
 
 # No login and no CSRF token: RFC 8058 one-click unsubscribe is a bare POST from the mail
 # client with "List-Unsubscribe=One-Click"; the signed token is the authorisation. A GET only
-# shows a button, because mail scanners fetch every link in a message. never_cache: the
-# page names the domain and the address, for whoever holds the link (s40h).
+# shows a button, because mail scanners fetch every link in a message; a HEAD (link checkers,
+# scanners) answers as that GET does and changes nothing either (RFC 8058 §3; it was 405,
+# task s46b). never_cache: the page names the domain and the address, for whoever holds the
+# link (s40h).
 @never_cache
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     address = read_address_unsubscribe_token(token)
     if address is not None:
@@ -595,10 +597,10 @@ def set_address_mode(request: HttpRequest, code: UUID) -> HttpResponse:
 
 
 # No login: whoever reads the mailbox confirms, and has no account. The token in the link is
-# the authorisation; a GET only shows a button (mail scanners fetch every link). never_cache:
-# the page names the team, signed out (s40h).
+# the authorisation; a GET only shows a button (mail scanners fetch every link), and a HEAD
+# answers as that GET does (s46b). never_cache: the page names the team, signed out (s40h).
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm_address(request: HttpRequest, token: str) -> HttpResponse:
     address = TeamAlertAddress.objects.select_related("team").filter(token=token).first()
     if address is None or address.unsubscribed_at is not None:
