@@ -53,6 +53,7 @@ from reports.parse import (
     contact_domain,
     decode,
     parse_report,
+    report_file_name,
     report_members,
 )
 from reports.parse import FailureDetail as ParsedDetail
@@ -530,7 +531,10 @@ class RawReport(models.Model):
             # Without TLS-Report-Domain, an RFC 8460 §5.1 file name names the policy domain
             # a policy without one is about (checklist RPT-06), before the address's.
             if mail_report.report_domain is None:
-                filename = mail_report.filename
+                # In a zip attachment, its report file's own name first, as ingest_files
+                # reads an imported zip's (task s46a).
+                inner = report_file_name(mail_report.payload, mail_report.member)
+                filename = inner if filename_domain(inner) else mail_report.filename
                 named = filename_domain(filename)
             report_domain = mail_report.report_domain or named or report_domain
             payload, member = mail_report.payload, mail_report.member

@@ -19,8 +19,9 @@ import pytest
 from django.core.management import call_command
 
 from reports.models import RawReport, ReportAddress, TlsReport
-from tests.test_reports_email import address  # noqa: F401 (fixture: example.com's)
+from tests.test_reports_email import address, dns_stub, ingest, make_message, sign, signer  # noqa: F401
 from tests.test_reports_s12_blind import _zip
+from tests.test_reports_s13_blind import parse_pending
 from tests.test_reports_s45b_fixes import NO_POLICY_DOMAIN
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +93,26 @@ def test_each_report_file_of_a_zip_reads_its_own_name(
     for raw in RawReport.objects.all():
         raw.process(force=True)
     assert domains() == {"2026-06-01_s46a": "a.example.com", "2026-06-02_s46a": "b.example.com"}
+
+
+@pytest.mark.parametrize(
+    ("attachment", "inner", "domain"),
+    [
+        ("reports.zip", named("mail.example.com"), "mail.example.com"),
+        (named("other.example.com") + ".gz", named("mail.example.com"), "mail.example.com"),
+        ("reports.zip", "report.json", "example.com"),
+    ],
+)
+def test_a_mailed_zip_without_the_header_reads_its_report_files_name_too(
+    address: ReportAddress, signer: Any, attachment: str, inner: str, domain: str
+) -> None:
+    """The mail path decides as the import: without TLS-Report-Domain, the name of the report
+    file in a zip attachment first, then the attachment's."""
+    message = make_message(
+        address, body=_zip((inner, report())), content_type="application/zip", headers=False
+    ).replace(b"sender.example!example.com!1780272000!1780358399!001.json.gz", attachment.encode())
+    assert ingest(sign(message, signer)) == 0
+    parse_pending()
+    raw = RawReport.objects.get()
+    assert raw.parse_status == RawReport.PARSED, raw.error
+    assert TlsReport.objects.get().policies.get().policy_domain == domain
