@@ -128,6 +128,8 @@ def silent_resolver(monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(existence, "LOOKUP_SECONDS", 1.0)
     yield
     stop.set()
+    # Wake the thread now, not at its recvfrom's next 0.2 s timeout: it then sees `stop`.
+    sock.sendto(b"", sock.getsockname())
     thread.join()
     sock.close()
 

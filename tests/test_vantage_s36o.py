@@ -83,6 +83,8 @@ def canary_dns(answers: dict[str, str]) -> Iterator[str]:
                 data, peer = sock.recvfrom(4096)
             except TimeoutError:
                 continue
+            if stop.is_set() and not data:  # the wake-up call below (a query is never empty)
+                break
             query = dns.message.from_wire(data)
             response = dns.message.make_response(query)
             question = query.question[0]
@@ -107,6 +109,8 @@ def canary_dns(answers: dict[str, str]) -> Iterator[str]:
         yield f"{host}:{port}"
     finally:
         stop.set()
+        # Wake the thread now, not at its recvfrom's next 0.2 s timeout (tests/test_cli.py).
+        sock.sendto(b"", sock.getsockname())
         thread.join()
         sock.close()
 

@@ -47,6 +47,8 @@ class SilentResolverTestCase(BaseTestCase):
 
         def close() -> None:
             self.stop.set()
+            # Wake the thread now, not at its recvfrom's next 0.2 s timeout (tests/test_cli.py).
+            self.sock.sendto(b"", self.sock.getsockname())
             thread.join()
             self.sock.close()
 
@@ -67,9 +69,11 @@ class SilentResolverTestCase(BaseTestCase):
     def drain(self) -> None:
         while not self.stop.is_set():
             try:
-                self.sock.recvfrom(4096)
+                data, _ = self.sock.recvfrom(4096)
             except OSError:
                 continue
+            if self.stop.is_set() and not data:  # close()'s wake-up call
+                break
             self.queries += 1
 
     def timed_post(self, url: str, data: dict[str, str]) -> tuple[Any, float]:

@@ -47,6 +47,8 @@ class VerifyMisplacedNotInDnsTestCase(BaseTestCase):
 
         def close() -> None:
             self.stop.set()
+            # Wake the thread now, not at its recvfrom's next 0.2 s timeout (tests/test_cli.py).
+            self.sock.sendto(b"", self.sock.getsockname())
             thread.join()
             self.sock.close()
 
@@ -62,6 +64,8 @@ class VerifyMisplacedNotInDnsTestCase(BaseTestCase):
                 data, peer = self.sock.recvfrom(4096)
             except OSError:
                 continue
+            if self.stop.is_set() and not data:  # close()'s wake-up call
+                break
             query = dns.message.from_wire(data)
             question = query.question[0]
             response = dns.message.make_response(query)

@@ -60,6 +60,8 @@ class VerifyAllWritesTestCase(BaseTestCase):
 
         def close() -> None:
             self.stop.set()
+            # Wake the thread now, not at its recvfrom's next 0.2 s timeout (tests/test_cli.py).
+            self.sock.sendto(b"", self.sock.getsockname())
             thread.join()
             self.sock.close()
 
@@ -76,6 +78,8 @@ class VerifyAllWritesTestCase(BaseTestCase):
                 data, peer = self.sock.recvfrom(4096)
             except OSError:
                 continue
+            if self.stop.is_set() and not data:  # close()'s wake-up call
+                break
             query = dns.message.from_wire(data)
             response = dns.message.make_response(query)
             response.flags |= dns.flags.AA
