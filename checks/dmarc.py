@@ -3064,6 +3064,8 @@ async def _tags(
                 no_mailbox[owner] = why
             if await publishes_null_mx(ctx, owner):
                 null_mx.add(owner)
+    from checks import mx as mx_module  # at run time, so the modules cannot import-cycle
+
     _monitoring(
         out,
         policy,
@@ -3075,6 +3077,8 @@ async def _tags(
         # The checked domain's own null MX, for a record it inherits (s38e; _monitoring reads
         # it only then): its own record's null MX is `null_mx`'s. The run's DNS cache answers.
         inherits_at_null_mx=await publishes_null_mx(ctx, policy.domain),
+        sends_nothing=await publishes_null_mx(ctx, policy.domain)
+        and not (await mx_module.sending_signs(ctx))[0],
     )
 
     # DMARC-07: sp and np. sp on a record below the organisational domain is ignored by
@@ -3794,8 +3798,12 @@ def _monitoring(
     null_mx: frozenset[str] = frozenset(),
     no_mailbox: Mapping[str, str] | None = None,
     inherits_at_null_mx: bool = False,
+    sends_nothing: bool = False,
 ) -> None:
     """DMARC-06 for the policy the checked domain gets, in each view that found a record.
+    With `sends_nothing` (the checked domain publishes a null MX and nothing shows it sends:
+    mx.sending_signs), its own record with reports is raised to p=reject at once: there is no
+    mail of its own for the reports to vet first (RFC 7505 §4.2, M3AAWG parked domains).
     With `inherits_at_null_mx` (the checked domain publishes a null MX), a record it gets from
     another name names the record of its own, p=reject, that suits a domain sending no mail: the
     inherited record also covers its owner and the owner's other subdomains.
@@ -3869,6 +3877,8 @@ def _monitoring(
         # 'p:reject' (no p to receivers, DMARC-05): the owner's own enforcing policy.
         meant = intended_policy(record, "p")
         step = meant if meant in ("quarantine", "reject") else "quarantine"
+        if sends_nothing and at == domain:
+            step = "reject"
         choice = {"p": step}
         offered = suggested_record(at, record, step)
         fix = txt_fix(name, offered)
@@ -3882,7 +3892,14 @@ def _monitoring(
     evidence = {"record": record.text, "record_at": name, "tag": tag, "views": views_evidence}
     # Where the finding below offers no report mailbox (a domain that takes no mail), this
     # one does not send the owner to add one there either.
-    if reports:
+    if reports and sends_nothing and at == domain and tag == "p":
+        advice = (
+            f"{domain} publishes a null MX and nothing shows it sends mail (no SPF record "
+            "authorising senders, no DKIM key, no BIMI logo): if it sends none, publish "
+            "p=reject now, as the record below does; there is no mail of its own for the "
+            "reports to vet first, and they go on showing mail forged in its name."
+        )
+    elif reports:
         advice = "Move to quarantine, then reject, once reports look clean."
     elif no_mail is not None and at == domain:
         advice = (

@@ -441,10 +441,19 @@ async def sending_signs(ctx: CheckContext) -> tuple[list[str], list[str]]:
     published.extend(keys_found)
     signs.extend(await _spf_senders(ctx))
     bimi = await ctx.dns.query(f"default._bimi.{ctx.domain}", "TXT")
-    if any(t.startswith("v=BIMI1") for t in bimi.texts()):
+    if any(t.startswith("v=BIMI1") and not _declines_bimi(t) for t in bimi.texts()):
         signs.append(f"BIMI record at default._bimi.{ctx.domain}")
         published.append(f"default._bimi.{ctx.domain}")
     return signs, published
+
+
+def _declines_bimi(text: str) -> bool:
+    """A BIMI declination ('v=BIMI1; l=; a=', the draft's Declination to Publish): it shows
+    no logo, so it is no sign that the domain sends mail (BIMI-03 reads it the same way)."""
+    from checks import bimi
+
+    tags = bimi.parse_bimi(text).tags
+    return tags.get("l") == "" and not tags.get("a")
 
 
 def _is_null_exchange(record: object) -> bool:
@@ -509,7 +518,26 @@ async def _spf_senders(ctx: CheckContext) -> list[str]:
         t.text for t in parsed.evaluated if t.name != "all" and t.qualifier in ("+", "?", "~")
     ]
     if parsed.redirect is not None and parsed.all_term is None:
-        authorising.append(parsed.redirect.text)
+        # The redirect hands evaluation to the records it leads to (RFC 7208 §6.1): it
+        # authorises senders only if they do. A registrar's parked-domain record
+        # 'redirect=_spf.parked.<registrar>' ending in 'v=spf1 -all' authorises nobody, and
+        # SPF-18 says so; one that cannot be followed is counted, as before.
+        try:
+            tree = await spf.get_tree(ctx)
+        except Exception:  # as above: the SPF module reports its own failures
+            tree = None
+        hops = spf.redirect_hops(tree) if tree is not None else []
+        if (
+            not hops
+            or any(hop.parsed is None for hop in hops)
+            or any(
+                t.name != "all" and t.qualifier in ("+", "?", "~")
+                for hop in hops
+                if hop.parsed is not None
+                for t in hop.parsed.evaluated
+            )
+        ):
+            authorising.append(parsed.redirect.text)
     if not authorising:
         return []
     return [f"an SPF record authorising senders ({' '.join(authorising)})"]
@@ -1001,25 +1029,43 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     # MX-03: null-MX domain posture.
     if mx.null_mx:
         signs, published = await sending_signs(ctx)
+        # One null MX written with a preference other than 0 ('MX 10 .'): RFC 7505 §3 defines
+        # the null MX as preference 0 and '.'. Several such records are MX-02's.
+        prefs = [int(r.preference) for r in mx.answer.records]  # type: ignore[attr-defined]
+        odd = prefs[0] if len(prefs) == 1 and prefs[0] != 0 else None
+        written = (
+            f" It is written 'MX {odd} .', where RFC 7505 §3 gives the null MX preference 0 "
+            "('MX 0 .'): a sender that looks for exactly that record may take '.' for a host "
+            "name and find no address, which still refuses the mail but may not say why."
+            if odd is not None
+            else ""
+        )
+        rewrite = (
+            f"Publish {ctx.domain}. MX 0 . in place of {ctx.domain}. MX {odd} ."
+            if odd is not None
+            else ""
+        )
         if signs:
             out.add(
                 "MX-03",
                 Status.WARN,
                 f"{ctx.domain} declares it receives no mail (null MX) but publishes "
                 f"{'; '.join(signs)}, so it seems to send mail; bounces and replies to it "
-                "will fail.",
+                f"will fail.{written}",
                 subject=subject,
                 evidence={"mx": record, "sending_signs": signs},
-                fix=_null_mx_sender_fix(ctx.domain, published),
+                fix=_null_mx_sender_fix(ctx.domain, published)
+                + (f"\nIf it sends no mail, the null MX itself: {rewrite}" if rewrite else ""),
             )
         else:
             out.add(
                 "MX-03",
                 Status.INFO,
                 f"{ctx.domain} declares it receives no mail (null MX, RFC 7505); transport "
-                "checks (MTA-STS, TLS-RPT, STARTTLS, DANE) do not apply.",
+                f"checks (MTA-STS, TLS-RPT, STARTTLS, DANE) do not apply.{written}",
                 subject=subject,
                 evidence=record,
+                fix=f"{rewrite} (the same record with preference 0)." if rewrite else "",
             )
         return out.findings
 
