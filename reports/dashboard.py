@@ -82,6 +82,9 @@ class Summary:
     # by_receiver's rows are (MX, IP, result type), several to one MX and IP pair.
     receivers_total: int = 0
     reports_total: int = 0
+    # Reports of days before the period: in none of its figures or lists, so where those say
+    # none the page says these are older, not that there are none (s46e).
+    older_reports: int = 0
     raw_counts: dict[str, int] = field(default_factory=dict)
     unparsed: list[RawReport] = field(default_factory=list)
     # (result type, sessions) listed in failure details of policies whose summary counts no
@@ -341,6 +344,7 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         # time: the page's queries do not grow with the data.
         receivers_total=receivers.order_by().distinct().count(),
         reports_total=listed.count(),
+        older_reports=TlsReport.objects.filter(address=address, day__lt=since).count(),
         raw_counts=dict(raws.values_list("parse_status").annotate(n=Count("id")).order_by()),
         unparsed=list(
             raws.filter(parse_status__in=[RawReport.REJECTED, RawReport.ERROR]).defer("body")[:20]
