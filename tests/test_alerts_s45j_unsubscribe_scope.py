@@ -127,8 +127,9 @@ def test_a_run_of_many_domains(mara: User, count: int) -> None:
 
 
 def test_the_links_that_stop_more_say_so(mara: User) -> None:
-    """A person's digest and the domain-deleted email: their link stops every alert email and
-    the weekly summary, and their footers say both."""
+    """The domain-deleted email: its link stops every alert email and the weekly summary, and
+    its footer says both. A person's digest did too until s46b: its link now stops the daily
+    digest alone, and says so (tests/test_alerts_s46b_digest_unsubscribe.py)."""
     team = mara.memberships.get().team
     (d,) = domains(team, "digest-s45j.test")
     AlertSetting.set_mode(mara, d, AlertSetting.Mode.DIGEST)
@@ -145,8 +146,8 @@ def test_the_links_that_stop_more_say_so(mara: User) -> None:
     digest = Notification.make_digest(mara, now)
     assert digest is not None
     message = build_message(digest)
-    assert "Stop all alert emails and the weekly summary: " in message.body
-    assert "Stop all alert emails and the weekly summary</a>" in message.alternatives[0][0]
+    assert "Stop the daily digest: " in message.body
+    assert "Stop the daily digest</a>" in message.alternatives[0][0]
     notice = DeletedNotice(
         name="gone-s45j.test",
         display_name="gone-s45j.test",

@@ -39,6 +39,10 @@ from mailsec.mail import notice_headers
 UNSUBSCRIBE_SALT = "mailsec.alerts.unsubscribe"
 ALL_DOMAINS = "*"
 WEEKLY = "weekly"  # the scope of the weekly summary's link: that email only
+# The scope of a person's daily digest's link: the digest, as it stands when the link is used
+# (the domains whose mode is then the digest, and the teams whose domains added later go to
+# it), not the domains one digest happened to name, nor every email (s46b).
+DIGEST = "digest"
 # The scope of the one-click link of a digest to an address several teams added: every
 # team's digest to that mailbox (it is one email).
 MAILBOX = "digests"
@@ -143,11 +147,16 @@ def address_unsubscribe_url(
 
 
 def recipient_unsubscribe_url(n: Notification) -> str:
-    """The one-click unsubscribe of an alert or digest: its domain (all domains for a
-    digest), for its person or its team address only."""
+    """The one-click unsubscribe of an alert or digest: its domain, for its person or its
+    team address only. A person's digest: the daily digest (DIGEST), which a mail client's
+    Unsubscribe button is pressed to stop; its domains alone would let tomorrow's digest
+    about others come, and "all" stopped the emails sent at once and the weekly summary too
+    (s46b). A team address's digest: the address ("*")."""
     if n.team_address is not None:
         return address_unsubscribe_url(n.team_address, n.domain)
     assert n.user is not None
+    if n.kind == Notification.Kind.DIGEST:
+        return unsubscribe_url(n.user, None, DIGEST)
     return unsubscribe_url(n.user, n.domain)
 
 

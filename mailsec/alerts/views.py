@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from checks.findings import series
 from mailsec.accounts.models import Team
 from mailsec.accounts.scope import (
     current_team,
@@ -31,7 +32,9 @@ from mailsec.accounts.scope import (
 )
 from mailsec.alerts.emails import (
     ALL_DOMAINS,
+    DIGEST,
     MAILBOX,
+    NAMED_AT_MOST,
     WEEKLY,
     domain_names,
     read_address_unsubscribe_token,
@@ -295,6 +298,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             AlertRecipient.objects.update_or_create(user=user, defaults={"weekly_summary": False})
         ctx = {"weekly": True, "done": done, "email": user.email}
         return render(request, "alerts/unsubscribe.html", ctx)
+    if scope == DIGEST:
+        return _unsubscribe_digest(request, user)
     domains = Domain.objects.filter(team__memberships__user=user)
     if isinstance(scope, tuple):
         # The domains an email about several named (the verified email, s45j): those alone,
@@ -318,6 +323,40 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             )
         done = True
     ctx = {"domains": domains, "done": done, "all": scope == ALL_DOMAINS, "email": user.email}
+    return render(request, "alerts/unsubscribe.html", ctx)
+
+
+def _unsubscribe_digest(request: HttpRequest, user: User) -> HttpResponse:
+    """A person's daily digest's link (s46b): it stops the digest as it stands when used.
+    Every domain of theirs whose mode is then the digest (modes_for, as the digest reads it)
+    goes to no emails, named in the digest or not (tomorrow's would name it), and each team's
+    "Domains added later" set to the digest goes to no emails, so no later domain starts it
+    again. Their emails sent at once and the weekly summary stay (the "all" link stopped
+    those too, unasked, from a mail client's button). A GET changes nothing; with nothing
+    left in the digest the page says there is nothing to stop."""
+    mine = list(Domain.objects.filter(team__memberships__user=user).only("code", "name", "team"))
+    modes = AlertSetting.modes_for(user, mine)
+    digest = AlertSetting.Mode.DIGEST
+    domains = sorted(
+        (d for d in mine if modes[d.pk] == digest), key=lambda d: name_sort_key(d.name)
+    )
+    later = AlertDefault.objects.filter(user=user, mode=digest, team__memberships__user=user)
+    teams = sorted(set(later.values_list("team__name", flat=True)), key=str.lower)
+    done = request.method == "POST"
+    if done and (domains or teams):
+        with transaction.atomic():
+            _turn_off(user, domains)
+            AlertDefault.objects.filter(pk__in=list(later.values_list("pk", flat=True))).update(
+                mode=AlertSetting.Mode.OFF, updated=timezone.now()
+            )
+    ctx = {
+        "digest": True,
+        "done": done,
+        "email": user.email,
+        "domains": domains,
+        "domain_list": domain_names(domains, NAMED_AT_MOST),
+        "later_teams": series(teams),
+    }
     return render(request, "alerts/unsubscribe.html", ctx)
 
 
