@@ -424,7 +424,7 @@ def parse_email_url(name: str, url: str) -> dict[str, Any]:
 
 SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY_MIN_DISTINCT = 5
-SECRET_KEY_HOW_TO_MAKE = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+SECRET_KEY_HOW_TO_MAKE = 'python3 -c "import secrets; print(secrets.token_urlsafe(50))"'
 
 
 def tsig_key_problem(name: str, secret: str, algorithm: str) -> str | None:

@@ -152,7 +152,7 @@ def test_production_refuses_a_weak_secret_key(
     done = run_manage("check", env=production_env(tmp_path) | {"SECRET_KEY": key})
     assert done.returncode != 0
     assert f"SECRET_KEY is too weak for DEBUG off: the key {reason}" in done.stderr
-    assert 'python -c "import secrets; print(secrets.token_urlsafe(50))"' in done.stderr
+    assert 'python3 -c "import secrets; print(secrets.token_urlsafe(50))"' in done.stderr
     assert f"'{key}'" not in done.stderr
 
 
