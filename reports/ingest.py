@@ -70,6 +70,7 @@ from reports.models import (
     insert_details,
     keep_own_policies,
     lock_copies,
+    names_over_filled,
     policy_domains_of,
     policy_fields,
     report_fields,
@@ -283,7 +284,8 @@ class _Report:
     report: TlsReport | None = None  # a new one's row (the ORM path)
     by: int = 0  # the id() of the file carrying it (a new one, or one taking a stored one's place)
     # A report stored before whose `policies` array is empty, whose place the file `by`
-    # (its parse in `first`) takes: it has policies (copy_outcome, task s45p).
+    # (its parse in `first`) takes: it has policies (copy_outcome, task s45p); or that names
+    # no domain but the address's filled in, where the file names its own (task s46a).
     replaces: bool = False
 
 
@@ -417,8 +419,12 @@ def _match_all(
             other := another_domains_key(f.parsed, key[1], theirs, their_domain)
         ):
             split.append((f, (key[0], other[0], key[2]), other[1]))
-        elif f.parsed.policies and not theirs:
-            # The report found says nothing about any session: this file takes its place.
+        elif (f.parsed.policies and not theirs) or (
+            names_over_filled(f.parsed, theirs) and not _signed(found, copies)
+        ):
+            # The report found says nothing about any session, or names no domain but the
+            # address's filled in where this file names its own (and no signature of its
+            # reporter vouches for it): this file takes its place.
             if found.first is not None:
                 report_of[found.by] = (found, False)
             else:
@@ -468,9 +474,19 @@ def _match_all(
     return report_of
 
 
+def _signed(found: _Report, copies: _Copies) -> bool:
+    """Whether the copy the report `found` is counted from is DKIM-signed by its reporter (a
+    report stored before the batch; a file of the batch is not)."""
+    if found.first is not None or found.pk is None:
+        return False
+    report, counted = copies[found.pk]
+    return bool(counted and counted.signed_by(report.contact_info))
+
+
 def _take_place(f: _File, found: _Report, copies: _Copies, now: datetime) -> TlsReport:
-    """Rewrite a report stored before the batch whose `policies` array is empty with the
-    file that takes its place (_Report.replaces), as the parse task does (locked as it
+    """Rewrite a report stored before the batch whose `policies` array is empty, or that
+    names no domain but the address's filled in (names_over_filled), with the file that
+    takes its place (_Report.replaces), as the parse task does (locked as it
     locks it: its copies, then the report), its counted copy marked a duplicate
     (emptied_reason). Marked evaluated, as an imported report is: history."""
     assert f.parsed is not None and found.pk is not None

@@ -753,8 +753,16 @@ class RawReport(models.Model):
             ours = self.signed_by(parsed.contact_info)
             # A report whose `policies` array is empty (checklist M09) says nothing about any
             # session: a copy with policies takes its place, whichever is signed (task s45p).
-            emptied = not same.policies.exists()
-            outcome = copy_outcome(parsed, ours, same, counted, same_empty=emptied)
+            theirs = list(
+                same.policies.values_list("policy_type", "policy_domain", "domain_from_address")
+            )
+            emptied = not theirs
+            # A copy naming the domain it is about, of a report that named none but the
+            # address's filled in, takes its place when no signature decides (task s46a).
+            named = names_over_filled(parsed, theirs)
+            outcome = copy_outcome(
+                parsed, ours, same, counted, same_empty=emptied, names_over_filled=named
+            )
             if outcome is not None:
                 self.report = same
                 self.parse_status, self.error = outcome
@@ -763,7 +771,14 @@ class RawReport(models.Model):
             # place of the one counted: its figures, policies and failure details; the other
             # raw report stays, marked, pointing at the report.
             replaced = counted
-            if replaced is not None and emptied and parsed.policies:
+            if (
+                named
+                and ours
+                and not (counted and counted.signed_by(same.contact_info))
+                and parsed_digest(parsed) != stored_digest(same)
+            ):
+                named = False  # a signed copy over an unsigned one that differs, as ever
+            if replaced is not None and (emptied and parsed.policies or named):
                 # What it is told when it comes after this copy (copy_outcome): a duplicate.
                 replaced.parse_status = self.DUPLICATE
                 replaced.error = storable(emptied_reason(same, parsed))
@@ -1095,6 +1110,20 @@ def address_filled(parsed: ParsedReport, policy: ParsedPolicy) -> bool:
 def policy_domains_of(parsed: ParsedReport) -> list[PolicyDomain]:
     """The PolicyDomain of each of `parsed`'s policies."""
     return [(p.policy_type, p.policy_domain, address_filled(parsed, p)) for p in parsed.policies]
+
+
+def names_over_filled(parsed: ParsedReport, theirs: list[PolicyDomain]) -> bool:
+    """Whether `parsed`, a copy of a report whose policies are `theirs`, names the domain it
+    is about (a policy's, or its TLS-Report-Domain) where that report named none but the
+    address's domain filled in for a policy-domain left out (address_filled): the same
+    report mailed naming mail.example.com and posted. The copy that says takes the place
+    of the one that does not (copy_outcome; reports.ingest alike), so the report is stored
+    under the domain its sender named whichever copy came first (task s46a)."""
+    return (
+        any(filled for _, _, filled in theirs)
+        and not _policy_domains(theirs)
+        and bool(_policy_domains(policy_domains_of(parsed)) or parsed.envelope_domain)
+    )
 
 
 def _policy_domains(domains: Iterable[PolicyDomain]) -> set[str]:
@@ -1482,6 +1511,7 @@ def copy_outcome(
     counted: RawReport | None,
     *,
     same_empty: bool = False,
+    names_over_filled: bool = False,
 ) -> tuple[str, str] | None:
     """How a copy of the stored report `same` ends, `ours` the domain of its reporter that
     signed it ("" if none did, RawReport.signed_by) and `counted` the copy `same` is counted
@@ -1493,8 +1523,9 @@ def copy_outcome(
     nothing about any session, so its place is taken and nothing is lost; task s45p), signed
     or not either; else a copy signed by its reporter over one that is not (report-ids are
     predictable and the HTTPS address is open: a forger can post a report first to hide the
-    real one), when they differ; else the one stored first. Either order of arrival ends
-    the same."""
+    real one), when they differ; else a copy naming the domain it is about over one that
+    named none but the address's filled in (`names_over_filled`, the function of that name;
+    task s46a); else the one stored first. Either order of arrival ends the same."""
     if same_empty and parsed.policies:
         return None
     if not parsed.policies and not same_empty:
@@ -1515,6 +1546,8 @@ def copy_outcome(
             (parsed.total_successful, parsed.total_failed),
             ranges=((same.start, same.end), (parsed.start, parsed.end)),
         )
+    if names_over_filled:
+        return None
     return RawReport.DUPLICATE, resend_reason(
         parsed, (same.start, same.end), (same.total_successful, same.total_failed)
     )

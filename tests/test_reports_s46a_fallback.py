@@ -11,6 +11,7 @@ still make two reports."""
 
 from __future__ import annotations
 
+import gzip
 import io
 from collections import Counter
 from typing import Any
@@ -89,12 +90,18 @@ def test_the_two_copies_of_a_report_naming_no_domain_are_one_report(
     assert sorted(r.parse_status != RawReport.PARSED for r in rows) == [False, True]
     report = TlsReport.objects.get()
     assert (report.total_successful, report.submitter) == (40, "small sender")
-    if signed:
-        # The copy signed by its reporter is the one counted, whichever came first: the
-        # domain it names is the one stored.
-        counted = next(r for r in rows if r.parse_status == RawReport.PARSED)
-        assert counted.source == RawReport.EMAIL
-        assert report.policy_domain == SUB
+    # The mailed copy is the one counted, whichever came first: signed, it beats an unsigned
+    # one that differs (in its domain), and the other copy is set aside; unsigned, it names
+    # the domain where the other names none (names_over_filled), and the other is a resend.
+    # Either way the domain stored is the one the sender named.
+    counted = next(r for r in rows if r.parse_status == RawReport.PARSED)
+    other = next(r for r in rows if r.parse_status != RawReport.PARSED)
+    assert counted.source == RawReport.EMAIL
+    assert other.parse_status == (RawReport.SUPERSEDED if signed else RawReport.DUPLICATE)
+    if not signed:
+        assert other.error == "resend of report '2026-06-01' already stored"
+    assert report.policy_domain == SUB
+    assert report.policies.get().domain_from_address is False
     # Parsed again (manage.py reparse), each stays what it is.
     before = [(r.parse_status, r.report_id) for r in rows]
     for raw in rows:
@@ -163,3 +170,39 @@ def test_reparse_makes_the_two_reports_stored_before_the_fix_one(
     report = TlsReport.objects.get()
     assert (report.policy_domain, report.total_successful) == (SUB, 40)
     assert {r.report_id for r in rows} == {report.pk}
+
+
+@pytest.mark.parametrize("named_first", [True, False], ids=["named-first", "unnamed-first"])
+@pytest.mark.parametrize("how", ["one batch", "two imports", "posted then imported"])
+def test_an_imported_file_naming_its_domain_and_one_naming_none_are_one_report(
+    address: ReportAddress, named_first: bool, how: str
+) -> None:
+    """Both unsigned: the one whose §5.1 name names SUB is counted, whichever came first, by
+    the import alone (one batch or two) or beside the parse task (names_over_filled)."""
+    named = (address, no_domain(), f"sender.example!{SUB}!1780272000!1780358399!001.json.gz")
+    # Other bytes (another gzip time), as a resend has: the same bytes are stored once.
+    unnamed = (address, gzip.compress(gzip.decompress(no_domain()), mtime=9), "report.json.gz")
+    items = [named, unnamed] if named_first else [unnamed, named]
+    if how == "one batch":
+        assert ingest_many(items) == Counter({"parsed": 1, "duplicate": 1})
+    elif how == "two imports":
+        for item in items:
+            ingest_many([item])
+    else:
+        for item in items:
+            if item is unnamed:
+                assert _post(Client(), address.token, item[1]).status_code == 201
+                parse_pending()
+            else:
+                ingest_many([item])
+    rows = list(RawReport.objects.order_by("pk"))
+    assert sorted(r.parse_status for r in rows) == ["duplicate", "parsed"], [r.error for r in rows]
+    report = TlsReport.objects.get()
+    assert (report.policy_domain, report.total_successful) == (SUB, 40)
+    assert {r.report_id for r in rows} == {report.pk}
+    for raw in rows:
+        raw.process(force=True)
+    assert [r.parse_status for r in RawReport.objects.order_by("pk")] == [
+        r.parse_status for r in rows
+    ]
+    assert TlsReport.objects.get().policy_domain == SUB
