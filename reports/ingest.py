@@ -62,6 +62,7 @@ from reports.models import (
     ReportAddress,
     TlsReport,
     address_filled,
+    alike_but_filled,
     another_domains_key,
     another_reporters_key,
     copy_outcome,
@@ -420,11 +421,13 @@ def _match_all(
         ):
             split.append((f, (key[0], other[0], key[2]), other[1]))
         elif (f.parsed.policies and not theirs) or (
-            names_over_filled(f.parsed, theirs) and not _signed(found, copies)
+            names_over_filled(f.parsed, theirs)
+            and not _signed(found, copies)
+            and alike_but_filled(f.parsed, found.first or copies[found.pk or 0][0])
         ):
             # The report found says nothing about any session, or names no domain but the
-            # address's filled in where this file names its own (and no signature of its
-            # reporter vouches for it): this file takes its place.
+            # address's filled in where this file names its own and says the same otherwise
+            # (and no signature of its reporter vouches for it): this file takes its place.
             if found.first is not None:
                 report_of[found.by] = (found, False)
             else:

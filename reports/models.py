@@ -758,8 +758,9 @@ class RawReport(models.Model):
             )
             emptied = not theirs
             # A copy naming the domain it is about, of a report that named none but the
-            # address's filled in, takes its place when no signature decides (task s46a).
-            named = names_over_filled(parsed, theirs)
+            # address's filled in, takes its place when no signature decides (task s46a)
+            # and it says the same otherwise (alike_but_filled; review s46r1).
+            named = names_over_filled(parsed, theirs) and alike_but_filled(parsed, same)
             outcome = copy_outcome(
                 parsed, ours, same, counted, same_empty=emptied, names_over_filled=named
             )
@@ -1124,6 +1125,22 @@ def names_over_filled(parsed: ParsedReport, theirs: list[PolicyDomain]) -> bool:
         and not _policy_domains(theirs)
         and bool(_policy_domains(policy_domains_of(parsed)) or parsed.envelope_domain)
     )
+
+
+def alike_but_filled(parsed: ParsedReport, other: ParsedReport | TlsReport) -> bool:
+    """Whether `parsed` says what `other` (a parse, or a stored report) says, apart from the
+    domain of a policy whose policy-domain the report left out (filled in from the header,
+    the §5.1 file name or the address): what names_over_filled's two copies of one report
+    share. A copy that says something else (other figures, a policy-domain written in its
+    JSON) takes no place on naming a domain: unsigned, the copy stored first stays counted
+    (copy_outcome), or anyone posting a report-id with a policy-domain would replace the
+    report counted and its failures (review s46r1 of 22af2855)."""
+    theirs = (
+        parsed_digest(other, filled_blank=True)
+        if isinstance(other, ParsedReport)
+        else stored_digest(other, filled_blank=True)
+    )
+    return parsed_digest(parsed, filled_blank=True) == theirs
 
 
 def _policy_domains(domains: Iterable[PolicyDomain]) -> set[str]:
@@ -1674,19 +1691,36 @@ def _head(organization_name: str, contact_info: str, start: Any, end: Any) -> tu
     return (organization_name, contact_info, start.astimezone(UTC), end.astimezone(UTC))
 
 
-def parsed_digest(parsed: ParsedReport) -> str:
-    """The content digest of a parsed report (compared with stored_digest)."""
+def parsed_digest(parsed: ParsedReport, *, filled_blank: bool = False) -> str:
+    """The content digest of a parsed report (compared with stored_digest); `filled_blank`:
+    with no domain for a policy whose policy-domain the report left out (alike_but_filled)."""
+
+    def policy_row(p: ParsedPolicy) -> tuple[Any, ...]:
+        fields = policy_fields(p)
+        if filled_blank and p.domain_filled:
+            fields["policy_domain"] = ""
+        return tuple(fields.values())
+
     return _content_digest(
         _head(parsed.organization_name, parsed.contact_info or "", parsed.start, parsed.end),
-        (tuple(policy_fields(p).values()) for p in parsed.policies),
+        (policy_row(p) for p in parsed.policies),
         ((i, *detail_values(d)) for i, p in enumerate(parsed.policies) for d in p.failure_details),
     )
 
 
-def stored_digest(report: TlsReport) -> str:
+def stored_digest(report: TlsReport, *, filled_blank: bool = False) -> str:
     """The content digest of a stored report, read from its rows (streamed: a report may
-    hold 200,000 failure details)."""
+    hold 200,000 failure details); `filled_blank`: with no domain for a policy whose domain
+    is the address's filled in (domain_from_address; parsed_digest's `filled_blank`)."""
     names = list(policy_fields(ParsedPolicy("", "", [], [], 0, 0)))
+    at = names.index("policy_domain")
+
+    def policy_row(values: tuple[Any, ...]) -> tuple[Any, ...]:
+        *fields, filled = values
+        if filled_blank and filled:
+            fields[at] = ""
+        return tuple(fields)
+
     policy_pks = list(report.policies.order_by("pk").values_list("pk", flat=True))
     index = {pk: i for i, pk in enumerate(policy_pks)}
     details = (
@@ -1697,7 +1731,10 @@ def stored_digest(report: TlsReport) -> str:
     )
     return _content_digest(
         _head(report.organization_name, report.contact_info, report.start, report.end),
-        report.policies.order_by("pk").values_list(*names),
+        (
+            policy_row(r)
+            for r in report.policies.order_by("pk").values_list(*names, "domain_from_address")
+        ),
         ((index[row[0]], *_current_ips(row[1:])) for row in details),
     )
 

@@ -1,0 +1,77 @@
+# ruff: noqa: F811 (pytest fixtures imported from other test modules)
+"""Review s46r1 of task s46a's copy rules (987c233d, 22af2855).
+
+A copy naming the domain a report is about takes the place of one whose domain is only the
+address's filled in (names_over_filled) when it says the same otherwise: a later copy with
+a policy-domain written in and other figures must not replace the report counted (a post
+under a predictable report-id would hide its failures). And the s46a copies stay what they
+are when parsed again for real (process(force=True), as manage.py reparse does)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from reports.ingest import ingest_many
+from reports.models import RawReport, ReportAddress, TlsReport
+from tests.test_reports_email import address, dns_stub, ingest, sign, signer  # noqa: F401
+from tests.test_reports_s12_blind import _post
+from tests.test_reports_s13_blind import parse_pending
+from tests.test_reports_s44r_domains import body
+from tests.test_reports_s46a_fallback import SUB, mailed_about, no_domain, other_door
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("door", ["posted", "imported"])
+@pytest.mark.parametrize("stated", ["example.com", "other.example"])
+def test_a_later_copy_stating_a_domain_does_not_replace_a_report_counted(
+    address: ReportAddress, stated: str, door: str
+) -> None:
+    real = body(None, 40, "no-policy-found", failed=5)
+    forged = body(stated, 40, "no-policy-found", failed=0)
+    assert _post(Client(), address.token, real).status_code == 201
+    parse_pending()
+    if door == "posted":
+        assert _post(Client(), address.token, forged).status_code == 201
+        parse_pending()
+    else:
+        assert ingest_many([(address, forged, "report.json.gz")]) == Counter({"duplicate": 1})
+    report = TlsReport.objects.get()
+    assert (report.total_failed, report.policy_domain, report.counted) == (5, "example.com", True)
+    first, later = RawReport.objects.order_by("pk")
+    assert (first.parse_status, later.parse_status) == (RawReport.PARSED, RawReport.DUPLICATE)
+
+
+@pytest.mark.parametrize("door", ["posted", "imported"])
+@pytest.mark.parametrize("named_by", ["header", "file name"])
+@pytest.mark.parametrize("signed", [True, False], ids=["signed", "unsigned"])
+@pytest.mark.parametrize("mail_first", [True, False], ids=["mail-first", "other-first"])
+def test_the_two_copies_of_a_report_naming_no_domain_stay_put_when_parsed_again(
+    address: ReportAddress,
+    dns_stub: Any,
+    signer: Any,
+    settings: Any,
+    door: str,
+    named_by: str,
+    signed: bool,
+    mail_first: bool,
+) -> None:
+    settings.TLSRPT_REQUIRE_DKIM = signed
+    mail = mailed_about(address, no_domain(), named_by, signer if signed else None)
+    steps = [lambda: ingest(mail), lambda: other_door(address, no_domain(), door)]
+    for step in steps if mail_first else steps[::-1]:
+        step()
+        parse_pending()
+    rows = list(RawReport.objects.order_by("pk"))
+    before = [(r.parse_status, r.report_id, r.error) for r in rows]
+    for _ in range(2):
+        for raw in rows:
+            raw.process(force=True)
+        after = [(r.parse_status, r.report_id, r.error) for r in RawReport.objects.order_by("pk")]
+        assert after == before
+        assert TlsReport.objects.count() == 1
+        assert TlsReport.objects.get().policy_domain == SUB
