@@ -7,6 +7,7 @@ list of them: e.g. a spoofed datagram before the real one) or None to stay silen
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -120,6 +121,8 @@ class FakeDns:
                 wire, peer = self.udp_sock.recvfrom(65535)
             except OSError:
                 continue
+            if self._stop.is_set() and not wire:  # stop()'s wake-up call (a query is never empty)
+                break
             replies = self._handle(wire, "udp")
             threading.Thread(target=self._send_udp, args=(replies, peer), daemon=True).start()
 
@@ -140,6 +143,9 @@ class FakeDns:
                 conn, _ = self.tcp_sock.accept()
             except OSError:
                 continue
+            if self._stop.is_set():  # stop()'s wake-up call, or a query come too late
+                conn.close()
+                break
             threading.Thread(target=self._tcp_conn, args=(conn,), daemon=True).start()
 
     def _tcp_conn(self, conn: socket.socket) -> None:
@@ -173,6 +179,13 @@ class FakeDns:
 
     def stop(self) -> None:
         self._stop.set()
+        # Wake the threads now, not at their next 0.1 s timeout (each test using the server
+        # waited it): an empty datagram, a connection.
+        if self.udp_sock is not None:
+            self.udp_sock.sendto(b"", self.address)
+        if self.tcp_sock is not None:
+            with contextlib.suppress(OSError), socket.create_connection(self.address, 1):
+                pass
         for thread in self._threads:
             thread.join()
         for sock in (self.udp_sock, self.tcp_sock):
