@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from reports.ingest import ingest_many
@@ -75,3 +77,38 @@ def test_the_two_copies_of_a_report_naming_no_domain_stay_put_when_parsed_again(
         assert after == before
         assert TlsReport.objects.count() == 1
         assert TlsReport.objects.get().policy_domain == SUB
+
+
+@pytest.mark.parametrize("door", ["posted", "imported"])
+@pytest.mark.parametrize("signed", [True, False], ids=["signed", "unsigned"])
+@pytest.mark.parametrize("mail_first", [True, False], ids=["mail-first", "other-first"])
+def test_the_two_reports_stored_before_s46a_become_one_on_the_reparse_docs_name(
+    address: ReportAddress,
+    dns_stub: Any,
+    signer: Any,
+    settings: Any,
+    door: str,
+    signed: bool,
+    mail_first: bool,
+) -> None:
+    """docs/reports.md §4: `reparse --parsed --with-warning "policy-domain is missing"` makes
+    the two reports stored before s46a (the address's domain filled in read as stated) one,
+    whichever copy was stored first (the key without a domain is the first's)."""
+    settings.TLSRPT_REQUIRE_DKIM = signed
+    mail = mailed_about(address, no_domain(), "header", signer if signed else None)
+    steps = [lambda: ingest(mail), lambda: other_door(address, no_domain(), door)]
+    with (
+        mock.patch("reports.models.address_filled", return_value=False),
+        mock.patch("reports.ingest.address_filled", return_value=False),
+    ):
+        for step in steps if mail_first else steps[::-1]:
+            step()
+            parse_pending()
+    assert TlsReport.objects.count() == 2
+    call_command("reparse", "--parsed", "--with-warning", "policy-domain is missing")
+    rows = list(RawReport.objects.order_by("pk"))
+    assert TlsReport.objects.count() == 1, [(r.source, r.parse_status, r.error) for r in rows]
+    report = TlsReport.objects.get()
+    assert (report.total_successful, report.policy_domain) == (40, SUB)
+    other = RawReport.SUPERSEDED if signed else RawReport.DUPLICATE
+    assert sorted(r.parse_status for r in rows) == sorted([RawReport.PARSED, other])
