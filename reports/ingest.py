@@ -62,7 +62,6 @@ from reports.models import (
     ReportAddress,
     TlsReport,
     address_filled,
-    alike_but_filled,
     another_domains_key,
     another_reporters_key,
     copy_outcome,
@@ -421,9 +420,8 @@ def _match_all(
         ):
             split.append((f, (key[0], other[0], key[2]), other[1]))
         elif (f.parsed.policies and not theirs) or (
-            names_over_filled(f.parsed, theirs)
-            and not _signed(found, copies)
-            and alike_but_filled(f.parsed, found.first or copies[found.pk or 0][0])
+            not _signed(found, copies)
+            and names_over_filled(f.parsed, theirs, found.first or copies[found.pk or 0][0])
         ):
             # The report found says nothing about any session, or names no domain but the
             # address's filled in where this file names its own and says the same otherwise

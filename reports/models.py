@@ -758,9 +758,9 @@ class RawReport(models.Model):
             )
             emptied = not theirs
             # A copy naming the domain it is about, of a report that named none but the
-            # address's filled in, takes its place when no signature decides (task s46a)
-            # and it says the same otherwise (alike_but_filled; review s46r1).
-            named = names_over_filled(parsed, theirs) and alike_but_filled(parsed, same)
+            # address's filled in and saying the same otherwise, takes its place when no
+            # signature decides (task s46a, review s46r1).
+            named = names_over_filled(parsed, theirs, same)
             outcome = copy_outcome(
                 parsed, ours, same, counted, same_empty=emptied, names_over_filled=named
             )
@@ -1113,17 +1113,22 @@ def policy_domains_of(parsed: ParsedReport) -> list[PolicyDomain]:
     return [(p.policy_type, p.policy_domain, address_filled(parsed, p)) for p in parsed.policies]
 
 
-def names_over_filled(parsed: ParsedReport, theirs: list[PolicyDomain]) -> bool:
-    """Whether `parsed`, a copy of a report whose policies are `theirs`, names the domain it
-    is about (a policy's, or its TLS-Report-Domain) where that report named none but the
-    address's domain filled in for a policy-domain left out (address_filled): the same
-    report mailed naming mail.example.com and posted. The copy that says takes the place
-    of the one that does not (copy_outcome; reports.ingest alike), so the report is stored
-    under the domain its sender named whichever copy came first (task s46a)."""
+def names_over_filled(
+    parsed: ParsedReport, theirs: list[PolicyDomain], other: ParsedReport | TlsReport
+) -> bool:
+    """Whether `parsed`, a copy of the report `other` (a parse, or a stored report) whose
+    policies are `theirs`, names the domain its policies without policy-domain are about (its
+    TLS-Report-Domain or §5.1 file name) where `other` had the address's domain filled in for
+    them (address_filled), and says the same otherwise (alike_but_filled): the same report
+    mailed naming mail.example.com and posted. The copy that says takes the place of the
+    one that does not (copy_outcome; reports.ingest alike), so the report is stored under
+    the domain its sender named whichever copy came first (task s46a), also when another of
+    its policies states its domain (review s46r1)."""
     return (
         any(filled for _, _, filled in theirs)
-        and not _policy_domains(theirs)
+        and not parsed.filled_from_address
         and bool(_policy_domains(policy_domains_of(parsed)) or parsed.envelope_domain)
+        and alike_but_filled(parsed, other)
     )
 
 

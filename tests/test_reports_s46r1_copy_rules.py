@@ -9,6 +9,8 @@ are when parsed again for real (process(force=True), as manage.py reparse does).
 
 from __future__ import annotations
 
+import gzip
+import json
 from collections import Counter
 from typing import Any
 from unittest import mock
@@ -112,3 +114,52 @@ def test_the_two_reports_stored_before_s46a_become_one_on_the_reparse_docs_name(
     assert (report.total_successful, report.policy_domain) == (40, SUB)
     other = RawReport.SUPERSEDED if signed else RawReport.DUPLICATE
     assert sorted(r.parse_status for r in rows) == sorted([RawReport.PARSED, other])
+
+
+def mixed_report() -> bytes:
+    """A report of a no-policy-found policy without policy-domain (Postfix's) and of an sts
+    policy stating SUB, under the day-only report-id."""
+    policies = [
+        ({"policy-type": "no-policy-found"}, 10),
+        ({"policy-type": "sts", "policy-domain": SUB, "mx-host": ["mx.example.com"]}, 30),
+    ]
+    report = {
+        "organization-name": "Small Sender",
+        "date-range": {
+            "start-datetime": "2026-06-01T00:00:00Z",
+            "end-datetime": "2026-06-01T23:59:59Z",
+        },
+        "contact-info": "tlsrpt@sender.example",
+        "report-id": "2026-06-01",
+        "policies": [
+            {
+                "policy": policy,
+                "summary": {"total-successful-session-count": ok, "total-failure-session-count": 0},
+            }
+            for policy, ok in policies
+        ],
+    }
+    return gzip.compress(json.dumps(report).encode(), mtime=0)
+
+
+@pytest.mark.parametrize("door", ["posted", "imported"])
+@pytest.mark.parametrize("mail_first", [True, False], ids=["mail-first", "other-first"])
+def test_a_report_stating_one_policy_domain_and_leaving_one_out_is_stored_alike_in_either_order(
+    address: ReportAddress, dns_stub: Any, settings: Any, door: str, mail_first: bool
+) -> None:
+    """22af2855's promise (the domain stored does not depend on the order) for a report whose
+    sts policy states its domain beside a no-policy-found policy leaving it out: the
+    unsigned mail naming SUB in TLS-Report-Domain is the copy counted, posted first or not."""
+    settings.TLSRPT_REQUIRE_DKIM = False
+    mail = mailed_about(address, mixed_report(), "header", None)
+    steps = [lambda: ingest(mail), lambda: other_door(address, mixed_report(), door)]
+    for step in steps if mail_first else steps[::-1]:
+        step()
+        parse_pending()
+    report = TlsReport.objects.get()
+    rows = list(report.policies.values_list("policy_domain", "domain_from_address"))
+    assert (report.total_successful, report.policy_domain) == (40, SUB)
+    assert rows == [(SUB, False), (SUB, False)]
+    counted, other = sorted(RawReport.objects.all(), key=lambda r: r.parse_status != "parsed")
+    assert (counted.source, counted.parse_status) == (RawReport.EMAIL, RawReport.PARSED)
+    assert other.parse_status == RawReport.DUPLICATE
