@@ -21,11 +21,12 @@ from django.test import Client
 from django.utils import timezone
 
 from mailsec.accounts.models import Membership, Profile, Team
-from mailsec.alerts.emails import UNSUBSCRIBE_SALT, build_message
-from mailsec.alerts.models import AlertRecipient, AlertSetting, Change, Notification
+from mailsec.alerts.emails import UNSUBSCRIBE_SALT
+from mailsec.alerts.models import AlertRecipient, AlertSetting
 from mailsec.domains.models import Domain
 from mailsec.domains.notices import tell_verified
 from mailsec.hosting.deleted import DeletedNotice, tell
+from tests.test_alerts_s46b_digest_unsubscribe import _digest as digest_message
 
 pytestmark = pytest.mark.django_db
 
@@ -133,21 +134,10 @@ def test_the_links_that_stop_more_say_so(mara: User) -> None:
     team = mara.memberships.get().team
     (d,) = domains(team, "digest-s45j.test")
     AlertSetting.set_mode(mara, d, AlertSetting.Mode.DIGEST)
-    now = timezone.now()
-    Change.objects.create(
-        domain=d,
-        kind="record-gone",
-        key="record-gone:tls-rpt",
-        summary="The TLS-RPT record has disappeared.",
-        state=Change.State.CONFIRMED,
-        confirmed_at=now,
-        created=now,
-    )
-    digest = Notification.make_digest(mara, now)
-    assert digest is not None
-    message = build_message(digest)
+    message = digest_message(mara, d)
     assert "Stop the daily digest: " in message.body
     assert "Stop the daily digest</a>" in message.alternatives[0][0]
+    now = timezone.now()
     notice = DeletedNotice(
         name="gone-s45j.test",
         display_name="gone-s45j.test",
