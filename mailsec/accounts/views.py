@@ -30,6 +30,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mailsec.accounts.forms import (
@@ -685,6 +686,9 @@ def _code_expired(request: HttpRequest) -> HttpResponseBase | None:
     return redirect("account_request_login_code")
 
 
+# The code signs in: Django's error reports (mail to ADMINS, a reporter that uses its filter)
+# show it starred. (With DEBUG on Django's page shows everything anyway.)
+@sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 def confirm_code(request: HttpRequest) -> HttpResponseBase:
     """Where every sign-up lands: a new address verifies it here, an address that already
@@ -698,6 +702,7 @@ def confirm_code(request: HttpRequest) -> HttpResponseBase:
     return _confirm_signup_code_here(request)
 
 
+@sensitive_post_parameters("code")
 def confirm_login_code(request: HttpRequest) -> HttpResponseBase:
     """allauth's page for a sign-in code (at its URL, see mailsec/urls.py), saying so when the
     code typed has expired."""

@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from mailsec.accounts.models import Team
 
@@ -44,6 +45,7 @@ FAILED_RATE = 20
 LEFT_SHOWN = timedelta(days=30)
 
 
+@sensitive_variables("key")  # an error report's traceback stars the key
 def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -105,6 +107,7 @@ class ApiKey(models.Model):
         return row, key
 
     @classmethod
+    @sensitive_variables("key")  # an error report's traceback stars the key
     def for_key(cls, key: str) -> ApiKey | None:
         """The row of `key`, revoked or not, or None. Looked up by the key's hash: the
         database compares hashes, so how long the comparison takes says nothing about the

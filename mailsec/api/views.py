@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_POST
 
 from checks.domainname import DomainNameError, to_ascii_domain
@@ -70,6 +71,9 @@ def _unauthorised(message: str, invalid: bool = True) -> JsonResponse:
     return response
 
 
+# The key typed in is a secret: an error report's traceback (mail to ADMINS) shows these
+# functions' variables holding it starred, as Django already stars the headers it came in.
+@sensitive_variables("header", "given", "value")
 def _given_key(request: HttpRequest) -> str | JsonResponse:
     """The key the request carries, or the 401 that says what is wrong with it."""
     header = request.META.get("HTTP_AUTHORIZATION", "").strip()
@@ -125,6 +129,7 @@ def _authenticate(request: HttpRequest) -> ApiKey | JsonResponse:
     return refusal if retry_after is None else _too_many_failures(retry_after)
 
 
+@sensitive_variables("given")
 def _key_or_refusal(request: HttpRequest) -> ApiKey | JsonResponse:
     """The request's valid key, or the 401 saying what is wrong with it."""
     given = _given_key(request)
