@@ -40,7 +40,14 @@ STALE_CAS: dict[str, tuple[str, str]] = {
     "expired-intermediate": ("expired-ca", "Lab Issuing CA 2"),
     "not-yet-valid-intermediate": ("not-yet-valid-ca", "Lab Issuing CA 3"),
     "expired-and-valid-intermediate": ("renewed-ca", "Lab Issuing CA 4"),
+    # s47c: a current CA whose critical nameConstraints permit only the DNS subtree corp.test
+    # (RFC 5280 §4.2.1.10), as a company's sub-CA limited to the names it owned when it was
+    # set up: every lab.test leaf it issues breaks the path, though dates and signatures are
+    # right.
+    "name-constrained-intermediate": ("constrained-ca", "Lab Issuing CA 5"),
 }
+# The only DNS subtree Lab Issuing CA 5 may issue for.
+CONSTRAINED_PERMITTED = "corp.test"
 
 
 def der_tlv(tag: int, content: bytes) -> bytes:
@@ -187,6 +194,7 @@ class LabPKI:
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
         path_length: int | None = 0,
+        permitted_dns: str | None = None,
     ) -> Issued:
         key = key or ec.generate_private_key(ec.SECP256R1())
         subject = _name(cn)
@@ -220,14 +228,23 @@ class LabPKI:
                 x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
             )
         )
+        if permitted_dns is not None:
+            # RFC 5280 §4.2.1.10: conforming CAs MUST mark nameConstraints critical.
+            b = b.add_extension(
+                x509.NameConstraints(
+                    permitted_subtrees=[x509.DNSName(permitted_dns)], excluded_subtrees=None
+                ),
+                critical=True,
+            )
         signer = parent.key if parent else key
         cert = b.sign(signer, hashes.SHA256())
         return Issued(key, cert, [parent.cert] if parent else [])
 
     def stale_ca(self, chain: str) -> Issued:
         """The intermediate that issues leaves with this `chain` value (STALE_CAS), its
-        certificate outside its validity; `chain` of the returned Issued is what a server
-        sends after the leaf. Minted once, on first use."""
+        certificate outside its validity (or, name-constrained-intermediate, current but
+        limited to corp.test); `chain` of the returned Issued is what a server sends after the
+        leaf. Minted once, on first use."""
         ref, cn = STALE_CAS[chain]
         if ref in self.stale:
             return self.stale[ref]
@@ -236,7 +253,10 @@ class LabPKI:
         long_ago = self.now - dt.timedelta(days=3650)
         expired_until = self.now - dt.timedelta(days=2)
         key = ec.generate_private_key(ec.SECP256R1())
-        if chain == "not-yet-valid-intermediate":
+        if chain == "name-constrained-intermediate":
+            ca = self._ca(cn, self.root, key=key, permitted_dns=CONSTRAINED_PERMITTED)
+            sent = [ca.cert]
+        elif chain == "not-yet-valid-intermediate":
             ca = self._ca(
                 cn,
                 self.root,

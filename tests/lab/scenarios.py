@@ -57,6 +57,9 @@ CHAINS = {
     # Root" (Let's Encrypt's ISRG Root X1 cross-signed by DST Root CA X3 after September 2021).
     "with-root",
     "cross-expired-root",
+    # s47c: the leaf from Lab Issuing CA 5, current, whose critical nameConstraints permit only
+    # corp.test (RFC 5280 §4.2.1.10), sent after the leaf: a path broken by a name constraint.
+    "name-constrained-intermediate",
 }
 # s18s: the leaf's key (ECDSA P-256 by default) and the hash its issuer signs it with.
 CERT_KEYS = {"ecdsa-p256", "ecdsa-p384", "rsa-1024", "rsa-2048"}
