@@ -4057,7 +4057,21 @@ def _views(
         )
         return
     differs = bis != legacy or policy.record_domain != policy.legacy_domain
-    if differs:
+    if differs and _same_trial(policy, legacy, bis):
+        # pct=0 beside t=y: the views compare the written policy (t=y is DMARC-09's), but
+        # both kinds of receivers apply the next policy down now (s47b).
+        out.add(
+            "DMARC-19",
+            Status.PASS,
+            f"RFC 7489 and RFC 9989 receivers apply the same policy to {domain} now: "
+            f"{policy.effective_9989}. pct=0 has RFC 7489 receivers give all failing mail the "
+            "next policy down (RFC 7489 §6.6.4), and t=y, its RFC 9989 analogue (RFC 9989 "
+            "App. A.6), has RFC 9989 receivers do the same; remove both together when you "
+            "enforce (see DMARC-08 and DMARC-09).",
+            subject=domain,
+            evidence={**evidence, "views": policy.views()},
+        )
+    elif differs:
         # The views are compared without t=y (DMARC-09's), but the words say what RFC 9989
         # receivers apply now: under p=quarantine; pct=0; t=y that is none, not quarantine.
         now = policy.effective_9989
@@ -4116,6 +4130,22 @@ def _views(
             subject=domain,
             evidence={"views": policy.views()},
         )
+
+
+def _same_trial(policy: DmarcPolicy, legacy: str | None, bis: str | None) -> bool:
+    """pct=0 beside t=y in the one record both views read. RFC 9989 App. A.6 made t=y the
+    analogue of pct=0, and so they act: RFC 7489 receivers sample none of the failing mail and
+    give all of it the next policy down (§6.6.4), RFC 9989 receivers step the policy down for
+    t=y (§4.7). The views then differ only once one of the two tags goes, not now."""
+    record = policy.record
+    return (
+        record is not None
+        and record.testing
+        and record.pct == 0
+        and policy.record_domain == policy.legacy_domain
+        and bis is not None
+        and legacy == f"{bis} for 0% of failing mail, {policy.effective_9989} for the rest"
+    )
 
 
 def _unknown_view(policy: DmarcPolicy) -> tuple[str, DnsAnswer] | None:
@@ -4254,10 +4284,7 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         evidence["dkim_copies"] = copies_names
     # A revoked key is no key (RFC 6376 §3.6.1), but "no DKIM key was found" sends the owner
     # looking for a record that is there (s43o): it is named, and what it means for DMARC.
-    found = [
-        f"{revoked}, so every signature made with {'it' if len(revoked_names) == 1 else 'them'} "
-        "fails DKIM and none can give DMARC the aligned DKIM pass it needs"
-    ] * bool(revoked)
+    found = [f"{revoked} and gets no aligned DKIM pass for DMARC"] * bool(revoked)
     if ambiguous:
         found.append(_ambiguous_words(ambiguous))
     if unusable:
@@ -4269,10 +4296,17 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
     if copies:
         found.append(copies)
     searched = f"({len(keys.selectors)} selectors tried: {tried})"
+    # Not "no other key": a revoked record holds no key, and one DKIM fails none it can use
+    # (s47e). A wildcard named answers every selector without a record of its own, so there
+    # is no other selector to speak of.
+    wild = any(n.startswith("*.") for n in revoked_names + unusable_names + lenient_names)
+    rest = (
+        "no selector tried holds a usable key of its own"
+        if wild
+        else "no usable key was found at any other selector"
+    )
     dkim_words = (
-        f"{'; '.join(found)}; no other key was found {searched}"
-        if found
-        else f"no DKIM key was found {searched}"
+        f"{'; '.join(found)}; {rest} {searched}" if found else f"no DKIM key was found {searched}"
     )
     # Not "no mail can pass": a receiver that reads the key record verifies it.
     # Every key at a selector of several TXT records (no lone v-not-first key, which OpenDKIM
@@ -4650,4 +4684,19 @@ def _revoked_keys(keys: Any, domain: str) -> tuple[str, list[str]]:
         )
     if not parts:
         return "", []
-    return f"{' and '.join(parts)} (empty p=, RFC 6376 §3.6.1)", names
+    # What fails is mail signed with the selector: the record holds no key to sign with.
+    signed = (
+        f"{series([repr(r.selector) for r in own])} or any selector without a record of its own"
+        if own and wild
+        else "any selector without a record of its own"
+        if wild
+        else "that selector"
+        if len(own) == 1
+        else "those selectors"
+    )
+    return (
+        f"{' and '.join(parts)} (empty p=, RFC 6376 §3.6.1): "
+        f"{'it holds' if len(names) == 1 else 'they hold'} no key, so mail signed with {signed} "
+        "fails DKIM",
+        names,
+    )
