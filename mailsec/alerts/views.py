@@ -3,6 +3,8 @@ by its owner, confirmed by a link mailed to them), and the one-click unsubscribe
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -64,6 +66,8 @@ COUNT_WORDS = {
 }
 # Domains per page of the list, as the domain list pages them (domains.listing.PAGE_SIZE).
 PAGE_SIZE = 50
+# Why a weekly summary switched on is not sent (weekly.summary_wanted).
+WEEKLY_COVERS = "it covers only the verified domains you get alert emails for, and there are none"
 
 
 @login_required
@@ -293,6 +297,11 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "alerts/unsubscribe.html", {"invalid": True}, status=400)
     user, scope = decoded
     if scope == WEEKLY:
+        now = Receiving.of(user)
+        if not now.weekly():
+            # Turned off already, or no domain left for it to cover (s47f).
+            why = "" if not now.weekly_on else WEEKLY_COVERS
+            return _quiet(request, user.email, "weekly summary", why)
         done = request.method == "POST"
         if done:
             AlertRecipient.objects.update_or_create(user=user, defaults={"weekly_summary": False})
@@ -307,13 +316,25 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         domains = domains.filter(code__in=scope)
     elif scope != ALL_DOMAINS:
         domains = domains.filter(code=scope)
-    domains = sorted(domains.only("code", "name"), key=lambda d: name_sort_key(d.name))
+    domains = sorted(
+        domains.only("code", "name", "team", "verified_at"), key=lambda d: name_sort_key(d.name)
+    )
     if scope != ALL_DOMAINS and not domains:
         # None of the link's domains is the person's any more (deleted since, or they left the
         # team): nothing to stop, a POST (a mail client's button on an old email) included.
         return _nothing_to_stop(
             request, user.email, several=isinstance(scope, tuple) and len(scope) > 1
         )
+    # What the link would stop of what the person gets now (s47f): a domain already at no
+    # emails (unsubscribe-all turned it off, or its row did) is not offered again, and with
+    # nothing left to stop the page says so and a POST changes nothing.
+    now = Receiving.of(user)
+    emailing = [d for d in domains if now.modes[d.pk] != Mode.OFF]
+    if scope == ALL_DOMAINS:
+        if not emailing and not now.later_emails():
+            return _quiet(request, user.email, "alert emails and no weekly summary")
+    elif not emailing:
+        return _quiet(request, user.email, f"alert emails about {domain_names(domains)}")
     done = False
     if request.method == "POST":
         _turn_off(user, domains)
@@ -322,7 +343,87 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
                 user=user, defaults={"unsubscribed_all": True, "weekly_summary": False}
             )
         done = True
-    ctx = {"domains": domains, "done": done, "all": scope == ALL_DOMAINS, "email": user.email}
+    ctx = {
+        "domains": emailing,
+        "done": done,
+        "all": scope == ALL_DOMAINS,
+        "email": user.email,
+        "all_words": _all_words(now, emailing) if scope == ALL_DOMAINS else "",
+    }
+    return render(request, "alerts/unsubscribe.html", ctx)
+
+
+@dataclass
+class Receiving:
+    """What a person gets now, as the emails read it: each domain's mode (modes_for), the mode
+    a domain added later to each team of theirs would start with (AlertSetting.default_mode:
+    off while unsubscribed from all), and the weekly summary (weekly.summary_wanted: its
+    switch, and a verified domain the person gets emails for). The unsubscribe pages offer
+    to stop only what is in it."""
+
+    domains: list[Domain]
+    modes: dict[int, str]
+    later: dict[int, str]  # team id: the mode of a domain added to it later
+    weekly_on: bool  # the switch, AlertRecipient.weekly_summary
+
+    @classmethod
+    def of(cls, user: User) -> Receiving:
+        domains = sorted(
+            Domain.objects.filter(team__memberships__user=user).only(
+                "code", "name", "team", "verified_at"
+            ),
+            key=lambda d: name_sort_key(d.name),
+        )
+        recipient = AlertRecipient.objects.filter(user=user).first()
+        teams = Team.objects.filter(memberships__user=user).values_list("pk", flat=True)
+        if recipient is not None and recipient.unsubscribed_all:
+            later = {pk: Mode.OFF for pk in teams}
+        else:
+            chosen = dict(AlertDefault.objects.filter(user=user).values_list("team_id", "mode"))
+            later = {pk: chosen.get(pk, Mode.IMMEDIATE) for pk in teams}
+        return cls(
+            domains=domains,
+            modes=AlertSetting.modes_for(user, domains),
+            later=later,
+            weekly_on=recipient is None or recipient.weekly_summary,
+        )
+
+    def later_emails(self) -> bool:
+        """Whether a domain added later to a team of theirs would email them."""
+        return any(mode != Mode.OFF for mode in self.later.values())
+
+    def weekly(self, stopped: Iterable[Domain] = ()) -> bool:
+        """Whether the weekly summary comes, once `stopped` are at no emails: it covers the
+        verified domains the person gets emails for, and is not sent with none."""
+        gone = {d.pk for d in stopped}
+        return self.weekly_on and any(
+            d.is_verified and self.modes[d.pk] != Mode.OFF and d.pk not in gone
+            for d in self.domains
+        )
+
+
+def _all_words(now: Receiving, emailing: list[Domain]) -> str:
+    """What the "all" link stops, as its page says it after "will no longer get": the alert
+    emails of every domain still emailing (each named when some are at no emails already),
+    those of domains added later unless they would send nothing, and the weekly summary
+    when it comes."""
+    if emailing and len(emailing) == len(now.domains):
+        parts = ["alert emails for any of your domains"]
+    elif emailing:
+        parts = [f"alert emails for {domain_names(emailing, NAMED_AT_MOST)}"]
+    else:
+        parts = []
+    if now.later_emails():
+        parts.append("for domains added later" if parts else "alert emails for domains added later")
+    if now.weekly():
+        parts.append("the weekly summary")
+    return ", nor ".join(parts)
+
+
+def _quiet(request: HttpRequest, email: str, what: str, why: str = "") -> HttpResponse:
+    """The page of a link whose emails the person no longer gets (s47f): "Nothing to stop",
+    what they get none of, and no button; a POST changes nothing and says so."""
+    ctx = {"quiet": what, "why": why, "done": request.method == "POST", "email": email}
     return render(request, "alerts/unsubscribe.html", ctx)
 
 
@@ -332,16 +433,21 @@ def _unsubscribe_digest(request: HttpRequest, user: User) -> HttpResponse:
     goes to no emails, named in the digest or not (tomorrow's would name it), and each team's
     "Domains added later" set to the digest goes to no emails, so no later domain starts it
     again. Their emails sent at once and the weekly summary stay (the "all" link stopped
-    those too, unasked, from a mail client's button). A GET changes nothing; with nothing
-    left in the digest the page says there is nothing to stop."""
-    mine = list(Domain.objects.filter(team__memberships__user=user).only("code", "name", "team"))
-    modes = AlertSetting.modes_for(user, mine)
+    those too, unasked, from a mail client's button), and the page says which of them the
+    person gets (s47f). A GET changes nothing; with nothing left in the digest the page says
+    there is nothing to stop."""
+    now = Receiving.of(user)
     digest = AlertSetting.Mode.DIGEST
-    domains = sorted(
-        (d for d in mine if modes[d.pk] == digest), key=lambda d: name_sort_key(d.name)
-    )
+    domains = [d for d in now.domains if now.modes[d.pk] == digest]
     later = AlertDefault.objects.filter(user=user, mode=digest, team__memberships__user=user)
+    # A "Domains added later" of the digest sends nothing while the person is unsubscribed
+    # from all (s47f: the page offered to stop it): it is not the link's to change, and
+    # "Email me about domains added later again" brings it back as chosen.
+    held = [pk for pk, mode in now.later.items() if mode != digest]
+    later = later.exclude(team_id__in=held)
     teams = sorted(set(later.values_list("team__name", flat=True)), key=str.lower)
+    kept = AlertDefault.objects.filter(user=user, mode=digest, team_id__in=held)
+    held_names = sorted(set(kept.values_list("team__name", flat=True)), key=str.lower)
     done = request.method == "POST"
     if done and (domains or teams):
         with transaction.atomic():
@@ -356,6 +462,11 @@ def _unsubscribe_digest(request: HttpRequest, user: User) -> HttpResponse:
         "domains": domains,
         "domain_list": domain_names(domains, NAMED_AT_MOST),
         "later_teams": series(teams),
+        "later_held": series(held_names),
+        # What comes after it (s47f: "not affected" was said of emails the person did not get).
+        "at_once": any(now.modes[d.pk] == Mode.IMMEDIATE for d in now.domains),
+        "weekly_now": now.weekly(),
+        "weekly_after": now.weekly(stopped=domains),
     }
     return render(request, "alerts/unsubscribe.html", ctx)
 
