@@ -81,12 +81,33 @@ MAX_QUESTIONS = 500
 # reason (its answers are not for strangers to read); a public domain's MX, or a CNAME in a
 # chain, naming one read them out all the same (s46d). Unless private targets are allowed
 # (the lab; the CLI's --allow-private-targets), DnsClient answers them as the internet does.
-PRIVATE_NETWORK_SUFFIXES = ("internal", "local", "home.arpa")
-PRIVATE_NAME_DETAIL = "a name reserved for private networks: not asked, NXDOMAIN on the internet"
+#
+# Besides those, the top-level names private networks are known to use that the public root
+# does not delegate and will not (s47d): RFC 6762 Appendix G lists .intranet, .internal,
+# .private, .corp, .home and .lan as "used on enough home and business networks"; ICANN's
+# board (resolution 2018.02.04.12, after its Name Collision Management Framework of 2014 named
+# them high-risk) ended the applications for .corp, .home and .mail and defers their
+# delegation indefinitely. Any answer for them comes from a private view too. Other
+# undelegated names (.localdomain, a typo) are left to the resolver: gating every name the
+# installed Public Suffix List lacks would answer NXDOMAIN for a TLD newer than the list.
+PRIVATE_NETWORK_SUFFIXES = (
+    "internal",
+    "local",
+    "home.arpa",
+    # RFC 6762 Appendix G
+    "intranet",
+    "private",
+    "corp",
+    "home",
+    "lan",
+    # ICANN name collision: not delegated (board resolution 2018.02.04.12)
+    "mail",
+)
+PRIVATE_NAME_DETAIL = "a name only private networks use: not asked, NXDOMAIN on the internet"
 
 
 def private_network_name(name: str) -> bool:
-    """Whether `name` is under a name reserved for private networks (PRIVATE_NETWORK_SUFFIXES)."""
+    """Whether `name` is under a name only private networks use (PRIVATE_NETWORK_SUFFIXES)."""
     name = normalize(name)
     return any(name == s or name.endswith(f".{s}") for s in PRIVATE_NETWORK_SUFFIXES)
 
