@@ -4057,7 +4057,21 @@ def _views(
         )
         return
     differs = bis != legacy or policy.record_domain != policy.legacy_domain
-    if differs:
+    if differs and _same_trial(policy, legacy, bis):
+        # pct=0 beside t=y: the views compare the written policy (t=y is DMARC-09's), but
+        # both kinds of receivers apply the next policy down now (s47b).
+        out.add(
+            "DMARC-19",
+            Status.PASS,
+            f"RFC 7489 and RFC 9989 receivers apply the same policy to {domain} now: "
+            f"{policy.effective_9989}. pct=0 has RFC 7489 receivers give all failing mail the "
+            "next policy down (RFC 7489 §6.6.4), and t=y, its RFC 9989 analogue (RFC 9989 "
+            "App. A.6), has RFC 9989 receivers do the same; remove both together when you "
+            "enforce (see DMARC-08 and DMARC-09).",
+            subject=domain,
+            evidence={**evidence, "views": policy.views()},
+        )
+    elif differs:
         # The views are compared without t=y (DMARC-09's), but the words say what RFC 9989
         # receivers apply now: under p=quarantine; pct=0; t=y that is none, not quarantine.
         now = policy.effective_9989
@@ -4116,6 +4130,22 @@ def _views(
             subject=domain,
             evidence={"views": policy.views()},
         )
+
+
+def _same_trial(policy: DmarcPolicy, legacy: str | None, bis: str | None) -> bool:
+    """pct=0 beside t=y in the one record both views read. RFC 9989 App. A.6 made t=y the
+    analogue of pct=0, and so they act: RFC 7489 receivers sample none of the failing mail and
+    give all of it the next policy down (§6.6.4), RFC 9989 receivers step the policy down for
+    t=y (§4.7). The views then differ only once one of the two tags goes, not now."""
+    record = policy.record
+    return (
+        record is not None
+        and record.testing
+        and record.pct == 0
+        and policy.record_domain == policy.legacy_domain
+        and bis is not None
+        and legacy == f"{bis} for 0% of failing mail, {policy.effective_9989} for the rest"
+    )
 
 
 def _unknown_view(policy: DmarcPolicy) -> tuple[str, DnsAnswer] | None:

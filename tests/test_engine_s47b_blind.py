@@ -686,7 +686,11 @@ def cases() -> list[Case]:
                 dkim={"google": DKIM},
                 more=ALL_SPF,
             ),
-            expect=[E("DMARC-08", "warn", "pct"), E("DMARC-09", "warn", "t=y")],
+            expect=[
+                E("DMARC-08", "warn", "pct"),
+                E("DMARC-09", "warn", "t=y"),
+                E("DMARC-19", "pass", "same policy", "now: none"),
+            ],
             never=[N("DMARC-19", ("warn", "fail")), N("DMARC-08", "fail")],
             why="RFC 7489 §6.6.4: with pct=0 no failing mail is quarantined, the rest gets "
             "the next policy down, none; RFC 9989 §4.7 ignores pct and t=y takes quarantine "
