@@ -22,7 +22,12 @@ Then every domain there is has a confirmed problem, and what each person named g
 "at_once" the domains whose alert email they are sent (Notification.queue), "digest" those
 today's daily digest tells (Notification.make_digest), "weekly" whether a weekly summary is
 wanted (weekly.summary_wanted; a person who joined this week would get none anyway, so the
-joiners' is not read). Rows with "planted" are deliberately wrong.
+joiners' is not read).
+
+Results (expectations committed in 147b0993 before any ran): the nine histories held as
+written, no product defect found. The three planted rows failed as wrong expectations (P01:
+the all link turned the weekly summary off; P02: bo kept b1 at once after amy's domain link;
+P03: after the digest link, b2 added to Pier was in nobody's digest) and were then deleted.
 """
 
 from __future__ import annotations
@@ -162,31 +167,6 @@ ROWS: list[dict[str, Any]] = [
             "amy": {"at_once": [A1, A2], "digest": [A3], "weekly": True},
             "cy": {"at_once": [A1, A2, A3], "digest": []},
         },
-    },
-    {
-        "id": "P01",
-        "planted": True,
-        "what": "planted: the all link leaves the weekly summary on",
-        "steps": [("link", "amy", "all")],
-        "expect": {"amy": {"at_once": [], "digest": [], "weekly": True}},
-    },
-    {
-        "id": "P02",
-        "planted": True,
-        "what": "planted: a person's domain link stops that domain for her teammate too",
-        "steps": [("link", "amy", "domain", B1)],
-        "expect": {"bo": {"at_once": [A1, A2], "digest": [], "weekly": True}},
-    },
-    {
-        "id": "P03",
-        "planted": True,
-        "what": "planted: after the digest link, a domain added later is in the digest",
-        "steps": [
-            ("later", "amy", "Pier", "digest"),
-            ("link", "amy", "digest"),
-            ("add", "Pier", B2),
-        ],
-        "expect": {"amy": {"at_once": [A1, A2, B1], "digest": [B2], "weekly": True}},
     },
 ]
 
