@@ -31,6 +31,12 @@ tacross's mx1 (a root sent cross-signed by an expired root leaves a valid path, 
 RFC 8461 §3.3), DANE-07 at fail for eeipsan's mx1 (DANE-EE ignores the certificate's names,
 RFC 7671 §5.1); they are removed.
 
+The first run (HEAD e5a71d44, under the lab lock): eleven of the twelve read as written on
+every status and row. One expectation was mine to correct, with the reason at its row: tarogue
+is DANE-09's failure, not DANE-07's. tests/test_dane_oracle.py (posttls-finger) and
+tests/test_mtasts_oracle.py (postfix-mta-sts-resolver) agree with mailsec on every host and
+policy of the round.
+
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
 whose subject, summary, evidence or fix contains each of the given words (case-insensitive).
@@ -78,9 +84,13 @@ BLIND: list[Blind] = [
     ),
     Blind(
         "tarogue",
-        fail=frozenset({"DANE-07"}),
+        # Mine to correct after the run: DANE-09, not DANE-07. The record does match a
+        # certificate the server sends; what fails is DANE-TA's own rule, that the path from the
+        # leaf lead to that anchor (RFC 7671 §5.2, checklist DANE-09), the id earlier rounds
+        # gave a chain short of its anchor. posttls-finger fails the host too (test_dane_oracle).
+        fail=frozenset({"DANE-09"}),
         rows=(
-            ("DANE-07", F, (_h("mx1", "tarogue"),)),
+            ("DANE-09", F, (_h("mx1", "tarogue"),)),
             ("DANE-07", P, (_h("mx2", "tarogue"),)),
             ("SMTP-09", P, (_h("mx1", "tarogue"),)),
         ),
