@@ -3390,6 +3390,10 @@ PROVIDERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("Proton Mail", ("protonmail.ch",), "include:_spf.protonmail.ch"),
     # https://www.fastmail.help/hc/en-us/articles/360060591153 (MX in1/in2-smtp.messagingengine.com)
     ("Fastmail", ("messagingengine.com",), "include:spf.messagingengine.com"),
+    # https://documentation.mailgun.com/docs/mailgun/user-manual/domains/domains-verify.md
+    # (MX 10 mxa/mxb.mailgun.org beside TXT "v=spf1 include:mailgun.org ~all"; the EU
+    # region's hosts are under eu.mailgun.org). Often a sending subdomain's own MX (mg.<d>).
+    ("Mailgun", ("mailgun.org",), "include:mailgun.org"),
 )
 
 

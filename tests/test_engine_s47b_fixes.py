@@ -6,13 +6,17 @@ a control that must keep its old reading.
   failing mail the next policy down (RFC 7489 §6.6.4), and t=y, which RFC 9989 App. A.6 made
   the analogue of pct=0, does the same for RFC 9989 receivers (§4.7). The checklist's DMARC-19
   warns when the effective policies differ; they do not, so it passes, naming both tags.
+* SPF-01 at a name without SPF whose MX is Mailgun's (mg.<d>, mxa/mxb.mailgun.org, Mailgun's
+  bounce and receiving name) offered 'v=spf1 mx ~all': that authorises Mailgun's inbound
+  hosts, not the servers that send for it. Mailgun's own guide gives 'include:mailgun.org'
+  beside those MX records; the starting record now names it, as it does for Google Workspace.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from checks import dmarc
+from checks import dmarc, spf
 from checks.findings import Finding
 from tests.blind_engine import run_engine
 
@@ -57,3 +61,26 @@ def test_either_trial_tag_alone_still_parts_the_views() -> None:
         f"v=DMARC1; p=reject; pct=0; t=n; {RUA}",
     ):
         assert dmarc19(record).status == "warn", record
+
+
+MG = f"mg.{D}"
+
+
+def spf01(mx: list[str]) -> Finding:
+    zone: dict[Any, Any] = {(MG, "MX"): mx}
+    for record in mx:
+        zone[(record.split()[1].rstrip("."), "A")] = ["34.160.63.108"]
+    return one(run_engine(spf, MG, zone).findings, "SPF-01")
+
+
+def test_an_mx_at_mailgun_starts_with_mailguns_include() -> None:
+    found = spf01(["10 mxa.mailgun.org.", "10 mxb.mailgun.org."])
+    assert found.status == "warn"
+    assert found.fix == f'{MG}. TXT "v=spf1 include:mailgun.org ~all"'
+    assert "Mailgun" in found.summary
+    # The EU region's hosts (mxa.eu.mailgun.org) are Mailgun's too.
+    eu = spf01(["10 mxa.eu.mailgun.org.", "10 mxb.eu.mailgun.org."])
+    assert eu.fix == f'{MG}. TXT "v=spf1 include:mailgun.org ~all"'
+    # Control: the domain's own MX host still starts with 'mx'.
+    own = spf01([f"10 in.{D}."])
+    assert own.fix == f'{MG}. TXT "v=spf1 mx ~all"'
