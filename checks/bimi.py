@@ -1049,8 +1049,9 @@ def _logo_tag_fix(subject: str, record: str, cert: str | None) -> str:
         f"URL in l={which}:",
         txt_fix(subject, meant),
     ]
-    if cert is None:
-        # A record with neither tag may have meant to decline BIMI (Declination to Publish).
+    if not cert:
+        # A record with neither tag may have meant to decline BIMI (Declination to Publish);
+        # an empty a= is as good as none (Assertion Record Definition), so offered there too.
         lines.append(f'To decline BIMI instead, publish "v=BIMI1; l=; a=" at {subject}.')
     return "\n".join(lines)
 

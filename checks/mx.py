@@ -441,19 +441,22 @@ async def sending_signs(ctx: CheckContext) -> tuple[list[str], list[str]]:
     published.extend(keys_found)
     signs.extend(await _spf_senders(ctx))
     bimi = await ctx.dns.query(f"default._bimi.{ctx.domain}", "TXT")
-    if any(t.startswith("v=BIMI1") and not _declines_bimi(t) for t in bimi.texts()):
+    if any(t.startswith("v=BIMI1") and not _names_no_brand(t) for t in bimi.texts()):
         signs.append(f"BIMI record at default._bimi.{ctx.domain}")
         published.append(f"default._bimi.{ctx.domain}")
     return signs, published
 
 
-def _declines_bimi(text: str) -> bool:
-    """A BIMI declination ('v=BIMI1; l=; a=', the draft's Declination to Publish): it shows
-    no logo, so it is no sign that the domain sends mail (BIMI-03 reads it the same way)."""
+def _names_no_brand(text: str) -> bool:
+    """A BIMI record naming neither a logo nor a mark certificate: a declination ('v=BIMI1;
+    l=; a=', the draft's Declination to Publish, which BIMI-03 reads as such), or a record
+    without l= ('v=BIMI1;', 'v=BIMI1; a=', which BIMI-03 fails: l= is required). It shows no
+    logo and says nothing of mail, so it is no sign that the domain sends (s46c, s47e). One
+    naming a certificate still is, with or without l=: it is obtained for a brand's mail."""
     from checks import bimi
 
     tags = bimi.parse_bimi(text).tags
-    return tags.get("l") == "" and not tags.get("a")
+    return not tags.get("l") and not tags.get("a")
 
 
 def _is_null_exchange(record: object) -> bool:
