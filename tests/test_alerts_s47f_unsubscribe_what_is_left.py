@@ -188,3 +188,29 @@ def test_teammates_with_their_own_settings(team: Team) -> None:
     assert "Nothing to stop" in page(link(kim, WEEKLY))
     # Ines's choices stayed hers: the teammates' settings are untouched by her links.
     assert AlertSetting.mode_for(jon, two) == Mode.IMMEDIATE
+
+
+def test_the_settings_page_says_when_a_weekly_summary_switched_on_is_not_sent(team: Team) -> None:
+    """Kim's digest link left her no domain that emails her and her weekly summary switched on:
+    the alerts page's ticked box read as a summary coming (weekly.summary_wanted sends none)."""
+    kim = member(team, "kim")
+    AlertSetting.set_mode_for_team(kim, team, Mode.DIGEST)
+    client = Client()
+    client.force_login(kim)
+    note = "None is sent now: you get emails for none of your verified domains."
+    assert note not in words(client.get("/alerts/").content.decode())
+    page(link(kim, DIGEST), post=True)
+    assert summary_wanted(kim) != ""
+    text = words(client.get("/alerts/").content.decode())
+    assert note in text, text
+    assert re.search(r'name="weekly" value="on" checked', client.get("/alerts/").content.decode())
+    # One domain chosen again: the summary is sent, and the note goes.
+    AlertSetting.set_mode(kim, Domain.objects.get(name="two-s47f.test"), Mode.IMMEDIATE)
+    assert summary_wanted(kim) == ""
+    assert note not in words(client.get("/alerts/").content.decode())
+    # A domain added later starts at once (her default): it too is one the summary covers.
+    AlertSetting.set_mode(kim, Domain.objects.get(name="two-s47f.test"), Mode.OFF)
+    assert note in words(client.get("/alerts/").content.decode())
+    Domain.objects.create(team=team, name="later-s47f.test", verified_at=timezone.now())
+    assert summary_wanted(kim) == ""
+    assert note not in words(client.get("/alerts/").content.decode())

@@ -32,6 +32,7 @@ from mailsec.accounts.scope import (
     get_domain_or_404,
     get_team_or_404,
 )
+from mailsec.alerts import weekly
 from mailsec.alerts.emails import (
     ALL_DOMAINS,
     DIGEST,
@@ -135,6 +136,10 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         "later_mode": later,
         "unsubscribed_all": unsubscribed_all,
         "weekly_summary": recipient is None or recipient.weekly_summary,
+        # Switched on but with no domain to cover, none is sent (s47f: the ticked box read as
+        # one coming).
+        "weekly_idle": (recipient is None or recipient.weekly_summary)
+        and not weekly.covers_any(user),
         "modes": Mode.choices,
         "recent": Change.objects.filter(domain__team=team)
         .exclude(state=Change.State.DISMISSED)
