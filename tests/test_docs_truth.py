@@ -90,3 +90,16 @@ def test_the_readmes_gunicorn_command_is_the_web_units() -> None:
     for path in (ROOT / "docs").glob("*.md"):
         for line in command.findall(path.read_text()):
             assert "--no-control-socket" in shlex.split(line), (path.name, line)
+
+
+def test_the_lab_env_sets_the_vantage_zones_configuration_md_says_it_uses() -> None:
+    """configuration.md's "The lab uses `f01.lab.test`" (s47d: the lab's env did not set it,
+    so the self-check asked isc.org, which the lab's resolver refuses) is what the lab's
+    `env` exports, for both of the self-check's zones."""
+    from tests.lab.runner import VANTAGE_ENV
+
+    said: dict[str, str] = {}
+    for line in (ROOT / "docs" / "configuration.md").read_text().splitlines():
+        if match := re.match(r"\| `(MAILSEC_VANTAGE_\w+_NAME)` \|.*The lab uses `([^`]+)`", line):
+            said[match.group(1)] = match.group(2)
+    assert said == VANTAGE_ENV
