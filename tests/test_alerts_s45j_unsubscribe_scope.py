@@ -10,8 +10,6 @@ domain-deleted email's) say so in their footers: the weekly summary stops too.""
 
 from __future__ import annotations
 
-import html
-import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,16 +24,12 @@ from mailsec.alerts.models import AlertRecipient, AlertSetting
 from mailsec.domains.models import Domain
 from mailsec.domains.notices import tell_verified
 from mailsec.hosting.deleted import DeletedNotice, tell
+from tests.pages import prose as words
 from tests.test_alerts_s46b_digest_unsubscribe import _digest as digest_message
 
 pytestmark = pytest.mark.django_db
 
 OFF = AlertSetting.Mode.OFF
-
-
-def words(text: str) -> str:
-    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text)))
-    return text.replace(" .", ".").replace(" ,", ",")
 
 
 @pytest.fixture

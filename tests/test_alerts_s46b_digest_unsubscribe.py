@@ -13,8 +13,6 @@ weekly summary stay; a GET changes nothing.
 
 from __future__ import annotations
 
-import html
-import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -33,15 +31,11 @@ from mailsec.alerts.models import (
     Notification,
 )
 from mailsec.domains.models import Domain
+from tests.pages import prose as words
 
 pytestmark = pytest.mark.django_db
 
 Mode = AlertSetting.Mode
-
-
-def words(text: str) -> str:
-    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text)))
-    return text.replace(" .", ".").replace(" ,", ",")
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ someone with no other such domain ends it too.
 
 from __future__ import annotations
 
-import html
 import re
 from urllib.parse import urlsplit
 
@@ -28,15 +27,11 @@ from mailsec.alerts.emails import ALL_DOMAINS, DIGEST, WEEKLY, unsubscribe_url
 from mailsec.alerts.models import AlertDefault, AlertRecipient, AlertSetting
 from mailsec.alerts.weekly import summary_wanted
 from mailsec.domains.models import Domain
+from tests.pages import prose as words
 
 pytestmark = pytest.mark.django_db
 
 Mode = AlertSetting.Mode
-
-
-def words(text: str) -> str:
-    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text)))
-    return text.replace(" .", ".").replace(" ,", ",")
 
 
 def page(path: str, post: bool = False) -> str:

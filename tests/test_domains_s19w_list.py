@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import html as htmllib
 import re
 from dataclasses import replace
 
@@ -21,16 +20,13 @@ from django.utils import timezone
 from checks.findings import Finding, Status
 from mailsec.domains.models import Domain
 from tests.conftest import BaseTestCase
+from tests.pages import words
 from tests.test_score_s18_partial import MX_ADDR_SERVFAIL, WHOLE
 from tests.test_web_s18_partial_list import NULL_MX_PARTIAL, store
 
 WEEK_HOURS = 8 * 24
 TREND = re.compile(r'<td data-label="Since last week">(.*?)</td>', re.S)
 FILTER = '<form class="list-filter"'
-
-
-def words(fragment: str) -> str:
-    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def failing(findings: list[Finding], check_id: str) -> list[Finding]:

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from mailsec.domains.models import Domain
 from tests.conftest import BaseTestCase
+from tests.pages import words
 from tests.test_engine_s19z_nomail import check, free_port
-from tests.test_web_s18_partial_list import PILL, words
+from tests.test_web_s18_partial_list import PILL
 from tests.test_webapp_extra2 import engine_run
 
 NAME = "lapsed.example.org"

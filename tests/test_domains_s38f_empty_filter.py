@@ -6,18 +6,14 @@ link to its filter, as the list of every domain does ("To look at: …"), in the
 
 from __future__ import annotations
 
-import html
 import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import BaseTestCase
+from tests.pages import words
 from tests.test_domains_s14_list_filter import make
-
-
-def words(page: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page))).strip()
 
 
 class EmptyFilterTestCase(BaseTestCase):

@@ -22,6 +22,7 @@ from checks.domainname import DomainNameError, to_ascii_domain
 from mailsec.accounts.models import Membership, Team
 from mailsec.domains.models import Domain
 from mailsec.freecheck.models import FreeCheck
+from tests.pages import words
 from tests.test_freecheck import FreeCheckTestCase, done_check
 from tests.test_freecheck_s9_results import engine_report
 from tests.test_mx import FakeDns
@@ -34,10 +35,6 @@ def offer(content: bytes) -> str:
     found = re.search(r'<aside class="fc-cta".*?</aside>', content.decode(), re.S)
     assert found is not None, content.decode()[-3000:]
     return found.group(0)
-
-
-def words(fragment: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment))).strip()
 
 
 def links(fragment: str) -> dict[str, str]:

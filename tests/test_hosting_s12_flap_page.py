@@ -14,13 +14,13 @@ lookup as a resolver asking one name server then the other sees them."""
 from __future__ import annotations
 
 import html
-import re
 from datetime import timedelta
 
 from django.urls import reverse
 
 from mailsec.hosting.models import MX_STABLE_AFTER, HostedPolicy, HostingEvent
 from mailsec.hosting.views import LIST_EVENTS, PAGE_EVENTS
+from tests.pages import words
 from tests.test_hosting import T0
 from tests.test_hosting_s12_quiet import FIVE, A, B, QuietCase
 
@@ -32,10 +32,6 @@ PAUSED = (
     "your name servers are probably out of sync. Emails about it are paused until one answer "
     "holds for 12 hours; the policy keeps every host listed meanwhile."
 )
-
-
-def words(text: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
 
 
 class FlapNotice(QuietCase):

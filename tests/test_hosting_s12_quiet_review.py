@@ -32,8 +32,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from mailsec.hosting.models import MX_STABLE_AFTER, HostedPolicy, HostingEvent
+from tests.pages import words
 from tests.test_hosting import T0
-from tests.test_hosting_s12_flap_page import words
 from tests.test_hosting_s12_quiet import FIVE, A, B, QuietCase
 
 DAY = timedelta(days=1)

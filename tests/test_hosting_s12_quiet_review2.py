@@ -21,8 +21,8 @@ from django.core import mail
 from django.urls import reverse
 
 from mailsec.hosting.models import MX_FLAP_ANSWERS, MX_STABLE_AFTER, HostedPolicy
+from tests.pages import words
 from tests.test_hosting import T0
-from tests.test_hosting_s12_flap_page import words
 from tests.test_hosting_s12_quiet import FIVE, A, B, QuietCase
 
 DAY = timedelta(days=1)

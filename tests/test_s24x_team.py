@@ -7,14 +7,10 @@ says what a viewer sees, and how to give a client only theirs (a team of its own
 
 from __future__ import annotations
 
-import html
 import re
 
 from tests.conftest import BaseTestCase
-
-
-def words(text: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+from tests.pages import words
 
 
 class InviteFormTestCase(BaseTestCase):

@@ -13,7 +13,6 @@ The findings are those of tests/test_score_s18_partial.py (lab scenarios s13t-on
 from __future__ import annotations
 
 import csv
-import html as htmllib
 import io
 import re
 from datetime import UTC, datetime, timedelta
@@ -37,6 +36,7 @@ from mailsec.domains import listing
 from mailsec.domains.models import Domain, stored_coverage
 from tests import test_browser_s11_readiness
 from tests.conftest import BaseTestCase
+from tests.pages import words
 from tests.test_score_s18_partial import MX_ADDR_SERVFAIL, ONLY_421, WHOLE
 from tests.test_webapp_extra2 import engine_run
 
@@ -46,12 +46,6 @@ ALL_SERVFAIL = [
     Finding(g.id, Status.ERROR, g.mechanism, f"{g.id} could not be checked")
     for g in MX_ADDR_SERVFAIL
 ]
-
-
-def words(fragment: str) -> str:
-    """A fragment of HTML as it reads: the text without tags, blanks folded."""
-    text = htmllib.unescape(re.sub(r"<[^>]+>", " ", fragment))
-    return " ".join(text.split())
 
 
 # A null MX (MX-03: transport does not apply) whose zone's DNSSEC could not be checked.

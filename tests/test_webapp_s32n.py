@@ -26,7 +26,7 @@ from mailsec.alerts.models import Notification
 from mailsec.alerts.tasks import send_notification
 from mailsec.domains.models import CheckRun, Domain
 from tests.conftest import BaseTestCase
-from tests.test_web_s18_partial_list import words
+from tests.pages import words
 from tests.test_webapp_s32w import run_of, starttls_not_checked
 
 

@@ -34,9 +34,9 @@ from tests import test_freecheck_s9_results as s9
 from tests import test_hosting as s19o_hosting
 from tests import test_hosting_s19o_start as s19o
 from tests.conftest import BaseTestCase
+from tests.pages import words
 from tests.test_domains import LOCMEM, stub_dns
 from tests.test_engine_s19z_nomail import check, free_port
-from tests.test_web_s18_partial_list import words
 from tests.test_webapp_extra2 import engine_run
 
 NXDOMAIN = "lapsed.example.org"

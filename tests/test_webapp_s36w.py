@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import asyncio
-import html
 import re
 import time
 from datetime import timedelta
@@ -31,16 +30,13 @@ from mailsec.domains import existence
 from mailsec.domains.models import Domain
 from mailsec.freecheck.models import FreeCheck
 from tests.conftest import BaseTestCase
+from tests.pages import words
 from tests.test_freecheck import DELAY, FreeCheckTestCase, done_check
 from tests.test_freecheck_s9_results import engine_report
 from tests.test_mx import FakeDns
 from tests.test_reports_s35t import add_domain, add_report
 
 ALL_DOMAINS = "/tlsrpt/all-domains/"
-
-
-def words(fragment: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment))).strip()
 
 
 # 1. The all-domains page, linked from the dashboards ------------------------------------------
