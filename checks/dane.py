@@ -2115,6 +2115,36 @@ def _mismatch(
             fix=f"Publish {recommended_record(state, p.chain_der)}, or {alternative}, in "
             "place of the stale DANE-TA record.",
         )
+    elif (
+        match.ta_problem == "chain"
+        and (stray := _stray_anchor(match.record, p.chain_der, known)) is not None
+    ):
+        # The DANE-TA record names a certificate the server sends that issued none of its
+        # chain, which leads to another root (s47c-tarogue: an unrelated root appended to the
+        # bundle, and pinned). As when the record names no sent certificate (above): no usable
+        # record matches the chain (RFC 7671 §4.1, RFC 7672 §3.2), a DANE-07 failure, and
+        # sending any certificate mends nothing.
+        anchor, root = stray
+        issuer = _sent_issuer(p.chain_der)
+        if issuer is not None:
+            name, der = issuer
+            issued_by = f" Its certificate is issued by {name}."
+            ta_record = f"{state.qname}. IN TLSA {certs.tlsa_record_text(der, 2, 1, 1)}"
+            alternative = f", or {ta_record} (for {name}, which the server sends)"
+        else:
+            issued_by, alternative = "", ""
+        out.add(
+            "DANE-07",
+            Status.FAIL,
+            f"{who} presents a chain that no TLSA record at {state.qname} matches: the DANE-TA "
+            f"record names {anchor}, which the server sends but which issued none of its "
+            f"certificates (the chain leads to the root {root}), so {senders} will defer mail "
+            f"to this address.{issued_by}",
+            subject=subj,
+            evidence={**ev, "tlsa": [r.text for r in state.records]},
+            fix=f"Publish {recommended_record(state, p.chain_der)}{alternative}, in place of "
+            f"the DANE-TA record for {anchor}, which is no part of the server's chain.",
+        )
     elif match.ta_problem is not None:
         # DANE-09 explains the failure: do not also report it as a mismatch.
         not_sent = (
@@ -2212,6 +2242,41 @@ def _mixed_up_parameters(state: TlsaState, chain: Sequence[bytes]) -> tuple[Tlsa
                         continue
                     if certs.tlsa_matches(der, selector, mtype, record.data):
                         return record, certs.tlsa_record_text(der, record.usage, selector, mtype)
+    return None
+
+
+def _stray_anchor(
+    record: TlsaRecord | None, chain: Sequence[bytes], known: Sequence[bytes]
+) -> tuple[str, str] | None:
+    """(subject of the sent certificate a DANE-TA `record` matches, subject of the root the
+    chain leads to) when that certificate is no part of the chain: the issuers of the leaf,
+    followed through the sent and `known` certificates, reach a self-signed root without it.
+    None when the path cannot be followed to a root (an intermediate no one sent: DANE-09's
+    'send the full chain' may then be the repair) or the anchor is on it."""
+    if record is None or record.usage != 2:
+        return None
+    anchors = [
+        d for d in chain[1:] if certs.tlsa_matches(d, record.selector, record.mtype, record.data)
+    ]
+    loaded = [c for c in (certs.load_der(d) for d in [*chain, *known]) if c is not None]
+    anchor_certs = [c for c in (certs.load_der(d) for d in anchors) if c is not None]
+    if not anchor_certs or not chain or certs.load_der(chain[0]) is None:
+        return None
+    marks = {c.fingerprint(hashes.SHA256()) for c in anchor_certs}
+    current = certs.load_der(chain[0])
+    for _ in range(len(loaded) + 1):
+        assert current is not None
+        if current.fingerprint(hashes.SHA256()) in marks or any(
+            certs.issued_by(current, a) for a in anchor_certs
+        ):
+            return None
+        if current.issuer == current.subject and certs.issued_by(current, current):
+            return certs.name_text(anchor_certs[0].subject), certs.name_text(current.subject)
+        current = next(
+            (c for c in loaded if c is not current and certs.issued_by(current, c)), None
+        )
+        if current is None:
+            return None
     return None
 
 

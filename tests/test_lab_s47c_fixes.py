@@ -1,0 +1,59 @@
+"""Fixes from blind round s47c (tests/test_lab_s47c_blind.py), tested without the lab.
+
+s47c-tarogue's mx1 sends its leaf, its issuing CA and an unrelated root, and its DANE-TA
+'2 0 1' names that unrelated root. The chain is complete to a root the record does not name,
+as in the case tests/test_engine_s12_small.py already reads as DANE-07 (RFC 7671 §4.1, RFC 7672
+§3.2: no usable record matches the chain); only because the stray certificate is sent, it read
+as DANE-09 'a chain that does not lead to the DANE-TA anchor', whose fix asked to send the
+certificate the server already sends. It is DANE-07 now, naming the stray certificate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checks import certs
+from tests.test_certs import Pki, make_ca
+from tests.test_engine_s12_small import MX1, _dane, _of, _verdicts
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    return Pki()
+
+
+def test_a_dane_ta_record_for_a_sent_certificate_outside_the_chain_is_dane_07(
+    pki: Pki, tmp_path: Path
+) -> None:
+    assert pki.inter is not None
+    leaf = pki.leaf([MX1])
+    stray = make_ca("Stray Root X")
+    found = _dane(
+        pki,
+        tmp_path,
+        {MX1: certs.tlsa_record_text(stray.der, 2, 0, 1)},
+        {MX1: [leaf.der, pki.inter.der, stray.der]},
+    )
+    assert _verdicts(found) == [("DANE-07", "fail")]
+    (dane07,) = _of(found, "DANE-07")
+    assert "names CN=Stray Root X" in dane07.summary, dane07.summary
+    assert "which the server sends but which issued none of its certificates" in dane07.summary
+    assert "CN=Test Root R1" in dane07.summary, dane07.summary
+    fix = dane07.fix or ""
+    assert certs.tlsa_record_text(leaf.der, 3, 1, 1) in fix, fix
+    assert certs.tlsa_record_text(pki.inter.der, 2, 1, 1) in fix, fix
+    assert "full chain" not in fix, fix
+
+
+def test_a_sent_root_whose_intermediate_is_missing_stays_dane_09(pki: Pki, tmp_path: Path) -> None:
+    # leaf + root sent, the intermediate left out, '2 0 1' of the root: the anchor is above the
+    # chain, the path merely incomplete; sending the intermediate mends it (RFC 7671 §5.2.2).
+    found = _dane(
+        pki,
+        tmp_path,
+        {MX1: certs.tlsa_record_text(pki.root.der, 2, 0, 1)},
+        {MX1: [pki.leaf([MX1]).der, pki.root.der]},
+    )
+    assert [v for v in _verdicts(found) if v[1] == "fail"] == [("DANE-09", "fail")]
