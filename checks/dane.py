@@ -2085,6 +2085,48 @@ def _mismatch(
             fix=f"Replace the stale '{weak.usage} {weak.selector} {strong}' records with "
             f"{fix}, or remove them.",
         )
+    elif (
+        # Not where a CA above the chain is the anchor, merely unsent: DANE-09 asks for it.
+        (match.ta_problem is None or (match.ta_problem == "ta-not-in-chain" and not above))
+        and (wrong := _wrong_usage(state, p.chain_der)) is not None
+    ):
+        # The data is right, the usage wrong: a DANE-EE record of the CA certificate the
+        # server sends (the hash of chain.pem, s47c-eeca), or a DANE-TA record of the server's
+        # own certificate (2 typed for 3, s47c-taleaf). Say which certificate it matches and
+        # offer the record with the usage that matches it.
+        record, der = wrong
+        shown = f"'{record.text[:40]}…'"
+        if record.usage == 3:
+            name = certs.name_text(ca.subject) if (ca := certs.load_der(der)) else "a CA"
+            summary = (
+                f"{who} presents a key that matches none of the TLSA records at {state.qname}: "
+                f"{shown} matches {name}, the CA certificate the server sends after its own, "
+                "and a DANE-EE (3) record is matched against the server's own certificate only "
+                f"(RFC 7671 §5.1), so {senders} will defer mail to this address."
+            )
+            fix = f"Publish {recommended_record(state, p.chain_der)} in place of {shown}."
+        else:
+            meant = certs.tlsa_record_text(der, 3, record.selector, record.mtype)
+            summary = (
+                f"{who} presents a chain that no TLSA record at {state.qname} matches: the "
+                f"DANE-TA record {shown} matches the server's own certificate, and a DANE-TA (2) "
+                "record is matched against the CA certificates above it only (RFC 7671 §5.2; "
+                f"OpenSSL's DANE code, which Postfix uses, does the same), so {senders} will "
+                "defer mail to this address."
+            )
+            fix = (
+                f"Publish {state.qname}. IN TLSA {meant} in place of {shown}: the same data as "
+                "a DANE-EE (3) record, which matches the server's own certificate (RFC 7671 "
+                "§5.1)."
+            )
+        out.add(
+            "DANE-07",
+            Status.FAIL,
+            summary,
+            subject=subj,
+            evidence={**ev, "tlsa": [r.text for r in state.records]},
+            fix=fix,
+        )
     elif match.ta_problem == "ta-not-in-chain" and not above and root:
         # No DANE-TA anchor is sent, and none is above the chain either: we know every
         # issuer up to its root (sent, in the CA bundle, or sent by another MX) and the record
@@ -2242,6 +2284,19 @@ def _mixed_up_parameters(state: TlsaState, chain: Sequence[bytes]) -> tuple[Tlsa
                         continue
                     if certs.tlsa_matches(der, selector, mtype, record.data):
                         return record, certs.tlsa_record_text(der, record.usage, selector, mtype)
+    return None
+
+
+def _wrong_usage(state: TlsaState, chain: Sequence[bytes]) -> tuple[TlsaRecord, bytes] | None:
+    """(record, the presented certificate it matches) for a usable record that matches a
+    certificate of `chain` in the role its usage does not look at: a DANE-EE record matching a
+    CA certificate sent after the leaf, or a DANE-TA record matching the leaf itself (RFC 7671
+    §5.1, §5.2). None when no record does."""
+    for record in state.usable_records:
+        candidates = chain[1:] if record.usage == 3 else chain[:1]
+        for der in candidates:
+            if certs.tlsa_matches(der, record.selector, record.mtype, record.data):
+                return record, der
     return None
 
 

@@ -6,6 +6,13 @@ as in the case tests/test_engine_s12_small.py already reads as DANE-07 (RFC 7671
 §3.2: no usable record matches the chain); only because the stray certificate is sent, it read
 as DANE-09 'a chain that does not lead to the DANE-TA anchor', whose fix asked to send the
 certificate the server already sends. It is DANE-07 now, naming the stray certificate.
+
+s47c-eeca's mx1 publishes '3 1 1' of its issuing CA's key (which it sends), and s47c-taleaf's
+'2 1 1' of its own leaf's key: the right data under the wrong usage. DANE-07 said only that the
+key 'matches none of the TLSA records', or that the DANE-TA record 'names no certificate the
+server sends' and was 'stale', which is false. It now names the certificate the record matches
+and the rule (DANE-EE matches the server's own certificate, RFC 7671 §5.1; DANE-TA a CA above
+it, §5.2), and offers the record with the usage that matches.
 """
 
 from __future__ import annotations
@@ -57,3 +64,33 @@ def test_a_sent_root_whose_intermediate_is_missing_stays_dane_09(pki: Pki, tmp_p
         {MX1: [pki.leaf([MX1]).der, pki.root.der]},
     )
     assert [v for v in _verdicts(found) if v[1] == "fail"] == [("DANE-09", "fail")]
+
+
+def test_dane_ee_of_the_intermediate_names_it(pki: Pki, tmp_path: Path) -> None:
+    assert pki.inter is not None
+    leaf = pki.leaf([MX1])
+    record = certs.tlsa_record_text(pki.inter.der, 3, 1, 1)
+    found = _dane(pki, tmp_path, {MX1: record}, {MX1: [leaf.der, pki.inter.der]})
+    assert _verdicts(found) == [("DANE-07", "fail")]
+    (dane07,) = _of(found, "DANE-07")
+    assert f"'{record[:40].lower()}…' matches CN=Test Issuing CA 1" in dane07.summary, (
+        dane07.summary
+    )
+    assert "the server's own certificate only (RFC 7671 §5.1)" in dane07.summary
+    fix = dane07.fix or ""
+    assert certs.tlsa_record_text(leaf.der, 3, 1, 1) in fix, fix
+    assert f"in place of '{record[:40].lower()}…'" in fix, fix
+
+
+def test_dane_ta_of_the_leaf_itself_names_it_and_offers_dane_ee(pki: Pki, tmp_path: Path) -> None:
+    assert pki.inter is not None
+    leaf = pki.leaf([MX1])
+    record = certs.tlsa_record_text(leaf.der, 2, 1, 1)
+    found = _dane(pki, tmp_path, {MX1: record}, {MX1: [leaf.der, pki.inter.der]})
+    assert _verdicts(found) == [("DANE-07", "fail")]
+    (dane07,) = _of(found, "DANE-07")
+    assert f"'{record[:40].lower()}…' matches the server's own certificate" in dane07.summary
+    assert "names no certificate the server sends" not in dane07.summary, dane07.summary
+    fix = dane07.fix or ""
+    assert "stale" not in fix, fix
+    assert certs.tlsa_record_text(leaf.der, 3, 1, 1) in fix, fix
