@@ -3066,6 +3066,12 @@ async def _tags(
                 null_mx.add(owner)
     from checks import mx as mx_module  # at run time, so the modules cannot import-cycle
 
+    # The report domains that take no mail (a null MX: DMARC-12 says reports there cannot be
+    # delivered): DMARC-06 does not rest its advice on reports that cannot arrive (s47e).
+    dead_hosts: set[str] = set()
+    for read in (policy.record, policy.legacy_record):
+        if read is not None and read.valid_rua():
+            dead_hosts.update(await _null_mx_hosts(ctx, read))
     _monitoring(
         out,
         policy,
@@ -3079,6 +3085,7 @@ async def _tags(
         inherits_at_null_mx=await publishes_null_mx(ctx, policy.domain),
         sends_nothing=await publishes_null_mx(ctx, policy.domain)
         and not (await mx_module.sending_signs(ctx))[0],
+        dead_hosts=frozenset(dead_hosts),
     )
 
     # DMARC-07: sp and np. sp on a record below the organisational domain is ignored by
@@ -3799,6 +3806,7 @@ def _monitoring(
     no_mailbox: Mapping[str, str] | None = None,
     inherits_at_null_mx: bool = False,
     sends_nothing: bool = False,
+    dead_hosts: frozenset[str] = frozenset(),
 ) -> None:
     """DMARC-06 for the policy the checked domain gets, in each view that found a record.
     With `sends_nothing` (the checked domain publishes a null MX and nothing shows it sends:
@@ -3812,7 +3820,10 @@ def _monitoring(
     is when the domain itself is in `null_mx` (it publishes a null MX), as DMARC-01 does.
     Any other record at an owner in `no_mailbox` (no_mailbox_reason, by owner) keeps its
     policy and is asked for reports at a mailbox elsewhere: a null MX at the organisational
-    domain says nothing about whether the checked domain sends."""
+    domain says nothing about whether the checked domain sends.
+    `dead_hosts`: report domains that publish a null MX. When every rua address is at one, no
+    report arrives (DMARC-12), so nothing waits on reports: the finding says they cannot
+    arrive and, as for a record without rua, asks for a mailbox elsewhere before enforcing."""
     no_mailbox = no_mailbox or {}
     domain = policy.domain
     legacy, bis = _comparable(policy)
@@ -3860,6 +3871,18 @@ def _monitoring(
     if lost is not None and at == domain:
         head = "The DMARC policy receivers read is p=none"
     reports = record.valid_rua()
+    addresses = [u for u in record.uris("rua") if u.valid]
+    dead = ""
+    if reports and all(u.host in dead_hosts for u in addresses):
+        # Every address is at a domain that takes no mail (DMARC-12): no report arrives.
+        hosts = list(dict.fromkeys(u.host for u in addresses))
+        mailboxes = series([u.uri.removeprefix("mailto:") for u in addresses])
+        dead = (
+            f"the reports it asks for cannot arrive: {mailboxes} "
+            f"{'is' if len(addresses) == 1 else 'are'} at {series(hosts)}, which "
+            f"{'publishes a null MX' if len(hosts) == 1 else 'publish null MXs'} (it accepts "
+            "no mail, see DMARC-12)"
+        )
     # Enforcing blind would quarantine the owner's own unaligned mail unseen: without a report
     # address the only fix offered is the one below that adds it, at p=none.
     fix = ""
@@ -3867,7 +3890,13 @@ def _monitoring(
     # fixes make (RecordRepairs): a choice of this finding's fix alone.
     choice: dict[str, Any] = {}
     keeps_sp_none = ""
-    if reports and tag in ("sp", "np"):
+    # Reports asked for that cannot arrive: the step up waits for a mailbox that takes them
+    # (below), but a domain sending nothing is still offered p=reject at once, and a p that
+    # the record was written with and receivers cannot read is DMARC-05's to retype.
+    waiting = bool(dead) and lost is None and not (sends_nothing and at == domain and tag == "p")
+    if waiting:
+        pass  # the fix is words, set with the advice below
+    elif reports and tag in ("sp", "np"):
         # The policy this domain gets is the one to raise, nothing else: under an enforcing p
         # the tag goes (subdomains get p), else it becomes quarantine. p and the other of sp
         # and np are the owner's choices, kept.
@@ -3893,11 +3922,42 @@ def _monitoring(
     # Where the finding below offers no report mailbox (a domain that takes no mail), this
     # one does not send the owner to add one there either.
     if reports and sends_nothing and at == domain and tag == "p":
+        shown = "they go on showing mail forged in its name"
         advice = (
             f"{domain} publishes a null MX and nothing shows it sends mail (no SPF record "
             "authorising senders, no DKIM key, no BIMI logo): if it sends none, publish "
-            "p=reject now, as the record below does; there is no mail of its own for the "
-            "reports to vet first, and they go on showing mail forged in its name."
+            "p=reject now, as the record below does; there is no mail of its own "
+            + (
+                f"to vet first, and {dead}."
+                if dead
+                else f"for the reports to vet first, and {shown}."
+            )
+        )
+    elif waiting and inherits_at_null_mx and at == domain:
+        # The domain's own null MX: it may send nothing (p=reject now), or send and need its
+        # reports elsewhere first, as the branch below for a record without rua says.
+        advice = (
+            f"{dead[0].upper()}{dead[1:]}. If {domain} sends no mail, publish p=reject now; if "
+            "it does, first send the reports to a mailbox at a domain that receives mail, then "
+            "move to quarantine, then reject, once reports look clean."
+        )
+        fix = (
+            f"If {domain} sends no mail, publish p=reject, so that receivers reject mail forged "
+            "in its name:\n"
+            + txt_fix(name, suggested_record(at, record, "reject"))
+            + "\nIf it does send mail, send the reports to a mailbox at a domain that receives "
+            f"mail (DMARC-12), keeping the policy: {OTHER_MAILBOX}. Once they show that "
+            f"{domain}'s own mail passes DMARC, move to quarantine, then reject."
+        )
+    elif waiting:
+        advice = (
+            f"{dead[0].upper()}{dead[1:]}. First send the reports to a mailbox at a domain that "
+            "receives mail, then move to quarantine, then reject, once reports look clean."
+        )
+        fix = (
+            f"Send the reports to a mailbox at a domain that receives mail (DMARC-12), keeping "
+            f"the policy: {OTHER_MAILBOX}. Once they show that {domain}'s own mail passes "
+            "DMARC, move to quarantine, then reject."
         )
     elif reports:
         advice = "Move to quarantine, then reject, once reports look clean."
@@ -3944,20 +4004,17 @@ def _monitoring(
         advice = f"Retype the record as the fix gives it, and receivers apply p={meant}." + (
             "" if reports else " First add a report address (see below) to see who fails."
         )
-    repairs.offer(
-        out.add(
-            "DMARC-06",
-            Status.WARN,
-            f"{head} (monitoring only){scope}{because}: mail that fails authentication is "
-            f"delivered as usual. {advice}{keeps_sp_none}",
-            subject=name,
-            evidence=evidence,
-            fix=fix,
-        ),
-        at,
-        record,
-        choice=choice,
+    finding = out.add(
+        "DMARC-06",
+        Status.WARN,
+        f"{head} (monitoring only){scope}{because}: mail that fails authentication is "
+        f"delivered as usual. {advice}{keeps_sp_none}",
+        subject=name,
+        evidence=evidence,
+        fix=fix,
     )
+    if not waiting:  # words, not a record the other fixes' repairs would rewrite
+        repairs.offer(finding, at, record, choice=choice)
     if not reports and no_mail is not None and at == domain:
         # No MX and its own address takes no mail, nothing says it sends: MX-01 offers the
         # records of a domain without mail, DMARC p=reject among them (as DMARC-01 does).
