@@ -302,11 +302,11 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "alerts/unsubscribe.html", {"invalid": True}, status=400)
     user, scope = decoded
     if scope == WEEKLY:
-        now = Receiving.of(user)
-        if not now.weekly():
+        recipient = AlertRecipient.objects.filter(user=user).first()
+        on = recipient is None or recipient.weekly_summary
+        if not on or not weekly.covers_any(user):
             # Turned off already, or no domain left for it to cover (s47f).
-            why = "" if not now.weekly_on else WEEKLY_COVERS
-            return _quiet(request, user.email, "weekly summary", why)
+            return _quiet(request, user.email, "weekly summary", WEEKLY_COVERS if on else "")
         done = request.method == "POST"
         if done:
             AlertRecipient.objects.update_or_create(user=user, defaults={"weekly_summary": False})
@@ -333,12 +333,14 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     # What the link would stop of what the person gets now (s47f): a domain already at no
     # emails (unsubscribe-all turned it off, or its row did) is not offered again, and with
     # nothing left to stop the page says so and a POST changes nothing.
-    now = Receiving.of(user)
-    emailing = [d for d in domains if now.modes[d.pk] != Mode.OFF]
-    if scope == ALL_DOMAINS:
-        if not emailing and not now.later_emails():
-            return _quiet(request, user.email, "alert emails and no weekly summary")
-    elif not emailing:
+    # The modes of the link's domains alone, but for the "all" link, which says what else
+    # it stops (a domain's link is the one of every alert email: it reads no other domain).
+    now = Receiving.of(user) if scope == ALL_DOMAINS else None
+    modes = now.modes if now else AlertSetting.modes_for(user, domains)
+    emailing = [d for d in domains if modes[d.pk] != Mode.OFF]
+    if now and not emailing and not now.later_emails():
+        return _quiet(request, user.email, "alert emails and no weekly summary")
+    if not now and not emailing:
         return _quiet(request, user.email, f"alert emails about {domain_names(domains)}")
     done = False
     if request.method == "POST":
@@ -353,7 +355,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         "done": done,
         "all": scope == ALL_DOMAINS,
         "email": user.email,
-        "all_words": _all_words(now, emailing) if scope == ALL_DOMAINS else "",
+        "all_words": _all_words(now, emailing) if now else "",
     }
     return render(request, "alerts/unsubscribe.html", ctx)
 
