@@ -99,15 +99,92 @@ def _pid_cmdline(pid: int) -> str:
         return ""
 
 
-def _wait_file(path: Path, deadline: float, what: str, failed: Path | None = None) -> str:
+# How many lines of a start-up log the error for a program that did not start shows.
+LOG_LINES = 20
+
+
+def _last_lines(logs: Iterable[Path]) -> str:
+    """The end of each of `logs` that has anything in it, to follow the error that says a
+    program did not start: what it said before it stopped (a traceback, the reason knotd
+    refused its config)."""
+    said = []
+    for log in logs:
+        with contextlib.suppress(OSError):
+            lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+            if lines:
+                said.append(f"\n--- the last lines of {log}:\n" + "\n".join(lines[-LOG_LINES:]))
+    return "".join(said) or "".join(f"; {log} is empty or missing" for log in logs)
+
+
+def _wait_file(
+    path: Path,
+    deadline: float,
+    what: str,
+    failed: Path | None = None,
+    proc: subprocess.Popen[bytes] | None = None,
+    logs: tuple[Path, ...] = (),
+) -> str:
+    """The text of `path` once the program that writes it has. If it ends first (`proc`,
+    with its exit status), writes `failed`, or is not done by `deadline`, LabError says which,
+    with the end of its `logs`: "did not start in time" alone hid a program that crashed at
+    start (tests.lab.servers raising at import) behind the whole start timeout."""
     while True:
         if path.exists() and path.read_text().strip():
             return path.read_text().strip()
         if failed and failed.exists():
-            raise LabError(f"{what} failed: {failed.read_text()}")
+            raise LabError(f"{what} failed: {failed.read_text()}{_last_lines(logs)}")
+        if proc is not None and (status := proc.poll()) is not None:
+            if path.exists() and path.read_text().strip():
+                continue  # written just before it ended: that is for the next step to find
+            raise LabError(
+                f"{what} exited with status {status} before it was ready (no {path})"
+                + _last_lines(logs)
+            )
         if time.monotonic() > deadline:
-            raise LabError(f"{what} did not start in time (no {path})")
+            raise LabError(f"{what} did not start in time (no {path}){_last_lines(logs)}")
         time.sleep(0.01)
+
+
+def _spawn(command: list[str], out: Path) -> subprocess.Popen[bytes]:
+    """`command` in a session of its own (a lab's programs outlive `up`), its output (and
+    anything it says before it has a log of its own) appended to `out`."""
+    with out.open("ab") as log:
+        return subprocess.Popen(
+            command,
+            cwd=REPO,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+
+
+def start_knotd(conf: Path, deadline: float) -> subprocess.Popen[bytes]:
+    """knotd with `conf`, once it has written its pidfile (beside the conf, in run/). In the
+    foreground of a session of its own, as the lab servers: `knotd -d` forks before it reads
+    its config, so a config it refused ended it with status 0 and its reason on a closed
+    stderr, and `up` waited out its timeout for the pidfile."""
+    knot = conf.parent
+    proc = _spawn(["knotd", "-c", str(conf)], knot / "knotd.out")
+    logs = (knot / "knotd.out", knot / "knot.log")
+    _wait_file(knot / "run" / "knot.pid", deadline, "knotd", proc=proc, logs=logs)
+    return proc
+
+
+def start_unbound(conf: Path, deadline: float) -> int:
+    """Unbound with `conf` (it reads it, binds and forks: do-daemonize), by the PID it writes.
+    A config it refuses ends it before it forks: its exit status and words in a LabError."""
+    udir = conf.parent
+    logs = (udir / "unbound.log",)
+    done = subprocess.run(["unbound", "-c", str(conf)], capture_output=True, timeout=10)
+    if done.returncode != 0:
+        said = (done.stdout + done.stderr).decode(errors="replace").strip().splitlines()
+        raise LabError(
+            f"unbound ({conf}) exited with status {done.returncode} at start:\n"
+            + "\n".join(said[-LOG_LINES:])
+            + _last_lines(logs)
+        )
+    return int(_wait_file(udir / "unbound.pid", deadline, f"unbound ({conf})", logs=logs))
 
 
 def _wait_dns(addr: str, deadline: float, what: str) -> None:
@@ -338,16 +415,8 @@ def _up(extra_dirs: Iterable[str], delay_ms: int | None) -> dict[str, Any]:
             )
         (run / "servers.json").write_text(json.dumps(conf))
         # the Python servers import aiohttp/aiosmtpd (~0.3 s): start them first, in parallel with DNS
-        log = (run / "servers.log").open("ab")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.lab.servers", str(run)],
-            cwd=REPO,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
-        state["pids"]["servers"] = proc.pid
+        servers = _spawn([sys.executable, "-m", "tests.lab.servers", str(run)], run / "servers.log")
+        state["pids"]["servers"] = servers.pid
 
         mark("servers_spawned")
         zones = dnslab.plan_zones(scenarios, pki)
@@ -357,10 +426,7 @@ def _up(extra_dirs: Iterable[str], delay_ms: int | None) -> dict[str, Any]:
             (run / "knot" / d).mkdir(parents=True, exist_ok=True)
         knot_conf = run / "knot" / "knot.conf"
         knot_conf.write_text(dnslab.knot_conf(run, zones, secret))
-        subprocess.run(
-            ["knotd", "-c", str(knot_conf), "-d"], check=True, capture_output=True, timeout=10
-        )
-        state["pids"]["knotd"] = int(_wait_file(run / "knot/run/knot.pid", deadline, "knotd"))
+        state["pids"]["knotd"] = start_knotd(knot_conf, deadline).pid
 
         mark("knot_started")
         signed = [z.name for z in zones.values() if z.mode in dnslab.KNOT_SIGNED]
@@ -395,15 +461,16 @@ def _up(extra_dirs: Iterable[str], delay_ms: int | None) -> dict[str, Any]:
             udir.mkdir()
             (udir / "test.ds").write_text("".join(f"test. 300 IN DS {d}\n" for d in anchor))
             (udir / "unbound.conf").write_text(dnslab.unbound_conf(udir, addr, upstream, forward))
-            subprocess.run(
-                ["unbound", "-c", str(udir / "unbound.conf")],
-                check=True,
-                capture_output=True,
-                timeout=10,
-            )
-            state["pids"][name] = int(_wait_file(udir / "unbound.pid", deadline, name))
+            state["pids"][name] = start_unbound(udir / "unbound.conf", deadline)
         mark("unbound_started")
-        _wait_file(run / "servers.ready", deadline, "lab servers", run / "servers.failed")
+        _wait_file(
+            run / "servers.ready",
+            deadline,
+            "lab servers",
+            run / "servers.failed",
+            proc=servers,
+            logs=(run / "servers.log",),
+        )
         for name, addr, _, _ in resolvers:
             _wait_dns(addr, deadline, name)
 
