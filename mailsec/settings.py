@@ -559,6 +559,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # A refused form (CSRF) in plain words and the site's layout, not Django's page (inline style).
 CSRF_FAILURE_VIEW = "mailsec.views.csrf_failure"
+# Error reports star the codes and passwords posted to any page, allauth's too (s47d).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "mailsec.debugfilter.SecretFieldsFilter"
 
 # Content-Security-Policy (mailsec/middleware.py), the same with DEBUG on (only Django's own
 # debug error pages go without it). Scripts only from our static files ("{static}": their URL

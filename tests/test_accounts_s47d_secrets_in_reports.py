@@ -13,7 +13,11 @@ from unittest import mock
 
 from django.core.cache import cache
 from django.test import Client
-from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
+from django.views.debug import (
+    ExceptionReporter,
+    SafeExceptionReporterFilter,
+    get_default_exception_reporter_filter,
+)
 
 from mailsec.api.models import ApiKey
 from tests.conftest import BaseTestCase
@@ -44,6 +48,44 @@ class PostedCodeTestCase(BaseTestCase):
         client.force_login(self.alice)
         request = client.post("/accounts/code/", {"code": CODE}).wsgi_request
         self.assertEqual(SafeExceptionReporterFilter().get_post_parameters(request)["code"], STARS)
+
+
+# allauth's pages that take a code or a password and do not mark it themselves (s47d's audit):
+# settings.DEFAULT_EXCEPTION_REPORTER_FILTER stars those fields on every page.
+ALLAUTH_SECRET_POSTS = {
+    "/accounts/reauthenticate/": {"password": CODE},
+    "/accounts/reauthenticate/code/confirm/": {"code": CODE},
+    "/accounts/password/reset/confirm/": {"code": CODE},
+    "/accounts/password/reset/complete/": {"password1": CODE, "password2": CODE},
+    "/accounts/2fa/authenticate/": {"code": CODE},
+    "/accounts/2fa/reauthenticate/": {"code": CODE},
+    "/accounts/2fa/totp/activate/": {"code": CODE},
+    "/accounts/2fa/totp/deactivate/": {"code": CODE},
+    "/accounts/2fa/recovery-codes/generate/": {"code": CODE},
+}
+
+
+class AllauthPagesTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        cache.clear()
+
+    def test_their_secrets_are_starred_and_other_fields_kept(self) -> None:
+        client = Client()
+        client.force_login(self.alice)
+        for url, secrets in ALLAUTH_SECRET_POSTS.items():
+            with self.subTest(url=url):
+                request = client.post(url, {**secrets, "next": "/domains/"}).wsgi_request
+                shown = get_default_exception_reporter_filter().get_post_parameters(request)
+                self.assertEqual(
+                    {name: shown[name] for name in secrets}, dict.fromkeys(secrets, STARS)
+                )
+                self.assertEqual(shown["next"], "/domains/")
+
+    def test_the_sign_in_pages_own_marks_still_apply(self) -> None:
+        # allauth's sign-in marks its password: starred as before (the filter only adds).
+        request = Client().post("/accounts/login/", {"login": "a@example.org", "password": CODE})
+        shown = get_default_exception_reporter_filter().get_post_parameters(request.wsgi_request)
+        self.assertEqual((shown["password"], shown["login"]), (STARS, "a@example.org"))
 
 
 class ApiKeyInATracebackTestCase(BaseTestCase):

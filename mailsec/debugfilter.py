@@ -1,0 +1,33 @@
+"""What Django's error reports show of a request's POST (settings.DEFAULT_EXCEPTION_REPORTER_FILTER)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.views.debug import SafeExceptionReporterFilter
+
+# The POST fields of this site that carry a secret: the sign-in, sign-up, confirm-it's-you and
+# password reset codes, the authenticator's codes and recovery codes ("code"), and passwords.
+# Our views mark theirs with @sensitive_post_parameters (accounts.views.confirm_code); most of
+# allauth's pages that take one (confirm it's you, the password reset's code and new password,
+# every two-factor page) are not marked, and they are served under our URLs all the same.
+SECRET_FIELDS = frozenset({"code", "password", "password1", "password2", "oldpassword"})
+
+
+class SecretFieldsFilter(SafeExceptionReporterFilter):
+    """Django's filter, which also stars SECRET_FIELDS in the POST of every request, marked
+    by its view or not (an error report mailed to ADMINS, or any reporter using this filter,
+    never carries a code or a password). With DEBUG on it hides nothing, as Django's."""
+
+    def get_post_parameters(self, request: HttpRequest | None) -> Any:
+        shown = super().get_post_parameters(request)
+        if request is None or not self.is_active(request):
+            return shown
+        secret = SECRET_FIELDS.intersection(shown)
+        if not secret:
+            return shown
+        shown = shown.copy()
+        for name in secret:
+            shown[name] = self.cleansed_substitute
+        return shown
