@@ -2423,14 +2423,24 @@ def _rollover(
     # (s41d-ta200root: the root's, never sent).
     now = datetime.now(UTC)
     current = set()
+    # A record matching a presented certificate in the role its usage does not look at (a
+    # DANE-EE record of the CA certificate sent after the leaf: s47c-eefullchain) is neither
+    # current nor a next key's: it can never authenticate (RFC 7671 §5.1, §5.2).
+    misplaced: dict[str, tuple[TlsaRecord, bytes]] = {}
     for chain in chains:
         for r in state.usable_records:
-            if chain and (
-                any(certs.tlsa_matches(d, r.selector, r.mtype, r.data) for d in chain)
-                or (r.combo == (2, 0, 0) and state._match_ta(r, list(chain), now).ok)
+            if not chain:
+                continue
+            looked_at = chain[:1] if r.usage == 3 else chain[1:]
+            if any(certs.tlsa_matches(d, r.selector, r.mtype, r.data) for d in looked_at) or (
+                r.combo == (2, 0, 0) and state._match_ta(r, list(chain), now).ok
             ):
                 current.add(r.text)
-    upcoming = [r for r in state.usable_records if r.text not in current]
+            elif (wrong := _wrong_usage(replace(state, records=[r]), chain)) is not None:
+                misplaced[r.text] = wrong
+    upcoming = [
+        r for r in state.usable_records if r.text not in current and r.text not in misplaced
+    ]
     has_next = bool(upcoming)
     # RFC 7671 §8.3, §9: a next-key record in a digest that a stronger one outranks for its
     # usage and selector is never consulted; unless the next key is also published in that
@@ -2518,6 +2528,29 @@ def _rollover(
             "next key: if the renewed certificate gets a new key, publish the new key's "
             "record at least two TTLs before installing it, or renew with the same key.",
             subject=state.qname,
+        )
+    elif misplaced:
+        stray = [
+            f"'{r.text[:40]}…' matches "
+            + (
+                f"{certs.name_text(c.subject) if (c := certs.load_der(der)) else 'a CA'}, the "
+                "CA certificate the server sends after its own, which a DANE-EE (3) record "
+                "never authenticates (RFC 7671 §5.1)"
+                if r.usage == 3
+                else "the server's own certificate, which a DANE-TA (2) record never "
+                "authenticates (RFC 7671 §5.2)"
+            )
+            for r, der in misplaced.values()
+        ]
+        one = len(stray) == 1
+        out.add(
+            "DANE-12",
+            Status.PASS,
+            f"The records at {state.qname} that authenticate match the current certificate; "
+            f"{'; '.join(stray)}: {'it adds' if one else 'they add'} nothing, "
+            f"delete {'it' if one else 'them'}.",
+            subject=state.qname,
+            evidence={"tlsa": [r.text for r in state.records]},
         )
     else:
         out.add(

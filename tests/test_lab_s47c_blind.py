@@ -39,9 +39,10 @@ chain complete to another root is DANE-07, as one naming a CA nobody sends alrea
 DANE-07 for eeca and taleaf, the right data under the wrong usage: it said only that the key
 matched no record, and for taleaf that the DANE-TA record named no certificate the server sends
 and was stale; it now names the certificate the record matches and offers the record with
-the usage that matches it (statuses unchanged). tests/test_dane_oracle.py (posttls-finger) and
-tests/test_mtasts_oracle.py (postfix-mta-sts-resolver) agree with mailsec on every host and
-policy of the round.
+the usage that matches it (statuses unchanged); and DANE-12's pass for eefullchain, which
+said every record matches the current certificate, names the CA's record that never can.
+tests/test_dane_oracle.py (posttls-finger) and tests/test_mtasts_oracle.py
+(postfix-mta-sts-resolver) agree with mailsec on every host and policy of the round.
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
@@ -79,6 +80,9 @@ BLIND: list[Blind] = [
         "eefullchain",
         rows=(
             ("DANE-07", P, (_h("mx1", "eefullchain"),)),
+            # Mended after the run (tests/test_lab_s47c_fixes.py): DANE-12 passed "Every TLSA
+            # record ... matches the current certificate"; it names the CA's record.
+            ("DANE-12", P, ("matches cn=lab issuing ca 1", "delete it")),
             ("SMTP-09", P, (_h("mx1", "eefullchain"),)),
         ),
     ),

@@ -13,17 +13,28 @@ key 'matches none of the TLSA records', or that the DANE-TA record 'names no cer
 server sends' and was 'stale', which is false. It now names the certificate the record matches
 and the rule (DANE-EE matches the server's own certificate, RFC 7671 §5.1; DANE-TA a CA above
 it, §5.2), and offers the record with the usage that matches.
+
+s47c-eefullchain publishes '3 1 1' of its leaf beside '3 1 1' of the CA it sends: DANE-12
+passed "Every TLSA record ... matches the current certificate", though the second never can.
+It names that record and says it adds nothing (status unchanged).
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
 
-from checks import certs
+from checks import certs, dane, starttls
+from checks.config import CheckConfig
+from checks.context import CheckContext
 from tests.test_certs import Pki, make_ca
+from tests.test_dane import _good_probe
 from tests.test_engine_s12_small import MX1, _dane, _of, _verdicts
+from tests.test_mx import FakeDns
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +105,40 @@ def test_dane_ta_of_the_leaf_itself_names_it_and_offers_dane_ee(pki: Pki, tmp_pa
     fix = dane07.fix or ""
     assert "stale" not in fix, fix
     assert certs.tlsa_record_text(leaf.der, 3, 1, 1) in fix, fix
+
+
+def test_dane12_does_not_call_a_dane_ee_record_of_the_ca_a_match_of_the_certificate(
+    pki: Pki, tmp_path: Path
+) -> None:
+    # s47c-eefullchain: '3 1 1' of the leaf beside '3 1 1' of the CA it sends (every block of
+    # fullchain.pem hashed). The leaf's record authenticates; the CA's matches nothing DANE-EE
+    # looks at. DANE-12 passed "Every TLSA record ... matches the current certificate".
+    assert pki.inter is not None
+    leaf = pki.leaf([MX1])
+    good = certs.tlsa_record_text(leaf.der, 3, 1, 1)
+    ca = certs.tlsa_record_text(pki.inter.der, 3, 1, 1)
+    found = _dane_rrset(pki, tmp_path, [good, ca], [leaf.der, pki.inter.der])
+    assert [v for v in _verdicts(found) if v[1] == "fail"] == []
+    (dane12,) = _of(found, "DANE-12")
+    assert str(dane12.status) == "pass", dane12
+    assert "Every TLSA record" not in dane12.summary, dane12.summary
+    assert f"'{ca[:40].lower()}…' matches CN=Test Issuing CA 1" in dane12.summary, dane12.summary
+    assert "delete it" in dane12.summary, dane12.summary
+
+
+def _dane_rrset(pki: Pki, tmp_path: Path, records: list[str], chain: list[bytes]) -> Any:
+    """_dane with an RRset of several records at MX1."""
+    zone: dict[Any, Any] = {
+        ("ex.com", "MX"): [f"10 {MX1}."],
+        (MX1, "A"): ["192.0.2.1"],
+        (f"_25._tcp.{MX1}", "TLSA"): records,
+    }
+    config = CheckConfig(allow_private_targets=True, ca_bundle=pki.bundle(str(tmp_path / "ca")))
+    ctx = CheckContext("ex.com", config, dns=FakeDns(zone, ad=True))  # type: ignore[arg-type]
+    probe = _good_probe({MX1: chain})
+
+    async def probe_mx(ctx: object, host: str, address: str) -> starttls.SmtpProbe:
+        return probe(host, address)  # type: ignore[no-any-return]
+
+    with mock.patch.object(starttls, "probe_mx", probe_mx):
+        return asyncio.run(dane.evaluate(ctx))
