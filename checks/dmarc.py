@@ -1667,6 +1667,31 @@ def _sampled_words(policy: str, pct: int) -> str:
     return f"{policy} for {pct}% of failing mail, {_STEP_DOWN[policy]} for the rest"
 
 
+def _remove_pct_words(domain: str, parsed: ParsedDmarc) -> str:
+    """The end of DMARC-08's warning for a pct from 0 to 99: what to do, as the record it
+    offers does it.
+
+    Beside t=y, DMARC-09 fires too and the one record offered (RecordRepairs) leaves out both
+    trial tags; removing pct alone would end the trial for RFC 7489 receivers only (§6.6.4)
+    while RFC 9989 receivers go on testing (§4.7), so the words say both go. Where that would
+    raise what receivers apply now (pct=0 and t=y: the written policy reaches no failing mail
+    in either view), the record writes what they apply instead (_trial_hold), and the words
+    name it. t=y already there is DMARC-09's: not advised again."""
+    if not parsed.testing:
+        return ". Remove pct (use t=y for a trial run)."
+    words = ". Remove pct and t=y together"
+    held = _trial_hold(domain, parsed, {"drop": ("pct", "t")}, ())
+    if held:
+        now = " and ".join(f"{tag}={now}" for tag, (now, _) in held.items())
+        words += f", and write {now}, what receivers apply now, until your reports are clean"
+    if any(_policy_now(parsed, tag) != "none" for tag in ("p", "sp", "np")):
+        words += (
+            ": removing pct alone would end the trial for RFC 7489 receivers only, while RFC "
+            "9989 receivers go on testing"
+        )
+    return words + "."
+
+
 def _pct(value: str | None) -> int | None:
     """A valid pct (0-100, ASCII digits, RFC 7489 §6.3), else None."""
     text = (value or "").strip()
@@ -3190,9 +3215,7 @@ async def _tags(
                         and any(_policy_now(parsed, tag) != "none" for tag in ("p", "sp", "np"))
                         else "apply it to all"
                     )
-                    + ". Remove pct"
-                    # t=y already there is its own finding (DMARC-09): not advised twice.
-                    + ("." if parsed.testing else " (use t=y for a trial run)."),
+                    + _remove_pct_words(at, parsed),
                     subject=subject,
                     evidence=evidence,
                     fix=txt_fix(name, suggested_record(at, parsed, drop=("pct",))),
