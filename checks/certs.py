@@ -1002,7 +1002,36 @@ def _verifier_reason(error: str, path: list[x509.Certificate]) -> str:
                 )
     if "keyUsage allows no TLS server use" in error:
         return "the certificate's keyUsage allows no TLS server use"
+    if "name constraint" in error and (said := _constraint_text(path)) is not None:
+        return said
     return _VERIFIER_NOISE.sub("", error) or "verification failed"
+
+
+def _constraint_text(path: list[x509.Certificate]) -> str | None:
+    """The CA certificate on `path` whose nameConstraints (RFC 5280 §4.2.1.10) the leaf's DNS
+    names break, in words: a company sub-CA limited to its own names, asked for another
+    (s47c-ncmx: cryptography says only "no permitted name constraints matched SAN")."""
+    names = dns_sans(path[0]) if path else None
+    for cert in path[1:]:
+        try:
+            nc = cert.extensions.get_extension_for_class(x509.NameConstraints).value
+        except (x509.ExtensionNotFound, ValueError):
+            continue
+        permitted = [n.value for n in nc.permitted_subtrees or [] if isinstance(n, x509.DNSName)]
+        excluded = [n.value for n in nc.excluded_subtrees or [] if isinstance(n, x509.DNSName)]
+        what = f"the CA certificate '{name_text(cert.subject)}'"
+        named = f"the certificate names {', '.join(names)}" if names else "the certificate"
+        if permitted:
+            return (
+                f"{what} may issue only for names under {', '.join(permitted)} (its "
+                f"nameConstraints, RFC 5280 §4.2.1.10), and {named}"
+            )
+        if excluded:
+            return (
+                f"{what} may not issue for names under {', '.join(excluded)} (its "
+                f"nameConstraints, RFC 5280 §4.2.1.10), and {named}"
+            )
+    return None
 
 
 # --------------------------------------------------------------------------------------------

@@ -155,6 +155,8 @@ IP_ADDRESS_MISMATCH = 64
 # No path to a trusted root: an unknown issuer (2, 20, 21), a self-signed leaf (18) or an
 # untrusted root sent in the chain (19), a root not trusted for TLS servers (27).
 UNTRUSTED = frozenset({2, 18, 19, 20, 21, 27})
+# A name the chain's nameConstraints do not permit (47) or exclude (48), RFC 5280 §4.2.1.10.
+NAME_CONSTRAINT_VIOLATIONS = frozenset({47, 48})
 
 
 @dataclass
@@ -851,6 +853,13 @@ def refusal_text(result: HttpsResult) -> str:
         return f"{expired}, and is refused for another reason too ({reason})"
     if code == CERT_NOT_YET_VALID:
         return f"with a certificate in its chain that is not yet valid ({reason})"
+    if code in NAME_CONSTRAINT_VIOLATIONS:
+        # A CA limited by nameConstraints to other names (s47c-ncpol): the dates and the
+        # signatures are right, so OpenSSL's "permitted subtree violation" is all it says.
+        return (
+            f"issued by a CA that may not issue for {result.host}: the name constraints of a CA "
+            f"certificate in its chain leave that name out (RFC 5280 §4.2.1.10; {reason})"
+        )
     if cert is not None and code == CERT_HAS_EXPIRED and not cert.not_after:
         # The connection that reads what the host sends failed (CertInfo without dates):
         # OpenSSL's code does not say whether the leaf or a CA certificate expired.

@@ -27,10 +27,13 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
-from checks import certs, dane, starttls
+from checks import certs, dane, https, starttls
 from checks.config import CheckConfig
 from checks.context import CheckContext
+from tests.lab.pki import LabPKI
+from tests.lab.scenarios import CertSpec
 from tests.test_certs import Pki, make_ca
 from tests.test_dane import _good_probe
 from tests.test_engine_s12_small import MX1, _dane, _of, _verdicts
@@ -142,3 +145,49 @@ def _dane_rrset(pki: Pki, tmp_path: Path, records: list[str], chain: list[bytes]
 
     with mock.patch.object(starttls, "probe_mx", probe_mx):
         return asyncio.run(dane.evaluate(ctx))
+
+
+# s47c-ncmx and s47c-ncpol: a certificate from a sub-CA whose nameConstraints permit only
+# corp.test. SMTP-09 (and MTASTS-32) gave cryptography's words, "no permitted name constraints
+# matched SAN"; MTASTS-12 OpenSSL's, "that is not accepted (permitted subtree violation)".
+# Both now say which CA may not issue for the name, and why (RFC 5280 §4.2.1.10).
+
+
+def _constrained(tmp_path: Path, host: str) -> tuple[list[bytes], str]:
+    lab = LabPKI()
+    issued = lab.leaf(host, host, CertSpec(sans=(host,), chain="name-constrained-intermediate"))
+    der = [c.public_bytes(serialization.Encoding.DER) for c in [issued.cert, *issued.chain]]
+    bundle = tmp_path / "root.pem"
+    bundle.write_bytes(lab.root.cert.public_bytes(serialization.Encoding.PEM))
+    return der, str(bundle)
+
+
+def test_smtp09_says_the_issuing_ca_may_not_issue_for_the_name(tmp_path: Path) -> None:
+    host = "mx2.nc.lab.test"
+    chain, bundle = _constrained(tmp_path, host)
+    result = certs.verify_chain(chain, host, bundle)
+    assert not result.ok and result.error == "invalid", result
+    assert "no permitted name constraints" not in result.detail, result.detail
+    assert (
+        "the CA certificate 'CN=Lab Issuing CA 5,O=mailsec lab' may issue only for names "
+        "under corp.test (its nameConstraints, RFC 5280 §4.2.1.10), and the certificate names "
+        f"{host}"
+    ) in result.detail, result.detail
+
+
+def test_mtasts12_says_a_name_constraint_refused_the_certificate() -> None:
+    host = "mta-sts.nc.lab.test"
+    cert = https.CertInfo(verify_error="permitted subtree violation", verify_code=47)
+    result = https.HttpsResult(
+        url=f"https://{host}/.well-known/mta-sts.txt",
+        host=host,
+        cert=cert,
+        error_kind="tls-cert",
+        error="certificate not accepted: permitted subtree violation",
+    )
+    text = https.refusal_text(result)
+    assert text.startswith(
+        f"issued by a CA that may not issue for {host}: the name constraints of a CA "
+        "certificate in its chain leave that name out (RFC 5280 §4.2.1.10; permitted subtree "
+        "violation)"
+    ), text
