@@ -3164,11 +3164,43 @@ async def _tags(
                 choice={"raised": (tag,)},
             )
     if "sp" in ignored:
+        # Not "below the organisational domain, where receivers ignore sp": that domain's sp
+        # is the one that applies below this record (s47e). Say what applies where.
+        org = (
+            f"_dmarc.{policy.org_7489}"
+            if policy.org_7489 == policy.org_9989
+            else f"_dmarc.{policy.org_7489} at RFC 7489 receivers, _dmarc.{policy.org_9989} at "
+            "RFC 9989 receivers"
+        )
+        orgs = series(list(dict.fromkeys([policy.org_7489, policy.org_9989])))
+        itself = (
+            f"Mail from {at} itself gets this record's p={parsed.policy('p') or 'none'}; "
+            if parsed.policy("p") or "p" not in parsed.tags
+            else ""
+        )
         out.add(
             "DMARC-07",
             Status.INFO,
-            f"sp= has no effect here: _dmarc.{at} is below the organisational domain "
-            f"{policy.org_7489}, where receivers ignore sp (RFC 7489 §6.3, RFC 9989 §4.7).",
+            "sp= has no effect here: receivers ignore sp on a record below the organisational "
+            f"domain, {orgs} (RFC 7489 §6.3, RFC 9989 §4.7). {itself}"
+            f"{'names' if itself else 'Names'} below {at} without a record of their own get "
+            f"the policy of {org} (its sp=, or its p= without one), never this record's (RFC "
+            "7489 §6.6.3, RFC 9989 §4.10.1).",
+            subject=subject,
+        )
+    elif (
+        at == policy.domain
+        and at == policy.org_9989
+        and at != policy.org_7489
+        and parsed.policy("sp") is not None
+    ):
+        # The tree walk makes this name the Organizational Domain, so its sp= applies below
+        # it at RFC 9989 receivers (§4.10.1); RFC 7489 receivers go to the registered domain
+        # (PSL, §3.2, §6.6.3) and never read this record for those names (s47e).
+        out.add(
+            "DMARC-07",
+            Status.INFO,
+            await _sp_for_9989_only(ctx, policy, at, parsed),
             subject=subject,
         )
     if "np" in ignored:
@@ -4225,6 +4257,40 @@ def _same_trial(policy: DmarcPolicy, legacy: str | None, bis: str | None) -> boo
         and policy.record_domain == policy.legacy_domain
         and bis is not None
         and legacy == f"{bis} for 0% of failing mail, {policy.effective_9989} for the rest"
+    )
+
+
+async def _sp_for_9989_only(
+    ctx: CheckContext, policy: DmarcPolicy, at: str, parsed: ParsedDmarc
+) -> str:
+    """DMARC-07's words for an sp= at a name below the registered domain that RFC 9989's tree
+    walk takes for the Organizational Domain (no record above it, or psd=n): it applies below
+    that name at RFC 9989 receivers only."""
+    org = policy.org_7489
+    if parsed.tags.get("psd", "").strip().lower() == "n":
+        why = f"stops at {at}, as its record says psd=n, so {at} is the organisational domain"
+    elif not any(
+        (look := policy.lookups.get(name)) is not None and look.record is not None
+        for name in policy.lookups
+        if name != at and at.endswith("." + name)
+    ):
+        why = f"finds no DMARC record above {at}, so {at} is the organisational domain"
+    else:
+        why = f"takes {at} for the organisational domain"
+    look = policy.lookups.get(org) or _select(org, await ctx.dns.query(f"_dmarc.{org}", "TXT"))
+    if look.answer.failed:
+        found = "whose answer failed: what they apply there is unknown"
+    elif look.record is None:
+        found = "which publishes none: they apply no DMARC to them"
+    else:
+        found = "they get its sp=, or its p= without one"
+    return (
+        f"sp={parsed.policy('sp')} applies to names below {at} at RFC 9989 receivers only: "
+        f"their DNS tree walk {why} and names below it without a record of their own get this "
+        f"sp= (RFC 9989 §4.10.1). RFC 7489 receivers take {org}, the registered domain, for "
+        f"the organisational domain and look for those names' policy at _dmarc.{org}"
+        f"{', ' if look.record is None or look.answer.failed else ': '}{found} "
+        "(RFC 7489 §6.6.3)."
     )
 
 
