@@ -21,7 +21,15 @@ class SecretFieldsFilter(SafeExceptionReporterFilter):
     never carries a code or a password). With DEBUG on it hides nothing, as Django's."""
 
     def get_post_parameters(self, request: HttpRequest | None) -> Any:
-        shown = super().get_post_parameters(request)
+        return self._star(request, super().get_post_parameters(request))
+
+    def get_cleansed_multivaluedict(self, request: HttpRequest, multivaluedict: Any) -> Any:
+        # A traceback's variables holding the posted form (a form's `data`, a copy of
+        # request.POST) come here, not through get_post_parameters (review s47r1: the frames
+        # printed the password the POST section starred).
+        return self._star(request, super().get_cleansed_multivaluedict(request, multivaluedict))
+
+    def _star(self, request: HttpRequest | None, shown: Any) -> Any:
         if request is None or not self.is_active(request):
             return shown
         secret = SECRET_FIELDS.intersection(shown)
