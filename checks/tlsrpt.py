@@ -41,6 +41,7 @@ from checks.dns import (
 from checks.domainname import (
     browser_ipv4,
     numbers_read_as,
+    organizational_domain,
     url_host_name,
     url_ipv4,
     url_numbers_read_as,
@@ -808,12 +809,17 @@ def usable_rua(text: str) -> list[str]:
 
 
 def record_fix(
-    domain: str, records: list[TlsRptRecord] | None = None, *, takes_no_mail: bool = False
+    domain: str,
+    records: list[TlsRptRecord] | None = None,
+    *,
+    takes_no_mail: bool = False,
+    start: StartingRua | None = None,
 ) -> str:
     """The record to publish. With `records` (what is published now), it keeps the owner's
     report addresses, repaired where the repair is certain, and extension fields; the example
     mailbox only when none is usable, since replacing a real address with an invented one
-    loses the reports.
+    loses the reports. `start` (a missing record's, starting_rua): where the addresses come
+    from when `records` give none, the organisation's record or the example's domain.
 
     With `takes_no_mail` (the domain looks like one that receives no mail, see
     mx.advises_no_mail), a mailbox at the domain itself can receive no report: the
@@ -827,9 +833,16 @@ def record_fix(
                     continue
                 if fixed not in addresses:
                     addresses.append(fixed)
+    if not addresses and start is not None:
+        addresses = [
+            a
+            for a in start.addresses
+            if not (takes_no_mail and _mailbox_at(_parse_uri(a, []), domain))
+        ]
     if not addresses and takes_no_mail:
         return ""
-    rua = ",".join(addresses) or f"mailto:{example_address(domain)}"
+    example_at = start.example_at if start is not None else domain
+    rua = ",".join(addresses) or f"mailto:{example_address(example_at)}"
     # Extension fields are the owner's (a vendor's marker, a note): senders ignore them
     # (RFC 8460 §3), so keeping them is harmless, and which one matters is not ours to guess.
     # Kept as written, the first value of a name; a misspelt rua ("RUA=") is not one of them,
@@ -846,6 +859,62 @@ def record_fix(
     return txt_fix(f"_smtp._tls.{domain}", "v=TLSRPTv1; " + "; ".join(fields))
 
 
+@dataclass
+class StartingRua:
+    """Where a missing record's report addresses come from when the owner has none at the
+    name: `addresses`, those of the organisational domain's record (`org`) when the domain is
+    below it and it publishes a usable one; else the example mailbox at `example_at`."""
+
+    addresses: list[str] = field(default_factory=list)
+    example_at: str = ""
+    org: str = ""
+
+
+async def starting_rua(ctx: CheckContext) -> StartingRua:
+    """The report addresses a starting record for ctx.domain names (TLSRPT-01, MTASTS-34).
+
+    RFC 8460 §3 has no walk up the tree: a subdomain that receives mail needs a record of its
+    own, but its rua may name any mailbox. Where the organisational domain already publishes
+    a usable record, its addresses are a mailbox the owner reads: the subdomain's record names
+    them. Else the example goes at the organisational domain, where the owner's mail is, not
+    at a subdomain whose MX is someone else's (mg.<d> at Mailgun: a mailbox there is whatever
+    the ESP's routes make of it, and reports sent there are lost). A subdomain whose MX hosts
+    are all the owner's (under its organisational domain, or its own address: no MX) keeps
+    the example at itself: its own server takes its mail, so a mailbox there is one the owner
+    can make, while the organisational domain may receive none."""
+    domain = ctx.domain.rstrip(".").lower()
+    suffixes = ctx.config.extra_public_suffixes
+    org = organizational_domain(domain, suffixes)
+    if org == domain:
+        return StartingRua(example_at=ctx.domain)
+
+    async def load() -> StartingRua:
+        state = _read(await ctx.dns.query(f"_smtp._tls.{org}", "TXT"))
+        if state.usable and state.record is not None:
+            addresses = usable_rua(state.record.raw)
+            if addresses:
+                return StartingRua(addresses=addresses, example_at=org, org=org)
+        mxset = await mx.get_mx(ctx)
+        own = bool(mxset.hosts) and all(
+            organizational_domain(host.name, suffixes) == org for host in mxset.hosts
+        )
+        return StartingRua(example_at=ctx.domain if own else org)
+
+    return await ctx.once(f"tlsrpt-start:{domain}", load)
+
+
+def _org_record_note(domain: str, start: StartingRua) -> str:
+    """What TLSRPT-01 adds for a missing record below an organisational domain that publishes
+    one: owners read the parent's record as covering its subdomains, and senders never look."""
+    if not start.org:
+        return ""
+    return (
+        f" Senders look only at _smtp._tls.{domain}, not at {start.org}'s record (RFC 8460 §3 "
+        f"has no walk up the tree), so {domain} needs a record of its own; its reports may go "
+        f"to the addresses {start.org}'s record names."
+    )
+
+
 async def new_record_fix(ctx: CheckContext) -> str:
     """The fix for a domain that publishes no TLS-RPT record, as TLSRPT-01 gives it (and
     MTASTS-34 repeats): for a domain MX-01 offers the no-mail records to (mx.advises_no_mail),
@@ -853,11 +922,13 @@ async def new_record_fix(ctx: CheckContext) -> str:
     With _smtp._tls an alias to a name that holds no record, where it can go (_behind_alias)."""
     no_mail = await mx.advises_no_mail(ctx)
     misplaced = await misplaced_records(ctx)
+    start = await starting_rua(ctx)
     moved = [record for _, record in misplaced] or None
     if no_mail is None:
-        fix = record_fix(ctx.domain, moved)
+        fix = record_fix(ctx.domain, moved, start=start)
     else:
-        fix = no_mail_fix(ctx.domain, no_mail, record_fix(ctx.domain, moved, takes_no_mail=True))
+        record = record_fix(ctx.domain, moved, takes_no_mail=True, start=start)
+        fix = no_mail_fix(ctx.domain, no_mail, record)
     pairs = [(name, record.raw) for name, record in misplaced]
     fix = moved_fix(
         fix, pairs, aliases=await misplaced_aliases(ctx), either_way=no_mail is not None
@@ -1187,10 +1258,11 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     no_mail = reading.advice
     ev = state.answer.evidence()
 
-    def fix_for(records: list[TlsRptRecord] | None = None) -> str:
+    def fix_for(records: list[TlsRptRecord] | None = None, start: StartingRua | None = None) -> str:
         if no_mail is None:
-            return record_fix(ctx.domain, records)
-        return no_mail_fix(ctx.domain, no_mail, record_fix(ctx.domain, records, takes_no_mail=True))
+            return record_fix(ctx.domain, records, start=start)
+        record = record_fix(ctx.domain, records, takes_no_mail=True, start=start)
+        return no_mail_fix(ctx.domain, no_mail, record)
 
     if state.status == "error":
         # A validation failure (an expired signature) is no passing fault of ours: every
@@ -1214,6 +1286,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     if state.status == "absent":
         misplaced = await misplaced_records(ctx)
         aliases = await misplaced_aliases(ctx)
+        start = await starting_rua(ctx)
         pairs = [(name, record.raw) for name, record in misplaced]
         # Beside MX-01's null MX the record is moved only for mail, and goes either way.
         null_mx = ctx.domain if no_mail is not None else ""
@@ -1223,10 +1296,11 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             + misplaced_note(
                 "A TLS-RPT", f"_smtp._tls.{ctx.domain}", "RFC 8460 §3", pairs, aliases, null_mx
             )
+            + _org_record_note(ctx.domain, start)
         )
         moved = [record for _, record in misplaced] or None
         fix = _behind_alias(
-            moved_fix(fix_for(moved), pairs, aliases=aliases, either_way=bool(null_mx)),
+            moved_fix(fix_for(moved, start), pairs, aliases=aliases, either_way=bool(null_mx)),
             ctx.domain,
             state.answer,
         )

@@ -54,10 +54,10 @@ two views read 'p=quarantine; pct=0; t=y' differently though both apply none now
 
 Reading the texts of every case found one more (2aa7b0f9): SPF-01 at mg.<d>, whose MX is
 Mailgun's, offered 'v=spf1 mx ~all' (Mailgun's inbound hosts, not its senders); it offers
-Mailgun's include now, which the case asks for. Left as they are (not wrong, noted): TLS-RPT's
-starting record for a subdomain sends reports to tls-reports@<subdomain> even where the
-organisation already has a TLS-RPT address (mg.<d>'s MX is Mailgun's, whose routes decide
-where that mail goes); SPF-01 for a domain signing only through SendGrid starts with its
+Mailgun's include now, which the case asks for. Noted and left here: TLS-RPT's starting
+record for a subdomain sent reports to tls-reports@<subdomain> even where the organisation
+already has a TLS-RPT address (mg.<d>'s MX is Mailgun's, whose routes decide where that mail
+goes), changed since by s47g (tests/test_engine_s47g_tlsrpt_subdomain_rua.py); SPF-01 for a domain signing only through SendGrid starts with its
 mailbox provider's include alone (SendGrid's envelope sender is its own name, so the apex
 needs no SendGrid include). Zoho was not added to checks/spf.py PROVIDERS: the Zoho includes
 found (zoho.com, zoho.eu, zohomail.eu, spf.zoho.eu, zoho.in) come from third-party pages that
