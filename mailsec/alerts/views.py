@@ -304,10 +304,13 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if scope == WEEKLY:
         recipient = AlertRecipient.objects.filter(user=user).first()
         on = recipient is None or recipient.weekly_summary
-        if not on or not weekly.covers_any(user):
-            # Turned off already, or no domain left for it to cover (s47f).
-            return _quiet(request, user.email, "weekly summary", WEEKLY_COVERS if on else "")
         done = request.method == "POST"
+        if not on or (not done and not weekly.covers_any(user)):
+            # Turned off already, or no domain left for it to cover (s47f). A POST while it
+            # is on turns it off all the same (review s47r1): it is the mail client's
+            # one-click, and the switch left on would bring the summary back with the first
+            # domain the person chooses emails for again.
+            return _quiet(request, user.email, "weekly summary", WEEKLY_COVERS if on else "")
         if done:
             AlertRecipient.objects.update_or_create(user=user, defaults={"weekly_summary": False})
         ctx = {"weekly": True, "done": done, "email": user.email}
