@@ -342,7 +342,19 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     modes = now.modes if now else AlertSetting.modes_for(user, domains)
     emailing = [d for d in domains if modes[d.pk] != Mode.OFF]
     if now and not emailing and not now.later_emails():
-        return _quiet(request, user.email, "alert emails and no weekly summary")
+        recipient = AlertRecipient.objects.filter(user=user).first()
+        recorded = request.method == "POST" and (
+            recipient is None or not recipient.unsubscribed_all or recipient.weekly_summary
+        )
+        if recorded:
+            # The mail client's one-click (review s47r1): unsubscribe-from-all holds more
+            # than what is sent now, the domains of a team joined later and the weekly
+            # switch, so it is recorded though nothing needs stopping today.
+            _turn_off(user, domains)
+            AlertRecipient.objects.update_or_create(
+                user=user, defaults={"unsubscribed_all": True, "weekly_summary": False}
+            )
+        return _quiet(request, user.email, "alert emails and no weekly summary", all_off=recorded)
     if not now and not emailing:
         return _quiet(request, user.email, f"alert emails about {domain_names(domains)}")
     done = False
@@ -430,10 +442,19 @@ def _all_words(now: Receiving, emailing: list[Domain]) -> str:
     return ", nor ".join(parts)
 
 
-def _quiet(request: HttpRequest, email: str, what: str, why: str = "") -> HttpResponse:
+def _quiet(
+    request: HttpRequest, email: str, what: str, why: str = "", *, all_off: bool = False
+) -> HttpResponse:
     """The page of a link whose emails the person no longer gets (s47f): "Nothing to stop",
-    what they get none of, and no button; a POST changes nothing and says so."""
-    ctx = {"quiet": what, "why": why, "done": request.method == "POST", "email": email}
+    what they get none of, and no button; a POST changes nothing and says so, but for the
+    "all" link's, which records the unsubscribe from all (`all_off`, review s47r1)."""
+    ctx = {
+        "quiet": what,
+        "why": why,
+        "done": request.method == "POST",
+        "email": email,
+        "all_off": all_off,
+    }
     return render(request, "alerts/unsubscribe.html", ctx)
 
 
