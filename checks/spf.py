@@ -3380,9 +3380,10 @@ def _no_record(
     )
 
 
-# Hosted mailbox providers recognised by their MX hosts, with the include their own setup
-# guides give. Their inbound MX hosts are not the servers that send their customers' mail, so
-# `mx` would authorise the wrong machines and miss the right ones.
+# Hosted mail providers (mailbox providers, and sending services whose MX takes a sending
+# subdomain's bounces) recognised by their MX hosts, with the include their own setup guides
+# give. Their inbound MX hosts are not the servers that send their customers' mail, so `mx`
+# would authorise the wrong machines and miss the right ones.
 PROVIDERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("Google Workspace", ("google.com", "googlemail.com"), "include:_spf.google.com"),
     ("Microsoft 365", ("mail.protection.outlook.com",), "include:spf.protection.outlook.com"),

@@ -1041,7 +1041,7 @@ def make_dnsfunc(
     resolvers: tuple[tuple[str, int], ...], timeout: float = 5.0, allow_private: bool = False
 ) -> DnsFunc:
     """A dkimpy `dnsfunc` that asks the configured resolvers (checks.config), not resolv.conf.
-    A key under a name reserved for private networks (checks.dns.private_network_name), named
+    A key under a name only private networks use (checks.dns.private_network_name), named
     by the signature or reached through a CNAME, is no key, as on the internet, unless
     `allow_private` (the lab): the signature is anyone's to write, and our resolver's private
     view is not for them to probe (s46d)."""
