@@ -1228,15 +1228,25 @@ def _host_findings(
                 else ""
             ),
         )
-    elif pair and not any(
-        r.combo == (2, 1, 1)
-        and any(
-            certs.tlsa_matches(d, r.selector, r.mtype, r.data)
-            for p in probes
-            for d in p.chain_der or ()
-        )
-        for r in usable
+    elif (
+        pair
+        and not _ta_211_matches(usable, probes, leaf=False)
+        and _ta_211_matches(usable, probes, leaf=True)
     ):
+        # The '2 1 1' is of the leaf's own key: a DANE-TA record is matched against the CA
+        # certificates above the leaf only (RFC 7671 §5.2), so it keeps no renewal
+        # authenticated; DANE-12 asks to delete it (s47r2).
+        out.add(
+            "DANE-06",
+            Status.INFO,
+            f"{host.name} publishes the recommended '3 1 1' (RFC 7671 §5.1); the '2 1 1' "
+            "(DANE-TA) record beside it matches the server's own certificate, which a DANE-TA "
+            "record never authenticates (RFC 7671 §5.2; see DANE-12), so it is no rollover "
+            "pair: a DANE-TA record for a renewal names the CA that issues the certificate.",
+            subject=subj,
+            evidence=ev,
+        )
+    elif pair and not _ta_211_matches(usable, probes, leaf=False):
         # A '2 1 1' for a CA that signs none of the certificates presented (one the owner
         # plans to move to, or left): it keeps no renewal from the present CA authenticated.
         out.add(
@@ -1267,6 +1277,21 @@ def _host_findings(
 
     _probe_findings(out, host, state, probes, known)
     return True
+
+
+def _ta_211_matches(usable: Sequence[TlsaRecord], probes: Sequence[Any], *, leaf: bool) -> bool:
+    """A usable '2 1 1' record matches a certificate some probe was sent: its leaf when
+    `leaf`, else a CA certificate after it, the only ones a DANE-TA record is matched against
+    (RFC 7671 §5.2)."""
+    return any(
+        r.combo == (2, 1, 1)
+        and any(
+            certs.tlsa_matches(d, r.selector, r.mtype, r.data)
+            for p in probes
+            for d in ((p.chain_der or ())[:1] if leaf else (p.chain_der or ())[1:])
+        )
+        for r in usable
+    )
 
 
 def _lapsed_for(p: Any, name: str) -> str:
