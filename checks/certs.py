@@ -1010,7 +1010,10 @@ def _verifier_reason(error: str, path: list[x509.Certificate]) -> str:
 def _constraint_text(path: list[x509.Certificate]) -> str | None:
     """The CA certificate on `path` whose nameConstraints (RFC 5280 §4.2.1.10) the leaf's DNS
     names break, in words: a company sub-CA limited to its own names, asked for another
-    (s47c-ncmx: cryptography says only "no permitted name constraints matched SAN")."""
+    (s47c-ncmx: cryptography says only "no permitted name constraints matched SAN"). Only the
+    subtree a name breaks is named, with the names that break it (s47r2: a CA permitting
+    example.com and excluding internal.example.com, asked for mx.internal.example.com, read
+    "may issue only for names under example.com"). None when no DNS name breaks one."""
     names = dns_sans(path[0]) if path else None
     for cert in path[1:]:
         try:
@@ -1020,18 +1023,31 @@ def _constraint_text(path: list[x509.Certificate]) -> str | None:
         permitted = [n.value for n in nc.permitted_subtrees or [] if isinstance(n, x509.DNSName)]
         excluded = [n.value for n in nc.excluded_subtrees or [] if isinstance(n, x509.DNSName)]
         what = f"the CA certificate '{name_text(cert.subject)}'"
-        named = f"the certificate names {', '.join(names)}" if names else "the certificate"
-        if permitted:
+        # Checked first: a name inside an excluded subtree is refused whatever is permitted.
+        if banned := [n for n in names or [] if any(_within(n, base) for base in excluded)]:
+            hit = [b for b in excluded if any(_within(n, b) for n in banned)]
+            return (
+                f"{what} may not issue for names under {', '.join(hit)} (its "
+                f"nameConstraints, RFC 5280 §4.2.1.10), and the certificate names "
+                f"{', '.join(banned)}"
+            )
+        if permitted and (
+            outside := [n for n in names or [] if not any(_within(n, b) for b in permitted)]
+        ):
             return (
                 f"{what} may issue only for names under {', '.join(permitted)} (its "
-                f"nameConstraints, RFC 5280 §4.2.1.10), and {named}"
-            )
-        if excluded:
-            return (
-                f"{what} may not issue for names under {', '.join(excluded)} (its "
-                f"nameConstraints, RFC 5280 §4.2.1.10), and {named}"
+                f"nameConstraints, RFC 5280 §4.2.1.10), and the certificate names "
+                f"{', '.join(outside)}"
             )
     return None
+
+
+def _within(name: str, base: str) -> bool:
+    """`name` is in the DNS name subtree `base`: the name itself or one made by adding labels
+    to its left (RFC 5280 §4.2.1.10); a leading dot, which some CAs write, is read as the
+    same subtree."""
+    name, base = name.lower().rstrip("."), base.lower().strip(".")
+    return not base or name == base or name.endswith("." + base)
 
 
 # --------------------------------------------------------------------------------------------
