@@ -2016,7 +2016,7 @@ def _probe_findings(
                 subject=subj,
             )
     if tested:
-        _rollover(out, host, state, probes, matched_combos, any_match)
+        _rollover(out, host, state, probes, matched_combos, any_match, known)
 
 
 def _tls12_anonymous(p: Any) -> str:
@@ -2360,6 +2360,17 @@ def _stray_anchor(
     return None
 
 
+def _stray_sent(record: TlsaRecord, chain: Sequence[bytes], known: Sequence[bytes]) -> bytes | None:
+    """The sent certificate a DANE-TA `record` matches when it issued none of `chain`
+    (_stray_anchor), else None."""
+    if _stray_anchor(record, chain, known) is None:
+        return None
+    return next(
+        (d for d in chain[1:] if certs.tlsa_matches(d, record.selector, record.mtype, record.data)),
+        None,
+    )
+
+
 def _sent_issuer(chain: Sequence[bytes]) -> tuple[str, bytes] | None:
     """(subject, DER) of a sent certificate that issued the leaf, if the server sends one."""
     loaded = [certs.load_der(d) for d in chain]
@@ -2416,6 +2427,7 @@ def _rollover(
     probes: list[Any],
     matched: set[tuple[int, int, int]],
     any_match: bool,
+    known: Sequence[bytes] = (),
 ) -> None:
     # DANE-12 (RFC 7671 §8.1, §8.4).
     if not any_match:
@@ -2457,11 +2469,24 @@ def _rollover(
             if not chain:
                 continue
             looked_at = chain[:1] if r.usage == 3 else chain[1:]
-            if any(certs.tlsa_matches(d, r.selector, r.mtype, r.data) for d in looked_at) or (
+            # A DANE-TA record of a sent certificate that issued none of the chain (an
+            # unrelated root appended to the bundle, s47c-tarogue): DANE-07 reads it as
+            # matching nothing (f399c887), so it is no anchor for a renewal either (s47r2).
+            if (
+                r.usage == 2
+                and (sent := _stray_sent(r, chain, known)) is not None
+                and r.text not in current
+            ):
+                misplaced[r.text] = (r, sent)
+            elif any(certs.tlsa_matches(d, r.selector, r.mtype, r.data) for d in looked_at) or (
                 r.combo == (2, 0, 0) and state._match_ta(r, list(chain), now).ok
             ):
                 current.add(r.text)
-            elif (wrong := _wrong_usage(replace(state, records=[r]), chain)) is not None:
+                misplaced.pop(r.text, None)
+            elif (
+                r.text not in current
+                and (wrong := _wrong_usage(replace(state, records=[r]), chain)) is not None
+            ):
                 misplaced[r.text] = wrong
     upcoming = [
         r for r in state.usable_records if r.text not in current and r.text not in misplaced
@@ -2484,6 +2509,7 @@ def _rollover(
         r
         for r in state.usable_records
         if r.usage == 2
+        and r.text not in misplaced
         and any(
             p.chain_der
             and (
@@ -2564,6 +2590,10 @@ def _rollover(
                 if r.usage == 3
                 else "the server's own certificate, which a DANE-TA (2) record never "
                 "authenticates (RFC 7671 §5.2)"
+                if der in {c[0] for c in chains if c}
+                else f"{certs.name_text(c.subject) if (c := certs.load_der(der)) else 'a CA'}, "
+                "which the server sends but which issued none of its certificates, so a "
+                "DANE-TA (2) record of it never authenticates (RFC 7671 §5.2)"
             )
             for r, der in misplaced.values()
         ]
