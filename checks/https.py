@@ -856,6 +856,15 @@ def refusal_text(result: HttpsResult) -> str:
     if code in NAME_CONSTRAINT_VIOLATIONS:
         # A CA limited by nameConstraints to other names (s47c-ncpol): the dates and the
         # signatures are right, so OpenSSL's "permitted subtree violation" is all it says.
+        # OpenSSL checks every name the certificate carries: with names beside the host, the
+        # one refused may be another (s47r2), so they are listed, not the host alone.
+        names = cert.sans if cert is not None else []
+        if any(n.lower().rstrip(".") != result.host.lower().rstrip(".") for n in names):
+            return (
+                f"issued by a CA that may not issue for every name it carries "
+                f"({', '.join(names)}): the name constraints of a CA certificate in its chain "
+                f"leave one of them out (RFC 5280 §4.2.1.10; {reason})"
+            )
         return (
             f"issued by a CA that may not issue for {result.host}: the name constraints of a CA "
             f"certificate in its chain leave that name out (RFC 5280 §4.2.1.10; {reason})"
