@@ -415,13 +415,13 @@ def _match_all(
             their_domain = stored_policy_domain(found.first, f.address.domain_name)
         else:
             their_domain, theirs = policies.get(found.pk or 0, ("", []))
+        report = found.first or copies[found.pk or 0][0]
         if warning is None and (
-            other := another_domains_key(f.parsed, key[1], theirs, their_domain)
+            other := another_domains_key(f.parsed, key[1], theirs, their_domain, other=report)
         ):
             split.append((f, (key[0], other[0], key[2]), other[1]))
         elif (f.parsed.policies and not theirs) or (
-            not _signed(found, copies)
-            and names_over_filled(f.parsed, theirs, found.first or copies[found.pk or 0][0])
+            not _signed(found, copies) and names_over_filled(f.parsed, theirs, report)
         ):
             # The report found says nothing about any session, or names no domain but the
             # address's filled in where this file names its own and says the same otherwise

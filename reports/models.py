@@ -14,7 +14,7 @@ import json
 import logging
 import secrets
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from datetime import timezone as fixed_offset
@@ -732,6 +732,7 @@ class RawReport(models.Model):
                         "policy_type", "policy_domain", "domain_from_address"
                     ),
                     same.policy_domain,
+                    other=same,
                 )
             )
         ):
@@ -772,14 +773,13 @@ class RawReport(models.Model):
             # place of the one counted: its figures, policies and failure details; the other
             # raw report stays, marked, pointing at the report.
             replaced = counted
-            if (
-                named
-                and ours
-                and not (counted and counted.signed_by(same.contact_info))
-                and parsed_digest(parsed) != stored_digest(same)
+            # The copy replaced says what this one says, a domain left out apart (`named`,
+            # or a signed copy over an unsigned one alike: copy_outcome): it is told it is
+            # a resend, never that it differs (task s47a: a signed copy of the same figures
+            # said "differs … may be forged").
+            if replaced is not None and (
+                emptied and parsed.policies or named or alike_but_left_out(parsed, same)
             ):
-                named = False  # a signed copy over an unsigned one that differs, as ever
-            if replaced is not None and (emptied and parsed.policies or named):
                 # What it is told when it comes after this copy (copy_outcome): a duplicate.
                 replaced.parse_status = self.DUPLICATE
                 replaced.error = storable(emptied_reason(same, parsed))
@@ -1148,21 +1148,55 @@ def alike_but_filled(parsed: ParsedReport, other: ParsedReport | TlsReport) -> b
     return parsed_digest(parsed, filled_blank=True) == theirs
 
 
-def _policy_domains(domains: Iterable[PolicyDomain]) -> set[str]:
+def _left_out(report: ParsedReport | TlsReport) -> set[int]:
+    """The places of `report`'s policies whose policy-domain it left out, filled in by the
+    parser: a parse knows each (domain_filled), a stored report those filled in from the
+    address (domain_from_address; one from a header or a §5.1 name is stored as written)."""
+    if isinstance(report, ParsedReport):
+        return {i for i, p in enumerate(report.policies) if p.domain_filled}
+    filled = report.policies.order_by("pk").values_list("domain_from_address", flat=True)
+    return {i for i, f in enumerate(filled) if f}
+
+
+def alike_but_left_out(parsed: ParsedReport, other: ParsedReport | TlsReport) -> bool:
+    """Whether two copies of one report-id, `parsed` and `other` (a parse, or a stored
+    report), say the same apart from the domain of a policy either left out: the same
+    figures, failure details, policies, range and reporter. Then the domain one of them got
+    from the address is no reason to tell them apart (_another_domains) nor to say they
+    differ (copy_outcome); copies that say other figures are not taken for one report on
+    a domain nobody wrote (task s47a). Either way round, unlike alike_but_filled, which
+    decides which copy takes the place and so reads a domain written as written."""
+    blank = _left_out(parsed) | _left_out(other)
+    theirs = (
+        parsed_digest(other, blank=blank)
+        if isinstance(other, ParsedReport)
+        else stored_digest(other, blank=blank)
+    )
+    return parsed_digest(parsed, blank=blank) == theirs
+
+
+def _policy_domains(domains: Iterable[PolicyDomain], *, filled_too: bool = False) -> set[str]:
     """The policy domains (A-labels, lower case, no root dot) of `domains` that name the
     domain a report is about: sts and no-policy-found (a tlsa policy-domain is an MX host,
     RFC 8460 §1.1), said by the sender: not the address's domain filled in for a policy-domain
     left out over HTTPS (nobody's word: the same report mailed names its TLS-Report-Domain,
-    maybe a subdomain, and is still the same report; task s46a)."""
+    maybe a subdomain, and is still the same report; task s46a); with `filled_too`, those
+    as well (read as the sender's, as before s46a: _another_domains, for copies that say
+    other figures)."""
     return {
         a_labels(d.strip())
         for t, d, filled in domains
-        if t in DOMAIN_POLICY_TYPES and d.strip(" .") and not filled
+        if t in DOMAIN_POLICY_TYPES and d.strip(" .") and (filled_too or not filled)
     }
 
 
 def another_domains_key(
-    parsed: ParsedReport, submitter: str, theirs: Iterable[PolicyDomain], their_domain: str
+    parsed: ParsedReport,
+    submitter: str,
+    theirs: Iterable[PolicyDomain],
+    their_domain: str,
+    *,
+    other: ParsedReport | TlsReport,
 ) -> tuple[str, str] | None:
     """When `parsed`, a report of `submitter` (its key) whose report-id and day (or a range
     overlapping) a report with the policies `theirs` (PolicyDomain triples) and the stored
@@ -1172,15 +1206,18 @@ def another_domains_key(
     without policies names no domain: a copy, whose place a report with policies takes,
     copy_outcome). The one rule for the parse task (RawReport._save_parsed, `theirs` from
     the stored rows) and the bulk import (reports.ingest, from the stored rows or an
-    earlier file's parse)."""
-    other = _another_domains(parsed, list(theirs), their_domain)
-    if other is None:
+    earlier file's parse); `other` is that report (the stored one, or the earlier parse)."""
+    found = _another_domains(parsed, list(theirs), their_domain, other)
+    if found is None:
         return None
-    return domain_key(submitter, other[0]), other_domain_warning(parsed, other[1])
+    return domain_key(submitter, found[0]), other_domain_warning(parsed, found[1])
 
 
 def _another_domains(
-    parsed: ParsedReport, theirs: list[PolicyDomain], their_domain: str
+    parsed: ParsedReport,
+    theirs: list[PolicyDomain],
+    their_domain: str,
+    other: ParsedReport | TlsReport,
 ) -> tuple[str, list[str]] | None:
     """When `parsed`, a report of the same reporter, report-id and day as a report whose
     policies are `theirs` (or of a range overlapping it), is about other policy domains than
@@ -1202,18 +1239,42 @@ def _another_domains(
     report stored first took the other domain's report for its copy): its policies' domains,
     else its stored policy domain (`their_domain`) when that is its header's, i.e. none of
     its policies' (stored_policy_domain gives the first policy's when no header named one,
-    or the address's when it has no policy: neither says what it is about)."""
-    mine = _policy_domains(policy_domains_of(parsed))
+    or the address's when it has no policy: neither says what it is about).
+
+    The address's domain filled in for a policy-domain left out is nobody's word, so it is
+    set aside on both sides (task s46a) when the two say the same otherwise
+    (alike_but_left_out): one report, sent to both addresses. When they say other figures,
+    nothing makes them one report but a domain nobody wrote: it is read as written, as
+    before s46a, so a report the sender wrote about example.com without saying so and its
+    report about mail.example.com under the same day-only report-id are both counted, as
+    when the post writes example.com (task s47a: taken for copies, one's failures hid)."""
+    found = _disjoint_domains(parsed, theirs, their_domain, filled_too=False)
+    if (
+        found is None
+        and any(filled for _, _, filled in [*policy_domains_of(parsed), *theirs])
+        and not alike_but_left_out(parsed, other)
+    ):
+        found = _disjoint_domains(parsed, theirs, their_domain, filled_too=True)
+    return found
+
+
+def _disjoint_domains(
+    parsed: ParsedReport, theirs: list[PolicyDomain], their_domain: str, *, filled_too: bool
+) -> tuple[str, list[str]] | None:
+    """_another_domains with the address's domains filled in set aside, or with
+    `filled_too` read as written (_policy_domains)."""
+    mine = _policy_domains(policy_domains_of(parsed), filled_too=filled_too)
     if not mine and parsed.envelope_domain:
         mine = {a_labels(parsed.envelope_domain)}
     if not mine:
         return None
-    domains = _policy_domains(theirs) or _header_domain(theirs, their_domain)
+    domains = _policy_domains(theirs, filled_too=filled_too) or _header_domain(theirs, their_domain)
     if not domains or not mine.isdisjoint(domains):
         return None
     # The key names the domain the report is stored under (stored_policy_domain), the one
     # sender_key strips again: one source, so the two cannot disagree. Never the address's
-    # fallback here: a report naming a domain (`mine`) has an about_domain.
+    # fallback for a report without policy here: a report naming a domain (`mine`, maybe
+    # the address's filled in for a policy, read as written) has an about_domain.
     return a_labels(stored_policy_domain(parsed, "")), sorted(domains)
 
 
@@ -1545,9 +1606,11 @@ def copy_outcome(
     nothing about any session, so its place is taken and nothing is lost; task s45p), signed
     or not either; else a copy signed by its reporter over one that is not (report-ids are
     predictable and the HTTPS address is open: a forger can post a report first to hide the
-    real one), when they differ; else a copy naming the domain it is about over one that
-    named none but the address's filled in (`names_over_filled`, the function of that name;
-    task s46a); else the one stored first. Either order of arrival ends the same."""
+    real one), when they differ (also when only the domain of a policy one of them left out
+    does: the other is then its resend, not set aside; task s47a); else a copy naming the
+    domain it is about over one that named none but the address's filled in
+    (`names_over_filled`, the function of that name; task s46a); else the one stored first.
+    Either order of arrival ends the same."""
     if same_empty and parsed.policies:
         return None
     if not parsed.policies and not same_empty:
@@ -1556,19 +1619,24 @@ def copy_outcome(
         )
     theirs = counted.signed_by(same.contact_info) if counted is not None else ""
     # Only one of the two is signed: what they say decides (the digests are compared only
-    # then; the same content is a duplicate, whoever signed it).
-    differs = bool(ours) != bool(theirs) and parsed_digest(parsed) != stored_digest(same)
-    if differs and ours:
-        return None
-    if differs:
-        return RawReport.SUPERSEDED, superseded_reason(
-            parsed.report_id,
-            theirs,
-            (same.total_successful, same.total_failed),
-            (parsed.total_successful, parsed.total_failed),
-            ranges=((same.start, same.end), (parsed.start, parsed.end)),
-        )
-    if names_over_filled:
+    # then; the same content is a duplicate, whoever signed it): the signed copy is counted.
+    # The one not signed is set aside when it says other things, and a resend when only
+    # the domain of a policy one of them left out (filled in from the address, a header or
+    # a file name) tells them apart: not a copy that "differs … may be forged"
+    # (alike_but_left_out; task s47a). An unsigned copy takes no signed one's place on
+    # naming its domain (names_over_filled): the signature decides first.
+    if bool(ours) != bool(theirs) and parsed_digest(parsed) != stored_digest(same):
+        if ours:
+            return None  # _save_parsed tells the copy replaced which of the two it is
+        if not alike_but_left_out(parsed, same):
+            return RawReport.SUPERSEDED, superseded_reason(
+                parsed.report_id,
+                theirs,
+                (same.total_successful, same.total_failed),
+                (parsed.total_successful, parsed.total_failed),
+                ranges=((same.start, same.end), (parsed.start, parsed.end)),
+            )
+    elif names_over_filled:
         return None
     return RawReport.DUPLICATE, resend_reason(
         parsed, (same.start, same.end), (same.total_successful, same.total_failed)
@@ -1696,33 +1764,39 @@ def _head(organization_name: str, contact_info: str, start: Any, end: Any) -> tu
     return (organization_name, contact_info, start.astimezone(UTC), end.astimezone(UTC))
 
 
-def parsed_digest(parsed: ParsedReport, *, filled_blank: bool = False) -> str:
+def parsed_digest(
+    parsed: ParsedReport, *, filled_blank: bool = False, blank: Collection[int] = ()
+) -> str:
     """The content digest of a parsed report (compared with stored_digest); `filled_blank`:
-    with no domain for a policy whose policy-domain the report left out (alike_but_filled)."""
+    with no domain for a policy whose policy-domain the report left out (alike_but_filled);
+    `blank`: nor for the policies at these places (alike_but_left_out)."""
 
-    def policy_row(p: ParsedPolicy) -> tuple[Any, ...]:
+    def policy_row(i: int, p: ParsedPolicy) -> tuple[Any, ...]:
         fields = policy_fields(p)
-        if filled_blank and p.domain_filled:
+        if filled_blank and p.domain_filled or i in blank:
             fields["policy_domain"] = ""
         return tuple(fields.values())
 
     return _content_digest(
         _head(parsed.organization_name, parsed.contact_info or "", parsed.start, parsed.end),
-        (policy_row(p) for p in parsed.policies),
+        (policy_row(i, p) for i, p in enumerate(parsed.policies)),
         ((i, *detail_values(d)) for i, p in enumerate(parsed.policies) for d in p.failure_details),
     )
 
 
-def stored_digest(report: TlsReport, *, filled_blank: bool = False) -> str:
+def stored_digest(
+    report: TlsReport, *, filled_blank: bool = False, blank: Collection[int] = ()
+) -> str:
     """The content digest of a stored report, read from its rows (streamed: a report may
     hold 200,000 failure details); `filled_blank`: with no domain for a policy whose domain
-    is the address's filled in (domain_from_address; parsed_digest's `filled_blank`)."""
+    is the address's filled in (domain_from_address; parsed_digest's `filled_blank`);
+    `blank`: nor for the policies at these places (parsed_digest's)."""
     names = list(policy_fields(ParsedPolicy("", "", [], [], 0, 0)))
     at = names.index("policy_domain")
 
-    def policy_row(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    def policy_row(i: int, values: tuple[Any, ...]) -> tuple[Any, ...]:
         *fields, filled = values
-        if filled_blank and filled:
+        if filled_blank and filled or i in blank:
             fields[at] = ""
         return tuple(fields)
 
@@ -1737,8 +1811,10 @@ def stored_digest(report: TlsReport, *, filled_blank: bool = False) -> str:
     return _content_digest(
         _head(report.organization_name, report.contact_info, report.start, report.end),
         (
-            policy_row(r)
-            for r in report.policies.order_by("pk").values_list(*names, "domain_from_address")
+            policy_row(i, r)
+            for i, r in enumerate(
+                report.policies.order_by("pk").values_list(*names, "domain_from_address")
+            )
         ),
         ((index[row[0]], *_current_ips(row[1:])) for row in details),
     )

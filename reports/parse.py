@@ -322,11 +322,20 @@ class ParsedReport:
         """The policy domain the report is about: the policy-domain of its first `sts` or
         `no-policy-found` policy, else the TLS-Report-Domain header; None when neither
         says. Not a `tlsa` policy's: that policy-domain is the TLSA base domain, an MX host
-        (RFC 8460 §1.1, §4.3), which may be anyone's (a hosted MX)."""
-        for policy in self.policies:
-            if policy.policy_type in ("sts", "no-policy-found") and policy.policy_domain:
-                return policy.policy_domain
-        return self.envelope_domain
+        (RFC 8460 §1.1, §4.3), which may be anyone's (a hosted MX). A policy whose domain is
+        the address's, filled in for a policy-domain left out (`filled_from_address`), comes
+        last: a report writing sub.example.com in another policy is about that, not about
+        the address's domain nobody wrote (task s47a: stored so, its key beside the
+        sender's report about example.com said " for example.com" a second time)."""
+        named = [
+            p
+            for p in self.policies
+            if p.policy_type in ("sts", "no-policy-found") and p.policy_domain
+        ]
+        said = [p for p in named if not (self.filled_from_address and p.domain_filled)]
+        if said:
+            return said[0].policy_domain
+        return self.envelope_domain or (named[0].policy_domain if named else None)
 
     @property
     def day(self) -> date:

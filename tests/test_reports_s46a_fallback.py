@@ -90,16 +90,16 @@ def test_the_two_copies_of_a_report_naming_no_domain_are_one_report(
     assert sorted(r.parse_status != RawReport.PARSED for r in rows) == [False, True]
     report = TlsReport.objects.get()
     assert (report.total_successful, report.submitter) == (40, "small sender")
-    # The mailed copy is the one counted, whichever came first: signed, it beats an unsigned
-    # one that differs (in its domain), and the other copy is set aside; unsigned, it names
-    # the domain where the other names none (names_over_filled), and the other is a resend.
+    # The mailed copy is the one counted, whichever came first: it names the domain where
+    # the other names none (names_over_filled), and the other is a resend. Signed or not:
+    # the two say the same, their domain apart, so a signed mail does not set the other
+    # aside as one that "differs … may be forged" (task s47a; it did from s46a).
     # Either way the domain stored is the one the sender named.
     counted = next(r for r in rows if r.parse_status == RawReport.PARSED)
     other = next(r for r in rows if r.parse_status != RawReport.PARSED)
     assert counted.source == RawReport.EMAIL
-    assert other.parse_status == (RawReport.SUPERSEDED if signed else RawReport.DUPLICATE)
-    if not signed:
-        assert other.error == "resend of report '2026-06-01' already stored"
+    assert other.parse_status == RawReport.DUPLICATE
+    assert other.error == "resend of report '2026-06-01' already stored"
     assert report.policy_domain == SUB
     assert report.policies.get().domain_from_address is False
     # Parsed again (manage.py reparse), each stays what it is.
@@ -165,7 +165,7 @@ def test_reparse_makes_the_two_reports_stored_before_the_fix_one(
     rows = list(RawReport.objects.order_by("pk"))
     assert {(r.source, r.parse_status) for r in rows} == {
         (RawReport.EMAIL, RawReport.PARSED),
-        (RawReport.HTTPS, RawReport.SUPERSEDED),
+        (RawReport.HTTPS, RawReport.DUPLICATE),  # the same figures: a resend (task s47a)
     }, [r.error for r in rows]
     report = TlsReport.objects.get()
     assert (report.policy_domain, report.total_successful) == (SUB, 40)
