@@ -3173,6 +3173,19 @@ async def _tags(
             "RFC 9989 receivers"
         )
         orgs = series(list(dict.fromkeys([policy.org_7489, policy.org_9989])))
+        # RFC 9989 §4.10.1: a From domain that does not exist gets the Organizational
+        # Domain's np= (falling back to sp=, then p=, §4.7); RFC 7489 has no np (s47r2).
+        parent = policy.lookups.get(policy.org_9989)
+        parent_np = (
+            parse_dmarc(parent.record).policy("np")
+            if parent is not None and parent.record
+            else None
+        )
+        np_words = (
+            f"; for names that do not exist, its np={parent_np} at RFC 9989 receivers"
+            if parent_np
+            else ""
+        )
         itself = (
             f"Mail from {at} itself gets this record's p={parsed.policy('p') or 'none'}; "
             if parsed.policy("p") or "p" not in parsed.tags
@@ -3184,7 +3197,8 @@ async def _tags(
             "sp= has no effect here: receivers ignore sp on a record below the organisational "
             f"domain, {orgs} (RFC 7489 §6.3, RFC 9989 §4.7). {itself}"
             f"{'names' if itself else 'Names'} below {at} without a record of their own get "
-            f"the policy of {org} (its sp=, or its p= without one), never this record's (RFC "
+            f"the policy of {org} (its sp=, or its p= without one{np_words}), never this "
+            "record's (RFC "
             "7489 §6.6.3, RFC 9989 §4.10.1).",
             subject=subject,
         )
