@@ -25,6 +25,7 @@ from django.test import Client
 
 from reports.ingest import ingest_many
 from reports.models import OTHER_DOMAIN, RawReport, ReportAddress, TlsReport
+from reports.parse import ParsedReport
 from tests.test_reports_email import (  # noqa: F401
     address,
     dns_stub,
@@ -293,6 +294,38 @@ def test_a_mixed_report_is_about_the_domain_it_writes(address: ReportAddress, do
     assert later.counted
     (warning,) = [w for w in later.warnings if w.startswith(OTHER_DOMAIN)]
     assert "also for its report about example.com of the same day" in warning
+
+
+def about_before_s47a(self: ParsedReport) -> str | None:
+    """ParsedReport.about_domain as it was: the first policy's domain, filled in or not."""
+    for policy in self.policies:
+        if policy.policy_type in ("sts", "no-policy-found") and policy.policy_domain:
+            return policy.policy_domain
+    return self.envelope_domain
+
+
+def test_reparse_stores_a_mixed_report_stored_before_s47a_under_its_domain(
+    address: ReportAddress,
+) -> None:
+    """docs/reports.md §4: `reparse --parsed --with-warning "policy-domain is missing"` (the
+    s46a upgrade step) stores such a report again under the domain it writes, its key too."""
+    with mock.patch.object(ParsedReport, "about_domain", property(about_before_s47a)):
+        other_door(address, npf(0, domain="example.com"), "posted")
+        parse_pending()
+        other_door(address, mixed(), "posted")
+        parse_pending()
+    assert {(r.submitter, r.policy_domain) for r in TlsReport.objects.all()} == {
+        ("small sender", "example.com"),
+        ("small sender for example.com", "example.com"),
+    }
+    call_command(
+        "reparse", "--parsed", "--with-warning", "policy-domain is missing", stdout=io.StringIO()
+    )
+    assert {(r.submitter, r.policy_domain) for r in TlsReport.objects.all()} == {
+        ("small sender", "example.com"),
+        (f"small sender for {SUB}", SUB),
+    }
+    assert [r.parse_status for r in RawReport.objects.order_by("pk")] == ["parsed", "parsed"]
 
 
 def test_a_mixed_report_alone_is_stored_under_the_domain_it_writes(address: ReportAddress) -> None:
