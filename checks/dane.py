@@ -1230,7 +1230,7 @@ def _host_findings(
         )
     elif (
         pair
-        and not _ta_211_matches(usable, probes, leaf=False)
+        and not _ta_211_matches(usable, probes, leaf=False, known=known)
         and _ta_211_matches(usable, probes, leaf=True)
     ):
         # The '2 1 1' is of the leaf's own key: a DANE-TA record is matched against the CA
@@ -1246,7 +1246,7 @@ def _host_findings(
             subject=subj,
             evidence=ev,
         )
-    elif pair and not _ta_211_matches(usable, probes, leaf=False):
+    elif pair and not _ta_211_matches(usable, probes, leaf=False, known=known):
         # A '2 1 1' for a CA that signs none of the certificates presented (one the owner
         # plans to move to, or left): it keeps no renewal from the present CA authenticated.
         out.add(
@@ -1279,14 +1279,21 @@ def _host_findings(
     return True
 
 
-def _ta_211_matches(usable: Sequence[TlsaRecord], probes: Sequence[Any], *, leaf: bool) -> bool:
+def _ta_211_matches(
+    usable: Sequence[TlsaRecord],
+    probes: Sequence[Any],
+    *,
+    leaf: bool,
+    known: Sequence[bytes] = (),
+) -> bool:
     """A usable '2 1 1' record matches a certificate some probe was sent: its leaf when
     `leaf`, else a CA certificate after it, the only ones a DANE-TA record is matched against
-    (RFC 7671 §5.2)."""
+    (RFC 7671 §5.2), and not one that issued none of the chain (_stray_anchor, s47r2)."""
     return any(
         r.combo == (2, 1, 1)
         and any(
             certs.tlsa_matches(d, r.selector, r.mtype, r.data)
+            and (leaf or _stray_anchor(r, p.chain_der, known) is None)
             for p in probes
             for d in ((p.chain_der or ())[:1] if leaf else (p.chain_der or ())[1:])
         )

@@ -7,7 +7,9 @@ still counted it as the rollover-safe DANE-TA anchor: "has a DANE-TA record ('2 
 matching a CA certificate of mx1: a renewed certificate from that CA stays authenticated
 without a TLSA change", untrue, as the stray root issues no certificate of this server. It
 now reads as 45f7273c's records that can never authenticate: named, "it adds nothing, delete
-it" (status pass, as there). No network: in-memory DNS.
+it" (status pass, as there). DANE-06 beside such a '2 1 1' called it with the '3 1 1' "the
+usual rollover pair"; it now says the CA it names signs none of the certificates presented,
+as for a CA nobody sends. No network: in-memory DNS.
 """
 
 from __future__ import annotations
@@ -56,3 +58,19 @@ def test_dane12_still_calls_the_sent_issuing_ca_the_renewal_anchor(
     found = _dane_rrset(pki, tmp_path, [ee, ta], [leaf.der, pki.inter.der])
     (dane12,) = _of(found, "DANE-12")
     assert "stays authenticated without a TLSA change" in dane12.summary, dane12.summary
+
+
+def test_dane06_does_not_call_a_dane_ta_record_of_a_stray_root_a_rollover_pair(
+    pki: Pki, tmp_path: Path
+) -> None:
+    # '3 1 1' of the leaf beside '2 1 1' of an unrelated root the server also sends: the
+    # root issues none of its certificates, so the pair keeps no renewal authenticated.
+    assert pki.inter is not None
+    leaf = pki.leaf([MX1])
+    stray = make_ca("Stray Root X")
+    ee = certs.tlsa_record_text(leaf.der, 3, 1, 1)
+    ta = certs.tlsa_record_text(stray.der, 2, 1, 1)
+    found = _dane_rrset(pki, tmp_path, [ee, ta], [leaf.der, pki.inter.der, stray.der])
+    (dane06,) = _of(found, "DANE-06")
+    assert "usual rollover pair" not in dane06.summary, dane06.summary
+    assert "signs none of the certificates it presents now" in dane06.summary, dane06.summary
