@@ -251,6 +251,9 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
                 "tls_ehlo_keywords": list(h.tls_ehlo_keywords),
                 "starttls_masked": h.starttls_masked,
                 "starttls_pipelined": h.starttls_pipelined,
+                "starttls_second_ehlo": h.starttls_second_ehlo,
+                "after_starttls_220": h.after_starttls_220,
+                "bare_lf": h.bare_lf,
                 "weak_cert": h.cert.weak,
                 # s41i: the CA a client certificate must chain to (none is ever offered)
                 "client_ca": str(run / "pki" / "root.pem") if h.client_cert else None,

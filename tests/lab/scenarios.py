@@ -71,7 +71,7 @@ SMTP_KEYS = {
     "require_sni", "ciphers", "close_after_starttls", "tls_alert", "own_cert",
     "key", "signature", "validity", "ehlo_delay", "starttls_keyword", "nosni_sans",
     "tls_ehlo_keywords", "starttls_masked", "starttls_pipelined", "starttls_stall",
-    "serial", "client_cert",
+    "serial", "client_cert", "starttls_second_ehlo", "after_starttls_220", "bare_lf",
 }  # fmt: skip
 TLS_ALERTS = {a.name for a in ssl.AlertDescription}
 MTASTS_VALUES = {"valid", "invalid", "none"}
@@ -227,6 +227,12 @@ class SmtpHost:
     # s41i: the server asks for a client certificate and fails the handshake without one
     # chaining to Lab Root R1 (OpenSSL's CERT_REQUIRED, Postfix's smtpd_tls_req_ccert).
     client_cert: bool = False
+    # s47j: STARTTLS listed only in the answer to a second EHLO (the first leaves it out);
+    # a plaintext line sent behind "220 Ready to start TLS" before the handshake; every reply
+    # line ended by a bare LF instead of CRLF (RFC 5321 §2.3.8).
+    starttls_second_ehlo: bool = False
+    after_starttls_220: str | None = None
+    bare_lf: bool = False
 
     @property
     def cert_ref(self) -> str:
@@ -250,6 +256,7 @@ class SmtpHost:
             or self.nosni_sans
             or self.starttls_masked
             or self.client_cert
+            or self.starttls_second_ehlo
         )
 
 
@@ -729,6 +736,16 @@ def _starttls_pipelined(path: Path, row: dict[str, object]) -> str:
     return str(raw)
 
 
+def _plain_line(path: Path, row: dict[str, object]) -> str | None:
+    """s47j's after_starttls_220: one line of printable ASCII (sent with the reply's line end)."""
+    raw = row.get("after_starttls_220")
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not raw or not raw.isascii() or not raw.isprintable():
+        raise _fail(path, f"after_starttls_220 = {raw!r}, expected one line of printable ASCII")
+    return raw
+
+
 def _smtp_behaviour(path: Path, row: dict[str, object]) -> dict[str, object]:
     """The keys for MX behaviours beyond a plain STARTTLS server (see SmtpHost)."""
     ehlo = row.get("ehlo_reply")
@@ -752,6 +769,9 @@ def _smtp_behaviour(path: Path, row: dict[str, object]) -> dict[str, object]:
         "starttls_stall": bool(row.get("starttls_stall", False)),
         "tls_alert": str(alert).lower() if alert is not None else None,
         "client_cert": bool(row.get("client_cert", False)),
+        "starttls_second_ehlo": bool(row.get("starttls_second_ehlo", False)),
+        "after_starttls_220": _plain_line(path, row),
+        "bare_lf": bool(row.get("bare_lf", False)),
     }
     tls_keys = [
         k
@@ -762,6 +782,8 @@ def _smtp_behaviour(path: Path, row: dict[str, object]) -> dict[str, object]:
             "starttls_stall",
             "tls_alert",
             "client_cert",
+            "starttls_second_ehlo",
+            "after_starttls_220",
         )
         if out[k]
     ]
@@ -769,6 +791,20 @@ def _smtp_behaviour(path: Path, row: dict[str, object]) -> dict[str, object]:
         raise _fail(path, f"{', '.join(tls_keys)} need starttls = true")
     if out["close_after_starttls"] and row.get("starttls_reply") is not None:
         raise _fail(path, "close_after_starttls and starttls_reply exclude each other")
+    if (out["starttls_second_ehlo"] or out["after_starttls_220"]) and (
+        row.get("starttls_reply") is not None
+        or row.get("starttls_masked")
+        or row.get("starttls_keyword", "STARTTLS") != "STARTTLS"
+        or out["ehlo_reply"]
+        or out["close_after_starttls"]
+        or out["starttls_stall"]
+    ):
+        raise _fail(
+            path,
+            "starttls_second_ehlo and after_starttls_220 need a server that offers and takes "
+            "STARTTLS: no starttls_reply, starttls_masked, starttls_keyword, ehlo_reply, "
+            "close_after_starttls or starttls_stall",
+        )
     if out["starttls_stall"] and (
         out["close_after_starttls"] or row.get("starttls_reply") is not None or out["tls_alert"]
     ):

@@ -201,6 +201,7 @@ class LabSMTP(SMTP):
         self.row = row
         self.history = history
         self.events = events
+        self.ehlos = 0  # EHLO commands in this session, before and after TLS (s47j)
 
     @syntax("STARTTLS", when="tls_context")
     async def smtp_STARTTLS(self, arg: str) -> None:
@@ -256,6 +257,7 @@ class LabSMTP(SMTP):
 
     @syntax("EHLO hostname")
     async def smtp_EHLO(self, hostname: str) -> None:
+        self.ehlos += 1
         # A firewall's SMTP "fixup" (Cisco PIX/ASA) rewrites EHLO to XXXX, which the MTA
         # refuses; HELO passes, so senders fall back to plain SMTP without extensions.
         reply = self.row.get("ehlo_reply")
@@ -277,12 +279,27 @@ class LabSMTP(SMTP):
         if status == "250-STARTTLS" and self.row.get("starttls_masked"):
             # Cisco ASA 'inspect esmtp' without allow-tls masks the keyword (s29h).
             status = "250-XXXXXXXA"
+        if status == "250-STARTTLS" and self.row.get("starttls_second_ehlo") and self.ehlos < 2:
+            # s47j: the first EHLO's answer leaves STARTTLS out and a second EHLO's lists it
+            # (a server that offers extensions only to clients that greet twice); a sender
+            # greets once (RFC 5321 §4.1.4) and reads no STARTTLS. STARTTLS is taken anyway.
+            return
         if status == "250 HELP" and self.session is not None and self.session.ssl is not None:
             # aiosmtpd ends every EHLO reply with "250 HELP"; inside TLS the keywords a
             # REQUIRETLS server adds come before it (s29m).
             for extra in self.row.get("tls_ehlo_keywords") or []:
-                await super().push("250-" + extra)
-        await super().push(status)
+                await self.push("250-" + extra)
+        # s47j: replies ending in a bare LF, not CRLF (RFC 5321 §2.3.8 asks for CRLF).
+        end = b"\n" if self.row.get("bare_lf") else b"\r\n"
+        data = status.encode("utf-8") + end
+        plain = self.row.get("after_starttls_220")
+        if plain and status == "220 Ready to start TLS" and self._original_transport is None:
+            # s47j: a plaintext line behind the 220, in the same write, before the handshake
+            # (RFC 3207 §5: a client must not take it as the answer to its EHLO inside TLS).
+            self.events.write(event="starttls-plaintext-sent", host=self.row["host"])
+            data += plain.encode("utf-8") + end
+        self._writer.write(data)
+        await self._writer.drain()
 
     def _close(self) -> None:
         assert self.transport is not None
