@@ -2104,6 +2104,32 @@ def _mismatch(
         # A record matches, but a stronger digest for its usage and selector outranks it
         # and matches nothing: senders never look at the weaker one (RFC 7671 §9).
         weak, strong, fix = outranked
+        # Records of the stronger digest that match the CA certificate sent after the leaf
+        # (DANE-EE) or the leaf itself (DANE-TA) are no old key's, as "stale" said (s47k):
+        # they never authenticate (RFC 7671 §5.1, §5.2). Say which certificate they match.
+        outranking = [
+            r
+            for r in state.usable_records
+            if (r.usage, r.selector, r.mtype) == (weak.usage, weak.selector, strong)
+        ]
+        wrong = [_wrong_usage(replace(state, records=[r]), p.chain_der) for r in outranking]
+        what = f"stale '{weak.usage} {weak.selector} {strong}' records"
+        if wrong and all(w is not None for w in wrong):
+            ders = {w[1] for w in wrong if w is not None}
+            der = next(iter(ders))
+            if weak.usage == 3 and len(ders) == 1:
+                name = certs.name_text(ca.subject) if (ca := certs.load_der(der)) else "a CA"
+                what = (
+                    f"'{weak.usage} {weak.selector} {strong}' records, which match {name}, the "
+                    "CA certificate the server sends after its own (a DANE-EE (3) record of it "
+                    "never authenticates, RFC 7671 §5.1),"
+                )
+            elif weak.usage == 2 and ders == {p.chain_der[0]}:
+                what = (
+                    f"'{weak.usage} {weak.selector} {strong}' records, which match the server's "
+                    "own certificate (a DANE-TA (2) record of it never authenticates, RFC 7671 "
+                    "§5.2),"
+                )
         out.add(
             "DANE-07",
             Status.FAIL,
@@ -2114,8 +2140,7 @@ def _mismatch(
             f"those matches, so {senders} will defer mail to this address.",
             subject=subj,
             evidence={**ev, "tlsa": [r.text for r in state.records]},
-            fix=f"Replace the stale '{weak.usage} {weak.selector} {strong}' records with "
-            f"{fix}, or remove them.",
+            fix=f"Replace the {what} with {fix}, or remove them.",
         )
     elif (
         # Not where a CA above the chain is the anchor, merely unsent: DANE-09 asks for it.
@@ -2427,6 +2452,35 @@ def _current_ca(der: bytes, now: datetime) -> bool:
     return constraints.ca
 
 
+def _misplaced_text(
+    misplaced: dict[str, tuple[TlsaRecord, bytes]], chains: Sequence[Sequence[bytes]]
+) -> str:
+    """DANE-12's words for records matching a presented certificate in a role their usage
+    does not look at (_rollover): which certificate each matches, and that it adds nothing."""
+    leaves = {c[0] for c in chains if c}
+    stray = [
+        f"'{r.text[:40]}…' matches "
+        + (
+            f"{certs.name_text(c.subject) if (c := certs.load_der(der)) else 'a CA'}, the "
+            "CA certificate the server sends after its own, which a DANE-EE (3) record "
+            "never authenticates (RFC 7671 §5.1)"
+            if r.usage == 3
+            else "the server's own certificate, which a DANE-TA (2) record never "
+            "authenticates (RFC 7671 §5.2)"
+            if der in leaves
+            else f"{certs.name_text(c.subject) if (c := certs.load_der(der)) else 'a CA'}, "
+            "which the server sends but which issued none of its certificates, so a "
+            "DANE-TA (2) record of it never authenticates (RFC 7671 §5.2)"
+        )
+        for r, der in misplaced.values()
+    ]
+    one = len(stray) == 1
+    return (
+        f"{'; '.join(stray)}: {'it adds' if one else 'they add'} nothing, "
+        f"delete {'it' if one else 'them'}."
+    )
+
+
 def _rollover(
     out: Collector,
     host: Any,
@@ -2439,24 +2493,6 @@ def _rollover(
     # DANE-12 (RFC 7671 §8.1, §8.4).
     if not any_match:
         return  # DANE-07/09 already report it; a stray-combination warning would only repeat it
-    stray = sorted({r.combo for r in state.usable_records} - matched)
-    if stray:
-        gone = [r for r in state.usable_records if r.combo in stray]
-        one = len(gone) == 1
-        out.add(
-            "DANE-12",
-            Status.WARN,
-            f"TLSA parameter {noun_for(len(stray), 'combination')} "
-            f"{', '.join(' '.join(map(str, c)) for c in stray)} at {state.qname} "
-            f"{noun_for(len(stray), 'matches', 'match')} no certificate chain presented now "
-            "(RFC 7671 §8.4: each combination should match the current chain).",
-            subject=state.qname,
-            evidence={"tlsa": [r.text for r in state.records]},
-            fix=f"Remove {'this record' if one else 'these records'} (unless the certificate "
-            f"chain {'it matches' if one else 'they match'} goes live within two TTLs): "
-            + "; ".join(f"{state.qname}. TLSA {r.text}" for r in gone),
-        )
-        return
     # More usable records than the ones matching the current keys = a pre-published next key.
     # The chain senders offering only RSA get is current too: its records are no next key.
     chains = [p.chain_der for p in probes] + [
@@ -2495,6 +2531,76 @@ def _rollover(
                 and (wrong := _wrong_usage(replace(state, records=[r]), chain)) is not None
             ):
                 misplaced[r.text] = wrong
+    stray = sorted({r.combo for r in state.usable_records} - matched)
+    # RFC 7671 §8.4 asks that each combination match the current chain. A combination whose
+    # only matches are records in the wrong role (misplaced, above) authenticates nothing now
+    # either (s47k: '2 1 1' of the leaf beside a working '3 1 1'): the checklist's DANE-12 warn,
+    # as for a combination nothing matches. Beside a record of the same combination that does
+    # authenticate (the CA's '3 1 1' beside the leaf's, s47c-eefullchain) §8.4 holds: pass.
+    live = {r.combo for r in state.usable_records if r.text in current}
+    dead = sorted({r.combo for r, _ in misplaced.values()} - live - set(stray))
+    if stray or dead:
+        gone = [r for r in state.usable_records if r.combo in stray]
+        # Records of a dead combination that match nothing presented (a next CA's, say)
+        # are as stray as a combination nothing matches.
+        gone += [
+            r
+            for r in state.usable_records
+            if r.combo in dead and r.text not in current and r.text not in misplaced
+        ]
+        parts, fixes = [], []
+        if stray:
+            parts.append(
+                f"TLSA parameter {noun_for(len(stray), 'combination')} "
+                f"{', '.join(' '.join(map(str, c)) for c in stray)} at {state.qname} "
+                f"{noun_for(len(stray), 'matches', 'match')} no certificate chain presented "
+                "now (RFC 7671 §8.4: each combination should match the current chain)."
+            )
+        if dead:
+            others = [r for r in gone if r.combo in dead]
+            parts.append(
+                f"TLSA parameter {noun_for(len(dead), 'combination')} "
+                f"{', '.join(' '.join(map(str, c)) for c in dead)} at {state.qname} "
+                f"{noun_for(len(dead), 'authenticates', 'authenticate')} no certificate chain "
+                "presented now (RFC 7671 §8.4: each combination should match the current "
+                f"chain): {_misplaced_text(misplaced, chains)}"
+                + (
+                    f" {', '.join(repr(r.text[:40] + '…') for r in others)} "
+                    f"{noun_for(len(others), 'matches', 'match')} no certificate presented now."
+                    if others
+                    else ""
+                )
+            )
+        if gone:
+            one = len(gone) == 1
+            fixes.append(
+                f"Remove {'this record' if one else 'these records'} (unless the certificate "
+                f"chain {'it matches' if one else 'they match'} goes live within two TTLs): "
+                + "; ".join(f"{state.qname}. TLSA {r.text}" for r in gone)
+                + ("." if dead else "")
+            )
+        if dead:
+            wrong = [r for r, _ in misplaced.values()]
+            one = len(wrong) == 1
+            which = (
+                "this record, which never authenticates"
+                if one
+                else "these records, which never authenticate"
+            )
+            fixes.append(
+                f"Delete {which}: "
+                + "; ".join(f"{state.qname}. TLSA {r.text}" for r in wrong)
+                + "."
+            )
+        out.add(
+            "DANE-12",
+            Status.WARN,
+            " ".join(parts),
+            subject=state.qname,
+            evidence={"tlsa": [r.text for r in state.records]},
+            fix=" ".join(fixes),
+        )
+        return
     upcoming = [
         r for r in state.usable_records if r.text not in current and r.text not in misplaced
     ]
@@ -2530,6 +2636,9 @@ def _rollover(
         )
     ]
     days = min((p.days_left for p in probes if p.days_left is not None), default=None)
+    # A record that never authenticates, in a combination another record keeps current
+    # (§8.4 holds): the finding below stays, and says to delete it (s47k).
+    also = f" {_misplaced_text(misplaced, chains)}" if misplaced else ""
     if ignored:
         out.add(
             "DANE-12",
@@ -2554,7 +2663,7 @@ def _rollover(
             f"server does not present now ({', '.join(repr(r.text[:40] + '…') for r in upcoming)}"
             "): a next key's, published ahead as RFC 7671 §8.1 asks, keeps mail flowing "
             f"when the key changes; if {'it is' if one else 'they are'} a retired key's "
-            f"instead, delete {'it' if one else 'them'}.",
+            f"instead, delete {'it' if one else 'them'}." + also,
             subject=state.qname,
             evidence={"tlsa": [r.text for r in state.records]},
         )
@@ -2564,7 +2673,7 @@ def _rollover(
             Status.PASS,
             f"{state.qname} has a DANE-TA record ('{anchored[0].text[:40]}') matching a CA "
             f"certificate of {host.name}: a renewed certificate from that CA stays "
-            "authenticated without a TLSA change (RFC 7671 §8.1).",
+            "authenticated without a TLSA change (RFC 7671 §8.1)." + also,
             subject=state.qname,
         )
     elif days is not None and days < 30:
@@ -2584,33 +2693,15 @@ def _rollover(
             Status.INFO,
             f"The certificate of {host.name} {when} and {state.qname} has no record for a "
             "next key: if the renewed certificate gets a new key, publish the new key's "
-            "record at least two TTLs before installing it, or renew with the same key.",
+            "record at least two TTLs before installing it, or renew with the same key." + also,
             subject=state.qname,
         )
     elif misplaced:
-        stray = [
-            f"'{r.text[:40]}…' matches "
-            + (
-                f"{certs.name_text(c.subject) if (c := certs.load_der(der)) else 'a CA'}, the "
-                "CA certificate the server sends after its own, which a DANE-EE (3) record "
-                "never authenticates (RFC 7671 §5.1)"
-                if r.usage == 3
-                else "the server's own certificate, which a DANE-TA (2) record never "
-                "authenticates (RFC 7671 §5.2)"
-                if der in {c[0] for c in chains if c}
-                else f"{certs.name_text(c.subject) if (c := certs.load_der(der)) else 'a CA'}, "
-                "which the server sends but which issued none of its certificates, so a "
-                "DANE-TA (2) record of it never authenticates (RFC 7671 §5.2)"
-            )
-            for r, der in misplaced.values()
-        ]
-        one = len(stray) == 1
         out.add(
             "DANE-12",
             Status.PASS,
             f"The records at {state.qname} that authenticate match the current certificate; "
-            f"{'; '.join(stray)}: {'it adds' if one else 'they add'} nothing, "
-            f"delete {'it' if one else 'them'}.",
+            f"{_misplaced_text(misplaced, chains)}",
             subject=state.qname,
             evidence={"tlsa": [r.text for r in state.records]},
         )

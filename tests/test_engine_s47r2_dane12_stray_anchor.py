@@ -40,7 +40,9 @@ def test_dane12_does_not_call_a_stray_sent_root_the_renewal_anchor(
     found = _dane_rrset(pki, tmp_path, [ee, ta], [leaf.der, pki.inter.der, stray.der])
     assert [f.id for f in found if str(f.status) == "fail"] == []
     (dane12,) = _of(found, "DANE-12")
-    assert str(dane12.status) == "pass", dane12
+    # Warn since s47k: the '2 0 1' is the only record of its combination, which so matches no
+    # current chain (RFC 7671 §8.4; tests/test_engine_s47k_dane12_misplaced.py).
+    assert str(dane12.status) == "warn", dane12
     assert "stays authenticated" not in dane12.summary, dane12.summary
     assert "Every TLSA record" not in dane12.summary, dane12.summary
     assert f"'{ta[:40].lower()}…' matches CN=Stray Root X" in dane12.summary, dane12.summary
