@@ -152,6 +152,9 @@ class SmtpProbe:
     # cipher, the chain analysed as the first one (_analyse_chain).
     rsa_variant: SmtpProbe | None = None
     injection_vulnerable: bool | None = None
+    # What the server sent in plaintext behind its 220 to STARTTLS, before the handshake (its
+    # first line; '' nothing): discarded, as a careful client does (RFC 3207 §4.2, §5).
+    plaintext_after_starttls: str = ""
     # The server refused STARTTLS sent with a command pipelined behind it (Postfix >= 3.9
     # "554 5.5.0 Error: SMTP protocol synchronization", Exim "554 Security failure"): nothing
     # of it can run inside TLS, so SMTP-06 passes on that refusal.
@@ -289,6 +292,8 @@ class SmtpProbe:
             data["rsa_certificate"] = self.rsa_cert
         if self.null_cipher:
             data["null_cipher_only"] = self.null_cipher
+        if self.plaintext_after_starttls:
+            data["plaintext_after_starttls"] = self.plaintext_after_starttls
         if tls12_anonymous(self):
             data["tls12_anonymous_suite"] = self.tls12_cipher
         variant = self.rsa_variant
@@ -489,6 +494,18 @@ class _Conn:
         )
         # StreamWriter.start_tls swaps the transport under the same reader.
 
+    async def discard_plaintext(self) -> str:
+        """Drop what the server sent behind its 220 to STARTTLS that is here already, before
+        the handshake, and return its first line ('' none). RFC 3207 §4.2: nothing from before
+        TLS counts inside it; read later, the line would pass for the answer to our EHLO
+        inside TLS (response injection). Only bytes already received are looked at: a line
+        arriving after the ClientHello fails the handshake as any non-TLS byte does."""
+        waiting = len(self.reader._buffer)  # type: ignore[attr-defined]  # no public peek
+        if not waiting:
+            return ""
+        data = await self.reader.readexactly(waiting)
+        return data.decode("ascii", errors="replace").splitlines()[0][:200]
+
     def ssl_object(self) -> ssl.SSLObject | None:
         return self.writer.get_extra_info("ssl_object")
 
@@ -672,6 +689,7 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
             probe.error_kind = "tls-handshake"
             probe.problem = f"STARTTLS was answered {probe.starttls_reply}"
             return
+        probe.plaintext_after_starttls = await conn.discard_plaintext()
         sni = None if certs.is_ip_literal(probe.host) else probe.host
         try:
             await conn.start_tls(_client_context(), sni)
@@ -1019,6 +1037,8 @@ async def _side_session(
             code, _ = await conn.command("STARTTLS")
         if code != 220:
             return out
+        # A line sent behind the 220 is not the injected NOOP's answer inside TLS (s47j).
+        await conn.discard_plaintext()
         context = _client_context(
             legacy_only=legacy,
             tls12_only=tls12,
@@ -2638,7 +2658,22 @@ def _probe_findings(
             fix=f"Let {p.host} accept EHLO after STARTTLS (RFC 3207 §4.2).",
         )
 
-    # SMTP-06: commands pipelined with STARTTLS must be discarded (RFC 3207 §4.2).
+    # SMTP-06: commands pipelined with STARTTLS must be discarded (RFC 3207 §4.2), and the
+    # server's side of it: nothing sent between its 220 and the handshake (RFC 3207 §5).
+    if p.plaintext_after_starttls:
+        out.add(
+            "SMTP-06",
+            Status.WARN,
+            f"After its 220 reply to STARTTLS, {subj} sent a line in plaintext before the TLS "
+            f"handshake ({p.plaintext_after_starttls!r}). A sender that reads it as the answer "
+            "to its first command inside TLS can be fed replies by anyone on the path (STARTTLS "
+            "response injection, RFC 3207 §4.2, §5); careful senders discard it, as this check "
+            "did, or give up on TLS.",
+            subject=subj,
+            evidence=ev,
+            fix=f"Make {p.host} send nothing after '220 Ready to start TLS' until the TLS "
+            "handshake: a proxy or filter in front of the mail server may be adding the line.",
+        )
     if p.injection_vulnerable is True:
         out.add(
             "SMTP-06",
@@ -2650,7 +2685,7 @@ def _probe_findings(
             fix="Update the mail server software; it must discard input buffered before "
             "the TLS handshake.",
         )
-    elif p.injection_vulnerable is False:
+    elif p.injection_vulnerable is False and not p.plaintext_after_starttls:
         out.add(
             "SMTP-06",
             Status.PASS,
