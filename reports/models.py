@@ -412,7 +412,7 @@ class RawReport(models.Model):
 
     # --- parsing -----------------------------------------------------------------------------
 
-    def process(self, *, force: bool = False, settle: bool = True) -> str:
+    def process(self, *, force: bool = False, settle: bool = True, rejudge: bool = False) -> str:
         """Parse this raw report into a TlsReport; idempotent, returns the new parse_status.
 
         A report already handled is left alone unless `force` (manage.py reparse). Database
@@ -420,10 +420,12 @@ class RawReport(models.Model):
         in our code as `error`, both with the raw bytes kept. A copy of a stored report that
         ends so no longer points at it, and the report is settled on its other copies
         (settle_report); `settle` is False only for those copies, settled together.
+        `rejudge`: a copy judged again because another took its report over (_save_parsed's).
         """
         # The attempt is counted (and committed) before the work, so one that never ends —
         # a worker killed, out of memory, past its time limit — counts too, and the sweep
         # stops re-queueing the row after TEMPORARY_ATTEMPTS instead of looping on it.
+        taken: int | None = None
         rows = type(self).objects.filter(pk=self.pk)
         if not force:
             rows = rows.filter(parse_status=self.PENDING)
@@ -444,7 +446,7 @@ class RawReport(models.Model):
                     lock_copies(pointed, self.pk)
                 raw = type(self).objects.select_for_update().get(pk=self.pk)
                 if raw.parse_status == self.PENDING or force:
-                    raw._process()
+                    raw._process(rejudge=rejudge)
                     raw.error = storable(raw.error)  # reasons may quote what the sender wrote
                     left: int | None = None
                     if raw.parse_status in (self.REJECTED, self.ERROR) and raw.report_id:
@@ -475,7 +477,9 @@ class RawReport(models.Model):
                                 again.append(self.SUPERSEDED)  # its reason quotes the figures
                             others = raw.report.raw_reports.filter(parse_status__in=again)
                             for other in others.exclude(pk=raw.pk).defer("body"):
-                                other.process(force=True)
+                                other.process(force=True, rejudge=raw.took_over)
+                        if raw.took_over:
+                            taken = raw.report_id
         except DatabaseError:
             # The database, not the report: this attempt had an outcome (the task retries
             # it), so it does not count towards giving up; a short outage must not end a
@@ -485,10 +489,14 @@ class RawReport(models.Model):
                     attempts=models.F("attempts") - 1
                 )
             raise
+        if taken is not None:
+            # After the commit, each in its own transaction: they lock their report's
+            # copies before this report, as any copy of theirs does.
+            judge_split_off_again(taken)
         self.refresh_from_db()
         return self.parse_status
 
-    def _process(self) -> None:
+    def _process(self, *, rejudge: bool = False) -> None:
         self.processed_at = timezone.now()
         self.error = ""
         try:
@@ -508,7 +516,7 @@ class RawReport(models.Model):
             log.exception("parsing raw report %s failed", self.public_id)
             self.parse_status, self.error = self.ERROR, f"{type(e).__name__}: {e}"[:2000]
             return
-        self._save_parsed(parsed)
+        self._save_parsed(parsed, rejudge=rejudge)
 
     def _parse(self) -> ParsedReport:
         warnings = list(self.intake_warnings)
@@ -707,7 +715,9 @@ class RawReport(models.Model):
         ).only("pk", "start", "end", "day")
         return key if same_report(found, parsed.start, parsed.end, parsed.day) else None
 
-    def _save_parsed(self, parsed: ParsedReport, *, first_try: bool = True) -> None:
+    def _save_parsed(
+        self, parsed: ParsedReport, *, first_try: bool = True, rejudge: bool = False
+    ) -> None:
         self.took_over = self.counts_changed = False
         submitter = parsed.organization_name.casefold()
         span = (parsed.start, parsed.end, parsed.day)
@@ -723,7 +733,12 @@ class RawReport(models.Model):
         parsed.warnings = [w for w in parsed.warnings if not w.startswith(OTHER_DOMAIN)]
         if (
             same is not None
-            and same.pk != self.report_id  # a copy of it already: parsed again, it stays one
+            # A copy of it already: parsed again, it stays one; unless another copy took
+            # the report over (`rejudge`): judged as on arrival against what it says now
+            # (review s47r3: a post judged a resend of a post naming no domain was set aside
+            # as "may be forged" once a signed mail naming SUB with the first's figures took
+            # over, its own sessions of example.com counted nowhere).
+            and (same.pk != self.report_id or rejudge)
             and (
                 other := another_domains_key(
                     parsed,
@@ -828,7 +843,7 @@ class RawReport(models.Model):
             # Another worker stored the same report a moment ago (committed: the unique index
             # waited for it): which copy counts is decided as for any copy stored earlier.
             if first_try:
-                self._save_parsed(parsed, first_try=False)
+                self._save_parsed(parsed, first_try=False, rejudge=rejudge)
                 return
             self.parse_status = self.DUPLICATE
             self.report = lock_report(self.address, submitter, parsed.report_id, span)
@@ -908,6 +923,31 @@ def _decoded(value: str | None) -> str | None:
         return str(make_header(decode_header(value)))
     except Exception:  # a broken encoded word: the value as it was written
         return value
+
+
+def judge_split_off_again(report_pk: int) -> None:
+    """After a copy took the report `report_pk` over, the reports split off from it as
+    another policy domain's under the same report-id and day (' for <domain>' keys,
+    _another_domains) were judged against what it said before: the counted copy of each is
+    parsed again against what it says now, as on arrival (review s47r3 of 4b48df24). A post
+    naming no domain (the address's filled in), split off from a mail about SUB of other
+    figures, is that mail's copy once a signed mail of the post's figures replaces it, not
+    the same sessions counted again under example.com; a post writing SUB split off from a
+    post naming none is a copy once a mail naming SUB takes that one over, not a second
+    report about SUB. One no longer split off leaves its report to be settled (process)."""
+    report = TlsReport.objects.filter(pk=report_pk).first()
+    if report is None:
+        return
+    split = TlsReport.objects.filter(
+        address_id=report.address_id,
+        report_id=report.report_id,
+        submitter__startswith=f"{report.submitter} for ",
+    ).only("pk", "start", "end", "day")
+    for other in split:
+        if same_report([report], other.start, other.end, other.day) is None:
+            continue
+        if (counted := counted_copy(other)) is not None:
+            counted.process(force=True)
 
 
 def settle_report(report_pk: int) -> None:
