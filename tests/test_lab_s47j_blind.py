@@ -16,6 +16,24 @@ MTA-STS enforce or DANE require TLS. A careful client discards plaintext that ca
 injection, so the server is at fault (SMTP-06, the injection class, warn). Senders read reply
 lines up to LF and drop a CR before it: bare-LF replies carry mail as usual, nothing to report.
 
+The expectations below were written before the engine ran on any of them (committed in
+290bb817). Three rows were planted wrong and each failed the first run on its row alone:
+SMTP-03 at fail for ehlo2plain (no MTA-STS or DANE asks for TLS there: warn), SMTP-04 at fail
+for plain220 (a client that discards the line completes TLS), SMTP-02 at warn for barelf
+(senders read reply lines up to LF); they are removed.
+
+The first run (HEAD 290bb817, under the lab lock): all five read as written on every status
+and row. Reading the texts found the engine's mistake in plain220: SMTP-06's warn came for the
+wrong reason. The engine read the plaintext line as the answer to the NOOP its injection probe
+pipelines behind STARTTLS and said the server executed a command sent in plaintext
+(CVE-2011-0411), and its main session took the line for the answer to its EHLO inside TLS
+(fixed: it discards such bytes and SMTP-06 names the line, tests/test_engine_s47j_plaintext_
+after_220.py, docs/scoring.md v7). posttls-finger (Postfix's own client, -l may, and -l dane
+for ehlo2dane) agrees on every mx1: one EHLO and QUIT where STARTTLS is only shown to a second
+EHLO (under DANE the TLSA record is read and no STARTTLS follows, so Postfix would defer); the
+plaintext line discarded and TLS established with the post-TLS EHLO answered by the server's
+real reply; bare-LF replies read as usual, TLS established.
+
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
 whose subject, summary, evidence or fix contains each of the given words (case-insensitive).
@@ -48,11 +66,7 @@ BLIND: list[Blind] = [
     Blind(
         "ehlo2plain",
         warn=frozenset({"SMTP-03"}),
-        rows=(
-            ("SMTP-03", W, (_h("mx1", "ehlo2plain"),)),
-            # planted wrong: no MTA-STS or DANE asks for TLS here (checklist §9 SMTP-03)
-            ("SMTP-03", F, (_h("mx1", "ehlo2plain"),)),
-        ),
+        rows=(("SMTP-03", W, (_h("mx1", "ehlo2plain"),)),),
     ),
     Blind(
         "ehlo2dane",
@@ -67,11 +81,13 @@ BLIND: list[Blind] = [
         "plain220",
         warn=frozenset({"SMTP-06"}),
         rows=(
-            ("SMTP-06", W, (_h("mx1", "plain220"), "plaintext")),
+            # The engine's, fixed after the run (tests/test_engine_s47j_plaintext_after_220.py):
+            # the warn came, but it read the line as the answer to the NOOP its injection probe
+            # pipelines and said the server "executed a command sent in plaintext together with
+            # STARTTLS" (CVE-2011-0411); it names the line sent before the handshake.
+            ("SMTP-06", W, (_h("mx1", "plain220"), "'250 2.0.0 ok'", "before the tls handshake")),
             ("SMTP-04", P, (_h("mx1", "plain220"),)),
             ("SMTP-09", P, (_h("mx1", "plain220"),)),
-            # planted wrong: a client that discards the line completes TLS (RFC 3207 §4.2)
-            ("SMTP-04", F, (_h("mx1", "plain220"),)),
         ),
     ),
     # ------------------------------------------------------------ bare LF
@@ -81,8 +97,6 @@ BLIND: list[Blind] = [
             ("SMTP-02", P, (_h("mx1", "barelf"),)),
             ("SMTP-04", P, (_h("mx1", "barelf"),)),
             ("SMTP-09", P, (_h("mx1", "barelf"),)),
-            # planted wrong: senders read reply lines up to LF (nothing to warn about)
-            ("SMTP-02", W, (_h("mx1", "barelf"),)),
         ),
     ),
 ]
