@@ -1092,13 +1092,19 @@ def _pasted_value_note(parsed: ParsedDmarc, tag: str) -> str:
     return f" It holds {pasted.describe()}, which {pasted.fault}: write {tag}={meant}."
 
 
-def _bad_pct_text(value: str) -> str:
+def _bad_pct_text(value: str, parsed: ParsedDmarc) -> str:
     """DMARC-08's fail for a pct that is not an integer from 0 to 100 ("100%", "150", "abc").
 
     RFC 7489 §6.3: syntax errors outside v and p "SHOULD be discarded in favor of default
     values (if any) or ignored outright", and pct's default is 100 (§6.3): receivers apply the
     policy to all failing mail, whatever part was meant. RFC 9989 ignores pct (§9.3). Neither
     lets the tag do anything, so the fix is the record without it.
+
+    Beside t=y (valid in RFC 9989, §4.7: the owner's trial), DMARC-09 fires too and the one
+    record every finding offers (RecordRepairs) leaves t=y out as well, ending the trial at
+    RFC 9989 receivers under an enforcing policy. Keeping t=y in this finding's record alone
+    would make two records for one name (tests/test_fix_texts.py), so the words say both:
+    deleting pct alone is safe now, and the record offered also ends the trial.
     """
     digits = value.strip().rstrip("%").strip()
     meant = int(digits) if re.fullmatch(r"[0-9]{1,3}", digits) else None
@@ -1112,8 +1118,31 @@ def _bad_pct_text(value: str) -> str:
         + (" (digits only, no '%')" if "%" in value else "")
         + ", so the record is not valid as written. RFC 7489 asks receivers to discard such a value and use the "
         f"default, 100: they apply the policy to all failing mail{part}. RFC 9989 receivers "
-        "ignore pct in any case. Delete the tag (the record suggested)"
-        + ("; for a trial run, RFC 9989 has t=y (the next weaker policy)." if part else ".")
+        "ignore pct in any case. "
+        + (
+            _bad_pct_trial_words(parsed)
+            if parsed.testing
+            else "Delete the tag (the record suggested)"
+        )
+        + (
+            "; for a trial run, RFC 9989 has t=y (the next weaker policy)."
+            if part and not parsed.testing
+            else "."
+        )
+    )
+
+
+def _bad_pct_trial_words(parsed: ParsedDmarc) -> str:
+    """The end of DMARC-08's fail for an invalid pct beside t=y (_bad_pct_text)."""
+    words = (
+        "Deleting the tag alone changes what no receiver applies. The record suggested also "
+        "leaves out t=y, as DMARC-09 advises"
+    )
+    if all(_policy_now(parsed, tag) == "none" for tag in ("p", "sp", "np")):
+        return words + ", which changes nothing while the policy is none"
+    return (
+        words + ", ending the trial at RFC 9989 receivers (its fix says what they will apply "
+        "and when to publish it); to keep testing, delete only pct"
     )
 
 
@@ -3236,7 +3265,7 @@ async def _tags(
                 out.add(
                     "DMARC-08",
                     Status.FAIL,
-                    _bad_pct_text(parsed.tags["pct"])
+                    _bad_pct_text(parsed.tags["pct"], parsed)
                     + _glued_note(parsed, "pct", suggested_record(at, parsed, drop=("pct",))),
                     subject=subject,
                     evidence=evidence,
@@ -4340,11 +4369,35 @@ def _views_advice(policy: DmarcPolicy, fixed: bool) -> str:
         )
     if record is None or at is None or at != policy.legacy_domain:
         return f"Publish a DMARC record at _dmarc.{policy.domain} itself so both read the same one."
+    if "pct" in record.tags and record.testing and fixed:
+        return _views_trial_words(at, record)
     if "pct" in record.tags:
         return "Publish an explicit record without pct so both agree."
     if fixed:
         return "Publish the record as the fix writes it so both read it alike."
     return "Correct the record so both read it alike."
+
+
+def _views_trial_words(at: str, record: ParsedDmarc) -> str:
+    """DMARC-19's advice beside pct and t=y: as the record it offers does it (s47h).
+
+    DMARC-09 fires too, and the one record every finding offers (RecordRepairs) leaves out
+    both trial tags, as DMARC-08 says (_remove_pct_words): without pct alone, RFC 7489
+    receivers enforce the written policy (§6.6.4) while RFC 9989 ones go on stepping it down
+    under t=y (§4.7), and the two views part again. Where that record holds what receivers
+    apply now (_trial_hold), the words name it."""
+    held = _trial_hold(at, record, {"drop": ("pct", "t")}, ())
+    writing = ""
+    if held:
+        now = " and ".join(f"{tag}={now}" for tag, (now, _) in held.items())
+        writing = f", writing {now}, what receivers apply now,"
+    why = (
+        ": without pct alone, RFC 9989 receivers would go on testing (t=y) while RFC 7489 "
+        "receivers enforce"
+        if any(_policy_now(record, tag) != "none" for tag in ("p", "sp", "np"))
+        else ""
+    )
+    return f"Publish an explicit record without pct and t=y{writing} so both agree{why}."
 
 
 def _views_fix(policy: DmarcPolicy) -> str:
