@@ -825,14 +825,7 @@ def record_fix(
     mx.advises_no_mail), a mailbox at the domain itself can receive no report: the
     owner's addresses there are left out and no example is made up there; with no address
     left, '' (there is no record to propose)."""
-    addresses: list[str] = []
-    for record in records or []:
-        for uri in [*(record.uris or _salvaged_uris(record)), *record.stray_uris]:
-            for fixed in _repaired_uris(uri):
-                if takes_no_mail and _mailbox_at(_parse_uri(fixed, []), domain):
-                    continue
-                if fixed not in addresses:
-                    addresses.append(fixed)
+    addresses = _kept_addresses(domain, records, takes_no_mail)
     if not addresses and start is not None:
         addresses = [
             a
@@ -857,6 +850,22 @@ def record_fix(
     fields = [f"rua={rua}", *(f"{name}={value}" for name, value in extensions.items())]
     # Several addresses can pass 255 octets: split as zone files and DNS panels need.
     return txt_fix(f"_smtp._tls.{domain}", "v=TLSRPTv1; " + "; ".join(fields))
+
+
+def _kept_addresses(
+    domain: str, records: list[TlsRptRecord] | None, takes_no_mail: bool
+) -> list[str]:
+    """The owner's report addresses record_fix keeps from `records`, repaired where the repair
+    is certain; none at the domain itself when it takes no mail."""
+    addresses: list[str] = []
+    for record in records or []:
+        for uri in [*(record.uris or _salvaged_uris(record)), *record.stray_uris]:
+            for fixed in _repaired_uris(uri):
+                if takes_no_mail and _mailbox_at(_parse_uri(fixed, []), domain):
+                    continue
+                if fixed not in addresses:
+                    addresses.append(fixed)
+    return addresses
 
 
 @dataclass
@@ -1342,6 +1351,15 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         subject=subject,
         evidence=ev,
     )
+    # A record there that names no usable address (no rua=, an ftp: one, a wrong version):
+    # its fixes name the mailbox TLSRPT-01's would (starting_rua), not one at a subdomain
+    # whose MX may be an ESP's (s47h). Asked only then: the owner's own addresses come first.
+    merged = merge_order(state)
+    start = (
+        None
+        if _kept_addresses(ctx.domain, merged, no_mail is not None)
+        else await starting_rua(ctx)
+    )
     # Only the TLS-RPT record's own strings: another TXT record at the name may be split too.
     if any(
         len(getattr(r, "strings", ())) > 1
@@ -1365,7 +1383,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=subject,
             evidence=ev,
             # One record listing every address the published ones name.
-            fix=fix_for(merge_order(state)),
+            fix=fix_for(merged, start),
         )
     elif state.status == "valid":
         out.add(
@@ -1380,7 +1398,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     # not the domain's failures (as for MTA-STS, MTASTS-04).
     strays = [r for r in state.candidates if r is not state.record] if state.usable else []
     used = [r for r in state.candidates if r not in strays]
-    out.add_record_problems(used, subject=subject, evidence=ev, fix=fix_for(merge_order(state)))
+    out.add_record_problems(used, subject=subject, evidence=ev, fix=fix_for(merged, start))
     for stray in strays:
         _stray_finding(ctx.domain, state, stray, out, no_mail)
     if state.status == "valid" and state.record is not None:
@@ -1394,7 +1412,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         without = await _endpoint_findings(ctx, state.record, out, reading)
         proposed = record_fix(ctx.domain, merge_order(state), takes_no_mail=no_mail is not None)
         if without and without != proposed and not strays:
-            _one_record(out.findings, fix_for(merge_order(state)), without, ctx.domain, no_mail)
+            _one_record(out.findings, fix_for(merged, start), without, ctx.domain, no_mail)
     # TLSRPT-11: a short TTL on an unsigned zone makes the record easy to suppress (RFC 8460 §7).
     await _ttl_note(ctx, state.answer, subject, ev, out)
     if state.answer.cnames:
