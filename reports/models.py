@@ -490,8 +490,9 @@ class RawReport(models.Model):
                 )
             raise
         if taken is not None:
-            # After the commit, each in its own transaction: they lock their report's
-            # copies before this report, as any copy of theirs does.
+            # After this copy's transaction (committed, unless a caller's holds it, as
+            # settle_report's does): judged each in its own, locking its report's copies
+            # first, as any copy of theirs does.
             judge_split_off_again(taken)
         self.refresh_from_db()
         return self.parse_status
