@@ -4369,6 +4369,8 @@ def _views_advice(policy: DmarcPolicy, fixed: bool) -> str:
         )
     if record is None or at is None or at != policy.legacy_domain:
         return f"Publish a DMARC record at _dmarc.{policy.domain} itself so both read the same one."
+    if not fixed and (words := _views_np_words(policy, at, record)):
+        return words
     if "pct" in record.tags and record.testing and fixed:
         return _views_trial_words(at, record)
     if "pct" in record.tags:
@@ -4376,6 +4378,36 @@ def _views_advice(policy: DmarcPolicy, fixed: bool) -> str:
     if fixed:
         return "Publish the record as the fix writes it so both read it alike."
     return "Correct the record so both read it alike."
+
+
+def _views_np_words(policy: DmarcPolicy, at: str, record: ParsedDmarc) -> str:
+    """DMARC-19's advice when the views part over np (s47l), or "" when they do not.
+
+    The domain does not exist and the record above it has an np= other than its sp= (or p=
+    without one): RFC 9989 receivers apply np to names that do not exist (§4.7), RFC 7489
+    receivers, which have no np, apply sp, or p without it, to every subdomain (§6.3). No
+    record without pct makes them agree; one where np= and sp= say the same does. Which of
+    the two policies the names should get is the owner's to say, so no record is offered."""
+    np, p = record.policy("np"), record.policy("p")
+    if policy.author_exists or at == policy.domain or np is None or p is None:
+        return ""
+    if record.invalid_policy("sp"):
+        return ""
+    sp = record.policy("sp")
+    legacy = sp or p
+    if np == legacy:
+        return ""
+    applied = f"sp={sp}" if sp else f"p={p} (the record has no sp=)"
+    trial = [tag for tag, on in (("pct", "pct" in record.tags), ("t=y", record.testing)) if on]
+    alone = f" Leaving out {' and '.join(trial)} does not make them agree." if trial else ""
+    without = f", in a record without {' and '.join(trial)}" if trial else ""
+    return (
+        f"{policy.domain} does not exist: RFC 9989 receivers apply np={np} to names below "
+        f"{at} that do not exist (RFC 9989 §4.7), while RFC 7489 receivers, which have no np, "
+        f"apply {applied} to every subdomain, existing or not (RFC 7489 §6.3).{alone} They "
+        f"agree once sp= and np= say the same: sp={np} (which existing subdomains then get "
+        f"too) or no np= ({policy.domain} then gets {legacy} from both){without}."
+    )
 
 
 def _views_trial_words(at: str, record: ParsedDmarc) -> str:

@@ -45,10 +45,10 @@ def test_dmarc19_without_t_y_is_unchanged() -> None:
     assert found.summary.endswith("Publish an explicit record without pct so both agree.")
 
 
-def test_dmarc19_without_a_record_offered_is_unchanged() -> None:
+def test_dmarc19_without_a_record_offered() -> None:
     # A name that does not exist below np=: RFC 7489 receivers apply sp (here p), RFC 9989 ones
-    # np, whatever pct and t say: no record makes them agree, none is offered, no record's
-    # words are given (the advice stays as it was; left for another task).
+    # np, whatever pct and t say: no record without them makes them agree, none is offered.
+    # The words say so and what does (s47l, tests/test_engine_s47l_dmarc19_np_words.py).
     sub = "shop.example.com"
     z = {
         ("example.com", "MX"): ["10 mx1.example.com."],
@@ -59,7 +59,8 @@ def test_dmarc19_without_a_record_offered_is_unchanged() -> None:
     }
     [found] = [f for f in run_engine(dmarc, sub, z).findings if f.id == "DMARC-19"]
     assert found.status == Status.WARN and not found.fix
-    assert found.summary.endswith("Publish an explicit record without pct so both agree.")
+    assert "without pct so both agree" not in found.summary, found.summary
+    assert "Leaving out pct and t=y does not make them agree." in found.summary, found.summary
 
 
 def test_dmarc08_invalid_pct_beside_t_y_says_the_record_ends_the_trial() -> None:
