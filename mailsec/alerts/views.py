@@ -135,6 +135,7 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         ],
         "later_mode": later,
         "unsubscribed_all": unsubscribed_all,
+        "later_again": unsubscribed_all and _later_would_email(user),
         "weekly_summary": recipient is None or recipient.weekly_summary,
         # Switched on but with no domain to cover, none is sent (s47f: the ticked box read as
         # one coming).
@@ -161,6 +162,15 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         "link_valid_days": ADDRESS_CONFIRM_VALIDITY.days,
     }
     return render(request, "alerts/settings.html", ctx)
+
+
+def _later_would_email(user: User) -> bool:
+    """Whether "Email me about domains added later again" would start any emails: a team of
+    the person's whose "Domains added later" is not "No emails" (none chosen: at once). With
+    "No emails" in every team, the button started none (s47m), and the page does not offer it.
+    One query, asked only of someone unsubscribed from all."""
+    silent = AlertDefault.objects.filter(user=user, mode=Mode.OFF).values("team_id")
+    return Team.objects.filter(memberships__user=user).exclude(pk__in=silent).exists()
 
 
 def _page_of(team: Team, pks: list[int], code: str) -> int | None:
@@ -304,16 +314,19 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if scope == WEEKLY:
         recipient = AlertRecipient.objects.filter(user=user).first()
         on = recipient is None or recipient.weekly_summary
+        if not on:
+            return _quiet(request, user.email, "weekly summary")
         done = request.method == "POST"
-        if not on or (not done and not weekly.covers_any(user)):
-            # Turned off already, or no domain left for it to cover (s47f). A POST while it
-            # is on turns it off all the same (review s47r1): it is the mail client's
-            # one-click, and the switch left on would bring the summary back with the first
-            # domain the person chooses emails for again.
-            return _quiet(request, user.email, "weekly summary", WEEKLY_COVERS if on else "")
         if done:
             AlertRecipient.objects.update_or_create(user=user, defaults={"weekly_summary": False})
-        ctx = {"weekly": True, "done": done, "email": user.email}
+        # Switched on with no domain for it to cover, none is sent now (s47f), but it comes
+        # again with the first domain the person gets emails for: the page says so and offers
+        # the button, whose POST turns the switch off (review s47r1; s47m: the page said
+        # "nothing needs doing", with no button).
+        idle = not done and not weekly.covers_any(user)
+        ctx = {"weekly": True, "done": done, "email": user.email, "idle": idle}
+        if idle:
+            ctx["why"] = WEEKLY_COVERS
         return render(request, "alerts/unsubscribe.html", ctx)
     if scope == DIGEST:
         return _unsubscribe_digest(request, user)
