@@ -1206,6 +1206,18 @@ def _host_findings(
                 ": a '3 1 1' record names the key, so a certificate renewed with the same key "
                 "still matches, while a certificate hash changes at every renewal"
             )
+        elif (
+            any(r.combo[:2] == (2, 0) for r in other)
+            and any(getattr(p, "chain_der", None) for p in probes)
+            and not _ta_anchors([r for r in other if r.combo[:2] == (2, 0)], probes, known)
+        ):
+            # Of a sent certificate that issued none of the chain, or of one not sent: DANE-12
+            # asks to delete it (s47r2, s47k), so it keeps no renewal authenticated (s47l).
+            # Without a chain seen, nothing is known of it: the generic words stay.
+            why = (
+                ": its DANE-TA record of a whole certificate anchors none of the certificates "
+                "presented now, so it keeps no renewal authenticated (see DANE-12)"
+            )
         elif any(r.combo[:2] == (2, 0) for r in other):
             why = (
                 ": a DANE-TA record of the CA's whole certificate keeps a certificate renewed "
@@ -1298,6 +1310,24 @@ def _ta_211_matches(
             for d in ((p.chain_der or ())[:1] if leaf else (p.chain_der or ())[1:])
         )
         for r in usable
+    )
+
+
+def _ta_anchors(
+    records: Sequence[TlsaRecord], probes: Sequence[Any], known: Sequence[bytes]
+) -> bool:
+    """Some DANE-TA record of `records` matches a CA certificate a probe was sent after its
+    leaf (RFC 7671 §5.2) that is on the chain, not one that issued none of it
+    (_stray_anchor): the record a renewal by that CA stays authenticated under."""
+    return any(
+        r.usage == 2
+        and any(
+            certs.tlsa_matches(d, r.selector, r.mtype, r.data)
+            and _stray_anchor(r, chain, known) is None
+            for chain in (list(getattr(p, "chain_der", None) or ()) for p in probes)
+            for d in chain[1:]
+        )
+        for r in records
     )
 
 
