@@ -1258,6 +1258,29 @@ def _host_findings(
             subject=subj,
             evidence=ev,
         )
+    elif (
+        pair
+        and not _ta_211_matches(usable, probes, leaf=False, known=known)
+        and any(
+            _unsent_anchor(state, chain, known)[0]
+            for chain in (list(getattr(p, "chain_der", None) or ()) for p in probes)
+            if chain
+        )
+    ):
+        # A '2 1 1' of a CA above the chain sent (its root, say), known from the CA bundle or
+        # another MX: it signs the chain, but a DANE-TA record matches only a certificate the
+        # server sends (RFC 7671 §5.2.2), so it is no anchor for DANE senders (s47n).
+        out.add(
+            "DANE-06",
+            Status.INFO,
+            f"{host.name} publishes the recommended '3 1 1' (RFC 7671 §5.1); the '2 1 1' "
+            "(DANE-TA) record beside it names a CA above the certificates it presents, one it "
+            "does not send: a DANE-TA record matches only a certificate the server sends "
+            "(RFC 7671 §5.2.2), so DANE senders cannot use it (see DANE-12) and it is no "
+            "rollover pair for the present certificate.",
+            subject=subj,
+            evidence=ev,
+        )
     elif pair and not _ta_211_matches(usable, probes, leaf=False, known=known):
         # A '2 1 1' for a CA that signs none of the certificates presented (one the owner
         # plans to move to, or left): it keeps no renewal from the present CA authenticated.
