@@ -284,13 +284,31 @@ def set_weekly(request: HttpRequest) -> HttpResponse:
 def resubscribe(request: HttpRequest) -> HttpResponse:
     """Undo "unsubscribe from all" (the mail's one-click link): domains added later email
     again as this person's defaults say. Domains that unsubscribe turned off stay off, each a
-    choice the person can see and change on the page (one form does all of a team's)."""
-    AlertRecipient.objects.filter(user=request.user).update(unsubscribed_all=False)
-    messages.success(
-        request,
-        "Alert emails are on again for domains added later. Domains you turned off stay off: "
-        "choose a setting for them below, one by one or all at once.",
+    choice the person can see and change on the page (one form does all of a team's).
+    The page offers the button only where it starts emails (s47m); a POST from an older page
+    says what it did: with "No emails" for domains added later in every team, it starts none
+    (s47o: it said "Alert emails are on again" there too)."""
+    user = request.user
+    changed = AlertRecipient.objects.filter(user=user, unsubscribed_all=True).update(
+        unsubscribed_all=False
     )
+    if not changed:
+        messages.info(request, "You are not unsubscribed from all alert emails: nothing changed.")
+    elif _later_would_email(user):  # type: ignore[arg-type]
+        messages.success(
+            request,
+            "Alert emails are on again for domains added later. Domains you turned off stay "
+            "off: choose a setting for them below, one by one or all at once.",
+        )
+    else:
+        messages.success(
+            request,
+            "You are no longer unsubscribed from all alert emails, but domains added later "
+            "still send you none: you chose “No emails” for them in every team of yours. A "
+            "team you join later emails you about its domains at once, until you choose "
+            "otherwise there. Domains you turned off stay off: choose a setting for them "
+            "below, one by one or all at once.",
+        )
     return redirect("alerts:settings")
 
 
