@@ -38,6 +38,7 @@ from checks.domainname import (
     known_organizational_domain,
     numbers_read_as,
     organizational_domain,
+    quoted,
 )
 from checks.findings import Collector, Finding, Mechanism, Status, counted, noun_for, series
 
@@ -2659,16 +2660,17 @@ def _probe_findings(
         )
 
     # SMTP-06: commands pipelined with STARTTLS must be discarded (RFC 3207 §4.2), and the
-    # server's side of it: nothing sent between its 220 and the handshake (RFC 3207 §5).
+    # server's side of it: nothing sent between its 220 and the handshake (RFC 3207 §5). The
+    # line is the server's: quoted as replies are, control characters escaped (s47n).
     if p.plaintext_after_starttls:
         out.add(
             "SMTP-06",
             Status.WARN,
             f"After its 220 reply to STARTTLS, {subj} sent a line in plaintext before the TLS "
-            f"handshake ({p.plaintext_after_starttls!r}). A sender that reads it as the answer "
-            "to its first command inside TLS can be fed replies by anyone on the path (STARTTLS "
-            "response injection, RFC 3207 §4.2, §5); careful senders discard it, as this check "
-            "did, or give up on TLS.",
+            f"handshake ('{quoted(p.plaintext_after_starttls)}'). A sender that reads it as the "
+            "answer to its first command inside TLS can be fed replies by anyone on the path "
+            "(STARTTLS response injection, RFC 3207 §4.2, §5); careful senders discard it, as "
+            "this check did, or give up on TLS.",
             subject=subj,
             evidence=ev,
             fix=f"Make {p.host} send nothing after '220 Ready to start TLS' until the TLS "

@@ -4,7 +4,8 @@ as said inside it; a client that reads the line as the answer to its first comma
 is open to response injection. A careful client discards it, as the engine now does, and
 SMTP-06 says what the server sent. It read the line as the answer to the NOOP its injection
 probe pipelines behind STARTTLS, and blamed the server for executing that command inside TLS
-(CVE-2011-0411), which this server does not do."""
+(CVE-2011-0411), which this server does not do. The line is quoted as other replies are,
+control characters escaped, not as a Python repr (s47n)."""
 
 from __future__ import annotations
 
@@ -79,6 +80,22 @@ def test_a_plaintext_line_after_the_220_is_discarded_and_named(pki: Pki, tmp_pat
     assert "'250 2.0.0 ok'" in text and "before the tls handshake" in text
     assert "executed" not in text  # it runs no command sent before TLS
     assert "220 ready to start tls" in smtp06.fix.lower()
+
+
+def test_the_line_is_quoted_as_replies_are_not_as_a_python_repr(pki: Pki, tmp_path: Path) -> None:
+    # s47n: it was quoted with repr(), which puts a line holding an apostrophe between double
+    # quotes and quotes 200 characters. Quoted as other findings quote a reply ('…'), control
+    # characters escaped (an escape sequence cannot reach a terminal), cut to 80 with "…".
+    assert pki.inter is not None
+    tls = _server_context(tmp_path, [pki.leaf([HOST]), pki.inter])
+    line = b"250 it's \x1b[2Jok \x00" + b"x" * 150
+    probe = run_probe(plaintext_server(tls, line + b"\r\n"), pki.bundle(str(tmp_path / "ca")))
+    smtp06 = _findings(probe)["SMTP-06"]
+    assert smtp06.status == Status.WARN
+    assert "handshake ('250 it's \\x1b[2Jok \\x00xxx" in smtp06.summary, smtp06.summary
+    assert "x…'). A sender" in smtp06.summary, smtp06.summary
+    assert '"' not in smtp06.summary and "\x1b" not in smtp06.summary, smtp06.summary
+    assert "x" * 100 not in smtp06.summary, smtp06.summary
 
 
 def test_a_server_sending_nothing_there_keeps_its_pass(pki: Pki, tmp_path: Path) -> None:
