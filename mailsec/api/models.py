@@ -93,6 +93,7 @@ class ApiKey(models.Model):
         ).order_by("-revoked_at", "-pk")
 
     @classmethod
+    @sensitive_variables("key")  # an error report's traceback stars the new key (s47o)
     def create_for(cls, team: Team, label: str, user: User | None) -> tuple[ApiKey, str]:
         """A new key of `team`: the row, and the key itself, which is nowhere else after this
         (the caller shows it once). The caller holds the team's row (see views.key_create)."""

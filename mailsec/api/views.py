@@ -352,6 +352,7 @@ def _keys_anchor() -> str:
 @login_required
 @require_POST
 @never_cache  # the answer shows the new key
+@sensitive_variables("new_key")  # an error report's traceback stars the new key (s47o)
 def key_create(request: HttpRequest) -> HttpResponse:
     """The owner creates a key: the team page shows it once, in this answer (never in a
     redirect's session or a message, where it would be stored); only its hash is kept."""
@@ -380,8 +381,17 @@ def key_create(request: HttpRequest) -> HttpResponse:
         # Rendered after the commit: the team's row lock is held for the count and the
         # insert only, not while the page's queries and template run.
         if new_key is not None:
-            return team_page(request, InviteForm(), new_key=new_key)
+            return _show_new_key(request, new_key)
     return team_page(request, InviteForm(), status=400, api_form=form)
+
+
+# Every variable of every frame below this one is starred in an error report (Django's filter
+# looks up the calling frames for the nearest @sensitive_variables): team_page's context, and
+# the template's frames, each holding the context, would print the key had the page failed
+# (s47o). Only this answer: the team page's other failures keep their variables.
+@sensitive_variables()
+def _show_new_key(request: HttpRequest, new_key: tuple[ApiKey, str]) -> HttpResponse:
+    return team_page(request, InviteForm(), new_key=new_key)
 
 
 @login_required
