@@ -7,7 +7,7 @@ still counted it as the rollover-safe DANE-TA anchor: "has a DANE-TA record ('2 
 matching a CA certificate of mx1: a renewed certificate from that CA stays authenticated
 without a TLSA change", untrue, as the stray root issues no certificate of this server. It
 now reads as 45f7273c's records that can never authenticate: named, "it adds nothing, delete
-it" (status pass, as there). DANE-06 beside such a '2 1 1' called it with the '3 1 1' "the
+it" (a warn since s47k: the record is the only one of its combination, RFC 7671 §8.4). DANE-06 beside such a '2 1 1' called it with the '3 1 1' "the
 usual rollover pair"; it now says the CA it names signs none of the certificates presented,
 as for a CA nobody sends. No network: in-memory DNS.
 """
