@@ -9,7 +9,13 @@ report about several domains is the stored report's), "zip_post" (a zip body POS
 to alice's example.com while her team also monitors example.net and bob's other.example: the
 dashboard and CSV of example.com, and nothing at the others' addresses).
 
-Results: to be written after the run.
+Results (expectations committed in cb42c9b3 before any case ran; SQLite): the three rows planted
+wrong on purpose (P01: M04 said to hold 121 sessions; P02: C03 said to be about mail.example.com;
+P03: T01's rate said to be 1.63 %) each failed on its own row and were removed. 10 of the 12
+cases held as written. C01 and C02 failed: a zip POSTed over HTTPS had its report files' RFC 8460
+§5.1 names left unread, so a no-policy-found entry without policy-domain in the file named for
+mail.example.com was filed under the address's example.com ('from the envelope'), where the
+same zip mailed (M01, M02) or imported takes its file's name (task s46a); open until fixed.
 """
 
 from __future__ import annotations
