@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,11 +15,19 @@ from django.views.debug import SafeExceptionReporterFilter
 # every two-factor page) are not marked, and they are served under our URLs all the same.
 SECRET_FIELDS = frozenset({"code", "password", "password1", "password2", "oldpassword"})
 
+# The password of a URL (scheme://user:password@host): REDIS_URL and the CELERY_* and CACHES
+# settings made from it, whose names Django's filter does not find secret, and the DATABASE_URL,
+# REDIS_URL and EMAIL_URL of the environment, which runserver's WSGI environ (request.META)
+# copies whole (s48d). Written percent-encoded (docs/configuration.md): no '@' or '/' in it.
+URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s:/?#@]*:)[^\s/?#@]+(@)")
+
 
 class SecretFieldsFilter(SafeExceptionReporterFilter):
     """Django's filter, which also stars SECRET_FIELDS in the POST of every request, marked
     by its view or not (an error report mailed to ADMINS, or any reporter using this filter,
-    never carries a code or a password). With DEBUG on it hides nothing, as Django's."""
+    never carries a code or a password), and the password of any URL among the settings and
+    the request's META. With DEBUG on the POST and the traceback's variables are shown
+    whole, as by Django's; settings and META are starred whatever DEBUG says, as by Django's."""
 
     def get_post_parameters(self, request: HttpRequest | None) -> Any:
         return self._star(request, super().get_post_parameters(request))
@@ -28,6 +37,14 @@ class SecretFieldsFilter(SafeExceptionReporterFilter):
         # request.POST) come here, not through get_post_parameters (review s47r1: the frames
         # printed the password the POST section starred).
         return self._star(request, super().get_cleansed_multivaluedict(request, multivaluedict))
+
+    def cleanse_setting(self, key: Any, value: Any) -> Any:
+        # Each setting of a report, each item of one that is a dict (Django's recursion comes
+        # back here), and each entry of request.META.
+        value = super().cleanse_setting(key, value)
+        if isinstance(value, str):
+            return URL_PASSWORD.sub(rf"\g<1>{self.cleansed_substitute}\g<2>", value)
+        return value
 
     def _star(self, request: HttpRequest | None, shown: Any) -> Any:
         if request is None or not self.is_active(request):

@@ -420,6 +420,54 @@ def parse_email_url(name: str, url: str) -> dict[str, Any]:
     return settings
 
 
+# --- MAILSEC_ADMINS ------------------------------------------------------------------------
+
+_ADMIN_ENTRY = re.compile(
+    r'(?:(?:"(?P<quoted>[^"]*)"|(?P<name>[^"<>]*?))\s*<(?P<address>[^<>\s]+)>|(?P<bare>[^"<>\s]+))'
+)
+
+
+def _split_outside_quotes(value: str) -> list[str]:
+    """`value` cut at each comma that is not inside double quotes ("Ops, night" <a@b>)."""
+    items, current, quoted = [], "", False
+    for char in value:
+        if char == '"':
+            quoted = not quoted
+        if char == "," and not quoted:
+            items.append(current)
+            current = ""
+        else:
+            current += char
+    return [*items, current]
+
+
+def env_admins(name: str) -> list[tuple[str, str]]:
+    """Who gets Django's error reports (settings.ADMINS): comma-separated addresses, each
+    bare (ops@example.com) or with a name (Ops <ops@example.com>, "Ops, night" <…>). Empty
+    items are dropped; an item that is not one address stops start-up, naming it."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    value = _raw(name)
+    if value is None:
+        return []
+    expected = "comma-separated addresses, each ops@example.com or Ops <ops@example.com>"
+    admins = []
+    for item in (part.strip() for part in _split_outside_quotes(value)):
+        if not item:
+            continue
+        found = _ADMIN_ENTRY.fullmatch(item)
+        try:
+            if found is None:
+                raise ValidationError("not an address")
+            address = found["address"] or found["bare"]
+            validate_email(address)
+        except ValidationError:
+            raise _fail(name, value, f"{expected} ({item!r} is none)") from None
+        admins.append(((found["quoted"] or found["name"] or "").strip(), address))
+    return admins
+
+
 # --- SECRET_KEY for production ----------------------------------------------------------
 
 SECRET_KEY_MIN_LENGTH = 50

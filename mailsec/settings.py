@@ -22,6 +22,7 @@ from mailsec.env import (
     SECRET_KEY_HOW_TO_MAKE,
     SECRET_KEY_MIN_LENGTH,
     env_acme_account_uri,
+    env_admins,
     env_bool,
     env_debug,
     env_domain_name,
@@ -414,6 +415,12 @@ if not _from_local or not _from_domain or "@" in _from_domain:
         "such as noreply@mailsec.example or 'mailsec <noreply@mailsec.example>'."
     )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who is mailed a report of each server error (a 500), through EMAIL_URL, with DEBUG off:
+# Django's mail_admins handler on the "django" logger. Unset: nobody (the traceback goes to
+# stderr all the same). The report's POST, headers, settings and, in its HTML form, the
+# traceback's variables pass through mailsec.debugfilter.SecretFieldsFilter (s47d, s48d).
+ADMINS = env_admins("MAILSEC_ADMINS")
+EMAIL_SUBJECT_PREFIX = "[mailsec] "
 
 # --- The check engine (checks.config.CheckConfig.from_env() reads the same variables) -------
 
@@ -616,6 +623,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Warnings and errors (including tracebacks of failed requests) go to stderr, DEBUG or not.
+# Django's own configuration stays beneath this one: its "django" logger's mail_admins handler
+# mails ADMINS (MAILSEC_ADMINS) the report of each 500 with DEBUG off (tests/test_s48d_error_reports.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
