@@ -1171,6 +1171,8 @@ def _host_findings(
     full = [r for r in usable if r.mtype == 0]
     pair = {(3, 1, 1), (2, 1, 1)} <= {r.combo for r in usable}
     other = [r for r in usable if r.combo != (3, 1, 1) and not (pair and r.combo == (2, 1, 1))]
+    ta211 = [r for r in usable if r.combo == (2, 1, 1)]
+    unsent211 = _unsent_ta(state, ta211, probes, known) if pair else ("", None)
     if full:
         # A Full(0) record holds the whole certificate or key where a digest would do: a large
         # RRset. Only a leaf certificate in full ('3 0 0') changes at every renewal; a key in
@@ -1198,6 +1200,8 @@ def _host_findings(
         # breaks at every renewal, a key hash only when the key changes.
         ee_only = all(r.combo[0] == 3 for r in other)
         record = _fix_for(state, probes) if ee_only else ""
+        unsent = _unsent_ta(state, [r for r in other if r.combo[:2] == (2, 0)], probes, known)
+        unsent_fix = ""
         # A DANE-TA record of the CA's certificate ('2 0 1') names no leaf: a leaf renewed by
         # that CA stays authenticated (DANE-12 says so); it breaks when the CA's certificate
         # is replaced, not at every renewal (s34l-mixedforms).
@@ -1205,6 +1209,38 @@ def _host_findings(
             why = (
                 ": a '3 1 1' record names the key, so a certificate renewed with the same key "
                 "still matches, while a certificate hash changes at every renewal"
+            )
+        elif (
+            any(r.combo[:2] == (2, 0) for r in other)
+            and any(getattr(p, "chain_der", None) for p in probes)
+            and not _ta_anchors([r for r in other if r.combo[:2] == (2, 0)], probes, known)
+            and unsent[0]
+        ):
+            # Of a certificate the server does not send, the root above its chain, say: the
+            # digest matches only a certificate sent (RFC 7671 §5.2.2), so senders cannot use
+            # it now, and sending that certificate would let them (s48a).
+            kind, der = unsent
+            ca = certs.load_der(der) if der is not None else None
+            if kind == "above" and ca is not None:
+                why = (
+                    ": its DANE-TA record of a whole certificate names "
+                    f"{certs.name_text(ca.subject)}, a CA above the certificates presented "
+                    "that the server does not send, and a digest record matches only a "
+                    "certificate the server sends (RFC 7671 §5.2.2), so DANE senders cannot "
+                    "use it now (see DANE-12); sent in the chain, that certificate would let "
+                    "them use it, and keep a certificate renewed by that CA authenticated"
+                )
+            else:
+                why = (
+                    ": its DANE-TA record of a whole certificate names a certificate the "
+                    "server does not send, and a digest record matches only a certificate the "
+                    "server sends (RFC 7671 §5.2.2), so DANE senders cannot use it now (see "
+                    "DANE-12); if it names a CA that issued the server's certificates (a root "
+                    "above the certificates it sends, say), sending that certificate in the "
+                    "chain would let them use it"
+                )
+            unsent_fix = _unsent_ta_fix(
+                state, kind, der, probes, next(r.text for r in other if r.combo[:2] == (2, 0))
             )
         elif (
             any(r.combo[:2] == (2, 0) for r in other)
@@ -1237,7 +1273,7 @@ def _host_findings(
                 "Publish this record beside the present one, and delete the old one once two "
                 f"TTLs have passed (RFC 7671 §8.1):\n{record}"
                 if record
-                else ""
+                else unsent_fix
             ),
         )
     elif (
@@ -1280,6 +1316,32 @@ def _host_findings(
             "rollover pair for the present certificate.",
             subject=subj,
             evidence=ev,
+            fix=_unsent_ta_fix(state, *unsent211, probes, ta211[0].text) if unsent211[0] else "",
+        )
+    elif (
+        pair
+        and not _ta_211_matches(usable, probes, leaf=False, known=known)
+        and unsent211[0] == "unseen"
+    ):
+        # A '2 1 1' of no certificate sent, and the chain's issuers cannot be followed to a
+        # root: a private root above the sent intermediate, or a CA that issued none of it.
+        # Which, nothing here tells, so "signs none" would be a guess; what is certain is that
+        # the server does not send it, and senders match only what it sends (s48a).
+        out.add(
+            "DANE-06",
+            Status.INFO,
+            f"{host.name} publishes the recommended '3 1 1' (RFC 7671 §5.1); the '2 1 1' "
+            "(DANE-TA) record beside it names a certificate the server does not send, and a "
+            "DANE-TA digest record matches only a certificate in the chain the server presents "
+            "(RFC 7671 §5.2.2: the server must send the CA certificate such a record names), "
+            "so DANE senders cannot match it (see DANE-12) and it is no rollover pair for the "
+            "present certificate. Which CA it names cannot be seen from here: the issuers of "
+            "the certificates presented could not be followed to a root, so it may be one "
+            "above them that the server leaves out (a private root) or one that issued none "
+            "of them.",
+            subject=subj,
+            evidence=ev,
+            fix=_unsent_ta_fix(state, *unsent211, probes, ta211[0].text),
         )
     elif pair and not _ta_211_matches(usable, probes, leaf=False, known=known):
         # A '2 1 1' for a CA that signs none of the certificates presented (one the owner
@@ -1351,6 +1413,82 @@ def _ta_anchors(
             for d in chain[1:]
         )
         for r in records
+    )
+
+
+def _unsent_ta(
+    state: TlsaState, records: Sequence[TlsaRecord], probes: Sequence[Any], known: Sequence[bytes]
+) -> tuple[str, bytes | None]:
+    """For DANE-TA digest `records` that match no certificate any probe was sent, which a
+    DANE sender so cannot match (RFC 7671 §5.2.2: the server must send the certificate such a
+    record names): ('above', that CA's DER) when one names a CA above a presented chain, known
+    from the CA bundle or another MX (the root the server leaves out); ('unseen', None) when
+    the issuers of a presented chain cannot be followed to a root, so what they name cannot be
+    told (a private root above the sent intermediate, or a CA that issued none of it). ('',
+    None) when one matches a sent certificate, or every chain is known up to its root and
+    they name none of it (s48a)."""
+    digests = [r for r in records if r.usage == 2 and r.mtype != 0]
+    chains = [list(getattr(p, "chain_der", None) or ()) for p in probes]
+    chains = [c for c in chains if c]
+    if not digests or not chains:
+        return "", None
+    if any(
+        certs.tlsa_matches(d, r.selector, r.mtype, r.data)
+        for r in digests
+        for c in chains
+        for d in c
+    ):
+        return "", None
+    only = replace(state, records=digests)
+    found = [_unsent_anchor(only, c, known) for c in chains]
+    if any(above for above, _ in found):
+        der = next(
+            (
+                d
+                for d in known
+                if any(certs.tlsa_matches(d, r.selector, r.mtype, r.data) for r in digests)
+            ),
+            None,
+        )
+        return "above", der
+    if any(not root for _, root in found):
+        return "unseen", None
+    return "", None
+
+
+def _unsent_ta_fix(
+    state: TlsaState, kind: str, der: bytes | None, probes: Sequence[Any], record: str
+) -> str:
+    """DANE-06's fix for a DANE-TA digest record of a certificate the server does not send
+    (_unsent_ta): send that CA certificate in the chain (RFC 7671 §5.2.2), or publish
+    `record`'s usage and selector for a CA certificate the server sends (the one that issued
+    its leaf, named when it is sent) in place of it (s48a)."""
+    issuer = next(
+        (i for p in probes if (i := _sent_issuer(list(getattr(p, "chain_der", None) or ())))),
+        None,
+    )
+    usage, selector = record.split()[:2]
+    if issuer is not None:
+        name, sent = issuer
+        text = certs.tlsa_record_text(sent, int(usage), int(selector), 1)
+        other = (
+            f"publish, in place of '{record[:40]}…', a record for a CA certificate the server "
+            f"sends: {state.qname}. IN TLSA {text} (for {name}, which the server sends)"
+        )
+    else:
+        other = (
+            f"publish, in place of '{record[:40]}…', a record for a CA certificate the server sends"
+        )
+    ca = certs.load_der(der) if der is not None else None
+    if kind == "above" and ca is not None:
+        return (
+            f"Add the certificate of {certs.name_text(ca.subject)} to the chain the server "
+            f"sends, so DANE senders can match '{record[:40]}…' (RFC 7671 §5.2.2); or {other}."
+        )
+    return (
+        f"If '{record[:40]}…' names a CA that issued the server's certificates (a root above "
+        "the certificates it sends, say), add that CA's certificate to the chain the server "
+        f"sends, so DANE senders can match it (RFC 7671 §5.2.2); otherwise {other}."
     )
 
 
