@@ -68,6 +68,7 @@ from reports.models import (
     emptied_reason,
     identity_lock_key,
     insert_details,
+    judge_split_off_again,
     keep_own_policies,
     lock_copies,
     names_over_filled,
@@ -161,7 +162,8 @@ def ingest_many(
             if repeated:
                 outcome["already stored"] += repeated
             with transaction.atomic():
-                _store_by_orm(files, content_type, outcome)
+                taken = _store_by_orm(files, content_type, outcome)
+            _judge_again(taken)
         return outcome
     content_type = content_type[:200]
     with ThreadPoolExecutor(1, thread_name_prefix="ingest-parse") as pool:
@@ -287,6 +289,9 @@ class _Report:
     # (its parse in `first`) takes: it has policies (copy_outcome, task s45p); or that names
     # no domain but the address's filled in, where the file names its own (task s46a).
     replaces: bool = False
+    # A file of the batch took its place (`replaces`, or a report an earlier file carries):
+    # its other copies are judged again once the batch commits (_judge_again).
+    taken: bool = False
 
 
 class _Group:
@@ -430,7 +435,7 @@ def _match_all(
                 report_of[found.by] = (found, False)
             else:
                 found.replaces = True
-            found.first, found.by = f.parsed, id(f)
+            found.first, found.by, found.taken = f.parsed, id(f), True
             found.submitter, found.warning = key[1], warning or ""
             report_of[id(f)] = (found, True)
         else:
@@ -599,7 +604,31 @@ def _stored_groups(wanted: set[_Key]) -> _Groups:
     return groups
 
 
-def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) -> None:
+def _judge_again(taken: Iterable[int]) -> None:
+    """After a batch's commit, the reports one of its files took over (a file named for its
+    domain over a copy naming none, or with policies over an empty report: _match_all) are
+    judged again as a live takeover judges them (RawReport.process, review s47r3): their
+    resends, each parsed again against what the report says now (`rejudge`: one may be
+    another domain's report), then the reports split off from it under a ' for <domain>'
+    key (judge_split_off_again: one may be its copy now). Each in its own transaction,
+    locking its report's copies first, as the parse task does. An import is history:
+    `alerts=False` queues no alert task and resets no report's evaluation (task s48e; the
+    import did not judge them again, and a copy of another domain's sessions stayed a
+    resend of the report taken over, counted nowhere, or a second report about its domain
+    stayed beside it)."""
+    for report_pk in sorted(set(taken)):
+        copies = RawReport.objects.filter(report_id=report_pk, parse_status=RawReport.DUPLICATE)
+        for raw in copies.order_by("received_at", "pk").defer("body"):
+            raw.process(force=True, rejudge=True, alerts=False)
+        judge_split_off_again(report_pk, alerts=False)
+
+
+def _taken(report_of: dict[int, tuple[_Report, bool]]) -> set[int]:
+    """The reports of the batch a file of it took over (_judge_again)."""
+    return {found.pk for found, _ in report_of.values() if found.taken and found.pk}
+
+
+def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) -> set[int]:
     known = set(
         RawReport.objects.filter(
             address_id__in={f.address.pk for f in files}, sha256__in={f.sha256 for f in files}
@@ -687,6 +716,7 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
         )
     RawReport.objects.bulk_create(raws, batch_size=BULK_BATCH)
     outcome.update(raw.parse_status for raw in raws)
+    return _taken(report_of)
 
 
 # --- PostgreSQL: COPY straight into the tables ---------------------------------------------
@@ -882,7 +912,7 @@ def _store_batch(batch: _Batch, outcome: Counter[str]) -> None:
     for attempt in range(3):
         try:
             with transaction.atomic():
-                statuses = _store_once(batch.files)
+                statuses, taken = _store_once(batch.files)
         except (IntegrityError, OperationalError) as e:
             if attempt == 2 or not (isinstance(e, IntegrityError) or _deadlock(e)):
                 raise
@@ -890,6 +920,7 @@ def _store_batch(batch: _Batch, outcome: Counter[str]) -> None:
         outcome.update(statuses)
         if batch.repeated:
             outcome["already stored"] += batch.repeated
+        _judge_again(taken)
         return
 
 
@@ -897,7 +928,7 @@ def _deadlock(e: OperationalError) -> bool:
     return getattr(e.__cause__, "sqlstate", None) == "40P01"
 
 
-def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
+def _store_once(staged: list[tuple[_File, _Rows]]) -> tuple[list[str], set[int]]:
     now = timezone.now().isoformat()
     with connection.cursor() as cursor:
         bodies = [{"a": a, "s": s} for a, s in {(f.address.pk, f.sha256) for f, _ in staged}]
@@ -1009,7 +1040,7 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
                     copy.write(head)
                     copy.write(body_hex)
                     copy.write(tail)
-    return statuses
+    return statuses, _taken(report_of)
 
 
 def _key(f: _File) -> tuple[int, str, str]:

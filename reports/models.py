@@ -412,7 +412,14 @@ class RawReport(models.Model):
 
     # --- parsing -----------------------------------------------------------------------------
 
-    def process(self, *, force: bool = False, settle: bool = True, rejudge: bool = False) -> str:
+    def process(
+        self,
+        *,
+        force: bool = False,
+        settle: bool = True,
+        rejudge: bool = False,
+        alerts: bool = True,
+    ) -> str:
         """Parse this raw report into a TlsReport; idempotent, returns the new parse_status.
 
         A report already handled is left alone unless `force` (manage.py reparse). Database
@@ -421,6 +428,10 @@ class RawReport(models.Model):
         ends so no longer points at it, and the report is settled on its other copies
         (settle_report); `settle` is False only for those copies, settled together.
         `rejudge`: a copy judged again because another took its report over (_save_parsed's).
+        `alerts`: False when an import took the report over (reports.ingest, task s48e): an
+        import is history, so judging its copies again queues no alert task, resets no
+        report's evaluation, and a report it stores (a copy found to be another domain's)
+        is marked evaluated, as an imported one is.
         """
         # The attempt is counted (and committed) before the work, so one that never ends —
         # a worker killed, out of memory, past its time limit — counts too, and the sweep
@@ -446,7 +457,7 @@ class RawReport(models.Model):
                     lock_copies(pointed, self.pk)
                 raw = type(self).objects.select_for_update().get(pk=self.pk)
                 if raw.parse_status == self.PENDING or force:
-                    raw._process(rejudge=rejudge)
+                    raw._process(rejudge=rejudge, alerts=alerts)
                     raw.error = storable(raw.error)  # reasons may quote what the sender wrote
                     left: int | None = None
                     if raw.parse_status in (self.REJECTED, self.ERROR) and raw.report_id:
@@ -461,12 +472,15 @@ class RawReport(models.Model):
                         left = pointed
                     raw.save()
                     if left is not None and settle:
-                        settle_report(left)
+                        settle_report(left, alerts=alerts)
                     if raw.parse_status == self.PARSED and raw.report_id:
                         from reports.tasks import alert_on_report
 
                         report_pk = raw.report_id
-                        transaction.on_commit(lambda: alert_on_report.delay(report_pk), robust=True)
+                        if alerts:
+                            transaction.on_commit(
+                                lambda: alert_on_report.delay(report_pk), robust=True
+                            )
                         if raw.took_over or raw.counts_changed:
                             # The report's other copies were judged against the one set aside
                             # ("a resend of the copy counted"), or against the figures this
@@ -477,7 +491,7 @@ class RawReport(models.Model):
                                 again.append(self.SUPERSEDED)  # its reason quotes the figures
                             others = raw.report.raw_reports.filter(parse_status__in=again)
                             for other in others.exclude(pk=raw.pk).defer("body"):
-                                other.process(force=True, rejudge=raw.took_over)
+                                other.process(force=True, rejudge=raw.took_over, alerts=alerts)
                         if raw.took_over:
                             taken = raw.report_id
         except DatabaseError:
@@ -493,11 +507,11 @@ class RawReport(models.Model):
             # After this copy's transaction (committed, unless a caller's holds it, as
             # settle_report's does): judged each in its own, locking its report's copies
             # first, as any copy of theirs does.
-            judge_split_off_again(taken)
+            judge_split_off_again(taken, alerts=alerts)
         self.refresh_from_db()
         return self.parse_status
 
-    def _process(self, *, rejudge: bool = False) -> None:
+    def _process(self, *, rejudge: bool = False, alerts: bool = True) -> None:
         self.processed_at = timezone.now()
         self.error = ""
         try:
@@ -517,7 +531,7 @@ class RawReport(models.Model):
             log.exception("parsing raw report %s failed", self.public_id)
             self.parse_status, self.error = self.ERROR, f"{type(e).__name__}: {e}"[:2000]
             return
-        self._save_parsed(parsed, rejudge=rejudge)
+        self._save_parsed(parsed, rejudge=rejudge, alerts=alerts)
 
     def _parse(self) -> ParsedReport:
         warnings = list(self.intake_warnings)
@@ -532,6 +546,11 @@ class RawReport(models.Model):
             # An imported file's RFC 8460 §5.1 name, kept with its row (reports.ingest), names
             # the domain as it did at the import, whenever the row is parsed again (s45r1).
             filename = self.headers.get(IMPORTED_FILE_NAME) or None
+            # A zip body's report file has a name of its own, read first as in a mailed or
+            # imported zip (before s48c a POSTed zip's were not read: its report without
+            # policy-domain was the address's domain's, whatever its file's name named).
+            inner = report_file_name(payload, member)
+            filename = inner if filename_domain(inner) else filename
             named = filename_domain(filename)
             report_domain = named or report_domain
         if self.source == self.EMAIL:
@@ -717,7 +736,12 @@ class RawReport(models.Model):
         return key if same_report(found, parsed.start, parsed.end, parsed.day) else None
 
     def _save_parsed(
-        self, parsed: ParsedReport, *, first_try: bool = True, rejudge: bool = False
+        self,
+        parsed: ParsedReport,
+        *,
+        first_try: bool = True,
+        rejudge: bool = False,
+        alerts: bool = True,
     ) -> None:
         self.took_over = self.counts_changed = False
         submitter = parsed.organization_name.casefold()
@@ -837,14 +861,23 @@ class RawReport(models.Model):
                 self.report = TlsReport.objects.store(
                     self.address, parsed, replace=same, submitter=submitter
                 )
-                if told is not None and AlertFacts.of(self.report).tells_more(told):
+                if not alerts:
+                    # Judged again after an import took its report over (process): no
+                    # evaluation is reset, and a report stored now is history, as the
+                    # import's own are (marked evaluated, never alerted on).
+                    if same is None:
+                        self.report.alerts_evaluated_at = timezone.now()
+                        TlsReport.objects.filter(pk=self.report.pk).update(
+                            alerts_evaluated_at=self.report.alerts_evaluated_at
+                        )
+                elif told is not None and AlertFacts.of(self.report).tells_more(told):
                     self.report.alerts_evaluated_at = None
                     TlsReport.objects.filter(pk=self.report.pk).update(alerts_evaluated_at=None)
         except IntegrityError:
             # Another worker stored the same report a moment ago (committed: the unique index
             # waited for it): which copy counts is decided as for any copy stored earlier.
             if first_try:
-                self._save_parsed(parsed, first_try=False, rejudge=rejudge)
+                self._save_parsed(parsed, first_try=False, rejudge=rejudge, alerts=alerts)
                 return
             self.parse_status = self.DUPLICATE
             self.report = lock_report(self.address, submitter, parsed.report_id, span)
@@ -926,7 +959,7 @@ def _decoded(value: str | None) -> str | None:
         return value
 
 
-def judge_split_off_again(report_pk: int) -> None:
+def judge_split_off_again(report_pk: int, *, alerts: bool = True) -> None:
     """After a copy took the report `report_pk` over, the reports split off from it as
     another policy domain's under the same report-id and day (' for <domain>' keys,
     _another_domains) were judged against what it said before: the counted copy of each is
@@ -935,7 +968,8 @@ def judge_split_off_again(report_pk: int) -> None:
     figures, is that mail's copy once a signed mail of the post's figures replaces it, not
     the same sessions counted again under example.com; a post writing SUB split off from a
     post naming none is a copy once a mail naming SUB takes that one over, not a second
-    report about SUB. One no longer split off leaves its report to be settled (process)."""
+    report about SUB. One no longer split off leaves its report to be settled (process).
+    `alerts`: False after an import's takeover (process's)."""
     report = TlsReport.objects.filter(pk=report_pk).first()
     if report is None:
         return
@@ -948,10 +982,10 @@ def judge_split_off_again(report_pk: int) -> None:
         if same_report([report], other.start, other.end, other.day) is None:
             continue
         if (counted := counted_copy(other)) is not None:
-            counted.process(force=True)
+            counted.process(force=True, alerts=alerts)
 
 
-def settle_report(report_pk: int) -> None:
+def settle_report(report_pk: int, *, alerts: bool = True) -> None:
     """Settle a stored report after one of its copies ended `rejected` or `error`.
 
     While a copy still counts, nothing changes. Otherwise its other copies (duplicates, and
@@ -966,7 +1000,8 @@ def settle_report(report_pk: int) -> None:
     leave the totals, charts and alerts; every raw body stays, and `manage.py reparse` after
     a fix stores it again. A copy still pending (a DKIM key lookup that timed out) keeps the
     report as it is: could not check is not a failure, and its own outcome settles the
-    report again."""
+    report again. `alerts`: False after an import's takeover (process's): nothing is
+    evaluated again."""
     with transaction.atomic():
         # The copies first, then the report (lock_copies): a worker parsing one of these
         # copies meanwhile waits for us instead of deadlocking with us.
@@ -985,7 +1020,7 @@ def settle_report(report_pk: int) -> None:
             return
         told = AlertFacts.told(report)
         for other in others:
-            other.process(force=True, settle=False)
+            other.process(force=True, settle=False, alerts=alerts)
         if counted_copy(report) is None:
             if not report.raw_reports.filter(parse_status=RawReport.PENDING).exists():
                 log.warning(
@@ -997,7 +1032,7 @@ def settle_report(report_pk: int) -> None:
                 report.delete()
             return
         report.refresh_from_db()
-        if told is not None and AlertFacts.of(report).tells_more(told):
+        if alerts and told is not None and AlertFacts.of(report).tells_more(told):
             # Judged on the report as settled, against what it was counted on before its
             # copies had their turn (_save_parsed judged each copy that took over in turn).
             from reports.tasks import alert_on_report
