@@ -1,12 +1,18 @@
-"""What Django's error reports show of a request's POST (settings.DEFAULT_EXCEPTION_REPORTER_FILTER)."""
+"""What Django's error reports show (settings.DEFAULT_EXCEPTION_REPORTER_FILTER): a request's POST,
+the passwords in URLs of its settings and META, and the variables of the pages marked secret."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
+from django.template.response import SimpleTemplateResponse
+from django.urls import URLPattern, URLResolver
 from django.views.debug import SafeExceptionReporterFilter
+from django.views.decorators.debug import sensitive_variables
 
 # The POST fields of this site that carry a secret: the sign-in, sign-up, confirm-it's-you and
 # password reset codes, the authenticator's codes and recovery codes ("code"), and passwords.
@@ -56,3 +62,47 @@ class SecretFieldsFilter(SafeExceptionReporterFilter):
         for name in secret:
             shown[name] = self.cleansed_substitute
         return shown
+
+
+def secret_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """`view` whose every variable, in its frames and in every frame below them, is starred in
+    an error report, its template's frames included: a TemplateResponse is rendered here,
+    inside the marked frame, not by the handler after the view returned, where Django's
+    filter finds no mark (s48d, as s47o's _show_new_key for a page that renders itself)."""
+
+    @sensitive_variables()
+    @wraps(view)
+    def page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+            response.render()
+        return response
+
+    return page
+
+
+def secret_pages(patterns: list[URLPattern | URLResolver]) -> list[URLPattern | URLResolver]:
+    """The same URLs, names and arguments, each view made a secret_page."""
+    pages: list[URLPattern | URLResolver] = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = secret_pages(list(pattern.url_patterns))
+            pages.append(
+                URLResolver(
+                    pattern.pattern,
+                    inner,
+                    pattern.default_kwargs,
+                    pattern.app_name,
+                    pattern.namespace,
+                )
+            )
+        else:
+            pages.append(
+                URLPattern(
+                    pattern.pattern,
+                    secret_page(pattern.callback),
+                    pattern.default_args,
+                    pattern.name,
+                )
+            )
+    return pages

@@ -1,9 +1,11 @@
+import allauth.mfa.urls
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from mailsec import views
 from mailsec.accounts import views as account_views
+from mailsec.debugfilter import secret_pages
 
 # The admin's own sign-in form checks passwords with no limit on tries (and, through allauth's
 # backend, takes an email address as the username): staff sign in through allauth's sign-in,
@@ -32,6 +34,11 @@ urlpatterns = [
         account_views.confirm_code,
         name="account_email_verification_sent",
     ),
+    # allauth's two-factor pages, before its own at these URLs and under the same names: the
+    # TOTP secret, the recovery codes (shown, made, or typed in and compared with every unused
+    # one) and the app's codes are in their frames' variables and their templates' context,
+    # which an error report would print; each is starred (mailsec.debugfilter.secret_page, s48d).
+    path("accounts/2fa/", include(secret_pages(allauth.mfa.urls.urlpatterns))),
     path("accounts/", include("allauth.urls")),
     path("domains/", include("mailsec.domains.urls")),
     path("alerts/", include("mailsec.alerts.urls")),
