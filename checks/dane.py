@@ -2672,6 +2672,17 @@ def _misplaced_text(
     )
 
 
+def _delete_fix(state: TlsaState, wrong: Sequence[TlsaRecord]) -> str:
+    """DANE-12's fix for records that never authenticate (_misplaced_text): delete them."""
+    one = len(wrong) == 1
+    which = (
+        "this record, which never authenticates"
+        if one
+        else "these records, which never authenticate"
+    )
+    return f"Delete {which}: " + "; ".join(f"{state.qname}. TLSA {r.text}" for r in wrong) + "."
+
+
 def _rollover(
     out: Collector,
     host: Any,
@@ -2771,18 +2782,7 @@ def _rollover(
                 + ("." if dead else "")
             )
         if dead:
-            wrong = [r for r, _ in misplaced.values()]
-            one = len(wrong) == 1
-            which = (
-                "this record, which never authenticates"
-                if one
-                else "these records, which never authenticate"
-            )
-            fixes.append(
-                f"Delete {which}: "
-                + "; ".join(f"{state.qname}. TLSA {r.text}" for r in wrong)
-                + "."
-            )
+            fixes.append(_delete_fix(state, [r for r, _ in misplaced.values()]))
         out.add(
             "DANE-12",
             Status.WARN,
@@ -2837,11 +2837,14 @@ def _rollover(
             f"{state.qname} pre-publishes {', '.join(repr(r.text[:40] + '…') for r in ignored)} "
             "for a next key, but DANE senders ignore it: the same usage and selector has "
             "records with a stronger digest, and senders match only the strongest (RFC 7671 "
-            "§9). Once the new key is live, mail to this host will be deferred.",
+            "§9). Once the new key is live, mail to this host will be deferred." + also,
             subject=state.qname,
             evidence={"tlsa": [r.text for r in state.records]},
+            # A record in the wrong role beside it is named, and its delete listed, as the
+            # pass and info below do (s48a): the reader could not tell which to fix.
             fix="Publish the next key in every matching type the RRset uses (RFC 7671 §8.3), "
-            "or drop the stronger digest records before the switch.",
+            "or drop the stronger digest records before the switch."
+            + (f" {_delete_fix(state, [r for r, _ in misplaced.values()])}" if misplaced else ""),
         )
     elif has_next:
         # A record of a key not presented now: the next key's, pre-published, or a retired
