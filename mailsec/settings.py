@@ -625,9 +625,37 @@ AUTH_PASSWORD_VALIDATORS = [
 # Warnings and errors (including tracebacks of failed requests) go to stderr, DEBUG or not.
 # Django's own configuration stays beneath this one: its "django" logger's mail_admins handler
 # mails ADMINS (MAILSEC_ADMINS) the report of each 500 with DEBUG off (tests/test_s48d_error_reports.py).
+# The loggers naming request paths write an invitation's token as "…" (mailsec/logfilter.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"hide_url_tokens": {"()": "mailsec.logfilter.HideUrlTokens"}},
+    # runserver's access log, as Django's own LOGGING has it (configuring its logger here
+    # replaces that logger's handlers).
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {
+            "level": "INFO",
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+        },
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "django.request": {"filters": ["hide_url_tokens"]},
+        "django.security.csrf": {"filters": ["hide_url_tokens"]},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["hide_url_tokens"],
+        },
+    },
 }
