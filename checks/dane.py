@@ -1476,9 +1476,22 @@ def _unsent_ta_fix(
             f"sends: {state.qname}. IN TLSA {text} (for {name}, which the server sends)"
         )
     else:
-        other = (
-            f"publish, in place of '{record[:40]}…', a record for a CA certificate the server sends"
-        )
+        # The server sends no CA certificate: no DANE-TA digest record can match now. With a
+        # DANE-EE record of the leaf beside it, that one authenticates; else offer it.
+        chains = [list(getattr(p, "chain_der", None) or ()) for p in probes]
+        chain = next((c for c in chains if c), [])
+        if any(
+            r.usage == 3 and certs.tlsa_matches(c[0], r.selector, r.mtype, r.data)
+            for r in state.usable_records
+            for c in chains
+            if c
+        ):
+            other = (
+                f"delete '{record[:40]}…': the server sends no CA certificate for a DANE-TA "
+                "record to name, and its DANE-EE record authenticates it"
+            )
+        else:
+            other = f"publish {recommended_record(state, chain)} in place of '{record[:40]}…'"
     ca = certs.load_der(der) if der is not None else None
     if kind == "above" and ca is not None:
         return (

@@ -138,3 +138,37 @@ def test_s48a_dane06_201_of_a_stray_ca_below_a_known_root_still_anchors_none(
     (dane06,) = _of(found, "DANE-06")
     assert ANCHORS_NONE in dane06.summary, dane06.summary
     assert "would let them" not in dane06.summary, dane06.summary
+
+
+def test_s48a_dane06_fix_when_the_server_sends_no_ca_certificate(pki: Pki, tmp_path: Path) -> None:
+    # Leaf only: no DANE-TA digest record can match until a CA certificate is sent. Beside a
+    # '3 1 1' that authenticates, the other repair is to delete the '2 1 1', not to publish
+    # "a record for a CA certificate the server sends", as there is none.
+    leaf = pki.leaf([MX1])
+    ee = certs.tlsa_record_text(leaf.der, 3, 1, 1)
+    ta = certs.tlsa_record_text(pki.root.der, 2, 1, 1)
+    found = _dane_rrset(pki, tmp_path, [ee, ta], [leaf.der])
+    (dane06,) = _of(found, "DANE-06")
+    assert SIGNS_NONE not in dane06.summary, dane06.summary
+    fix = dane06.fix or ""
+    assert "a record for a CA certificate the server sends" not in fix, fix
+    assert f"otherwise delete '{ta[:40].lower()}…': the server sends no CA certificate" in fix
+
+
+def test_s48a_dane06_fix_for_a_lone_201_when_the_server_sends_no_ca_certificate(
+    pki: Pki, tmp_path: Path
+) -> None:
+    # '2 0 1' of the issuing CA alone, the server sending its leaf only (DANE-09 fails): the
+    # other repair is the leaf's '3 1 1', there being no CA certificate sent to name.
+    assert pki.inter is not None
+    leaf = pki.leaf([MX1])
+    ta = certs.tlsa_record_text(pki.inter.der, 2, 0, 1)
+    found = _dane_rrset(pki, tmp_path, [ta], [leaf.der])
+    assert _of(found, "DANE-09"), found
+    (dane06,) = _of(found, "DANE-06")
+    assert ANCHORS_NONE not in dane06.summary, dane06.summary
+    assert "sending that certificate in the chain would let them use it" in dane06.summary
+    fix = dane06.fix or ""
+    assert "a record for a CA certificate the server sends" not in fix, fix
+    ee = certs.tlsa_record_text(leaf.der, 3, 1, 1)
+    assert f"otherwise publish {QNAME}. IN TLSA {ee} in place of '{ta[:40].lower()}…'" in fix, fix
