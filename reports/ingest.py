@@ -162,8 +162,9 @@ def ingest_many(
             if repeated:
                 outcome["already stored"] += repeated
             with transaction.atomic():
-                taken = _store_by_orm(files, content_type, outcome)
+                taken, named = _store_by_orm(files, content_type, outcome)
             _judge_again(taken)
+            _read_names(named, outcome)
         return outcome
     content_type = content_type[:200]
     with ThreadPoolExecutor(1, thread_name_prefix="ingest-parse") as pool:
@@ -208,55 +209,84 @@ def too_many_copies(reports: int, size: int, cap: int, setting: str) -> str | No
 
 def _parse(chunk: list[_Item], max_bytes: int) -> tuple[list[_File], int]:
     """Parse a batch (no database): a _File per report of each body. A body repeated within
-    the batch is left out: its reports count as already stored (the number returned)."""
+    the batch is left out: its reports count as already stored (the number returned). When
+    its first file's name named no policy domain and the repeat's does, the body's reports
+    are read with the repeat's name (task s48e: the bytes are one report, and the name is
+    the sender's word on its domain, where none was given)."""
     files: list[_File] = []
-    seen: dict[tuple[int, str], int] = {}
+    seen: dict[tuple[int, str], list[int]] = {}  # a body's files: their places in `files`
     repeated = 0
     for address, body, members, name in chunk:
         digest = hashlib.sha256(body).hexdigest()
-        if (address.pk, digest) in seen:
-            repeated += seen[address.pk, digest]
+        if (places := seen.get((address.pk, digest))) is not None:
+            repeated += len(places)
+            for place in places:
+                if (
+                    not files[place].headers
+                    and (
+                        again := _read(
+                            address, body, digest, files[place].index, members, name, max_bytes
+                        )
+                    ).headers
+                ):
+                    files[place] = again
             continue
-        seen[address.pk, digest] = len(members)
-        for index, member in enumerate(members):
-            # The policy domain a §5.1 file name names, before the address's (as a mail's).
-            # In a zip, the report file's own name first: §5.1 names the report file, one
-            # per report, and a zip may hold several reports about several domains, where
-            # its own name (often a tool's, and no §5.1 name: .zip is not its extension) is
-            # one for all of them (task s46a).
-            try:
-                inner = report_file_name(body, member)
-            except Exception:
-                # As reports_in: a zip our reader trips over is its parse's to judge.
-                log.exception("reading the file names of an imported zip failed")
-                inner = None
-            file_name = inner if filename_domain(inner) else name
-            named = filename_domain(file_name) if file_name else None
-            parsed: ParsedReport | None = None
-            status, error = RawReport.PARSED, ""
-            try:
-                parsed = parse_report(
-                    body,
-                    report_domain=named or address.domain_name,
-                    max_bytes=max_bytes,
-                    member=member,
-                )
-                # As the parse task: with no §5.1 name, a policy-domain left out is the
-                # address's, nobody's word (reports.models.address_filled).
-                parsed.filled_from_address = not named
-                if named and file_name:
-                    parsed.warnings = said_from_filename(parsed.warnings, named, file_name)
-                parsed = keep_own_policies(parsed, address.domain_name)
-            except ReportRejected as e:
-                status, error = RawReport.REJECTED, e.reason
-            except Exception as e:
-                # A bug on our side, not the sender's: keep the bytes for `reparse` after a
-                # fix, as the parse task does, and go on with the other files.
-                log.exception("parsing an imported report for %s failed", address.domain_name)
-                status, error = RawReport.ERROR, f"{type(e).__name__}: {e}"[:2000]
-            kept = {IMPORTED_FILE_NAME: file_name} if named and file_name else {}
-            files.append(_File(address, digest, body, index, parsed, status, error, kept))
+        seen[address.pk, digest] = list(range(len(files), len(files) + len(members)))
+        files.extend(
+            _read(address, body, digest, index, members, name, max_bytes)
+            for index in range(len(members))
+        )
     return files, repeated
+
+
+def _read(
+    address: ReportAddress,
+    body: bytes,
+    digest: str,
+    index: int,
+    members: list[int | None],
+    name: str | None,
+    max_bytes: int,
+) -> _File:
+    """The _File of the report `index` of a body (members: reports_in), read under the file
+    name `name`."""
+    member = members[index]
+    # The policy domain a §5.1 file name names, before the address's (as a mail's). In a
+    # zip, the report file's own name first: §5.1 names the report file, one per report,
+    # and a zip may hold several reports about several domains, where its own name (often
+    # a tool's, and no §5.1 name: .zip is not its extension) is one for all of them (s46a).
+    try:
+        inner = report_file_name(body, member)
+    except Exception:
+        # As reports_in: a zip our reader trips over is its parse's to judge.
+        log.exception("reading the file names of an imported zip failed")
+        inner = None
+    file_name = inner if filename_domain(inner) else name
+    named = filename_domain(file_name) if file_name else None
+    parsed: ParsedReport | None = None
+    status, error = RawReport.PARSED, ""
+    try:
+        parsed = parse_report(
+            body,
+            report_domain=named or address.domain_name,
+            max_bytes=max_bytes,
+            member=member,
+        )
+        # As the parse task: with no §5.1 name, a policy-domain left out is the address's,
+        # nobody's word (reports.models.address_filled).
+        parsed.filled_from_address = not named
+        if named and file_name:
+            parsed.warnings = said_from_filename(parsed.warnings, named, file_name)
+        parsed = keep_own_policies(parsed, address.domain_name)
+    except ReportRejected as e:
+        status, error = RawReport.REJECTED, e.reason
+    except Exception as e:
+        # A bug on our side, not the sender's: keep the bytes for `reparse` after a fix, as
+        # the parse task does, and go on with the other files.
+        log.exception("parsing an imported report for %s failed", address.domain_name)
+        status, error = RawReport.ERROR, f"{type(e).__name__}: {e}"[:2000]
+    kept = {IMPORTED_FILE_NAME: file_name} if named and file_name else {}
+    return _File(address, digest, body, index, parsed, status, error, kept)
 
 
 def _resend_error(parsed: ParsedReport, first: ParsedReport) -> str:
@@ -623,12 +653,79 @@ def _judge_again(taken: Iterable[int]) -> None:
         judge_split_off_again(report_pk, alerts=False)
 
 
+# What ingest_many counts for a file whose bytes are stored already under the address, when
+# its §5.1 name names a policy domain (_read_names).
+READ_AGAIN = "already stored (read again with its file name)"
+NOT_TAKEN = "already stored (under a file name naming another domain, kept)"
+
+
+def _read_names(files: list[_File], outcome: Counter[str]) -> None:
+    """After a batch's commit, the files whose bytes were stored already (answered "already
+    stored": the bytes are one report, stored once) and whose RFC 8460 §5.1 name names the
+    domain of a policy leaving its policy-domain out (_known_named, task s48e). A stored copy naming none (posted, or imported under a name
+    naming none) had the address's domain filled in for a policy that leaves its domain
+    out, nobody's word: the name is the sender's, so it is kept with the stored row (as an
+    imported file's, IMPORTED_FILE_NAME) and the row read again with it, judged as on
+    arrival (`rejudge`), and the report's copies judged again as after a takeover
+    (_judge_again): the outcome is the one the file would have had first. No alerts: an
+    import is history. A stored copy whose name named another domain keeps it (the first
+    word stays, as the copy stored first does); the count says the file's name was not
+    taken. A message's bytes are never a report file's, so only HTTPS rows are read."""
+    for f in files:
+        raw = (
+            RawReport.objects.filter(
+                address=f.address, sha256=f.sha256, report_index=f.index, source=RawReport.HTTPS
+            )
+            .defer("body")
+            .first()
+        )
+        if raw is None:
+            continue
+        name = f.headers[IMPORTED_FILE_NAME]
+        if theirs := raw.headers.get(IMPORTED_FILE_NAME):
+            if filename_domain(theirs) != filename_domain(name):
+                _count_as(outcome, NOT_TAKEN)
+            continue
+        RawReport.objects.filter(pk=raw.pk).update(
+            headers={**raw.headers, IMPORTED_FILE_NAME: name}
+        )
+        raw.process(force=True, rejudge=True, alerts=False)
+        if raw.parse_status == RawReport.PARSED and raw.report_id:
+            _judge_again([raw.report_id])
+        _count_as(outcome, READ_AGAIN)
+
+
+def _count_as(outcome: Counter[str], what: str) -> None:
+    """One file counted "already stored" counted as `what` instead."""
+    outcome["already stored"] -= 1
+    if outcome["already stored"] <= 0:
+        del outcome["already stored"]
+    outcome[what] += 1
+
+
+def _known_named(files: list[_File], known: set[tuple[int, str, int]]) -> list[_File]:
+    """The files of a batch stored already whose §5.1 name names the domain of a policy
+    that leaves its policy-domain out (_read_names): for a report writing its domains the
+    name says nothing (s11: one posted, imported again under names, is only "already
+    stored")."""
+    return [
+        f
+        for f in files
+        if f.headers
+        and _row(f) in known
+        and f.parsed is not None
+        and any(p.domain_filled for p in f.parsed.policies)
+    ]
+
+
 def _taken(report_of: dict[int, tuple[_Report, bool]]) -> set[int]:
     """The reports of the batch a file of it took over (_judge_again)."""
     return {found.pk for found, _ in report_of.values() if found.taken and found.pk}
 
 
-def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) -> set[int]:
+def _store_by_orm(
+    files: list[_File], content_type: str, outcome: Counter[str]
+) -> tuple[set[int], list[_File]]:
     known = set(
         RawReport.objects.filter(
             address_id__in={f.address.pk for f in files}, sha256__in={f.sha256 for f in files}
@@ -716,7 +813,7 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
         )
     RawReport.objects.bulk_create(raws, batch_size=BULK_BATCH)
     outcome.update(raw.parse_status for raw in raws)
-    return _taken(report_of)
+    return _taken(report_of), _known_named(files, known)
 
 
 # --- PostgreSQL: COPY straight into the tables ---------------------------------------------
@@ -912,7 +1009,7 @@ def _store_batch(batch: _Batch, outcome: Counter[str]) -> None:
     for attempt in range(3):
         try:
             with transaction.atomic():
-                statuses, taken = _store_once(batch.files)
+                statuses, taken, named = _store_once(batch.files)
         except (IntegrityError, OperationalError) as e:
             if attempt == 2 or not (isinstance(e, IntegrityError) or _deadlock(e)):
                 raise
@@ -921,6 +1018,7 @@ def _store_batch(batch: _Batch, outcome: Counter[str]) -> None:
         if batch.repeated:
             outcome["already stored"] += batch.repeated
         _judge_again(taken)
+        _read_names(named, outcome)
         return
 
 
@@ -928,7 +1026,9 @@ def _deadlock(e: OperationalError) -> bool:
     return getattr(e.__cause__, "sqlstate", None) == "40P01"
 
 
-def _store_once(staged: list[tuple[_File, _Rows]]) -> tuple[list[str], set[int]]:
+def _store_once(
+    staged: list[tuple[_File, _Rows]],
+) -> tuple[list[str], set[int], list[_File]]:
     now = timezone.now().isoformat()
     with connection.cursor() as cursor:
         bodies = [{"a": a, "s": s} for a, s in {(f.address.pk, f.sha256) for f, _ in staged}]
@@ -1040,7 +1140,7 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> tuple[list[str], set[int]]
                     copy.write(head)
                     copy.write(body_hex)
                     copy.write(tail)
-    return statuses, _taken(report_of)
+    return statuses, _taken(report_of), _known_named([f for f, _ in staged], known)
 
 
 def _key(f: _File) -> tuple[int, str, str]:

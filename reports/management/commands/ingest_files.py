@@ -14,7 +14,9 @@ policy-domain is left out (Postfix's no-policy-found) is about the domain such a
 names, also under --address, as a mailed report's attachment name says it (checklist
 RPT-06); in a zip, the name of the report file in it first (task s46a). Only a file without
 such a name falls back to the address's domain. Running the
-command again on the same files stores nothing twice.
+command again on the same files stores nothing twice; a file stored already whose name names
+a domain where the stored copy named none has its stored copy read again with the name
+(reports.ingest._read_names, task s48e).
 """
 
 from __future__ import annotations
