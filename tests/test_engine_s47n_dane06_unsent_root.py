@@ -3,9 +3,11 @@
 A '3 1 1' of the leaf with a '2 1 1' of the root that signed the intermediate the server
 sends: DANE-06 said the '2 1 1' "names a CA that signs none of the certificates it presents
 now", untrue, as the root signs the intermediate. A DANE-TA record matches only a certificate
-the server sends (RFC 7671 §5.2.2; only a full key '2 1 0' can stand for one it omits), so
-DANE senders cannot use it: DANE-06 now says so. A '2 1 1' of a CA nobody knows keeps the
-old words; DANE-12 says the record matches no chain presented in both. No network.
+the server sends (RFC 7671 §5.2.2: only a '2 0 0', the whole certificate, lets it be left
+out), so DANE senders cannot use it: DANE-06 now says so. A '2 1 1' of a CA off a chain known
+up to its root keeps the old words (where the chain cannot be followed to a root, s48a says
+the certificate is not sent: tests/test_engine_s48a_dane06_unsent_anchor.py); DANE-12 says
+the record matches no chain presented in both. No network.
 """
 
 from __future__ import annotations
