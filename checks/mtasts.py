@@ -2295,6 +2295,25 @@ def _serve_fix(domain: str, mxset: mx.MxSet, extensions: dict[str, str]) -> str:
     return fix + "\n" + left_out(gone) if gone else fix
 
 
+def _withdraw_instead(domain: str, mxset: mx.MxSet) -> str:
+    """After MTASTS-10's _serve_fix (no file is served: the host is gone, refuses, or answers
+    404): the removal path, for an owner withdrawing MTA-STS who deleted the policy host
+    before the record (s48b). RFC 8461 §8.3: a 'mode: none' file under a new id, and the
+    record and the host deleted only once the earlier policy's max_age has run out; until
+    then senders keep the policy they cached (§3.1, §5.1). '' where no MX host has an
+    address (_serve_fix puts the MX records first)."""
+    gone = addressless(mxset)
+    if gone and len(gone) == len(mxset.hosts):
+        return ""
+    return (
+        f"\nIf MTA-STS is being withdrawn instead, serve in its place at {policy_url(domain)} "
+        "a file of three lines, 'version: STSv1', 'mode: none' and 'max_age: 86400', and "
+        "change the id in the record as above; delete the record and the policy host only "
+        "once the max_age of the policy senders cached before has run out (RFC 8461 §8.3): "
+        "until then a sender that cached that policy keeps applying it."
+    )
+
+
 def _unreached_fix(domain: str, result: https.HttpsResult, problems: list[Problem]) -> str:
     """MTASTS-10's fix when the fetch failed below the policy file: a certificate senders refuse
     (MTASTS-12), a TLS handshake that fails (MTASTS-13) or an incomplete HTTP response
@@ -2624,6 +2643,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         # MX-01 proposes a null MX (mx.advises_no_mail): a misplaced record is moved only if
         # the domain is to receive mail, and goes either way.
         null_mx = ""
+        withdrawing = False
         if gone and len(gone) == len(mxset.hosts):
             # No MX host can receive mail (MX-06): a policy listing them protects nothing,
             # and one listing none is no policy. The MX records come first.
@@ -2662,8 +2682,18 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             else:
                 then = "set up MTA-STS for that server"
                 if_none = "publish the null MX MX-01 gives instead"
+            announce = fix
             fix = hosted or no_mail_fix(ctx.domain, reading, then=then, if_none=if_none) or fix
             null_mx = ctx.domain if reading is not None and reading.advice is not None else ""
+            if served and fix == announce and state.policy and state.policy.mode == "none":
+                # A 'mode: none' file with the record gone: a withdrawal whose record went
+                # first (s48b). The record brings the 'none' to senders; both go last.
+                fix += (
+                    "\nKeep the record and this file until the max_age of the policy senders "
+                    "cached before has run out; then delete the record and the policy file "
+                    "(RFC 8461 §8.3)."
+                )
+                withdrawing = True
         summary = (
             f"{ctx.domain} has no MTA-STS record, so senders do not protect mail to it "
             "against TLS downgrade."
@@ -2694,6 +2724,14 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "MTA-STS records",
                 '"v=STSv1;", RFC 8461 §3.1',
                 "senders",
+            )
+        if withdrawing:
+            summary += (
+                " Its mode is none, the last step of withdrawing MTA-STS, but senders fetch a "
+                "policy only when a record with a new id announces it and keep the one they "
+                "cached while no record is published (RFC 8461 §3.1, §5.1): any sender that "
+                f"cached an earlier policy of {ctx.domain} keeps applying it until that "
+                "policy's max_age runs out. RFC 8461 §8.3 deletes the record last."
             )
         evidence = {"txt": txt_ev, **({"policy": fetch_ev} if served else {})}
         pairs = [(name, record.raw) for name, record in misplaced]
@@ -3391,7 +3429,18 @@ def _fetch_fix(
             "that path (senders do not follow it, RFC 8461 §3.3)."
         )
     if problem.check_id == "MTASTS-14":
-        return f"Serve the policy file at {url} with HTTP 200 (it answers HTTP {status} now)."
+        fix = f"Serve the policy file at {url} with HTTP 200 (it answers HTTP {status} now)."
+        # Through an alias the answer is the target's server's (s48b: mta-sts.<d> left
+        # pointing at a former provider's policy hosting, which dropped the domain).
+        target = next((a.cnames[-1] for a in result.dns if a.cnames), "")
+        if target:
+            fix += (
+                f" {host} is an alias (CNAME) of {target}, so that answer comes from whoever "
+                f"runs {target}: ask them to serve {domain}'s policy, or, if {domain} has "
+                f"left that provider, point {host} at the host that serves its policy now (or "
+                "replace the CNAME with A/AAAA records of one)."
+            )
+        return fix
     if problem.check_id == "MTASTS-15" and problem.status == Status.FAIL:
         return (
             f"Serve {url} with the header 'Content-Type: text/plain' (nginx: default_type "
@@ -3739,7 +3788,8 @@ def _fetch_findings(
             or no_mail
             or _unreached_fix(ctx.domain, result, problems)
             or _unserved_fix(ctx.domain, result, mxset, state)
-            or _serve_fix(ctx.domain, mxset, record_extensions(state.candidates)),
+            or _serve_fix(ctx.domain, mxset, record_extensions(state.candidates))
+            + _withdraw_instead(ctx.domain, mxset),
         )
     if result.error_kind is None:
         out.add(

@@ -997,7 +997,9 @@ def test_serving_a_new_policy_changes_the_id(monkeypatch: pytest.MonkeyPatch) ->
         headers={"content-type": "text/html"},
     )
     fix = fix_of(findings, "MTASTS-10")
-    record = fix.splitlines()[-1]
+    # The record ends the steps; the withdrawal alternative (s48b) follows them.
+    record, withdrawal = fix.splitlines()[-2:]
+    assert withdrawal.startswith("If MTA-STS is being withdrawn instead")
     assert fix.startswith("1. Serve this file at https://mta-sts.example.org/")
     assert record.startswith('_mta-sts.example.org. TXT "v=STSv1; id=')
     assert "id=20260601T0000" not in record

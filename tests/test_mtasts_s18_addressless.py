@@ -42,7 +42,10 @@ def test_the_file_to_serve_leaves_out_an_mx_host_without_an_address(
     fix = _mtasts10(monkeypatch, NO_MX2).fix
     assert fix.startswith("1. Serve this file at https://mta-sts.example.org/")
     assert "mx: mx1.example.org\nmax_age:" in fix and "mx: mx2.example.org" not in fix
-    assert fix.endswith(f"{LEFT_OUT} (see MX-06).")
+    # The left-out note ends the steps; the withdrawal alternative (s48b) follows them.
+    steps, withdrawal = fix.rsplit("\n", 1)
+    assert steps.endswith(f"{LEFT_OUT} (see MX-06).")
+    assert withdrawal.startswith("If MTA-STS is being withdrawn instead")
 
 
 def test_no_file_to_serve_when_no_mx_host_has_an_address(
