@@ -251,10 +251,50 @@ def shown() -> dict[str, bytes]:
     }
 
 
+# --- Second batch (D01-D07), expectations committed before it ran ----------------------------
+
+
+def second_containers() -> dict[str, bytes]:
+    c: dict[str, bytes] = {}
+    # D01 (door zip_then_mail): C02's report file alone in a zip (no folder), POSTed; then D01.eml.
+    c["D01"] = zipped([(name("mail.example.com"), dumps(report([nopd(48)])))])
+    # D04: a zip whose one file is named for parked.example.net (another domain), no-policy-found
+    # without policy-domain (48 ok).
+    c["D04"] = zipped([(name("parked.example.net"), dumps(report([nopd(48)])))])
+    # D05: the §5.1 name in capitals: SENDER.EXAMPLE!MAIL.EXAMPLE.COM!…!001.JSON.
+    c["D05"] = zipped([(name("mail.example.com").upper(), dumps(report([nopd(48)])))])
+    # D07: the file named for mail.example.com, its sts policy-domain example.com (120 ok).
+    c["D07"] = zipped([(name("mail.example.com"), dumps(report([sts()])))])
+    return c
+
+
+def second_mails() -> dict[str, bytes]:
+    # D01: the same report mailed signed as +gzip with TLS-Report-Domain mail.example.com.
+    return {
+        "D01": header(**{"TLS-Report-Domain": "mail.example.com"})
+        + multi(
+            REPORT_TYPE,
+            "s48c-d01",
+            [
+                TEXT,
+                attached(
+                    shared.gzip_member(dumps(report([nopd(48)]))),
+                    GZ,
+                    f'attachment; filename="{name("mail.example.com", ext="json.gz")}"',
+                ),
+            ],
+        )
+    }
+
+
 def main() -> None:
     shared.write(
         HERE,
-        {".json": {**bodies(), **shown()}, ".bin": containers(), ".eml": mails()},
+        {
+            ".json": {**bodies(), **shown()},
+            ".bin": {**containers(), **second_containers()},
+            ".eml": {**mails(), **second_mails()},
+        },
     )
 
 
