@@ -1,5 +1,6 @@
-"""What Django's error reports show (settings.DEFAULT_EXCEPTION_REPORTER_FILTER): a request's POST,
-the passwords in URLs of its settings and META, and the variables of the pages marked secret."""
+"""What Django's error reports show (settings.DEFAULT_EXCEPTION_REPORTER_FILTER and
+DEFAULT_EXCEPTION_REPORTER): a request's POST, the passwords in URLs of its settings and META,
+the variables of the pages marked secret, and the tokens of our links' URLs."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from typing import Any
 from django.http import HttpRequest, HttpResponseBase
 from django.template.response import SimpleTemplateResponse
 from django.urls import URLPattern, URLResolver
-from django.views.debug import SafeExceptionReporterFilter
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 from django.views.decorators.debug import sensitive_variables
+
+from mailsec.logfilter import hide_url_tokens
 
 # The POST fields of this site that carry a secret: the sign-in, sign-up, confirm-it's-you and
 # password reset codes, the authenticator's codes and recovery codes ("code"), and passwords.
@@ -47,10 +50,25 @@ class SecretFieldsFilter(SafeExceptionReporterFilter):
     def cleanse_setting(self, key: Any, value: Any) -> Any:
         # Each setting of a report, each item of one that is a dict (Django's recursion comes
         # back here), and each entry of request.META.
+        # A link's token as in the logs (mailsec.logfilter): META's PATH_INFO, REQUEST_URI
+        # and HTTP_REFERER name the page's path (s48f).
         value = super().cleanse_setting(key, value)
         if isinstance(value, str):
-            return URL_PASSWORD.sub(rf"\g<1>{self.cleansed_substitute}\g<2>", value)
+            value = URL_PASSWORD.sub(rf"\g<1>{self.cleansed_substitute}\g<2>", value)
+            return hide_url_tokens(value)
         return value
+
+    def get_traceback_frame_variables(self, request: HttpRequest | None, tb_frame: Any) -> Any:
+        # The URL argument `token` of each link's page (mailsec.logfilter), in the view's frame
+        # and in the handler's kwargs for it: starred (s48f).
+        shown = []
+        for name, value in super().get_traceback_frame_variables(request, tb_frame):
+            if name == "token":
+                value = self.cleansed_substitute
+            elif isinstance(value, dict) and "token" in value:
+                value = {**value, "token": self.cleansed_substitute}
+            shown.append((name, value))
+        return shown
 
     def _star(self, request: HttpRequest | None, shown: Any) -> Any:
         if request is None or not self.is_active(request):
@@ -62,6 +80,47 @@ class SecretFieldsFilter(SafeExceptionReporterFilter):
         for name in secret:
             shown[name] = self.cleansed_substitute
         return shown
+
+
+class _PathHidden:
+    """The request as a report's template reads it ("… at {{ request.path_info }}"), the
+    token of its path hidden."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+        self.path_info = hide_url_tokens(request.path_info)
+        self.path = hide_url_tokens(request.path)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._request, name)
+
+
+class SecretUrlReporter(ExceptionReporter):
+    """Django's report (the page with DEBUG on, the mail to ADMINS with it off) with the token
+    of each of our links' URLs written as the logs write it (mailsec.logfilter.hide_url_tokens):
+    its Request URL and path, the query (?next=/invite/…/), META (SecretFieldsFilter), the
+    exception's message, and the traceback's variables (whose `token`, the URL argument of
+    each such page, SecretFieldsFilter stars). Before s48f the mail's subject hid the token of
+    an invitation and its body did not."""
+
+    def _get_raw_insecure_uri(self) -> str:
+        return hide_url_tokens(super()._get_raw_insecure_uri())
+
+    def get_traceback_data(self) -> dict[str, Any]:
+        data = super().get_traceback_data()
+        if self.request is not None:
+            data["request"] = _PathHidden(self.request)
+            data["request_GET_items"] = [
+                (name, hide_url_tokens(value) if isinstance(value, str) else value)
+                for name, value in self.request.GET.items()
+            ]
+        for name in ("exception_value", "exception_notes"):
+            if isinstance(data.get(name), str):
+                data[name] = hide_url_tokens(data[name])
+        for frame in data.get("frames", []):
+            if "vars" in frame:
+                frame["vars"] = [(name, hide_url_tokens(value)) for name, value in frame["vars"]]
+        return data
 
 
 def secret_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

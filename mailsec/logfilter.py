@@ -5,22 +5,42 @@ from __future__ import annotations
 import logging
 import re
 
-# An invitation's token is its link's secret (mailsec.accounts.models.Invite): /invite/<token>/
-# and the owner's /team/invites/<token>/revoke/. Django's request log names the path of every
+# The secret of a link is the token in its path. Django's request log names the path of every
 # answer of 400 or more (django.request: "Not Found: /invite/…/", "Method Not Allowed (HEAD):
-# …"; django.security.csrf: "Forbidden (…): …"), a live invitation's included: a link scanner's
-# HEAD, a join by someone signed in with another address (s48d).
-URL_TOKEN = re.compile(r"(/invite/|/team/invites/)[^/?#\s]+")
+# …"; django.security.csrf: "Forbidden (…): …"; runserver's django.server: each request line),
+# a live link's included: a link scanner's HEAD, a join by someone signed in with another
+# address (s48d), an unsubscribe link refused or mistyped (s48f).
+#   /invite/<token>/, /team/invites/<token>/revoke/  an invitation (mailsec.accounts.models.Invite)
+#   /alerts/unsubscribe/<token>/                     a signed unsubscribe link of an alert email
+#   /alerts/address/<token>/                         a team address's confirm/resume link
+# (/alerts/addresses/<code>/… is not one: a row's code, for signed-in owners.)
+# Each also as a query writes it (?next=%2Finvite%2F<token>%2F): a slash may be %2F.
+_SLASH = r"(?:/|%2[Ff])"
+_PART = r"(?:(?!%2[Ff])[^/?#&\s])"  # a character of a path segment, %3A (":") included
+URL_TOKEN = re.compile(
+    rf"({_SLASH}(?:invite|team{_SLASH}invites|alerts{_SLASH}unsubscribe|alerts{_SLASH}address)"
+    rf"{_SLASH}){_PART}+"
+)
+
+# A TLS report address, /tlsrpt/<token> and its dashboard's /tlsrpt/<token>/…, keeps its first
+# 8 characters as the intake's own log does (reports.views.receive): the token is published in
+# DNS (the rua= of _smtp._tls), so an operator must be able to tell which address a sender's
+# 404 or 429 was for, but no log line makes the address whole (s48f). /tlsrpt/all-domains/ is
+# a page of its own.
+REPORT_TOKEN = re.compile(
+    rf"({_SLASH}tlsrpt{_SLASH})(?!all-domains(?:{_SLASH}|[?#&\s]|$))({_PART}{{1,8}}){_PART}*"
+)
 
 
 def hide_url_tokens(text: str) -> str:
-    return URL_TOKEN.sub(r"\g<1>…", text)
+    text = URL_TOKEN.sub(r"\g<1>…", text)
+    return REPORT_TOKEN.sub(r"\g<1>\g<2>…", text)
 
 
 class HideUrlTokens(logging.Filter):
-    """Writes each invitation token of a record's message and arguments as '…'. A filter of
-    the loggers that name request paths, so every handler (stderr, mail to ADMINS) gets the
-    record without it."""
+    """Writes each link token (URL_TOKEN, REPORT_TOKEN) of a record's message and arguments
+    as '…'. A filter of the loggers that name request paths, so every handler (stderr, mail
+    to ADMINS) gets the record without it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):

@@ -567,7 +567,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 # A refused form (CSRF) in plain words and the site's layout, not Django's page (inline style).
 CSRF_FAILURE_VIEW = "mailsec.views.csrf_failure"
 # Error reports star the codes and passwords posted to any page, allauth's too (s47d).
+# They write our links' tokens as the logs do (s48f).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "mailsec.debugfilter.SecretFieldsFilter"
+DEFAULT_EXCEPTION_REPORTER = "mailsec.debugfilter.SecretUrlReporter"
 
 # Content-Security-Policy (mailsec/middleware.py), the same with DEBUG on (only Django's own
 # debug error pages go without it). Scripts only from our static files ("{static}": their URL
@@ -625,7 +627,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Warnings and errors (including tracebacks of failed requests) go to stderr, DEBUG or not.
 # Django's own configuration stays beneath this one: its "django" logger's mail_admins handler
 # mails ADMINS (MAILSEC_ADMINS) the report of each 500 with DEBUG off (tests/test_s48d_error_reports.py).
-# The loggers naming request paths write an invitation's token as "…" (mailsec/logfilter.py).
+# The loggers naming request paths write the token of a link's URL as "…" (mailsec/logfilter.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
