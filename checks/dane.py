@@ -2788,12 +2788,32 @@ def _rollover(
             )
         if gone:
             one = len(gone) == 1
+            # A DANE-TA digest record of a certificate the server does not send matches once
+            # it sends it (RFC 7671 §5.2.2): the other repair, as DANE-06 says (s48a).
+            sending = []
+            for r in gone:
+                kind, der = _unsent_ta(state, [r], probes, known)
+                ca = certs.load_der(der) if kind == "above" and der is not None else None
+                if ca is not None:
+                    sending.append(
+                        f"'{r.text[:40]}…' names {certs.name_text(ca.subject)}, a CA above the "
+                        "certificates presented that the server does not send: sending that "
+                        "certificate in the chain makes it match now (RFC 7671 §5.2.2; see "
+                        "DANE-06)."
+                    )
+                elif kind == "unseen":
+                    sending.append(
+                        f"If '{r.text[:40]}…' names a CA that issued the server's certificates "
+                        "(a root above those it sends, say), sending that CA's certificate in "
+                        "the chain makes it match instead (RFC 7671 §5.2.2; see DANE-06)."
+                    )
             fixes.append(
                 f"Remove {'this record' if one else 'these records'} (unless the certificate "
                 f"chain {'it matches' if one else 'they match'} goes live within two TTLs): "
                 + "; ".join(f"{state.qname}. TLSA {r.text}" for r in gone)
-                + ("." if dead else "")
+                + ("." if dead or sending else "")
             )
+            fixes.extend(sending)
         if dead:
             fixes.append(_delete_fix(state, [r for r, _ in misplaced.values()]))
         out.add(
