@@ -20,9 +20,10 @@ reports.models.RawReport._parse (the hunk went in with task s48e's commit f8a60c
 line with 6479cee5; tests/test_reports_s48c_https_zip_names.py, failing first): all 12 hold
 now, on SQLite and PostgreSQL.
 
-Second batch (D01, D04, D05, D07; expectations committed before it ran, with P04 planted
-wrong): a POSTed zip's named report and its signed mail as copies, a file named for another
-domain, a §5.1 name in capitals, a file name beside a policy-domain. Results: to be written.
+Second batch (D01, D04, D05, D07; expectations committed in af0cc133 before it ran, with P04
+planted wrong): a POSTed zip's named report and its signed mail as copies, a file named for
+another domain, a §5.1 name in capitals, a file name beside a policy-domain. All four held (with
+the fix above); P04 (D07 said to be about mail.example.com) failed on its own row and was removed.
 """
 
 from __future__ import annotations
