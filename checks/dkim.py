@@ -1141,6 +1141,26 @@ async def get_keys(ctx: CheckContext) -> DkimKeys:
     return await ctx.once("dkim:keys", load)
 
 
+def _aliased_to_nothing(result: SelectorResult) -> bool:
+    """The selector's name is an alias (CNAME) whose target cleanly holds no record at all
+    (NXDOMAIN or NODATA), as _not_a_key words it; not a failed lookup, not a wildcard's."""
+    answer = result.answer
+    return (
+        bool(answer.cnames)
+        and answer.empty
+        and not answer.failed
+        and not result.others
+        and not result.from_wildcard
+    )
+
+
+def _alias_org(ctx: CheckContext, result: SelectorResult) -> str:
+    """The organisational domain of the name the selector's alias leads to; '' without one."""
+    if not result.answer.cnames:
+        return ""
+    return organizational_domain(result.answer.cnames[-1], ctx.config.extra_public_suffixes)
+
+
 def _not_a_key(result: SelectorResult, keyed: list[str] | None = None) -> str:
     """What stands at a given selector's name when it is not a key: a selector CNAMEd to the
     wrong name of a provider (its SPF record, its verification token) reads 'no key' by RFC
@@ -1438,6 +1458,25 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                     )
                     + (moved[0] if moved else ""),
                     fix=moved[1] if moved else "",
+                    subject=result.name,
+                    evidence={"dns": result.answer.evidence()},
+                )
+            elif _aliased_to_nothing(result):
+                # A common selector the owner aliased to a provider's name that holds nothing
+                # (s48b: Microsoft 365's selector1/selector2 published before DKIM signing is
+                # on in the tenant): the CNAME is the owner's record, so it is named. Keys of
+                # the same provider (aliases into the same organisation) mean signing is on.
+                zone = _alias_org(ctx, result)
+                keyed = [
+                    r.selector
+                    for r in found
+                    if r.parsed is not None and r.parsed.usable and _alias_org(ctx, r) == zone
+                ]
+                out.add(
+                    "DKIM-01",
+                    Status.INFO,
+                    f"No DKIM key is published for the selector '{result.selector}'."
+                    + _not_a_key(result, keyed),
                     subject=result.name,
                     evidence={"dns": result.answer.evidence()},
                 )
