@@ -29,3 +29,22 @@ def share_probes(**kwargs: object) -> None:
     from checks.tasks import SharedProbes
 
     starttls.shared_probes = SharedProbes()
+
+
+@signals.task_failure.connect
+def mail_operators(
+    sender: object = None,
+    task_id: str | None = None,
+    exception: BaseException | None = None,
+    args: object = None,
+    kwargs: object = None,
+    einfo: object = None,
+    **extra: object,
+) -> None:
+    """A task that raised after its retries (a retry is no failure; one that then succeeds
+    sends nothing): ADMINS (MAILSEC_ADMINS) are mailed it once, its arguments and traceback
+    redacted as a web report is (mailsec.taskfailures, s48f)."""
+    from mailsec.taskfailures import mail_task_failure
+
+    traceback_text = str(getattr(einfo, "traceback", "") or "")
+    mail_task_failure(sender, task_id, exception, args, kwargs, traceback_text)

@@ -31,6 +31,13 @@ SECRET_FIELDS = frozenset({"code", "password", "password1", "password2", "oldpas
 URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s:/?#@]*:)[^\s/?#@]+(@)")
 
 
+def redact_text(text: str) -> str:
+    """`text` (a traceback, a repr) with the password of each URL starred and each link's
+    token hidden, as a report shows them (mailsec.taskfailures, s48f)."""
+    text = URL_PASSWORD.sub(rf"\g<1>{SafeExceptionReporterFilter.cleansed_substitute}\g<2>", text)
+    return hide_url_tokens(text)
+
+
 class SecretFieldsFilter(SafeExceptionReporterFilter):
     """Django's filter, which also stars SECRET_FIELDS in the POST of every request, marked
     by its view or not (an error report mailed to ADMINS, or any reporter using this filter,
