@@ -4403,11 +4403,18 @@ async def _mx_findings(
             also = f" {', '.join(unreached)} {has} no address either (see MX-06)."
         # The lines written as an IPv4 address are patterns too, for senders (Policy.numeric_mx).
         written = patterns + (state.policy.numeric_mx if state.policy else [])
+        # No sender enforces a testing policy (RFC 8461 §5): it delivers and reports (s48b).
+        effect = (
+            "under testing senders still deliver, and report each delivery as a "
+            "failure, but under enforce they could not deliver (RFC 8461 §5)"
+            if mode == "testing"
+            else "senders enforcing the policy cannot deliver"
+        )
         out.add(
             "MTASTS-30",
             hard,
             f"No MX host ({', '.join(mxset.names)}) matches the policy's mx patterns "
-            f"({', '.join(written)}); senders enforcing the policy cannot deliver."
+            f"({', '.join(written)}); {effect}."
             f"{alias_note}{also}",
             subject=ctx.domain,
             evidence=ev,
