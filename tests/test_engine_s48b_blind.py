@@ -77,9 +77,10 @@ The other texts read right: the old Google patterns kept beside the new one are 
 info saying when they can go; the un-bumped id after the move is MTASTS-09 warn naming the
 id and the max_age; '*.mx.microsoft' is said to cover one label only; two SPF records are
 merged into one with both includes; the dead https collector's TLSRPT-10 offers the record
-keeping the mailbox. Noticed and left: under a testing policy matching no MX,
-MTASTS-30 (warn, rightly) says "senders enforcing the policy cannot deliver", while no sender
-enforces a testing policy: they deliver and report each delivery as a failure (RFC 8461 §5).
+keeping the mailbox. One more was wrong: under a testing policy matching no MX, MTASTS-30
+(warn, rightly) said "senders enforcing the policy cannot deliver", while no sender enforces
+a testing policy: they deliver and report each delivery as a failure (RFC 8461 §5); it says
+so now (0555086b, tests/test_engine_s48b_testing_unmatched.py).
 
 A case lists what s44e's do (expect, never, never_words, na, previous); see that file.
 """
