@@ -44,11 +44,13 @@ from django.utils import timezone
 
 from reports import conf
 from reports.mail import (
+    FROM_ADDRESS,
     MAX_COPIES_BYTES_FACTOR,
     MAX_REPORTS_PER_MESSAGE,
     MailReport,
     extract_reports,
     filename_domain,
+    said_from,
     said_from_filename,
     storable,
 )
@@ -277,6 +279,9 @@ def _read(
         parsed.filled_from_address = not named
         if named and file_name:
             parsed.warnings = said_from_filename(parsed.warnings, named, file_name)
+        else:
+            # No envelope: the report address's domain, as a POST's (task s48g).
+            parsed.warnings = said_from(parsed.warnings, address.domain_name, FROM_ADDRESS)
         parsed = keep_own_policies(parsed, address.domain_name)
     except ReportRejected as e:
         status, error = RawReport.REJECTED, e.reason

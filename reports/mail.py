@@ -987,9 +987,24 @@ def said_from_filename(warnings: list[str], domain: str, filename: str) -> list[
     the report file's name `filename` (filename_domain) as their fallback, saying so rather
     than 'from the envelope': a mailed report's attachment name (RawReport._parse) and an
     imported file's name (reports.ingest) alike."""
+    return said_from(
+        warnings, domain, f"from the report file's name {filename[:200]!r} (RFC 8460 §5.1)"
+    )
+
+
+# Where the domain filled in for a policy without policy-domain came from, when not from a
+# file name (said_from): the parser says "from the envelope", which only a mail without
+# TLS-Report-Domain has (task s48g: an HTTPS report, posted or imported, said so too).
+FROM_HEADER = "from the TLS-Report-Domain header"
+FROM_ADDRESS = "from the report address"
+
+
+def said_from(warnings: list[str], domain: str, source: str) -> list[str]:
+    """The parser's warnings about a policy without policy-domain that took `domain` as
+    their fallback, saying `source` (FROM_HEADER, FROM_ADDRESS, a file's name) where they
+    say 'from the envelope'."""
     envelope = f"; using {domain} from the envelope"
-    file = f"; using {domain} from the report file's name {filename[:200]!r} (RFC 8460 §5.1)"
-    return [w.replace(envelope, file) for w in warnings]
+    return [w.replace(envelope, f"; using {domain} {source}") for w in warnings]
 
 
 def _header_domain(msg: Any, name: str, warnings: list[str]) -> str | None:

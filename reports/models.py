@@ -34,10 +34,13 @@ from checks.findings import both_ways, series, u_labels
 from checks.lookalike import looks_like_domain
 from reports import conf
 from reports.mail import (
+    FROM_ADDRESS,
+    FROM_HEADER,
     DkimOutcome,
     extract_report,
     filename_domain,
     make_dnsfunc,
+    said_from,
     said_from_filename,
     same_or_parent,
     storable,
@@ -548,7 +551,8 @@ class RawReport(models.Model):
             filename = self.headers.get(IMPORTED_FILE_NAME) or None
             # A zip body's report file has a name of its own, read first as in a mailed or
             # imported zip (before s48c a POSTed zip's were not read: its report without
-            # policy-domain was the address's domain's, whatever its file's name named).
+            # policy-domain was the address's domain's, whatever its file's name named), and
+            # so has a gzip body, in its header's FNAME (since s48g).
             inner = report_file_name(payload, member)
             filename = inner if filename_domain(inner) else filename
             named = filename_domain(filename)
@@ -560,7 +564,7 @@ class RawReport(models.Model):
             # a policy without one is about (checklist RPT-06), before the address's.
             if mail_report.report_domain is None:
                 # In a zip attachment, its report file's own name first, as ingest_files
-                # reads an imported zip's (task s46a).
+                # reads an imported zip's (task s46a); in a gzip one, its FNAME (s48g).
                 inner = report_file_name(mail_report.payload, mail_report.member)
                 filename = inner if filename_domain(inner) else mail_report.filename
                 named = filename_domain(filename)
@@ -580,6 +584,11 @@ class RawReport(models.Model):
         parsed.filled_from_address = not named and not (mail_report and mail_report.report_domain)
         if named and filename:
             parsed.warnings = said_from_filename(parsed.warnings, named, filename)
+        elif mail_report is None:
+            # Posted or imported: no envelope, the report address's domain (task s48g).
+            parsed.warnings = said_from(parsed.warnings, report_domain, FROM_ADDRESS)
+        elif mail_report.report_domain:
+            parsed.warnings = said_from(parsed.warnings, report_domain, FROM_HEADER)
         submitter = mail_report.submitter if mail_report else None
         if mail_report is not None:
             warnings += self._check_dkim_domain(submitter, parsed.contact_domain)

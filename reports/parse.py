@@ -685,10 +685,57 @@ def report_members(data: bytes) -> list[int | None]:
     return list(places) if len(places) > 1 else [None]
 
 
+# RFC 1952 §2.3.1: FLG bits, and how much of a header is looked at for its file name.
+_FEXTRA, _FNAME = 0x04, 0x08
+_MAX_FNAME_BYTES = 1024
+_GZIP_HEADER_PEEK = 12 + 0xFFFF + _MAX_FNAME_BYTES
+
+
+def gzip_file_name(data: bytes) -> str | None:
+    """The original file name a gzip member's header stores (FNAME, RFC 1952 §2.3.1: the
+    name of the file compressed, zero-terminated, ISO 8859-1; GNU gzip writes the bytes it
+    was given, so UTF-8 is tried first), or None without one. A body gzipped twice (a
+    Content-Encoding: gzip over the report's own gzip, decode_chunks) has the inner
+    layer's read when the outer one names nothing: an HTTP client's layer names no file."""
+    name = _fname(data)
+    if name is None and data.startswith(GZIP_MAGIC):
+        try:
+            inner = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS).decompress(
+                data, _GZIP_HEADER_PEEK
+            )
+        except zlib.error:
+            return None
+        name = _fname(inner)
+    return name
+
+
+def _fname(data: bytes) -> str | None:
+    if len(data) < 10 or not data.startswith(GZIP_MAGIC) or data[2] != 8:
+        return None
+    flags, pos = data[3], 10
+    if not flags & _FNAME:
+        return None
+    if flags & _FEXTRA:
+        if len(data) < 12:
+            return None
+        pos = 12 + int.from_bytes(data[10:12], "little")
+    end = data.find(b"\0", pos, pos + _MAX_FNAME_BYTES + 1)
+    if end < 0:
+        return None
+    raw = data[pos:end]
+    try:
+        return raw.decode("utf-8") or None
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
 def report_file_name(data: bytes, member: int | None) -> str | None:
-    """The name of the report file of a zip archive parse_report reads for `member` (the
-    file at that place, else the first report file, as _unzip reads); None when `data` is
-    no zip archive holding one."""
+    """The name the body gives the report parse_report reads for `member`: in a zip
+    archive, the name of that report file (the file at that place, else the first report
+    file, as _unzip reads); in a gzip body, its header's FNAME (gzip_file_name, task s48g:
+    before, a gzip's own name was read on no door). None when `data` names none."""
+    if sniff(data) == "gzip":
+        return gzip_file_name(data)
     places = zip_reports(data)
     if not places:
         return None

@@ -50,8 +50,8 @@ NAMED = "sender.example!mail.example.com!1780272000!1780358399!001.json.gz"
             "mail.example.com",
             "file's name",
         ),
-        # The header, when there is one, is read first (as before).
-        ("example.com", NAMED, "example.com", "from the envelope"),
+        # The header, when there is one, is read first (as before), and named (s48g).
+        ("example.com", NAMED, "example.com", "from the TLS-Report-Domain header"),
         # A name that is no §5.1 name says nothing: the address's domain, as before.
         (None, "report.json.gz", "example.com", "from the envelope"),
         (None, "a!b c!1780272000!1780358399.json.gz", "example.com", "from the envelope"),

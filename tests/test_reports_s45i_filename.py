@@ -29,9 +29,10 @@ pytestmark = pytest.mark.django_db
         # A §5.1 name: its policy domain, the warning naming the file (as a mail's).
         (NAMED, "mail.example.com", f"from the report file's name {NAMED!r}"),
         ("sender.example!Mail.Example.COM.!1780272000!1780358399.json", "mail.example.com", "name"),
-        # Any other name says nothing: the address's domain, as before.
-        ("report.json.gz", "example.com", "from the envelope"),
-        ("a!b c!1780272000!1780358399.json.gz", "example.com", "from the envelope"),
+        # Any other name says nothing: the address's domain, as before, said so (no
+        # envelope: s48g).
+        ("report.json.gz", "example.com", "from the report address"),
+        ("a!b c!1780272000!1780358399.json.gz", "example.com", "from the report address"),
     ],
 )
 def test_an_imported_report_naming_no_policy_domain_is_about_its_files_domain(
