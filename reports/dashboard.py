@@ -25,6 +25,7 @@ from mailsec.ordering import CodePointOrder, by_name
 from reports.explain import ResultType, defined_type, explain
 from reports.join import ABOUT_POLICY_HOST, CheckSight, sight
 from reports.models import (
+    OTHER_FIGURES,
     FailureDetail,
     PolicyResult,
     RawReport,
@@ -319,7 +320,16 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         listed.annotate(
             superseded=Exists(
                 RawReport.objects.filter(report=OuterRef("pk"), parse_status=RawReport.SUPERSEDED)
-            )
+            ),
+            # A copy saying other figures kept as a resend (two unsigned copies: the one
+            # stored first is counted): marked as a copy set aside is (task s48e).
+            other_figures=Exists(
+                RawReport.objects.filter(
+                    report=OuterRef("pk"),
+                    parse_status=RawReport.DUPLICATE,
+                    error__contains=OTHER_FIGURES,
+                )
+            ),
         )
         # A total order: a sender's several reports of a day (and two submitters' reports
         # with one name and report-id) came in the database's order, another on PostgreSQL

@@ -68,6 +68,7 @@ from reports.models import (
     another_reporters_key,
     copy_outcome,
     emptied_reason,
+    failure_types,
     identity_lock_key,
     insert_details,
     judge_split_off_again,
@@ -299,7 +300,10 @@ def _resend_error(parsed: ParsedReport, first: ParsedReport) -> str:
     counted: what the parse task says of a copy of a stored report (copy_outcome). Worked
     out only for such a copy, on the main thread."""
     return resend_reason(
-        parsed, (first.start, first.end), (first.total_successful, first.total_failed)
+        parsed,
+        (first.start, first.end),
+        (first.total_successful, first.total_failed),
+        failure_types(first),
     )
 
 

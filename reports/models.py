@@ -1723,24 +1723,66 @@ def copy_outcome(
             )
     elif names_over_filled:
         return None
-    return RawReport.DUPLICATE, resend_reason(
-        parsed, (same.start, same.end), (same.total_successful, same.total_failed)
+    counts = (same.total_successful, same.total_failed)
+    # The same counts: the failure types may still differ, which its reason must say (a
+    # query only then; task s48e).
+    types = (
+        stored_failure_types(same)
+        if counts == (parsed.total_successful, parsed.total_failed)
+        else None
     )
+    return RawReport.DUPLICATE, resend_reason(parsed, (same.start, same.end), counts, types)
 
 
 def resend_reason(
-    parsed: ParsedReport, stored_range: tuple[datetime, datetime], stored: tuple[int, int]
+    parsed: ParsedReport,
+    stored_range: tuple[datetime, datetime],
+    stored: tuple[int, int],
+    stored_types: dict[str, int] | None = None,
 ) -> str:
     """Why a copy of a report already stored is not counted (a DUPLICATE's error): the
-    stored copy's (start, end) date-range and (successful, failed) counts. The parse task's
-    (copy_outcome) and a bulk import's for a copy earlier in its own batch (reports.ingest)."""
+    stored copy's (start, end) date-range and (successful, failed) counts, and its failed
+    sessions by result type when known (failure_types). The parse task's (copy_outcome) and
+    a bulk import's for a copy earlier in its own batch (reports.ingest)."""
     return _resend_text(
         parsed.report_id,
         (parsed.start, parsed.end),
         (parsed.total_successful, parsed.total_failed),
         stored_range,
         stored,
+        None if stored_types is None else (failure_types(parsed), stored_types),
     )
+
+
+# The end of a DUPLICATE's reason when the copy says other figures than the copy counted
+# (_resend_text): the dashboard's list and the report's page look for it (task s48e).
+OTHER_FIGURES = "which is the one counted"
+
+
+def failure_types(parsed: ParsedReport) -> dict[str, int]:
+    """A parsed report's failed sessions by result type (its failure details summed)."""
+    types: dict[str, int] = {}
+    for p in parsed.policies:
+        for d in p.failure_details:
+            types[d.result_type] = types.get(d.result_type, 0) + d.failed_session_count
+    return types
+
+
+def stored_failure_types(report: TlsReport) -> dict[str, int]:
+    """failure_types of a stored report, read from its rows (one grouped query)."""
+    rows = (
+        FailureDetail.objects.filter(report=report)
+        .order_by()
+        .values_list("result_type")
+        .annotate(n=models.Sum("failed_session_count"))
+    )
+    return {t: n for t, n in rows}
+
+
+def _types_text(types: dict[str, int]) -> str:
+    shown = [f"{n} {t}" for t, n in sorted(types.items())[:5]]
+    more = f" and {len(types) - 5} more types" if len(types) > 5 else ""
+    return ", ".join(shown) + more if shown else "no failure details"
 
 
 def emptied_reason(empty: TlsReport, parsed: ParsedReport) -> str:
@@ -1762,6 +1804,7 @@ def _resend_text(
     counts: tuple[int, int],
     stored_range: tuple[datetime, datetime],
     stored: tuple[int, int],
+    types: tuple[dict[str, int], dict[str, int]] | None = None,
 ) -> str:
     error = f"resend of report {report_id!r} already stored"
     if mine != stored_range:
@@ -1778,7 +1821,15 @@ def _resend_text(
         # Not the same figures: say which stand, rather than that it was a mere copy.
         error += (
             f", with other counts: {counts[0]} successful and {counts[1]} failed sessions "
-            f"here, {stored[0]} and {stored[1]} in the stored copy, which is the one counted"
+            f"here, {stored[0]} and {stored[1]} in the stored copy, {OTHER_FIGURES}"
+        )
+    elif types is not None and types[0] != types[1]:
+        # The same counts, other failed sessions by result type: as silent as a mere resend
+        # until s48e, though this copy's failure types are counted nowhere.
+        error += (
+            f", with the same counts but other failure types: {_types_text(types[0])} "
+            f"failed sessions here, {_types_text(types[1])} in the stored copy, "
+            f"{OTHER_FIGURES}"
         )
     return error
 

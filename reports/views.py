@@ -31,6 +31,7 @@ from reports.intake_http import (
     read_body,
 )
 from reports.models import (
+    OTHER_FIGURES,
     FailureDetail,
     PolicyResult,
     RawReport,
@@ -159,6 +160,10 @@ def report_detail(request: HttpRequest, token: str, report_id: uuid.UUID) -> Htt
         "explained": explained_types(report, policies, address),
         "raws": raws,
         "superseded": any(r.parse_status == RawReport.SUPERSEDED for r in raws),
+        # A resend saying other figures, not counted (task s48e): said at the top too.
+        "other_figures": any(
+            r.parse_status == RawReport.DUPLICATE and OTHER_FIGURES in r.error for r in raws
+        ),
         "future": is_future(report.day),
         # A sender's own day at its offset: said as that day, not as if it were a UTC day.
         "sender_day": sender_day(report.day, report.start, report.end),

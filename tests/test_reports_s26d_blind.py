@@ -728,7 +728,9 @@ def test_h04_corrected_resends_the_signed_copy_wins_else_the_first(world: World)
                     100,
                     7,
                 ),
-                (-4, "Small Reporter", 60, 0),
+                # Task s48e: the unsigned 'correction' kept as a resend of other figures is
+                # marked too (it was counted nowhere, unsaid on the dashboard).
+                (-4, "Small Reporter (another copy said other figures; not counted)", 60, 0),
             ],
             "page_contains": ["(signed copy counted; a differing unsigned copy set aside)"],
             "csv": [
