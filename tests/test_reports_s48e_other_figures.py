@@ -77,6 +77,7 @@ def test_a_second_copy_with_other_figures_is_said(
     assert other.error == reason
     page, dashboard = pages(client, address)
     assert NOTICE in page and html.escape(reason) in page
+    assert "the copy shown here is the one counted and the other is kept, not counted" in page
     assert MARK in dashboard
 
 
