@@ -1172,7 +1172,12 @@ def _host_findings(
     pair = {(3, 1, 1), (2, 1, 1)} <= {r.combo for r in usable}
     other = [r for r in usable if r.combo != (3, 1, 1) and not (pair and r.combo == (2, 1, 1))]
     ta211 = [r for r in usable if r.combo == (2, 1, 1)]
-    unsent211 = _unsent_ta(state, ta211, probes, known) if pair else ("", None)
+    kind211, der211, text211 = (
+        _first_unsent(state, ta211, probes, known) if pair else ("", None, "")
+    )
+    unsent211 = (kind211, der211)
+    # With several '2 1 1' records the one meant is quoted (s48r1).
+    which211 = f" '{text211[:40]}…'" if text211 and len(ta211) > 1 else ""
     if full:
         # A Full(0) record holds the whole certificate or key where a digest would do: a large
         # RRset. Only a leaf certificate in full ('3 0 0') changes at every renewal; a key in
@@ -1200,7 +1205,10 @@ def _host_findings(
         # breaks at every renewal, a key hash only when the key changes.
         ee_only = all(r.combo[0] == 3 for r in other)
         record = _fix_for(state, probes) if ee_only else ""
-        unsent = _unsent_ta(state, [r for r in other if r.combo[:2] == (2, 0)], probes, known)
+        ta20 = [r for r in other if r.combo[:2] == (2, 0)]
+        kind20, der20, text20 = _first_unsent(state, ta20, probes, known)
+        unsent = (kind20, der20)
+        which20 = f" '{text20[:40]}…'" if text20 and len(ta20) > 1 else ""
         unsent_fix = ""
         # A DANE-TA record of the CA's certificate ('2 0 1') names no leaf: a leaf renewed by
         # that CA stays authenticated (DANE-12 says so); it breaks when the CA's certificate
@@ -1223,7 +1231,7 @@ def _host_findings(
             ca = certs.load_der(der) if der is not None else None
             if kind == "above" and ca is not None:
                 why = (
-                    ": its DANE-TA record of a whole certificate names "
+                    f": its DANE-TA record{which20} of a whole certificate names "
                     f"{certs.name_text(ca.subject)}, a CA above the certificates presented "
                     "that the server does not send, and a digest record matches only a "
                     "certificate the server sends (RFC 7671 §5.2.2), so DANE senders cannot "
@@ -1232,16 +1240,14 @@ def _host_findings(
                 )
             else:
                 why = (
-                    ": its DANE-TA record of a whole certificate names a certificate the "
-                    "server does not send, and a digest record matches only a certificate the "
+                    f": its DANE-TA record{which20} of a whole certificate names a "
+                    "certificate the server does not send, and a digest record matches only a certificate the "
                     "server sends (RFC 7671 §5.2.2), so DANE senders cannot use it now (see "
                     "DANE-12); if it names a CA that issued the server's certificates (a root "
                     "above the certificates it sends, say), sending that certificate in the "
                     "chain would let them use it"
                 )
-            unsent_fix = _unsent_ta_fix(
-                state, kind, der, probes, next(r.text for r in other if r.combo[:2] == (2, 0))
-            )
+            unsent_fix = _unsent_ta_fix(state, kind, der, probes, text20)
         elif (
             any(r.combo[:2] == (2, 0) for r in other)
             and any(getattr(p, "chain_der", None) for p in probes)
@@ -1310,13 +1316,13 @@ def _host_findings(
             "DANE-06",
             Status.INFO,
             f"{host.name} publishes the recommended '3 1 1' (RFC 7671 §5.1); the '2 1 1' "
-            "(DANE-TA) record beside it names a CA above the certificates it presents, one it "
+            f"(DANE-TA) record{which211} beside it names a CA above the certificates it presents, one it "
             "does not send: a DANE-TA record matches only a certificate the server sends "
             "(RFC 7671 §5.2.2), so DANE senders cannot use it (see DANE-12) and it is no "
             "rollover pair for the present certificate.",
             subject=subj,
             evidence=ev,
-            fix=_unsent_ta_fix(state, *unsent211, probes, ta211[0].text) if unsent211[0] else "",
+            fix=_unsent_ta_fix(state, *unsent211, probes, text211) if unsent211[0] else "",
         )
     elif (
         pair
@@ -1331,7 +1337,7 @@ def _host_findings(
             "DANE-06",
             Status.INFO,
             f"{host.name} publishes the recommended '3 1 1' (RFC 7671 §5.1); the '2 1 1' "
-            "(DANE-TA) record beside it names a certificate the server does not send, and a "
+            f"(DANE-TA) record{which211} beside it names a certificate the server does not send, and a "
             "DANE-TA digest record matches only a certificate in the chain the server presents "
             "(RFC 7671 §5.2.2: the server must send the CA certificate such a record names), "
             "so DANE senders cannot match it (see DANE-12) and it is no rollover pair for the "
@@ -1341,7 +1347,7 @@ def _host_findings(
             "of them.",
             subject=subj,
             evidence=ev,
-            fix=_unsent_ta_fix(state, *unsent211, probes, ta211[0].text),
+            fix=_unsent_ta_fix(state, *unsent211, probes, text211),
         )
     elif pair and not _ta_211_matches(usable, probes, leaf=False, known=known):
         # A '2 1 1' for a CA that signs none of the certificates presented (one the owner
@@ -1390,12 +1396,34 @@ def _ta_211_matches(
         r.combo == (2, 1, 1)
         and any(
             certs.tlsa_matches(d, r.selector, r.mtype, r.data)
-            and (leaf or _stray_anchor(r, p.chain_der, known) is None)
+            and (
+                leaf
+                or (
+                    _stray_anchor(r, p.chain_der, known) is None
+                    and _on_sent_path(r, list(p.chain_der or ()))
+                )
+            )
             for p in probes
             for d in ((p.chain_der or ())[:1] if leaf else (p.chain_der or ())[1:])
         )
         for r in usable
     )
+
+
+def _on_sent_path(record: TlsaRecord, chain: list[bytes]) -> bool:
+    """A CA certificate `chain` sends after its leaf that `record` matches lies on a path
+    from the leaf through the sent certificates, each issued by the next: the only way a
+    DANE sender reaches it (RFC 7671 §5.2.2; _match_ta builds the same path). A sent CA
+    certificate that issued none of the others is off it whether or not the chain can be
+    followed to a root, so a record of it keeps no renewal authenticated now (s48r1)."""
+    loaded = [certs.load_der(d) for d in chain]
+    anchors = {
+        i
+        for i in range(1, len(chain))
+        if loaded[i] is not None
+        and certs.tlsa_matches(chain[i], record.selector, record.mtype, record.data)
+    }
+    return bool(anchors) and _path_to_anchor(loaded, anchors, lambda _: True) is not None
 
 
 def _ta_anchors(
@@ -1409,6 +1437,7 @@ def _ta_anchors(
         and any(
             certs.tlsa_matches(d, r.selector, r.mtype, r.data)
             and _stray_anchor(r, chain, known) is None
+            and _on_sent_path(r, chain)
             for chain in (list(getattr(p, "chain_der", None) or ()) for p in probes)
             for d in chain[1:]
         )
@@ -1456,6 +1485,21 @@ def _unsent_ta(
     return "", None
 
 
+def _first_unsent(
+    state: TlsaState, records: Sequence[TlsaRecord], probes: Sequence[Any], known: Sequence[bytes]
+) -> tuple[str, bytes | None, str]:
+    """_unsent_ta of each of `records` alone, the first 'above' one, else the first 'unseen'
+    one, with its text; ('', None, '') when none is either. Taken as a set, one record of a
+    certificate the server sends (a stray CA appended to the chain) hid another of the root
+    it leaves out, and the record that names it read "signs none" (s48r1)."""
+    found = [(*_unsent_ta(state, [r], probes, known), r.text) for r in records]
+    for kind in ("above", "unseen"):
+        hit = next((f for f in found if f[0] == kind), None)
+        if hit is not None:
+            return hit
+    return "", None, ""
+
+
 def _unsent_ta_fix(
     state: TlsaState, kind: str, der: bytes | None, probes: Sequence[Any], record: str
 ) -> str:
@@ -1493,16 +1537,31 @@ def _unsent_ta_fix(
         else:
             other = f"publish {recommended_record(state, chain)} in place of '{record[:40]}…'"
     ca = certs.load_der(der) if der is not None else None
+    between = _between(probes)
     if kind == "above" and ca is not None:
         return (
             f"Add the certificate of {certs.name_text(ca.subject)} to the chain the server "
-            f"sends, so DANE senders can match '{record[:40]}…' (RFC 7671 §5.2.2); or {other}."
+            f"sends{between}, so DANE senders can match '{record[:40]}…' (RFC 7671 §5.2.2); "
+            f"or {other}."
         )
     return (
         f"If '{record[:40]}…' names a CA that issued the server's certificates (a root above "
         "the certificates it sends, say), add that CA's certificate to the chain the server "
-        f"sends, so DANE senders can match it (RFC 7671 §5.2.2); otherwise {other}."
+        f"sends{between}, so DANE senders can match it (RFC 7671 §5.2.2); otherwise {other}."
     )
+
+
+def _between(probes: Sequence[Any]) -> str:
+    """With the leaf alone sent, a CA certificate added above it is reached only through the
+    certificates between them (the issuing CA's, when the record names a root): say to send
+    those too, or the chain still stops at the leaf (s48r1)."""
+    chains = [list(getattr(p, "chain_der", None) or ()) for p in probes]
+    if any(len(c) == 1 for c in chains) and not any(len(c) > 1 for c in chains):
+        return (
+            ", with every CA certificate between it and the server's own (the server sends "
+            "only its own certificate now)"
+        )
+    return ""
 
 
 def _lapsed_for(p: Any, name: str) -> str:
@@ -2746,7 +2805,14 @@ def _rollover(
                 and (wrong := _wrong_usage(replace(state, records=[r]), chain)) is not None
             ):
                 misplaced[r.text] = wrong
-    stray = sorted({r.combo for r in state.usable_records} - matched)
+    # A '2 0 0' that authenticates the chain with the certificate it carries (the root the
+    # server leaves out, RFC 7671 §5.2.2) matches no certificate sent, yet is current: beside
+    # a '3 1 1' that matched first, it was called a combination matching nothing (s48r1).
+    stray = sorted(
+        {r.combo for r in state.usable_records}
+        - matched
+        - {r.combo for r in state.usable_records if r.text in current}
+    )
     # RFC 7671 §8.4 asks that each combination match the current chain. A combination whose
     # only matches are records in the wrong role (misplaced, above) authenticates nothing now
     # either (s47k: '2 1 1' of the leaf beside a working '3 1 1'): the checklist's DANE-12 warn,
@@ -2794,18 +2860,21 @@ def _rollover(
             for r in gone:
                 kind, der = _unsent_ta(state, [r], probes, known)
                 ca = certs.load_der(der) if kind == "above" and der is not None else None
+                between = _between(probes)
+                between += "," if between else ""
                 if ca is not None:
                     sending.append(
                         f"'{r.text[:40]}…' names {certs.name_text(ca.subject)}, a CA above the "
                         "certificates presented that the server does not send: sending that "
-                        "certificate in the chain makes it match now (RFC 7671 §5.2.2; see "
-                        "DANE-06)."
+                        f"certificate in the chain{between} makes it match now (RFC 7671 "
+                        "§5.2.2; see DANE-06)."
                     )
                 elif kind == "unseen":
                     sending.append(
                         f"If '{r.text[:40]}…' names a CA that issued the server's certificates "
                         "(a root above those it sends, say), sending that CA's certificate in "
-                        "the chain makes it match instead (RFC 7671 §5.2.2; see DANE-06)."
+                        f"the chain{between} makes it match instead (RFC 7671 §5.2.2; see "
+                        "DANE-06)."
                     )
             fixes.append(
                 f"Remove {'this record' if one else 'these records'} (unless the certificate "
@@ -2814,7 +2883,13 @@ def _rollover(
                 + ("." if dead or sending else "")
             )
             fixes.extend(sending)
-        if dead:
+        if misplaced and not dead:
+            # A record in the wrong role whose combination another record keeps current (a
+            # '3 1 1' of the CA certificate sent beside the leaf's): named and deleted here
+            # too, as the pass, info and next-key warning do (s47k, s48a); it went unnamed
+            # beside a combination nothing matches (s48r1).
+            parts.append(_misplaced_text(misplaced, chains))
+        if misplaced:
             fixes.append(_delete_fix(state, [r for r, _ in misplaced.values()]))
         out.add(
             "DANE-12",
