@@ -433,20 +433,34 @@ def readiness_card(address: ReportAddress, now: datetime) -> ReadinessCard | Non
 
 
 def _reported_in_testing(address: ReportAddress) -> bool:
-    """The latest counted TLS report with an MTA-STS result about the domain's own policy
-    gives a policy in mode testing (a subdomain's policy says nothing of it)."""
-    lines = (
-        PolicyResult.objects.filter(
-            own_policy(address.domain_name),
-            report__address=address,
-            report__counted=True,
-            # Not a report of a day still to come: it is no report yet (summarise).
-            report__day__lte=timezone.now().date(),
-            policy_type="sts",
-        )
-        .order_by("-report__end")
-        .values_list("policy_strings", flat=True)
-        .first()
+    """Senders applied the domain's own policy (a subdomain's says nothing of it) in mode
+    testing on the latest day of its counted TLS reports with an MTA-STS result: in most of
+    that day's sessions, or as many as in any other mode. One report may quote two versions
+    of the policy (RFC 8460 §4.4: an entry per policy applied; senders that cached the
+    earlier one apply it until its max_age runs out, RFC 8461 §5.1), and several senders
+    report the same day: the mode most sessions were under is what senders apply. A tie
+    leaves the question the card answers open (task s48g: the latest report's entry the
+    database returned first decided, in no fixed order)."""
+    results = PolicyResult.objects.filter(
+        own_policy(address.domain_name),
+        report__address=address,
+        report__counted=True,
+        # Not a report of a day still to come: it is no report yet (summarise).
+        report__day__lte=timezone.now().date(),
+        policy_type="sts",
     )
-    # RFC 8461 §3.2: any WSP (space or tab) may follow the colon
+    latest = results.aggregate(day=Max("report__day"))["day"]
+    if latest is None:
+        return False
+    sessions: dict[bool, int] = {}
+    for lines, successful, failed in results.filter(report__day=latest).values_list(
+        "policy_strings", "successful", "failed"
+    ):
+        testing = _testing(lines)
+        sessions[testing] = sessions.get(testing, 0) + successful + failed
+    return True in sessions and sessions[True] >= sessions.get(False, 0)
+
+
+def _testing(lines: list[str] | None) -> bool:
+    """A policy string of mode testing (RFC 8461 §3.2: any WSP may follow the colon)."""
     return any("".join(str(line).split()).lower() == "mode:testing" for line in lines or [])
