@@ -155,7 +155,9 @@ def ingest_many(
     ingest_files does. An item may add the name of the file the body was read from
     (ingest_files does): an RFC 8460 §5.1 name names the policy domain a policy without one
     is about, before the address's domain, as a mailed report's attachment name does
-    (filename_domain, checklist RPT-06; an HTTPS body has no name). `items` is read on the calling thread (it may use the database);
+    (filename_domain, checklist RPT-06; a POSTed body has only the names in it, a zip's report
+    file's or a gzip's FNAME, read first here too: reports.parse.report_file_name). `items` is
+    read on the calling thread (it may use the database);
     parsing runs on a worker thread. `batch`: reports per transaction (BATCH)."""
     outcome: Counter[str] = Counter()
     max_bytes = conf.max_report_bytes()
