@@ -3,11 +3,13 @@ receiver): the same people and the same redaction as a server error of the web a
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import mail_admins
 from django.views.debug import get_default_exception_reporter_filter
 
@@ -17,6 +19,37 @@ log = logging.getLogger(__name__)
 
 # Each argument's repr is cut here: a task given a whole report body must not make a mail of it.
 ARGUMENT_CHARS = 500
+
+# One mail per task and exception type in this time (s48r2): a beat task failing every minute,
+# or a probe failing for each of many domains while a resolver is down, is mailed once; the
+# failures after it are counted in the shared cache (Redis in production: every worker process
+# and host counts together) and the first mail after the hour says how many were not mailed.
+MAIL_EVERY_SECONDS = 3600
+
+
+def _cache_key(name: str, exception: BaseException | None, what: str) -> str:
+    kind = type(exception)
+    digest = hashlib.sha256(f"{name}|{kind.__module__}.{kind.__qualname__}".encode()).hexdigest()
+    return f"taskfailure:{what}:{digest[:32]}"
+
+
+def failures_not_mailed(name: str, exception: BaseException | None) -> int | None:
+    """None when this failure is not to be mailed (one of `name` with this exception type was
+    mailed less than MAIL_EVERY_SECONDS ago: it is counted); else how many failures of the
+    kind were counted, not mailed, since the last mail. A cache that does not answer lets
+    every failure be mailed (0)."""
+    failures, mailed_at = _cache_key(name, exception, "n"), _cache_key(name, exception, "m")
+    try:
+        cache.add(failures, 0, timeout=None)
+        count = cache.incr(failures)  # this failure's number, every process counting together
+        if not cache.add(_cache_key(name, exception, "w"), True, timeout=MAIL_EVERY_SECONDS):
+            return None
+        last = cache.get(mailed_at)
+        cache.set(mailed_at, count, timeout=None)
+    except Exception:
+        log.warning("no count of task failures: the cache did not answer", exc_info=True)
+        return 0
+    return max(count - last - 1, 0) if isinstance(last, int) and last < count else 0
 
 
 def shown_arguments(task: Any, args: Any, kwargs: Any) -> list[tuple[str, str]]:
@@ -48,16 +81,42 @@ def mail_task_failure(
     traceback_text: str,
 ) -> None:
     """One mail to ADMINS (MAILSEC_ADMINS) for a task that raised after its retries: its name,
-    id, arguments and traceback. Nothing when ADMINS is empty. A mail that cannot be sent is
-    logged, never raised into the worker."""
+    id, arguments and traceback. Nothing when ADMINS is empty, nor for a failure of the same
+    task with the same exception type within MAIL_EVERY_SECONDS of the last mailed (counted;
+    the next mail gives the count). A mail that cannot be sent is logged, never raised into
+    the worker."""
     if not settings.ADMINS:
         return
     name = getattr(task, "name", None) or repr(task)
+    kind = type(exception).__name__
+    not_mailed = failures_not_mailed(name, exception)
+    if not_mailed is None:
+        log.info(
+            "failure of task %s %s (%s) not mailed: one was within the hour", name, task_id, kind
+        )
+        return
     # The request of the call that failed: in the process that ran it. A hard time limit is
     # reported by the worker's parent, where no request is current.
     request = getattr(task, "request", None)
     retries = getattr(request, "retries", None) if getattr(request, "id", None) == task_id else None
+    hours = MAIL_EVERY_SECONDS // 3600
+    within = (
+        ("an hour" if hours == 1 else f"{hours} hours")
+        if MAIL_EVERY_SECONDS % 3600 == 0
+        else f"{MAIL_EVERY_SECONDS} seconds"
+    )
+    counted = []
+    if not_mailed:
+        failures = "failure" if not_mailed == 1 else "failures"
+        were = "was" if not_mailed == 1 else "were"
+        counted = [
+            f"{not_mailed} more {failures} of {name} with {kind} {were} not mailed since the last mail."
+        ]
     lines = [
+        *counted,
+        f"Failures of {name} with {kind} within {within} of this mail are counted, not mailed "
+        "(one mail per task and exception type).",
+        "",
         f"Task: {name}",
         f"Id: {task_id}",
         f"Retries: {retries}" if retries is not None else "Retries: unknown",
