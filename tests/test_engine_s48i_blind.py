@@ -45,9 +45,11 @@ The expectations were written from checklist §0-§6 and RFC 8461 (§3.1, §3.2,
 §3, RFC 7489 (§6.3, §6.4, §6.6.3, §7.1), RFC 9989 §4.7-§4.8, RFC 7208 (§3.3, §4.5), RFC 1034
 §3.6.2, RFC 2181 §10.1, RFC 4592 §2.2.1, RFC 6672 §2.2-§2.3, RFC 5234 §2.3, RFC 5321 §5.1 and
 RFC 5890-5891, before the engine ran on any of them. Three rows are planted, deliberately
-wrong (marked PLANTED): MTASTS-05 fail for the record split inside 'id' (concatenated it is
-valid, §3.1), MTASTS-30 warn for twelve MX all matching '*.<msp>' (pass) and DMARC-13 pass for
-the DNAME sister's rua at the brand without '<sister>._report._dmarc.<brand>' (fail, §7.1).
+wrong: MTASTS-05 fail for the record split inside 'id' (concatenated it is valid, §3.1),
+MTASTS-30 warn for twelve MX all matching '*.<msp>' (pass) and DMARC-13 pass for the DNAME
+sister's rua at the brand without '<sister>._report._dmarc.<brand>' (fail, §7.1). Committed
+with them (becdb0fb; the first run was made a minute before that commit, no row changed
+between); on the first run each of the three failed on its row alone, and they are gone.
 """
 
 from __future__ import annotations
@@ -239,7 +241,6 @@ def cases() -> list[Case]:
             files=served(d, policy("smtp.google.com")),
             expect=[
                 E("MTASTS-30", "pass"),
-                E("MTASTS-05", "fail"),  # PLANTED wrong: concatenated, id=20261202 is valid
             ],
             never=[
                 N("MTASTS-02", ("warn", "fail")),
@@ -378,7 +379,6 @@ def cases() -> list[Case]:
                 E("MTASTS-30", "pass"),
                 E("TLSRPT-01", "pass"),
                 E("DMARC-13", "fail", f"{sister}._report._dmarc.{brand}"),
-                E("DMARC-13", "pass"),  # PLANTED wrong: the brand authorises no other domain
             ],
             never=[N("MTASTS-01", ("info", "warn", "fail")), N("DMARC-01", ("info", "fail"))],
             why="RFC 6672 §2.2: _mta-sts, mta-sts, _smtp._tls and _dmarc under the sister are "
@@ -446,7 +446,6 @@ def cases() -> list[Case]:
             files=served(d, policy(f"*.{msp}")),
             expect=[
                 E("MTASTS-30", "pass"),
-                E("MTASTS-30", "warn"),  # PLANTED wrong: all twelve match '*.<msp>'
             ],
             never=[N("*", ("fail", "error")), N("MX-05", ("warn", "fail"))],
             why="Control: RFC 5321 §5.1 lets any number of MX share a preference (senders pick "
