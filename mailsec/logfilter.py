@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 
 # The secret of a link is the token in its path. Django's request log names the path of every
 # answer of 400 or more (django.request: "Not Found: /invite/…/", "Method Not Allowed (HEAD):
@@ -32,7 +33,15 @@ REPORT_TOKEN = re.compile(
 )
 
 
+# A text naming none of these has no token to hide: most records (a 404 of another page, each
+# request line of runserver or gunicorn's access log) are returned at the cost of three
+# substring searches, not of the two patterns above (s48r2).
+_ROUTE_WORDS = ("invite", "alerts", "tlsrpt")
+
+
 def hide_url_tokens(text: str) -> str:
+    if not any(word in text for word in _ROUTE_WORDS):
+        return text
     text = URL_TOKEN.sub(r"\g<1>…", text)
     return REPORT_TOKEN.sub(r"\g<1>\g<2>…", text)
 
@@ -40,7 +49,9 @@ def hide_url_tokens(text: str) -> str:
 class HideUrlTokens(logging.Filter):
     """Writes each link token (URL_TOKEN, REPORT_TOKEN) of a record's message and arguments
     as '…'. A filter of the loggers that name request paths, so every handler (stderr, mail
-    to ADMINS) gets the record without it."""
+    to ADMINS) gets the record without it: Django's (LOGGING in mailsec/settings.py) and
+    gunicorn's error and access logs (mailsec/wsgi.py, s48r2), whose access log passes one
+    mapping of its atoms (request line, path, query, referer) as the arguments."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
@@ -49,4 +60,25 @@ class HideUrlTokens(logging.Filter):
             record.args = tuple(
                 hide_url_tokens(arg) if isinstance(arg, str) else arg for arg in record.args
             )
+        elif isinstance(record.args, Mapping):
+            record.args = {
+                key: hide_url_tokens(arg) if isinstance(arg, str) else arg
+                for key, arg in record.args.items()
+            }
         return True
+
+
+# gunicorn's loggers: configured by gunicorn, not by Django's LOGGING (whose dictConfig would
+# also drop their handlers). "Error handling request GET <path>" of a request aborted at the
+# worker timeout, "Invalid request from ip=…: Invalid HTTP request line: '…'", and each request
+# line of an access log an operator turns on (--access-logfile).
+GUNICORN_LOGGERS = ("gunicorn.error", "gunicorn.access")
+
+
+def hide_url_tokens_in_gunicorn_logs() -> None:
+    """Gives gunicorn's loggers the filter, once (mailsec/wsgi.py; nothing outside gunicorn
+    writes to them)."""
+    for name in GUNICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, HideUrlTokens) for f in logger.filters):
+            logger.addFilter(HideUrlTokens())
