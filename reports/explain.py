@@ -151,3 +151,37 @@ def explain(name: str) -> ResultType:
         "Read the failure-reason-code and additional-information the sender attached, or "
         "contact the reporting organisation.",
     )
+
+
+def policy_meaning(policy_type: str, policy_domain: str, domain: str) -> str:
+    """What a report's policy entry of this type (RFC 8460 §4.4 `policy-type`) says the sender
+    did, in plain words naming its policy domain, for the report's page about `domain` (names
+    in display form; task s48h: the page named the types bare, as the RFC writes them). "" for
+    a type RFC 8460 does not define: the report's warnings say it is unknown (RPT-04)."""
+    policy_domain = policy_domain or domain
+    if policy_type == "sts":
+        return (
+            f"The sender applied the MTA-STS policy of {policy_domain}, fetched from "
+            f"mta-sts.{policy_domain} (RFC 8461): a successful session was encrypted, to an "
+            "MX host the policy lists, with a certificate valid for its name. A failed one "
+            "was not; under mode enforce the sender did not deliver the message over that "
+            "connection, under mode testing it delivered it all the same (RFC 8461 §5)."
+        )
+    if policy_type == "tlsa":
+        # RFC 8460 §1.1: for DANE the policy domain is the TLSA records' base domain, the MX
+        # host's name (RFC 7672), not the domain the mail was for.
+        host = f" Such an entry names the MX host, not {domain}." if policy_domain != domain else ""
+        return (
+            "The sender used DANE (RFC 7672): it checked the MX host's certificate against "
+            f"the DNSSEC-signed TLSA records of {policy_domain} (quoted below, when the "
+            "sender quoted them), and did not deliver the message over a connection that "
+            f"failed.{host}"
+        )
+    if policy_type == "no-policy-found":
+        return (
+            "The sender found neither an MTA-STS policy nor DANE TLSA records for "
+            f"{policy_domain}, so it used opportunistic TLS: nothing asked it to insist on "
+            "encryption or to check certificates. A successful session negotiated TLS; a "
+            "failed one did not, and its mail may then have gone in clear text."
+        )
+    return ""

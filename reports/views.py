@@ -21,7 +21,7 @@ from mailsec.ordering import CodePointOrder, by_name
 from reports import conf
 from reports.alerts import is_future
 from reports.dashboard import readiness_card, summarise
-from reports.explain import RESULT_TYPES, ResultType, explain
+from reports.explain import RESULT_TYPES, ResultType, explain, policy_meaning
 from reports.intake import IntakeError, QuotaExceeded, accept_https, check_quota, find_address
 from reports.intake_http import (
     check_content_type,
@@ -152,6 +152,11 @@ def report_detail(request: HttpRequest, token: str, report_id: uuid.UUID) -> Htt
     report = get_object_or_404(TlsReport, address=address, public_id=report_id)
     policies = list(report.policies.prefetch_related("failure_details"))
     raws = list(report.raw_reports.defer("body"))
+    # Each entry's type in plain words, and a report counting no session said to be nothing
+    # to act on (task s48h: "no clue how to read them", daily reports with no mail).
+    domain = display_name(report.policy_domain or address.domain_name)
+    for p in policies:
+        p.meaning = policy_meaning(p.policy_type, display_name(p.policy_domain or ""), domain)
     ctx = {
         "page": "domains",
         "address": address,
@@ -167,6 +172,8 @@ def report_detail(request: HttpRequest, token: str, report_id: uuid.UUID) -> Htt
         "future": is_future(report.day),
         # A sender's own day at its offset: said as that day, not as if it were a UTC day.
         "sender_day": sender_day(report.day, report.start, report.end),
+        "no_sessions": bool(policies) and not any(p.successful or p.failed for p in policies),
+        "domain": domain,
     }
     return render(request, "reports/report.html", ctx)
 
