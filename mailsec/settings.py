@@ -652,6 +652,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "django.request": {"filters": ["hide_url_tokens"]},
+        # A request a client got wrong on purpose (a Host not served, too many fields: Django's
+        # SuspiciousOperation, logged at ERROR) goes to stderr, not to the "django" logger's
+        # mail_admins: ADMINS are mailed server errors, not one mail per such request (s48r2).
+        "django.security": {"handlers": ["console"], "propagate": False},
         "django.security.csrf": {"filters": ["hide_url_tokens"]},
         "django.server": {
             "handlers": ["django.server"],

@@ -64,13 +64,18 @@ def every_log_record() -> Iterator[Records]:
     filters), at any level."""
     records = Records()
     root = logging.getLogger()
+    # django.security.* (the CSRF refusals among them) stop at "django.security", which writes
+    # them to stderr itself and does not propagate (s48r2: not mailed to ADMINS).
+    security = logging.getLogger("django.security")
     level = root.level
     root.addHandler(records)
+    security.addHandler(records)
     root.setLevel(logging.DEBUG)
     try:
         yield records
     finally:
         root.removeHandler(records)
+        security.removeHandler(records)
         root.setLevel(level)
 
 
