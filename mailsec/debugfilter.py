@@ -43,7 +43,8 @@ class SecretFieldsFilter(SafeExceptionReporterFilter):
     by its view or not (an error report mailed to ADMINS, or any reporter using this filter,
     never carries a code or a password), and the password of any URL among the settings and
     the request's META. With DEBUG on the POST and the traceback's variables are shown
-    whole, as by Django's; settings and META are starred whatever DEBUG says, as by Django's."""
+    whole, as by Django's, but for a variable `token` (a link's URL argument, s48f: starred
+    whatever DEBUG says); settings and META are starred whatever DEBUG says, as by Django's."""
 
     def get_post_parameters(self, request: HttpRequest | None) -> Any:
         return self._star(request, super().get_post_parameters(request))
