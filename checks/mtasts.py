@@ -1428,6 +1428,12 @@ def _unchecked_host(result: https.HttpsResult) -> str:
         if len({o.error for o in tried}) > 1:
             # A timeout on one address and no route to another: each said, not the first only.
             return f"{text} ({'; '.join(f'{o.address}: {o.error}' for o in tried)}).{wait}"
+        if tried:
+            # One address, or several failing alike: named too (s48h), so the owner knows
+            # which of the host's addresses to look at (an old one left in DNS, a CDN's).
+            names = [o.address for o in tried]
+            at = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+            return f"{text} at {at}: {result.error}.{wait}"
         return f"{text}: {result.error}.{wait}"
     they, them = ("they are", "them") if len(hidden) > 1 else ("it is", "it")
     public = "public addresses" if len(hidden) > 1 else "a public address"

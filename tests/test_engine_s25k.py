@@ -238,14 +238,16 @@ def test_mtasts11_names_each_failure_and_keeps_the_texts_of_one(
         "(192.0.2.13: no complete answer within 10 s; 2001:db8::13: this checker has no IPv6 "
         "route (unreachable)). It also resolves to the loopback address ::1;"
     ) in finding.summary
-    # Two addresses that failed alike, or one only: the words of before.
+    # Two addresses that failed alike, or one only: the words of before, naming the
+    # address(es) since s48h.
     (same,) = [
         f
         for f in evaluate(monkeypatch, fetched=_fetched([_timed_out("192.0.2.13")]))
         if f.id == "MTASTS-11"
     ]
     assert same.summary.startswith(
-        "Could not check the policy host mta-sts.example.org: no complete answer within 10 s."
+        "Could not check the policy host mta-sts.example.org at 192.0.2.13: no complete answer "
+        "within 10 s."
     )  # then that senders may wait longer (s33q)
     (private,) = [
         f

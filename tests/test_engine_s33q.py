@@ -60,7 +60,8 @@ def test_a_host_past_our_limit_says_senders_may_wait_longer(
 ) -> None:
     summary = _timed_out_summary(monkeypatch)
     assert summary.startswith(
-        "Could not check the policy host mta-sts.example.org: no complete answer within 16 s."
+        "Could not check the policy host mta-sts.example.org at 192.0.2.13: no complete answer "
+        "within 16 s."
     )
     assert "up to a minute" in summary
     assert "RFC 8461 §3.3" in summary

@@ -41,5 +41,5 @@ def test_mtasts11_of_a_timeout_is_unchanged(monkeypatch: pytest.MonkeyPatch) -> 
     fetched = _failed_fetch([_failed("192.0.2.13", "timeout", "timed out after 5 s")], 0)
     finding = _one(evaluate(monkeypatch, fetched=fetched), "MTASTS-11")
     assert finding.summary.startswith(
-        "Could not check the policy host mta-sts.example.org: timed out after 5 s."
-    )  # then that senders may wait longer (s33q)
+        "Could not check the policy host mta-sts.example.org at 192.0.2.13: timed out after 5 s."
+    )  # then that senders may wait longer (s33q); the address is named since s48h
