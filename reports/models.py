@@ -434,16 +434,31 @@ class RawReport(models.Model):
         `alerts`: False when an import took the report over (reports.ingest, task s48e): an
         import is history, so judging its copies again queues no alert task, resets no
         report's evaluation, and a report it stores (a copy found to be another domain's)
-        is marked evaluated, as an imported one is.
+        is marked evaluated, as an imported one is; except for a copy that arrived live and
+        was not counted (a resend), never evaluated, judged as on arrival (review s48r3).
         """
         # The attempt is counted (and committed) before the work, so one that never ends —
         # a worker killed, out of memory, past its time limit — counts too, and the sweep
         # stops re-queueing the row after TEMPORARY_ATTEMPTS instead of looping on it.
         taken: int | None = None
+        # An import's judging again (alerts=False) is history for a copy an import stored,
+        # and for one counted before (its content evaluated under its report then). A copy
+        # that arrived live (posted, mailed) and was not counted, a resend, was never
+        # evaluated: judged again, it alerts as it would in any other order, the import
+        # first and it after (review s48r3). Read before the update below moves
+        # processed_at, the import's trace (stored_by_import).
+        imported, mine = False, alerts
+        if not alerts:
+            imported = self.stored_by_import()
+            mine = not imported and self._stored_status() != self.PARSED
         rows = type(self).objects.filter(pk=self.pk)
         if not force:
             rows = rows.filter(parse_status=self.PENDING)
-        if not rows.update(attempts=models.F("attempts") + 1, processed_at=timezone.now()):
+        # A row of an import judged again by one keeps its import's instant as when it was
+        # parsed: the trace that tells it history here, and which the daily quota leaves out
+        # (reports.intake.check_quota), is not lost to the import's own judging again.
+        stamp = models.F("received_at") if imported else timezone.now()
+        if not rows.update(attempts=models.F("attempts") + 1, processed_at=stamp):
             self.refresh_from_db()
             return self.parse_status
         try:
@@ -460,7 +475,9 @@ class RawReport(models.Model):
                     lock_copies(pointed, self.pk)
                 raw = type(self).objects.select_for_update().get(pk=self.pk)
                 if raw.parse_status == self.PENDING or force:
-                    raw._process(rejudge=rejudge, alerts=alerts)
+                    raw._process(rejudge=rejudge, alerts=mine)
+                    if imported:
+                        raw.processed_at = raw.received_at
                     raw.error = storable(raw.error)  # reasons may quote what the sender wrote
                     left: int | None = None
                     if raw.parse_status in (self.REJECTED, self.ERROR) and raw.report_id:
@@ -480,7 +497,7 @@ class RawReport(models.Model):
                         from reports.tasks import alert_on_report
 
                         report_pk = raw.report_id
-                        if alerts:
+                        if mine:
                             transaction.on_commit(
                                 lambda: alert_on_report.delay(report_pk), robust=True
                             )
@@ -513,6 +530,22 @@ class RawReport(models.Model):
             judge_split_off_again(taken, alerts=alerts)
         self.refresh_from_db()
         return self.parse_status
+
+    def stored_by_import(self) -> bool:
+        """Whether this row is one an import stored (reports.ingest): it stores a row and
+        parses it in one instant (processed_at == received_at), which no intake does, and
+        an import judging it again keeps it so (process). A reparse moves processed_at: a
+        row of an import parsed again so reads as arrived live from then on."""
+        row = (
+            type(self)
+            .objects.filter(pk=self.pk)
+            .values_list("source", "received_at", "processed_at")
+            .first()
+        )
+        return row is not None and row[0] == self.HTTPS and row[2] == row[1]
+
+    def _stored_status(self) -> str | None:
+        return type(self).objects.filter(pk=self.pk).values_list("parse_status", flat=True).first()
 
     def _process(self, *, rejudge: bool = False, alerts: bool = True) -> None:
         self.processed_at = timezone.now()

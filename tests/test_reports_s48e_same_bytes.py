@@ -22,6 +22,7 @@ from tests.test_reports_email import address, dns_stub  # noqa: F401
 from tests.test_reports_s13_blind import parse_pending
 from tests.test_reports_s46a_fallback import SUB, other_door
 from tests.test_reports_s47a_copies import npf, stored
+from tests.test_reports_s48e_import_takeover import live_only
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +34,11 @@ NOT_TAKEN = "already stored (under a file name naming another domain, kept)"
 
 
 def quietly(capture: Any, files: list[tuple[ReportAddress, bytes, str]]) -> Counter[str]:
-    """ingest_many, checking it queues no alert task (an import is history)."""
+    """ingest_many, checking it queues no alert task (an import is history), but for a
+    report now counted from a post that was a resend until the import (review s48r3)."""
     with mock.patch("reports.tasks.alert_on_report.delay") as delay, capture(execute=True):
         outcome = ingest_many(files)
-    assert delay.call_count == 0
+    live_only(delay)
     return outcome
 
 
