@@ -322,12 +322,13 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
                 RawReport.objects.filter(report=OuterRef("pk"), parse_status=RawReport.SUPERSEDED)
             ),
             # A copy saying other figures kept as a resend (two unsigned copies: the one
-            # stored first is counted): marked as a copy set aside is (task s48e).
+            # stored first is counted): marked as a copy set aside is (task s48e). By the
+            # reason's ending: it begins by quoting the sender's report-id (review s48r3).
             other_figures=Exists(
                 RawReport.objects.filter(
                     report=OuterRef("pk"),
                     parse_status=RawReport.DUPLICATE,
-                    error__contains=OTHER_FIGURES,
+                    error__endswith=OTHER_FIGURES,
                 )
             ),
         )

@@ -1788,7 +1788,8 @@ def resend_reason(
 
 
 # The end of a DUPLICATE's reason when the copy says other figures than the copy counted
-# (_resend_text): the dashboard's list and the report's page look for it (task s48e).
+# (_resend_text): the dashboard's list and the report's page look for it (task s48e), at the
+# end: the reason begins by quoting the sender's report-id (review s48r3).
 OTHER_FIGURES = "which is the one counted"
 
 

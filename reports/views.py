@@ -167,7 +167,7 @@ def report_detail(request: HttpRequest, token: str, report_id: uuid.UUID) -> Htt
         "superseded": any(r.parse_status == RawReport.SUPERSEDED for r in raws),
         # A resend saying other figures, not counted (task s48e): said at the top too.
         "other_figures": any(
-            r.parse_status == RawReport.DUPLICATE and OTHER_FIGURES in r.error for r in raws
+            r.parse_status == RawReport.DUPLICATE and r.error.endswith(OTHER_FIGURES) for r in raws
         ),
         "future": is_future(report.day),
         # A sender's own day at its offset: said as that day, not as if it were a UTC day.
