@@ -35,7 +35,7 @@ from checks.domainname import is_public_suffix, organizational_domain, url_host_
 from checks.findings import Collector, Finding, Mechanism, Status, series
 from checks.lookalike import QUOTES, lookalikes, one_slip, unquoted
 from checks.mx import is_null_mx
-from checks.tlsrpt import non_ascii_why, stray_at, uri_form
+from checks.tlsrpt import catch_all_alias, catch_all_words, non_ascii_why, stray_at, uri_form
 
 if TYPE_CHECKING:
     from checks.mx import NoMailAnswer
@@ -1869,6 +1869,15 @@ def _through_aliases(findings: list[Finding], policy: DmarcPolicy) -> None:
             continue
         owner, target = f"_dmarc.{name}", answer.cnames[-1]
         published = re.compile(rf"(?<![\w.-]){re.escape(owner)}\. TXT ")
+        if catch_all_alias(name, target):
+            # '*.<d> CNAME <d>' (a web host's catch-all, s48i) answers _dmarc.<d> with the
+            # apex's TXT: the record goes at _dmarc.<d> itself, never at the apex.
+            words = catch_all_words(owner, name, target)
+            note = f"\n({owner} is an alias (CNAME) of {target}. {words})"
+            for finding in findings:
+                if published.search(finding.fix):
+                    finding.fix += note
+            continue
         if answer.records:
             note = (
                 f"\n({owner} is an alias (CNAME) of {target}: the record is changed there, by "

@@ -402,6 +402,30 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
                 )
             )
             continue
+        if (
+            not seen_id
+            and name != "id"
+            and name.lower() == "id"
+            and _STS_ID.fullmatch(spaced_id)
+            and value == spaced_id
+        ):
+            # 'ID=20261203' (s48i): sts-id = %s"id=" is case-sensitive (RFC 8461 §3.1), so
+            # 'ID' is only an extension's name, and the record has no id: senders discard it.
+            # One slip, named as such rather than "no id field" beside an unknown field.
+            seen_id = True
+            retyped_record = source.replace(item, f"id={value}", 1).strip(_WSP)
+            problems.append(
+                Problem(
+                    "MTASTS-05",
+                    Status.FAIL,
+                    f"The id field is written {item!r}; RFC 8461 §3.1 writes its name 'id=' "
+                    "in lower case and reads it case-sensitively, so senders take "
+                    f"{name + '='!r} for an unknown field, find no id and discard the record. "
+                    f"Write it {retyped_record!r}.",
+                    True,
+                )
+            )
+            continue
         if name == "id":
             if seen_id:
                 if not (_STS_ID.fullmatch(value) or _EXT_VALUE.fullmatch(value)):
@@ -2739,6 +2763,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 f"cached an earlier policy of {ctx.domain} keeps applying it until that "
                 "policy's max_age runs out. RFC 8461 §8.3 deletes the record last."
             )
+        # _mta-sts is an alias whose target is gone or holds no record (s48i: a tenant name at
+        # an MSP that dropped the tenant): said, and the fix cannot put a TXT beside it.
+        summary += _sts_alias_note(ctx.domain, answer)
         evidence = {"txt": txt_ev, **({"policy": fetch_ev} if served else {})}
         pairs = [(name, record.raw) for name, record in misplaced]
         aliases = await misplaced_aliases(ctx)
@@ -2764,16 +2791,20 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=txt_subject,
             evidence=evidence,
             # The record alone announces a policy nobody serves (MTASTS-10, -11).
-            fix=_in_place_of_version(
-                in_place_of_empty(
-                    _moved_fix(ctx.domain, fix, pairs, aliases, either_way=bool(null_mx)),
+            fix=_sts_behind_alias(
+                _in_place_of_version(
+                    in_place_of_empty(
+                        _moved_fix(ctx.domain, fix, pairs, aliases, either_way=bool(null_mx)),
+                        txt_subject,
+                        # Through an alias the empty record is the target's, not at _mta-sts.
+                        "" if answer.cnames else held,
+                        "senders",
+                    ),
                     txt_subject,
-                    # Through an alias the empty record is the target's, not at _mta-sts.
-                    "" if answer.cnames else held,
-                    "senders",
+                    [] if answer.cnames else answer.texts(),
                 ),
-                txt_subject,
-                [] if answer.cnames else answer.texts(),
+                ctx.domain,
+                answer,
             ),
         )
         return out.findings
@@ -2814,6 +2845,37 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         for finding in out.findings:
             finding.fix = delegated(finding.fix, ctx.domain, answer.cnames[-1])
     return out.findings
+
+
+def _sts_alias_note(domain: str, answer: DnsAnswer) -> str:
+    """What MTASTS-01 adds for a missing record when _mta-sts is an alias: senders follow it
+    (RFC 8461 §3.1) and find nothing at its target (as TLSRPT-01's _alias_note)."""
+    if not answer.cnames:
+        return ""
+    where = "which does not exist" if answer.nxdomain else "where no MTA-STS record is published"
+    return f" _mta-sts.{domain} is an alias (CNAME) of {answer.cnames[-1]}, {where}."
+
+
+def _sts_behind_alias(fix: str, domain: str, answer: DnsAnswer) -> str:
+    """MTASTS-01's fix for a missing record when _mta-sts is an alias whose target holds none
+    (or does not exist): a TXT record cannot sit beside the CNAME (RFC 1034 §3.6.2, RFC 2181
+    §10.1), so it goes at the target, by whoever runs it, or the alias is deleted and the
+    record published at _mta-sts itself (as TLSRPT-01's _behind_alias)."""
+    record = f"_mta-sts.{domain}. TXT "
+    if not answer.cnames or record not in fix:
+        return fix
+    target = answer.cnames[-1]
+    if tlsrpt.catch_all_alias(domain, target):
+        words = tlsrpt.catch_all_words(f"_mta-sts.{domain}", domain, target)
+        return f"{_sts_alias_note(domain, answer).strip()} {words}\n{fix}"
+    here = "\n".join(line for line in fix.splitlines() if record in line)
+    return (
+        f"{_sts_alias_note(domain, answer).strip()} A TXT record cannot sit beside the alias: "
+        f"publish the record at {target} (whoever runs it does), or delete the alias and "
+        f"publish it at _mta-sts.{domain}.\n"
+        + fix.replace(record, f"{target}. TXT ")
+        + f"\nOr, with the alias deleted:\n{here}"
+    )
 
 
 def _other_versions(texts: list[str]) -> list[str]:

@@ -805,6 +805,45 @@ def _a_label_problem(name: str) -> str:
     return ""
 
 
+async def _dname_at_apex(ctx: CheckContext, out: Collector) -> None:
+    """MX-01 for a domain without MX records that holds a DNAME (s48i: a sister domain
+    redirected to the brand's zone): a DNAME redirects only the names below its owner, never
+    the owner itself (RFC 6672 §2.3), so _dmarc, _mta-sts and mta-sts answer from the target's
+    zone while the domain's own MX (and SPF) must be published at the domain. Said in MX-01's
+    words, with the target's MX records as the ones to copy. One DNAME query, asked only here."""
+    answer = await ctx.dns.query(ctx.domain, "DNAME")
+    targets = [
+        normalize(r.target.to_text())  # type: ignore[attr-defined]
+        for r in answer.records
+        if hasattr(r, "target")
+    ]
+    if answer.failed or not targets:
+        return
+    target = targets[0]
+    theirs = await ctx.dns.query(target, "MX")
+    copies = [
+        f"{ctx.domain}. MX {int(r.preference)} {r.exchange.to_text()}"  # type: ignore[attr-defined]
+        for r in theirs.records
+        if hasattr(r, "exchange") and r.exchange.to_text() != "."  # type: ignore[attr-defined]
+    ]
+    said = (
+        f" {ctx.domain} holds a DNAME to {target}, which redirects the names below "
+        f"{ctx.domain} (_dmarc.{ctx.domain}, _mta-sts.{ctx.domain}, mta-sts.{ctx.domain}...) to "
+        f"{target}'s zone but never {ctx.domain} itself (RFC 6672 §2.3): its MX records (and "
+        f"SPF) must be published at {ctx.domain}, as {target}'s are at {target}."
+    )
+    for finding in out.findings:
+        if finding.id == "MX-01" and finding.status != Status.PASS:
+            finding.summary += said
+            if copies:
+                finding.fix = (
+                    f"To receive mail as {target} does, publish {target}'s MX records at "
+                    f"{ctx.domain} itself:\n"
+                    + "\n".join(copies)
+                    + (f"\nOr: {finding.fix}" if finding.fix else "")
+                )
+
+
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     mx = await get_mx(ctx)
     out = Collector(MECHANISM)
@@ -962,6 +1001,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             )
         else:
             await _no_address(out, ctx, record, host)
+        await _dname_at_apex(ctx, out)
         return out.findings
     else:
         undotted = await _undotted_targets(ctx, mx)

@@ -1487,6 +1487,32 @@ def _alias_note(domain: str, answer: DnsAnswer) -> str:
     return f" _smtp._tls.{domain} is an alias (CNAME) of {answer.cnames[-1]}, {where}."
 
 
+def catch_all_alias(domain: str, target: str) -> bool:
+    """Whether the alias an underscore name of `domain` (_smtp._tls, _mta-sts) leads to is a
+    catch-all's: the domain itself, a parent of it, or a name in it none of whose labels begins
+    with '_' (www.<domain>), as a web host's '*.<domain> CNAME <domain>' answers every name that
+    does not exist (RFC 4592 §2.2.1). A record published at that target would be the target's
+    own TXT, looked up for nothing; the record belongs at the underscore name (s48i)."""
+    target = target.rstrip(".").lower()
+    domain = domain.rstrip(".").lower()
+    if target == domain or domain.endswith("." + target):
+        return True
+    return target.endswith("." + domain) and not any(
+        label.startswith("_") for label in target.removesuffix("." + domain).split(".")
+    )
+
+
+def catch_all_words(name: str, domain: str, target: str) -> str:
+    """The fix's first words where `name` answers through a catch-all alias to `target`
+    (catch_all_alias): the record goes at `name` itself, not at the target."""
+    return (
+        f"The record does not belong at {target}, whose own TXT records are looked up for "
+        f"{target} alone: publish it at {name}. A record there takes the place of a wildcard's "
+        f"answer ('*.{domain}', RFC 4592 §2.2.1); an alias published at {name} itself is "
+        "deleted first, as a TXT record cannot sit beside it (RFC 1034 §3.6.2)."
+    )
+
+
 def _behind_alias(fix: str, domain: str, answer: DnsAnswer) -> str:
     """The fix for a missing record when _smtp._tls is an alias whose target holds none (or
     does not exist): a TXT record cannot sit beside the CNAME (RFC 1034 §3.6.2), so it goes
@@ -1496,6 +1522,9 @@ def _behind_alias(fix: str, domain: str, answer: DnsAnswer) -> str:
     if not answer.cnames or record not in fix:
         return fix
     target = answer.cnames[-1]
+    if catch_all_alias(domain, target):
+        words = catch_all_words(f"_smtp._tls.{domain}", domain, target)
+        return f"{_alias_note(domain, answer).strip()} {words}\n{fix}"
     here = "\n".join(line for line in fix.splitlines() if record in line)
     return (
         f"{_alias_note(domain, answer).strip()} A TXT record cannot sit beside the alias: "

@@ -50,6 +50,31 @@ MTASTS-30 warn for twelve MX all matching '*.<msp>' (pass) and DMARC-13 pass for
 sister's rua at the brand without '<sister>._report._dmarc.<brand>' (fail, §7.1). Committed
 with them (becdb0fb; the first run was made a minute before that commit, no row changed
 between); on the first run each of the three failed on its row alone, and they are gone.
+
+Result of the first run: 15 cases, 6 failed: the 3 planted rows, and 3 real mismatches, all
+the engine's (mended with tests/test_engine_s48i_fixes.py, docs/scoring.md v7 s48i lines):
+* sts-record-cname-to-msp-tenant-nxdomain: MTASTS-01 (info, right) named no alias, and its
+  fix offered a TXT record at _mta-sts beside the CNAME (RFC 1034 §3.6.2). It now names the
+  alias and its missing target, and puts the record there or at _mta-sts with the alias
+  deleted, as TLSRPT-01 did for _smtp._tls;
+* sts-record-id-in-capitals: MTASTS-05 (fail, right) said "the record has no id field" beside
+  MTASTS-07's "unknown field ID=... is ignored" and offered a new id; it now says the id's
+  name is in capitals and 'v=STSv1; id=20261203' (the owner's id) is the record to write;
+* dname-sister-apex-left-empty: MX-01 (warn, right) did not say that the DNAME at the apex
+  never redirects the apex itself (RFC 6672 §2.3); it does now, and offers the target's MX
+  records published at the domain.
+Reading the texts of the cases that held found one more, in three checks:
+wildcard-cname-to-apex-answers-sts-and-tlsrpt held (statuses right), but TLSRPT-01's fix told
+the owner to publish 'v=TLSRPTv1' at the alias's target, the apex itself, where it is never
+looked up, and DMARC-01 did the same for 'v=DMARC1' with _dmarc under the catch-all (and the
+new MTASTS-01 words would have). A catch-all's alias (to the domain, a parent, or a name in it
+with no '_' label) now keeps the record at the underscore name, saying that a record there
+takes the wildcard's place (RFC 4592 §2.2.1). The other texts read right: the dangling _dmarc
+alias is named with its target and deleting it comes first; the wildcard SPF under _smtp._tls
+beside enforce is TLSRPT-01 warn saying the SPF text there is no TLS-RPT record; the DNAME
+sister's DMARC-13 fail names '<sister>._report._dmarc.<brand>'; twelve MX of one preference
+are listed and matched, and the one old relay among them is named. Every case holds as written
+now; GAPS is empty.
 """
 
 from __future__ import annotations
