@@ -625,13 +625,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Warnings and errors (including tracebacks of failed requests) go to stderr, DEBUG or not.
-# Django's own configuration stays beneath this one: its "django" logger's mail_admins handler
-# mails ADMINS (MAILSEC_ADMINS) the report of each 500 with DEBUG off (tests/test_s48d_error_reports.py).
+# The "django" logger's mail_admins handler mails ADMINS (MAILSEC_ADMINS) the report of a 500
+# with DEBUG off (tests/test_s48d_error_reports.py), at most one an hour per page and exception
+# type (mailsec/errormail.py, s48r2).
 # The loggers naming request paths write the token of a link's URL as "…" (mailsec/logfilter.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"hide_url_tokens": {"()": "mailsec.logfilter.HideUrlTokens"}},
+    "filters": {
+        "hide_url_tokens": {"()": "mailsec.logfilter.HideUrlTokens"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "require_debug_true": {"()": "django.utils.log.RequireDebugTrue"},
+    },
     # runserver's access log, as Django's own LOGGING has it (configuring its logger here
     # replaces that logger's handlers).
     "formatters": {
@@ -643,6 +648,18 @@ LOGGING = {
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
+        # Django's own two of the "django" logger, the mail at most one an hour per page and
+        # exception type (mailsec/errormail.py, s48r2; Django's mails each failed request).
+        "django.console": {
+            "level": "INFO",
+            "filters": ["require_debug_true"],
+            "class": "logging.StreamHandler",
+        },
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "mailsec.errormail.AdminEmailHandler",
+        },
         "django.server": {
             "level": "INFO",
             "class": "logging.StreamHandler",
@@ -651,6 +668,7 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
+        "django": {"handlers": ["django.console", "mail_admins"], "level": "INFO"},
         "django.request": {"filters": ["hide_url_tokens"]},
         # A request a client got wrong on purpose (a Host not served, too many fields: Django's
         # SuspiciousOperation, logged at ERROR) goes to stderr, not to the "django" logger's

@@ -52,6 +52,14 @@ def failures_not_mailed(name: str, exception: BaseException | None) -> int | Non
     return max(count - last - 1, 0) if isinstance(last, int) and last < count else 0
 
 
+def window_words() -> str:
+    """MAIL_EVERY_SECONDS in words: "an hour"."""
+    hours = MAIL_EVERY_SECONDS // 3600
+    if MAIL_EVERY_SECONDS % 3600:
+        return f"{MAIL_EVERY_SECONDS} seconds"
+    return "an hour" if hours == 1 else f"{hours} hours"
+
+
 def shown_arguments(task: Any, args: Any, kwargs: Any) -> list[tuple[str, str]]:
     """Each argument of the call by its parameter's name, as an error report shows a setting:
     starred when the name looks secret (token, key, password, …: Django's filter), the
@@ -99,12 +107,7 @@ def mail_task_failure(
     # reported by the worker's parent, where no request is current.
     request = getattr(task, "request", None)
     retries = getattr(request, "retries", None) if getattr(request, "id", None) == task_id else None
-    hours = MAIL_EVERY_SECONDS // 3600
-    within = (
-        ("an hour" if hours == 1 else f"{hours} hours")
-        if MAIL_EVERY_SECONDS % 3600 == 0
-        else f"{MAIL_EVERY_SECONDS} seconds"
-    )
+    within = window_words()
     counted = []
     if not_mailed:
         failures = "failure" if not_mailed == 1 else "failures"
