@@ -2325,22 +2325,64 @@ def _serve_fix(domain: str, mxset: mx.MxSet, extensions: dict[str, str]) -> str:
     return fix + "\n" + left_out(gone) if gone else fix
 
 
-def _withdraw_instead(domain: str, mxset: mx.MxSet) -> str:
+def _withdraw_instead(domain: str, mxset: mx.MxSet, seen_before: bool = False) -> str:
     """After MTASTS-10's _serve_fix (no file is served: the host is gone, refuses, or answers
-    404): the removal path, for an owner withdrawing MTA-STS who deleted the policy host
-    before the record (s48b). RFC 8461 §8.3: a 'mode: none' file under a new id, and the
-    record and the host deleted only once the earlier policy's max_age has run out; until
-    then senders keep the policy they cached (§3.1, §5.1). '' where no MX host has an
-    address (_serve_fix puts the MX records first)."""
+    a 4xx such as 404): the removal path, for an owner withdrawing MTA-STS who deleted the
+    policy host before the record (s48b). RFC 8461 §8.3: a 'mode: none' file under a new id,
+    and the record and the host deleted only once the earlier policy's max_age has run out;
+    until then senders keep the policy they cached (§3.1, §5.1). Unless mailsec fetched a
+    policy there before (`seen_before`: CheckConfig.mtasts_previous), the record may be a
+    first one whose policy host is not up yet: no sender cached anything, and deleting the
+    record withdraws it (s48r4). '' where no MX host has an address (_serve_fix puts the MX
+    records first)."""
     gone = addressless(mxset)
     if gone and len(gone) == len(mxset.hosts):
         return ""
+    never = (
+        ""
+        if seen_before
+        else " If no policy was ever served under this record (it was published before the "
+        "policy host was set up), no sender has one cached: deleting the record is all a "
+        "withdrawal needs."
+    )
     return (
         f"\nIf MTA-STS is being withdrawn instead, serve in its place at {policy_url(domain)} "
         "a file of three lines, 'version: STSv1', 'mode: none' and 'max_age: 86400', and "
         "change the id in the record as above; delete the record and the policy host only "
         "once the max_age of the policy senders cached before has run out (RFC 8461 §8.3): "
-        "until then a sender that cached that policy keeps applying it."
+        "until then a sender that cached that policy keeps applying it." + never
+    )
+
+
+def _server_error_fix(domain: str, result: https.HttpsResult) -> str:
+    """MTASTS-10's fix when the policy URL answers a 5xx, an error of the server itself (RFC
+    9110 §15.6), or a 429, the server turning requests away for now (RFC 6585 §4): often
+    passing (an overloaded or restarting server, a CDN whose origin is down, a rate limit), not
+    a file missing. A new 'mode: testing' file and a new id (_serve_fix) could replace a sound
+    policy behind the error with a weaker one, and the removal path (_withdraw_instead) read a
+    fault as a withdrawal (s48r4). A body that is a policy file itself (served with the wrong
+    status: _unserved_fix takes a sound one) keeps the file to serve. '' for any other
+    answer."""
+    status = result.status
+    if result.error_kind is not None or status is None:
+        return ""
+    if not (500 <= status <= 599 or status == 429):
+        return ""
+    if re.search(rb"^\s*version:", result.body, re.M):
+        return ""
+    url = policy_url(domain)
+    what = (
+        f"an error of the server at {result.host} itself (RFC 9110 §15.6)"
+        if status != 429
+        else f"the server at {result.host} turning requests away for now (RFC 6585 §4)"
+    )
+    return (
+        f"{url} answers HTTP {status}, {what}, which may pass: check again in a few minutes, "
+        "and if it stays, the server's error log says why; once it answers 200, mailsec "
+        "checks the file it serves. A new policy file or a new id in the record mends nothing "
+        f"while the server fails. Meanwhile a sender that cached a policy of {domain} keeps "
+        f"applying it until its max_age runs out, and one that has none delivers as if "
+        f"{domain} had no MTA-STS (RFC 8461 §3.3, §5.1)."
     )
 
 
@@ -2717,11 +2759,18 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             null_mx = ctx.domain if reading is not None and reading.advice is not None else ""
             if served and fix == announce and state.policy and state.policy.mode == "none":
                 # A 'mode: none' file with the record gone: a withdrawal whose record went
-                # first (s48b). The record brings the 'none' to senders; both go last.
-                fix += (
-                    "\nKeep the record and this file until the max_age of the policy senders "
+                # first (s48b). The record brings the 'none' to senders; both go last. Only
+                # if a policy was ever announced: nothing tells mailsec so, and a domain that
+                # never announced one has nothing cached anywhere to withdraw (s48r4).
+                fix = (
+                    f"If {ctx.domain} announced a policy before (an _mta-sts record was "
+                    "published), publish the record again with a new id, so senders fetch "
+                    "this 'mode: none' file:\n"
+                    + fix
+                    + "\nKeep the record and this file until the max_age of the policy senders "
                     "cached before has run out; then delete the record and the policy file "
-                    "(RFC 8461 §8.3)."
+                    f"(RFC 8461 §8.3).\nIf {ctx.domain} never announced a policy, no sender has "
+                    "one cached: publish nothing, and delete the file when you like."
                 )
                 withdrawing = True
         summary = (
@@ -2761,7 +2810,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "policy only when a record with a new id announces it and keep the one they "
                 "cached while no record is published (RFC 8461 §3.1, §5.1): any sender that "
                 f"cached an earlier policy of {ctx.domain} keeps applying it until that "
-                "policy's max_age runs out. RFC 8461 §8.3 deletes the record last."
+                "policy's max_age runs out. RFC 8461 §8.3 deletes the record last. If "
+                f"{ctx.domain} never announced a policy, no sender has one cached and the "
+                "file changes nothing."
             )
         # _mta-sts is an alias whose target is gone or holds no record (s48i: a tenant name at
         # an MSP that dropped the tenant): said, and the fix cannot put a TXT beside it.
@@ -3856,8 +3907,9 @@ def _fetch_findings(
             or no_mail
             or _unreached_fix(ctx.domain, result, problems)
             or _unserved_fix(ctx.domain, result, mxset, state)
+            or _server_error_fix(ctx.domain, result)
             or _serve_fix(ctx.domain, mxset, record_extensions(state.candidates))
-            + _withdraw_instead(ctx.domain, mxset),
+            + _withdraw_instead(ctx.domain, mxset, ctx.config.mtasts_previous is not None),
         )
     if result.error_kind is None:
         out.add(

@@ -106,7 +106,8 @@ def test_a_redirect_names_its_target_and_is_never_followed(
 @pytest.mark.parametrize(
     "result",
     [
-        _answer(503, "Service Unavailable\n"),
+        # A 404 page (a 5xx or 429 page without a policy is the server's error: s48r4).
+        _answer(404, "Not Found\n"),
         # Valid, but enforce on a host that is not the domain's MX: not a policy to keep.
         _answer(503, POLICY.replace("mx2.example.org", "old.example.net")),
         _answer(503, "version: STSv1\r\nmode: enforce\r\n"),  # no mx, no max_age: invalid
