@@ -1155,10 +1155,43 @@ def _aliased_to_nothing(result: SelectorResult) -> bool:
 
 
 def _alias_org(ctx: CheckContext, result: SelectorResult) -> str:
-    """The organisational domain of the name the selector's alias leads to; '' without one."""
+    """Where the selector's alias leads: the name it leads to less its first label, the zone a
+    provider publishes one customer's keys in (Microsoft 365's _domainkey.<tenant>.onmicrosoft
+    .com, SendGrid's domainkey.u<n>.wl<n>.sendgrid.net, Mailchimp's mcsv.net), or the
+    organisational domain when that is all there is; '' without an alias. The organisational
+    domain alone (onmicrosoft.com) lumped one tenant's keys with another's (s48r4)."""
     if not result.answer.cnames:
         return ""
-    return organizational_domain(result.answer.cnames[-1], ctx.config.extra_public_suffixes)
+    target = result.answer.cnames[-1]
+    org = organizational_domain(target, ctx.config.extra_public_suffixes)
+    parent = target.split(".", 1)[1] if "." in target else target
+    return parent if parent.endswith("." + org) or parent == org else org
+
+
+def _dangling_aliases(
+    ctx: CheckContext, out: Collector, results: list[SelectorResult], found: list[SelectorResult]
+) -> None:
+    """DKIM-01 info for each common selector (not one the owner gave) whose name is an alias of
+    a name holding no record (s48b: Microsoft 365's selector1/selector2 published before DKIM
+    signing is on in the tenant): the CNAME is the owner's record, so it is named. Keys behind
+    aliases into the same provider's zone for the domain mean signing is on already."""
+    for result in results:
+        if not _aliased_to_nothing(result):
+            continue
+        zone = _alias_org(ctx, result)
+        keyed = [
+            r.selector
+            for r in found
+            if r.parsed is not None and r.parsed.usable and _alias_org(ctx, r) == zone
+        ]
+        out.add(
+            "DKIM-01",
+            Status.INFO,
+            f"No DKIM key is published for the selector '{result.selector}'."
+            + _not_a_key(result, keyed),
+            subject=result.name,
+            evidence={"dns": result.answer.evidence()},
+        )
 
 
 def _not_a_key(result: SelectorResult, keyed: list[str] | None = None) -> str:
@@ -1424,6 +1457,13 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                     **({"sends_no_mail": True} if parked else {}),
                 },
             )
+            if not parked:
+                # The aliases of empty names at common selectors, as beside a key (s48r4: a
+                # new Microsoft 365 tenant's selector1/selector2 before signing is on, with no
+                # other key, went unnamed, where the owner most needs to hear of them).
+                _dangling_aliases(
+                    ctx, out, [r for r in keys.results if r.selector not in given], []
+                )
         return out.findings
     summary = (
         f"{noun_for(len(found), 'DKIM key')} found for {noun_for(len(found), 'selector')} "
@@ -1461,25 +1501,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                     subject=result.name,
                     evidence={"dns": result.answer.evidence()},
                 )
-            elif _aliased_to_nothing(result):
-                # A common selector the owner aliased to a provider's name that holds nothing
-                # (s48b: Microsoft 365's selector1/selector2 published before DKIM signing is
-                # on in the tenant): the CNAME is the owner's record, so it is named. Keys of
-                # the same provider (aliases into the same organisation) mean signing is on.
-                zone = _alias_org(ctx, result)
-                keyed = [
-                    r.selector
-                    for r in found
-                    if r.parsed is not None and r.parsed.usable and _alias_org(ctx, r) == zone
-                ]
-                out.add(
-                    "DKIM-01",
-                    Status.INFO,
-                    f"No DKIM key is published for the selector '{result.selector}'."
-                    + _not_a_key(result, keyed),
-                    subject=result.name,
-                    evidence={"dns": result.answer.evidence()},
-                )
+            else:
+                _dangling_aliases(ctx, out, [result], found)
             continue
         # A new selector a rotation suggests must not be one that already holds a key.
         taken = {r.selector for r in keys.results if r.found}
