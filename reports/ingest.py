@@ -681,7 +681,14 @@ def _read_names(files: list[_File], outcome: Counter[str]) -> None:
     (_judge_again): the outcome is the one the file would have had first. No alerts: an
     import is history. A stored copy whose name named another domain keeps it (the first
     word stays, as the copy stored first does); the count says the file's name was not
-    taken. A message's bytes are never a report file's, so only HTTPS rows are read."""
+    taken. A message's bytes are never a report file's, so only HTTPS rows are read.
+
+    A stored copy whose own body names the domain (a zip's report file, a gzip's FNAME: read
+    on every door since s48c/s48g, before the name it came under) was filed under it: its
+    report already has a policy about the name's domain and none filled in from the address.
+    Nothing to read: plain "already stored" (task s48k; it was read and judged again for
+    nothing). A row stored before s48c/s48g, when that name was not read, was filed under the
+    address's domain (domain_from_address) and is read again as any copy naming none."""
     for f in files:
         raw = (
             RawReport.objects.filter(
@@ -697,6 +704,8 @@ def _read_names(files: list[_File], outcome: Counter[str]) -> None:
             if filename_domain(theirs) != filename_domain(name):
                 _count_as(outcome, NOT_TAKEN)
             continue
+        if _says_already(raw, filename_domain(name)):
+            continue
         RawReport.objects.filter(pk=raw.pk).update(
             headers={**raw.headers, IMPORTED_FILE_NAME: name}
         )
@@ -704,6 +713,19 @@ def _read_names(files: list[_File], outcome: Counter[str]) -> None:
         if raw.parse_status == RawReport.PARSED and raw.report_id:
             _judge_again([raw.report_id])
         _count_as(outcome, READ_AGAIN)
+
+
+def _says_already(raw: RawReport, domain: str | None) -> bool:
+    """Whether the parsed row `raw` is filed under `domain` by a name of its own already
+    (_read_names): its report has a policy about `domain` and none whose domain was the
+    address's filled in."""
+    if raw.parse_status != RawReport.PARSED or not raw.report_id or not domain:
+        return False
+    policies = PolicyResult.objects.filter(report_id=raw.report_id)
+    return (
+        policies.filter(policy_domain=domain).exists()
+        and not policies.filter(domain_from_address=True).exists()
+    )
 
 
 def _count_as(outcome: Counter[str], what: str) -> None:
