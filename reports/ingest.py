@@ -535,10 +535,16 @@ def _take_place(f: _File, found: _Report, copies: _Copies, now: datetime) -> Tls
     names no domain but the address's filled in (names_over_filled), with the file that
     takes its place (_Report.replaces), as the parse task does (locked as it
     locks it: its copies, then the report), its counted copy marked a duplicate
-    (emptied_reason). Marked evaluated, as an imported report is: history."""
+    (emptied_reason). Marked evaluated, as an imported report is: history; but a report
+    with policies whose evaluation is pending (a live copy's, its alert task queued, not yet
+    run, or left for the sweep) stays pending: the file taking its place says the same but
+    the domain (names_over_filled), so the task evaluates what the live copy said (task
+    s48k: marked, the task found it evaluated, the live copy's failures never alerted). An
+    empty report says nothing to alert on: marked evaluated still (s45p)."""
     assert f.parsed is not None and found.pk is not None
     lock_copies(found.pk)
     report = TlsReport.objects.select_for_update().get(pk=found.pk)
+    owed = report.alerts_evaluated_at is None and report.policies.exists()
     parsed = replace(f.parsed, warnings=[*f.parsed.warnings, *filter(None, [found.warning])])
     with_reused_warning(parsed, f.address, report.submitter, report)
     if (counted := copies[found.pk][1]) is not None:
@@ -546,7 +552,8 @@ def _take_place(f: _File, found: _Report, copies: _Copies, now: datetime) -> Tls
             parse_status=RawReport.DUPLICATE, error=storable(emptied_reason(report, parsed))
         )
     report = TlsReport.objects.store(f.address, parsed, replace=report, submitter=report.submitter)
-    TlsReport.objects.filter(pk=report.pk).update(alerts_evaluated_at=now)
+    if not owed:
+        TlsReport.objects.filter(pk=report.pk).update(alerts_evaluated_at=now)
     return report
 
 
