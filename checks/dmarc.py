@@ -1869,9 +1869,10 @@ def _through_aliases(findings: list[Finding], policy: DmarcPolicy) -> None:
             continue
         owner, target = f"_dmarc.{name}", answer.cnames[-1]
         published = re.compile(rf"(?<![\w.-]){re.escape(owner)}\. TXT ")
-        if catch_all_alias(name, target):
+        if catch_all_alias(name, target) and not (look.records or look.near):
             # '*.<d> CNAME <d>' (a web host's catch-all, s48i) answers _dmarc.<d> with the
-            # apex's TXT: the record goes at _dmarc.<d> itself, never at the apex.
+            # apex's TXT: the record goes at _dmarc.<d> itself, never at the apex. An alias to
+            # the apex that holds the DMARC record works, and is changed there (s48r5).
             words = catch_all_words(owner, name, target)
             note = f"\n({owner} is an alias (CNAME) of {target}. {words})"
             for finding in findings:

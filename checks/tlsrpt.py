@@ -1488,28 +1488,33 @@ def _alias_note(domain: str, answer: DnsAnswer) -> str:
 
 
 def catch_all_alias(domain: str, target: str) -> bool:
-    """Whether the alias an underscore name of `domain` (_smtp._tls, _mta-sts) leads to is a
-    catch-all's: the domain itself, a parent of it, or a name in it none of whose labels begins
-    with '_' (www.<domain>), as a web host's '*.<domain> CNAME <domain>' answers every name that
-    does not exist (RFC 4592 §2.2.1). A record published at that target would be the target's
-    own TXT, looked up for nothing; the record belongs at the underscore name (s48i)."""
+    """Whether the alias an underscore name of `domain` (_smtp._tls, _mta-sts, _dmarc) leads
+    to is a catch-all's: the domain itself or a parent of it, as a web host's '*.<domain> CNAME
+    <domain>' answers every name that does not exist (RFC 4592 §2.2.1). A record published
+    there would be the domain's own TXT, answered through the catch-all for every name below
+    it; the record belongs at the underscore name (s48i). A name in the domain (dmarc.<d>,
+    www.<d>, <d>.<a policy zone under d>) is not taken for one (review s48r5): an owner's
+    deliberate alias leads there as often as a wildcard does, and either way resolvers read
+    the target's TXT (RFC 1034 §3.6.2), so the record can go there."""
     target = target.rstrip(".").lower()
     domain = domain.rstrip(".").lower()
-    if target == domain or domain.endswith("." + target):
-        return True
-    return target.endswith("." + domain) and not any(
-        label.startswith("_") for label in target.removesuffix("." + domain).split(".")
-    )
+    return target == domain or domain.endswith("." + target)
 
 
 def catch_all_words(name: str, domain: str, target: str) -> str:
     """The fix's first words where `name` answers through a catch-all alias to `target`
     (catch_all_alias): the record goes at `name` itself, not at the target."""
+    what = (
+        "the domain itself"
+        if target.rstrip(".").lower() == domain.rstrip(".").lower()
+        else "a parent of the domain"
+    )
     return (
-        f"The record does not belong at {target}, whose own TXT records are looked up for "
-        f"{target} alone: publish it at {name}. A record there takes the place of a wildcard's "
-        f"answer ('*.{domain}', RFC 4592 §2.2.1); an alias published at {name} itself is "
-        "deleted first, as a TXT record cannot sit beside it (RFC 1034 §3.6.2)."
+        f"The record does not belong at {target}: that is {what}, and a TXT record there is "
+        f"{target}'s own, answered through a catch-all alias for every name below it. Publish "
+        f"it at {name}: a record there takes the place of a wildcard's answer ('*.{domain}', "
+        f"RFC 4592 §2.2.1); an alias published at {name} itself is deleted first, as a TXT "
+        "record cannot sit beside it (RFC 1034 §3.6.2)."
     )
 
 
