@@ -359,6 +359,9 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
     # A final ";" is allowed (`[sts-field-delim]`): drop the empty tail.
     if fields and fields[-1].strip(_WSP) == "":
         fields = fields[:-1]
+    # A record holding 'id=' as well reads its 'ID=' as an extension (sts-ext-name allows
+    # capitals): the record is valid, nothing to retype (review s48r5).
+    has_id = any(part.strip(_WSP).partition("=")[0] == "id" for part in fields)
     for part in fields:
         item = part.strip(_WSP)
         if item == "":
@@ -404,6 +407,7 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
             continue
         if (
             not seen_id
+            and not has_id
             and name != "id"
             and name.lower() == "id"
             and _STS_ID.fullmatch(spaced_id)

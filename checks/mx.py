@@ -826,11 +826,22 @@ async def _dname_at_apex(ctx: CheckContext, out: Collector) -> None:
         for r in theirs.records
         if hasattr(r, "exchange") and r.exchange.to_text() != "."  # type: ignore[attr-defined]
     ]
+    # "as <target>'s are at <target>" only where the target has MX records to copy; a lookup
+    # of them that failed is said as such (review s48r5), never taken for records.
+    if copies:
+        where = f", as {target}'s are at {target}."
+    elif theirs.failed:
+        where = (
+            f"; {target}'s own MX records could not be looked up "
+            f"({theirs.describe_failure()}), so none are offered to copy."
+        )
+    else:
+        where = "."
     said = (
         f" {ctx.domain} holds a DNAME to {target}, which redirects the names below "
         f"{ctx.domain} (_dmarc.{ctx.domain}, _mta-sts.{ctx.domain}, mta-sts.{ctx.domain}...) to "
         f"{target}'s zone but never {ctx.domain} itself (RFC 6672 §2.3): its MX records (and "
-        f"SPF) must be published at {ctx.domain}, as {target}'s are at {target}."
+        f"SPF) must be published at {ctx.domain}{where}"
     )
     for finding in out.findings:
         if finding.id == "MX-01" and finding.status != Status.PASS:
