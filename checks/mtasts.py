@@ -14,6 +14,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -2380,14 +2381,38 @@ def _server_error_fix(domain: str, result: https.HttpsResult) -> str:
         if status != 429
         else f"the server at {result.host} turning requests away for now (RFC 6585 §4)"
     )
+    wait = _retry_after(result.header("retry-after"))
+    when = (
+        f"the server asks to be asked again {wait} (Retry-After, RFC 9110 §10.2.3): check "
+        "again then"
+        if wait
+        else "check again in a few minutes"
+    )
     return (
-        f"{url} answers HTTP {status}, {what}, which may pass: check again in a few minutes, "
+        f"{url} answers HTTP {status}, {what}, which may pass: {when}, "
         "and if it stays, the server's error log says why; once it answers 200, mailsec "
         "checks the file it serves. A new policy file or a new id in the record mends nothing "
         f"while the server fails. Meanwhile a sender that cached a policy of {domain} keeps "
         f"applying it until its max_age runs out, and one that has none delivers as if "
         f"{domain} had no MTA-STS (RFC 8461 §3.3, §5.1)."
     )
+
+
+def _retry_after(value: str | None) -> str:
+    """When a Retry-After field (RFC 9110 §10.2.3) asks to be asked again: "after 2 hours"
+    for delay-seconds, "after 2026-12-06 08:00 UTC" for an HTTP-date; '' without one or for a
+    value that is neither (s48r6: a 429 asking for an hour was told "a few minutes")."""
+    text = (value or "").strip()
+    if text.isdigit():
+        # 0: ask again at once, as "a few minutes" says.
+        return f"after {_duration(int(text))}" if int(text) else ""
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return f"after {when.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def _unreached_fix(domain: str, result: https.HttpsResult, problems: list[Problem]) -> str:
