@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 
@@ -153,12 +154,33 @@ def explain(name: str) -> ResultType:
     )
 
 
-def policy_meaning(policy_type: str, policy_domain: str, domain: str) -> str:
+# RFC 8460 §4.3.2.1: an sts entry's sessions failed because the sender got no valid policy.
+POLICY_NOT_FETCHED = ("sts-policy-fetch-error", "sts-policy-invalid", "sts-webpki-invalid")
+
+
+def policy_meaning(
+    policy_type: str, policy_domain: str, domain: str, failures: Collection[str] = ()
+) -> str:
     """What a report's policy entry of this type (RFC 8460 §4.4 `policy-type`) says the sender
     did, in plain words naming its policy domain, for the report's page about `domain` (names
     in display form; task s48h: the page named the types bare, as the RFC writes them). "" for
-    a type RFC 8460 does not define: the report's warnings say it is unknown (RPT-04)."""
+    a type RFC 8460 does not define: the report's warnings say it is unknown (RPT-04).
+    `failures`: the entry's result types; an sts entry failed for want of a policy
+    (POLICY_NOT_FETCHED) applied none to those sessions (s48r6)."""
     policy_domain = policy_domain or domain
+    unfetched = [t for t in POLICY_NOT_FETCHED if t in failures]
+    if policy_type == "sts" and unfetched:
+        return (
+            f"The sender looked for the MTA-STS policy of {policy_domain} at "
+            f"mta-sts.{policy_domain} (RFC 8461). A session failed as "
+            f"{' or '.join(unfetched)} is one where it could not fetch the policy or read "
+            "it: without a valid policy cached, a sender delivers the message as if "
+            f"{policy_domain} had no MTA-STS, under either mode (RFC 8461 §3.3). A "
+            "successful session was encrypted, to an MX host the policy lists, with a "
+            "certificate valid for its name; a session failed otherwise was not: under mode "
+            "enforce the sender did not deliver the message over that connection, under mode "
+            "testing it delivered it all the same (RFC 8461 §5)."
+        )
     if policy_type == "sts":
         return (
             f"The sender applied the MTA-STS policy of {policy_domain}, fetched from "
@@ -181,7 +203,9 @@ def policy_meaning(policy_type: str, policy_domain: str, domain: str) -> str:
         return (
             "The sender found neither an MTA-STS policy nor DANE TLSA records for "
             f"{policy_domain}, so it used opportunistic TLS: nothing asked it to insist on "
-            "encryption or to check certificates. A successful session negotiated TLS; a "
-            "failed one did not, and its mail may then have gone in clear text."
+            "encryption or to check certificates. A successful session negotiated TLS. A "
+            "failed one negotiated TLS with a certificate the sender could not validate (a "
+            "certificate failure type), or did not negotiate TLS, and its mail may then have "
+            "gone in clear text: its failure type says which."
         )
     return ""

@@ -156,7 +156,12 @@ def report_detail(request: HttpRequest, token: str, report_id: uuid.UUID) -> Htt
     # to act on (task s48h: "no clue how to read them", daily reports with no mail).
     domain = display_name(report.policy_domain or address.domain_name)
     for p in policies:
-        p.meaning = policy_meaning(p.policy_type, display_name(p.policy_domain or ""), domain)
+        p.meaning = policy_meaning(
+            p.policy_type,
+            display_name(p.policy_domain or ""),
+            domain,
+            {d.result_type.strip().lower() for d in p.failure_details.all()},
+        )
     ctx = {
         "page": "domains",
         "address": address,
