@@ -2789,17 +2789,30 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             if served and fix == announce and state.policy and state.policy.mode == "none":
                 # A 'mode: none' file with the record gone: a withdrawal whose record went
                 # first (s48b). The record brings the 'none' to senders; both go last. Only
-                # if a policy was ever announced: nothing tells mailsec so, and a domain that
-                # never announced one has nothing cached anywhere to withdraw (s48r4).
+                # if a policy was ever announced: a domain that never announced one has
+                # nothing cached anywhere to withdraw (s48r4). An earlier check that saw a
+                # valid record (mtasts_previous) says it was announced (s48r6).
+                seen = ctx.config.mtasts_previous
                 fix = (
-                    f"If {ctx.domain} announced a policy before (an _mta-sts record was "
-                    "published), publish the record again with a new id, so senders fetch "
-                    "this 'mode: none' file:\n"
+                    (
+                        f"{ctx.domain} announced a policy before (an earlier check saw its "
+                        f"record, id {seen[0]}): publish the record again with a new id, so "
+                        "senders fetch this 'mode: none' file:\n"
+                        if seen
+                        else f"If {ctx.domain} announced a policy before (an _mta-sts record "
+                        "was published), publish the record again with a new id, so senders "
+                        "fetch this 'mode: none' file:\n"
+                    )
                     + fix
                     + "\nKeep the record and this file until the max_age of the policy senders "
                     "cached before has run out; then delete the record and the policy file "
-                    f"(RFC 8461 §8.3).\nIf {ctx.domain} never announced a policy, no sender has "
-                    "one cached: publish nothing, and delete the file when you like."
+                    "(RFC 8461 §8.3)."
+                    + (
+                        ""
+                        if seen
+                        else f"\nIf {ctx.domain} never announced a policy, no sender has one "
+                        "cached: publish nothing, and delete the file when you like."
+                    )
                 )
                 withdrawing = True
         summary = (
@@ -2839,10 +2852,13 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "policy only when a record with a new id announces it and keep the one they "
                 "cached while no record is published (RFC 8461 §3.1, §5.1): any sender that "
                 f"cached an earlier policy of {ctx.domain} keeps applying it until that "
-                "policy's max_age runs out. RFC 8461 §8.3 deletes the record last. If "
-                f"{ctx.domain} never announced a policy, no sender has one cached and the "
-                "file changes nothing."
+                "policy's max_age runs out. RFC 8461 §8.3 deletes the record last."
             )
+            if not ctx.config.mtasts_previous:
+                summary += (
+                    f" If {ctx.domain} never announced a policy, no sender has one cached and "
+                    "the file changes nothing."
+                )
         # _mta-sts is an alias whose target is gone or holds no record (s48i: a tenant name at
         # an MSP that dropped the tenant): said, and the fix cannot put a TXT beside it.
         summary += _sts_alias_note(ctx.domain, answer)
