@@ -2957,20 +2957,8 @@ def _sts_behind_alias(fix: str, domain: str, answer: DnsAnswer) -> str:
     (or does not exist): a TXT record cannot sit beside the CNAME (RFC 1034 §3.6.2, RFC 2181
     §10.1), so it goes at the target, by whoever runs it, or the alias is deleted and the
     record published at _mta-sts itself (as TLSRPT-01's _behind_alias)."""
-    record = f"_mta-sts.{domain}. TXT "
-    if not answer.cnames or record not in fix:
-        return fix
-    target = answer.cnames[-1]
-    if tlsrpt.catch_all_alias(domain, target):
-        words = tlsrpt.catch_all_words(f"_mta-sts.{domain}", domain, target)
-        return f"{_sts_alias_note(domain, answer).strip()} {words}\n{fix}"
-    here = "\n".join(line for line in fix.splitlines() if record in line)
-    return (
-        f"{_sts_alias_note(domain, answer).strip()} A TXT record cannot sit beside the alias: "
-        f"publish the record at {target} (whoever runs it does), or delete the alias and "
-        f"publish it at _mta-sts.{domain}.\n"
-        + fix.replace(record, f"{target}. TXT ")
-        + f"\nOr, with the alias deleted:\n{here}"
+    return tlsrpt.fix_behind_alias(
+        fix, f"_mta-sts.{domain}", domain, answer, _sts_alias_note(domain, answer)
     )
 
 

@@ -1523,18 +1523,27 @@ def _behind_alias(fix: str, domain: str, answer: DnsAnswer) -> str:
     does not exist): a TXT record cannot sit beside the CNAME (RFC 1034 §3.6.2), so it goes
     at the target, by whoever runs it, or the alias is deleted and the record published at
     the name itself. Which one is the owner's call: an MSP's shared name may be meant."""
-    record = f"_smtp._tls.{domain}. TXT "
+    return fix_behind_alias(
+        fix, f"_smtp._tls.{domain}", domain, answer, _alias_note(domain, answer)
+    )
+
+
+def fix_behind_alias(fix: str, name: str, domain: str, answer: DnsAnswer, note: str) -> str:
+    """`fix` (records to publish, one of them a TXT record at `name`) for a name that is an
+    alias (answer.cnames) of a name holding no such record: the record at the alias's target,
+    or at `name` once the alias is deleted; under a catch-all alias (catch_all_alias) at `name`
+    only. `note` says what the alias is. TLSRPT-01 (_smtp._tls) and MTASTS-01 (_mta-sts)."""
+    record = f"{name}. TXT "
     if not answer.cnames or record not in fix:
         return fix
     target = answer.cnames[-1]
     if catch_all_alias(domain, target):
-        words = catch_all_words(f"_smtp._tls.{domain}", domain, target)
-        return f"{_alias_note(domain, answer).strip()} {words}\n{fix}"
+        return f"{note.strip()} {catch_all_words(name, domain, target)}\n{fix}"
     here = "\n".join(line for line in fix.splitlines() if record in line)
     return (
-        f"{_alias_note(domain, answer).strip()} A TXT record cannot sit beside the alias: "
+        f"{note.strip()} A TXT record cannot sit beside the alias: "
         f"publish the record at {target} (whoever runs it does), or delete the alias and "
-        f"publish it at _smtp._tls.{domain}.\n"
+        f"publish it at {name}.\n"
         + fix.replace(record, f"{target}. TXT ")
         + f"\nOr, with the alias deleted:\n{here}"
     )
